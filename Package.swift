@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// The opendata package: modules and their one-way dependencies follow DESIGN.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "opendata",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "opendata", targets: ["opendata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libssl-dev, zlib1g-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        // Stage modules: each depends only on what is below it in DESIGN.md.
+        .target(name: "Tabular", swiftSettings: strict),
+        .target(name: "PrivacyPolicy",
+                dependencies: [.product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "OperationalStore",
+                dependencies: ["Tabular", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
+        // Not built yet (issues 3, 4, 5): Anonymization, DifferentialPrivacy, ReleaseFormat.
+
+        // Orchestration.
+        .target(name: "Publisher",
+                dependencies: [
+                    "PrivacyPolicy", "OperationalStore", "Tabular", "COpenSSL",
+                    .product(name: "GRDB", package: "GRDB.swift"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "opendata",
+                          dependencies: [
+                              "Publisher", "PrivacyPolicy", "OperationalStore",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ],
+                          swiftSettings: strict),
+
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
+        .testTarget(name: "PrivacyPolicyTests", dependencies: ["PrivacyPolicy"], swiftSettings: strict),
+        .testTarget(name: "OperationalStoreTests",
+                    dependencies: ["OperationalStore", "Tabular", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
+        .testTarget(name: "PublisherTests",
+                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular",
+                                   .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["opendata"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,2 @@
+// zlib, for deterministic gzip members of release data files.
+#include <zlib.h>

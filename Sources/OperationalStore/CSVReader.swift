@@ -1,0 +1,143 @@
+import Foundation
+
+/// A streaming RFC 4180 reader: quoted fields with embedded delimiters, doubled
+/// quotes and line breaks, CRLF or LF line ends, an optional UTF-8 byte-order
+/// mark. It reads the file in 1 MiB chunks, so memory does not grow with the file.
+///
+/// Every record reports the physical line it starts on, so errors can name it.
+public struct CSVReader {
+    /// The path as given, for error messages.
+    public let path: String
+    /// Field separator (`,` or `;`).
+    public let delimiter: UInt8
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+    private var line = 1
+    private var started = false
+
+    /// Opens `path`. With `delimiter` nil, the first line decides: `;` when it
+    /// holds more semicolons than commas, else `,`.
+    public init(path: String, delimiter: UInt8? = nil) throws(StoreError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .io(path: path, reason: "cannot open the file for reading; check the path and permissions")
+        }
+        self.path = path
+        self.handle = handle
+        if let delimiter {
+            self.delimiter = delimiter
+        } else {
+            let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
+            try? handle.seek(toOffset: 0)
+            let firstLine = head.prefix { $0 != UInt8(ascii: "\n") }
+            let semicolons = firstLine.filter { $0 == UInt8(ascii: ";") }.count
+            let commas = firstLine.filter { $0 == UInt8(ascii: ",") }.count
+            self.delimiter = semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",")
+        }
+    }
+
+    private mutating func fill() throws(StoreError) -> Bool {
+        if atEnd { return false }
+        let chunk: Data?
+        do {
+            chunk = try handle.read(upToCount: 1 << 20)
+        } catch {
+            throw .io(path: path, reason: "read failed (\(error.localizedDescription))")
+        }
+        guard let chunk, !chunk.isEmpty else {
+            atEnd = true
+            return false
+        }
+        buffer.removeFirst(position)
+        position = 0
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    private mutating func peek() throws(StoreError) -> UInt8? {
+        if position >= buffer.count {
+            guard try fill() else { return nil }
+        }
+        return buffer[position]
+    }
+
+    /// The next record and the line it starts on, or nil at the end of the file.
+    /// A blank line at the very end is ignored.
+    public mutating func next() throws(StoreError) -> (line: Int, fields: [String])? {
+        if !started {
+            started = true
+            // Skip a UTF-8 byte-order mark (EF BB BF).
+            if try peek() == 0xEF {
+                while buffer.count < position + 3, try fill() {}
+                if buffer.count >= position + 3, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF {
+                    position += 3
+                }
+            }
+        }
+        guard try peek() != nil else { return nil }
+        let startLine = line
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var quoted = false
+        var afterQuote = false
+        func finish(_ bytes: [UInt8], _ fields: inout [String], _ path: String, _ line: Int) throws(StoreError) {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw .malformedCSV(file: path, line: line, column: fields.count + 1, reason: "field is not valid UTF-8; convert the file to UTF-8")
+            }
+            fields.append(text)
+        }
+        while true {
+            guard let byte = try peek() else {
+                if quoted && !afterQuote {
+                    throw .malformedCSV(file: path, line: startLine, column: fields.count + 1,
+                                        reason: "a quoted field is never closed; add the closing quote")
+                }
+                try finish(field, &fields, path, startLine)
+                return (startLine, fields)
+            }
+            position += 1
+            if quoted && !afterQuote {
+                if byte == UInt8(ascii: "\"") {
+                    afterQuote = true
+                } else {
+                    if byte == UInt8(ascii: "\n") { line += 1 }
+                    field.append(byte)
+                }
+                continue
+            }
+            if afterQuote && byte == UInt8(ascii: "\"") {
+                // A doubled quote inside a quoted field.
+                field.append(byte)
+                afterQuote = false
+                continue
+            }
+            switch byte {
+            case delimiter:
+                try finish(field, &fields, path, startLine)
+                field.removeAll(keepingCapacity: true)
+                quoted = false
+                afterQuote = false
+            case UInt8(ascii: "\n"):
+                line += 1
+                try finish(field, &fields, path, startLine)
+                return (startLine, fields)
+            case UInt8(ascii: "\r"):
+                if try peek() == UInt8(ascii: "\n") { continue }
+                field.append(byte)
+            case UInt8(ascii: "\"") where field.isEmpty && !quoted:
+                quoted = true
+            default:
+                if afterQuote {
+                    throw .malformedCSV(file: path, line: line, column: fields.count + 1,
+                                        reason: "text after the closing quote of a quoted field; quote the whole field and double any quote inside it")
+                }
+                if byte == UInt8(ascii: "\"") {
+                    throw .malformedCSV(file: path, line: line, column: fields.count + 1,
+                                        reason: "a quote inside an unquoted field; quote the whole field and double the inner quote (\"\")")
+                }
+                field.append(byte)
+            }
+        }
+    }
+}

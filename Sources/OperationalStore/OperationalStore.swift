@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+
+/// The department's operational records: a SQLite database read and written
+/// through GRDB.
+///
+/// Every connection runs with `PRAGMA secure_delete = ON`, so a deleted
+/// record's bytes are overwritten in the database pages rather than left in
+/// free space (https://sqlite.org/pragma.html#pragma_secure_delete). The
+/// database uses write-ahead logging; ``checkpoint()`` truncates the WAL so no
+/// old page images remain in it.
+public final class OperationalStore: Sendable {
+    /// Path of the SQLite file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens the store at `path`; `create` allows a new, empty file.
+    public init(path: String, create: Bool = false) throws(StoreError) {
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw .io(path: path, reason: "no operational store here; create one with opendata demo or opendata import")
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .io(path: path, reason: "cannot open the store as SQLite (\(error))")
+        }
+        self.path = path
+    }
+
+    /// Names of the user tables, sorted.
+    public func tables() throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    /// Column names of `table` in schema order, or nil when the table does not exist.
+    public func columns(of table: String) throws(StoreError) -> [String]? {
+        try read { db in
+            guard try db.tableExists(table) else { return nil }
+            return try db.columns(in: table).map(\.name)
+        }
+    }
+
+    /// Number of rows in `table`.
+    public func rowCount(of table: String) throws(StoreError) -> Int {
+        try read { db in
+            guard try db.tableExists(table) else { throw StoreError.noSuchTable(table) }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(SQL.quote(table))") ?? 0
+        }
+    }
+
+    /// Moves every WAL frame into the database and truncates the WAL to zero bytes.
+    public func checkpoint() throws(StoreError) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        } catch {
+            throw .io(path: path, reason: "checkpoint failed (\(error))")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .io(path: path, reason: "read failed (\(error))")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .io(path: path, reason: "write failed (\(error))")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import COpenSSL
+import Foundation
+
+/// Keyed pseudonyms: HMAC-SHA256 (RFC 2104, FIPS 198-1) of each value under a
+/// secret key, as 64 lowercase hex digits.
+///
+/// Guarantee: without the key, a pseudonym cannot be computed from a value or
+/// inverted, even for small value spaces such as badge numbers; with the same
+/// key, equal values get equal pseudonyms, so pseudonymised columns are
+/// linkable across records and releases and are reported as such. The key is
+/// never part of a policy; it comes from a file or an environment variable.
+public struct Pseudonymizer: Sendable {
+    private let key: [UInt8]
+
+    /// Minimum key length in bytes (the SHA-256 output size, per RFC 2104 §3).
+    public static let minimumKeyBytes = 32
+
+    /// Creates a pseudonymiser with `key`, which must be at least 32 bytes.
+    public init(key: [UInt8]) throws(StoreError) {
+        guard key.count >= Self.minimumKeyBytes else {
+            throw .pseudonymKey("the key has \(key.count) bytes; use at least \(Self.minimumKeyBytes) random bytes (e.g. head -c 32 /dev/urandom | base64)")
+        }
+        self.key = key
+    }
+
+    /// Reads the key from the file `path` (surrounding whitespace ignored), or
+    /// from the environment variable `variable` when `path` is nil.
+    public static func load(path: String?, variable: String = "OPENDATA_PSEUDONYM_KEY") throws(StoreError) -> Pseudonymizer {
+        let text: String
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path), let contents = String(data: data, encoding: .utf8) else {
+                throw .pseudonymKey("cannot read the key file \(path)")
+            }
+            text = contents
+        } else if let value = ProcessInfo.processInfo.environment[variable] {
+            text = value
+        } else {
+            throw .pseudonymKey("the policy pseudonymises a column but no key was given; pass --pseudonym-key FILE or set \(variable)")
+        }
+        return try Pseudonymizer(key: Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8))
+    }
+
+    /// The pseudonym of `value`.
+    public func pseudonym(_ value: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let message = Array(value.utf8)
+        key.withUnsafeBufferPointer { keyBytes in
+            message.withUnsafeBufferPointer { messageBytes in
+                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                         messageBytes.baseAddress, messageBytes.count, &digest, &length)
+            }
+        }
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

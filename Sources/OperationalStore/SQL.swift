@@ -1,0 +1,13 @@
+/// Helpers for writing SQL text safely.
+enum SQL {
+    /// A double-quoted SQLite identifier, with embedded quotes doubled, so any
+    /// column or table name from a policy or a CSV header is inert.
+    static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// SQL that is true when `column` holds a true flag (1, 'true', 'yes', 't', 'y'; any case).
+    static func isTrue(_ column: String) -> String {
+        "(lower(CAST(\(quote(column)) AS TEXT)) IN ('1', 'true', 'yes', 't', 'y'))"
+    }
+}

@@ -1,0 +1,31 @@
+/// Errors of the operational store. Each prints as one actionable line and
+/// carries the file, line and column where input is at fault.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// A CSV file is malformed at `line` (and `column`, the 1-based field number, when known).
+    case malformedCSV(file: String, line: Int, column: Int?, reason: String)
+    /// The store or a file could not be opened, read or written.
+    case io(path: String, reason: String)
+    /// A named table does not exist.
+    case noSuchTable(String)
+    /// A table to be created already exists.
+    case tableExists(String)
+    /// A column a plan needs is missing from its table.
+    case noSuchColumn(table: String, column: String)
+    /// The pseudonymisation secret is missing or too short.
+    case pseudonymKey(String)
+    /// An argument is out of range.
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case let .malformedCSV(file, line, column, reason):
+            "\(file):\(line)\(column.map { ":\($0)" } ?? ""): \(reason); nothing was imported"
+        case let .io(path, reason): "\(path): \(reason)"
+        case let .noSuchTable(name): "table '\(name)' does not exist in the store; import it or check the name"
+        case let .tableExists(name): "table '\(name)' already exists in the store; import into a new table name or remove the old table first"
+        case let .noSuchColumn(table, column): "table '\(table)' has no column '\(column)'; the policy and the store disagree (run opendata policy check --store)"
+        case let .pseudonymKey(reason): "pseudonymisation key: \(reason)"
+        case let .invalidArgument(reason): reason
+        }
+    }
+}

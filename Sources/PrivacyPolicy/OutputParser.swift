@@ -1,0 +1,243 @@
+import Yams
+
+extension PolicyParser {
+    static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
+                                "max_suppression", "metric"]
+    static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "contribution", "privacy"]
+
+    mutating func parseOutputs(_ node: Node) -> [OutputSpec]? {
+        guard let items = reader.sequence(node, "outputs") else { return nil }
+        if items.isEmpty { reader.error(node, "outputs must list at least one output") }
+        return items.compactMap { parseOutput($0) }
+    }
+
+    private mutating func parseOutput(_ node: Node) -> OutputSpec? {
+        // Read `kind` first so unknown-key suggestions come from the right key set.
+        let kindWord = node.mapping?.first { $0.key.scalar?.string == "kind" }?.value.scalar?.string
+        let allowed: [String]
+        switch kindWord {
+        case "microdata": allowed = Self.microdataKeys
+        case "aggregate": allowed = Self.aggregateKeys
+        default: allowed = Array(Set(Self.microdataKeys + Self.aggregateKeys)).sorted()
+        }
+        guard let entries = reader.mapping(node, "output", allowed: allowed, required: ["id", "kind"]) else { return nil }
+        let id = entries["id"].flatMap { reader.nonEmptyString($0, "output id") }
+        let context = "output '\(id ?? "?")'"
+        if let id, let idNode = entries["id"], id.range(of: "^[a-z0-9]+(-[a-z0-9]+)*$", options: .regularExpression) == nil {
+            reader.error(idNode, "\(context): id may hold only lowercase letters, digits and single '-' (it names the data file)")
+        }
+        let title = entries["title"].flatMap { reader.nonEmptyString($0, "\(context).title") }
+        guard let kindNode = entries["kind"] else { return nil }
+        let kind: OutputSpec.Kind?
+        switch kindWord {
+        case "microdata": kind = parseMicrodata(entries, context).map { .microdata($0) }
+        case "aggregate": kind = parseAggregate(entries, context).map { .aggregate($0) }
+        default:
+            reader.error(kindNode, "\(context): unknown kind '\(kindWord ?? "")'\(Suggestion.didYouMean(kindWord ?? "", among: ["microdata", "aggregate"]))")
+            kind = nil
+        }
+        guard let id, let kind else { return nil }
+        return OutputSpec(id: id, title: title, kind: kind, location: reader.location(node))
+    }
+
+    private mutating func parseMicrodata(_ entries: Entries, _ context: String) -> MicrodataSpec? {
+        for key in ["columns", "k"] where entries[key] == nil {
+            reader.error(entries.node, "\(context): missing required key '\(key)'")
+        }
+        let columns = entries["columns"].flatMap { reader.stringList($0, "\(context).columns") }
+        let k = entries["k"].flatMap { reader.integer($0, "\(context).k", minimum: 2) }
+        let suppression = entries["max_suppression"].map { reader.fraction($0, "\(context).max_suppression") } ?? 0
+        var metric = Metric.entropy
+        if let node = entries["metric"], let word = reader.string(node, "\(context).metric") {
+            if let chosen = Metric(rawValue: word) {
+                metric = chosen
+            } else {
+                reader.error(node, "\(context): unknown metric '\(word)'\(Suggestion.didYouMean(word, among: Metric.allCases.map(\.rawValue)))")
+            }
+        }
+        let lDiversity = entries["l_diversity"].flatMap { parseLDiversity($0, context) }
+        let tCloseness = entries["t_closeness"].flatMap { parseTCloseness($0, context) }
+        guard let columns, let k, let suppression else { return nil }
+        return MicrodataSpec(columns: columns, k: k, lDiversity: lDiversity, tCloseness: tCloseness,
+                             maxSuppression: suppression, metric: metric)
+    }
+
+    private mutating func parseLDiversity(_ node: Node, _ context: String) -> LDiversitySpec? {
+        let where_ = "\(context).l_diversity"
+        guard let entries = reader.mapping(node, where_, allowed: ["column", "l", "variant", "c"],
+                                           required: ["column", "l"]) else { return nil }
+        let column = entries["column"].flatMap { reader.nonEmptyString($0, "\(where_).column") }
+        var l = entries["l"].flatMap { reader.number($0, "\(where_).l") }
+        if let value = l, value < 1, let lNode = entries["l"] {
+            reader.error(lNode, "\(where_).l must be at least 1, found \(value)")
+            l = nil
+        }
+        var variant = LDiversitySpec.Variant.distinct
+        if let node = entries["variant"], let word = reader.string(node, "\(where_).variant") {
+            switch word {
+            case "distinct": variant = .distinct
+            case "entropy": variant = .entropy
+            case "recursive":
+                guard let cNode = entries["c"] else {
+                    reader.error(node, "\(where_): the recursive variant needs 'c', e.g. {variant: recursive, c: 3}")
+                    return nil
+                }
+                guard let c = reader.positiveNumber(cNode, "\(where_).c") else { return nil }
+                variant = .recursive(c: c)
+            default:
+                reader.error(node, "\(where_): unknown variant '\(word)'\(Suggestion.didYouMean(word, among: ["distinct", "entropy", "recursive"]))")
+                return nil
+            }
+        }
+        guard let column, let l else { return nil }
+        return LDiversitySpec(column: column, l: l, variant: variant)
+    }
+
+    private mutating func parseTCloseness(_ node: Node, _ context: String) -> TClosenessSpec? {
+        let where_ = "\(context).t_closeness"
+        guard let entries = reader.mapping(node, where_, allowed: ["column", "t", "distance"],
+                                           required: ["column", "t"]) else { return nil }
+        let column = entries["column"].flatMap { reader.nonEmptyString($0, "\(where_).column") }
+        var t = entries["t"].flatMap { reader.number($0, "\(where_).t") }
+        if let value = t, !(value > 0 && value <= 1), let tNode = entries["t"] {
+            reader.error(tNode, "\(where_).t must be in (0, 1], found \(value)")
+            t = nil
+        }
+        var distance = TClosenessSpec.Distance.equal
+        if let node = entries["distance"], let word = reader.string(node, "\(where_).distance") {
+            if let chosen = TClosenessSpec.Distance(rawValue: word) {
+                distance = chosen
+            } else {
+                reader.error(node, "\(where_): unknown distance '\(word)'\(Suggestion.didYouMean(word, among: TClosenessSpec.Distance.allCases.map(\.rawValue)))")
+            }
+        }
+        guard let column, let t else { return nil }
+        return TClosenessSpec(column: column, t: t, distance: distance)
+    }
+
+    private mutating func parseAggregate(_ entries: Entries, _ context: String) -> AggregateSpec? {
+        for key in ["group_by", "statistics", "privacy"] where entries[key] == nil {
+            reader.error(entries.node, "\(context): missing required key '\(key)'")
+        }
+        var groupBy: [GroupKey]?
+        if let node = entries["group_by"], let items = reader.sequence(node, "\(context).group_by") {
+            groupBy = items.compactMap { item in
+                if let column = item.scalar?.string { return GroupKey(column: column, level: nil) }
+                guard let pair = reader.mapping(item, "\(context).group_by entry", allowed: []),
+                      pair.order.count == 1, let column = pair.order.first, let levelNode = pair[column],
+                      let level = reader.nonEmptyString(levelNode, "\(context).group_by level of '\(column)'")
+                else {
+                    reader.error(item, "\(context).group_by: each entry is a column or {column: level}")
+                    return nil
+                }
+                return GroupKey(column: column, level: level)
+            }
+        }
+        var keys: [String: KeySpec] = [:]
+        if let node = entries["keys"], let map = reader.mapping(node, "\(context).keys", allowed: []) {
+            for column in map.order {
+                guard let value = map[column] else { continue }
+                if value.scalar?.string == "private" {
+                    keys[column] = .private
+                } else if let list = reader.stringList(value, "\(context).keys.\(column) (a list of values, or private)") {
+                    keys[column] = .values(list)
+                }
+            }
+        }
+        let statistics = entries["statistics"].flatMap { parseStatistics($0, context) }
+        let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
+        let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
+        guard let groupBy, let statistics, let privacy else { return nil }
+        return AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
+                             privacy: privacy)
+    }
+
+    static let statisticWords = ["count", "sum", "mean", "median", "quantile"]
+
+    private mutating func parseStatistics(_ node: Node, _ context: String) -> [StatisticSpec]? {
+        guard let items = reader.sequence(node, "\(context).statistics") else { return nil }
+        if items.isEmpty { reader.error(node, "\(context).statistics must list at least one statistic") }
+        return items.compactMap { item in
+            if let word = item.scalar?.string {
+                if word == "count" { return .count }
+                reader.error(item, "\(context): '\(word)' needs a column and bounds, e.g. {mean: response_seconds, bounds: [0, 7200]}\(Statistics.isKnown(word) ? "" : Suggestion.didYouMean(word, among: Self.statisticWords))")
+                return nil
+            }
+            guard let entries = reader.mapping(item, "\(context) statistic",
+                                               allowed: Self.statisticWords + ["bounds", "q"]) else { return nil }
+            let chosen = entries.order.filter { Self.statisticWords.contains($0) }
+            guard chosen.count == 1, let word = chosen.first, let columnNode = entries[word],
+                  let column = reader.nonEmptyString(columnNode, "\(context) \(word) column") else {
+                reader.error(item, "\(context): a statistic names exactly one of sum, mean, median, quantile with its column")
+                return nil
+            }
+            guard let boundsNode = entries["bounds"] else {
+                reader.error(item, "\(context): \(word) of '\(column)' needs bounds: [low, high]; values are clamped to them and they set the noise")
+                return nil
+            }
+            guard let bounds = reader.sequence(boundsNode, "\(context) bounds"), bounds.count == 2,
+                  let low = reader.number(bounds[0], "\(context) lower bound"),
+                  let high = reader.number(bounds[1], "\(context) upper bound") else {
+                reader.error(boundsNode, "\(context): bounds must be [low, high]")
+                return nil
+            }
+            guard low < high else {
+                reader.error(boundsNode, "\(context): the lower bound \(low) must be below the upper bound \(high)")
+                return nil
+            }
+            switch word {
+            case "sum": return .sum(column: column, bounds: low...high)
+            case "mean": return .mean(column: column, bounds: low...high)
+            case "median": return .median(column: column, bounds: low...high)
+            default:
+                guard let qNode = entries["q"] else {
+                    reader.error(item, "\(context): quantile needs q, e.g. q: 0.9")
+                    return nil
+                }
+                guard let q = reader.number(qNode, "\(context) q"), q > 0, q < 1 else {
+                    reader.error(qNode, "\(context): q must be strictly between 0 and 1")
+                    return nil
+                }
+                return .quantile(column: column, q: q, bounds: low...high)
+            }
+        }
+    }
+
+    private mutating func parseContribution(_ node: Node, _ context: String) -> ContributionSpec? {
+        let keys = ["groups_per_unit", "rows_per_unit_per_group"]
+        guard let entries = reader.mapping(node, "\(context).contribution", allowed: keys, required: keys) else { return nil }
+        let groups = entries["groups_per_unit"].flatMap { reader.integer($0, "\(context).contribution.groups_per_unit", minimum: 1) }
+        let rows = entries["rows_per_unit_per_group"].flatMap {
+            reader.integer($0, "\(context).contribution.rows_per_unit_per_group", minimum: 1)
+        }
+        guard let groups, let rows else { return nil }
+        return ContributionSpec(groupsPerUnit: groups, rowsPerUnitPerGroup: rows)
+    }
+
+    private mutating func parsePrivacy(_ node: Node, _ context: String) -> PrivacySpec? {
+        guard let entries = reader.mapping(node, "\(context).privacy", allowed: ["epsilon", "rho", "delta"]) else { return nil }
+        let delta = entries["delta"].flatMap { reader.positiveNumber($0, "\(context).privacy.delta") }
+        if let delta, delta >= 1, let deltaNode = entries["delta"] {
+            reader.error(deltaNode, "\(context).privacy.delta must be below 1 (typically 1e-7 or smaller), found \(delta)")
+            return nil
+        }
+        switch (entries["epsilon"], entries["rho"]) {
+        case let (epsilonNode?, nil):
+            return reader.positiveNumber(epsilonNode, "\(context).privacy.epsilon").map { .epsilon($0, delta: delta) }
+        case let (nil, rhoNode?):
+            guard let rho = reader.positiveNumber(rhoNode, "\(context).privacy.rho") else { return nil }
+            guard let delta else {
+                reader.error(node, "\(context).privacy: rho needs delta too, to state the (ε, δ) guarantee and charge the budget")
+                return nil
+            }
+            return .rho(rho, delta: delta)
+        default:
+            reader.error(node, "\(context).privacy must give exactly one of epsilon (discrete Laplace) or rho (discrete Gaussian)")
+            return nil
+        }
+    }
+}
+
+private enum Statistics {
+    static func isKnown(_ word: String) -> Bool { PolicyParser.statisticWords.contains(word) }
+}

@@ -1,0 +1,153 @@
+/// One output of a release: a table of k-anonymous records or of DP statistics.
+public struct OutputSpec: Sendable, Equatable {
+    /// Output kind with its settings.
+    public enum Kind: Sendable, Equatable {
+        case microdata(MicrodataSpec)
+        case aggregate(AggregateSpec)
+    }
+    /// Identifier; names the data file (`<id>.csv.gz`).
+    public var id: String
+    public var title: String?
+    public var kind: Kind
+    public var location: SourceLocation
+
+    /// ε this output spends per release (0 for microdata). For ρ-zCDP outputs
+    /// this is the (ε, δ) conversion of Bun & Steinke 2016, Prop. 1.3:
+    /// ε = ρ + 2·√(ρ·ln(1/δ)).
+    public var epsilon: Double {
+        guard case let .aggregate(aggregate) = kind else { return 0 }
+        return aggregate.privacy.epsilonEquivalent
+    }
+}
+
+/// Record-level output generalised to k-anonymity (Sweeney 2002), optionally
+/// with ℓ-diversity (Machanavajjhala et al. 2007) and t-closeness (Li et al. 2007).
+public struct MicrodataSpec: Sendable, Equatable {
+    public var columns: [String]
+    public var k: Int
+    public var lDiversity: LDiversitySpec?
+    public var tCloseness: TClosenessSpec?
+    /// Largest share of records that may be suppressed, in [0, 1].
+    public var maxSuppression: Double
+    public var metric: Metric
+}
+
+/// Information-loss metric that picks the optimal generalisation, as ARX defines them.
+public enum Metric: String, Sendable, CaseIterable {
+    case entropy
+    case entropyNonMonotonic = "entropy-nm"
+    case loss
+    case discernibility
+    case aecs
+}
+
+/// ℓ-diversity of a sensitive column within each equivalence class.
+public struct LDiversitySpec: Sendable, Equatable {
+    public enum Variant: Sendable, Equatable {
+        case distinct
+        case entropy
+        case recursive(c: Double)
+    }
+    public var column: String
+    public var l: Double
+    public var variant: Variant
+}
+
+/// t-closeness of a sensitive column: each class's distribution is within `t`
+/// (Earth Mover's Distance) of the whole table's.
+public struct TClosenessSpec: Sendable, Equatable {
+    public enum Distance: String, Sendable, CaseIterable {
+        case equal, ordered, hierarchical
+    }
+    public var column: String
+    public var t: Double
+    public var distance: Distance
+}
+
+/// DP statistics per group.
+public struct AggregateSpec: Sendable, Equatable {
+    public var groupBy: [GroupKey]
+    public var keys: [String: KeySpec]
+    public var statistics: [StatisticSpec]
+    public var contribution: ContributionSpec?
+    public var privacy: PrivacySpec
+}
+
+/// A grouping column, optionally at a hierarchy level (`{received_at: day}`).
+public struct GroupKey: Sendable, Equatable {
+    public var column: String
+    public var level: String?
+}
+
+/// Where the group keys of a grouping column come from.
+public enum KeySpec: Sendable, Equatable {
+    /// Public list: every value is published, zeros included.
+    case values([String])
+    /// Chosen by DP partition selection.
+    case `private`
+}
+
+/// A statistic computed per group.
+public enum StatisticSpec: Sendable, Equatable {
+    case count
+    case sum(column: String, bounds: ClosedRange<Double>)
+    case mean(column: String, bounds: ClosedRange<Double>)
+    case median(column: String, bounds: ClosedRange<Double>)
+    case quantile(column: String, q: Double, bounds: ClosedRange<Double>)
+
+    /// The measured column, if the statistic has one.
+    public var column: String? {
+        switch self {
+        case .count: nil
+        case let .sum(column, _), let .mean(column, _), let .median(column, _), let .quantile(column, _, _): column
+        }
+    }
+
+    /// Name used for the output column.
+    public var name: String {
+        switch self {
+        case .count: "count"
+        case let .sum(column, _): "sum_\(column)"
+        case let .mean(column, _): "mean_\(column)"
+        case let .median(column, _): "median_\(column)"
+        case let .quantile(column, q, _): "q\(Int((q * 100).rounded()))_\(column)"
+        }
+    }
+}
+
+/// Contribution bounds per privacy unit (Wilson et al. 2020, "Differentially
+/// private SQL with bounded user contribution").
+public struct ContributionSpec: Sendable, Equatable {
+    public var groupsPerUnit: Int
+    public var rowsPerUnitPerGroup: Int
+}
+
+/// Privacy parameters of one aggregate output.
+public enum PrivacySpec: Sendable, Equatable {
+    /// Pure or approximate DP; δ > 0 only pays for private partition selection.
+    case epsilon(Double, delta: Double?)
+    /// ρ-zCDP with the discrete Gaussian; δ converts it to (ε, δ) for reports.
+    case rho(Double, delta: Double)
+
+    /// ε charged against the budget.
+    public var epsilonEquivalent: Double {
+        switch self {
+        case let .epsilon(epsilon, _): epsilon
+        case let .rho(rho, delta): rho + 2 * (rho * log(1 / delta)).squareRoot()
+        }
+    }
+
+    /// δ, if any.
+    public var delta: Double? {
+        switch self {
+        case let .epsilon(_, delta): delta
+        case let .rho(_, delta): delta
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,225 @@
+import Foundation
+
+/// A privacy officer's policy for one dataset: which columns leave the
+/// operational store and how, which records are deleted, and what is published.
+///
+/// The format is deny-by-default (DESIGN.md, "Policy format"): every column of
+/// the source table carries a ``Treatment``; a column not listed stops every
+/// release. Parse with ``PolicyLoader``; a value of this type has passed every
+/// check that does not need the store (``StoreSchemaCheck`` does those).
+public struct Policy: Sendable {
+    /// Format version; only 1 exists.
+    public var version: Int
+    /// Public metadata of the dataset.
+    public var dataset: DatasetInfo
+    /// Where the records come from.
+    public var source: SourceSpec
+    /// When records are deleted from the operational store, if ever.
+    public var retention: RetentionSpec?
+    /// Every column of the source table, in file order.
+    public var columns: [ColumnSpec]
+    /// Rows withheld from every output.
+    public var exclude: [ExcludeRule]
+    /// Columns computed from others while reading.
+    public var derived: [DerivedColumn]
+    /// What a release publishes.
+    public var outputs: [OutputSpec]
+    /// Privacy-loss caps the ledger enforces.
+    public var budget: BudgetSpec
+    /// The file the policy was read from.
+    public var path: String
+    /// The exact bytes of the file, for hashing and for shipping with a release.
+    public var bytes: Data
+
+    /// The treatment of `column`, if the policy lists it.
+    public func treatment(of column: String) -> Treatment? {
+        columns.first { $0.name == column }?.treatment
+    }
+
+    /// The column that identifies a privacy unit (a caller, a resident), if any.
+    public var privacyUnit: String? {
+        columns.first { $0.treatment == .privacyUnit }?.name
+    }
+}
+
+/// Public metadata, copied into the data package and the catalog.
+public struct DatasetInfo: Sendable, Equatable {
+    /// Identifier: lowercase letters, digits and `-`; names the release folder.
+    public var id: String
+    public var title: String
+    public var description: String
+    public var publisher: String
+    public var contact: String
+    /// SPDX licence identifier, e.g. `CC-BY-4.0`.
+    public var license: String
+    public var keywords: [String]
+    /// Release cadence, e.g. `daily`.
+    public var frequency: String?
+}
+
+/// The source table and how its records fall into release windows.
+public struct SourceSpec: Sendable, Equatable {
+    /// Table in the operational store.
+    public var table: String
+    /// The timestamp column that places a record in a window.
+    public var windowBy: String
+    /// IANA zone whose calendar days are the windows.
+    public var timezone: String
+}
+
+/// A length of time, in calendar units.
+public struct RetentionPeriod: Sendable, Equatable, CustomStringConvertible {
+    /// Calendar unit of a period.
+    public enum Unit: String, Sendable, CaseIterable {
+        case days, months, years
+    }
+    public var amount: Int
+    public var unit: Unit
+
+    /// The instant `amount unit`s before `date`, in UTC calendar arithmetic.
+    public func subtracted(from date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        var components = DateComponents()
+        switch unit {
+        case .days: components.day = -amount
+        case .months: components.month = -amount
+        case .years: components.year = -amount
+        }
+        return calendar.date(byAdding: components, to: date) ?? date
+    }
+
+    public var description: String { "\(amount) \(unit.rawValue)" }
+}
+
+/// Retention: records older than `deleteAfter`, measured from `measuredFrom`,
+/// are deleted unless `keepIf` is true for them.
+public struct RetentionSpec: Sendable, Equatable {
+    public var deleteAfter: RetentionPeriod
+    public var measuredFrom: String
+    /// A boolean column (e.g. a legal hold) that protects a record from deletion.
+    public var keepIf: String?
+}
+
+/// What happens to one column of the source table.
+public enum Treatment: Sendable, Equatable {
+    /// Never read from the store.
+    case drop
+    /// Published as it is.
+    case keep
+    /// Identifies the person a record is about; bounds DP contributions, never published.
+    case privacyUnit
+    /// Replaced by HMAC-SHA256 under a secret key; linkable across releases.
+    case pseudonymize
+    /// Published only under ℓ-diversity / t-closeness protection.
+    case sensitive
+    /// A quasi-identifier, generalised along a hierarchy.
+    case generalize(HierarchySpec)
+
+    /// The word used in policy files.
+    public var keyword: String {
+        switch self {
+        case .drop: "drop"
+        case .keep: "keep"
+        case .privacyUnit: "privacy_unit"
+        case .pseudonymize: "pseudonymize"
+        case .sensitive: "sensitive"
+        case .generalize: "generalize"
+        }
+    }
+
+    /// True when values of this column may appear in some output.
+    public var isPublishable: Bool {
+        switch self {
+        case .drop, .privacyUnit: false
+        case .keep, .pseudonymize, .sensitive, .generalize: true
+        }
+    }
+}
+
+/// A column of the source table and its treatment.
+public struct ColumnSpec: Sendable, Equatable {
+    public var name: String
+    public var treatment: Treatment
+    /// Where the column is listed, for error messages.
+    public var location: SourceLocation
+}
+
+/// A generalisation hierarchy for a quasi-identifier. Every builder ends at `*`.
+public enum HierarchySpec: Sendable, Equatable {
+    /// Truncate a timestamp to each level in turn.
+    case time([TimeLevel])
+    /// Numeric bands of the given widths; values at or above `top` fall in one band.
+    case bands([Int], top: Int?)
+    /// "1234 N MAIN ST" → "1200 BLOCK N MAIN ST" (100) → "1000 BLOCK N MAIN ST" (1000) → street.
+    case streetBlock([Int])
+    /// Mask this many characters from the right, per level.
+    case prefix([Int])
+    /// Round to this many decimal places, per level (coordinates).
+    case round([Int])
+    /// An ARX hierarchy file, relative to the policy's folder.
+    case file(String)
+
+    /// Builder name as written in policies.
+    public var builder: String {
+        switch self {
+        case .time: "time"
+        case .bands: "bands"
+        case .streetBlock: "street_block"
+        case .prefix: "prefix"
+        case .round: "round"
+        case .file: "file"
+        }
+    }
+}
+
+/// Calendar granularity of a time hierarchy level.
+public enum TimeLevel: String, Sendable, CaseIterable, Comparable {
+    case hour, day, week, month, quarter, year
+
+    /// Position from finest (hour, 0) to coarsest (year, 5).
+    public var rank: Int {
+        switch self {
+        case .hour: 0
+        case .day: 1
+        case .week: 2
+        case .month: 3
+        case .quarter: 4
+        case .year: 5
+        }
+    }
+
+    public static func < (lhs: TimeLevel, rhs: TimeLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Rows whose `column` holds one of `values` are withheld from every output.
+public struct ExcludeRule: Sendable, Equatable {
+    public var column: String
+    public var values: [String]
+}
+
+/// A column computed while reading, from columns that are never published themselves.
+public struct DerivedColumn: Sendable, Equatable {
+    /// The computation.
+    public enum Kind: Sendable, Equatable {
+        /// Seconds from the first timestamp to the second.
+        case secondsBetween(String, String)
+    }
+    public var name: String
+    public var kind: Kind
+    public var location: SourceLocation
+
+    /// Source columns this column is computed from.
+    public var inputs: [String] {
+        switch kind {
+        case let .secondsBetween(a, b): [a, b]
+        }
+    }
+}
+
+/// Budget caps. ε is summed over a release's outputs (sequential composition)
+/// and over a rolling 365 days per privacy unit.
+public struct BudgetSpec: Sendable, Equatable {
+    public var perReleaseEpsilon: Double
+    public var rolling365DayEpsilon: Double?
+}

@@ -1,0 +1,207 @@
+import Yams
+
+/// Checks that span sections of a policy: every column named anywhere is
+/// listed under `columns` with a treatment that allows the use, outputs
+/// publish only publishable columns, and the budget covers the outputs.
+struct PolicyConsistency {
+    let policy: Policy
+    let top: Entries
+    var reader: NodeReader
+    let baseDirectory: String
+
+    init(policy: Policy, top: Entries, reader: NodeReader, baseDirectory: String) {
+        self.policy = policy
+        self.top = top
+        self.reader = reader
+        self.baseDirectory = baseDirectory
+    }
+
+    mutating func run() {
+        checkColumns()
+        checkSourceAndRetention()
+        checkExcludeAndDerived()
+        checkOutputs()
+        checkBudget()
+    }
+
+    /// Where `word` is written inside `node` (depth first), else where `node` starts.
+    private func locate(_ word: String, in node: Node?) -> SourceLocation {
+        guard let node else { return SourceLocation(file: reader.file, line: 1, column: 1) }
+        func search(_ node: Node) -> Node? {
+            switch node {
+            case let .scalar(scalar): return scalar.string == word ? node : nil
+            case let .mapping(mapping):
+                for (key, value) in mapping {
+                    if let hit = search(key) ?? search(value) { return hit }
+                }
+                return nil
+            case let .sequence(sequence):
+                for item in sequence { if let hit = search(item) { return hit } }
+                return nil
+            case .alias: return nil
+            }
+        }
+        return reader.location(search(node) ?? node)
+    }
+
+    private func outputNode(_ output: OutputSpec) -> Node? {
+        guard case let .sequence(items)? = top["outputs"] else { return nil }
+        return items.first { reader.location($0) == output.location }
+    }
+
+    private mutating func checkColumns() {
+        let units = policy.columns.filter { $0.treatment == .privacyUnit }
+        for extra in units.dropFirst() {
+            reader.error(at: extra.location, "column '\(extra.name)': only one column may be the privacy_unit (already '\(units[0].name)')")
+        }
+    }
+
+    private mutating func requireColumn(_ name: String, _ what: String, in node: Node?, notDropped: Bool) {
+        guard let treatment = policy.treatment(of: name) else {
+            let known = policy.columns.map(\.name)
+            reader.error(at: locate(name, in: node), "\(what) '\(name)' is not listed under columns\(Suggestion.didYouMean(name, among: known))")
+            return
+        }
+        if notDropped && treatment == .drop {
+            reader.error(at: locate(name, in: node), "\(what) '\(name)' is dropped, and dropped columns are never read; give it another treatment (e.g. sensitive or generalize)")
+        }
+    }
+
+    private mutating func checkSourceAndRetention() {
+        requireColumn(policy.source.windowBy, "source.window_by column", in: top["source"], notDropped: true)
+        if let retention = policy.retention {
+            requireColumn(retention.measuredFrom, "retention.measured_from column", in: top["retention"], notDropped: false)
+            if let keepIf = retention.keepIf {
+                requireColumn(keepIf, "retention.keep_if column", in: top["retention"], notDropped: false)
+            }
+        }
+    }
+
+    private mutating func checkExcludeAndDerived() {
+        for rule in policy.exclude {
+            requireColumn(rule.column, "exclude column", in: top["exclude"], notDropped: true)
+        }
+        for derived in policy.derived {
+            if policy.treatment(of: derived.name) != nil {
+                reader.error(at: derived.location, "derived column '\(derived.name)' has the name of a source column; choose another name")
+            }
+            for input in derived.inputs {
+                requireColumn(input, "derived column '\(derived.name)' input", in: top["derived"], notDropped: false)
+            }
+        }
+    }
+
+    private mutating func checkOutputs() {
+        var seen: Set<String> = []
+        let derivedNames = Set(policy.derived.map(\.name))
+        for output in policy.outputs {
+            let node = outputNode(output)
+            if !seen.insert(output.id).inserted {
+                reader.error(at: output.location, "output id '\(output.id)' is used twice; ids name the data files and must be unique")
+            }
+            switch output.kind {
+            case let .microdata(spec):
+                checkMicrodata(spec, output, node)
+            case let .aggregate(spec):
+                checkAggregate(spec, output, node, derivedNames: derivedNames)
+            }
+        }
+    }
+
+    private mutating func publishable(_ column: String, _ output: OutputSpec, _ node: Node?) -> Treatment? {
+        guard let treatment = policy.treatment(of: column) else {
+            reader.error(at: locate(column, in: node), "output '\(output.id)' names column '\(column)', which is not listed under columns\(Suggestion.didYouMean(column, among: policy.columns.map(\.name)))")
+            return nil
+        }
+        guard treatment.isPublishable else {
+            reader.error(at: locate(column, in: node), "output '\(output.id)' names column '\(column)', which is not published (its treatment is \(treatment.keyword)); remove it from the output or change its treatment")
+            return nil
+        }
+        return treatment
+    }
+
+    private mutating func checkMicrodata(_ spec: MicrodataSpec, _ output: OutputSpec, _ node: Node?) {
+        if spec.columns.isEmpty {
+            reader.error(at: output.location, "output '\(output.id)': columns must list at least one column")
+        }
+        for column in spec.columns {
+            if policy.derived.contains(where: { $0.name == column }) {
+                reader.error(at: locate(column, in: node), "output '\(output.id)': derived column '\(column)' is exact and may be published only as a DP statistic of an aggregate output")
+                continue
+            }
+            _ = publishable(column, output, node)
+        }
+        let sensitiveColumns: [(String, String)] =
+            [spec.lDiversity.map { ($0.column, "l_diversity") }, spec.tCloseness.map { ($0.column, "t_closeness") }]
+                .compactMap { $0 }
+        for (column, model) in sensitiveColumns {
+            if !spec.columns.contains(column) {
+                reader.error(at: locate(column, in: node), "output '\(output.id)': \(model) protects '\(column)', which the output does not publish; add it to columns")
+            } else if policy.treatment(of: column) != .sensitive {
+                reader.error(at: locate(column, in: node), "output '\(output.id)': \(model) column '\(column)' must have the treatment sensitive")
+            }
+        }
+    }
+
+    private mutating func checkAggregate(_ spec: AggregateSpec, _ output: OutputSpec, _ node: Node?,
+                                         derivedNames: Set<String>) {
+        let grouped = Set(spec.groupBy.map(\.column))
+        for key in spec.groupBy {
+            guard let treatment = publishable(key.column, output, node) else { continue }
+            if let level = key.level {
+                guard case let .generalize(.time(levels)) = treatment else {
+                    reader.error(at: locate(key.column, in: node), "output '\(output.id)': group_by level '\(level)' needs '\(key.column)' to be generalized with a time hierarchy")
+                    continue
+                }
+                guard let chosen = TimeLevel(rawValue: level), levels.contains(chosen) else {
+                    reader.error(at: locate(level, in: node), "output '\(output.id)': '\(level)' is not a level of the time hierarchy of '\(key.column)' (\(levels.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+            } else if spec.keys[key.column] == nil {
+                reader.error(at: locate(key.column, in: node), "output '\(output.id)': group_by column '\(key.column)' needs keys: a public list of values, or private for DP partition selection")
+            }
+            if treatment == .pseudonymize {
+                reader.error(at: locate(key.column, in: node), "output '\(output.id)': pseudonymised column '\(key.column)' cannot be a group key (its values are unique to people)")
+            }
+        }
+        for column in spec.keys.keys.sorted() where !grouped.contains(column) {
+            reader.error(at: locate(column, in: node), "output '\(output.id)': keys names '\(column)', which is not in group_by")
+        }
+        if spec.keys.values.contains(.private) && spec.privacy.delta == nil {
+            reader.error(at: output.location, "output '\(output.id)': private keys need delta in privacy (e.g. {epsilon: 0.5, delta: 1.0e-7}) for partition selection")
+        }
+        for statistic in spec.statistics {
+            guard let column = statistic.column else { continue }
+            if derivedNames.contains(column) { continue }
+            guard let treatment = policy.treatment(of: column) else {
+                reader.error(at: locate(column, in: node), "output '\(output.id)': statistic column '\(column)' is neither a derived column nor listed under columns")
+                continue
+            }
+            if treatment != .keep && treatment != .sensitive {
+                reader.error(at: locate(column, in: node), "output '\(output.id)': statistic column '\(column)' must be keep, sensitive or derived (it is \(treatment.keyword))")
+            }
+        }
+        if spec.contribution != nil && policy.privacyUnit == nil {
+            reader.error(at: locate("contribution", in: node), "output '\(output.id)': contribution bounds need a privacy_unit column; without one each record is its own unit, so remove contribution")
+        }
+    }
+
+    private mutating func checkBudget() {
+        let spent = policy.outputs.reduce(0) { $0 + $1.epsilon }
+        let location = locate("per_release_epsilon", in: top["budget"])
+        if spent > policy.budget.perReleaseEpsilon + 1e-12 {
+            let parts = policy.outputs.filter { $0.epsilon > 0 }.map { "\($0.id) \(format($0.epsilon))" }
+            reader.error(at: location, "budget.per_release_epsilon \(format(policy.budget.perReleaseEpsilon)) is smaller than the outputs' sum \(format(spent)) (\(parts.joined(separator: " + "))); raise the budget or lower an output's epsilon")
+        }
+        if let rolling = policy.budget.rolling365DayEpsilon, rolling < policy.budget.perReleaseEpsilon {
+            reader.error(at: locate("rolling_365_day_epsilon", in: top["budget"]), "budget.rolling_365_day_epsilon \(format(rolling)) is smaller than one release's \(format(policy.budget.perReleaseEpsilon)); no release could ever run")
+        }
+    }
+
+    private func format(_ value: Double) -> String {
+        let rounded = (value * 1e6).rounded() / 1e6
+        return rounded == rounded.rounded() ? String(format: "%.1f", rounded) : String(rounded)
+    }
+}
+
+import Foundation

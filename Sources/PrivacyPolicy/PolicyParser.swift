@@ -1,0 +1,253 @@
+import Foundation
+import Yams
+
+/// Builds a ``Policy`` from a YAML tree section by section, then runs the
+/// cross-section checks. Problems accumulate in `reader`.
+struct PolicyParser {
+    var reader: NodeReader
+    let baseDirectory: String
+
+    init(reader: NodeReader, baseDirectory: String) {
+        self.reader = reader
+        self.baseDirectory = baseDirectory
+    }
+
+    mutating func parse(_ root: Node, path: String, bytes: Data) -> Policy? {
+        guard let top = reader.mapping(root, "the policy", allowed: PolicyLoader.topLevelKeys,
+                                       required: ["policy", "dataset", "source", "columns", "outputs", "budget"])
+        else { return nil }
+        if let node = top["policy"], let version = reader.integer(node, "policy (the format version)", minimum: 1),
+           version != 1 {
+            reader.error(node, "policy format version \(version) is not supported; this tool reads version 1")
+        }
+        let dataset = top["dataset"].flatMap { parseDataset($0) }
+        let source = top["source"].flatMap { parseSource($0) }
+        let retention = top["retention"].flatMap { parseRetention($0) }
+        let columns = top["columns"].flatMap { parseColumns($0) } ?? []
+        let exclude = top["exclude"].flatMap { parseExclude($0) } ?? []
+        let derived = top["derived"].flatMap { parseDerived($0) } ?? []
+        let outputs = top["outputs"].flatMap { parseOutputs($0) } ?? []
+        let budget = top["budget"].flatMap { parseBudget($0) }
+
+        guard let dataset, let source, let budget, !columns.isEmpty else { return nil }
+        let policy = Policy(version: 1, dataset: dataset, source: source, retention: retention, columns: columns,
+                            exclude: exclude, derived: derived, outputs: outputs, budget: budget,
+                            path: path, bytes: bytes)
+        var checker = PolicyConsistency(policy: policy, top: top, reader: reader, baseDirectory: baseDirectory)
+        checker.run()
+        reader = checker.reader
+        return policy
+    }
+
+    // MARK: Sections
+
+    private mutating func parseDataset(_ node: Node) -> DatasetInfo? {
+        let required = ["id", "title", "description", "publisher", "contact", "license"]
+        guard let entries = reader.mapping(node, "dataset", allowed: required + ["keywords", "frequency"],
+                                           required: required) else { return nil }
+        var values: [String: String] = [:]
+        for key in required {
+            if let value = entries[key], let text = reader.nonEmptyString(value, "dataset.\(key)") {
+                values[key] = text
+            }
+        }
+        if let id = values["id"], let node = entries["id"],
+           id.range(of: "^[a-z0-9]+(-[a-z0-9]+)*$", options: .regularExpression) == nil {
+            reader.error(node, "dataset.id '\(id)' may hold only lowercase letters, digits and single '-' (it names the release folder)")
+            values["id"] = nil
+        }
+        let keywords = entries["keywords"].flatMap { reader.stringList($0, "dataset.keywords") } ?? []
+        let frequency = entries["frequency"].flatMap { reader.nonEmptyString($0, "dataset.frequency") }
+        guard let id = values["id"], let title = values["title"], let description = values["description"],
+              let publisher = values["publisher"], let contact = values["contact"], let license = values["license"]
+        else { return nil }
+        return DatasetInfo(id: id, title: title, description: description, publisher: publisher, contact: contact,
+                           license: license, keywords: keywords, frequency: frequency)
+    }
+
+    private mutating func parseSource(_ node: Node) -> SourceSpec? {
+        let keys = ["table", "window_by", "timezone"]
+        guard let entries = reader.mapping(node, "source", allowed: keys, required: keys) else { return nil }
+        let table = entries["table"].flatMap { reader.nonEmptyString($0, "source.table") }
+        let windowBy = entries["window_by"].flatMap { reader.nonEmptyString($0, "source.window_by") }
+        var timezone = entries["timezone"].flatMap { reader.nonEmptyString($0, "source.timezone") }
+        if let zone = timezone, let node = entries["timezone"], TimeZone(identifier: zone) == nil {
+            reader.error(node, "source.timezone '\(zone)' is not an IANA time zone; use a name such as America/Chicago or UTC")
+            timezone = nil
+        }
+        guard let table, let windowBy, let timezone else { return nil }
+        return SourceSpec(table: table, windowBy: windowBy, timezone: timezone)
+    }
+
+    private mutating func parseRetention(_ node: Node) -> RetentionSpec? {
+        guard let entries = reader.mapping(node, "retention", allowed: ["delete_after", "measured_from", "keep_if"],
+                                           required: ["delete_after", "measured_from"]) else { return nil }
+        var period: RetentionPeriod?
+        if let node = entries["delete_after"], let text = reader.string(node, "retention.delete_after") {
+            period = Self.period(text)
+            if period == nil {
+                reader.error(node, "retention.delete_after '\(text)' must read 'N days', 'N months' or 'N years' with N ≥ 1")
+            }
+        }
+        let measuredFrom = entries["measured_from"].flatMap { reader.nonEmptyString($0, "retention.measured_from") }
+        let keepIf = entries["keep_if"].flatMap { reader.nonEmptyString($0, "retention.keep_if") }
+        guard let period, let measuredFrom else { return nil }
+        return RetentionSpec(deleteAfter: period, measuredFrom: measuredFrom, keepIf: keepIf)
+    }
+
+    static func period(_ text: String) -> RetentionPeriod? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, let amount = Int(parts[0]), amount >= 1 else { return nil }
+        var unitWord = parts[1].lowercased()
+        if !unitWord.hasSuffix("s") { unitWord += "s" }
+        guard let unit = RetentionPeriod.Unit(rawValue: unitWord) else { return nil }
+        return RetentionPeriod(amount: amount, unit: unit)
+    }
+
+    private mutating func parseColumns(_ node: Node) -> [ColumnSpec]? {
+        guard let entries = reader.mapping(node, "columns", allowed: []) else { return nil }
+        if entries.order.isEmpty {
+            reader.error(node, "columns must list every column of the source table with a treatment")
+        }
+        var result: [ColumnSpec] = []
+        for name in entries.order {
+            guard let value = entries[name], let keyNode = entries.keyNodes[name] else { continue }
+            if let treatment = parseTreatment(value, column: name) {
+                result.append(ColumnSpec(name: name, treatment: treatment, location: reader.location(keyNode)))
+            }
+        }
+        return result
+    }
+
+    static let treatmentWords = ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive", "generalize"]
+
+    private mutating func parseTreatment(_ node: Node, column: String) -> Treatment? {
+        let context = "column '\(column)'"
+        if let word = node.scalar?.string {
+            switch word {
+            case "drop": return .drop
+            case "keep": return .keep
+            case "privacy_unit": return .privacyUnit
+            case "pseudonymize": return .pseudonymize
+            case "sensitive": return .sensitive
+            case "generalize":
+                reader.error(node, "\(context): generalize needs a hierarchy, e.g. generalize: {bands: [5, 10]}")
+                return nil
+            default:
+                reader.error(node, "\(context): unknown treatment '\(word)'\(Suggestion.didYouMean(word, among: Self.treatmentWords))")
+                return nil
+            }
+        }
+        guard let entries = reader.mapping(node, context, allowed: ["generalize"], required: ["generalize"]),
+              let spec = entries["generalize"] else { return nil }
+        return parseHierarchy(spec, column: column).map { .generalize($0) }
+    }
+
+    static let builders = ["time", "bands", "top", "street_block", "prefix", "round", "file"]
+
+    private mutating func parseHierarchy(_ node: Node, column: String) -> HierarchySpec? {
+        let context = "generalize of column '\(column)'"
+        guard let entries = reader.mapping(node, context, allowed: Self.builders) else { return nil }
+        let chosen = entries.order.filter { $0 != "top" }
+        guard chosen.count == 1, let builder = chosen.first, let value = entries[builder] else {
+            reader.error(node, "\(context) must name exactly one builder: time, bands, street_block, prefix, round or file")
+            return nil
+        }
+        if entries["top"] != nil && builder != "bands", let top = entries.keyNodes["top"] {
+            reader.error(top, "\(context): 'top' applies only to bands")
+        }
+        let levels = "\(context).\(builder)"
+        switch builder {
+        case "time":
+            guard let words = reader.stringList(value, levels) else { return nil }
+            var result: [TimeLevel] = []
+            for (index, word) in words.enumerated() {
+                guard let level = TimeLevel(rawValue: word) else {
+                    reader.error(value, "\(levels): unknown time level '\(word)'\(Suggestion.didYouMean(word, among: TimeLevel.allCases.map(\.rawValue)))")
+                    return nil
+                }
+                if let last = result.last, level <= last {
+                    reader.error(value, "\(levels): level \(index + 1) '\(word)' must be coarser than '\(last.rawValue)'")
+                    return nil
+                }
+                result.append(level)
+            }
+            if result.isEmpty { reader.error(value, "\(levels) must list at least one level"); return nil }
+            return .time(result)
+        case "bands":
+            guard let widths = reader.integerList(value, levels, minimum: 1) else { return nil }
+            for (previous, next) in zip(widths, widths.dropFirst()) where next <= previous || next % previous != 0 {
+                reader.error(value, "\(levels): each band width must be a larger multiple of the one before (\(next) after \(previous)), so every level is a function of the previous one")
+                return nil
+            }
+            let top = entries["top"].flatMap { reader.integer($0, "\(context).top", minimum: 1) }
+            return .bands(widths, top: top)
+        case "street_block":
+            guard let sizes = reader.integerList(value, levels, minimum: 1) else { return nil }
+            for (previous, next) in zip(sizes, sizes.dropFirst()) where next <= previous || next % previous != 0 {
+                reader.error(value, "\(levels): each block size must be a larger multiple of the one before (\(next) after \(previous))")
+                return nil
+            }
+            return .streetBlock(sizes)
+        case "prefix":
+            guard let masks = reader.integerList(value, levels, minimum: 1) else { return nil }
+            for (previous, next) in zip(masks, masks.dropFirst()) where next <= previous {
+                reader.error(value, "\(levels): each level must mask more characters than the one before (\(next) after \(previous))")
+                return nil
+            }
+            return .prefix(masks)
+        case "round":
+            guard let places = reader.integerList(value, levels, minimum: 0) else { return nil }
+            for (previous, next) in zip(places, places.dropFirst()) where next >= previous {
+                reader.error(value, "\(levels): each level must keep fewer decimal places than the one before (\(next) after \(previous))")
+                return nil
+            }
+            return .round(places)
+        default: // file
+            guard let relative = reader.nonEmptyString(value, levels) else { return nil }
+            let full = relative.hasPrefix("/") ? relative : (baseDirectory as NSString).appendingPathComponent(relative)
+            for problem in HierarchyFileCheck.problems(path: full) {
+                reader.error(value, "\(levels) '\(relative)': \(problem)")
+            }
+            return .file(relative)
+        }
+    }
+
+    private mutating func parseExclude(_ node: Node) -> [ExcludeRule]? {
+        guard let entries = reader.mapping(node, "exclude", allowed: []) else { return nil }
+        return entries.order.compactMap { column in
+            guard let value = entries[column],
+                  let values = reader.stringList(value, "exclude.\(column)") else { return nil }
+            return ExcludeRule(column: column, values: values)
+        }
+    }
+
+    private mutating func parseDerived(_ node: Node) -> [DerivedColumn]? {
+        guard let entries = reader.mapping(node, "derived", allowed: []) else { return nil }
+        return entries.order.compactMap { name in
+            guard let value = entries[name], let keyNode = entries.keyNodes[name],
+                  let spec = reader.mapping(value, "derived column '\(name)'", allowed: ["seconds_between"],
+                                            required: ["seconds_between"]),
+                  let between = spec["seconds_between"],
+                  let columns = reader.stringList(between, "derived column '\(name)'.seconds_between")
+            else { return nil }
+            guard columns.count == 2 else {
+                reader.error(between, "seconds_between takes exactly two timestamp columns: [start, end]")
+                return nil
+            }
+            return DerivedColumn(name: name, kind: .secondsBetween(columns[0], columns[1]),
+                                 location: reader.location(keyNode))
+        }
+    }
+
+    private mutating func parseBudget(_ node: Node) -> BudgetSpec? {
+        guard let entries = reader.mapping(node, "budget", allowed: ["per_release_epsilon", "rolling_365_day_epsilon"],
+                                           required: ["per_release_epsilon"]) else { return nil }
+        let perRelease = entries["per_release_epsilon"].flatMap { reader.positiveNumber($0, "budget.per_release_epsilon") }
+        let rolling = entries["rolling_365_day_epsilon"].flatMap {
+            reader.positiveNumber($0, "budget.rolling_365_day_epsilon")
+        }
+        guard let perRelease else { return nil }
+        return BudgetSpec(perReleaseEpsilon: perRelease, rolling365DayEpsilon: rolling)
+    }
+}

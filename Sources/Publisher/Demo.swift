@@ -1,0 +1,133 @@
+import Foundation
+import OperationalStore
+import PrivacyPolicy
+
+/// `opendata demo`: builds the synthetic city, checks every policy against it,
+/// runs retention, and reads yesterday's window of each dataset through the
+/// minimisation stage.
+public enum Demo {
+    /// Where the demo writes and what it was told to build.
+    public struct Options: Sendable {
+        public var workdir: String
+        public var city: DemoCityOptions
+        /// A folder of policies to use instead of the built-in ones.
+        public var policiesFolder: String?
+
+        public init(workdir: String, city: DemoCityOptions, policiesFolder: String?) {
+            self.workdir = workdir
+            self.city = city
+            self.policiesFolder = policiesFolder
+        }
+    }
+
+    /// What one policy did in the demo.
+    public struct DatasetReport: Sendable {
+        public var dataset: String
+        public var policyPath: String
+        public var retention: RetentionRun.Outcome?
+        public var window: String
+        public var minimisedRows: Int
+        public var minimisedColumns: [String]
+    }
+
+    /// Everything the demo did.
+    public struct Report: Sendable {
+        public var storePath: String
+        public var statePath: String
+        public var city: DemoCitySummary
+        public var datasets: [DatasetReport]
+    }
+
+    /// Runs the demo. `progress` receives one line per step.
+    public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
+        let workdir = options.workdir
+        let storePath = (workdir as NSString).appendingPathComponent("store.sqlite")
+        let statePath = (workdir as NSString).appendingPathComponent("Releases/.state.sqlite")
+        let keyPath = (workdir as NSString).appendingPathComponent("pseudonym.key")
+        let policiesFolder = options.policiesFolder ?? (workdir as NSString).appendingPathComponent("Policies")
+        do {
+            try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
+            if options.policiesFolder == nil { try writeBuiltInPolicies(to: policiesFolder) }
+            if !FileManager.default.fileExists(atPath: keyPath) {
+                var generator = SystemRandomNumberGenerator()
+                let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+                guard FileManager.default.createFile(atPath: keyPath, contents: Data((key + "\n").utf8),
+                                                     attributes: [.posixPermissions: 0o600]) else {
+                    throw PublisherError.io(path: keyPath, reason: "cannot write the demo pseudonymisation key")
+                }
+            }
+        } catch {
+            throw .io(path: workdir, reason: "cannot prepare the demo folder (\(error.localizedDescription))")
+        }
+
+        progress("building the demo city: \(options.city.records) calls over \(options.city.days) days (seed \(options.city.seed))")
+        let city: DemoCitySummary
+        do {
+            city = try DemoCity.build(at: storePath, options: options.city)
+        } catch {
+            throw .store(error)
+        }
+        let store: OperationalStore
+        let pseudonymizer: Pseudonymizer
+        do {
+            store = try OperationalStore(path: storePath)
+            pseudonymizer = try Pseudonymizer.load(path: keyPath)
+        } catch {
+            throw .store(error)
+        }
+        let state = try StateStore(path: statePath)
+        let paths = try policyPaths(in: policiesFolder)
+        var reports: [DatasetReport] = []
+        for path in paths {
+            let policy = try PolicyCheck.require(path: path, store: store)
+            progress("\(policy.dataset.id): policy \(path) passes check against table \(policy.source.table)")
+            let retention = try RetentionRun.run(policy: policy, store: store, state: state, now: options.city.end,
+                                                 dryRun: false)
+            if let retention {
+                progress("\(policy.dataset.id): retention deleted \(retention.result.deleted), held \(retention.result.held)")
+            }
+            guard let zone = TimeZone(identifier: policy.source.timezone),
+                  let window = ReleaseWindow.yesterday(now: options.city.end, timezone: zone) else {
+                throw .usage("cannot compute yesterday's window in \(policy.source.timezone)")
+            }
+            let plan = MinimisationPlanner.plan(for: policy, window: window)
+            let table: Tabular.Table
+            do {
+                table = try store.read(plan, pseudonymizer: pseudonymizer)
+            } catch {
+                throw .store(error)
+            }
+            progress("\(policy.dataset.id): window \(window.label) minimised to \(table.rowCount) rows × \(table.columns.count) columns")
+            reports.append(DatasetReport(dataset: policy.dataset.id, policyPath: path, retention: retention,
+                                         window: window.label, minimisedRows: table.rowCount,
+                                         minimisedColumns: table.columnNames))
+        }
+        return Report(storePath: storePath, statePath: statePath, city: city, datasets: reports)
+    }
+
+    /// Writes ``DemoPolicies`` under `folder`, replacing older copies.
+    static func writeBuiltInPolicies(to folder: String) throws {
+        for (path, contents) in DemoPolicies.files {
+            let full = (folder as NSString).appendingPathComponent(path)
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
+        }
+    }
+
+    /// The `.yaml` files directly in `folder`, sorted.
+    public static func policyPaths(in folder: String) throws(PublisherError) -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw .io(path: folder, reason: "cannot list policies (\(error.localizedDescription))")
+        }
+        let paths = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+        if paths.isEmpty { throw .io(path: folder, reason: "no .yaml policies in this folder") }
+        return paths
+    }
+}
+
+import Tabular

@@ -1,0 +1,284 @@
+/// The policies and hierarchy files of `Policies/`, built into the binary so
+/// `opendata demo` runs anywhere. `DemoPoliciesTests` fails when these differ
+/// from the files in `Policies/`; after editing a policy there, copy it here.
+public enum DemoPolicies {
+    /// Relative path under `Policies/` and exact contents, in path order.
+    public static let files: [(path: String, contents: String)] = [
+        ("calls-for-service.yaml", #"""
+# Calls for service of the demo city (table calls_for_service).
+# Privacy officers: every column of the table is listed (deny by default).
+# Check changes with:  opendata policy check Policies/calls-for-service.yaml --store .demo/store.sqlite
+policy: 1
+
+dataset:
+  id: calls-for-service
+  title: Police calls for service
+  description: One row per call for police service received by the communications centre, generalised so every published record matches at least ten others, with daily counts and response times protected by differential privacy.
+  publisher: Demo City Police Department
+  contact: opendata@demo-city.example
+  license: CC-BY-4.0
+  keywords: [police, calls for service, 911, response times]
+  frequency: daily
+
+source:
+  table: calls_for_service
+  window_by: received_at
+  timezone: America/Chicago
+
+retention:
+  delete_after: 7 years
+  measured_from: closed_at
+  keep_if: legal_hold                 # records under legal hold are never deleted
+
+columns:
+  call_id: drop                       # internal CAD number: links to the raw record
+  caller_name: drop
+  caller_phone: drop
+  narrative: drop                     # free text repeats names, phones and addresses
+  legal_hold: drop
+  closed_at: drop
+  arrived_at: drop                    # used only inside response_seconds below
+  latitude: drop                      # exact geocode; the block address is enough
+  longitude: drop
+  caller_id: privacy_unit             # bounds each caller's contribution; never published
+  received_at:
+    generalize: {time: [hour, day, week, month]}
+  address:
+    generalize: {street_block: [100, 1000]}
+  beat:
+    generalize: {file: hierarchies/beats.csv}
+  district: keep
+  caller_age:
+    generalize: {bands: [5, 10, 20], top: 80}
+  call_type: sensitive
+  priority: keep
+
+exclude:                              # withheld from every output
+  call_type: [DOMESTIC VIOLENCE, SEXUAL ASSAULT, CHILD ABUSE]
+
+derived:
+  response_seconds: {seconds_between: [received_at, arrived_at]}
+
+outputs:
+  - id: calls
+    title: Calls for service, de-identified records
+    kind: microdata
+    columns: [received_at, address, beat, caller_age, call_type, priority]
+    k: 10
+    l_diversity: {column: call_type, l: 2, variant: distinct}
+    max_suppression: 2%
+    metric: entropy
+
+  - id: calls-by-district-day
+    title: Calls per district per day, with response times
+    kind: aggregate
+    group_by: [district, {received_at: day}, priority]
+    keys:
+      district: ["1", "2", "3", "4", "5", "6", "7"]
+      priority: [1, 2, 3, 4, 5]
+    statistics:
+      - count
+      - median: response_seconds
+        bounds: [0, 7200]
+      - mean: response_seconds
+        bounds: [0, 7200]
+    contribution:
+      groups_per_unit: 2
+      rows_per_unit_per_group: 1
+    privacy: {epsilon: 1.0}
+
+  - id: calls-by-type
+    title: Calls per call type per day
+    kind: aggregate
+    group_by: [call_type, {received_at: day}]
+    keys:
+      call_type: private
+    statistics:
+      - count
+    contribution:
+      groups_per_unit: 1
+      rows_per_unit_per_group: 1
+    privacy: {epsilon: 0.5, delta: 1.0e-7}
+
+budget:
+  per_release_epsilon: 2.0
+  rolling_365_day_epsilon: 60.0
+
+"""#),
+        ("complaints.yaml", #"""
+# Citizen complaints against officers in the demo city (table complaints).
+policy: 1
+
+dataset:
+  id: complaints
+  title: Citizen complaints about police conduct
+  description: Complaints received from residents, with allegation and finding. Complainants are generalised to k-anonymity; officer badges are pseudonymised so repeated complaints about one officer stay visible without naming the officer.
+  publisher: Demo City Police Department
+  contact: opendata@demo-city.example
+  license: CC-BY-4.0
+  keywords: [police, complaints, accountability]
+  frequency: daily
+
+source:
+  table: complaints
+  window_by: received_at
+  timezone: America/Chicago
+
+retention:
+  delete_after: 5 years
+  measured_from: received_at
+  keep_if: legal_hold
+
+columns:
+  complaint_id: drop
+  complainant_name: drop
+  complainant_phone: drop
+  narrative: drop
+  legal_hold: drop
+  closed_at: drop
+  received_at:
+    generalize: {time: [day, week, month, quarter, year]}
+  complainant_age:
+    generalize: {bands: [10, 20], top: 70}
+  complainant_gender:
+    generalize: {file: hierarchies/gender.csv}
+  complainant_race:
+    generalize: {file: hierarchies/race.csv}
+  district:
+    generalize: {file: hierarchies/districts.csv}
+  allegation: sensitive
+  finding: keep
+  officer_badge: pseudonymize         # HMAC-SHA256; linkable across releases by design
+
+outputs:
+  - id: complaints
+    title: Complaints, de-identified records
+    kind: microdata
+    columns: [received_at, complainant_age, complainant_gender, complainant_race, district, allegation, finding, officer_badge]
+    k: 5
+    l_diversity: {column: allegation, l: 2, variant: distinct}
+    max_suppression: 5%
+    metric: entropy
+
+  - id: complaints-by-allegation
+    title: Complaints per allegation and finding
+    kind: aggregate
+    group_by: [allegation, finding]
+    keys:
+      allegation: [Discourtesy, Failure to act, Improper search, Excessive force, Unlawful arrest, Harassment, Biased policing, Property damage, Untruthfulness, Retaliation]
+      finding: [Not sustained, Unfounded, Exonerated, Sustained, Pending]
+    statistics:
+      - count
+    privacy: {epsilon: 0.5}
+
+budget:
+  per_release_epsilon: 0.5
+  rolling_365_day_epsilon: 30.0
+
+"""#),
+        ("engagement-logs.yaml", #"""
+# Community engagement contacts in the demo city (table engagement_logs).
+policy: 1
+
+dataset:
+  id: community-engagement
+  title: Community engagement interactions
+  description: Contacts between residents and the department by channel and district, with satisfaction scores, as differentially private daily counts and means.
+  publisher: Demo City Police Department
+  contact: opendata@demo-city.example
+  license: CC-BY-4.0
+  keywords: [police, community engagement, satisfaction]
+  frequency: daily
+
+source:
+  table: engagement_logs
+  window_by: occurred_at
+  timezone: America/Chicago
+
+retention:
+  delete_after: 365 days
+  measured_from: occurred_at
+
+columns:
+  interaction_id: drop
+  resident_name: drop
+  resident_email: drop
+  feedback_text: drop                 # free text; never published
+  occurred_at:
+    generalize: {time: [day, month]}
+  channel: keep
+  district: keep
+  satisfaction: keep
+
+outputs:
+  - id: engagement-by-channel
+    title: Contacts and satisfaction per district and channel
+    kind: aggregate
+    group_by: [district, channel]
+    keys:
+      district: ["1", "2", "3", "4", "5", "6", "7"]
+      channel: [phone, portal, in-person, town-hall]
+    statistics:
+      - count
+      - mean: satisfaction
+        bounds: [1, 5]
+    privacy: {epsilon: 0.5}
+
+budget:
+  per_release_epsilon: 0.5
+  rolling_365_day_epsilon: 20.0
+
+"""#),
+        ("hierarchies/beats.csv", #"""
+1A;1;*
+1B;1;*
+1C;1;*
+2A;2;*
+2B;2;*
+2C;2;*
+3A;3;*
+3B;3;*
+3C;3;*
+4A;4;*
+4B;4;*
+4C;4;*
+5A;5;*
+5B;5;*
+5C;5;*
+6A;6;*
+6B;6;*
+6C;6;*
+7A;7;*
+7B;7;*
+7C;7;*
+
+"""#),
+        ("hierarchies/districts.csv", #"""
+1;North;*
+2;North;*
+3;Central;*
+4;North;*
+5;Central;*
+6;South;*
+7;Central;*
+
+"""#),
+        ("hierarchies/gender.csv", #"""
+female;*
+male;*
+nonbinary;*
+unknown;*
+
+"""#),
+        ("hierarchies/race.csv", #"""
+Black;Black;*
+White;White;*
+Hispanic;Hispanic;*
+Asian;Other;*
+American Indian;Other;*
+Multiracial;Other;*
+Unknown;Other;*
+
+"""#),
+    ]
+}

@@ -1,0 +1,36 @@
+import OperationalStore
+import PrivacyPolicy
+
+/// `opendata policy check`: loads policies and, with a store, enforces deny-by-default.
+public enum PolicyCheck {
+    /// Loads `path` and checks it; with `store`, also against its source table.
+    ///
+    /// - Returns: the policy when it has no problem, and every diagnostic found.
+    public static func check(path: String, store: OperationalStore?) throws(PublisherError)
+        -> (policy: Policy?, diagnostics: [PolicyDiagnostic])
+    {
+        let policy: Policy
+        do {
+            policy = try PolicyLoader.load(path: path)
+        } catch {
+            return (nil, error.diagnostics)
+        }
+        guard let store else { return (policy, []) }
+        let columns: [String]?
+        do {
+            columns = try store.columns(of: policy.source.table)
+        } catch {
+            throw .store(error)
+        }
+        let diagnostics = StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
+        return (diagnostics.isEmpty ? policy : nil, diagnostics)
+    }
+
+    /// Loads `path` and requires it to be valid against `store`; used by every
+    /// command that acts on a policy.
+    public static func require(path: String, store: OperationalStore) throws(PublisherError) -> Policy {
+        let (policy, diagnostics) = try check(path: path, store: store)
+        guard let policy else { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }
+        return policy
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+
+/// One retention run as recorded in the state database: when, under which
+/// policy, which rule, and how many records were deleted or held. Never any
+/// record contents.
+public struct RetentionAuditEntry: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "retention_audit"
+    public var ranAt: Date
+    public var dataset: String
+    public var sourceTable: String
+    public var policySHA256: String
+    public var rule: String
+    public var cutoff: Date
+    public var deleted: Int
+    public var held: Int
+    public var undated: Int
+
+    enum CodingKeys: String, CodingKey {
+        case ranAt = "ran_at", dataset, sourceTable = "source_table", policySHA256 = "policy_sha256", rule, cutoff
+        case deleted, held, undated
+    }
+}
+
+/// The state database (`--state`, default `<out>/.state.sqlite`): the audit
+/// trail of retention runs now; the budget ledger and release history join it
+/// in later stages. Writes are transactional and durable (WAL, synchronous FULL).
+public final class StateStore: Sendable {
+    /// Path of the SQLite file.
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens or creates the state database at `path`, creating its folder.
+    public init(path: String) throws(PublisherError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw .io(path: path, reason: "cannot open the state database (\(error))")
+        }
+        self.path = path
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-retention-audit") { db in
+            try db.create(table: "retention_audit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("ran_at", .datetime).notNull()
+                t.column("dataset", .text).notNull()
+                t.column("source_table", .text).notNull()
+                t.column("policy_sha256", .text).notNull()
+                t.column("rule", .text).notNull()
+                t.column("cutoff", .datetime).notNull()
+                t.column("deleted", .integer).notNull()
+                t.column("held", .integer).notNull()
+                t.column("undated", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Appends a retention audit entry.
+    public func append(_ entry: RetentionAuditEntry) throws(PublisherError) {
+        do {
+            try queue.write { db in try entry.insert(db) }
+        } catch {
+            throw .io(path: path, reason: "cannot record the retention audit entry (\(error))")
+        }
+    }
+
+    /// Every retention audit entry, oldest first.
+    public func retentionAudit() throws(PublisherError) -> [RetentionAuditEntry] {
+        do {
+            return try queue.read { db in try RetentionAuditEntry.order(Column("id")).fetchAll(db) }
+        } catch {
+            throw .io(path: path, reason: "cannot read the retention audit (\(error))")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import OperationalStore
+import PrivacyPolicy
+import Publisher
+
+/// `opendata policy check`: every problem of every policy, compiler style.
+struct PolicyCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Report every problem in the given policies as PATH:LINE:COL: message.",
+        discussion: """
+            Finds unknown keys (with a suggestion), wrong types, missing keys, unknown \
+            treatments, missing or malformed hierarchy files, outputs that name unpublished \
+            columns, and budgets smaller than the outputs' epsilon. With --store it also enforces \
+            deny-by-default: every column of the source table must be in the policy, and every \
+            column in the policy must be in the table.
+
+            Exit code 0 when every policy is valid, 1 otherwise.
+
+            Example:
+              opendata policy check Policies/*.yaml --store .demo/store.sqlite
+            """
+    )
+
+    @Option(help: "Also check the policies against the tables of this operational store.")
+    var store: String?
+
+    @Argument(help: "Policy files.")
+    var policies: [String]
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if policies.isEmpty { throw ValidationError("name at least one policy file") }
+    }
+
+    func run() throws {
+        let console = output.console
+        do {
+            let database = try store.map { path throws(StoreError) in try OperationalStore(path: path) }
+            var failed = 0
+            for path in policies {
+                let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database)
+                for diagnostic in diagnostics {
+                    console.error(diagnostic.description, ["file": diagnostic.location.file,
+                                                           "line": String(diagnostic.location.line),
+                                                           "column": String(diagnostic.location.column)])
+                }
+                if let policy {
+                    console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
+                } else {
+                    failed += 1
+                }
+            }
+            if failed > 0 { throw ExitCode(1) }
+        } catch let error as StoreError {
+            throw Failure.report(error, console)
+        } catch let error as PublisherError {
+            throw Failure.report(error, console)
+        }
+    }
+}
