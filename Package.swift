@@ -46,15 +46,17 @@ let package = Package(
                           ],
                           swiftSettings: strict),
 
+        // Helpers shared by the test targets: repository paths, temporary folders, byte searches.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
-        .testTarget(name: "PrivacyPolicyTests", dependencies: ["PrivacyPolicy"], swiftSettings: strict),
+        .testTarget(name: "PrivacyPolicyTests", dependencies: ["PrivacyPolicy", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "OperationalStoreTests",
-                    dependencies: ["OperationalStore", "Tabular", .product(name: "GRDB", package: "GRDB.swift")],
+                    dependencies: ["OperationalStore", "Tabular", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "PublisherTests",
-                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular",
+                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["opendata"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["opendata", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -7,13 +7,15 @@ struct PolicyConsistency {
     let policy: Policy
     let top: Entries
     var reader: NodeReader
-    let baseDirectory: String
+    let unparsedColumns: Set<String>
+    let sourceParsed: Bool
 
-    init(policy: Policy, top: Entries, reader: NodeReader, baseDirectory: String) {
+    init(policy: Policy, top: Entries, reader: NodeReader, unparsedColumns: Set<String>, sourceParsed: Bool) {
         self.policy = policy
         self.top = top
         self.reader = reader
-        self.baseDirectory = baseDirectory
+        self.unparsedColumns = unparsedColumns
+        self.sourceParsed = sourceParsed
     }
 
     mutating func run() {
@@ -57,6 +59,7 @@ struct PolicyConsistency {
     }
 
     private mutating func requireColumn(_ name: String, _ what: String, in node: Node?, notDropped: Bool) {
+        if unparsedColumns.contains(name) { return }
         guard let treatment = policy.treatment(of: name) else {
             let known = policy.columns.map(\.name)
             reader.error(at: locate(name, in: node), "\(what) '\(name)' is not listed under columns\(Suggestion.didYouMean(name, among: known))")
@@ -68,7 +71,9 @@ struct PolicyConsistency {
     }
 
     private mutating func checkSourceAndRetention() {
-        requireColumn(policy.source.windowBy, "source.window_by column", in: top["source"], notDropped: true)
+        if sourceParsed {
+            requireColumn(policy.source.windowBy, "source.window_by column", in: top["source"], notDropped: true)
+        }
         if let retention = policy.retention {
             requireColumn(retention.measuredFrom, "retention.measured_from column", in: top["retention"], notDropped: false)
             if let keepIf = retention.keepIf {
@@ -109,6 +114,7 @@ struct PolicyConsistency {
     }
 
     private mutating func publishable(_ column: String, _ output: OutputSpec, _ node: Node?) -> Treatment? {
+        if unparsedColumns.contains(column) { return nil }
         guard let treatment = policy.treatment(of: column) else {
             reader.error(at: locate(column, in: node), "output '\(output.id)' names column '\(column)', which is not listed under columns\(Suggestion.didYouMean(column, among: policy.columns.map(\.name)))")
             return nil
@@ -187,6 +193,7 @@ struct PolicyConsistency {
     }
 
     private mutating func checkBudget() {
+        guard policy.budget.perReleaseEpsilon.isFinite else { return }
         let spent = policy.outputs.reduce(0) { $0 + $1.epsilon }
         let location = locate("per_release_epsilon", in: top["budget"])
         if spent > policy.budget.perReleaseEpsilon + 1e-12 {

@@ -6,6 +6,9 @@ import Yams
 struct PolicyParser {
     var reader: NodeReader
     let baseDirectory: String
+    /// Columns listed with a treatment that did not parse; already reported,
+    /// so later references to them are not reported again.
+    var unparsedColumns: Set<String> = []
 
     init(reader: NodeReader, baseDirectory: String) {
         self.reader = reader
@@ -29,13 +32,20 @@ struct PolicyParser {
         let outputs = top["outputs"].flatMap { parseOutputs($0) } ?? []
         let budget = top["budget"].flatMap { parseBudget($0) }
 
-        guard let dataset, let source, let budget, !columns.isEmpty else { return nil }
-        let policy = Policy(version: 1, dataset: dataset, source: source, retention: retention, columns: columns,
-                            exclude: exclude, derived: derived, outputs: outputs, budget: budget,
+        // Cross-section checks run even when a section failed, so every problem
+        // is reported at once; they skip what depends on a failed section.
+        let placeholder = DatasetInfo(id: "", title: "", description: "", publisher: "", contact: "", license: "",
+                                      keywords: [], frequency: nil)
+        let policy = Policy(version: 1, dataset: dataset ?? placeholder,
+                            source: source ?? SourceSpec(table: "", windowBy: "", timezone: "UTC"),
+                            retention: retention, columns: columns, exclude: exclude, derived: derived,
+                            outputs: outputs, budget: budget ?? BudgetSpec(perReleaseEpsilon: .infinity),
                             path: path, bytes: bytes)
-        var checker = PolicyConsistency(policy: policy, top: top, reader: reader, baseDirectory: baseDirectory)
+        var checker = PolicyConsistency(policy: policy, top: top, reader: reader,
+                                        unparsedColumns: unparsedColumns, sourceParsed: source != nil)
         checker.run()
         reader = checker.reader
+        guard dataset != nil, source != nil, budget != nil, !columns.isEmpty else { return nil }
         return policy
     }
 
@@ -114,6 +124,8 @@ struct PolicyParser {
             guard let value = entries[name], let keyNode = entries.keyNodes[name] else { continue }
             if let treatment = parseTreatment(value, column: name) {
                 result.append(ColumnSpec(name: name, treatment: treatment, location: reader.location(keyNode)))
+            } else {
+                unparsedColumns.insert(name)
             }
         }
         return result

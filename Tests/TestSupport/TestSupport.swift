@@ -1,0 +1,52 @@
+import Foundation
+
+/// Paths and helpers shared by the test targets.
+public enum TestSupport {
+    /// The repository root (the folder holding Package.swift).
+    public static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    /// `../shared` beside the repository: DESIGN.md, fixtures and real data.
+    public static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared")
+
+    /// A path under `../shared`.
+    public static func sharedPath(_ relative: String) -> String {
+        shared.appendingPathComponent(relative).path
+    }
+
+    /// A path under the repository.
+    public static func repositoryPath(_ relative: String) -> String {
+        repository.appendingPathComponent(relative).path
+    }
+
+    /// A new empty folder under the system temporary folder.
+    public static func temporaryFolder(_ label: String = "test") -> String {
+        let path = NSTemporaryDirectory() + "opendata-\(label)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes `text` to `path`, creating folders.
+    public static func write(_ text: String, to path: String) {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+
+    /// True when `needle` occurs anywhere in the bytes of the file at `path` (false when absent).
+    public static func file(_ path: String, contains needle: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return data.range(of: Data(needle.utf8)) != nil
+    }
+
+    /// Every file of a SQLite database: the main file, its WAL, its shared-memory index and journal.
+    public static func sqliteFiles(_ path: String) -> [String] {
+        [path, path + "-wal", path + "-shm", path + "-journal"].filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// True under CI (`CI=true`), where a missing outside tool is a failure, not a skip.
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+}
