@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Tabular
+import Testing
+import TestSupport
+@testable import OperationalStore
+
+@Suite struct MinimisationTests {
+    @Test func onlyPlannedColumnsAreReturnedWithExclusionsWindowAndDerivations() throws {
+        let store = try OperationalStore(path: TestSupport.temporaryFolder("read") + "/s.sqlite", create: true)
+        try store.write { db in
+            try db.execute(sql: "CREATE TABLE calls (id INTEGER, received_at TEXT, arrived_at TEXT, kind TEXT, badge TEXT, secret TEXT)")
+            try db.execute(sql: """
+                INSERT INTO calls VALUES
+                (1, '2026-11-22T10:00:00Z', '2026-11-22T10:07:30Z', 'THEFT', 'B1', 'x'),
+                (2, '2026-11-22T11:00:00Z', NULL, 'DOMESTIC VIOLENCE', 'B2', 'x'),
+                (3, '2026-11-23T00:30:00Z', '2026-11-23T00:31:00Z', 'THEFT', 'B1', 'x'),
+                (4, '2026-11-21T23:59:59Z', '2026-11-22T00:09:59Z', NULL, 'B3', 'x')
+                """)
+        }
+        let formatter = ISO8601DateFormatter()
+        let plan = ReadPlan(table: "calls", columns: ["kind", "badge"], pseudonymized: ["badge"],
+                            derived: [("response_seconds", .secondsBetween(start: "received_at", end: "arrived_at"))],
+                            exclude: [("kind", ["DOMESTIC VIOLENCE"])],
+                            window: ("received_at", try #require(formatter.date(from: "2026-11-22T00:00:00Z")),
+                                     try #require(formatter.date(from: "2026-11-23T00:00:00Z"))))
+        #expect(plan.touchedColumns == ["kind", "badge", "received_at", "arrived_at"])
+        let pseudonymizer = try Pseudonymizer(key: Array(repeating: 7, count: 32))
+        let table = try store.read(plan, pseudonymizer: pseudonymizer)
+        #expect(table.columnNames == ["kind", "badge", "response_seconds"])
+        #expect(table.rowCount == 1)
+        #expect(table.row(0) == ["THEFT", pseudonymizer.pseudonym("B1"), "450"])
+        #expect(table.column(named: "secret") == nil)
+
+        #expect(throws: StoreError.self) { try store.read(plan, pseudonymizer: nil) }
+    }
+
+    @Test func hmacMatchesRFC4231() throws {
+        // RFC 4231 test case 6: a 131-byte key of 0xaa.
+        let pseudonymizer = try Pseudonymizer(key: Array(repeating: 0xAA, count: 131))
+        #expect(pseudonymizer.pseudonym("Test Using Larger Than Block-Size Key - Hash Key First")
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        #expect(throws: StoreError.self) { try Pseudonymizer(key: Array("short".utf8)) }
+    }
+}
