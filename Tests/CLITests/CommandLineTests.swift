@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The command-line contract of DESIGN.md: exit codes, one-line errors, JSON logs.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func helpTeachesAndUsageErrorsExitTwo() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        for command in ["demo", "import", "policy", "retention"] { #expect(help.stdout.contains(command)) }
+        let importHelp = try CLI.run(["import", "--help"])
+        #expect(importHelp.stdout.contains("Example:"))
+        let unknown = try CLI.run(["import", "--stor", "x.sqlite"])
+        #expect(unknown.status == 2)
+        #expect(!unknown.stderr.isEmpty)
+        let missing = try CLI.run(["policy", "check"])
+        #expect(missing.status == 2)
+    }
+
+    @Test func policyCheckPrintsEveryProblemCompilerStyle() throws {
+        let folder = TestSupport.temporaryFolder("cli-policy")
+        var text = try String(contentsOfFile: TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "  channel: keep", with: "  channel: kep")
+            .replacingOccurrences(of: "  license: CC-BY-4.0", with: "  licence: CC-BY-4.0")
+        TestSupport.write(text, to: folder + "/bad.yaml")
+        let result = try CLI.run(["policy", "check", folder + "/bad.yaml", TestSupport.sharedPath("fixtures/policies/calls-for-service.yaml")])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3)
+        for line in lines {
+            #expect(line.range(of: "^\(folder)/bad.yaml:[0-9]+:[0-9]+: ", options: .regularExpression) != nil, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("unknown key 'licence'; did you mean 'license'?") })
+        #expect(lines.contains { $0.contains("unknown treatment 'kep'; did you mean 'keep'?") })
+        #expect(result.stdout.contains("calls-for-service.yaml: ok"))
+    }
+
+    @Test func importReportsTypesAndJSONLogsParse() throws {
+        let folder = TestSupport.temporaryFolder("cli-import")
+        let result = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "mke",
+                                  TestSupport.sharedPath("data/real-police/mke_calls_for_service_2018-05.csv"), "--log-format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(objects.count == 9)
+        #expect(objects.first?["rows"] == "33968")
+        #expect(objects.contains { $0["column"] == "time" && $0["type"] == "datetime" })
+
+        TestSupport.write("a,b\n1,2\n3\n", to: folder + "/bad.csv")
+        let bad = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "bad", folder + "/bad.csv"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "\(folder)/bad.csv:3: row has 1 fields, the header has 2; nothing was imported\n")
+    }
+
+    @Test func demoThenRetentionDryRun() throws {
+        let folder = TestSupport.temporaryFolder("cli-demo")
+        let demo = try CLI.run(["demo", "--workdir", folder, "--records", "2000", "--days", "1", "--seed", "5"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("calls-for-service: window"))
+        let again = try CLI.run(["demo", "--workdir", folder, "--records", "2000"])
+        #expect(again.status == 4, "the demo never overwrites a store")
+        let dry = try CLI.run(["retention", "--store", folder + "/store.sqlite", "--policy", folder + "/Policies/complaints.yaml",
+                               "--dry-run", "--now", "2040-01-01"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("complaints: would delete"))
+        let check = try CLI.run(["policy", "check", "--store", folder + "/store.sqlite", folder + "/Policies/complaints.yaml",
+                                 TestSupport.sharedPath("fixtures/policies/calls-for-service.yaml")])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("source.table 'calls' does not exist in the store"))
+    }
+
+    /// Import streams: a million rows import without holding them in memory.
+    @Test func aMillionRowImportStaysSmall() throws {
+        let folder = TestSupport.temporaryFolder("cli-million")
+        let path = folder + "/big.csv"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.write(Data("id,received_at,address,note\n".utf8))
+        var chunk = ""
+        for i in 1...1_000_000 {
+            chunk += "\(i),2026-11-22T10:\(i % 60 < 10 ? "0" : "")\(i % 60):00Z,\(i % 9000 + 100) N MAIN ST,\"note, \(i)\"\n"
+            if i % 50_000 == 0 {
+                handle.write(Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        try handle.close()
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let result = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "big", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("imported 1000000 rows into big"))
+        // Holding the rows would take several times the file's size; streaming stays well under it.
+        #expect(result.peakMemory > 0 && result.peakMemory < size, "peak \(result.peakMemory) bytes for a \(size)-byte file")
+    }
+}
