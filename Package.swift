@@ -30,18 +30,19 @@ let package = Package(
         .target(name: "OperationalStore",
                 dependencies: ["Tabular", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
-        // Not built yet (issues 3, 4, 5): Anonymization, DifferentialPrivacy, ReleaseFormat.
+        .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),
+        // Not built yet (issues 3, 5): DifferentialPrivacy, ReleaseFormat.
 
         // Orchestration.
         .target(name: "Publisher",
                 dependencies: [
-                    "PrivacyPolicy", "OperationalStore", "Tabular", "COpenSSL",
+                    "PrivacyPolicy", "OperationalStore", "Anonymization", "Tabular", "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "PrivacyPolicy", "OperationalStore",
+                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),
@@ -52,6 +53,8 @@ let package = Package(
         .testTarget(name: "PrivacyPolicyTests", dependencies: ["PrivacyPolicy", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "OperationalStoreTests",
                     dependencies: ["OperationalStore", "Tabular", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
+        .testTarget(name: "AnonymizationTests", dependencies: ["Anonymization", "Tabular", "OperationalStore", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PublisherTests",
                     dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",

@@ -1,0 +1,146 @@
+import Foundation
+import Tabular
+
+/// What to anonymise and how.
+public struct AnonymizationConfiguration: Sendable {
+    /// Quasi-identifiers with their hierarchies, in output order.
+    public var quasiIdentifiers: [Hierarchy]
+    /// The sensitive column protected by ℓ-diversity or t-closeness, if any.
+    public var sensitive: String?
+    /// Hierarchy of the sensitive column (hierarchical t-closeness only).
+    public var sensitiveHierarchy: Hierarchy?
+    /// Models every published class must satisfy.
+    public var models: [PrivacyModel]
+    /// Largest share of records that may be suppressed, in [0, 1].
+    public var suppressionLimit: Double
+    /// The metric the optimum minimises.
+    public var metric: LossMetric
+
+    public init(quasiIdentifiers: [Hierarchy], sensitive: String? = nil, sensitiveHierarchy: Hierarchy? = nil,
+                models: [PrivacyModel], suppressionLimit: Double, metric: LossMetric) {
+        self.quasiIdentifiers = quasiIdentifiers
+        self.sensitive = sensitive
+        self.sensitiveHierarchy = sensitiveHierarchy
+        self.models = models
+        self.suppressionLimit = suppressionLimit
+        self.metric = metric
+    }
+}
+
+/// The optimal transformation and what it does to the data.
+public struct AnonymizationResult: Sendable {
+    /// Generalisation level of each quasi-identifier, in configuration order.
+    public var transformation: [Int]
+    /// The metric's value for the transformation.
+    public var loss: Double
+    /// Records suppressed (classes failing a privacy model).
+    public var suppressed: Int
+    /// Published equivalence classes.
+    public var classes: Int
+    /// Transformations whose classes were computed, and the lattice size.
+    public var checked: Int
+    public var latticeSize: Int
+    /// Re-identification risk of the published records.
+    public var risk: RiskReport
+    /// The table with quasi-identifiers generalised; suppressed records have `*`
+    /// in every quasi-identifier and in the sensitive column.
+    public var table: Table
+    /// True for each suppressed record, in table order.
+    public var suppressedRecords: [Bool]
+}
+
+/// Full-domain generalisation to k-anonymity, ℓ-diversity and t-closeness with
+/// record suppression, optimal under a ``LossMetric``.
+///
+/// Guarantee: in the returned table every record that is not suppressed shares
+/// its generalised quasi-identifiers with at least k − 1 others, and every
+/// class satisfies each configured model; at most ⌊limit · N⌋ records are
+/// suppressed. The transformation minimises the metric over the whole lattice
+/// of level combinations: nodes are visited in order of a lower bound that needs
+/// no grouping (exact for monotonic entropy), classes are computed only for
+/// nodes whose bound is below the best loss found, and the search stops when no
+/// remaining bound can beat it (a best-first form of the optimality argument in
+/// Kohlmayer et al. 2012, "Flash").
+public enum Anonymizer {
+    public static func anonymize(_ table: Table, configuration: AnonymizationConfiguration) throws(AnonymizationError)
+        -> AnonymizationResult
+    {
+        guard !configuration.quasiIdentifiers.isEmpty else {
+            throw .invalidConfiguration("no quasi-identifiers: give at least one column a hierarchy")
+        }
+        guard (0...1).contains(configuration.suppressionLimit) else {
+            throw .invalidConfiguration("the suppression limit must be between 0 and 1")
+        }
+        if configuration.models.contains(where: \.needsSensitiveColumn) && configuration.sensitive == nil {
+            throw .invalidConfiguration("ℓ-diversity and t-closeness need a sensitive column")
+        }
+        for model in configuration.models {
+            if case let .kAnonymity(k) = model, k < 1 { throw .invalidConfiguration("k must be at least 1") }
+        }
+        let data = try EncodedData(table: table, hierarchies: configuration.quasiIdentifiers,
+                                   sensitive: configuration.sensitive, sensitiveHierarchy: configuration.sensitiveHierarchy)
+        var closeness: ClosenessReference?
+        for model in configuration.models {
+            if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
+        }
+        let evaluator = MetricEvaluator(data: data, metric: configuration.metric)
+        let limit = Int((configuration.suppressionLimit * Double(data.rowCount)).rounded(.down) + 1e-9)
+
+        // Every node of the lattice with its lower bound, best first.
+        var nodes: [[Int]] = [[]]
+        for height in data.heights {
+            nodes = nodes.flatMap { prefix in (0..<height).map { prefix + [$0] } }
+        }
+        let bounds = nodes.map { evaluator.lowerBound($0) }
+        let order = nodes.indices.sorted {
+            if bounds[$0] != bounds[$1] { return bounds[$0] < bounds[$1] }
+            let (a, b) = (nodes[$0].reduce(0, +), nodes[$1].reduce(0, +))
+            return a != b ? a < b : nodes[$0].lexicographicallyPrecedes(nodes[$1])
+        }
+
+        var best: (levels: [Int], loss: Double, classes: EquivalenceClasses)?
+        var checked = 0
+        for index in order {
+            if let best, bounds[index] >= best.loss { break }
+            let levels = nodes[index]
+            let classes = EquivalenceClasses(data: data, levels: levels, models: configuration.models, closeness: closeness)
+            checked += 1
+            guard classes.outliers <= limit else { continue }
+            let loss = evaluator.loss(levels, classes)
+            if best == nil || loss < best?.loss ?? .infinity {
+                best = (levels, loss, classes)
+            }
+        }
+        guard let best else {
+            throw .noSolution("even full suppression of every quasi-identifier leaves more than \(limit) records in failing classes; raise the suppression limit or relax the models")
+        }
+        let (output, suppressedRecords) = apply(best.levels, best.classes, data: data, to: table,
+                                                sensitive: configuration.sensitive)
+        return AnonymizationResult(
+            transformation: best.levels, loss: best.loss, suppressed: best.classes.outliers,
+            classes: best.classes.passes.filter { $0 }.count, checked: checked, latticeSize: nodes.count,
+            risk: RiskReport(classes: best.classes, rowCount: data.rowCount),
+            table: output, suppressedRecords: suppressedRecords)
+    }
+
+    /// Rewrites the quasi-identifiers at `levels`; suppressed records get `*`.
+    static func apply(_ levels: [Int], _ classes: EquivalenceClasses, data: EncodedData, to table: Table,
+                      sensitive: String?) -> (Table, [Bool]) {
+        let suppressed = (0..<data.rowCount).map { !classes.passes[Int(classes.classOfTuple[Int(data.recordTuple[$0])])] }
+        let qiIndex = Dictionary(uniqueKeysWithValues: data.columns.enumerated().map { ($1, $0) })
+        let columns = table.columns.map { column -> Column in
+            if let c = qiIndex[column.name] {
+                let map = data.generalization[c][levels[c]]
+                let labels = data.labels[c][levels[c]]
+                return Column(name: column.name, values: (0..<data.rowCount).map { row in
+                    suppressed[row] ? "*" : labels[Int(map[Int(data.recordCodes[c][row])])]
+                })
+            }
+            if column.name == sensitive {
+                return Column(name: column.name, values: (0..<data.rowCount).map { suppressed[$0] ? "*" : column[$0] })
+            }
+            return column
+        }
+        return (Table(columns: columns), suppressed)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Tabular
+
+/// The quasi-identifiers (and the sensitive column, if any) of a table,
+/// dictionary-encoded per hierarchy level for the search.
+///
+/// Records with equal codes are merged into weighted tuples once, so every
+/// transformation groups tuples, not records.
+struct EncodedData: Sendable {
+    let columns: [String]
+    let heights: [Int]
+    let rowCount: Int
+    /// Level-0 code of each record, per column.
+    let recordCodes: [[Int32]]
+    /// `generalization[c][level][code0]`: the code at `level` of a level-0 code.
+    let generalization: [[[Int32]]]
+    /// `labels[c][level][code]`: the text of a code.
+    let labels: [[[String]]]
+    /// `cardinality[c][level][code]`: records whose value at `level` is `code`.
+    let cardinality: [[[Int]]]
+    /// `share[c][level][code]`: ARX domain share, the fraction of the hierarchy's rows under the value.
+    let share: [[[Double]]]
+    /// Rows of each hierarchy (ARX's domain size).
+    let domainSize: [Int]
+    /// Distinct (quasi-identifier, sensitive) tuples: `tuples[t * columns.count + c]` is a level-0 code.
+    let tuples: [Int32]
+    let tupleCounts: [Int32]
+    /// Sensitive code of each tuple (empty without a sensitive column).
+    let tupleSensitive: [Int32]
+    /// Tuple of each record.
+    let recordTuple: [Int32]
+    let sensitiveLabels: [String]
+    /// Records per sensitive code in the whole table.
+    let sensitiveCounts: [Int]
+    /// Hierarchy of the sensitive column, for hierarchical t-closeness.
+    let sensitiveHierarchy: Hierarchy?
+
+    init(table: Table, hierarchies: [Hierarchy], sensitive: String?, sensitiveHierarchy: Hierarchy?) throws(AnonymizationError) {
+        columns = hierarchies.map(\.column)
+        heights = hierarchies.map(\.height)
+        rowCount = table.rowCount
+        var recordCodes: [[Int32]] = []
+        var generalization: [[[Int32]]] = []
+        var labels: [[[String]]] = []
+        var cardinality: [[[Int]]] = []
+        var share: [[[Double]]] = []
+        for hierarchy in hierarchies {
+            guard let column = table.column(named: hierarchy.column) else {
+                throw .invalidConfiguration("the table has no column '\(hierarchy.column)'")
+            }
+            // Level-0 codes: the column's dictionary order (first appearance in the data).
+            var values = column.dictionary
+            var codes = column.codes
+            if let missing = codes.firstIndex(of: Column.nullCode) {
+                _ = missing
+                // A missing value is its own level-0 value, the empty string, as in ARX.
+                let emptyCode = Int32(values.count)
+                values.append("")
+                codes = codes.map { $0 == Column.nullCode ? emptyCode : $0 }
+            }
+            try hierarchy.validate(covering: values, nested: false)
+            var perLevel: [[Int32]] = []
+            var levelLabels: [[String]] = []
+            var levelShares: [[Double]] = []
+            var rowsUnder: [[String: Int]] = Array(repeating: [:], count: hierarchy.height)
+            for row in hierarchy.rows {
+                for level in 0..<hierarchy.height { rowsUnder[level][row[level], default: 0] += 1 }
+            }
+            for level in 0..<hierarchy.height {
+                var lookup: [String: Int32] = [:]
+                var names: [String] = []
+                var map: [Int32] = []
+                map.reserveCapacity(values.count)
+                for value in values {
+                    let label = hierarchy.generalize(value, level: level) ?? value
+                    if let code = lookup[label] {
+                        map.append(code)
+                    } else {
+                        let code = Int32(names.count)
+                        lookup[label] = code
+                        names.append(label)
+                        map.append(code)
+                    }
+                }
+                perLevel.append(map)
+                levelLabels.append(names)
+                levelShares.append(names.map { Double(rowsUnder[level][$0] ?? 1) / Double(hierarchy.rows.count) })
+            }
+            var counts0 = [Int](repeating: 0, count: values.count)
+            for code in codes { counts0[Int(code)] += 1 }
+            var levelCardinality: [[Int]] = []
+            for level in 0..<hierarchy.height {
+                var counts = [Int](repeating: 0, count: levelLabels[level].count)
+                for (code0, count) in counts0.enumerated() { counts[Int(perLevel[level][code0])] += count }
+                levelCardinality.append(counts)
+            }
+            recordCodes.append(codes)
+            generalization.append(perLevel)
+            labels.append(levelLabels)
+            cardinality.append(levelCardinality)
+            share.append(levelShares)
+        }
+        self.recordCodes = recordCodes
+        self.generalization = generalization
+        self.labels = labels
+        self.cardinality = cardinality
+        self.share = share
+        domainSize = hierarchies.map(\.rows.count)
+
+        var sensitiveCodes: [Int32] = []
+        if let sensitive {
+            guard let column = table.column(named: sensitive) else {
+                throw .invalidConfiguration("the table has no sensitive column '\(sensitive)'")
+            }
+            sensitiveLabels = column.dictionary + (column.codes.contains(Column.nullCode) ? [""] : [])
+            let missing = Int32(column.dictionary.count)
+            sensitiveCodes = column.codes.map { $0 == Column.nullCode ? missing : $0 }
+            var counts = [Int](repeating: 0, count: sensitiveLabels.count)
+            for code in sensitiveCodes { counts[Int(code)] += 1 }
+            sensitiveCounts = counts
+            if let sensitiveHierarchy { try sensitiveHierarchy.validate(covering: sensitiveLabels) }
+        } else {
+            sensitiveLabels = []
+            sensitiveCounts = []
+        }
+        self.sensitiveHierarchy = sensitiveHierarchy
+
+        // Merge equal records into weighted tuples.
+        let width = columns.count
+        var tupleIndex: [[Int32]: Int32] = [:]
+        var tuples: [Int32] = []
+        var tupleCounts: [Int32] = []
+        var tupleSensitive: [Int32] = []
+        var recordTuple = [Int32](repeating: 0, count: rowCount)
+        var key = [Int32](repeating: 0, count: width + (sensitive == nil ? 0 : 1))
+        for record in 0..<rowCount {
+            for c in 0..<width { key[c] = recordCodes[c][record] }
+            if sensitive != nil { key[width] = sensitiveCodes[record] }
+            if let existing = tupleIndex[key] {
+                tupleCounts[Int(existing)] += 1
+                recordTuple[record] = existing
+            } else {
+                let index = Int32(tupleCounts.count)
+                tupleIndex[key] = index
+                tuples.append(contentsOf: key.prefix(width))
+                tupleCounts.append(1)
+                if sensitive != nil { tupleSensitive.append(sensitiveCodes[record]) }
+                recordTuple[record] = index
+            }
+        }
+        self.tuples = tuples
+        self.tupleCounts = tupleCounts
+        self.tupleSensitive = tupleSensitive
+        self.recordTuple = recordTuple
+    }
+
+    var tupleCount: Int { tupleCounts.count }
+}
