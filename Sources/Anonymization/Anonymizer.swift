@@ -98,14 +98,118 @@ public enum Anonymizer {
             return a != b ? a < b : nodes[$0].lexicographicallyPrecedes(nodes[$1])
         }
 
+        // Cells of checked nodes, so each node rolls up from its smallest checked predecessor.
+        let bottom = Cells.bottom(data)
+        let scratch = GroupingScratch()
+        var cache: [Int: Cells] = [:]
+        var cachedCells = 0
+        let cacheLimit = 40_000_000
+        let strides = data.heights.indices.map { c in data.heights[(c + 1)...].reduce(1, *) }
+        func nodeIndex(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
+
+        // With monotonic models (k-anonymity, distinct ℓ-diversity), generalising never
+        // raises the number of records in failing classes, so everything below an
+        // infeasible node is infeasible. Each infeasible node is climbed to a maximal
+        // infeasible one, which then rules out its whole down-set without grouping.
+        let monotonic = configuration.models.allSatisfy {
+            switch $0 {
+            case .kAnonymity, .lDiversity(_, .distinct): true
+            default: false
+            }
+        }
+        var aboveFeasible = [Bool](repeating: false, count: nodes.count)
+        /// Marks the up-set of a feasible node (generalising keeps it feasible).
+        func markFeasible(_ bottom: [Int]) {
+            var stack = [bottom]
+            while let levels = stack.popLast() {
+                let index = nodeIndex(levels)
+                if aboveFeasible[index] { continue }
+                aboveFeasible[index] = true
+                for c in levels.indices where levels[c] < data.heights[c] - 1 {
+                    var up = levels
+                    up[c] += 1
+                    stack.append(up)
+                }
+            }
+        }
+        var belowInfeasible = [Bool](repeating: false, count: nodes.count)
+        func knownInfeasible(_ levels: [Int]) -> Bool { belowInfeasible[nodeIndex(levels)] }
+        /// Marks the down-set of `top`; a marked node's down-set is already marked, so the walk stops there.
+        func markInfeasible(_ top: [Int]) {
+            var stack = [top]
+            while let levels = stack.popLast() {
+                let index = nodeIndex(levels)
+                if belowInfeasible[index] { continue }
+                belowInfeasible[index] = true
+                for c in levels.indices where levels[c] > 0 {
+                    var down = levels
+                    down[c] -= 1
+                    stack.append(down)
+                }
+            }
+        }
+
         var best: (levels: [Int], loss: Double, classes: EquivalenceClasses)?
         var checked = 0
         for index in order {
             if let best, bounds[index] >= best.loss { break }
             let levels = nodes[index]
-            let classes = EquivalenceClasses(data: data, levels: levels, models: configuration.models, closeness: closeness)
+            if monotonic && knownInfeasible(levels) { continue }
+            var source = bottom
+            for c in levels.indices where levels[c] > 0 {
+                if let cells = cache[index - strides[c]], cells.count.count < source.count.count { source = cells }
+            }
+            let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: configuration.models,
+                                             closeness: closeness, scratch: scratch)
+            if cachedCells + classes.cells.count.count <= cacheLimit, classes.cells.count.count * 4 < data.tupleCount {
+                cache[index] = classes.cells
+                cachedCells += classes.cells.count.count
+            }
             checked += 1
-            guard classes.outliers <= limit else { continue }
+            guard classes.outliers <= limit else {
+                if monotonic {
+                    var top = levels
+                    var cells = classes.cells
+                    var jump = true
+                    climbing: while true {
+                        for c in top.indices where top[c] < data.heights[c] - 1 {
+                            var up = top
+                            // Try the whole way up first: one check can rule out a large down-set.
+                            up[c] = jump ? data.heights[c] - 1 : top[c] + 1
+                            if knownInfeasible(up) {
+                                top = up
+                                continue climbing
+                            }
+                            if aboveFeasible[nodeIndex(up)] { continue }
+                            let upIndex = nodeIndex(up)
+                            var source = cells
+                            for c2 in up.indices where up[c2] > 0 {
+                                if let cached = cache[upIndex - strides[c2]], cached.count.count < source.count.count { source = cached }
+                            }
+                            let higher = EquivalenceClasses(data: data, levels: up, from: source, models: configuration.models,
+                                                            closeness: closeness, scratch: scratch)
+                            if cachedCells + higher.cells.count.count <= cacheLimit, higher.cells.count.count * 4 < data.tupleCount {
+                                cache[upIndex] = higher.cells
+                                cachedCells += higher.cells.count.count
+                            }
+                            checked += 1
+                            if higher.outliers > limit {
+                                top = up
+                                cells = higher.cells
+                                continue climbing
+                            }
+                            markFeasible(up)
+                        }
+                        if jump {
+                            jump = false
+                            continue climbing
+                        }
+                        break
+                    }
+                    markInfeasible(top)
+                }
+                continue
+            }
             let loss = evaluator.loss(levels, classes)
             if best == nil || loss < best?.loss ?? .infinity {
                 best = (levels, loss, classes)
@@ -126,7 +230,8 @@ public enum Anonymizer {
     /// Rewrites the quasi-identifiers at `levels`; suppressed records get `*`.
     static func apply(_ levels: [Int], _ classes: EquivalenceClasses, data: EncodedData, to table: Table,
                       sensitive: String?) -> (Table, [Bool]) {
-        let suppressed = (0..<data.rowCount).map { !classes.passes[Int(classes.classOfTuple[Int(data.recordTuple[$0])])] }
+        let classOfTuple = classes.classOfTuples(data, levels: levels)
+        let suppressed = (0..<data.rowCount).map { !classes.passes[Int(classOfTuple[Int(data.recordTuple[$0])])] }
         let qiIndex = Dictionary(uniqueKeysWithValues: data.columns.enumerated().map { ($1, $0) })
         let columns = table.columns.map { column -> Column in
             if let c = qiIndex[column.name] {

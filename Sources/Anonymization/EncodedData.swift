@@ -155,4 +155,18 @@ struct EncodedData: Sendable {
     }
 
     var tupleCount: Int { tupleCounts.count }
+
+    /// Radix of each column in a fixed mixed-radix key (product of the level-0
+    /// domain sizes before it), or nil when the product does not fit 64 bits.
+    var fixedRadices: [UInt64]? {
+        var radices: [UInt64] = []
+        var product: UInt64 = 1
+        for c in 0..<columns.count {
+            radices.append(product)
+            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(labels[c][0].count, 1)))
+            if overflow || next == UInt64.max { return nil }
+            product = next
+        }
+        return radices
+    }
 }

@@ -1,11 +1,78 @@
 import Foundation
 
-/// The equivalence classes of one transformation: tuples with equal
+/// Hash tables reused by every grouping of one search, so no transformation
+/// allocates or clears its own.
+final class GroupingScratch {
+    let classes = KeyTable()
+    let cells = KeyTable()
+}
+
+/// Weighted cells of a transformation: distinct (generalised quasi-identifiers,
+/// sensitive value) combinations, each named by one tuple of the data. Cells of
+/// a finer transformation roll up into those of a coarser one, so the search
+/// never rescans the records.
+struct Cells {
+    /// The transformation these cells belong to.
+    var levels: [Int]
+    /// Each cell's generalised quasi-identifiers as one mixed-radix number with
+    /// fixed radices (the level-0 domain sizes), so raising one column's level
+    /// updates a key with one lookup; empty when the radices overflow 64 bits.
+    var key: [UInt64]
+    /// A tuple of ``EncodedData`` that carries the cell's values.
+    var tuple: [Int32]
+    /// Sensitive code of each cell (empty without a sensitive column).
+    var sensitive: [Int32]
+    /// Records in each cell.
+    var count: [Int32]
+
+    /// The cells of the untransformed data: its distinct tuples.
+    static func bottom(_ data: EncodedData) -> Cells {
+        let tuples = (0..<Int32(data.tupleCount)).map { $0 }
+        let levels = [Int](repeating: 0, count: data.columns.count)
+        var key: [UInt64] = []
+        if let radices = data.fixedRadices {
+            key = [UInt64](repeating: 0, count: tuples.count)
+            let width = data.columns.count
+            for t in 0..<tuples.count {
+                var value: UInt64 = 0
+                for c in 0..<width { value &+= UInt64(data.tuples[t * width + c]) &* radices[c] }
+                key[t] = value
+            }
+        }
+        return Cells(levels: levels, key: key, tuple: tuples, sensitive: data.tupleSensitive, count: data.tupleCounts)
+    }
+
+    /// The keys of these cells' tuples at `target` levels, updated column by column.
+    func keys(at target: [Int], _ data: EncodedData) -> [UInt64]? {
+        guard let radices = data.fixedRadices, !key.isEmpty else { return nil }
+        var result = key
+        let width = data.columns.count
+        for c in 0..<width where target[c] != levels[c] {
+            let from = data.generalization[c][levels[c]], to = data.generalization[c][target[c]]
+            let radix = radices[c]
+            data.tuples.withUnsafeBufferPointer { codes in
+                tuple.withUnsafeBufferPointer { tuple in
+                    result.withUnsafeMutableBufferPointer { result in
+                        from.withUnsafeBufferPointer { from in
+                            to.withUnsafeBufferPointer { to in
+                                for i in 0..<tuple.count {
+                                    let code0 = Int(codes[Int(tuple[i]) * width + c])
+                                    result[i] = result[i] &- UInt64(from[code0]) &* radix &+ UInt64(to[code0]) &* radix
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// The equivalence classes of one transformation: records with equal
 /// generalised quasi-identifiers, their sizes, and which classes satisfy the
 /// privacy models (the others are suppressed).
 struct EquivalenceClasses {
-    /// Class of each tuple.
-    var classOfTuple: [Int32]
     /// Records per class.
     var counts: [Int]
     /// One tuple of each class, to read its generalised values.
@@ -14,80 +81,161 @@ struct EquivalenceClasses {
     var passes: [Bool]
     /// Records in classes that fail (suppressed when the transformation is used).
     var outliers: Int
+    /// This transformation's cells, from which coarser transformations roll up.
+    var cells: Cells
 
     var classCount: Int { counts.count }
 
-    /// Groups the tuples of `data` under `levels` and checks `models` on every class.
-    init(data: EncodedData, levels: [Int], models: [PrivacyModel], closeness: ClosenessReference?) {
+    /// Mixed-radix keys of `tuples` under `levels`, or nil when they would not fit 64 bits.
+    static func keys(_ data: EncodedData, levels: [Int], tuples: [Int32]) -> [UInt64]? {
         let width = data.columns.count
-        var maps: [[Int32]] = []
         var multipliers: [UInt64] = []
         var product: UInt64 = 1
-        var overflow = false
         for c in 0..<width {
-            maps.append(data.generalization[c][levels[c]])
             multipliers.append(product)
-            let size = UInt64(data.labels[c][levels[c]].count)
-            let (next, didOverflow) = product.multipliedReportingOverflow(by: max(size, 1))
-            overflow = overflow || didOverflow
+            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(data.labels[c][levels[c]].count, 1)))
+            if overflow || next == UInt64.max { return nil }
             product = next
         }
-        let tupleCount = data.tupleCount
-        var classOfTuple = [Int32](repeating: 0, count: tupleCount)
-        var counts: [Int] = []
-        var representative: [Int32] = []
-        if !overflow {
-            var index: [UInt64: Int32] = Dictionary(minimumCapacity: min(tupleCount, 1 << 16))
-            data.tuples.withUnsafeBufferPointer { tuples in
-                data.tupleCounts.withUnsafeBufferPointer { tupleCounts in
-                    for t in 0..<tupleCount {
-                        var key: UInt64 = 0
-                        let base = t * width
-                        for c in 0..<width {
-                            key &+= UInt64(maps[c][Int(tuples[base + c])]) &* multipliers[c]
-                        }
-                        if let existing = index[key] {
-                            classOfTuple[t] = existing
-                            counts[Int(existing)] += Int(tupleCounts[t])
-                        } else {
-                            let next = Int32(counts.count)
-                            index[key] = next
-                            classOfTuple[t] = next
-                            counts.append(Int(tupleCounts[t]))
-                            representative.append(Int32(t))
+        var keys = [UInt64](repeating: 0, count: tuples.count)
+        data.tuples.withUnsafeBufferPointer { codes in
+            tuples.withUnsafeBufferPointer { tuples in
+                keys.withUnsafeMutableBufferPointer { keys in
+                    for c in 0..<width {
+                        let multiplier = multipliers[c]
+                        data.generalization[c][levels[c]].withUnsafeBufferPointer { map in
+                            for i in 0..<tuples.count {
+                                keys[i] &+= UInt64(map[Int(codes[Int(tuples[i]) * width + c])]) &* multiplier
+                            }
                         }
                     }
                 }
             }
-        } else {
-            var index: [[Int32]: Int32] = [:]
-            var key = [Int32](repeating: 0, count: width)
-            for t in 0..<tupleCount {
-                for c in 0..<width { key[c] = maps[c][Int(data.tuples[t * width + c])] }
-                if let existing = index[key] {
-                    classOfTuple[t] = existing
-                    counts[Int(existing)] += Int(data.tupleCounts[t])
-                } else {
-                    let next = Int32(counts.count)
-                    index[key] = next
-                    classOfTuple[t] = next
-                    counts.append(Int(data.tupleCounts[t]))
-                    representative.append(Int32(t))
+        }
+        return keys
+    }
+
+    /// Keys for lattices too wide for 64 bits: the generalised codes themselves, hashed to dense ids.
+    static func wideKeys(_ data: EncodedData, levels: [Int], tuples: [Int32]) -> [UInt64] {
+        let width = data.columns.count
+        var ids: [[Int32]: UInt64] = [:]
+        var key = [Int32](repeating: 0, count: width)
+        return tuples.map { tuple in
+            for c in 0..<width { key[c] = data.generalization[c][levels[c]][Int(data.tuples[Int(tuple) * width + c])] }
+            if let id = ids[key] { return id }
+            let id = UInt64(ids.count)
+            ids[key] = id
+            return id
+        }
+    }
+
+    /// Rolls `source` (cells of a finer transformation, or ``Cells/bottom(_:)``)
+    /// up to `levels` and checks `models` on every class.
+    init(data: EncodedData, levels: [Int], from source: Cells, models: [PrivacyModel], closeness: ClosenessReference?,
+         scratch: GroupingScratch = GroupingScratch()) {
+        let keys = source.keys(at: levels, data) ?? Self.keys(data, levels: levels, tuples: source.tuple)
+            ?? Self.wideKeys(data, levels: levels, tuples: source.tuple)
+        let fixed = !source.key.isEmpty
+        let n = source.count.count
+        var classOfCell = [Int32](repeating: 0, count: n)
+        var countBuffer = [Int32](repeating: 0, count: n)
+        var representativeBuffer = [Int32](repeating: 0, count: n)
+        var keyBuffer = [UInt64](repeating: 0, count: n)
+        var classTotal = 0
+        let probe = scratch.classes.reset(capacity: n)
+        keys.withUnsafeBufferPointer { keys in
+            source.count.withUnsafeBufferPointer { sourceCount in
+                source.tuple.withUnsafeBufferPointer { sourceTuple in
+                    classOfCell.withUnsafeMutableBufferPointer { classOfCell in
+                        countBuffer.withUnsafeMutableBufferPointer { countBuffer in
+                            representativeBuffer.withUnsafeMutableBufferPointer { representativeBuffer in
+                                keyBuffer.withUnsafeMutableBufferPointer { keyBuffer in
+                                    for i in 0..<n {
+                                        let (cls, inserted) = probe.index(for: keys[i], inserting: Int32(truncatingIfNeeded: classTotal))
+                                        classOfCell[i] = cls
+                                        if inserted {
+                                            countBuffer[classTotal] = sourceCount[i]
+                                            representativeBuffer[classTotal] = sourceTuple[i]
+                                            keyBuffer[classTotal] = keys[i]
+                                            classTotal += 1
+                                        } else {
+                                            countBuffer[Int(cls)] &+= sourceCount[i]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        self.classOfTuple = classOfTuple
+        countBuffer.removeLast(n - classTotal)
+        representativeBuffer.removeLast(n - classTotal)
+        keyBuffer.removeLast(n - classTotal)
+        let counts = countBuffer.map { Int($0) }
+        let representative = representativeBuffer
+        let classKeys = keyBuffer
+        if source.sensitive.isEmpty {
+            cells = Cells(levels: levels, key: fixed ? classKeys : [], tuple: representative, sensitive: [],
+                          count: countBuffer)
+        } else {
+            // Merge cells with the same class and sensitive value (compacting classOfCell in place).
+            let probe = scratch.cells.reset(capacity: n)
+            var tuple = [Int32](repeating: 0, count: n), sensitive = [Int32](repeating: 0, count: n)
+            var count = [Int32](repeating: 0, count: n), cellKeys = [UInt64](repeating: 0, count: fixed ? n : 0)
+            var total = 0
+            for i in 0..<n {
+                let cls = classOfCell[i]
+                let key = UInt64(UInt32(bitPattern: cls)) << 32 | UInt64(UInt32(bitPattern: source.sensitive[i]))
+                let (cell, inserted) = probe.index(for: key, inserting: Int32(truncatingIfNeeded: total))
+                if inserted {
+                    tuple[total] = representative[Int(cls)]
+                    if fixed { cellKeys[total] = classKeys[Int(cls)] }
+                    sensitive[total] = source.sensitive[i]
+                    count[total] = source.count[i]
+                    classOfCell[total] = cls
+                    total += 1
+                } else {
+                    count[Int(cell)] &+= source.count[i]
+                }
+            }
+            tuple.removeLast(n - total)
+            sensitive.removeLast(n - total)
+            count.removeLast(n - total)
+            if fixed { cellKeys.removeLast(n - total) }
+            cells = Cells(levels: levels, key: cellKeys, tuple: tuple, sensitive: sensitive, count: count)
+            classOfCell.removeLast(n - cells.count.count)
+        }
         self.counts = counts
         self.representative = representative
-        passes = Self.check(models: models, data: data, classOfTuple: classOfTuple, counts: counts, closeness: closeness)
+        passes = Self.check(models: models, data: data, cells: cells, classOfCell: classOfCell, counts: counts,
+                            closeness: closeness)
         var outliers = 0
         for (count, ok) in zip(counts, passes) where !ok { outliers += count }
         self.outliers = outliers
     }
 
+    /// The class of every tuple of `data`, for writing the output.
+    func classOfTuples(_ data: EncodedData, levels: [Int]) -> [Int32] {
+        let all = (0..<Int32(data.tupleCount)).map { $0 }
+        if let tupleKeys = Self.keys(data, levels: levels, tuples: all),
+           let classKeys = Self.keys(data, levels: levels, tuples: representative) {
+            let storage = KeyTable()
+            let table = storage.reset(capacity: classKeys.count)
+            for (cls, key) in classKeys.enumerated() { _ = table.index(for: key, inserting: Int32(cls)) }
+            return withExtendedLifetime(storage) { tupleKeys.map { table.index(for: $0, inserting: -1).index } }
+        }
+        let width = data.columns.count
+        func key(_ tuple: Int32) -> [Int32] {
+            (0..<width).map { data.generalization[$0][levels[$0]][Int(data.tuples[Int(tuple) * width + $0])] }
+        }
+        let lookup = Dictionary(uniqueKeysWithValues: representative.enumerated().map { (key($1), Int32($0)) })
+        return all.map { lookup[key($0)] ?? -1 }
+    }
+
     /// Evaluates the privacy models class by class.
-    private static func check(models: [PrivacyModel], data: EncodedData, classOfTuple: [Int32], counts: [Int],
-                              closeness: ClosenessReference?) -> [Bool] {
+    private static func check(models: [PrivacyModel], data: EncodedData, cells: Cells, classOfCell: [Int32],
+                              counts: [Int], closeness: ClosenessReference?) -> [Bool] {
         var passes = [Bool](repeating: true, count: counts.count)
         var k = 1
         var sensitiveModels: [PrivacyModel] = []
@@ -95,28 +243,31 @@ struct EquivalenceClasses {
             if case let .kAnonymity(value) = model { k = max(k, value) } else { sensitiveModels.append(model) }
         }
         for (index, count) in counts.enumerated() where count < k { passes[index] = false }
-        guard !sensitiveModels.isEmpty, !data.tupleSensitive.isEmpty else { return passes }
+        guard !sensitiveModels.isEmpty, !cells.sensitive.isEmpty else { return passes }
 
-        // Order tuples by class (counting sort), then build each class's sensitive histogram in a scratch array.
+        // Order cells by class (counting sort), then build each class's sensitive histogram in a scratch array.
         var start = [Int](repeating: 0, count: counts.count + 1)
-        for cls in classOfTuple { start[Int(cls) + 1] += 1 }
+        for cls in classOfCell { start[Int(cls) + 1] += 1 }
         for i in 0..<counts.count { start[i + 1] += start[i] }
         var position = start
-        var ordered = [Int32](repeating: 0, count: classOfTuple.count)
-        for (t, cls) in classOfTuple.enumerated() {
-            ordered[position[Int(cls)]] = Int32(t)
+        var ordered = [Int32](repeating: 0, count: classOfCell.count)
+        for (cell, cls) in classOfCell.enumerated() {
+            ordered[position[Int(cls)]] = Int32(cell)
             position[Int(cls)] += 1
         }
         var histogram = [Int](repeating: 0, count: data.sensitiveLabels.count)
+        var touched: [Int32] = []
+        var values: [Int] = []
         for cls in 0..<counts.count where passes[cls] {
-            var touched: [Int32] = []
+            touched.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
             for i in start[cls]..<start[cls + 1] {
-                let t = Int(ordered[i])
-                let code = data.tupleSensitive[t]
+                let cell = Int(ordered[i])
+                let code = cells.sensitive[cell]
                 if histogram[Int(code)] == 0 { touched.append(code) }
-                histogram[Int(code)] += Int(data.tupleCounts[t])
+                histogram[Int(code)] += Int(cells.count[cell])
             }
-            let values = touched.map { histogram[Int($0)] }
+            for code in touched { values.append(histogram[Int(code)]) }
             for model in sensitiveModels where passes[cls] {
                 switch model {
                 case let .lDiversity(l, variant):

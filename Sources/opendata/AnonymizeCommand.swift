@@ -1,0 +1,182 @@
+import Anonymization
+import ArgumentParser
+import Foundation
+import OperationalStore
+import Tabular
+
+/// `opendata anonymize`: the k-anonymity engine on a CSV file, ARX-style.
+struct AnonymizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anonymize",
+        abstract: "Generalise a CSV file to k-anonymity (with ℓ-diversity / t-closeness), optimally.",
+        discussion: """
+            Reads a ';'- or ','-separated CSV with a header. Every column with a hierarchy file in \
+            DIR (named <name>_hierarchy_<column>.csv, as ARX names them, or <column>.csv) is a \
+            quasi-identifier; other columns are published unchanged. Hierarchy files use ARX's \
+            format: one row per original value, one ';'-separated column per level, the last '*'.
+
+            The search covers every combination of levels and returns the one with the least \
+            information loss whose failing classes hold at most --suppression of the records \
+            (those records are suppressed: '*' in every quasi-identifier and the sensitive column).
+
+            Example (ARX's Adult test data):
+              opendata anonymize --csv adult.csv --hierarchies . --k 5 --suppression 0.04
+              opendata anonymize --csv adult.csv --hierarchies . --k 1 --suppression 0.04 \\
+                --l-diversity occupation:5:entropy --metric entropy-nm
+            """
+    )
+
+    @Option(help: "The input CSV file.")
+    var csv: String
+
+    @Option(help: "Folder of hierarchy files.")
+    var hierarchies: String
+
+    @Option(help: "Every published record shares its quasi-identifiers with at least k − 1 others.")
+    var k: Int
+
+    @Option(help: "Largest share of records that may be suppressed (0 to 1, or a percentage such as 4%).")
+    var suppression: String = "0"
+
+    @Option(help: "Information-loss metric: entropy, entropy-nm, loss, dm, aecs.")
+    var metric: String = "entropy"
+
+    @Option(name: .customLong("l-diversity"), help: "COL:L[:distinct|entropy|recursive:C] — ℓ-diversity of a sensitive column.")
+    var lDiversity: String?
+
+    @Option(name: .customLong("t-closeness"), help: "COL:T[:equal|ordered|hierarchical] — t-closeness of a sensitive column.")
+    var tCloseness: String?
+
+    @Option(help: "Write the generalised CSV here.")
+    var out: String?
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let console = output.console
+        let request = try AnonymizeRequest(k: k, suppression: suppression, metric: metric,
+                                           lDiversity: lDiversity, tCloseness: tCloseness)
+        let started = Date()
+        do {
+            let (table, delimiter) = try CSVTable.load(csv)
+            let sensitive = request.sensitiveColumn
+            var quasiIdentifiers: [Hierarchy] = []
+            var sensitiveHierarchy: Hierarchy?
+            for column in table.columnNames {
+                guard let file = Self.hierarchyFile(for: column, csv: csv, in: hierarchies) else { continue }
+                let hierarchy = try Hierarchy.load(arxFile: file, column: column)
+                if column == sensitive { sensitiveHierarchy = hierarchy } else { quasiIdentifiers.append(hierarchy) }
+            }
+            if let sensitive, table.column(named: sensitive) == nil {
+                throw ValidationError("the CSV has no column '\(sensitive)'")
+            }
+            let result = try Anonymizer.anonymize(table, configuration: AnonymizationConfiguration(
+                quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
+                models: request.models, suppressionLimit: request.suppressionLimit, metric: request.metric))
+            let seconds = Date().timeIntervalSince(started)
+            if let out {
+                try CSVTableWriter.write(result.table, to: out, delimiter: delimiter)
+            }
+            let names = quasiIdentifiers.map(\.column)
+            if json {
+                let object: [String: Any] = [
+                    "quasi_identifiers": names, "transformation": result.transformation,
+                    "loss": result.loss, "metric": request.metric.rawValue, "suppressed": result.suppressed,
+                    "records": table.rowCount, "classes": result.classes, "checked": result.checked,
+                    "lattice": result.latticeSize, "seconds": seconds,
+                    "risk": ["highest_prosecutor": result.risk.highestProsecutorRisk,
+                             "average_prosecutor": result.risk.averageProsecutorRisk,
+                             "records_at_risk": result.risk.recordsAtRisk, "threshold": result.risk.threshold,
+                             "sample_uniques": result.risk.sampleUniques],
+                ]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            console.info("quasi-identifiers: \(names.joined(separator: ", "))")
+            console.info("optimal transformation: [\(result.transformation.map(String.init).joined(separator: ","))]")
+            console.info("information loss (\(request.metric.rawValue)): \(result.loss)")
+            console.info("suppressed: \(result.suppressed) of \(table.rowCount) records; \(result.classes) classes")
+            console.info(String(format: "prosecutor risk: highest %.4f, average %.4f; records above %.0f%%: %.2f%%; sample uniques before suppression: %d",
+                                result.risk.highestProsecutorRisk, result.risk.averageProsecutorRisk,
+                                result.risk.threshold * 100, result.risk.recordsAtRisk * 100, result.risk.sampleUniques))
+            console.info(String(format: "searched %d of %d transformations in %.3f s", result.checked, result.latticeSize, seconds))
+            if let out { console.info("wrote \(out)") }
+        } catch let error as StoreError {
+            throw Failure.report(error, console)
+        } catch let error as AnonymizationError {
+            console.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// `<anything>_hierarchy_<column>.csv` or `<column>.csv` in `folder`.
+    static func hierarchyFile(for column: String, csv: String, in folder: String) -> String? {
+        let base = ((csv as NSString).lastPathComponent as NSString).deletingPathExtension
+        let candidates = ["\(base)_hierarchy_\(column).csv", "\(column).csv"]
+        if let match = candidates.map({ (folder as NSString).appendingPathComponent($0) })
+            .first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            return match
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.sorted().first { $0.hasSuffix("_hierarchy_\(column).csv") }
+            .map { (folder as NSString).appendingPathComponent($0) }
+    }
+}
+
+/// The privacy options of `anonymize`, parsed and checked.
+struct AnonymizeRequest {
+    var models: [PrivacyModel]
+    var suppressionLimit: Double
+    var metric: LossMetric
+    var sensitiveColumn: String?
+
+    init(k: Int, suppression: String, metric: String, lDiversity: String?, tCloseness: String?) throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        models = k > 1 ? [.kAnonymity(k)] : []
+        let share = suppression.hasSuffix("%") ? Double(suppression.dropLast()).map { $0 / 100 } : Double(suppression)
+        guard let share, (0...1).contains(share) else {
+            throw ValidationError("--suppression must be a share between 0 and 1 or a percentage, got '\(suppression)'")
+        }
+        suppressionLimit = share
+        guard let chosen = LossMetric(rawValue: metric) else {
+            throw ValidationError("--metric must be one of \(LossMetric.allCases.map(\.rawValue).joined(separator: ", ")), got '\(metric)'")
+        }
+        self.metric = chosen
+        if let lDiversity {
+            let parts = lDiversity.split(separator: ":").map(String.init)
+            guard parts.count >= 2, let l = Double(parts[1]), l >= 1 else {
+                throw ValidationError("--l-diversity takes COL:L[:distinct|entropy|recursive:C], got '\(lDiversity)'")
+            }
+            let variant: LDiversityVariant
+            switch parts.count > 2 ? parts[2] : "distinct" {
+            case "distinct": variant = .distinct
+            case "entropy": variant = .entropy
+            case "recursive":
+                guard parts.count == 4, let c = Double(parts[3]), c > 0 else {
+                    throw ValidationError("recursive ℓ-diversity needs c: COL:L:recursive:C")
+                }
+                variant = .recursive(c: c)
+            default: throw ValidationError("unknown ℓ-diversity variant in '\(lDiversity)'")
+            }
+            models.append(.lDiversity(l, variant))
+            sensitiveColumn = parts[0]
+        }
+        if let tCloseness {
+            let parts = tCloseness.split(separator: ":").map(String.init)
+            guard parts.count >= 2, let t = Double(parts[1]), t > 0, t <= 1,
+                  let distance = TClosenessDistance(rawValue: parts.count > 2 ? parts[2] : "equal") else {
+                throw ValidationError("--t-closeness takes COL:T[:equal|ordered|hierarchical] with 0 < T ≤ 1, got '\(tCloseness)'")
+            }
+            if let sensitiveColumn, sensitiveColumn != parts[0] {
+                throw ValidationError("--l-diversity and --t-closeness must protect the same column")
+            }
+            models.append(.tCloseness(t, distance))
+            sensitiveColumn = parts[0]
+        }
+        if models.isEmpty { models = [.kAnonymity(1)] }
+    }
+}
