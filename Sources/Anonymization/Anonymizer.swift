@@ -151,6 +151,7 @@ public enum Anonymizer {
 
         var best: (levels: [Int], loss: Double, classes: EquivalenceClasses)?
         var checked = 0
+        var evaluated = [Bool](repeating: false, count: nodes.count)
         for index in order {
             if let best, bounds[index] >= best.loss { break }
             let levels = nodes[index]
@@ -165,7 +166,7 @@ public enum Anonymizer {
                 cache[index] = classes.cells
                 cachedCells += classes.cells.count.count
             }
-            checked += 1
+            if !evaluated[index] { evaluated[index] = true; checked += 1 }
             guard classes.outliers <= limit else {
                 if monotonic {
                     var top = levels
@@ -192,7 +193,7 @@ public enum Anonymizer {
                                 cache[upIndex] = higher.cells
                                 cachedCells += higher.cells.count.count
                             }
-                            checked += 1
+                            if !evaluated[upIndex] { evaluated[upIndex] = true; checked += 1 }
                             if higher.outliers > limit {
                                 top = up
                                 cells = higher.cells

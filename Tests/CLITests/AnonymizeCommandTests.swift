@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `opendata anonymize` on ARX's Adult data, as a user runs it.
+@Suite struct AnonymizeCommandTests {
+    @Test func adultKFiveFromTheCommandLine() throws {
+        let folder = TestSupport.temporaryFolder("cli-anon")
+        let data = TestSupport.sharedPath("data/arx-adult")
+        let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "5",
+                                  "--suppression", "4%", "--out", folder + "/out.csv", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["transformation"] as? [Int] == [1, 0, 1, 1, 3, 2, 2, 0, 1])
+        #expect((object["loss"] as? Double).map { abs($0 - 255559.85455731067) < 1e-6 } == true)
+        #expect(object["quasi_identifiers"] as? [String] == ["sex", "age", "race", "marital-status", "education",
+                                                              "native-country", "workclass", "occupation", "salary-class"])
+
+        // The written file is 5-anonymous apart from the suppressed rows, and ';'-separated like its input.
+        let text = try String(contentsOfFile: folder + "/out.csv", encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "sex;age;race;marital-status;education;native-country;workclass;occupation;salary-class")
+        #expect(lines.count == 30_163)
+        var classes: [String: Int] = [:]
+        for line in lines.dropFirst() { classes[line, default: 0] += 1 }
+        let suppressed = classes[Array(repeating: "*", count: 9).joined(separator: ";")] ?? 0
+        #expect(suppressed == object["suppressed"] as? Int)
+        #expect(classes.filter { !$0.key.hasPrefix("*;*;*") }.values.allSatisfy { $0 >= 5 })
+    }
+
+    @Test func lDiversityMakesTheColumnSensitive() throws {
+        let data = TestSupport.sharedPath("data/arx-adult")
+        let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "1",
+                                  "--suppression", "0.04", "--l-diversity", "occupation:5:entropy", "--metric", "entropy-nm"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("optimal transformation: [1,0,1,1,2,2,2,1]"))
+        #expect(result.stdout.contains("information loss (entropy-nm): 228878.20391"))
+        #expect(!result.stdout.contains("quasi-identifiers: sex, age, race, marital-status, education, native-country, workclass, occupation"))
+    }
+
+    @Test func badOptionsAreUsageErrors() throws {
+        let data = TestSupport.sharedPath("data/arx-adult")
+        let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "5", "--metric", "entrpy"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--metric must be one of"))
+        let bad = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "5", "--l-diversity", "occupation"])
+        #expect(bad.status == 2)
+    }
+}
