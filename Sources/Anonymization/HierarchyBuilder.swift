@@ -29,8 +29,18 @@ public enum HierarchyRecipe: Sendable, Equatable {
         }
         var rows: [[String]] = []
         rows.reserveCapacity(values.count)
-        for value in values {
-            rows.append([value] + (try levels(of: value, column: column)) + ["*"])
+        if case let .time(granularities, timezone) = self {
+            var labeller = TimeLabeller(timezone: timezone)
+            for value in values {
+                guard let seconds = TimeLabeller.epochSeconds(value) else {
+                    throw .unreadableValue(column: column, value: value, reason: "not an ISO-8601 date-time")
+                }
+                rows.append([value] + granularities.map { labeller.label(seconds, $0) } + ["*"])
+            }
+        } else {
+            for value in values {
+                rows.append([value] + (try levels(of: value, column: column)) + ["*"])
+            }
         }
         let hierarchy = Hierarchy(column: column, rows: rows)
         var nested = true
@@ -44,11 +54,8 @@ public enum HierarchyRecipe: Sendable, Equatable {
 
     private func levels(of value: String, column: String) throws(AnonymizationError) -> [String] {
         switch self {
-        case let .time(granularities, timezone):
-            guard let date = Self.parseTimestamp(value) else {
-                throw .unreadableValue(column: column, value: value, reason: "not an ISO-8601 date-time")
-            }
-            return granularities.map { Self.truncate(date, to: $0, in: timezone) }
+        case .time:
+            return [] // handled in build(column:values:)
         case let .bands(widths, top):
             guard let number = Double(value), number.isFinite else {
                 throw .unreadableValue(column: column, value: value, reason: "bands need numbers")
@@ -82,41 +89,6 @@ public enum HierarchyRecipe: Sendable, Equatable {
             return places.map { String(format: "%.\($0)f", number) }
         case .explicit:
             return []
-        }
-    }
-
-    /// Parses `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|±HH:MM]`; a time without a zone is taken as UTC.
-    static func parseTimestamp(_ text: String) -> Date? {
-        var normalized = text.replacingOccurrences(of: " ", with: "T")
-        if normalized.count == 10 { normalized += "T00:00:00" }
-        if normalized.count == 16 { normalized += ":00" }
-        let hasZone = normalized.hasSuffix("Z") || normalized.dropFirst(19).contains { $0 == "+" || $0 == "-" }
-        if !hasZone { normalized += "Z" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: normalized) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: normalized)
-    }
-
-    /// The label of the calendar unit holding `date` in `zone`: `2026-11-22T14`,
-    /// `2026-11-22`, `2026-W47` (ISO week), `2026-11`, `2026-Q4`, `2026`.
-    static func truncate(_ date: Date, to granularity: TimeGranularity, in zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour], from: date)
-        let (year, month, day, hour) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0)
-        switch granularity {
-        case .hour: return String(format: "%04d-%02d-%02dT%02d", year, month, day, hour)
-        case .day: return String(format: "%04d-%02d-%02d", year, month, day)
-        case .week:
-            var iso = Calendar(identifier: .iso8601)
-            iso.timeZone = zone
-            let week = iso.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
-            return String(format: "%04d-W%02d", week.yearForWeekOfYear ?? 0, week.weekOfYear ?? 0)
-        case .month: return String(format: "%04d-%02d", year, month)
-        case .quarter: return String(format: "%04d-Q%d", year, (month - 1) / 3 + 1)
-        case .year: return String(format: "%04d", year)
         }
     }
 }

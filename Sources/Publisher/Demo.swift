@@ -3,8 +3,8 @@ import OperationalStore
 import PrivacyPolicy
 
 /// `opendata demo`: builds the synthetic city, checks every policy against it,
-/// runs retention, and reads yesterday's window of each dataset through the
-/// minimisation stage.
+/// runs retention, reads yesterday's window of each dataset through the
+/// minimisation stage, and anonymises every microdata output.
 public enum Demo {
     /// Where the demo writes and what it was told to build.
     public struct Options: Sendable {
@@ -28,6 +28,18 @@ public enum Demo {
         public var window: String
         public var minimisedRows: Int
         public var minimisedColumns: [String]
+        public var microdata: [MicrodataReport]
+    }
+
+    /// What anonymising one microdata output produced.
+    public struct MicrodataReport: Sendable {
+        public var output: String
+        public var k: Int
+        public var records: Int
+        public var suppressed: Int
+        /// Generalisation level chosen per quasi-identifier.
+        public var levels: [String: Int]
+        public var highestRisk: Double
     }
 
     /// Everything the demo did.
@@ -98,9 +110,20 @@ public enum Demo {
                 throw .store(error)
             }
             progress("\(policy.dataset.id): window \(window.label) minimised to \(table.rowCount) rows × \(table.columns.count) columns")
+            var microdata: [MicrodataReport] = []
+            for output in policy.outputs {
+                guard case let .microdata(spec) = output.kind else { continue }
+                let outcome = try MicrodataPlanner.anonymize(output, of: policy, table: table)
+                let report = MicrodataReport(output: output.id, k: spec.k, records: outcome.table.rowCount,
+                                             suppressed: outcome.result.suppressed,
+                                             levels: Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, outcome.result.transformation)),
+                                             highestRisk: outcome.result.risk.highestProsecutorRisk)
+                microdata.append(report)
+                progress("\(policy.dataset.id)/\(output.id): \(report.records) records \(spec.k)-anonymous, \(report.suppressed) suppressed, levels \(outcome.quasiIdentifiers.map { "\($0)=\(report.levels[$0] ?? 0)" }.joined(separator: " "))")
+            }
             reports.append(DatasetReport(dataset: policy.dataset.id, policyPath: path, retention: retention,
                                          window: window.label, minimisedRows: table.rowCount,
-                                         minimisedColumns: table.columnNames))
+                                         minimisedColumns: table.columnNames, microdata: microdata))
         }
         return Report(storePath: storePath, statePath: statePath, city: city, datasets: reports)
     }
