@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // System libraries (Debian: libssl-dev, zlib1g-dev).
@@ -31,18 +32,21 @@ let package = Package(
                 dependencies: ["Tabular", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),
-        // Not built yet (issues 3, 5): DifferentialPrivacy, ReleaseFormat.
+        .target(name: "DifferentialPrivacy",
+                dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")],
+                swiftSettings: strict),
+        // Not built yet (issue 5): ReleaseFormat.
 
         // Orchestration.
         .target(name: "Publisher",
                 dependencies: [
-                    "PrivacyPolicy", "OperationalStore", "Anonymization", "Tabular", "COpenSSL",
+                    "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "Tabular", "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization",
+                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),
@@ -55,6 +59,8 @@ let package = Package(
                     dependencies: ["OperationalStore", "Tabular", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "AnonymizationTests", dependencies: ["Anonymization", "Tabular", "OperationalStore", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "DifferentialPrivacyTests", dependencies: ["DifferentialPrivacy", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PublisherTests",
                     dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",
