@@ -1,0 +1,227 @@
+import BigInt
+import Foundation
+
+/// Differentially private statistics per group (DESIGN.md, "aggregate" outputs).
+///
+/// Guarantee, for one output with budget ε (or ρ): after ``ContributionBounder``
+/// limits each unit to G groups and R rows per group, every statistic gets
+/// ε/k (k statistics, plus one noisy count for private partition selection when
+/// the output has no count), and sequential composition gives ε-DP for the
+/// output (Dwork & Roth 2014, Thm 3.16); with private keys, Laplace
+/// thresholding adds δ (Wilson et al. 2020, §4); with ρ, each statistic gets
+/// ρ/k and the output is ρ-zCDP (Bun & Steinke 2016, Lemma 2.3). Noise is exact
+/// (``ExactSampler``); ε and ρ are rounded down to multiples of 10⁻⁶ and noise
+/// scales up, so the noise is never smaller than the stated parameters need.
+///
+/// Sensitivities (L1 for Laplace, squared L2 for the Gaussian):
+/// - count: G·R and G·R²;
+/// - sum of values clamped to [L, H]: G·R·M and G·R²·M² with M = max(|L|, |H|);
+/// - mean: a count and a sum of 2x − (L + H), each with half the share,
+///   sensitivities G·R·(H − L) for the sum;
+/// - quantile: the exponential mechanism (McSherry & Talwar 2007) over the
+///   integers of [L, H] with utility −|#{v ≤ x} − q·n| (sensitivity R) and
+///   ε/k/G per group, sampled exactly by rejection.
+public enum AggregateEngine {
+    /// Runs one output.
+    ///
+    /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
+    public static func run(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
+                           bounds: ContributionBounds, budget: AggregateBudget, sampler: ExactSampler,
+                           nonNegative: Bool = true) throws(DPError) -> AggregateResult {
+        guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
+        guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
+            throw .invalidParameters("contribution bounds must be at least 1")
+        }
+        for statistic in statistics {
+            switch statistic {
+            case let .sum(column, low, high), let .mean(column, low, high), let .quantile(column, _, low, high):
+                guard low < high else { throw .invalidParameters("bounds of \(column) must satisfy low < high") }
+                guard input.measures[column] != nil else { throw .invalidParameters("no values for column \(column)") }
+            case .count: break
+            }
+        }
+        let needsSelectionCount = keys == .privateKeys && !statistics.contains(.count)
+        let shares = statistics.count + (needsSelectionCount ? 1 : 0)
+        let delta: Double?
+        var gaussian: Fraction?
+        var laplace: Fraction?
+        switch budget {
+        case let .epsilon(epsilon, d):
+            guard epsilon > 0 else { throw .invalidParameters("ε must be positive") }
+            laplace = Fraction.below(epsilon) / Fraction(shares)
+            delta = d
+        case let .rho(rho, d):
+            guard rho > 0, d > 0, d < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
+            gaussian = Fraction.below(rho) / Fraction(shares)
+            delta = d
+        }
+        if keys == .privateKeys && (delta ?? 0) <= 0 {
+            throw .invalidParameters("private keys need δ > 0 for partition selection")
+        }
+        let g = bounds.groupsPerUnit, r = bounds.rowsPerUnitPerGroup
+        let kept = ContributionBounder.bound(units: input.units, groups: input.groups, bounds: bounds, sampler: sampler)
+
+        // Exact per-group aggregates of the bounded rows.
+        let groupCount = input.groupKeys.count
+        var counts = [Int](repeating: 0, count: groupCount)
+        for row in kept { counts[Int(input.groups[row])] += 1 }
+
+        /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared`.
+        func noise(l1: Int, l2Squared: Int, part: Fraction = Fraction(1)) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
+            if let share = laplace {
+                let scale = Fraction(BigUInt(l1), 1) / (share * part)
+                return ({ sampler.discreteLaplace(scale: scale) }, .discreteLaplace(scale: scale.doubleValue))
+            }
+            let rho = (gaussian ?? Fraction(1)) * part
+            let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * rho)
+            return ({ sampler.discreteGaussian(sigmaSquared: sigmaSquared) }, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
+        }
+
+        // Noisy counts first: they decide the private key set.
+        let countNoise = noise(l1: g * r, l2Squared: g * r * r)
+        let noisyCounts = counts.map { $0 + Int(countNoise.draw()) }
+        var published = Array(0..<groupCount)
+        var threshold: Int?
+        if keys == .privateKeys, let delta {
+            // A new unit brings at most G partitions of count ≤ R; each must pass τ with probability ≤ δ/G.
+            let tau = r + selectionMargin(countNoise.distribution, probability: delta / Double(g))
+            threshold = tau
+            published = published.filter { noisyCounts[$0] >= tau }
+        }
+
+        var columns: [[Double]] = []
+        var margins: [[Double]] = []
+        var reports: [StatisticNoise] = []
+        let shareValue = (laplace ?? gaussian ?? Fraction(1)).doubleValue
+        for statistic in statistics {
+            switch statistic {
+            case .count:
+                let margin = Double(countNoise.distribution.marginOfError())
+                columns.append(published.map { Double(nonNegative ? max(noisyCounts[$0], 0) : noisyCounts[$0]) })
+                margins.append(published.map { _ in margin })
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: countNoise.distribution,
+                                              margin: margin, postProcessing: nonNegative
+                                                ? "negative noisy counts are published as 0, which biases counts near zero upwards"
+                                                : "none"))
+            case let .sum(column, low, high):
+                let values = input.measures[column] ?? []
+                var sums = [Int](repeating: 0, count: groupCount)
+                for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
+                let m = max(abs(low), abs(high))
+                let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m)
+                let margin = Double(sumNoise.distribution.marginOfError())
+                columns.append(published.map { Double(sums[$0] + Int(sumNoise.draw())) })
+                margins.append(published.map { _ in margin })
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
+                                              margin: margin, postProcessing: "values clamped to [\(low), \(high)] and rounded to whole numbers before summing"))
+            case let .mean(column, low, high):
+                let values = input.measures[column] ?? []
+                var doubled = [Int](repeating: 0, count: groupCount)
+                var present = [Int](repeating: 0, count: groupCount)
+                for row in kept {
+                    guard let value = values[row] else { continue }
+                    doubled[Int(input.groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
+                    present[Int(input.groups[row])] += 1
+                }
+                let width = high - low
+                let half = Fraction(1, 2)
+                let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, part: half)
+                let nNoise = noise(l1: g * r, l2Squared: g * r * r, part: half)
+                // Each half-margin at 97.5%, so both hold together with probability ≥ 95%.
+                let a = Double(sumNoise.distribution.marginOfError(level: 0.975)) / 2
+                let b = Double(nNoise.distribution.marginOfError(level: 0.975))
+                var means: [Double] = [], bounds: [Double] = []
+                for group in published {
+                    let noisyN = Double(present[group] + Int(nNoise.draw()))
+                    let noisySum = Double(doubled[group] + Int(sumNoise.draw())) / 2
+                    let center = Double(low + high) / 2
+                    means.append(min(Double(high), max(Double(low), center + noisySum / max(noisyN, 1))))
+                    let denominator = noisyN - b
+                    bounds.append(denominator > 0 ? min(Double(width), (a + Double(width) / 2 * b) / denominator) : Double(width))
+                }
+                columns.append(means)
+                margins.append(bounds)
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
+                                              margin: bounds.max() ?? Double(width),
+                                              postProcessing: "noisy sum over noisy count (half the share each), clamped to [\(low), \(high)]; the margin bounds both noises at 97.5%"))
+            case let .quantile(column, q, low, high):
+                let values = input.measures[column] ?? []
+                var perGroup = [[Int]](repeating: [], count: groupCount)
+                for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
+                guard let share = laplace ?? gaussian.map({ rhoToEpsilonShare($0) }) else { continue }
+                let epsilon = share / Fraction(g)
+                let domain = high - low + 1
+                // Exponential mechanism tail: P(rank error > (2R/ε)(ln|domain| + ln 20)) ≤ 5%.
+                let rankMargin = (2 * Double(r) / epsilon.doubleValue * (log(Double(domain)) + log(20))).rounded(.up)
+                columns.append(published.map { group in
+                    Double(quantile(perGroup[group], q: q, low: low, high: high, epsilon: epsilon, sensitivity: r, sampler: sampler))
+                })
+                margins.append(published.map { _ in rankMargin })
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue,
+                                              distribution: .discreteLaplace(scale: 2 * Double(r) / epsilon.doubleValue),
+                                              margin: rankMargin,
+                                              postProcessing: "exponential mechanism over the integers \(low)…\(high); the margin is in records: the published value's rank is within it of the true \(q)-quantile's rank with probability ≥ 95%"))
+            }
+        }
+        let rows = published.enumerated().map { index, group in
+            AggregateRow(key: input.groupKeys[group], values: columns.map { $0[index] }, margins: margins.map { $0[index] })
+        }
+        var rho: Double?
+        if case let .rho(value, _) = budget { rho = value }
+        return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
+                               epsilon: budget.epsilonEquivalent, delta: delta, rho: rho, threshold: threshold,
+                               rowsAfterBounding: kept.count)
+    }
+
+    static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {
+        guard value.isFinite else { return low }
+        return min(high, max(low, Int(value.rounded())))
+    }
+
+    /// The smallest k ≥ 0 with P(Z ≥ k + 1) ≤ `probability` for the count noise.
+    static func selectionMargin(_ distribution: NoiseDistribution, probability: Double) -> Int {
+        var k = 0
+        while true {
+            let tail: Double
+            switch distribution {
+            case let .discreteLaplace(scale):
+                let alpha = exp(-1 / scale)
+                tail = pow(alpha, Double(k + 1)) / (1 + alpha)
+            case .discreteGaussian:
+                tail = distribution.twoSidedTail(k) / 2
+            }
+            if tail <= probability { return k + 1 }
+            k += 1
+        }
+    }
+
+    /// For zCDP outputs, quantiles use the pure-DP exponential mechanism with
+    /// ε = √(2ρ) (ρ-zCDP is implied by ε-DP with ρ = ε²/2, Bun & Steinke Prop. 1.4).
+    static func rhoToEpsilonShare(_ rho: Fraction) -> Fraction {
+        Fraction.below((2 * rho.doubleValue).squareRoot())
+    }
+
+    /// The exponential mechanism for the q-quantile over {low, …, high}, sampled
+    /// exactly: propose x uniformly, accept with Bernoulli(exp(−ε(u* − u(x))/(2Δ))).
+    static func quantile(_ values: [Int], q: Double, low: Int, high: Int, epsilon: Fraction, sensitivity: Int,
+                         sampler: ExactSampler) -> Int {
+        let sorted = values.sorted()
+        let scale = 1_000_000
+        let target = Int((q * Double(scale)).rounded()) * sorted.count
+        let domain = high - low + 1
+        // d(x) = |c(x)·S − q·n·S| with c(x) = #{v ≤ x}, in units of 1/S.
+        var distances = [Int](repeating: 0, count: domain)
+        var index = 0
+        for offset in 0..<domain {
+            while index < sorted.count && sorted[index] <= low + offset { index += 1 }
+            distances[offset] = abs(index * scale - target)
+        }
+        let best = distances.min() ?? 0
+        let denominator = epsilon.denominator * BigUInt(2 * sensitivity * scale)
+        while true {
+            let candidate = Int(sampler.uniform(below: UInt64(domain)))
+            let gamma = Fraction(epsilon.numerator * BigUInt(distances[candidate] - best), denominator)
+            if sampler.bernoulliExpMinus(gamma) { return low + candidate }
+        }
+    }
+}

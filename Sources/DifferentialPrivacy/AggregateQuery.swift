@@ -1,0 +1,104 @@
+/// One statistic of an aggregate output, with the clamping bounds that fix its sensitivity.
+public enum AggregateStatistic: Sendable, Equatable {
+    case count
+    /// Sum of values clamped to [low, high] and rounded to integers.
+    case sum(column: String, low: Int, high: Int)
+    /// Mean of values clamped to [low, high].
+    case mean(column: String, low: Int, high: Int)
+    /// The q-quantile (0 < q < 1) of integer values in [low, high]; the median is q = 1/2.
+    case quantile(column: String, q: Double, low: Int, high: Int)
+
+    /// The output column name.
+    public var name: String {
+        switch self {
+        case .count: "count"
+        case let .sum(column, _, _): "sum_\(column)"
+        case let .mean(column, _, _): "mean_\(column)"
+        case let .quantile(column, q, _, _): q == 0.5 ? "median_\(column)" : "q\(Int((q * 100).rounded()))_\(column)"
+        }
+    }
+}
+
+/// The privacy parameters of one aggregate output.
+public enum AggregateBudget: Sendable, Equatable {
+    /// Pure ε-DP with discrete Laplace noise; δ > 0 only for private partition selection.
+    case epsilon(Double, delta: Double?)
+    /// ρ-zCDP with discrete Gaussian noise (Bun & Steinke 2016); δ states the (ε, δ) conversion.
+    case rho(Double, delta: Double)
+
+    /// ε charged to the ledger: ε itself, or ρ + 2√(ρ ln(1/δ)) (Bun & Steinke 2016, Prop. 1.3).
+    public var epsilonEquivalent: Double {
+        switch self {
+        case let .epsilon(epsilon, _): epsilon
+        case let .rho(rho, delta): rho + 2 * (rho * log(1 / delta)).squareRoot()
+        }
+    }
+}
+
+/// The records of an aggregate output, already minimised and grouped.
+public struct AggregateInput: Sendable {
+    /// Rows in the input.
+    public var rowCount: Int
+    /// Privacy unit of each row (nil: every row is its own unit).
+    public var units: [Int32]?
+    /// Group of each row: an index into ``groupKeys``, or −1 when the row belongs to no published key.
+    public var groups: [Int32]
+    /// Key values of each group, one string per group-by column.
+    public var groupKeys: [[String]]
+    /// Measured columns: one value per row (nil when missing, which counts as not contributing).
+    public var measures: [String: [Double?]]
+
+    public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]]) {
+        self.rowCount = rowCount
+        self.units = units
+        self.groups = groups
+        self.groupKeys = groupKeys
+        self.measures = measures
+    }
+}
+
+/// Which group keys an output publishes.
+public enum KeySelection: Sendable, Equatable {
+    /// Every group of ``AggregateInput/groupKeys`` is published, zeros included
+    /// (the caller lists the full public key set there).
+    case publicKeys
+    /// Keys are chosen by DP partition selection among the observed groups.
+    case privateKeys
+}
+
+/// One published row: the key and, per statistic, the noisy value and its 95% margin of error.
+public struct AggregateRow: Sendable, Equatable {
+    public var key: [String]
+    public var values: [Double]
+    public var margins: [Double]
+}
+
+/// How one statistic was protected, for the report.
+public struct StatisticNoise: Sendable, Equatable {
+    public var statistic: String
+    /// ε (or ρ) given to this statistic.
+    public var share: Double
+    /// The noise distribution per group (of the sum for means).
+    public var distribution: NoiseDistribution
+    /// 95% margin of error of each published value (for means, a bound; see ``AggregateEngine``).
+    public var margin: Double
+    /// What post-processing did, in words, with its bias.
+    public var postProcessing: String
+}
+
+/// The result of one aggregate output.
+public struct AggregateResult: Sendable, Equatable {
+    public var statistics: [String]
+    public var rows: [AggregateRow]
+    public var noise: [StatisticNoise]
+    /// ε charged (the output's ε, or its ρ converted).
+    public var epsilon: Double
+    public var delta: Double?
+    public var rho: Double?
+    /// Partition-selection threshold on the noisy count, when keys were private.
+    public var threshold: Int?
+    /// Rows kept after contribution bounding.
+    public var rowsAfterBounding: Int
+}
+
+import Foundation

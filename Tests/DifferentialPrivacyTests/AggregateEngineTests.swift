@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import DifferentialPrivacy
+
+@Suite struct AggregateEngineTests {
+    /// Random rows: units with repeat rows across groups, and a measured column.
+    static func dataset(seed: UInt64, units: Int, rows: Int, groups: Int) -> AggregateInput {
+        let random = SeededRandom(seed: seed)
+        var unitOf: [Int32] = [], groupOf: [Int32] = [], values: [Double?] = []
+        for _ in 0..<rows {
+            unitOf.append(Int32(random.nextWord() % UInt64(units)))
+            groupOf.append(Int32(random.nextWord() % UInt64(groups)))
+            values.append(Double(Int(random.nextWord() % 12_000)) - 1000)
+        }
+        return AggregateInput(rowCount: rows, units: unitOf, groups: groupOf, groupKeys: (0..<groups).map { ["g\($0)"] },
+                              measures: ["seconds": values])
+    }
+
+    /// The same dataset plus one unit (the largest id, so the others' random choices are unchanged) with `extra` rows.
+    static func neighbour(of input: AggregateInput, extra: Int, seed: UInt64) -> AggregateInput {
+        var result = input
+        let random = SeededRandom(seed: seed)
+        let newUnit = Int32((input.units ?? []).max() ?? 0) + 1
+        for _ in 0..<extra {
+            result.units?.append(newUnit)
+            result.groups.append(Int32(random.nextWord() % UInt64(input.groupKeys.count)))
+            result.measures["seconds"]?.append(Double(Int(random.nextWord() % 9000)))
+        }
+        result.rowCount += extra
+        return result
+    }
+
+    /// Exact per-group count and clamped sum after bounding.
+    static func exact(_ input: AggregateInput, bounds: ContributionBounds, seed: UInt64, low: Int, high: Int) -> ([Int], [Int]) {
+        let kept = ContributionBounder.bound(units: input.units, groups: input.groups, bounds: bounds,
+                                             sampler: ExactSampler(random: SeededRandom(seed: seed)))
+        var counts = [Int](repeating: 0, count: input.groupKeys.count), sums = counts
+        let values = input.measures["seconds"] ?? []
+        for row in kept {
+            counts[Int(input.groups[row])] += 1
+            if let value = values[row] { sums[Int(input.groups[row])] += AggregateEngine.clampInteger(value, low, high) }
+        }
+        return (counts, sums)
+    }
+
+    @Test(arguments: [(1, 1), (2, 1), (3, 2)])
+    func boundingLimitsWhatOneUnitCanChange(_ limits: (Int, Int)) {
+        let bounds = ContributionBounds(groupsPerUnit: limits.0, rowsPerUnitPerGroup: limits.1)
+        for trial in 0..<40 {
+            let d = Self.dataset(seed: UInt64(trial), units: 30, rows: 300, groups: 8)
+            let dPrime = Self.neighbour(of: d, extra: 40, seed: UInt64(trial) + 1000)
+            let (c, s) = Self.exact(d, bounds: bounds, seed: 7, low: 0, high: 7200)
+            let (c2, s2) = Self.exact(dPrime, bounds: bounds, seed: 7, low: 0, high: 7200)
+            let countL1 = zip(c, c2).map { abs($0 - $1) }.reduce(0, +)
+            let sumL1 = zip(s, s2).map { abs($0 - $1) }.reduce(0, +)
+            let changedGroups = zip(c, c2).filter { $0 != $1 }.count
+            #expect(countL1 <= bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup)
+            #expect(changedGroups <= bounds.groupsPerUnit)
+            #expect(zip(c, c2).allSatisfy { abs($0 - $1) <= bounds.rowsPerUnitPerGroup })
+            #expect(sumL1 <= bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup * 7200)
+            // The mean's centred, doubled sum: |2x − (L + H)| ≤ H − L per row.
+            #expect(countL1 > 0 || sumL1 == 0)
+        }
+    }
+
+    @Test func boundingKeepsAtMostTheLimitsAndChoosesAtRandom() {
+        // One unit with rows in 10 groups: which 2 survive must vary with the randomness.
+        let input = AggregateInput(rowCount: 10, units: Array(repeating: 0, count: 10), groups: (0..<10).map { Int32($0) },
+                                   groupKeys: (0..<10).map { ["\($0)"] }, measures: [:])
+        var seen: Set<[Int]> = []
+        for seed in 0..<50 {
+            let kept = ContributionBounder.bound(units: input.units, groups: input.groups,
+                                                 bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
+                                                 sampler: ExactSampler(random: SeededRandom(seed: UInt64(seed))))
+            #expect(kept.count == 2)
+            seen.insert(kept)
+        }
+        #expect(seen.count > 10, "not first-come: the kept groups vary")
+    }
+
+    @Test func noiseScalesFollowTheSensitivities() throws {
+        let input = Self.dataset(seed: 3, units: 50, rows: 500, groups: 5)
+        let result = try AggregateEngine.run(input, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),
+                                                                 .mean(column: "seconds", low: 0, high: 7200)],
+                                             keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
+                                             budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
+        // ε = 1.5 over three statistics: 0.5 each. Count: Δ = G·R = 2 → scale 4. Sum: Δ = 2·7200 → scale 28,800.
+        #expect(result.noise[0].distribution == .discreteLaplace(scale: 4))
+        #expect(result.noise[1].distribution == .discreteLaplace(scale: 28_800))
+        // Mean: half of 0.5 for the doubled, centred sum: Δ = 2·7200 → scale 57,600.
+        #expect(result.noise[2].distribution == .discreteLaplace(scale: 57_600))
+        #expect(result.rows.count == 5, "public keys: every group is published")
+        #expect(result.epsilon == 1.5)
+        let gaussian = try AggregateEngine.run(input, statistics: [.count], keys: .publicKeys,
+                                               bounds: ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 1),
+                                               budget: .rho(0.5, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 1)))
+        // σ² = Δ₂²/(2ρ) = (√4)²/(2·0.5) = 4.
+        #expect(gaussian.noise[0].distribution == .discreteGaussian(sigmaSquared: 4))
+        #expect(abs(gaussian.epsilon - (0.5 + 2 * (0.5 * log(1e6)).squareRoot())) < 1e-12)
+    }
+
+    @Test func marginsCoverAtLeastNinetyFivePercent() throws {
+        // Record-level counts of known size; the published margin must cover the error ≥ 95% of the time.
+        let groups = 400
+        let input = AggregateInput(rowCount: groups * 30, units: nil, groups: (0..<(groups * 30)).map { Int32($0 % groups) },
+                                   groupKeys: (0..<groups).map { ["\($0)"] }, measures: [:])
+        let result = try AggregateEngine.run(input, statistics: [.count], keys: .publicKeys, bounds: .recordLevel,
+                                             budget: .epsilon(0.2, delta: nil), sampler: ExactSampler(random: try SystemRandom()),
+                                             nonNegative: false)
+        let covered = result.rows.filter { abs($0.values[0] - 30) <= $0.margins[0] }.count
+        #expect(Double(covered) / Double(groups) >= 0.92, "\(covered) of \(groups) covered")
+        #expect(result.rows.allSatisfy { $0.margins[0] == result.noise[0].margin })
+    }
+
+    @Test func privateKeysHideRarePartitions() throws {
+        // 30 big partitions and 200 partitions of a single record: thresholding keeps the big ones only.
+        var groups: [Int32] = []
+        for g in 0..<30 { groups += Array(repeating: Int32(g), count: 200) }
+        for g in 30..<230 { groups.append(Int32(g)) }
+        let input = AggregateInput(rowCount: groups.count, units: nil, groups: groups, groupKeys: (0..<230).map { ["k\($0)"] },
+                                   measures: [:])
+        let result = try AggregateEngine.run(input, statistics: [.count], keys: .privateKeys, bounds: .recordLevel,
+                                             budget: .epsilon(0.5, delta: 1e-7), sampler: ExactSampler(random: try SystemRandom()))
+        let threshold = try #require(result.threshold)
+        // Scale 2 (ε 0.5, Δ 1): P(Z ≥ k) = α^k/(1+α) ≤ 1e-7 with α = e^{-1/2} needs k ≥ 32, so τ = 1 + 32.
+        #expect(threshold == 33)
+        #expect(result.rows.count == 30)
+        #expect(Set(result.rows.map { $0.key[0] }) == Set((0..<30).map { "k\($0)" }))
+        #expect(throws: DPError.self) {
+            try AggregateEngine.run(input, statistics: [.count], keys: .privateKeys, bounds: .recordLevel,
+                                    budget: .epsilon(0.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
+        }
+    }
+
+    @Test func quantilesLandNearTheTruth() throws {
+        // 2,000 records per group uniformly 0…7199: the median should be near 3600.
+        let groups = 3
+        var groupOf: [Int32] = [], values: [Double?] = []
+        for g in 0..<groups { for v in 0..<2000 { groupOf.append(Int32(g)); values.append(Double(v * 36 / 10)) } }
+        let input = AggregateInput(rowCount: groupOf.count, units: nil, groups: groupOf, groupKeys: (0..<groups).map { ["\($0)"] },
+                                   measures: ["seconds": values])
+        let result = try AggregateEngine.run(input, statistics: [.quantile(column: "seconds", q: 0.5, low: 0, high: 7200),
+                                                                 .mean(column: "seconds", low: 0, high: 7200)],
+                                             keys: .publicKeys, bounds: .recordLevel, budget: .epsilon(2, delta: nil),
+                                             sampler: ExactSampler(random: try SystemRandom()))
+        #expect(result.statistics == ["median_seconds", "mean_seconds"])
+        for row in result.rows {
+            #expect(abs(row.values[0] - 3600) < 300, "median \(row.values[0])")
+            #expect(abs(row.values[1] - 3598) < row.margins[1] + 1, "mean \(row.values[1]) ± \(row.margins[1])")
+        }
+    }
+}
