@@ -67,14 +67,14 @@ public enum KeySelection: Sendable, Equatable {
 }
 
 /// One published row: the key and, per statistic, the noisy value and its 95% margin of error.
-public struct AggregateRow: Sendable, Equatable {
+public struct AggregateRow: Sendable, Equatable, Codable {
     public var key: [String]
     public var values: [Double]
     public var margins: [Double]
 }
 
 /// How one statistic was protected, for the report.
-public struct StatisticNoise: Sendable, Equatable {
+public struct StatisticNoise: Sendable, Equatable, Codable {
     public var statistic: String
     /// ε (or ρ) given to this statistic.
     public var share: Double
@@ -87,7 +87,7 @@ public struct StatisticNoise: Sendable, Equatable {
 }
 
 /// The result of one aggregate output.
-public struct AggregateResult: Sendable, Equatable {
+public struct AggregateResult: Sendable, Equatable, Codable {
     public var statistics: [String]
     public var rows: [AggregateRow]
     public var noise: [StatisticNoise]

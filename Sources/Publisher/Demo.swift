@@ -1,10 +1,12 @@
+import DifferentialPrivacy
 import Foundation
 import OperationalStore
 import PrivacyPolicy
 
 /// `opendata demo`: builds the synthetic city, checks every policy against it,
 /// runs retention, reads yesterday's window of each dataset through the
-/// minimisation stage, and anonymises every microdata output.
+/// minimisation stage, anonymises every microdata output and computes every
+/// aggregate output with differential privacy (spending budget in the ledger).
 public enum Demo {
     /// Where the demo writes and what it was told to build.
     public struct Options: Sendable {
@@ -29,6 +31,8 @@ public enum Demo {
         public var minimisedRows: Int
         public var minimisedColumns: [String]
         public var microdata: [MicrodataReport]
+        /// Aggregate outputs: id, published groups, ε spent.
+        public var aggregates: [(output: String, groups: Int, epsilon: Double)]
     }
 
     /// What anonymising one microdata output produced.
@@ -121,9 +125,22 @@ public enum Demo {
                 microdata.append(report)
                 progress("\(policy.dataset.id)/\(output.id): \(report.records) records \(spec.k)-anonymous, \(report.suppressed) suppressed, levels \(outcome.quasiIdentifiers.map { "\($0)=\(report.levels[$0] ?? 0)" }.joined(separator: " "))")
             }
+            let random: SystemRandom
+            do {
+                random = try SystemRandom()
+            } catch {
+                throw .refused("\(error)")
+            }
+            let aggregates = try AggregateRelease.run(policy: policy, window: window, table: table, state: state,
+                                                      random: random, newSequence: false)
+            for (output, result, published) in aggregates.results {
+                let margins = result.noise.map { "\($0.statistic) ±\(AggregatePlanner.format($0.margin))" }.joined(separator: ", ")
+                progress("\(policy.dataset.id)/\(output): \(published.rowCount) groups, ε \(result.epsilon)\(result.threshold.map { ", keys above a noisy count of \($0)" } ?? ""); 95% margins \(margins)")
+            }
             reports.append(DatasetReport(dataset: policy.dataset.id, policyPath: path, retention: retention,
                                          window: window.label, minimisedRows: table.rowCount,
-                                         minimisedColumns: table.columnNames, microdata: microdata))
+                                         minimisedColumns: table.columnNames, microdata: microdata,
+                                         aggregates: aggregates.results.map { ($0.output, $0.table.rowCount, $0.result.epsilon) }))
         }
         return Report(storePath: storePath, statePath: statePath, city: city, datasets: reports)
     }

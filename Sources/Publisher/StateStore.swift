@@ -23,8 +23,9 @@ public struct RetentionAuditEntry: Sendable, Equatable, Codable, FetchableRecord
 }
 
 /// The state database (`--state`, default `<out>/.state.sqlite`): the audit
-/// trail of retention runs now; the budget ledger and release history join it
-/// in later stages. Writes are transactional and durable (WAL, synchronous FULL).
+/// trail of retention runs, the privacy budget ledger (``BudgetLedger``) and the
+/// stored noisy results of every window. Writes are transactional and durable
+/// (synchronous FULL).
 public final class StateStore: Sendable {
     /// Path of the SQLite file.
     public let path: String
@@ -61,6 +62,30 @@ public final class StateStore: Sendable {
                 t.column("deleted", .integer).notNull()
                 t.column("held", .integer).notNull()
                 t.column("undated", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("v2-ledger") { db in
+            try db.create(table: "ledger") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("dataset", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("window_start", .datetime).notNull()
+                t.column("window_end", .datetime).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("output", .text).notNull()
+                t.column("epsilon", .double).notNull()
+                t.column("delta", .double)
+                t.column("rho", .double)
+                t.column("recorded_at", .datetime).notNull()
+            }
+            try db.create(index: "ledger_dataset", on: "ledger", columns: ["dataset", "window"])
+            try db.create(table: "aggregate_results") { t in
+                t.column("dataset", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("output", .text).notNull()
+                t.column("result", .blob).notNull()
+                t.primaryKey(["dataset", "window", "sequence", "output"])
             }
         }
         return migrator
