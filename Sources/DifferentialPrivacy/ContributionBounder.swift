@@ -24,27 +24,46 @@ enum ContributionBounder {
     /// The rows kept: at most `bounds.groupsPerUnit` groups per unit, at most
     /// `bounds.rowsPerUnitPerGroup` rows per unit and group, chosen at random.
     /// Rows whose group is negative (outside the key set) are dropped first.
+    /// Unit codes must be non-negative (dense dictionary codes).
     static func bound(units: [Int32]?, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
         let eligible = groups.indices.filter { groups[$0] >= 0 }
         guard let units else {
             // Record-level privacy: each row is a unit with one row in one group.
             return eligible
         }
-        // Rows of each unit, then of each (unit, group).
-        var byUnit: [Int32: [Int]] = [:]
-        for row in eligible { byUnit[units[row], default: []].append(row) }
+        // Rows of each unit by counting sort on the (dense, non-negative) unit codes.
+        let unitCount = Int(units.max() ?? -1) + 1
+        var start = [Int](repeating: 0, count: unitCount + 1)
+        for row in eligible { start[Int(units[row]) + 1] += 1 }
+        for unit in 0..<unitCount { start[unit + 1] += start[unit] }
+        var position = start
+        var ordered = [Int](repeating: 0, count: eligible.count)
+        for row in eligible {
+            ordered[position[Int(units[row])]] = row
+            position[Int(units[row])] += 1
+        }
         var kept: [Int] = []
         kept.reserveCapacity(eligible.count)
-        for unit in byUnit.keys.sorted() {
-            guard let rows = byUnit[unit] else { continue }
-            var byGroup: [Int32: [Int]] = [:]
-            for row in rows { byGroup[groups[row], default: []].append(row) }
-            var chosenGroups = byGroup.keys.sorted()
-            shuffleFront(&chosenGroups, keeping: bounds.groupsPerUnit, sampler)
-            for group in chosenGroups.prefix(bounds.groupsPerUnit) {
-                var groupRows = byGroup[group] ?? []
-                shuffleFront(&groupRows, keeping: bounds.rowsPerUnitPerGroup, sampler)
-                kept.append(contentsOf: groupRows.prefix(bounds.rowsPerUnitPerGroup))
+        var unitRows: [Int] = []
+        var groupStarts: [Int] = []
+        for unit in 0..<unitCount where start[unit + 1] > start[unit] {
+            // This unit's rows, ordered by group (stable), and where each group begins.
+            unitRows.removeAll(keepingCapacity: true)
+            unitRows.append(contentsOf: ordered[start[unit]..<start[unit + 1]])
+            if unitRows.count == 1 {
+                kept.append(unitRows[0])
+                continue
+            }
+            unitRows.sort { (groups[$0], $0) < (groups[$1], $1) }
+            groupStarts.removeAll(keepingCapacity: true)
+            for i in unitRows.indices where i == 0 || groups[unitRows[i]] != groups[unitRows[i - 1]] { groupStarts.append(i) }
+            var chosen = Array(groupStarts.indices)
+            shuffleFront(&chosen, keeping: bounds.groupsPerUnit, sampler)
+            for g in chosen.prefix(bounds.groupsPerUnit) {
+                let from = groupStarts[g], to = g + 1 < groupStarts.count ? groupStarts[g + 1] : unitRows.count
+                var rows = Array(unitRows[from..<to])
+                shuffleFront(&rows, keeping: bounds.rowsPerUnitPerGroup, sampler)
+                kept.append(contentsOf: rows.prefix(bounds.rowsPerUnitPerGroup))
             }
         }
         return kept.sorted()
