@@ -164,7 +164,11 @@ struct PolicyConsistency {
                     continue
                 }
             } else if spec.keys[key.column] == nil {
-                reader.error(at: locate(key.column, in: node), "output '\(output.id)': group_by column '\(key.column)' needs keys: a public list of values, or private for DP partition selection")
+                if case .generalize(.file) = treatment {
+                    // The hierarchy file lists every value: those are the public keys.
+                } else {
+                    reader.error(at: locate(key.column, in: node), "output '\(output.id)': group_by column '\(key.column)' needs keys: a public list of values, private for DP partition selection, or a file hierarchy that lists them")
+                }
             }
             if treatment == .pseudonymize {
                 reader.error(at: locate(key.column, in: node), "output '\(output.id)': pseudonymised column '\(key.column)' cannot be a group key (its values are unique to people)")

@@ -8,7 +8,8 @@ import Tabular
 ///
 /// Group keys: a `keys:` list is public and published in full (zeros
 /// included); a time column grouped at a level without keys takes the window's
-/// own days (public, known in advance); `private` keys are chosen by DP
+/// own days (public, known in advance); a column with a `file:` hierarchy and
+/// no keys takes the file's values; `private` keys are chosen by DP
 /// partition selection among the observed values. Rows whose key is outside a
 /// public list are not counted.
 public enum AggregatePlanner {
@@ -41,7 +42,19 @@ public enum AggregatePlanner {
             switch spec.keys[key.column] {
             case let .values(list): publicLists.append(list)
             case .private: publicLists.append(nil)
-            case nil: publicLists.append(windowLabels(window, level: key.level, zone: zone))
+            case nil:
+                if key.level == nil, case let .generalize(.file(path))? = policy.treatment(of: key.column) {
+                    // Every value of the hierarchy file is a public key.
+                    let folder = (policy.path as NSString).deletingLastPathComponent
+                    let full = path.hasPrefix("/") ? path : (folder as NSString).appendingPathComponent(path)
+                    do {
+                        publicLists.append(try Hierarchy.load(arxFile: full, column: key.column).rows.map { $0[0] })
+                    } catch {
+                        throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
+                    }
+                } else {
+                    publicLists.append(windowLabels(window, level: key.level, zone: zone))
+                }
             }
         }
         let isPrivate = publicLists.contains { $0 == nil }

@@ -100,8 +100,19 @@ outputs:
       rows_per_unit_per_group: 1
     privacy: {epsilon: 0.5, delta: 1.0e-7}
 
+  - id: calls-by-beat
+    title: Calls per beat per day
+    kind: aggregate
+    group_by: [beat, {received_at: day}]   # beats come from hierarchies/beats.csv: every beat is published
+    statistics:
+      - count
+    contribution:
+      groups_per_unit: 1
+      rows_per_unit_per_group: 1
+    privacy: {epsilon: 0.5}
+
 budget:
-  per_release_epsilon: 2.0
+  per_release_epsilon: 2.5
   rolling_365_day_epsilon: 60.0
 
 """#),

@@ -49,7 +49,7 @@ final class WatchedRandom: RandomSource {
         // The spend is on disk before the first random word is drawn.
         random.beforeFirstDraw = {
             let entries = (try? StateStore(path: statePath)).flatMap { try? BudgetLedger(state: $0).entries(dataset: policy.dataset.id) } ?? []
-            #expect(entries.filter { $0.window == window.label }.count == 2, "spend must be recorded before noise is drawn")
+            #expect(entries.filter { $0.window == window.label }.count == 3, "spend must be recorded before noise is drawn")
         }
         let first = try AggregateRelease.run(policy: policy, window: window, table: table, state: try #require(state),
                                              random: random, newSequence: false)
@@ -70,13 +70,13 @@ final class WatchedRandom: RandomSource {
         #expect(third.sequence == 2)
         #expect(again.drawn > 0)
         let spent = try BudgetLedger(state: try StateStore(path: statePath)).entries(dataset: policy.dataset.id)
-        #expect(spent.map(\.sequence) == [1, 1, 2, 2])
-        #expect(spent.reduce(0) { $0 + $1.epsilon } == 3.0)
+        #expect(spent.map(\.sequence) == [1, 1, 1, 2, 2, 2])
+        #expect(spent.reduce(0) { $0 + $1.epsilon } == 4.0)
     }
 
     @Test func theRollingCapRefusesBeforeAnythingIsSpentOrDrawn() throws {
         var (workdir, _, policy, table, window) = try demo()
-        policy.budget.rolling365DayEpsilon = 4.0 // two releases of ε 1.5
+        policy.budget.rolling365DayEpsilon = 5.0 // room for two releases of ε 2
         let state = try StateStore(path: workdir + "/state.sqlite")
         let random = try WatchedRandom()
         let zone = try #require(TimeZone(identifier: policy.source.timezone))
@@ -89,11 +89,11 @@ final class WatchedRandom: RandomSource {
             try AggregateRelease.run(policy: policy, window: third, table: table, state: state, random: random, newSequence: false)
         } throws: { error in
             guard let error = error as? PublisherError, error.exitCode == 3 else { return false }
-            return error.description.contains("rolling 365-day cap per privacy unit is ε 4") && error.description.contains("3 is spent")
-                && error.description.contains("1 remains") && error.description.contains("needs 1.5")
+            return error.description.contains("rolling 365-day cap per privacy unit is ε 5") && error.description.contains("4 is spent")
+                && error.description.contains("1 remains") && error.description.contains("needs 2")
         }
         #expect(random.drawn == drawn, "no noise was drawn")
-        #expect(try BudgetLedger(state: state).entries(dataset: policy.dataset.id).count == 4, "nothing was recorded")
+        #expect(try BudgetLedger(state: state).entries(dataset: policy.dataset.id).count == 6, "nothing was recorded")
         // More than a year later the old spend has rolled off.
         let nextYear = try #require(ReleaseWindow(day: "2027-12-01", timezone: zone))
         _ = try AggregateRelease.run(policy: policy, window: nextYear, table: table, state: state, random: random, newSequence: false)
