@@ -35,18 +35,19 @@ let package = Package(
         .target(name: "DifferentialPrivacy",
                 dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")],
                 swiftSettings: strict),
-        // Not built yet (issue 5): ReleaseFormat.
+        .target(name: "ReleaseFormat", dependencies: ["COpenSSL", "CZlib"], swiftSettings: strict),
 
         // Orchestration.
         .target(name: "Publisher",
                 dependencies: [
-                    "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "Tabular", "COpenSSL",
+                    "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
+                    "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy",
+                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),
@@ -62,6 +63,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DifferentialPrivacyTests", dependencies: ["DifferentialPrivacy", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "ReleaseFormatTests", dependencies: ["ReleaseFormat", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests",
                     dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],

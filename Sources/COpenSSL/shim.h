@@ -6,3 +6,5 @@
 #include <openssl/sha.h>
 #include <openssl/err.h>
 #include <openssl/kdf.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>

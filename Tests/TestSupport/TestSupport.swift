@@ -50,3 +50,46 @@ public enum TestSupport {
     /// True under CI (`CI=true`), where a missing outside tool is a failure, not a skip.
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
+
+/// Running outside tools (minisign, openssl, gzip, python, frictionless, chromium) from tests.
+public enum OutsideTool {
+    /// The full path of `name` on PATH, or nil.
+    public static func path(_ name: String) -> String? {
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// True when the tool exists. When it does not, a local run prints why the
+    /// test is skipped and returns false; under CI=true the caller must fail.
+    public static func available(_ name: String) -> Bool {
+        if path(name) != nil { return true }
+        let message = "SKIPPED: '\(name)' is not installed (CI installs it; locally: apt-get install \(name))\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        return false
+    }
+
+    /// Runs `name arguments…` with `input` on standard input; returns (status, stdout + stderr).
+    @discardableResult
+    public static func run(_ name: String, _ arguments: [String], input: String? = nil, in directory: String? = nil) throws
+        -> (status: Int32, output: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(name) ?? name)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
