@@ -136,14 +136,15 @@ public enum Minisign {
             guard lines.count >= 4, lines[0].hasPrefix("untrusted comment: "), lines[2].hasPrefix("trusted comment: ") else {
                 throw .malformed(file: file, reason: "not a minisign signature (expected 4 lines: untrusted comment, signature, trusted comment, global signature)")
             }
-            guard let body = Data(base64Encoded: lines[1]), body.count == 74 else {
+            // Only the canonical base64 of each line is accepted, so no two files carry one signature.
+            guard let body = Data(base64Encoded: lines[1]), body.count == 74, body.base64EncodedString() == lines[1] else {
                 throw .malformed(file: file, reason: "the signature line is not 74 bytes of base64")
             }
             let bytes = Array(body)
             guard bytes[0..<2] == [0x45, 0x44] else {
                 throw .malformed(file: file, reason: "only prehashed (ED) signatures are accepted")
             }
-            guard let global = Data(base64Encoded: lines[3]), global.count == 64 else {
+            guard let global = Data(base64Encoded: lines[3]), global.count == 64, global.base64EncodedString() == lines[3] else {
                 throw .malformed(file: file, reason: "the global signature line is not 64 bytes of base64")
             }
             return Signature(keyID: Array(bytes[2..<10]), signature: Array(bytes[10..<74]),

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import ReleaseFormat
+
+/// `opendata verify`: everything a portal maintainer checks before ingesting a release.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a release folder: signature, files, data package, expiry, rollback.",
+        discussion: """
+            Checks, each reported by name: manifest, signature, global-signature, trusted-comment, \
+            files (size and SHA-256 of every listed file; no links leaving the release), \
+            no-unlisted-files, datapackage (its hashes agree with the files), not-expired, and \
+            no-rollback (with --previous, or when the previous release sits beside this one). \
+            Exit 0 only when all pass; otherwise 1, naming the first failing file and check.
+
+            The same signature checks with stock tools:
+              minisign -Vm RELEASE/manifest.json -p release.pub
+              (cd RELEASE && sha256sum -c <(jq -r '.files[] | "\\(.sha256)  \\(.path)"' manifest.json))
+
+            Example:
+              opendata verify Releases/calls-for-service/2026-11-22 --keyring keys/
+            """
+    )
+
+    @Argument(help: "The release folder (holding manifest.json).")
+    var release: String
+
+    @Option(help: "A trusted public key (.pub).")
+    var key: String?
+
+    @Option(help: "A folder of trusted public keys (.pub); any of them may have signed the release.")
+    var keyring: String?
+
+    @Option(help: "The manifest.json of the release before this one, for the rollback check.")
+    var previous: String?
+
+    @Option(help: "State database (accepted for the release history; rollback uses --previous or sibling releases).")
+    var state: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if key == nil && keyring == nil { throw ValidationError("give --key PUBLIC.pub or --keyring DIR") }
+    }
+
+    func run() throws {
+        let console = output.console
+        let keys: [Minisign.PublicKey]
+        do {
+            keys = try KeyFiles.loadPublicKeys(key: key, keyring: keyring)
+        } catch {
+            console.error(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        var previousBytes: Data?
+        if let previous {
+            guard let data = FileManager.default.contents(atPath: previous) else {
+                console.error("\(previous): cannot read the previous manifest")
+                throw ExitCode(4)
+            }
+            previousBytes = data
+        } else {
+            previousBytes = Self.siblingPrevious(of: release)
+        }
+        let report = ReleaseVerifier.verify(folder: release, keys: keys, previous: previousBytes)
+        for check in report.checks where check.passed {
+            console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
+        }
+        if let failure = report.firstFailure {
+            console.error("FAIL \(failure.name): \(failure.detail)", ["check": failure.name, "passed": "false"])
+            throw ExitCode(1)
+        }
+        console.info("\(release): verified")
+    }
+
+    /// The manifest of the release beside this one whose SHA-256 this release names as previous.
+    static func siblingPrevious(of release: String) -> Data? {
+        let manifestPath = (release as NSString).appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: manifestPath),
+              let manifest = try? Manifest.parse(data, file: manifestPath), let wanted = manifest.previousManifestSHA256 else { return nil }
+        let parent = (release as NSString).deletingLastPathComponent
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+            let path = (parent as NSString).appendingPathComponent(name + "/manifest.json")
+            if let candidate = FileManager.default.contents(atPath: path),
+               Encoding.hex(StreamingDigest.hash(candidate, .sha256)) == wanted { return candidate }
+        }
+        return nil
+    }
+}
