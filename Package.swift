@@ -68,6 +68,6 @@ let package = Package(
                     dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["opendata", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["opendata", "ReleaseFormat", "TestSupport"], swiftSettings: strict),
     ]
 )

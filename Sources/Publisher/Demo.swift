@@ -1,12 +1,14 @@
 import DifferentialPrivacy
 import Foundation
+import ReleaseFormat
 import OperationalStore
 import PrivacyPolicy
 
 /// `opendata demo`: builds the synthetic city, checks every policy against it,
 /// runs retention, reads yesterday's window of each dataset through the
 /// minimisation stage, anonymises every microdata output and computes every
-/// aggregate output with differential privacy (spending budget in the ledger).
+/// aggregate output with differential privacy (spending budget in the ledger),
+/// and publishes each dataset's window as a signed release that it verifies.
 public enum Demo {
     /// Where the demo writes and what it was told to build.
     public struct Options: Sendable {
@@ -52,7 +54,14 @@ public enum Demo {
         public var statePath: String
         public var city: DemoCitySummary
         public var datasets: [DatasetReport]
+        /// Release folders written and verified.
+        public var releases: [String]
+        /// The public key that verifies them.
+        public var publicKey: String
     }
+
+    /// The tool version written into manifests.
+    public static let toolVersion = "opendata 0.1.0"
 
     /// Runs the demo. `progress` receives one line per step.
     public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
@@ -92,6 +101,20 @@ public enum Demo {
             throw .store(error)
         }
         let state = try StateStore(path: statePath)
+        let releases = (workdir as NSString).appendingPathComponent("Releases")
+        let keyPrefix = (workdir as NSString).appendingPathComponent("keys/release")
+        let signingKey: Minisign.SecretKey
+        do {
+            try FileManager.default.createDirectory(atPath: (keyPrefix as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            signingKey = FileManager.default.fileExists(atPath: keyPrefix + ".key")
+                ? try KeyFiles.loadSecretKey(path: keyPrefix + ".key", passphraseFile: nil)
+                : try KeyFiles.generate(prefix: keyPrefix, passphrase: nil)
+        } catch let error as ReleaseFormatError {
+            throw .io(path: keyPrefix, reason: error.description)
+        } catch {
+            throw .io(path: keyPrefix, reason: "cannot create the demo signing key (\(error.localizedDescription))")
+        }
+        var releasesWritten: [String] = []
         let paths = try policyPaths(in: policiesFolder)
         var reports: [DatasetReport] = []
         for path in paths {
@@ -115,6 +138,7 @@ public enum Demo {
             }
             progress("\(policy.dataset.id): window \(window.label) minimised to \(table.rowCount) rows × \(table.columns.count) columns")
             var microdata: [MicrodataReport] = []
+            var microdataTables: [(String, Table)] = []
             for output in policy.outputs {
                 guard case let .microdata(spec) = output.kind else { continue }
                 let outcome = try MicrodataPlanner.anonymize(output, of: policy, table: table)
@@ -123,6 +147,7 @@ public enum Demo {
                                              levels: Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, outcome.result.transformation)),
                                              highestRisk: outcome.result.risk.highestProsecutorRisk)
                 microdata.append(report)
+                microdataTables.append((output.id, outcome.table))
                 progress("\(policy.dataset.id)/\(output.id): \(report.records) records \(spec.k)-anonymous, \(report.suppressed) suppressed, levels \(outcome.quasiIdentifiers.map { "\($0)=\(report.levels[$0] ?? 0)" }.joined(separator: " "))")
             }
             let random: SystemRandom
@@ -137,12 +162,56 @@ public enum Demo {
                 let margins = result.noise.map { "\($0.statistic) ±\(AggregatePlanner.format($0.margin))" }.joined(separator: ", ")
                 progress("\(policy.dataset.id)/\(output): \(published.rowCount) groups, ε \(result.epsilon)\(result.threshold.map { ", keys above a noisy count of \($0)" } ?? ""); 95% margins \(margins)")
             }
+            var packaged: [ReleasePackager.Output] = microdataTables.map { id, table in
+                let output = policy.outputs.first { $0.id == id }
+                return ReleasePackager.Output(id: id, title: output?.title ?? id, table: table,
+                                              fieldDescriptions: describe(policy: policy, columns: table.columnNames), primaryKey: [])
+            }
+            for (output, _, table) in aggregates.results {
+                let spec = policy.outputs.first { $0.id == output }
+                var keys: [String] = []
+                if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
+                packaged.append(ReleasePackager.Output(id: output, title: spec?.title ?? output, table: table,
+                                                       fieldDescriptions: describe(policy: policy, columns: table.columnNames),
+                                                       primaryKey: keys))
+            }
+            let (folder, _) = try ReleasePackager.publish(policy: policy, window: window, sequence: aggregates.sequence,
+                                                          outputs: packaged, out: releases, key: signingKey,
+                                                          previousManifestSHA256: nil, toolVersion: toolVersion)
+            let verification = ReleaseVerifier.verify(folder: folder, keys: [signingKey.publicKeyFile])
+            guard verification.passed else {
+                throw .io(path: folder, reason: "the demo release failed verification: \(verification.firstFailure?.detail ?? "")")
+            }
+            progress("\(policy.dataset.id): published and verified \(folder) (\(verification.checks.count) checks)")
+            releasesWritten.append(folder)
             reports.append(DatasetReport(dataset: policy.dataset.id, policyPath: path, retention: retention,
                                          window: window.label, minimisedRows: table.rowCount,
                                          minimisedColumns: table.columnNames, microdata: microdata,
                                          aggregates: aggregates.results.map { ($0.output, $0.table.rowCount, $0.result.epsilon) }))
         }
-        return Report(storePath: storePath, statePath: statePath, city: city, datasets: reports)
+        return Report(storePath: storePath, statePath: statePath, city: city, datasets: reports, releases: releasesWritten,
+                      publicKey: keyPrefix + ".pub")
+    }
+
+    /// Plain descriptions of published columns, from the policy's treatments.
+    static func describe(policy: Policy, columns: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for column in columns {
+            if column.hasSuffix("_moe95") {
+                result[column] = "95% margin of error of \(column.dropLast(6)): the true value lies within ± this much with probability at least 95%"
+                continue
+            }
+            switch policy.treatment(of: column) {
+            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"
+            case .pseudonymize?: result[column] = "\(column), replaced by a keyed pseudonym (HMAC-SHA256); linkable across releases"
+            case .sensitive?: result[column] = "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
+            case .keep?: result[column] = column
+            default:
+                result[column] = column == "count" ? "number of records, with differential-privacy noise"
+                    : "\(column.replacingOccurrences(of: "_", with: " ")), with differential-privacy noise"
+            }
+        }
+        return result
     }
 
     /// Writes ``DemoPolicies`` under `folder`, replacing older copies.

@@ -11,7 +11,7 @@ public final class CSVGzipWriter {
     public private(set) var rows = 0
 
     /// Creates `path` and writes the header.
-    public init(path: String, header: [String], level: Int32 = 6) throws(ReleaseFormatError) {
+    public init(path: String, header: [String], level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) {
         gzip = try GzipFileWriter(path: path, level: level)
         try append(header.map { Optional($0) })
         rows = 0

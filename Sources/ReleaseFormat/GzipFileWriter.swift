@@ -13,6 +13,8 @@ import Foundation
 /// SHA-256 and size of the compressed output are computed as it is written.
 public final class GzipFileWriter {
     public static let chunkSize = 4 << 20
+    /// The fixed compression level of release files (part of what makes them reproducible).
+    public static let defaultLevel: Int32 = 4
     public let path: String
     public let level: Int32
     private let handle: FileHandle
@@ -26,7 +28,7 @@ public final class GzipFileWriter {
     public private(set) var bytesIn = 0
 
     /// Creates (or truncates) `path`.
-    public init(path: String, level: Int32 = 6) throws(ReleaseFormatError) {
+    public init(path: String, level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw .io(path: path, reason: "cannot create the file")
         }

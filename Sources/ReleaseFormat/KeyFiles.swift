@@ -13,6 +13,14 @@ public enum KeyFiles {
         if let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             throw .io(path: existing, reason: "already exists; keys are never overwritten (choose another --out)")
         }
+        let folder = (prefix as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw .io(path: folder, reason: "cannot create the key folder (\(error.localizedDescription))")
+            }
+        }
         let key = try Minisign.SecretKey.generate()
         let secret = try key.fileContents(passphrase: passphrase)
         guard FileManager.default.createFile(atPath: paths[0], contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {

@@ -3,6 +3,7 @@ import DifferentialPrivacy
 import ArgumentParser
 import Foundation
 import OperationalStore
+import ReleaseFormat
 import Tabular
 
 /// `opendata bench`: the performance figures the README records, reproducible on any machine.
@@ -10,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engines on generated or reference data (figures for the README).",
-        subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self]
+        subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self, BenchGzipCommand.self]
     )
 }
 
@@ -165,5 +166,48 @@ struct BenchAggregateCommand: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "%d rows (%d units, %d groups) → %d rows after bounding, in %.2f s: %.1f million rows/s; peak resident memory %.0f MB",
                      rows, units, groups, result.rowsAfterBounding, seconds, Double(rows) / seconds / 1e6, Double(usage.ru_maxrss) / 1024))
+    }
+}
+
+/// `opendata bench gzip`: CSV → deterministic gzip → SHA-256 throughput.
+struct BenchGzipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gzip",
+        abstract: "Write generated CSV rows through the release gzip writer and time it (compression and hashing).",
+        discussion: "Example:\n  opendata bench gzip --megabytes 1024 --out /tmp/bench.csv.gz"
+    )
+
+    @Option(help: "Uncompressed CSV size to write, in MiB.")
+    var megabytes = 1024
+
+    @Option(help: "Where to write the compressed file (deleted afterwards).")
+    var out = "/tmp/opendata-bench.csv.gz"
+
+    @Option(help: "zlib level (releases use GzipFileWriter's default).")
+    var level: Int32 = GzipFileWriter.defaultLevel
+
+    func run() throws {
+        // Rows shaped like a calls-for-service microdata output.
+        var block = Data()
+        var generator = SeededGenerator(seed: 3)
+        let types = ["TRAFFIC STOP", "TRBL W/SUBJ", "WELFARE CITIZEN", "THEFT", "BATTERY", "SHOTSPOTTER"]
+        for i in 0..<20_000 {
+            let line = "2026-11-\(10 + i % 20),\(1000 + Int(generator.next() % 9000) / 100 * 100) BLOCK N \(Int(generator.next() % 90) + 1)TH ST,\(1 + i % 7)\(["A", "B", "C"][i % 3]),\(20 + Int(generator.next() % 6) * 10)-\(29 + Int(generator.next() % 6) * 10),\(types[Int(generator.next() % 6)]),\(1 + i % 5)\n"
+            block.append(contentsOf: line.utf8)
+        }
+        let target = megabytes << 20
+        let started = Date()
+        let writer = try GzipFileWriter(path: out, level: level)
+        var written = 0
+        while written < target {
+            try writer.write(block)
+            written += block.count
+        }
+        let (bytes, sha) = try writer.finish()
+        let seconds = Date().timeIntervalSince(started)
+        try? FileManager.default.removeItem(atPath: out)
+        print(String(format: "%.0f MiB of CSV → %.0f MiB gzip (sha256 %@…) in %.2f s: %.0f MiB/s on %d cores, level %d",
+                     Double(written) / 1_048_576, Double(bytes) / 1_048_576, String(sha.prefix(12)), seconds,
+                     Double(written) / 1_048_576 / seconds, ProcessInfo.processInfo.activeProcessorCount, level))
     }
 }

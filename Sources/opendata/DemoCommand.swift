@@ -65,8 +65,10 @@ struct DemoCommand: ParsableCommand {
                 console.info("  \(dataset.dataset): window \(dataset.window), \(dataset.minimisedRows) rows read (\(dataset.minimisedColumns.joined(separator: ", ")))",
                              ["dataset": dataset.dataset])
             }
+            for release in report.releases { console.info("  release \(release)") }
             console.info(String(format: "done in %.1f s; store %@, state %@", Date().timeIntervalSince(started),
                                 report.storePath, report.statePath))
+            console.info("verify a release: opendata verify \(report.releases.first ?? "RELEASE") --key \(report.publicKey)")
         } catch {
             throw Failure.report(error, console)
         }

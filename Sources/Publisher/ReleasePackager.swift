@@ -1,0 +1,100 @@
+import Foundation
+import PrivacyPolicy
+import ReleaseFormat
+import Tabular
+
+/// Writes one release folder (DESIGN.md, "Release layout") and moves it into
+/// place only when it is complete and signed.
+///
+/// Guarantee: the folder is built under a temporary name inside the dataset's
+/// folder, sealed (manifest listing every file, minisign signature), then
+/// renamed into `Releases/<dataset>/<release>`; `latest` is replaced by rename.
+/// A reader sees either no release or a complete, signed one. An existing
+/// release folder is never overwritten.
+public enum ReleasePackager {
+    /// One output's published table.
+    public struct Output {
+        public var id: String
+        public var title: String
+        public var table: Table
+        public var fieldDescriptions: [String: String]
+        public var primaryKey: [String]
+
+        public init(id: String, title: String, table: Table, fieldDescriptions: [String: String], primaryKey: [String]) {
+            self.id = id
+            self.title = title
+            self.table = table
+            self.fieldDescriptions = fieldDescriptions
+            self.primaryKey = primaryKey
+        }
+    }
+
+    /// Writes and publishes the release; returns its folder and manifest SHA-256.
+    public static func publish(policy: Policy, window: ReleaseWindow, sequence: Int, outputs: [Output], out: String,
+                               key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
+                               now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (folder: String, manifestSHA256: String) {
+        let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
+        let name = sequence == 1 ? window.label : "\(window.label)-\(sequence)"
+        let final = (datasetFolder as NSString).appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: final) {
+            throw .refused("\(final) already exists; releases are never overwritten")
+        }
+        let temporary = (datasetFolder as NSString).appendingPathComponent(".incoming-\(name)-\(ProcessInfo.processInfo.processIdentifier)")
+        let formatter = ISO8601DateFormatter()
+        do {
+            try? FileManager.default.removeItem(atPath: temporary)
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            var resources: [DataPackage.Resource] = []
+            for output in outputs {
+                let file = "\(output.id).csv.gz"
+                let writer = try CSVGzipWriter(path: (temporary as NSString).appendingPathComponent(file), header: output.table.columnNames)
+                for row in 0..<output.table.rowCount { try writer.append(output.table.row(row)) }
+                let (bytes, sha) = try writer.finish()
+                let fields = output.table.columnNames.map { column in
+                    DataPackage.Field(name: column, type: fieldType(output.table.column(named: column)),
+                                      description: output.fieldDescriptions[column] ?? column)
+                }
+                resources.append(DataPackage.Resource(name: output.id, path: file, title: output.title, bytes: bytes, sha256: sha,
+                                                      fields: fields, primaryKey: output.primaryKey))
+            }
+            let package = DataPackage(name: policy.dataset.id, title: policy.dataset.title, description: policy.dataset.description,
+                                      license: policy.dataset.license, version: "1.0.\(sequence)", created: formatter.string(from: now),
+                                      publisher: policy.dataset.publisher, contact: policy.dataset.contact, resources: resources)
+            try package.json().write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("datapackage.json")))
+            try policy.bytes.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("policy.yaml")))
+            let manifest = Manifest(dataset: policy.dataset.id, release: name, sequence: sequence,
+                                    windowStart: formatter.string(from: window.start), windowEnd: formatter.string(from: window.end),
+                                    created: formatter.string(from: now), expires: formatter.string(from: now.addingTimeInterval(validity)),
+                                    previousManifestSHA256: previousManifestSHA256, policySHA256: Digest.sha256Hex(policy.bytes),
+                                    keyID: key.keyIDText, toolVersion: toolVersion, files: [])
+            let sha = try ReleaseSigner.seal(folder: temporary, manifest: manifest, key: key)
+            try FileManager.default.moveItem(atPath: temporary, toPath: final)
+            // `latest` names the newest release, replaced by rename.
+            let latest = (datasetFolder as NSString).appendingPathComponent("latest")
+            try (name + "\n").write(toFile: latest + ".tmp", atomically: false, encoding: .utf8)
+            _ = rename(latest + ".tmp", latest)
+            return (final, sha)
+        } catch let error as ReleaseFormatError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .io(path: final, reason: error.description)
+        } catch let error as PublisherError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .io(path: final, reason: "cannot write the release (\(error.localizedDescription))")
+        }
+    }
+
+    /// A Table Schema type for a column: integer or number when every value parses, else string.
+    static func fieldType(_ column: Column?) -> String {
+        guard let values = column?.dictionary, !values.isEmpty else { return "string" }
+        if values.allSatisfy({ Int($0) != nil }) { return "integer" }
+        if values.allSatisfy({ Double($0) != nil }) { return "number" }
+        return "string"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
