@@ -30,11 +30,10 @@ public enum ReleasePackager {
     }
 
     /// Writes and publishes the release; returns its folder and manifest SHA-256.
-    public static func publish(policy: Policy, window: ReleaseWindow, sequence: Int, outputs: [Output], out: String,
+    public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
                                now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (folder: String, manifestSHA256: String) {
         let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
-        let name = sequence == 1 ? window.label : "\(window.label)-\(sequence)"
         let final = (datasetFolder as NSString).appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: final) {
             throw .refused("\(final) already exists; releases are never overwritten")

@@ -88,7 +88,65 @@ public final class StateStore: Sendable {
                 t.primaryKey(["dataset", "window", "sequence", "output"])
             }
         }
+        migrator.registerMigration("v3-releases") { db in
+            try db.create(table: "releases") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("dataset", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("window_sequence", .integer).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("manifest_sha256", .text).notNull()
+                t.column("published_at", .datetime).notNull()
+                t.uniqueKey(["dataset", "sequence"])
+                t.uniqueKey(["dataset", "release"])
+            }
+        }
         return migrator
+    }
+
+    /// One published release, as the history keeps it.
+    public struct PublishedRelease: Sendable, Equatable {
+        public var dataset: String
+        public var release: String
+        public var window: String
+        public var windowSequence: Int
+        public var sequence: Int
+        public var manifestSHA256: String
+        public var publishedAt: Date
+    }
+
+    /// Records a published release.
+    public func recordRelease(_ release: PublishedRelease) throws(PublisherError) {
+        do {
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO releases (dataset, release, window, window_sequence, sequence, manifest_sha256, published_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [release.dataset, release.release, release.window, release.windowSequence, release.sequence,
+                                     release.manifestSHA256, release.publishedAt])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot record the release (\(error))")
+        }
+    }
+
+    /// The releases of `dataset` (every dataset when nil), oldest first.
+    public func releases(dataset: String? = nil) throws(PublisherError) -> [PublishedRelease] {
+        do {
+            return try queue.read { db in
+                let rows = dataset == nil
+                    ? try Row.fetchAll(db, sql: "SELECT * FROM releases ORDER BY dataset, sequence")
+                    : try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE dataset = ? ORDER BY sequence", arguments: [dataset])
+                return rows.map { row in
+                    PublishedRelease(dataset: row["dataset"], release: row["release"], window: row["window"],
+                                     windowSequence: row["window_sequence"], sequence: row["sequence"],
+                                     manifestSHA256: row["manifest_sha256"], publishedAt: row["published_at"])
+                }
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot read the release history (\(error))")
+        }
     }
 
     /// Appends a retention audit entry.

@@ -7,14 +7,14 @@ import Publisher
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a synthetic city and run the pipeline on it.",
+        abstract: "Build a synthetic city and run the nightly release cycle on it.",
         discussion: """
             Creates WORKDIR/store.sqlite with three tables shaped like real police data \
             (calls_for_service, complaints, engagement_logs: exact addresses, names, phones, \
-            narratives, ~1% legal holds), writes the built-in policies to WORKDIR/Policies, \
-            checks each policy against the store (deny by default), runs each policy's retention \
-            (audited in WORKDIR/Releases/.state.sqlite), and reads yesterday's window of every \
-            dataset through the minimisation stage.
+            narratives, ~1% legal holds), writes the built-in policies to WORKDIR/Policies and a \
+            signing key to WORKDIR/keys, then runs 'opendata release' for each of the last --days \
+            days: policy check (deny by default), retention, minimisation, k-anonymous microdata, \
+            differentially private aggregates, signed packages in WORKDIR/Releases, each verified.
 
             The city is deterministic for a --seed and --today. Example:
               opendata demo --workdir /tmp/city --records 30000 --days 1 --seed 7
@@ -61,10 +61,6 @@ struct DemoCommand: ParsableCommand {
             let report = try Demo.run(options) { console.info($0) }
             console.info("demo city: \(report.city.calls) calls, \(report.city.complaints) complaints, \(report.city.engagementLogs) engagement contacts, \(report.city.legalHolds) legal holds",
                          ["store": report.storePath])
-            for dataset in report.datasets {
-                console.info("  \(dataset.dataset): window \(dataset.window), \(dataset.minimisedRows) rows read (\(dataset.minimisedColumns.joined(separator: ", ")))",
-                             ["dataset": dataset.dataset])
-            }
             for release in report.releases { console.info("  release \(release)") }
             console.info(String(format: "done in %.1f s; store %@, state %@", Date().timeIntervalSince(started),
                                 report.storePath, report.statePath))

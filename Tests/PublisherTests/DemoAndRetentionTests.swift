@@ -26,10 +26,14 @@ import TestSupport
         var lines: [String] = []
         let report = try Demo.run(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 6000, days: 2, seed: 3, end: Self.end),
                                                policiesFolder: nil)) { lines.append($0) }
-        #expect(report.datasets.map(\.dataset) == ["calls-for-service", "complaints", "community-engagement"])
-        #expect(report.datasets.allSatisfy { $0.minimisedRows > 0 })
-        #expect(report.datasets[0].retention?.result.deleted ?? 0 > 0)
-        #expect(report.datasets[0].minimisedColumns.contains("response_seconds"))
+        // Two nights, three datasets each, every one published and verified.
+        #expect(report.outcomes.map(\.dataset) == ["calls-for-service", "complaints", "community-engagement",
+                                                   "calls-for-service", "complaints", "community-engagement"])
+        #expect(report.outcomes.allSatisfy { $0.status == .published && $0.verifiedChecks >= 8 })
+        #expect(report.releases.count == 6)
+        #expect(report.outcomes[0].retention?.result.deleted ?? 0 > 0)
+        #expect(report.outcomes[0].aggregates.map(\.output) == ["calls-by-district-day", "calls-by-type", "calls-by-beat"])
+        #expect(report.outcomes[3].sequence == 2)
         let store = try OperationalStore(path: report.storePath)
         // The shipped policies and the reference engagement policy pass deny-by-default against the demo store.
         for path in try Demo.policyPaths(in: TestSupport.repositoryPath("Policies"))
@@ -39,10 +43,10 @@ import TestSupport
         }
         // Retention was audited, with counts and the policy hash, never contents.
         let audit = try StateStore(path: report.statePath).retentionAudit()
-        #expect(audit.map(\.dataset) == ["calls-for-service", "complaints", "community-engagement"])
+        #expect(audit.map(\.dataset).prefix(3) == ["calls-for-service", "complaints", "community-engagement"])
         let policyBytes = try Data(contentsOf: URL(fileURLWithPath: workdir + "/Policies/calls-for-service.yaml"))
         #expect(audit[0].policySHA256 == Digest.sha256Hex(policyBytes))
-        #expect(audit[0].deleted == report.datasets[0].retention?.result.deleted)
+        #expect(audit[0].deleted == report.outcomes[0].retention?.result.deleted)
     }
 
     @Test func schemaDriftStopsEveryPolicyCommand() throws {

@@ -38,6 +38,6 @@ import TestSupport
         // Exact addresses never survive: the street_block hierarchy is applied at level ≥ 1.
         let addresses = Set(outcome.table.column(named: "address")?.dictionary ?? [])
         #expect(addresses.allSatisfy { $0.contains("BLOCK") || !($0.first?.isNumber ?? false) })
-        #expect(report.datasets[0].microdata.first?.output == "calls")
+        #expect(report.outcomes[0].microdata.first?.output == "calls")
     }
 }

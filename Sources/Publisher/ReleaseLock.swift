@@ -1,0 +1,41 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive lock on a release output folder, so two nightly runs never
+/// interleave. It is an advisory `flock` on `<out>/.lock`, which the kernel
+/// releases when the holder dies, so a stale lock from a killed process is
+/// recovered by the next run without any cleanup. The file holds the holder's pid.
+public final class ReleaseLock {
+    private let descriptor: Int32
+    public let path: String
+
+    /// Takes the lock or refuses at once (exit 3) naming the holder's pid.
+    public init(folder: String) throws(PublisherError) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: folder, reason: "cannot create the output folder (\(error.localizedDescription))")
+        }
+        path = (folder as NSString).appendingPathComponent(".lock")
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw .io(path: path, reason: "cannot open the lock file") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, 32, 0)
+            close(fd)
+            let pid = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw .refused("another release is in progress (pid \(pid.isEmpty ? "unknown" : pid)); wait for it to finish")
+        }
+        ftruncate(fd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pwrite(fd, pid, pid.count, 0)
+        descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,259 @@
+import DifferentialPrivacy
+import Foundation
+import OperationalStore
+import PrivacyPolicy
+import ReleaseFormat
+import Tabular
+
+/// `opendata release`: the nightly job. For each policy: check it against the
+/// store, run its retention, read the window through minimisation, anonymise
+/// the microdata outputs, compute the aggregates (ledger first), package,
+/// sign, publish atomically, record, verify.
+public enum ReleaseRun {
+    /// Which window to release.
+    public enum WindowChoice: Sendable, Equatable {
+        case yesterday
+        case day(String)
+        case range(String, String)
+
+        /// Parses `yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`.
+        public init?(_ text: String) {
+            if text == "yesterday" {
+                self = .yesterday
+            } else if text.contains("..") {
+                let parts = text.components(separatedBy: "..")
+                guard parts.count == 2, ReleaseWindow.components(parts[0]) != nil, ReleaseWindow.components(parts[1]) != nil else { return nil }
+                self = .range(parts[0], parts[1])
+            } else if ReleaseWindow.components(text) != nil {
+                self = .day(text)
+            } else {
+                return nil
+            }
+        }
+
+        func window(in zone: TimeZone, now: Date) -> ReleaseWindow? {
+            switch self {
+            case .yesterday: ReleaseWindow.yesterday(now: now, timezone: zone)
+            case let .day(day): ReleaseWindow(day: day, timezone: zone)
+            case let .range(from, to): ReleaseWindow(day: from, through: to, timezone: zone)
+            }
+        }
+    }
+
+    /// Everything one run needs.
+    public struct Options: Sendable {
+        public var store: String
+        public var key: String
+        public var passphraseFile: String?
+        public var policies: [String]
+        public var window: WindowChoice
+        public var out: String
+        public var state: String
+        public var dryRun: Bool
+        public var newSequence: Bool
+        public var pseudonymKey: String?
+        public var now: Date
+
+        public init(store: String, key: String, passphraseFile: String? = nil, policies: [String], window: WindowChoice,
+                    out: String = "Releases", state: String? = nil, dryRun: Bool = false, newSequence: Bool = false,
+                    pseudonymKey: String? = nil, now: Date = Date()) {
+            self.store = store
+            self.key = key
+            self.passphraseFile = passphraseFile
+            self.policies = policies
+            self.window = window
+            self.out = out
+            self.state = state ?? (out as NSString).appendingPathComponent(".state.sqlite")
+            self.dryRun = dryRun
+            self.newSequence = newSequence
+            self.pseudonymKey = pseudonymKey
+            self.now = now
+        }
+    }
+
+    /// What happened to one dataset.
+    public struct Outcome: Sendable {
+        public enum Status: String, Sendable {
+            case published, alreadyPublished = "already published", dryRun = "dry run"
+        }
+        public var dataset: String
+        public var window: String
+        public var status: Status
+        public var release: String?
+        public var folder: String?
+        public var sequence: Int?
+        public var retention: RetentionRun.Outcome?
+        public var microdata: [Demo.MicrodataReport]
+        /// Aggregate outputs: id, groups, ε, 95% margins by statistic.
+        public var aggregates: [(output: String, groups: Int, epsilon: Double, margins: [String: Double])]
+        public var verifiedChecks: Int
+    }
+
+    /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
+    /// before anything is changed: the lock, the key, every policy and the
+    /// random source are checked first.
+    public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
+        let lock = try ReleaseLock(folder: options.out)
+        defer { withExtendedLifetime(lock) {} }
+        let key: Minisign.SecretKey
+        do {
+            key = try KeyFiles.loadSecretKey(path: options.key, passphraseFile: options.passphraseFile)
+        } catch {
+            switch error {
+            case .insecureKey: throw .refused(error.description)
+            case .passphrase, .malformed: throw .usage(error.description)
+            default: throw .io(path: options.key, reason: error.description)
+            }
+        }
+        let source: RandomSource
+        do {
+            source = try random ?? SystemRandom()
+        } catch {
+            throw .refused("\(error)")
+        }
+        guard source.isCryptographic else {
+            throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
+        }
+        let store: OperationalStore
+        do {
+            store = try OperationalStore(path: options.store)
+        } catch {
+            throw .store(error)
+        }
+        // Every policy is checked before any is released, so a bad one changes nothing.
+        var policies: [Policy] = []
+        var diagnostics: [PolicyDiagnostic] = []
+        for path in options.policies {
+            let (policy, problems) = try PolicyCheck.check(path: path, store: store)
+            diagnostics += problems
+            if let policy { policies.append(policy) }
+        }
+        if !diagnostics.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }
+        let needsPseudonyms = policies.contains { $0.columns.contains { $0.treatment == .pseudonymize } }
+        var pseudonymizer: Pseudonymizer?
+        if needsPseudonyms {
+            do {
+                pseudonymizer = try Pseudonymizer.load(path: options.pseudonymKey)
+            } catch {
+                throw .store(error)
+            }
+        }
+        let state = try StateStore(path: options.state)
+        var outcomes: [Outcome] = []
+        for policy in policies {
+            guard let zone = TimeZone(identifier: policy.source.timezone),
+                  let window = options.window.window(in: zone, now: options.now) else {
+                throw .usage("cannot place the window in \(policy.source.timezone)")
+            }
+            let retention = options.dryRun ? nil
+                : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false)
+            var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
+                                             out: options.out, random: source, newSequence: options.newSequence,
+                                             dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now, progress: progress)
+            outcome.retention = retention
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    /// Releases one dataset's window (see ``run(_:random:progress:)``).
+    static func releaseDataset(policy: Policy, window: ReleaseWindow, store: OperationalStore, state: StateStore,
+                               key: Minisign.SecretKey, out: String, random: RandomSource, newSequence: Bool, dryRun: Bool,
+                               pseudonymizer: Pseudonymizer?, now: Date, progress: (String) -> Void) throws(PublisherError) -> Outcome {
+        let dataset = policy.dataset.id
+        var outcome = Outcome(dataset: dataset, window: window.label, status: .published, release: nil, folder: nil, sequence: nil,
+                              retention: nil, microdata: [], aggregates: [], verifiedChecks: 0)
+        let history = try state.releases(dataset: dataset)
+        if let existing = history.last(where: { $0.window == window.label }), !newSequence {
+            outcome.status = .alreadyPublished
+            outcome.release = existing.release
+            outcome.sequence = existing.sequence
+            outcome.folder = ((out as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent(existing.release)
+            progress("\(dataset): \(window.label) is already published as \(existing.release) (sequence \(existing.sequence)); nothing new, no new noise")
+            return outcome
+        }
+        let table: Table
+        do {
+            table = try store.read(MinimisationPlanner.plan(for: policy, window: window), pseudonymizer: pseudonymizer)
+        } catch {
+            throw .store(error)
+        }
+        progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
+        var packaged: [ReleasePackager.Output] = []
+        for output in policy.outputs {
+            guard case let .microdata(spec) = output.kind else { continue }
+            let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table)
+            let report = Demo.MicrodataReport(output: output.id, k: spec.k, records: anonymized.table.rowCount,
+                                              suppressed: anonymized.result.suppressed,
+                                              levels: Dictionary(uniqueKeysWithValues: zip(anonymized.quasiIdentifiers, anonymized.result.transformation)),
+                                              highestRisk: anonymized.result.risk.highestProsecutorRisk)
+            outcome.microdata.append(report)
+            progress("\(dataset)/\(output.id): \(report.records) records, k = \(spec.k), \(report.suppressed) suppressed, highest risk \(String(format: "%.3f", report.highestRisk))")
+            packaged.append(ReleasePackager.Output(id: output.id, title: output.title ?? output.id, table: anonymized.table,
+                                                   fieldDescriptions: Demo.describe(policy: policy, columns: anonymized.table.columnNames),
+                                                   primaryKey: []))
+        }
+        if dryRun {
+            for output in policy.outputs {
+                guard case .aggregate = output.kind else { continue }
+                let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
+                outcome.aggregates.append((output.id, plan.keys == .publicKeys ? plan.input.groupKeys.count : -1,
+                                           plan.budget.epsilonEquivalent, [:]))
+                progress("\(dataset)/\(output.id): would publish \(plan.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.budget.epsilonEquivalent)")
+            }
+            outcome.status = .dryRun
+            progress("\(dataset): dry run: nothing published, no budget spent, no noise drawn")
+            return outcome
+        }
+        let aggregates = try AggregateRelease.run(policy: policy, window: window, table: table, state: state, random: random,
+                                                  newSequence: newSequence)
+        for (id, result, published) in aggregates.results {
+            let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })
+            outcome.aggregates.append((id, published.rowCount, result.epsilon, margins))
+            let spec = policy.outputs.first { $0.id == id }
+            var keys: [String] = []
+            if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
+            packaged.append(ReleasePackager.Output(id: id, title: spec?.title ?? id, table: published,
+                                                   fieldDescriptions: Demo.describe(policy: policy, columns: published.columnNames),
+                                                   primaryKey: keys))
+            progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
+        }
+        let sequence = (history.map(\.sequence).max() ?? 0) + 1
+        let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
+        let folder = ((out as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent(name)
+        let manifestSHA: String
+        if FileManager.default.fileExists(atPath: folder) {
+            // A crash after the rename but before the history was written: adopt the release if it verifies.
+            let report = ReleaseVerifier.verify(folder: folder, keys: [key.publicKeyFile], now: now)
+            guard report.passed, let manifest = report.manifest else {
+                throw .refused("\(folder) exists but does not verify (\(report.firstFailure?.detail ?? "")); move it aside and run again")
+            }
+            manifestSHA = Encoding.hex((try? StreamingDigest.hash(file: folder + "/manifest.json", .sha256)) ?? [])
+            try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
+                                                                windowSequence: aggregates.sequence, sequence: manifest.sequence,
+                                                                manifestSHA256: manifestSHA, publishedAt: now))
+            outcome.status = .alreadyPublished
+            outcome.release = name
+            outcome.folder = folder
+            outcome.sequence = manifest.sequence
+            return outcome
+        }
+        let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
+                                                    out: out, key: key, previousManifestSHA256: history.last?.manifestSHA256,
+                                                    toolVersion: Demo.toolVersion, now: now)
+        manifestSHA = published.manifestSHA256
+        try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
+                                                            windowSequence: aggregates.sequence, sequence: sequence,
+                                                            manifestSHA256: manifestSHA, publishedAt: now))
+        let verification = ReleaseVerifier.verify(folder: published.folder, keys: [key.publicKeyFile], now: now)
+        guard verification.passed else {
+            throw .io(path: published.folder, reason: "the release failed verification: \(verification.firstFailure?.detail ?? "")")
+        }
+        outcome.release = name
+        outcome.folder = published.folder
+        outcome.sequence = sequence
+        outcome.verifiedChecks = verification.checks.count
+        progress("\(dataset): published \(published.folder) (sequence \(sequence)) and verified it (\(verification.checks.count) checks)")
+        return outcome
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Publisher
+
+/// `opendata release`: the command data stewards schedule nightly.
+struct ReleaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Publish one window of every policy as signed, verified releases.",
+        discussion: """
+            For each policy: check it against the store (deny by default), run its retention, read \
+            the window through minimisation, anonymise microdata outputs, compute aggregates with \
+            differential privacy (the spend is recorded in the ledger before any noise is drawn), \
+            package, sign, publish atomically into OUT/<dataset>/<window>, record, verify.
+
+            Safe to re-run: a window already published is reported, not published again, and no \
+            new noise is drawn; --new-sequence publishes it again and spends budget again. A second \
+            run on the same OUT while one is in progress exits 3 at once. Refusals change nothing.
+
+            Windows are calendar days in each policy's time zone: 'yesterday' (the default, for \
+            nightly timers), a day YYYY-MM-DD, or a range FROM..TO (a backfill as one release).
+
+            Exit codes: 0 published (or already published); 1 invalid policy or input; 2 usage; \
+            3 refused (budget, lock, insecure key, seeded randomness); 4 I/O or internal error.
+
+            Example (nightly):
+              opendata release --store city.sqlite --key keys/release.key --passphrase-file secrets/key-passphrase \\
+                --policy Policies/*.yaml --pseudonym-key secrets/pseudonym.key --log-format json
+            """
+    )
+
+    @Option(help: "The operational store (SQLite).")
+    var store: String
+
+    @Option(help: "The minisign secret key that signs the releases (mode 0600).")
+    var key: String
+
+    @Option(parsing: .upToNextOption, help: "Policy files to release.")
+    var policy: [String]
+
+    @Option(help: "yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD.")
+    var window = "yesterday"
+
+    @Option(help: "Output folder.")
+    var out = "Releases"
+
+    @Option(help: "State database (default: <out>/.state.sqlite).")
+    var state: String?
+
+    @Flag(help: "Do everything but publish and spend budget; print what would be published.")
+    var dryRun = false
+
+    @Flag(help: "Publish an already published window again, with fresh noise and a new spend.")
+    var newSequence = false
+
+    @Option(help: "File with the passphrase of an encrypted key (else OPENDATA_KEY_PASSPHRASE).")
+    var passphraseFile: String?
+
+    @Option(help: "File with the pseudonymisation secret (else OPENDATA_PSEUDONYM_KEY).")
+    var pseudonymKey: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let console = output.console
+        guard !policy.isEmpty else { throw ValidationError("name at least one --policy") }
+        guard let choice = ReleaseRun.WindowChoice(window) else {
+            throw ValidationError("--window must be yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, got '\(window)'")
+        }
+        let options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
+                                         out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
+        let started = Date()
+        do {
+            let outcomes = try ReleaseRun.run(options) { line in
+                if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 { console.info(line) }
+            }
+            for outcome in outcomes {
+                let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
+                console.info("\(outcome.dataset) \(outcome.window): \(outcome.status.rawValue)\(outcome.folder.map { " → \($0)" } ?? "")"
+                                + (outcome.status == .published ? "; ε \(epsilon); \(outcome.microdata.map { "\($0.output) \($0.records) records" }.joined(separator: ", "))" : ""),
+                             ["dataset": outcome.dataset, "window": outcome.window, "status": outcome.status.rawValue,
+                              "release": outcome.release ?? "", "sequence": outcome.sequence.map(String.init) ?? "",
+                              "epsilon": String(epsilon)])
+            }
+            console.info(String(format: "%d datasets in %.1f s", outcomes.count, Date().timeIntervalSince(started)))
+        } catch {
+            throw Failure.report(error, console)
+        }
+    }
+}
