@@ -95,6 +95,7 @@ public enum ReleaseRun {
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let lock = try ReleaseLock(folder: options.out)
         defer { withExtendedLifetime(lock) {} }
+        removeAbandonedWork(in: options.out)
         let key: Minisign.SecretKey
         do {
             key = try KeyFiles.loadSecretKey(path: options.key, passphraseFile: options.passphraseFile)
@@ -154,6 +155,17 @@ public enum ReleaseRun {
             outcomes.append(outcome)
         }
         return outcomes
+    }
+
+    /// Deletes temporary release folders left by a run that was killed; under
+    /// the lock no other run can be writing them.
+    static func removeAbandonedWork(in out: String) {
+        for dataset in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where !dataset.hasPrefix(".") {
+            let folder = (out as NSString).appendingPathComponent(dataset)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".incoming-") {
+                try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            }
+        }
     }
 
     /// Releases one dataset's window (see ``run(_:random:progress:)``).

@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// SIGKILL at many points of a release: the next run completes, every visible
+/// release verifies, nothing half-written is visible, and the ledger never
+/// shows less spend than what was published.
+@Suite struct CrashSafetyTests {
+    @Test func killedReleasesLeaveNothingBrokenOrHidden() throws {
+        let (folder, arguments) = try ReleaseCommandTests.city()
+        let run = arguments + ["--window", "2026-11-20"]
+        for delay in [30_000, 120_000, 250_000, 400_000, 600_000, 900_000, 1_300_000] as [UInt32] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.executable)
+            process.arguments = run + ["--new-sequence"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try Self.checkInvariants(folder)
+        }
+        let final = try CLI.run(run)
+        #expect(final.status == 0, "\(final.stderr)")
+        try Self.checkInvariants(folder)
+        // The completed run removed what killed runs left behind.
+        for dataset in ["calls-for-service", "complaints", "community-engagement"] {
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/Releases/" + dataset).filter { $0.hasPrefix(".incoming-") }
+            #expect(leftovers.isEmpty)
+        }
+    }
+
+    /// Every visible release verifies; the ledger covers every published release.
+    static func checkInvariants(_ folder: String) throws {
+        let releases = folder + "/Releases"
+        for dataset in try FileManager.default.contentsOfDirectory(atPath: releases) where !dataset.hasPrefix(".") {
+            let datasetFolder = releases + "/" + dataset
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: datasetFolder, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for release in try FileManager.default.contentsOfDirectory(atPath: datasetFolder) {
+                if release == "latest" || release.hasPrefix(".incoming-") || release.hasSuffix(".tmp") { continue }
+                let verify = try CLI.run(["verify", datasetFolder + "/" + release, "--key", folder + "/keys/release.pub"])
+                #expect(verify.status == 0, "\(dataset)/\(release) is visible but does not verify: \(verify.stderr)")
+            }
+            if let latest = try? String(contentsOfFile: datasetFolder + "/latest", encoding: .utf8) {
+                let name = latest.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(FileManager.default.fileExists(atPath: datasetFolder + "/" + name + "/manifest.json"), "latest names \(name)")
+            }
+        }
+        let state = try DatabaseQueue(path: releases + "/.state.sqlite")
+        try state.read { db in
+            let uncovered = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM releases r WHERE NOT EXISTS (
+                  SELECT 1 FROM ledger l WHERE l.dataset = r.dataset AND l.window = r.window AND l.sequence = r.window_sequence)
+                """) ?? 0
+            #expect(uncovered == 0, "a published release has no recorded spend")
+        }
+    }
+}
