@@ -15,6 +15,10 @@ public struct AnonymizationConfiguration: Sendable {
     public var suppressionLimit: Double
     /// The metric the optimum minimises.
     public var metric: LossMetric
+    /// When no transformation is feasible (fewer records than k, say), suppress
+    /// every record instead of failing; releases use this so a quiet day still
+    /// publishes (nothing) rather than stopping the run.
+    public var suppressAllWhenInfeasible = false
 
     public init(quasiIdentifiers: [Hierarchy], sensitive: String? = nil, sensitiveHierarchy: Hierarchy? = nil,
                 models: [PrivacyModel], suppressionLimit: Double, metric: LossMetric) {
@@ -215,6 +219,14 @@ public enum Anonymizer {
             if best == nil || loss < best?.loss ?? .infinity {
                 best = (levels, loss, classes)
             }
+        }
+        if best == nil && configuration.suppressAllWhenInfeasible {
+            let top = data.heights.map { $0 - 1 }
+            var classes = EquivalenceClasses(data: data, levels: top, from: bottom, models: configuration.models,
+                                             closeness: closeness, scratch: scratch)
+            classes.passes = classes.passes.map { _ in false }
+            classes.outliers = data.rowCount
+            best = (top, .infinity, classes)
         }
         guard let best else {
             throw .noSolution("even full suppression of every quasi-identifier leaves more than \(limit) records in failing classes; raise the suppression limit or relax the models")

@@ -9,7 +9,8 @@ import Tabular
 /// Guarantee: the returned table holds only the output's columns; every row
 /// shares its generalised quasi-identifiers with at least k − 1 others and its
 /// class satisfies the output's ℓ-diversity / t-closeness; suppressed records
-/// are removed, not published with stars.
+/// are removed, not published with stars. A window too small for any
+/// transformation publishes no records (and says so) instead of failing.
 public enum MicrodataPlanner {
     /// What anonymising one output did.
     public struct Outcome: Sendable {
@@ -60,9 +61,11 @@ public enum MicrodataPlanner {
         let published = Table(columns: spec.columns.compactMap { table.column(named: $0) })
         let result: AnonymizationResult
         do {
-            result = try Anonymizer.anonymize(published, configuration: AnonymizationConfiguration(
+            var configuration = AnonymizationConfiguration(
                 quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
-                models: models, suppressionLimit: spec.maxSuppression, metric: metric(spec.metric)))
+                models: models, suppressionLimit: spec.maxSuppression, metric: metric(spec.metric))
+            configuration.suppressAllWhenInfeasible = true
+            result = try Anonymizer.anonymize(published, configuration: configuration)
         } catch {
             throw .refused("output '\(output.id)': \(error)")
         }

@@ -32,7 +32,7 @@ struct Console: Sendable {
             object["time"] = ISO8601DateFormatter().string(from: Date())
             object["level"] = level
             object["message"] = message
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         }
         handle.write(Data((line + "\n").utf8))
