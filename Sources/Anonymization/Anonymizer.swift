@@ -156,11 +156,10 @@ public enum Anonymizer {
         var best: (levels: [Int], loss: Double, classes: EquivalenceClasses)?
         var checked = 0
         var evaluated = [Bool](repeating: false, count: nodes.count)
-        for index in order {
-            if let best, bounds[index] >= best.loss { break }
-            let levels = nodes[index]
-            if monotonic && knownInfeasible(levels) { continue }
-            var source = bottom
+        /// Groups node `index` from its smallest cached predecessor (else `fallback`, any finer node's cells),
+        /// caches small results for later roll-ups and counts the node once.
+        func group(_ levels: [Int], _ index: Int, fallback: Cells) -> EquivalenceClasses {
+            var source = fallback
             for c in levels.indices where levels[c] > 0 {
                 if let cells = cache[index - strides[c]], cells.count.count < source.count.count { source = cells }
             }
@@ -170,7 +169,17 @@ public enum Anonymizer {
                 cache[index] = classes.cells
                 cachedCells += classes.cells.count.count
             }
-            if !evaluated[index] { evaluated[index] = true; checked += 1 }
+            if !evaluated[index] {
+                evaluated[index] = true
+                checked += 1
+            }
+            return classes
+        }
+        for index in order {
+            if let best, bounds[index] >= best.loss { break }
+            let levels = nodes[index]
+            if monotonic && knownInfeasible(levels) { continue }
+            let classes = group(levels, index, fallback: bottom)
             guard classes.outliers <= limit else {
                 if monotonic {
                     var top = levels
@@ -186,18 +195,7 @@ public enum Anonymizer {
                                 continue climbing
                             }
                             if aboveFeasible[nodeIndex(up)] { continue }
-                            let upIndex = nodeIndex(up)
-                            var source = cells
-                            for c2 in up.indices where up[c2] > 0 {
-                                if let cached = cache[upIndex - strides[c2]], cached.count.count < source.count.count { source = cached }
-                            }
-                            let higher = EquivalenceClasses(data: data, levels: up, from: source, models: configuration.models,
-                                                            closeness: closeness, scratch: scratch)
-                            if cachedCells + higher.cells.count.count <= cacheLimit, higher.cells.count.count * 4 < data.tupleCount {
-                                cache[upIndex] = higher.cells
-                                cachedCells += higher.cells.count.count
-                            }
-                            if !evaluated[upIndex] { evaluated[upIndex] = true; checked += 1 }
+                            let higher = group(up, nodeIndex(up), fallback: cells)
                             if higher.outliers > limit {
                                 top = up
                                 cells = higher.cells
