@@ -17,6 +17,12 @@ public enum ReleaseVerifier {
         public var name: String
         public var passed: Bool
         public var detail: String
+
+        public init(name: String, passed: Bool, detail: String) {
+            self.name = name
+            self.passed = passed
+            self.detail = detail
+        }
     }
 
     /// All checks, stopping at the first failure.

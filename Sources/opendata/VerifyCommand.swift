@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Publisher
 import ReleaseFormat
 
 /// `opendata verify`: everything a portal maintainer checks before ingesting a release.
@@ -35,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The manifest.json of the release before this one, for the rollback check.")
     var previous: String?
 
-    @Option(help: "State database (accepted for the release history; rollback uses --previous or sibling releases).")
+    @Option(help: "State database of the publisher: the release must be in its history, linked to the release before it.")
     var state: String?
 
     @OptionGroup var output: OutputOptions
@@ -63,7 +64,10 @@ struct VerifyCommand: ParsableCommand {
         } else {
             previousBytes = Self.siblingPrevious(of: release)
         }
-        let report = ReleaseVerifier.verify(folder: release, keys: keys, previous: previousBytes)
+        var report = ReleaseVerifier.verify(folder: release, keys: keys, previous: previousBytes)
+        if report.passed, let state, let manifest = report.manifest {
+            report.checks.append(Self.historyCheck(release: release, manifest: manifest, state: state))
+        }
         for check in report.checks where check.passed {
             console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
         }
@@ -72,6 +76,27 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCode(1)
         }
         console.info("\(release): verified")
+    }
+
+    /// `history`: the publisher's state records this exact manifest, and its
+    /// previous-manifest link names the release recorded just before it.
+    static func historyCheck(release: String, manifest: Manifest, state: String) -> ReleaseVerifier.Check {
+        let path = (release as NSString).appendingPathComponent("manifest.json")
+        guard FileManager.default.fileExists(atPath: state), let store = try? StateStore(path: state),
+              let history = try? store.releases(dataset: manifest.dataset) else {
+            return ReleaseVerifier.Check(name: "history", passed: false, detail: "\(state): cannot read the release history")
+        }
+        let sha = (try? StreamingDigest.hash(file: path, .sha256)).map(Encoding.hex) ?? ""
+        guard let entry = history.first(where: { $0.manifestSHA256 == sha }) else {
+            return ReleaseVerifier.Check(name: "history", passed: false, detail: "\(path): this manifest is not in the publisher's release history (rolled back or forged)")
+        }
+        let before = history.last { $0.sequence < entry.sequence }
+        guard manifest.previousManifestSHA256 == before?.manifestSHA256 else {
+            return ReleaseVerifier.Check(name: "history", passed: false, detail: "\(path): previous_manifest_sha256 does not name the release before it in the history")
+        }
+        let newest = history.map(\.sequence).max() ?? entry.sequence
+        return ReleaseVerifier.Check(name: "history", passed: true,
+                                     detail: "sequence \(entry.sequence) of \(newest) in the history, linked to \(before?.release ?? "nothing (first release)")")
     }
 
     /// The manifest of the release beside this one whose SHA-256 this release names as previous.

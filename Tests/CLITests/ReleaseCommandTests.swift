@@ -46,6 +46,10 @@ import TestSupport
         let verify = try CLI.run(["verify", folder + "/Releases/calls-for-service/2026-11-20-s2", "--key", folder + "/keys/release.pub"])
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.contains("ok   no-rollback"), "the sibling release before it is checked")
+        let history = try CLI.run(["verify", folder + "/Releases/calls-for-service/2026-11-20-s2", "--key", folder + "/keys/release.pub",
+                                   "--state", folder + "/Releases/.state.sqlite"])
+        #expect(history.status == 0, "\(history.stderr)")
+        #expect(history.stdout.contains("ok   history: sequence 3 of 3"))
         let status = try CLI.run(["status", "--state", folder + "/Releases/.state.sqlite"])
         #expect(status.stdout.contains("calls-for-service: last release 2026-11-20-s2 (sequence 3)"))
     }
