@@ -93,7 +93,8 @@ public enum Demo {
         var outcomes: [ReleaseRun.Outcome] = []
         // The nightly cycle: one release per day, oldest first, as a timer would run it.
         for daysAgo in (1...options.city.days).reversed() {
-            let night = options.city.end.addingTimeInterval(Double(1 - daysAgo) * 86400)
+            // Noon UTC after each generated day: the city's local day has ended everywhere in the Americas and Europe.
+            let night = options.city.end.addingTimeInterval(Double(1 - daysAgo) * 86400 + 12 * 3600)
             let run = ReleaseRun.Options(store: storePath, key: keyPrefix + ".key", policies: paths, window: .yesterday,
                                          out: releases, state: statePath, pseudonymKey: pseudonymKey, now: night)
             outcomes += try ReleaseRun.run(run, progress: progress)

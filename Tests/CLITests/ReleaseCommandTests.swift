@@ -29,7 +29,7 @@ import TestSupport
 
     @Test func releasingTheSameWindowTwicePublishesNothingNew() throws {
         let (folder, arguments) = try Self.city()
-        let first = try CLI.run(arguments + ["--window", "2026-11-21"])
+        let first = try CLI.run(arguments + ["--window", "2026-11-22"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("already published"), "the demo published this night already")
         let day = try CLI.run(arguments + ["--window", "2026-11-20"])
