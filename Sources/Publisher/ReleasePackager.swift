@@ -30,7 +30,8 @@ public enum ReleasePackager {
     }
 
     /// Writes and publishes the release; returns its folder and manifest SHA-256.
-    public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output], out: String,
+    public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output],
+                               extraFiles: [(name: String, contents: Data)] = [], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
                                now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (folder: String, manifestSHA256: String) {
         let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
@@ -61,6 +62,9 @@ public enum ReleasePackager {
                                       publisher: policy.dataset.publisher, contact: policy.dataset.contact, resources: resources)
             try package.json().write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("datapackage.json")))
             try policy.bytes.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("policy.yaml")))
+            for file in extraFiles {
+                try file.contents.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent(file.name)))
+            }
             let manifest = Manifest(dataset: policy.dataset.id, release: name, sequence: sequence,
                                     windowStart: formatter.string(from: window.start), windowEnd: formatter.string(from: window.end),
                                     created: formatter.string(from: now), expires: formatter.string(from: now.addingTimeInterval(validity)),

@@ -150,7 +150,8 @@ public enum ReleaseRun {
                 : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false)
             var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                              out: options.out, random: source, newSequence: options.newSequence,
-                                             dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now, progress: progress)
+                                             dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
+                                             retention: retention, progress: progress)
             outcome.retention = retention
             outcomes.append(outcome)
         }
@@ -171,7 +172,8 @@ public enum ReleaseRun {
     /// Releases one dataset's window (see ``run(_:random:progress:)``).
     static func releaseDataset(policy: Policy, window: ReleaseWindow, store: OperationalStore, state: StateStore,
                                key: Minisign.SecretKey, out: String, random: RandomSource, newSequence: Bool, dryRun: Bool,
-                               pseudonymizer: Pseudonymizer?, now: Date, progress: (String) -> Void) throws(PublisherError) -> Outcome {
+                               pseudonymizer: Pseudonymizer?, now: Date, retention: RetentionRun.Outcome? = nil,
+                               progress: (String) -> Void) throws(PublisherError) -> Outcome {
         let dataset = policy.dataset.id
         var outcome = Outcome(dataset: dataset, window: window.label, status: .published, release: nil, folder: nil, sequence: nil,
                               retention: nil, microdata: [], aggregates: [], verifiedChecks: 0)
@@ -192,6 +194,8 @@ public enum ReleaseRun {
         }
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
         var packaged: [ReleasePackager.Output] = []
+        var reportedMicrodata: [PrivacyReport.Microdata] = []
+        var reportedAggregates: [PrivacyReport.Aggregate] = []
         for output in policy.outputs {
             guard case let .microdata(spec) = output.kind else { continue }
             let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table)
@@ -200,6 +204,11 @@ public enum ReleaseRun {
                                               levels: Dictionary(uniqueKeysWithValues: zip(anonymized.quasiIdentifiers, anonymized.result.transformation)),
                                               highestRisk: anonymized.result.risk.highestProsecutorRisk)
             outcome.microdata.append(report)
+            reportedMicrodata.append(PrivacyReport.Microdata(
+                output: output.id, k: spec.k,
+                lDiversity: spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" },
+                records: report.records, suppressed: report.suppressed, levels: report.levels, loss: anonymized.result.loss,
+                highestRisk: anonymized.result.risk.highestProsecutorRisk, averageRisk: anonymized.result.risk.averageProsecutorRisk))
             progress("\(dataset)/\(output.id): \(report.records) records, k = \(spec.k), \(report.suppressed) suppressed, highest risk \(String(format: "%.3f", report.highestRisk))")
             packaged.append(ReleasePackager.Output(id: output.id, title: output.title ?? output.id, table: anonymized.table,
                                                    fieldDescriptions: Demo.describe(policy: policy, columns: anonymized.table.columnNames),
@@ -223,6 +232,7 @@ public enum ReleaseRun {
             let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })
             outcome.aggregates.append((id, published.rowCount, result.epsilon, margins))
             let spec = policy.outputs.first { $0.id == id }
+            reportedAggregates.append(PrivacyReport.Aggregate(output: id, title: spec?.title ?? id, result: result, table: published))
             var keys: [String] = []
             if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
             packaged.append(ReleasePackager.Output(id: id, title: spec?.title ?? id, table: published,
@@ -250,7 +260,12 @@ public enum ReleaseRun {
             outcome.sequence = manifest.sequence
             return outcome
         }
+        let rolling = BudgetLedger.rollingSpend(try BudgetLedger(state: state).entries(dataset: dataset), containing: window)
+        let report = PrivacyReport(policy: policy, release: name, window: window, microdata: reportedMicrodata,
+                                   aggregates: reportedAggregates, rollingSpent: rolling, retention: retention)
         let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
+                                                    extraFiles: [("privacy-report.json", try report.json()),
+                                                                 ("privacy-report.html", Data(report.html().utf8))],
                                                     out: out, key: key, previousManifestSHA256: history.last?.manifestSHA256,
                                                     toolVersion: Demo.toolVersion, now: now)
         manifestSHA = published.manifestSHA256

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The plain-language account of a policy, for residents and privacy officers
+/// (`opendata policy explain`, and every release's privacy report).
+public enum PolicyExplainer {
+    /// Paragraphs of plain text, in the order a reader needs them.
+    public static func explain(_ policy: Policy) -> [String] {
+        var text: [String] = []
+        let dataset = policy.dataset
+        text.append("\(dataset.title) (\(dataset.id)): \(dataset.description) Published \(dataset.frequency ?? "regularly") by \(dataset.publisher) under \(dataset.license); questions to \(dataset.contact).")
+        text.append("Source: the table \(policy.source.table). Each record belongs to the calendar day of its \(policy.source.windowBy) in the \(policy.source.timezone) time zone; each release covers whole days.")
+        let dropped = policy.columns.filter { $0.treatment == .drop }.map(\.name)
+        if !dropped.isEmpty {
+            text.append("Never read from the source and never published: \(list(dropped)).")
+        }
+        for rule in policy.exclude where !rule.values.isEmpty {
+            text.append("Records whose \(rule.column) is \(list(rule.values, conjunction: "or")) are withheld from every output.")
+        }
+        if let unit = policy.privacyUnit {
+            text.append("\(unit) identifies the person a record is about. It is used only to limit how much any one person can count in the statistics, and is never published.")
+        }
+        for column in policy.columns {
+            switch column.treatment {
+            case let .generalize(hierarchy):
+                text.append("\(column.name) is published only in coarsened form: \(describe(hierarchy)); the least coarsening that protects everyone is chosen for each release.")
+            case .pseudonymize:
+                text.append("\(column.name) is replaced by a keyed code (HMAC-SHA256): the same value always gets the same code, so records sharing it can be linked across releases, but the value cannot be recovered without the department's secret key.")
+            case .sensitive:
+                text.append("\(column.name) is sensitive: in record-level outputs it is published only where each group of look-alike records holds enough different values.")
+            case .keep:
+                text.append("\(column.name) is published as recorded.")
+            case .drop, .privacyUnit:
+                break
+            }
+        }
+        for derived in policy.derived {
+            if case let .secondsBetween(start, end) = derived.kind {
+                text.append("\(derived.name) is the number of seconds from \(start) to \(end), computed inside the source database; it is published only as statistics with differential privacy.")
+            }
+        }
+        for output in policy.outputs {
+            let name = output.title.map { "\"\($0)\" (\(output.id))" } ?? output.id
+            switch output.kind {
+            case let .microdata(spec):
+                let quasi = spec.columns.filter { if case .generalize = policy.treatment(of: $0) { true } else { false } }
+                var sentence = "\(name): one row per record, coarsened so that every published row matches at least \(spec.k - 1) others on \(list(quasi))"
+                if let l = spec.lDiversity {
+                    let variant: String
+                    switch l.variant {
+                    case .distinct: variant = "at least \(format(l.l)) different values"
+                    case .entropy: variant = "values as varied as \(format(l.l)) equally common ones (entropy ℓ-diversity)"
+                    case let .recursive(c): variant = "no value more common than \(format(c)) times the rarer ones together (recursive (c, ℓ)-diversity with ℓ = \(format(l.l)))"
+                    }
+                    sentence += "; within each such group \(l.column) takes \(variant)"
+                }
+                if let t = spec.tCloseness {
+                    sentence += "; in each group the spread of \(t.column) stays within \(format(t.t)) of the whole table's (t-closeness, \(t.distance.rawValue) distance)"
+                }
+                sentence += ". Up to \(format(spec.maxSuppression * 100))% of records may be withheld to achieve this."
+                text.append(sentence)
+            case let .aggregate(spec):
+                let statistics = spec.statistics.map { statistic -> String in
+                    switch statistic {
+                    case .count: "counts"
+                    case let .sum(column, bounds): "totals of \(column) (each value capped to \(format(bounds.lowerBound))–\(format(bounds.upperBound)))"
+                    case let .mean(column, bounds): "averages of \(column) (values capped to \(format(bounds.lowerBound))–\(format(bounds.upperBound)))"
+                    case let .median(column, bounds): "medians of \(column) (within \(format(bounds.lowerBound))–\(format(bounds.upperBound)))"
+                    case let .quantile(column, q, bounds): "\(format(q * 100))th percentiles of \(column) (within \(format(bounds.lowerBound))–\(format(bounds.upperBound)))"
+                    }
+                }
+                let groups = spec.groupBy.map { key in key.level.map { "\(key.column) (by \($0))" } ?? key.column }
+                var sentence = "\(name): \(list(statistics)) per \(list(groups)), with random noise added so that no single "
+                    + (policy.privacyUnit == nil ? "record" : "person") + " can be detected (differential privacy, "
+                switch spec.privacy {
+                case let .epsilon(epsilon, delta): sentence += "ε = \(format(epsilon))" + (delta.map { ", δ = \($0)" } ?? "") + ")."
+                case let .rho(rho, delta): sentence += "ρ = \(format(rho))-zCDP, about ε = \(format(output.epsilon)) with δ = \(delta))."
+                }
+                if let contribution = spec.contribution {
+                    sentence += " Each person counts in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s") and at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") in each."
+                }
+                if spec.keys.values.contains(.private) {
+                    sentence += " Only groups common enough that their presence reveals nothing about one person are listed."
+                } else {
+                    sentence += " Every listed group is published, zeros included."
+                }
+                sentence += " Every number comes with its 95% margin of error."
+                text.append(sentence)
+            }
+        }
+        var budget = "Privacy budget: at most ε = \(format(policy.budget.perReleaseEpsilon)) per release"
+        if let rolling = policy.budget.rolling365DayEpsilon { budget += " and ε = \(format(rolling)) per person over any 365 days; a release that would exceed either is refused" }
+        text.append(budget + ".")
+        if let retention = policy.retention {
+            text.append("Retention: records are deleted from the source \(retention.deleteAfter) after their \(retention.measuredFrom)" + (retention.keepIf.map { ", unless \($0) is set" } ?? "") + ".")
+        }
+        text.append("What this does not cover: the protections limit what the published files reveal about any one person; they do not stop someone who already knows a lot about a person from learning what the statistics say about everyone, and they do not protect information published elsewhere.")
+        return text
+    }
+
+    static func describe(_ hierarchy: HierarchySpec) -> String {
+        switch hierarchy {
+        case let .time(levels): "time truncated to the \(list(levels.map(\.rawValue), conjunction: "or")), or removed"
+        case let .bands(widths, top): "bands of \(list(widths.map(String.init), conjunction: "or")) years or units" + (top.map { ", with everything from \($0) up together" } ?? "") + ", or removed"
+        case let .streetBlock(sizes): "the block (\(list(sizes.map(String.init), conjunction: "or")) house numbers), the street alone, or removed"
+        case let .prefix(masks): "the last \(list(masks.map(String.init), conjunction: "or")) characters masked, or removed"
+        case let .round(places): "rounded to \(list(places.map(String.init), conjunction: "or")) decimal places, or removed"
+        case let .file(path): "the levels listed in \(path), or removed"
+        }
+    }
+
+    static func list(_ items: [String], conjunction: String = "and") -> String {
+        switch items.count {
+        case 0: return "nothing"
+        case 1: return items[0]
+        case 2: return "\(items[0]) \(conjunction) \(items[1])"
+        default: return items.dropLast().joined(separator: ", ") + ", \(conjunction) \(items[items.count - 1])"
+        }
+    }
+
+    public static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,146 @@
+/// The JSON Schema (draft 2020-12) of policy format version 1, printed by
+/// `opendata policy schema` for editors and validators. `PolicyLoader` is the
+/// authority (it also checks cross-references and the store); a test validates
+/// the reference policies against this schema with Python's jsonschema.
+public enum PolicySchema {
+    public static let json = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://opendata.example/policy-1.schema.json",
+  "title": "opendata privacy policy, format 1",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["policy", "dataset", "source", "columns", "outputs", "budget"],
+  "properties": {
+    "policy": {"const": 1, "description": "Format version."},
+    "dataset": {
+      "type": "object", "additionalProperties": false,
+      "required": ["id", "title", "description", "publisher", "contact", "license"],
+      "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "description": "Names the release folder."},
+        "title": {"type": "string", "minLength": 1},
+        "description": {"type": "string", "minLength": 1},
+        "publisher": {"type": "string", "minLength": 1},
+        "contact": {"type": "string", "minLength": 1},
+        "license": {"type": "string", "minLength": 1, "description": "SPDX identifier, e.g. CC-BY-4.0."},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "frequency": {"type": "string"}
+      }
+    },
+    "source": {
+      "type": "object", "additionalProperties": false, "required": ["table", "window_by", "timezone"],
+      "properties": {
+        "table": {"type": "string", "minLength": 1},
+        "window_by": {"type": "string", "minLength": 1, "description": "Timestamp column placing each record in a window."},
+        "timezone": {"type": "string", "minLength": 1, "description": "IANA zone whose calendar days are the windows."}
+      }
+    },
+    "retention": {
+      "type": "object", "additionalProperties": false, "required": ["delete_after", "measured_from"],
+      "properties": {
+        "delete_after": {"type": "string", "pattern": "^[1-9][0-9]* (day|days|month|months|year|years)$"},
+        "measured_from": {"type": "string"},
+        "keep_if": {"type": "string", "description": "Boolean column; records where it is true are never deleted."}
+      }
+    },
+    "columns": {
+      "type": "object", "minProperties": 1, "description": "Every column of the source table (deny by default).",
+      "additionalProperties": {
+        "oneOf": [
+          {"enum": ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive"]},
+          {"type": "object", "additionalProperties": false, "required": ["generalize"],
+           "properties": {"generalize": {"$ref": "#/$defs/hierarchy"}}}
+        ]
+      }
+    },
+    "exclude": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": ["string", "number"]}}},
+    "derived": {
+      "type": "object",
+      "additionalProperties": {
+        "type": "object", "additionalProperties": false, "required": ["seconds_between"],
+        "properties": {"seconds_between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}}
+      }
+    },
+    "outputs": {"type": "array", "minItems": 1, "items": {"oneOf": [{"$ref": "#/$defs/microdata"}, {"$ref": "#/$defs/aggregate"}]}},
+    "budget": {
+      "type": "object", "additionalProperties": false, "required": ["per_release_epsilon"],
+      "properties": {
+        "per_release_epsilon": {"type": "number", "exclusiveMinimum": 0},
+        "rolling_365_day_epsilon": {"type": "number", "exclusiveMinimum": 0}
+      }
+    }
+  },
+  "$defs": {
+    "levels": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+    "hierarchy": {
+      "type": "object", "additionalProperties": false, "minProperties": 1,
+      "properties": {
+        "time": {"type": "array", "minItems": 1, "items": {"enum": ["hour", "day", "week", "month", "quarter", "year"]}},
+        "bands": {"$ref": "#/$defs/levels"},
+        "top": {"type": "integer", "minimum": 1},
+        "street_block": {"$ref": "#/$defs/levels"},
+        "prefix": {"$ref": "#/$defs/levels"},
+        "round": {"$ref": "#/$defs/levels"},
+        "file": {"type": "string", "description": "ARX hierarchy file, relative to the policy."}
+      }
+    },
+    "share": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": "^[0-9.]+ ?%$"}]},
+    "microdata": {
+      "type": "object", "additionalProperties": false, "required": ["id", "kind", "columns", "k"],
+      "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "title": {"type": "string"},
+        "kind": {"const": "microdata"},
+        "columns": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "k": {"type": "integer", "minimum": 2},
+        "l_diversity": {
+          "type": "object", "additionalProperties": false, "required": ["column", "l"],
+          "properties": {"column": {"type": "string"}, "l": {"type": "number", "minimum": 1},
+                         "variant": {"enum": ["distinct", "entropy", "recursive"]}, "c": {"type": "number", "exclusiveMinimum": 0}}
+        },
+        "t_closeness": {
+          "type": "object", "additionalProperties": false, "required": ["column", "t"],
+          "properties": {"column": {"type": "string"}, "t": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                         "distance": {"enum": ["equal", "ordered", "hierarchical"]}}
+        },
+        "max_suppression": {"$ref": "#/$defs/share"},
+        "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "aecs"]}
+      }
+    },
+    "statistic": {
+      "oneOf": [
+        {"const": "count"},
+        {"type": "object", "additionalProperties": false, "required": ["bounds"],
+         "minProperties": 2,
+         "properties": {"sum": {"type": "string"}, "mean": {"type": "string"}, "median": {"type": "string"},
+                        "quantile": {"type": "string"}, "q": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                        "bounds": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}}
+      ]
+    },
+    "aggregate": {
+      "type": "object", "additionalProperties": false, "required": ["id", "kind", "group_by", "statistics", "privacy"],
+      "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "title": {"type": "string"},
+        "kind": {"const": "aggregate"},
+        "group_by": {"type": "array", "items": {"oneOf": [{"type": "string"},
+                     {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": {"type": "string"}}]}},
+        "keys": {"type": "object", "additionalProperties": {"oneOf": [{"const": "private"},
+                 {"type": "array", "items": {"type": ["string", "number"]}}]}},
+        "statistics": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/statistic"}},
+        "contribution": {
+          "type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
+          "properties": {"groups_per_unit": {"type": "integer", "minimum": 1}, "rows_per_unit_per_group": {"type": "integer", "minimum": 1}}
+        },
+        "privacy": {
+          "type": "object", "additionalProperties": false,
+          "properties": {"epsilon": {"type": "number", "exclusiveMinimum": 0}, "rho": {"type": "number", "exclusiveMinimum": 0},
+                         "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
+          "oneOf": [{"required": ["epsilon"]}, {"required": ["rho", "delta"]}]
+        }
+      }
+    }
+  }
+}
+"""#
+}

@@ -1,0 +1,43 @@
+import Foundation
+import OperationalStore
+import Testing
+import TestSupport
+@testable import Publisher
+
+/// Every release explains itself: a JSON and a self-contained HTML privacy report.
+@Suite struct PrivacyReportTests {
+    @Test func releasesCarryReportsThatStateWhatWasDone() throws {
+        let workdir = TestSupport.temporaryFolder("report")
+        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
+        let report = try Demo.run(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 6000, days: 1, seed: 6, end: end),
+                                               policiesFolder: nil)) { _ in }
+        let folder = try #require(report.releases.first { $0.contains("calls-for-service") })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json"))) as? [String: Any])
+        #expect((json["columns"] as? [String: [String]])?["drop"]?.contains("caller_name") == true)
+        let microdata = try #require((json["microdata"] as? [[String: Any]])?.first)
+        #expect(microdata["k"] as? Int == 10)
+        #expect((microdata["highest_prosecutor_risk"] as? Double ?? 1) <= 0.1)
+        let aggregates = try #require(json["aggregates"] as? [[String: Any]])
+        #expect(aggregates.map { $0["output"] as? String } == ["calls-by-district-day", "calls-by-type", "calls-by-beat"])
+        let statistics = try #require(aggregates.first?["statistics"] as? [[String: Any]])
+        #expect(statistics.allSatisfy { $0["margin_of_error_95"] is Double && $0["noise"] is [String: Any] })
+        let budget = try #require(json["budget"] as? [String: Any])
+        #expect(budget["release_epsilon"] as? Double == 2.0)
+        #expect(budget["rolling_365_day_cap"] as? Double == 60.0)
+        #expect((json["policy_explained"] as? [String])?.isEmpty == false)
+
+        let html = try String(contentsOfFile: folder + "/privacy-report.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<html lang=\"en\">"))
+        #expect(html.contains("<svg role=\"img\""))
+        #expect(html.contains("<title id="), "charts carry a text alternative")
+        #expect(html.contains("<caption>"))
+        #expect(html.contains("@media print"))
+        for forbidden in ["<script", "src=", "href=\"http", "url(", "@import", "<link"] {
+            #expect(!html.contains(forbidden), "the report must load nothing: found \(forbidden)")
+        }
+        // The reports are listed and signed like every other file.
+        let manifest = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("privacy-report.html") && manifest.contains("privacy-report.json"))
+    }
+}
