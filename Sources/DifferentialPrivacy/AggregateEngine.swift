@@ -141,9 +141,11 @@ public enum AggregateEngine {
                 }
                 columns.append(means)
                 margins.append(bounds)
+                let sortedBounds = bounds.sorted()
+                let typical = sortedBounds.isEmpty ? Double(width) : sortedBounds[sortedBounds.count / 2]
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
-                                              margin: bounds.max() ?? Double(width),
-                                              postProcessing: "noisy sum over noisy count (half the share each), clamped to [\(low), \(high)]; the margin bounds both noises at 97.5%"))
+                                              margin: typical,
+                                              postProcessing: "noisy sum over noisy count (half the share each), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
             case let .quantile(column, q, low, high):
                 let values = input.measures[column] ?? []
                 var perGroup = [[Int]](repeating: [], count: groupCount)
