@@ -102,17 +102,6 @@ public enum StatisticSpec: Sendable, Equatable {
         case let .sum(column, _), let .mean(column, _), let .median(column, _), let .quantile(column, _, _): column
         }
     }
-
-    /// Name used for the output column.
-    public var name: String {
-        switch self {
-        case .count: "count"
-        case let .sum(column, _): "sum_\(column)"
-        case let .mean(column, _): "mean_\(column)"
-        case let .median(column, _): "median_\(column)"
-        case let .quantile(column, q, _): "q\(Int((q * 100).rounded()))_\(column)"
-        }
-    }
 }
 
 /// Contribution bounds per privacy unit (Wilson et al. 2020, "Differentially

@@ -52,8 +52,8 @@ public enum KeyFiles {
         }
     }
 
-    /// The passphrase from `file` (first line) or the environment.
-    static func passphrase(file: String?, key: String) throws(ReleaseFormatError) -> String {
+    /// The passphrase from `file` (first line) or the environment; `key` names what it unlocks in errors.
+    public static func passphrase(file: String?, key: String) throws(ReleaseFormatError) -> String {
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw .passphrase("cannot read the passphrase file \(file)")
@@ -61,7 +61,7 @@ public enum KeyFiles {
             return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
         }
         if let value = ProcessInfo.processInfo.environment[passphraseVariable] { return value }
-        throw .passphrase("\(key) is encrypted: set \(passphraseVariable) or pass --passphrase-file FILE")
+        throw .passphrase("\(key) needs a passphrase: set \(passphraseVariable) or pass --passphrase-file FILE")
     }
 
     /// Public keys: one `.pub` file, or every `.pub` file of a keyring folder.

@@ -71,11 +71,9 @@ struct BenchAnonymizeCommand: ParsableCommand {
             summary = "optimum [\(result.transformation.map(String.init).joined(separator: ","))], loss \(result.loss), \(result.checked) of \(result.latticeSize) transformations grouped, \(result.suppressed) suppressed"
         }
         times.sort()
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         print(summary)
         print(String(format: "median %.3f s, min %.3f s over %d runs; peak resident memory %.0f MB",
-                     times[times.count / 2], times[0], times.count, Double(usage.ru_maxrss) / 1024))
+                     times[times.count / 2], times[0], times.count, peakMemoryMegabytes()))
     }
 
     /// Records with five quasi-identifiers drawn from skewed distributions.
@@ -162,10 +160,8 @@ struct BenchAggregateCommand: ParsableCommand {
                                              keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
                                              budget: .epsilon(1, delta: nil), sampler: ExactSampler(random: try SystemRandom()))
         let seconds = Date().timeIntervalSince(started)
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "%d rows (%d units, %d groups) → %d rows after bounding, in %.2f s: %.1f million rows/s; peak resident memory %.0f MB",
-                     rows, units, groups, result.rowsAfterBounding, seconds, Double(rows) / seconds / 1e6, Double(usage.ru_maxrss) / 1024))
+                     rows, units, groups, result.rowsAfterBounding, seconds, Double(rows) / seconds / 1e6, peakMemoryMegabytes()))
     }
 }
 
@@ -210,4 +206,11 @@ struct BenchGzipCommand: ParsableCommand {
                      Double(written) / 1_048_576, Double(bytes) / 1_048_576, String(sha.prefix(12)), seconds,
                      Double(written) / 1_048_576 / seconds, ProcessInfo.processInfo.activeProcessorCount, level))
     }
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux `ru_maxrss` is in KiB).
+func peakMemoryMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
 }

@@ -47,16 +47,10 @@ struct KeysGenerateCommand: ParsableCommand {
         do {
             var passphrase: String?
             if !unencrypted {
-                if let passphraseFile {
-                    guard let text = try? String(contentsOfFile: passphraseFile, encoding: .utf8) else {
-                        throw ReleaseFormatError.passphrase("cannot read the passphrase file \(passphraseFile)")
-                    }
-                    passphrase = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-                } else if let value = ProcessInfo.processInfo.environment[KeyFiles.passphraseVariable] {
-                    passphrase = value
-                } else {
+                guard passphraseFile != nil || ProcessInfo.processInfo.environment[KeyFiles.passphraseVariable] != nil else {
                     throw ValidationError("give a passphrase with OPENDATA_KEY_PASSPHRASE or --passphrase-file, or pass --unencrypted")
                 }
+                passphrase = try KeyFiles.passphrase(file: passphraseFile, key: out + ".key")
                 if passphrase?.isEmpty ?? true { throw ValidationError("the passphrase is empty") }
             }
             let key = try KeyFiles.generate(prefix: out, passphrase: passphrase)
