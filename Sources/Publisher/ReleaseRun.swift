@@ -155,6 +155,15 @@ public enum ReleaseRun {
             outcome.retention = retention
             outcomes.append(outcome)
         }
+        if !options.dryRun {
+            let ledger = BudgetLedger(state: state)
+            var datasets: [PublicIndex.Dataset] = []
+            for policy in policies {
+                datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releases(dataset: policy.dataset.id),
+                                                    ledger: try ledger.entries(dataset: policy.dataset.id)))
+            }
+            try PublicIndex.write(out: options.out, datasets: datasets, key: key.publicKeyFile, now: options.now)
+        }
         return outcomes
     }
 

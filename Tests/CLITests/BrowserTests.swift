@@ -4,7 +4,7 @@ import TestSupport
 
 /// A real browser renders the privacy report: not blank, and nothing fetched from any network.
 @Suite struct BrowserTests {
-    @Test func chromiumRendersTheReportWithoutNetworkAccess() throws {
+    @Test func chromiumRendersTheReportAndIndexWithoutNetworkAccess() throws {
         guard OutsideTool.available("chromium") else {
             #expect(!TestSupport.isCI, "chromium is required under CI")
             return
@@ -39,17 +39,21 @@ import TestSupport
             usleep(100_000)
             port = (try? String(contentsOfFile: proxyLog + ".port", encoding: .utf8)) ?? ""
         }
-        let screenshot = folder + "/report.png"
-        let result = try OutsideTool.run("chromium", [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-default-apps", "--no-first-run", "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate",
-            "--proxy-server=http://127.0.0.1:\(port)",
-            "--proxy-bypass-list=<-loopback>", "--screenshot=\(screenshot)", "--window-size=1000,1400",
-            "file://\(release)/privacy-report.html",
-        ])
-        #expect(FileManager.default.fileExists(atPath: screenshot), "\(result.output)")
-        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
-        #expect(size > 30_000, "a blank page compresses to a few kilobytes; got \(size) bytes")
+        // The release's privacy report, and the public index of all releases.
+        let index = ((release as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/index.html"
+        for (name, page) in [("report", release + "/privacy-report.html"), ("index", index)] {
+            let screenshot = folder + "/\(name).png"
+            let result = try OutsideTool.run("chromium", [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-default-apps", "--no-first-run", "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate",
+                "--proxy-server=http://127.0.0.1:\(port)",
+                "--proxy-bypass-list=<-loopback>", "--screenshot=\(screenshot)", "--window-size=1000,1400",
+                "file://\(page)",
+            ])
+            #expect(FileManager.default.fileExists(atPath: screenshot), "\(result.output)")
+            let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
+            #expect(size > 30_000, "\(name): a blank page compresses to a few kilobytes; got \(size) bytes")
+        }
         // Chromium's own update and time services may call home whatever page is open; anything else is the page's.
         let browserServices = ["googleapis.com", "google.com", "gstatic.com", "gvt1.com"]
         let requests = ((try? String(contentsOfFile: proxyLog, encoding: .utf8)) ?? "").split(separator: "\n")

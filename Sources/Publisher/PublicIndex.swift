@@ -1,0 +1,152 @@
+import Foundation
+import PrivacyPolicy
+import ReleaseFormat
+
+/// The public face of `Releases/`: `catalog/data.json` (DCAT-US v1.1, for
+/// data.gov-style harvesters) and `index.html` (every dataset, its latest
+/// release, the budget used over time, and how to verify). Both are rewritten
+/// after every run and replaced by rename, so readers never see a partial file.
+public enum PublicIndex {
+    /// One dataset's entry: its policy and its release history with spend.
+    public struct Dataset {
+        public var policy: Policy
+        public var releases: [StateStore.PublishedRelease]
+        public var ledger: [LedgerEntry]
+    }
+
+    /// Writes `catalog/data.json` and `index.html` under `out`.
+    public static func write(out: String, datasets: [Dataset], key: Minisign.PublicKey, now: Date = Date()) throws(PublisherError) {
+        let catalog = try catalogJSON(datasets: datasets)
+        let page = html(datasets: datasets, key: key, now: now)
+        do {
+            try FileManager.default.createDirectory(atPath: (out as NSString).appendingPathComponent("catalog"), withIntermediateDirectories: true)
+            try replace((out as NSString).appendingPathComponent("catalog/data.json"), with: catalog)
+            try replace((out as NSString).appendingPathComponent("index.html"), with: Data(page.utf8))
+            try replace((out as NSString).appendingPathComponent("release.pub"), with: Data(key.fileContents.utf8))
+        } catch {
+            throw .io(path: out, reason: "cannot write the catalog or index (\(error.localizedDescription))")
+        }
+    }
+
+    static func replace(_ path: String, with data: Data) throws {
+        let temporary = path + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    static let licenses = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+                           "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+                           "ODC-BY-1.0": "https://opendatacommons.org/licenses/by/1-0/",
+                           "PDDL-1.0": "https://opendatacommons.org/licenses/pddl/1-0/"]
+    static let periodicity = ["daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M", "yearly": "R/P1Y"]
+
+    /// DCAT-US v1.1 (https://resources.data.gov/resources/dcat-us/) with every required field per dataset.
+    static func catalogJSON(datasets: [Dataset]) throws(PublisherError) -> Data {
+        let entries: [[String: Any]] = datasets.compactMap { item in
+            guard let latest = item.releases.last else { return nil }
+            let policy = item.policy
+            let windows = item.ledger.map { ($0.windowStart, $0.windowEnd) }
+            let formatter = ISO8601DateFormatter()
+            let temporal = windows.isEmpty ? latest.window
+                : "\(formatter.string(from: windows.map(\.0).min() ?? Date()))/\(formatter.string(from: windows.map(\.1).max() ?? Date()))"
+            let folder = "\(policy.dataset.id)/\(latest.release)"
+            let files = policy.outputs.map { output -> [String: Any] in
+                ["@type": "dcat:Distribution", "title": output.title ?? output.id,
+                 "downloadURL": "../\(folder)/\(output.id).csv.gz", "mediaType": "application/gzip", "format": "CSV (gzip)",
+                 "describedBy": "../\(folder)/datapackage.json", "describedByType": "application/json"]
+            }
+            return [
+                "@type": "dcat:Dataset", "title": policy.dataset.title, "description": policy.dataset.description,
+                "keyword": policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords,
+                "modified": formatter.string(from: latest.publishedAt),
+                "publisher": ["@type": "org:Organization", "name": policy.dataset.publisher],
+                "contactPoint": ["@type": "vcard:Contact", "fn": policy.dataset.publisher, "hasEmail": "mailto:\(policy.dataset.contact)"],
+                "identifier": policy.dataset.id, "accessLevel": "public",
+                "license": licenses[policy.dataset.license] ?? policy.dataset.license,
+                "temporal": temporal, "accrualPeriodicity": periodicity[policy.dataset.frequency ?? ""] ?? "irregular",
+                "describedBy": "../\(folder)/datapackage.json", "describedByType": "application/json",
+                "distribution": files + [["@type": "dcat:Distribution", "title": "Privacy report", "downloadURL": "../\(folder)/privacy-report.html",
+                                          "mediaType": "text/html", "format": "HTML"]],
+            ]
+        }
+        let catalog: [String: Any] = [
+            "@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld", "@type": "dcat:Catalog",
+            "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
+            "describedBy": "https://project-open-data.cio.gov/v1.1/schema/catalog.json", "dataset": entries,
+        ]
+        do {
+            return try CanonicalJSON.encode(catalog)
+        } catch {
+            throw .io(path: "catalog/data.json", reason: error.description)
+        }
+    }
+
+    static func html(datasets: [Dataset], key: Minisign.PublicKey, now: Date) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let fingerprint = Encoding.hex(StreamingDigest.hash(Data(key.key), .sha256))
+        var body = "<header><h1>Open data releases</h1><p>Every file here was de-identified by a published policy and signed. Updated \(escape(ISO8601DateFormatter().string(from: now))).</p></header>\n<main>\n"
+        for item in datasets {
+            let policy = item.policy
+            body += "<section aria-labelledby=\"\(escape(policy.dataset.id))\"><h2 id=\"\(escape(policy.dataset.id))\">\(escape(policy.dataset.title))</h2><p>\(escape(policy.dataset.description))</p>\n"
+            guard let latest = item.releases.last else {
+                body += "<p>No release yet.</p></section>\n"
+                continue
+            }
+            let folder = "\(policy.dataset.id)/\(latest.release)"
+            body += "<p>Latest release: <strong>\(escape(latest.release))</strong> (sequence \(latest.sequence)). Files: "
+            body += policy.outputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
+            body += "; <a href=\"\(escape(folder))/privacy-report.html\">privacy report</a>, <a href=\"\(escape(folder))/datapackage.json\">data package</a>, <a href=\"\(escape(folder))/manifest.json\">signed manifest</a>.</p>\n"
+            // Budget over time: ε per release as bars, the rolling cap as the scale.
+            var perRelease: [(String, Double)] = []
+            for release in item.releases.suffix(30) {
+                let spent = item.ledger.filter { $0.window == release.window && $0.sequence == release.windowSequence }.reduce(0) { $0 + $1.epsilon }
+                perRelease.append((release.release, spent))
+            }
+            let top = max(perRelease.map(\.1).max() ?? 1, policy.budget.perReleaseEpsilon, 0.001)
+            let width = 40 + perRelease.count * 26
+            var svg = "<figure><svg role=\"img\" aria-labelledby=\"\(escape(policy.dataset.id))-budget-title\" width=\"\(width * 2)\" height=\"300\" viewBox=\"0 0 \(width) 150\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"\(escape(policy.dataset.id))-budget-title\">Privacy budget (ε) spent by each of the last \(perRelease.count) releases; the cap per release is \(PolicyExplainer.format(policy.budget.perReleaseEpsilon))</title>"
+            for (index, entry) in perRelease.enumerated() {
+                let height = Int(110 * entry.1 / top)
+                svg += "<rect x=\"\(40 + index * 26)\" y=\"\(120 - height)\" width=\"20\" height=\"\(height)\" fill=\"#1f5f8b\"><title>\(escape(entry.0)): ε \(PolicyExplainer.format(entry.1))</title></rect>"
+            }
+            let capY = 120 - Int(110 * policy.budget.perReleaseEpsilon / top)
+            svg += "<line x1=\"36\" x2=\"\(width)\" y1=\"\(capY)\" y2=\"\(capY)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/><text x=\"2\" y=\"\(capY + 4)\" font-size=\"10\" fill=\"#1a1a1a\">cap</text></svg>"
+            svg += "<figcaption>ε spent per release (bars) against the per-release cap (dashed line)"
+            if let rolling = policy.budget.rolling365DayEpsilon {
+                let spent = item.ledger.filter { $0.windowEnd > now.addingTimeInterval(-365 * 86400) }.reduce(0) { $0 + $1.epsilon }
+                svg += "; ε \(PolicyExplainer.format((spent * 100).rounded() / 100)) of the \(PolicyExplainer.format(rolling)) allowed per person over 365 days is used"
+            }
+            body += svg + ".</figcaption></figure>\n</section>\n"
+        }
+        body += """
+            <section aria-labelledby="verify"><h2 id="verify">How to verify a release</h2>
+            <p>Releases are signed with this minisign public key (key id <code>\(escape(key.keyIDText))</code>, SHA-256 fingerprint <code>\(fingerprint)</code>), also in <a href="release.pub">release.pub</a>:</p>
+            <pre>\(escape(key.fileContents))</pre>
+            <p>Check a release with stock tools, then compare every file with its hash in the signed manifest:</p>
+            <pre>minisign -Vm RELEASE/manifest.json -p release.pub
+            cd RELEASE &amp;&amp; python3 -c "import json;[print(f['sha256']+'  '+f['path']) for f in json.load(open('manifest.json'))['files']]" | sha256sum -c -</pre>
+            <p>or with opendata, which also checks expiry and rollback: <code>opendata verify RELEASE --key release.pub</code>.</p></section>
+            <p>Machine-readable catalog (DCAT-US v1.1): <a href="catalog/data.json">catalog/data.json</a>.</p>
+            """
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Open data releases</title>
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
+            h1,h2{color:#0b3d63}a{color:#0b5394}pre{background:#f0f0f0;padding:.5rem;overflow-x:auto;white-space:pre-wrap}svg{max-width:100%;height:auto}
+            @media print{body{max-width:none}section{break-inside:avoid}}
+            </style></head>
+            <body>
+            \(body)</main></body></html>
+
+            """
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
