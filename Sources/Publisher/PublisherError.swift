@@ -14,6 +14,8 @@ public enum PublisherError: Error, Sendable, CustomStringConvertible {
     case io(path: String, reason: String)
     /// Arguments that cannot work together.
     case usage(String)
+    /// Input that fails a check (verification), with its file and check named.
+    case invalidInput(String)
 
     /// The process exit code for this failure.
     public var exitCode: Int32 {
@@ -28,6 +30,7 @@ public enum PublisherError: Error, Sendable, CustomStringConvertible {
         case .refused: 3
         case .io: 4
         case .usage: 2
+        case .invalidInput: 1
         }
     }
 
@@ -39,6 +42,7 @@ public enum PublisherError: Error, Sendable, CustomStringConvertible {
         case let .refused(reason): "refused: \(reason)"
         case let .io(path, reason): "\(path): \(reason)"
         case let .usage(reason): reason
+        case let .invalidInput(reason): reason
         }
     }
 }

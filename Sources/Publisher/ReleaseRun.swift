@@ -163,6 +163,10 @@ public enum ReleaseRun {
                                                     ledger: try ledger.entries(dataset: policy.dataset.id)))
             }
             try PublicIndex.write(out: options.out, datasets: datasets, key: key.publicKeyFile, now: options.now)
+            let history = try state.releases()
+            try TransparencyLog.write(out: options.out, entries: history.map {
+                TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
+            }, key: key)
         }
         return outcomes
     }

@@ -131,12 +131,12 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// The releases of `dataset` (every dataset when nil), oldest first.
+    /// The releases of `dataset` (every dataset when nil), in the order they were published.
     public func releases(dataset: String? = nil) throws(PublisherError) -> [PublishedRelease] {
         do {
             return try queue.read { db in
                 let rows = dataset == nil
-                    ? try Row.fetchAll(db, sql: "SELECT * FROM releases ORDER BY dataset, sequence")
+                    ? try Row.fetchAll(db, sql: "SELECT * FROM releases ORDER BY id")
                     : try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE dataset = ? ORDER BY sequence", arguments: [dataset])
                 return rows.map { row in
                     PublishedRelease(dataset: row["dataset"], release: row["release"], window: row["window"],

@@ -68,6 +68,9 @@ struct VerifyCommand: ParsableCommand {
         if report.passed, let state, let manifest = report.manifest {
             report.checks.append(Self.historyCheck(release: release, manifest: manifest, state: state))
         }
+        if report.passed, let manifest = report.manifest, let check = Self.inclusionCheck(release: release, manifest: manifest, keys: keys) {
+            report.checks.append(check)
+        }
         for check in report.checks where check.passed {
             console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
         }
@@ -97,6 +100,32 @@ struct VerifyCommand: ParsableCommand {
         let newest = history.map(\.sequence).max() ?? entry.sequence
         return ReleaseVerifier.Check(name: "history", passed: true,
                                      detail: "sequence \(entry.sequence) of \(newest) in the history, linked to \(before?.release ?? "nothing (first release)")")
+    }
+
+    /// `log-inclusion`, when the releases folder has a transparency log: the
+    /// release is a leaf of the signed tree (RFC 6962 audit path).
+    static func inclusionCheck(release: String, manifest: Manifest, keys: [Minisign.PublicKey]) -> ReleaseVerifier.Check? {
+        let out = ((release as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let checkpointPath = (out as NSString).appendingPathComponent("log/checkpoint")
+        guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else { return nil }
+        let checkpoint = keys.lazy.compactMap {
+            try? Checkpoint.verify(text, name: TransparencyLog.signerName($0), publicKey: $0.key, file: checkpointPath)
+        }.first
+        guard let checkpoint, let entries = try? TransparencyLog.entries(out: out) else {
+            return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(checkpointPath): the log checkpoint is unreadable or not signed by a trusted key")
+        }
+        let sha = (try? StreamingDigest.hash(file: (release as NSString).appendingPathComponent("manifest.json"), .sha256)).map(Encoding.hex) ?? ""
+        let leaves = entries.prefix(checkpoint.size).map { MerkleTree.leafHash($0.leaf) }
+        guard let index = entries.prefix(checkpoint.size).firstIndex(where: {
+            $0.dataset == manifest.dataset && $0.release == manifest.release && $0.manifestSHA256 == sha
+        }) else {
+            return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(release): not in the transparency log")
+        }
+        let proof = MerkleTree.inclusionProof(index, leaves[...])
+        guard MerkleTree.verifyInclusion(leaf: leaves[index], index: index, size: checkpoint.size, proof: proof, root: checkpoint.root) else {
+            return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(release): the audit path does not reach the signed root")
+        }
+        return ReleaseVerifier.Check(name: "log-inclusion", passed: true, detail: "leaf \(index + 1) of \(checkpoint.size) in the signed log")
     }
 
     /// The manifest of the release beside this one whose SHA-256 this release names as previous.

@@ -1,0 +1,116 @@
+import Foundation
+import ReleaseFormat
+
+/// `Releases/log/`: a tamper-evident, append-only record of every release
+/// ever published, so a release cannot be silently withdrawn or rewritten.
+///
+/// It is an RFC 6962 Merkle tree whose leaves, in publication order, are
+/// SHA-256(0x00 ‖ manifest SHA-256 ‖ "dataset/release"), with a checkpoint
+/// signed by the release key as a C2SP signed note. `entries.json` lists the
+/// leaves; anyone can recompute the root from the releases on disk and, given
+/// an older checkpoint, check that the new tree extends it (consistency proof).
+public enum TransparencyLog {
+    /// One logged release.
+    public struct Entry: Sendable, Equatable {
+        public var dataset: String
+        public var release: String
+        public var manifestSHA256: String
+
+        /// The leaf input: the manifest's SHA-256 bytes, then "dataset/release".
+        public var leaf: [UInt8] { hexBytes(manifestSHA256) + Array("\(dataset)/\(release)".utf8) }
+    }
+
+    public static func signerName(_ key: Minisign.PublicKey) -> String { "opendata-release-\(key.keyIDText)" }
+
+    /// Rewrites `log/entries.json` and `log/checkpoint` from the publication history (append-only by construction).
+    public static func write(out: String, entries: [Entry], key: Minisign.SecretKey) throws(PublisherError) {
+        let folder = (out as NSString).appendingPathComponent("log")
+        let leaves = entries.map { MerkleTree.leafHash($0.leaf) }
+        let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]))
+        do {
+            let list = try CanonicalJSON.encode(entries.map { ["dataset": $0.dataset, "release": $0.release, "manifest_sha256": $0.manifestSHA256] })
+            let note = try checkpoint.signed(name: signerName(key.publicKeyFile), key: key)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try PublicIndex.replace((folder as NSString).appendingPathComponent("entries.json"), with: list)
+            try PublicIndex.replace((folder as NSString).appendingPathComponent("checkpoint"), with: Data(note.utf8))
+        } catch let error as ReleaseFormatError {
+            throw .io(path: folder, reason: error.description)
+        } catch {
+            throw .io(path: folder, reason: "cannot write the transparency log (\(error.localizedDescription))")
+        }
+    }
+
+    /// Reads `log/entries.json`.
+    public static func entries(out: String) throws(PublisherError) -> [Entry] {
+        let path = (out as NSString).appendingPathComponent("log/entries.json")
+        guard let data = FileManager.default.contents(atPath: path),
+              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]] else {
+            throw .io(path: path, reason: "cannot read the log entries")
+        }
+        return try list.map { item throws(PublisherError) in
+            guard let dataset = item["dataset"], let release = item["release"], let sha = item["manifest_sha256"], sha.count == 64 else {
+                throw .io(path: path, reason: "a log entry lacks dataset, release or manifest_sha256")
+            }
+            return Entry(dataset: dataset, release: release, manifestSHA256: sha)
+        }
+    }
+
+    /// Checks the log against the releases on disk and, optionally, an older checkpoint.
+    /// Returns the checks that passed; throws naming the first failure.
+    public static func verify(out: String, keys: [Minisign.PublicKey], since: String?) throws(PublisherError) -> [String] {
+        let checkpointPath = (out as NSString).appendingPathComponent("log/checkpoint")
+        guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else {
+            throw .io(path: checkpointPath, reason: "no checkpoint; nothing has been logged here")
+        }
+        func open(_ text: String, _ file: String) throws(PublisherError) -> Checkpoint {
+            for key in keys {
+                if let checkpoint = try? Checkpoint.verify(text, name: signerName(key), publicKey: key.key, file: file) { return checkpoint }
+            }
+            throw .invalidInput("\(file): check 'checkpoint-signature' failed: not signed by a trusted key")
+        }
+        let checkpoint = try open(text, checkpointPath)
+        var passed = ["checkpoint-signature: tree of \(checkpoint.size) releases"]
+        let logged = try entries(out: out)
+        guard logged.count == checkpoint.size else {
+            throw .invalidInput("\(checkpointPath): check 'tree-size' failed: the checkpoint covers \(checkpoint.size) releases, entries.json lists \(logged.count)")
+        }
+        for entry in logged {
+            let manifest = ((out as NSString).appendingPathComponent(entry.dataset) as NSString).appendingPathComponent(entry.release + "/manifest.json")
+            guard let bytes = FileManager.default.contents(atPath: manifest) else {
+                throw .invalidInput("\(manifest): check 'logged-release-present' failed: release \(entry.dataset)/\(entry.release) was logged but is missing")
+            }
+            guard Digest.sha256Hex(bytes) == entry.manifestSHA256 else {
+                throw .invalidInput("\(manifest): check 'logged-release-unaltered' failed: the manifest differs from the one logged")
+            }
+        }
+        passed.append("logged-releases: all \(logged.count) present and unaltered")
+        let leaves = logged.map { MerkleTree.leafHash($0.leaf) }
+        guard MerkleTree.root(leaves[...]) == checkpoint.root else {
+            throw .invalidInput("\(checkpointPath): check 'root' failed: the tree recomputed from the releases does not match the signed root")
+        }
+        passed.append("root: recomputed tree matches the signed checkpoint")
+        if let since {
+            guard let oldText = try? String(contentsOfFile: since, encoding: .utf8) else { throw .io(path: since, reason: "cannot read the older checkpoint") }
+            let old = try open(oldText, since)
+            guard old.size <= checkpoint.size else {
+                throw .invalidInput("\(since): check 'consistency' failed: the older checkpoint has \(old.size) releases, more than the current \(checkpoint.size) (releases were withdrawn)")
+            }
+            let proof = MerkleTree.consistencyProof(old.size, leaves[...])
+            guard MerkleTree.verifyConsistency(oldSize: old.size, newSize: checkpoint.size, oldRoot: old.root, newRoot: checkpoint.root, proof: proof) else {
+                throw .invalidInput("\(since): check 'consistency' failed: the current log does not extend the older checkpoint (history was rewritten)")
+            }
+            passed.append("consistency: the log extends the checkpoint of \(old.size) releases")
+        }
+        return passed
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+}
