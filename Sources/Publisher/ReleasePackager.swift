@@ -29,7 +29,8 @@ public enum ReleasePackager {
         }
     }
 
-    /// Writes and publishes the release; returns its folder and manifest SHA-256.
+    /// Writes and seals the release under a hidden temporary name; returns that
+    /// folder and the manifest SHA-256. ``commit(staged:)`` makes it visible.
     public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output],
                                extraFiles: [(name: String, contents: Data)] = [], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
@@ -39,7 +40,7 @@ public enum ReleasePackager {
         if FileManager.default.fileExists(atPath: final) {
             throw .refused("\(final) already exists; releases are never overwritten")
         }
-        let temporary = (datasetFolder as NSString).appendingPathComponent(".incoming-\(name)-\(ProcessInfo.processInfo.processIdentifier)")
+        let temporary = (datasetFolder as NSString).appendingPathComponent(".incoming-\(name)")
         let formatter = ISO8601DateFormatter()
         do {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -71,12 +72,7 @@ public enum ReleasePackager {
                                     previousManifestSHA256: previousManifestSHA256, policySHA256: Digest.sha256Hex(policy.bytes),
                                     keyID: key.keyIDText, toolVersion: toolVersion, files: [])
             let sha = try ReleaseSigner.seal(folder: temporary, manifest: manifest, key: key)
-            try FileManager.default.moveItem(atPath: temporary, toPath: final)
-            // `latest` names the newest release, replaced by rename.
-            let latest = (datasetFolder as NSString).appendingPathComponent("latest")
-            try (name + "\n").write(toFile: latest + ".tmp", atomically: false, encoding: .utf8)
-            _ = rename(latest + ".tmp", latest)
-            return (final, sha)
+            return (temporary, sha)
         } catch let error as ReleaseFormatError {
             try? FileManager.default.removeItem(atPath: temporary)
             throw .io(path: final, reason: error.description)
@@ -86,6 +82,27 @@ public enum ReleasePackager {
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw .io(path: final, reason: "cannot write the release (\(error.localizedDescription))")
+        }
+    }
+
+    /// Renames a sealed release folder into place (never over an existing one) and points `latest` at it.
+    public static func commit(staged: String) throws(PublisherError) -> String {
+        let datasetFolder = (staged as NSString).deletingLastPathComponent
+        let name = String((staged as NSString).lastPathComponent.dropFirst(".incoming-".count))
+        let final = (datasetFolder as NSString).appendingPathComponent(name)
+        do {
+            if FileManager.default.fileExists(atPath: final) {
+                throw PublisherError.refused("\(final) already exists; releases are never overwritten")
+            }
+            try FileManager.default.moveItem(atPath: staged, toPath: final)
+            let latest = (datasetFolder as NSString).appendingPathComponent("latest")
+            try (name + "\n").write(toFile: latest + ".tmp", atomically: false, encoding: .utf8)
+            _ = rename(latest + ".tmp", latest)
+            return final
+        } catch let error as PublisherError {
+            throw error
+        } catch {
+            throw .io(path: final, reason: "cannot publish the release (\(error.localizedDescription))")
         }
     }
 

@@ -95,7 +95,6 @@ public enum ReleaseRun {
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let lock = try ReleaseLock(folder: options.out)
         defer { withExtendedLifetime(lock) {} }
-        removeAbandonedWork(in: options.out)
         let key: Minisign.SecretKey
         do {
             key = try KeyFiles.loadSecretKey(path: options.key, passphraseFile: options.passphraseFile)
@@ -140,6 +139,7 @@ public enum ReleaseRun {
             }
         }
         let state = try StateStore(path: options.state)
+        try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
             guard let zone = TimeZone(identifier: policy.source.timezone),
@@ -171,13 +171,23 @@ public enum ReleaseRun {
         return outcomes
     }
 
-    /// Deletes temporary release folders left by a run that was killed; under
-    /// the lock no other run can be writing them.
-    static func removeAbandonedWork(in out: String) {
+    /// Finishes what a killed run left, under the lock: a sealed hidden release
+    /// already in the history is renamed into place (it was committed to the
+    /// history, so it must be visible); any other hidden folder is deleted.
+    static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) {
+        let history = Set(try state.releases().map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
         for dataset in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where !dataset.hasPrefix(".") {
             let folder = (out as NSString).appendingPathComponent(dataset)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".incoming-") {
-                try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+                let staged = (folder as NSString).appendingPathComponent(name)
+                let release = String(name.dropFirst(".incoming-".count))
+                if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
+                   FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
+                   history.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
+                    _ = try ReleasePackager.commit(staged: staged)
+                } else {
+                    try? FileManager.default.removeItem(atPath: staged)
+                }
             }
         }
     }
@@ -282,18 +292,21 @@ public enum ReleaseRun {
                                                     out: out, key: key, previousManifestSHA256: history.last?.manifestSHA256,
                                                     toolVersion: Demo.toolVersion, now: now)
         manifestSHA = published.manifestSHA256
+        // The history is written before the release becomes visible; a run killed in between
+        // leaves a sealed hidden folder that the next run rolls forward (see finishAbandonedWork).
         try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
                                                             windowSequence: aggregates.sequence, sequence: sequence,
                                                             manifestSHA256: manifestSHA, publishedAt: now))
-        let verification = ReleaseVerifier.verify(folder: published.folder, keys: [key.publicKeyFile], now: now)
+        let final = try ReleasePackager.commit(staged: published.folder)
+        let verification = ReleaseVerifier.verify(folder: final, keys: [key.publicKeyFile], now: now)
         guard verification.passed else {
-            throw .io(path: published.folder, reason: "the release failed verification: \(verification.firstFailure?.detail ?? "")")
+            throw .io(path: final, reason: "the release failed verification: \(verification.firstFailure?.detail ?? "")")
         }
         outcome.release = name
-        outcome.folder = published.folder
+        outcome.folder = final
         outcome.sequence = sequence
         outcome.verifiedChecks = verification.checks.count
-        progress("\(dataset): published \(published.folder) (sequence \(sequence)) and verified it (\(verification.checks.count) checks)")
+        progress("\(dataset): published \(final) (sequence \(sequence)) and verified it (\(verification.checks.count) checks)")
         return outcome
     }
 }

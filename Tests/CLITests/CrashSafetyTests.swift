@@ -25,6 +25,9 @@ import TestSupport
         let final = try CLI.run(run)
         #expect(final.status == 0, "\(final.stderr)")
         try Self.checkInvariants(folder)
+        // Every release ever logged is on disk and the log is intact.
+        let log = try CLI.run(["log", "verify", "--out", folder + "/Releases"])
+        #expect(log.status == 0, "\(log.stderr)")
         // The completed run removed what killed runs left behind.
         for dataset in ["calls-for-service", "complaints", "community-engagement"] {
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/Releases/" + dataset).filter { $0.hasPrefix(".incoming-") }
@@ -38,7 +41,9 @@ import TestSupport
         for dataset in try FileManager.default.contentsOfDirectory(atPath: releases) where !dataset.hasPrefix(".") {
             let datasetFolder = releases + "/" + dataset
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: datasetFolder, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            // Dataset folders are those with a `latest` file (catalog/ and log/ are not datasets).
+            guard FileManager.default.fileExists(atPath: datasetFolder, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.fileExists(atPath: datasetFolder + "/latest") else { continue }
             for release in try FileManager.default.contentsOfDirectory(atPath: datasetFolder) {
                 if release == "latest" || release.hasPrefix(".incoming-") || release.hasSuffix(".tmp") { continue }
                 let verify = try CLI.run(["verify", datasetFolder + "/" + release, "--key", folder + "/keys/release.pub"])

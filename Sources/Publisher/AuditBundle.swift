@@ -1,0 +1,142 @@
+import Foundation
+import ReleaseFormat
+
+/// The quarterly audit bundle (`opendata audit`): everything a third-party
+/// reviewer needs offline, in one signed file. For every release in the
+/// period: its manifest (exact bytes) and policy (exact text), the changes
+/// between consecutive policies of a dataset, the budget ledger, the retention
+/// audit entries, and the transparency log (entries and signed checkpoint).
+/// The file is canonical JSON signed with minisign (`FILE.minisig`), so
+/// `minisign -Vm FILE -p release.pub` checks it with stock tools.
+public enum AuditBundle {
+    /// Writes the bundle for releases published in [from, to] and signs it.
+    public static func write(out: String, state: StateStore, from: Date, to: Date, file: String,
+                             key: Minisign.SecretKey) throws(PublisherError) -> Int {
+        let formatter = ISO8601DateFormatter()
+        let releases = try state.releases().filter { $0.publishedAt >= from && $0.publishedAt <= to }
+        var entries: [[String: Any]] = []
+        var previousPolicy: [String: (release: String, text: String)] = [:]
+        var changes: [[String: Any]] = []
+        for release in releases {
+            let folder = ((out as NSString).appendingPathComponent(release.dataset) as NSString).appendingPathComponent(release.release)
+            guard let manifest = FileManager.default.contents(atPath: folder + "/manifest.json"),
+                  let policy = FileManager.default.contents(atPath: folder + "/policy.yaml") else {
+                throw .io(path: folder, reason: "a release in the history is missing from disk; run opendata log verify")
+            }
+            let text = String(decoding: policy, as: UTF8.self)
+            entries.append(["dataset": release.dataset, "release": release.release, "sequence": release.sequence,
+                            "published_at": formatter.string(from: release.publishedAt), "manifest_sha256": release.manifestSHA256,
+                            "manifest": String(decoding: manifest, as: UTF8.self), "policy": text,
+                            "policy_sha256": Digest.sha256Hex(policy)])
+            if let before = previousPolicy[release.dataset], before.text != text {
+                changes.append(["dataset": release.dataset, "from_release": before.release, "to_release": release.release,
+                                "diff": lineDiff(before.text, text)])
+            }
+            previousPolicy[release.dataset] = (release.release, text)
+        }
+        let datasets = Set(releases.map(\.dataset))
+        let ledger = BudgetLedger(state: state)
+        var spend: [[String: Any]] = []
+        for dataset in datasets.sorted() {
+            for entry in try ledger.entries(dataset: dataset) where entry.recordedAt >= from && entry.recordedAt <= to {
+                spend.append(["dataset": entry.dataset, "window": entry.window, "sequence": entry.sequence, "output": entry.output,
+                              "epsilon": entry.epsilon, "delta": entry.delta.map { $0 as Any } ?? NSNull(),
+                              "rho": entry.rho.map { $0 as Any } ?? NSNull(), "recorded_at": formatter.string(from: entry.recordedAt)])
+            }
+        }
+        let retention = try state.retentionAudit().filter { $0.ranAt >= from && $0.ranAt <= to }.map { entry -> [String: Any] in
+            ["dataset": entry.dataset, "table": entry.sourceTable, "rule": entry.rule, "policy_sha256": entry.policySHA256,
+             "cutoff": formatter.string(from: entry.cutoff), "deleted": entry.deleted, "held": entry.held, "undated": entry.undated,
+             "ran_at": formatter.string(from: entry.ranAt)]
+        }
+        let logFolder = (out as NSString).appendingPathComponent("log")
+        let bundle: [String: Any] = [
+            "period": ["from": formatter.string(from: from), "to": formatter.string(from: to)],
+            "created": formatter.string(from: Date()), "key_id": key.keyIDText,
+            "releases": entries, "policy_changes": changes, "ledger": spend, "retention_audit": retention,
+            "log": ["entries": String(decoding: FileManager.default.contents(atPath: logFolder + "/entries.json") ?? Data("[]".utf8), as: UTF8.self),
+                    "checkpoint": String(decoding: FileManager.default.contents(atPath: logFolder + "/checkpoint") ?? Data(), as: UTF8.self)],
+        ]
+        do {
+            let data = try CanonicalJSON.encode(bundle)
+            try data.write(to: URL(fileURLWithPath: file))
+            let signature = try Minisign.Signature.sign(data, key: key,
+                                                        trustedComment: "opendata audit bundle \(formatter.string(from: from))..\(formatter.string(from: to)) releases:\(entries.count) sha256:\(Digest.sha256Hex(data))")
+            try Data(signature.fileContents.utf8).write(to: URL(fileURLWithPath: file + ".minisig"))
+        } catch let error as ReleaseFormatError {
+            throw .io(path: file, reason: error.description)
+        } catch {
+            throw .io(path: file, reason: "cannot write the bundle (\(error.localizedDescription))")
+        }
+        return entries.count
+    }
+
+    /// Checks a bundle offline: its signature, every manifest and policy hash, the
+    /// log checkpoint's signature, and that every release is in the signed log.
+    public static func verify(file: String, keys: [Minisign.PublicKey]) throws(PublisherError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: file),
+              let signatureText = try? String(contentsOfFile: file + ".minisig", encoding: .utf8) else {
+            throw .io(path: file, reason: "cannot read the bundle and its .minisig")
+        }
+        let signature: Minisign.Signature
+        do {
+            signature = try Minisign.Signature.parse(signatureText, file: file + ".minisig")
+        } catch {
+            throw .invalidInput(error.description)
+        }
+        guard let key = keys.first(where: { $0.keyID == signature.keyID }) else {
+            throw .invalidInput("\(file).minisig: check 'signature' failed: signed by an untrusted key")
+        }
+        if let problem = signature.failure(for: data, key: key) {
+            throw .invalidInput("\(file): check 'signature' failed: \(problem)")
+        }
+        var passed = ["signature: key \(key.keyIDText)"]
+        guard let bundle = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let releases = bundle["releases"] as? [[String: Any]], let log = bundle["log"] as? [String: String] else {
+            throw .invalidInput("\(file): check 'format' failed: not an audit bundle")
+        }
+        var leaves: [String: Int] = [:]
+        let logEntries = (try? JSONSerialization.jsonObject(with: Data((log["entries"] ?? "[]").utf8)) as? [[String: String]]) ?? []
+        for (index, entry) in logEntries.enumerated() {
+            leaves["\(entry["dataset"] ?? "")/\(entry["release"] ?? "")/\(entry["manifest_sha256"] ?? "")"] = index
+        }
+        let checkpointText = log["checkpoint"] ?? ""
+        guard let checkpoint = keys.lazy.compactMap({
+            try? Checkpoint.verify(checkpointText, name: TransparencyLog.signerName($0), publicKey: $0.key, file: "checkpoint")
+        }).first else {
+            throw .invalidInput("\(file): check 'log-checkpoint' failed: the checkpoint is not signed by a trusted key")
+        }
+        let leafHashes = logEntries.map { entry in
+            MerkleTree.leafHash(TransparencyLog.Entry(dataset: entry["dataset"] ?? "", release: entry["release"] ?? "",
+                                                      manifestSHA256: entry["manifest_sha256"] ?? "").leaf)
+        }
+        guard leafHashes.count == checkpoint.size, MerkleTree.root(leafHashes[...]) == checkpoint.root else {
+            throw .invalidInput("\(file): check 'log-root' failed: the bundled log entries do not produce the signed root")
+        }
+        passed.append("log: \(checkpoint.size) releases under a valid checkpoint")
+        for release in releases {
+            let name = "\(release["dataset"] as? String ?? "?")/\(release["release"] as? String ?? "?")"
+            guard let manifest = release["manifest"] as? String, let sha = release["manifest_sha256"] as? String,
+                  Digest.sha256Hex(Data(manifest.utf8)) == sha else {
+                throw .invalidInput("\(file): check 'manifest' failed for \(name): the manifest does not hash to its recorded SHA-256")
+            }
+            guard let policy = release["policy"] as? String, let parsed = try? Manifest.parse(Data(manifest.utf8), file: name),
+                  Digest.sha256Hex(Data(policy.utf8)) == parsed.policySHA256 else {
+                throw .invalidInput("\(file): check 'policy' failed for \(name): the policy is not the one the manifest names")
+            }
+            guard leaves["\(name)/\(sha)"] != nil else {
+                throw .invalidInput("\(file): check 'log-inclusion' failed for \(name): not in the signed log")
+            }
+        }
+        passed.append("releases: \(releases.count) manifests and policies match and are logged")
+        return passed
+    }
+
+    /// A minimal line diff: lines only in the old text with "-", only in the new with "+".
+    static func lineDiff(_ old: String, _ new: String) -> [String] {
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let inB = Set(b), inA = Set(a)
+        return a.filter { !inB.contains($0) }.map { "- " + $0 } + b.filter { !inA.contains($0) }.map { "+ " + $0 }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The quarterly audit bundle: signed, complete, checkable offline.
+@Suite struct AuditCommandTests {
+    @Test func bundlesVerifyOfflineAndTamperingIsCaught() throws {
+        let (folder, arguments) = try ReleaseCommandTests.city()
+        // A policy change between two releases shows up in the bundle.
+        let policy = folder + "/Policies/engagement-logs.yaml"
+        try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "rolling_365_day_epsilon: 20.0", with: "rolling_365_day_epsilon: 25.0")
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(arguments + ["--window", "2026-11-20"]).status == 0)
+        let bundle = folder + "/audit.json"
+        let created = try CLI.run(["audit", "--from", "2000-01-01", "--to", "2100-12-31", "--out", bundle,
+                                   "--key", folder + "/keys/release.key", "--releases", folder + "/Releases"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any])
+        #expect((object["releases"] as? [Any])?.count == 6)
+        let changes = try #require(object["policy_changes"] as? [[String: Any]])
+        #expect(changes.count == 1)
+        #expect((changes.first?["diff"] as? [String])?.contains("+   rolling_365_day_epsilon: 25.0") == true)
+        #expect(((object["ledger"] as? [Any])?.count ?? 0) > 0)
+        #expect(((object["retention_audit"] as? [Any])?.count ?? 0) > 0)
+
+        let verified = try CLI.run(["audit", "verify", bundle, "--key", folder + "/keys/release.pub"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        if OutsideTool.available("minisign") {
+            #expect(try OutsideTool.run("minisign", ["-Vm", bundle, "-p", folder + "/keys/release.pub"]).status == 0)
+        } else {
+            #expect(!TestSupport.isCI, "minisign is required under CI")
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: bundle))
+        let tampered = try CLI.run(["audit", "verify", bundle, "--key", folder + "/keys/release.pub"])
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("check 'signature' failed"))
+    }
+}
