@@ -78,22 +78,14 @@ struct AuditVerifyCommand: ParsableCommand {
     @Argument(help: "The bundle file (with FILE.minisig beside it).")
     var file: String
 
-    @Option(help: "Trusted public key.")
-    var key: String?
-
-    @Option(help: "Folder of trusted public keys.")
-    var keyring: String?
+    @OptionGroup var trust: TrustedKeyOptions
 
     @OptionGroup var output: OutputOptions
-
-    func validate() throws {
-        if key == nil && keyring == nil { throw ValidationError("give --key PUBLIC.pub or --keyring DIR") }
-    }
 
     func run() throws {
         let console = output.console
         do {
-            let keys = try KeyFiles.loadPublicKeys(key: key, keyring: keyring)
+            let keys = try trust.load()
             for line in try AuditBundle.verify(file: file, keys: keys) { console.info("ok   \(line)") }
             console.info("\(file): verified")
         } catch let error as ReleaseFormatError {

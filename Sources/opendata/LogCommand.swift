@@ -34,19 +34,14 @@ struct LogVerifyCommand: ParsableCommand {
     @Option(help: "An older checkpoint the log must extend.")
     var since: String?
 
-    @Option(help: "Trusted public key (default: <out>/release.pub).")
-    var key: String?
-
-    @Option(help: "Folder of trusted public keys.")
-    var keyring: String?
+    @OptionGroup var trust: TrustedKeyOptions
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let console = output.console
         do {
-            let keys = try KeyFiles.loadPublicKeys(key: key ?? (keyring == nil ? (out as NSString).appendingPathComponent("release.pub") : nil),
-                                                   keyring: keyring)
+            let keys = try trust.load(fallback: (out as NSString).appendingPathComponent("release.pub"))
             for line in try TransparencyLog.verify(out: out, keys: keys, since: since) {
                 console.info("ok   \(line)")
             }

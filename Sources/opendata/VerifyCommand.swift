@@ -27,11 +27,7 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "The release folder (holding manifest.json).")
     var release: String
 
-    @Option(help: "A trusted public key (.pub).")
-    var key: String?
-
-    @Option(help: "A folder of trusted public keys (.pub); any of them may have signed the release.")
-    var keyring: String?
+    @OptionGroup var trust: TrustedKeyOptions
 
     @Option(help: "The manifest.json of the release before this one, for the rollback check.")
     var previous: String?
@@ -41,16 +37,12 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        if key == nil && keyring == nil { throw ValidationError("give --key PUBLIC.pub or --keyring DIR") }
-    }
-
     func run() throws {
         let console = output.console
         let keys: [Minisign.PublicKey]
         do {
-            keys = try KeyFiles.loadPublicKeys(key: key, keyring: keyring)
-        } catch {
+            keys = try trust.load()
+        } catch let error as ReleaseFormatError {
             console.error(error.description)
             throw ExitCode(error.exitCode)
         }
