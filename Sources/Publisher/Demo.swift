@@ -24,17 +24,6 @@ public enum Demo {
         }
     }
 
-    /// What anonymising one microdata output produced.
-    public struct MicrodataReport: Sendable {
-        public var output: String
-        public var k: Int
-        public var records: Int
-        public var suppressed: Int
-        /// Generalisation level chosen per quasi-identifier.
-        public var levels: [String: Int]
-        public var highestRisk: Double
-    }
-
     /// Everything the demo did.
     public struct Report: Sendable {
         public var storePath: String
@@ -47,9 +36,6 @@ public enum Demo {
         /// The public key that verifies them.
         public var publicKey: String
     }
-
-    /// The tool version written into manifests.
-    public static let toolVersion = "opendata 0.1.0"
 
     /// Runs the demo. `progress` receives one line per step.
     public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
@@ -101,27 +87,6 @@ public enum Demo {
         }
         return Report(storePath: storePath, statePath: statePath, city: city, outcomes: outcomes,
                       releases: outcomes.compactMap(\.folder), publicKey: keyPrefix + ".pub")
-    }
-
-    /// Plain descriptions of published columns, from the policy's treatments.
-    static func describe(policy: Policy, columns: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for column in columns {
-            if column.hasSuffix("_moe95") {
-                result[column] = "95% margin of error of \(column.dropLast(6)): the true value lies within ± this much with probability at least 95%"
-                continue
-            }
-            switch policy.treatment(of: column) {
-            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"
-            case .pseudonymize?: result[column] = "\(column), replaced by a keyed pseudonym (HMAC-SHA256); linkable across releases"
-            case .sensitive?: result[column] = "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
-            case .keep?: result[column] = column
-            default:
-                result[column] = column == "count" ? "number of records, with differential-privacy noise"
-                    : "\(column.replacingOccurrences(of: "_", with: " ")), with differential-privacy noise"
-            }
-        }
-        return result
     }
 
     /// Writes ``DemoPolicies`` under `folder`, replacing older copies.

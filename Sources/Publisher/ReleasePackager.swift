@@ -12,6 +12,9 @@ import Tabular
 /// A reader sees either no release or a complete, signed one. An existing
 /// release folder is never overwritten.
 public enum ReleasePackager {
+    /// The version written into manifests and printed by `opendata --version`.
+    public static let toolVersion = "0.1.0"
+
     /// One output's published table.
     public struct Output {
         public var id: String
@@ -34,7 +37,7 @@ public enum ReleasePackager {
     public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output],
                                extraFiles: [(name: String, contents: Data)] = [], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
-                               now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (folder: String, manifestSHA256: String) {
+                               now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (staged: String, manifestSHA256: String) {
         let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
         let final = (datasetFolder as NSString).appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: final) {
@@ -104,6 +107,27 @@ public enum ReleasePackager {
         } catch {
             throw .io(path: final, reason: "cannot publish the release (\(error.localizedDescription))")
         }
+    }
+
+    /// Plain descriptions of published columns, from the policy's treatments.
+    static func describe(policy: Policy, columns: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for column in columns {
+            if column.hasSuffix("_moe95") {
+                result[column] = "95% margin of error of \(column.dropLast(6)): the true value lies within ± this much with probability at least 95%"
+                continue
+            }
+            switch policy.treatment(of: column) {
+            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"
+            case .pseudonymize?: result[column] = "\(column), replaced by a keyed pseudonym (HMAC-SHA256); linkable across releases"
+            case .sensitive?: result[column] = "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
+            case .keep?: result[column] = column
+            default:
+                result[column] = column == "count" ? "number of records, with differential-privacy noise"
+                    : "\(column.replacingOccurrences(of: "_", with: " ")), with differential-privacy noise"
+            }
+        }
+        return result
     }
 
     /// A Table Schema type for a column: integer or number when every value parses, else string.

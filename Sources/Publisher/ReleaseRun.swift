@@ -83,7 +83,7 @@ public enum ReleaseRun {
         public var folder: String?
         public var sequence: Int?
         public var retention: RetentionRun.Outcome?
-        public var microdata: [Demo.MicrodataReport]
+        public var microdata: [PrivacyReport.Microdata]
         /// Aggregate outputs: id, groups, ε, 95% margins by statistic.
         public var aggregates: [(output: String, groups: Int, epsilon: Double, margins: [String: Double])]
         public var verifiedChecks: Int
@@ -217,24 +217,21 @@ public enum ReleaseRun {
         }
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
         var packaged: [ReleasePackager.Output] = []
-        var reportedMicrodata: [PrivacyReport.Microdata] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
         for output in policy.outputs {
             guard case let .microdata(spec) = output.kind else { continue }
             let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table)
-            let report = Demo.MicrodataReport(output: output.id, k: spec.k, records: anonymized.table.rowCount,
-                                              suppressed: anonymized.result.suppressed,
-                                              levels: Dictionary(uniqueKeysWithValues: zip(anonymized.quasiIdentifiers, anonymized.result.transformation)),
-                                              highestRisk: anonymized.result.risk.highestProsecutorRisk)
-            outcome.microdata.append(report)
-            reportedMicrodata.append(PrivacyReport.Microdata(
+            let report = PrivacyReport.Microdata(
                 output: output.id, k: spec.k,
                 lDiversity: spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" },
-                records: report.records, suppressed: report.suppressed, levels: report.levels, loss: anonymized.result.loss,
-                highestRisk: anonymized.result.risk.highestProsecutorRisk, averageRisk: anonymized.result.risk.averageProsecutorRisk))
+                records: anonymized.table.rowCount, suppressed: anonymized.result.suppressed,
+                levels: Dictionary(uniqueKeysWithValues: zip(anonymized.quasiIdentifiers, anonymized.result.transformation)),
+                loss: anonymized.result.loss, highestRisk: anonymized.result.risk.highestProsecutorRisk,
+                averageRisk: anonymized.result.risk.averageProsecutorRisk)
+            outcome.microdata.append(report)
             progress("\(dataset)/\(output.id): \(report.records) records, k = \(spec.k), \(report.suppressed) suppressed, highest risk \(String(format: "%.3f", report.highestRisk))")
             packaged.append(ReleasePackager.Output(id: output.id, title: output.title ?? output.id, table: anonymized.table,
-                                                   fieldDescriptions: Demo.describe(policy: policy, columns: anonymized.table.columnNames),
+                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: anonymized.table.columnNames),
                                                    primaryKey: []))
         }
         if dryRun {
@@ -259,45 +256,26 @@ public enum ReleaseRun {
             var keys: [String] = []
             if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
             packaged.append(ReleasePackager.Output(id: id, title: spec?.title ?? id, table: published,
-                                                   fieldDescriptions: Demo.describe(policy: policy, columns: published.columnNames),
+                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: published.columnNames),
                                                    primaryKey: keys))
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
-        let folder = ((out as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent(name)
-        let manifestSHA: String
-        if FileManager.default.fileExists(atPath: folder) {
-            // A crash after the rename but before the history was written: adopt the release if it verifies.
-            let report = ReleaseVerifier.verify(folder: folder, keys: [key.publicKeyFile], now: now)
-            guard report.passed, let manifest = report.manifest else {
-                throw .refused("\(folder) exists but does not verify (\(report.firstFailure?.detail ?? "")); move it aside and run again")
-            }
-            manifestSHA = Encoding.hex((try? StreamingDigest.hash(file: folder + "/manifest.json", .sha256)) ?? [])
-            try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
-                                                                windowSequence: aggregates.sequence, sequence: manifest.sequence,
-                                                                manifestSHA256: manifestSHA, publishedAt: now))
-            outcome.status = .alreadyPublished
-            outcome.release = name
-            outcome.folder = folder
-            outcome.sequence = manifest.sequence
-            return outcome
-        }
         let rolling = BudgetLedger.rollingSpend(try BudgetLedger(state: state).entries(dataset: dataset), containing: window)
-        let report = PrivacyReport(policy: policy, release: name, window: window, microdata: reportedMicrodata,
+        let report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
                                    aggregates: reportedAggregates, rollingSpent: rolling, retention: retention)
         let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
                                                     extraFiles: [("privacy-report.json", try report.json()),
                                                                  ("privacy-report.html", Data(report.html().utf8))],
                                                     out: out, key: key, previousManifestSHA256: history.last?.manifestSHA256,
-                                                    toolVersion: Demo.toolVersion, now: now)
-        manifestSHA = published.manifestSHA256
+                                                    toolVersion: "opendata \(ReleasePackager.toolVersion)", now: now)
         // The history is written before the release becomes visible; a run killed in between
         // leaves a sealed hidden folder that the next run rolls forward (see finishAbandonedWork).
         try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
                                                             windowSequence: aggregates.sequence, sequence: sequence,
-                                                            manifestSHA256: manifestSHA, publishedAt: now))
-        let final = try ReleasePackager.commit(staged: published.folder)
+                                                            manifestSHA256: published.manifestSHA256, publishedAt: now))
+        let final = try ReleasePackager.commit(staged: published.staged)
         let verification = ReleaseVerifier.verify(folder: final, keys: [key.publicKeyFile], now: now)
         guard verification.passed else {
             throw .io(path: final, reason: "the release failed verification: \(verification.firstFailure?.detail ?? "")")

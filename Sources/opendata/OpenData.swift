@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Publisher
 
 /// The `opendata` command: publishes privacy-preserving open data from police
 /// operational records. Each subcommand is one type in its own file.
@@ -17,7 +18,7 @@ struct OpenData: ParsableCommand {
             Exit codes: 0 success; 1 invalid input or failed verification; 2 usage error; \
             3 refused by a safety rule; 4 I/O or internal error.
             """,
-        version: ToolVersion.current,
+        version: ReleasePackager.toolVersion,
         subcommands: [DemoCommand.self, ImportCommand.self, PolicyCommand.self, RetentionCommand.self, AnonymizeCommand.self, ReleaseCommand.self, StatusCommand.self, KeysCommand.self, VerifyCommand.self, LogCommand.self, AuditCommand.self, BenchCommand.self]
     )
 
@@ -41,9 +42,4 @@ struct OpenData: ParsableCommand {
             exit(withError: error)
         }
     }
-}
-
-/// The tool's version, written into reports and manifests.
-enum ToolVersion {
-    static let current = "0.1.0"
 }
