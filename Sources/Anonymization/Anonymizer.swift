@@ -81,8 +81,11 @@ public enum Anonymizer {
         for model in configuration.models {
             if case let .kAnonymity(k) = model, k < 1 { throw .invalidConfiguration("k must be at least 1") }
         }
+        let traceStart = Date()
+        func trace(_ s: String) { if ProcessInfo.processInfo.environment["OPENDATA_TRACE"] != nil { FileHandle.standardError.write("TRACE \(String(format: "%.2f", Date().timeIntervalSince(traceStart))) \(s)\n".data(using: .utf8)!) } }
         let data = try EncodedData(table: table, hierarchies: configuration.quasiIdentifiers,
                                    sensitive: configuration.sensitive, sensitiveHierarchy: configuration.sensitiveHierarchy)
+        trace("encoded: \(data.tupleCount) tuples, heights \(data.heights), sizes \(data.labels.map { $0.map(\.count) })")
         var closeness: ClosenessReference?
         for model in configuration.models {
             if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
@@ -102,14 +105,26 @@ public enum Anonymizer {
             return a != b ? a < b : nodes[$0].lexicographicallyPrecedes(nodes[$1])
         }
 
-        // Cells of checked nodes, so each node rolls up from its smallest checked predecessor.
+        // Cells of checked nodes, so each node rolls up from its smallest checked ancestor.
         let bottom = Cells.bottom(data)
         let scratch = GroupingScratch()
         var cache: [Int: Cells] = [:]
         var cachedCells = 0
-        let cacheLimit = 40_000_000
+        let cacheLimit = 12_000_000
         let strides = data.heights.indices.map { c in data.heights[(c + 1)...].reduce(1, *) }
         func nodeIndex(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
+        // Levels that partition the records exactly like a lower level of the same column
+        // (a window of one day has one "day", one "week" and one "month") give the same classes:
+        // each node is grouped as its canonical form, the lowest levels with the same partition.
+        let canonicalLevel = data.heights.indices.map { c in
+            (0..<data.heights[c]).map { level in (0...level).first { data.samePartition(c, $0, level) } ?? level }
+        }
+        func canonical(_ levels: [Int]) -> [Int] { levels.indices.map { canonicalLevel[$0][levels[$0]] } }
+        // More classes than this cannot pass k-anonymity within the suppression limit.
+        let k = configuration.models.reduce(1) { if case let .kAnonymity(k) = $1 { max($0, k) } else { $0 } }
+        let maxClasses = data.rowCount / k + limit
+        var outliersOf: [Int: Int] = [:]
+        var feasible: [Int: EquivalenceClasses] = [:]
 
         // With monotonic models (k-anonymity, distinct ℓ-diversity), generalising never
         // raises the number of records in failing classes, so everything below an
@@ -158,20 +173,36 @@ public enum Anonymizer {
         var evaluated = [Bool](repeating: false, count: nodes.count)
         /// Groups node `index` from its smallest cached predecessor (else `fallback`, any finer node's cells),
         /// caches small results for later roll-ups and counts the node once.
-        func group(_ levels: [Int], _ index: Int, fallback: Cells) -> EquivalenceClasses {
-            var source = fallback
-            for c in levels.indices where levels[c] > 0 {
-                if let cells = cache[index - strides[c]], cells.count.count < source.count.count { source = cells }
-            }
-            let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: configuration.models,
-                                             closeness: closeness, scratch: scratch)
-            if cachedCells + classes.cells.count.count <= cacheLimit, classes.cells.count.count * 4 < data.tupleCount {
-                cache[index] = classes.cells
-                cachedCells += classes.cells.count.count
-            }
+        /// The classes of `levels`, or nil when the node is known or found infeasible
+        /// without grouping every cell.
+        func group(_ levels: [Int], fallback: Cells) -> EquivalenceClasses? {
+            let index = nodeIndex(levels)
             if !evaluated[index] {
                 evaluated[index] = true
                 checked += 1
+            }
+            let target = canonical(levels)
+            let key = nodeIndex(target)
+            if let outliers = outliersOf[key], outliers > limit { return nil }
+            if let known = feasible[key] { return known }
+            var source = fallback
+            for (_, cells) in cache where cells.count.count < source.count.count
+                && zip(cells.levels, target).allSatisfy({ $0 <= $1 }) {
+                source = cells
+            }
+            guard let classes = EquivalenceClasses(data: data, levels: target, from: source, models: configuration.models,
+                                                   closeness: closeness, scratch: scratch, maxClasses: maxClasses) else {
+                trace("node \(levels) as \(target) from \(source.levels) (\(source.count.count) cells) -> over \(maxClasses) classes")
+                outliersOf[key] = Int.max
+                return nil
+            }
+            trace("node \(levels) as \(target) from \(source.levels) (\(source.count.count) cells) -> \(classes.cells.count.count) cells, outliers \(classes.outliers)")
+            outliersOf[key] = classes.outliers
+            if cache[key] == nil, cachedCells + classes.cells.count.count <= cacheLimit,
+               classes.cells.count.count * 4 < data.tupleCount {
+                cache[key] = classes.cells
+                cachedCells += classes.cells.count.count
+                if classes.outliers <= limit { feasible[key] = classes }
             }
             return classes
         }
@@ -179,11 +210,11 @@ public enum Anonymizer {
             if let best, bounds[index] >= best.loss { break }
             let levels = nodes[index]
             if monotonic && knownInfeasible(levels) { continue }
-            let classes = group(levels, index, fallback: bottom)
-            guard classes.outliers <= limit else {
+            let grouped = group(levels, fallback: bottom)
+            guard let classes = grouped, classes.outliers <= limit else {
                 if monotonic {
                     var top = levels
-                    var cells = classes.cells
+                    var cells = grouped?.cells ?? bottom
                     var jump = true
                     climbing: while true {
                         for c in top.indices where top[c] < data.heights[c] - 1 {
@@ -195,10 +226,10 @@ public enum Anonymizer {
                                 continue climbing
                             }
                             if aboveFeasible[nodeIndex(up)] { continue }
-                            let higher = group(up, nodeIndex(up), fallback: cells)
-                            if higher.outliers > limit {
+                            let higher = group(up, fallback: cells)
+                            guard let higher, higher.outliers <= limit else {
                                 top = up
-                                cells = higher.cells
+                                if let higher { cells = higher.cells }
                                 continue climbing
                             }
                             markFeasible(up)
@@ -229,8 +260,10 @@ public enum Anonymizer {
         guard let best else {
             throw .noSolution("even full suppression of every quasi-identifier leaves more than \(limit) records in failing classes; raise the suppression limit or relax the models")
         }
+        trace("search done, checked \(checked) of \(nodes.count)")
         let (output, suppressedRecords) = apply(best.levels, best.classes, data: data, to: table,
                                                 sensitive: configuration.sensitive)
+        trace("applied")
         return AnonymizationResult(
             transformation: best.levels, loss: best.loss, suppressed: best.classes.outliers,
             classes: best.classes.passes.filter { $0 }.count, checked: checked, latticeSize: nodes.count,
@@ -244,16 +277,24 @@ public enum Anonymizer {
         let classOfTuple = classes.classOfTuples(data, levels: levels)
         let suppressed = (0..<data.rowCount).map { !classes.passes[Int(classOfTuple[Int(data.recordTuple[$0])])] }
         let qiIndex = Dictionary(uniqueKeysWithValues: data.columns.enumerated().map { ($1, $0) })
+        // Built on codes: each output dictionary is the level's labels (plus "*"), never a string per row.
+        func starred(_ dictionary: [String]) -> ([String], Int32) {
+            if let star = dictionary.firstIndex(of: "*") { return (dictionary, Int32(star)) }
+            return (dictionary + ["*"], Int32(dictionary.count))
+        }
         let columns = table.columns.map { column -> Column in
             if let c = qiIndex[column.name] {
                 let map = data.generalization[c][levels[c]]
-                let labels = data.labels[c][levels[c]]
-                return Column(name: column.name, values: (0..<data.rowCount).map { row in
-                    suppressed[row] ? "*" : labels[Int(map[Int(data.recordCodes[c][row])])]
-                })
+                let (dictionary, star) = starred(data.labels[c][levels[c]])
+                let codes = data.recordCodes[c].withUnsafeBufferPointer { recordCodes in
+                    (0..<data.rowCount).map { row in suppressed[row] ? star : map[Int(recordCodes[row])] }
+                }
+                return Column(name: column.name, dictionary: dictionary, codes: codes).compacted()
             }
             if column.name == sensitive {
-                return Column(name: column.name, values: (0..<data.rowCount).map { suppressed[$0] ? "*" : column[$0] })
+                let (dictionary, star) = starred(column.dictionary)
+                let codes = column.codes.enumerated().map { row, code in suppressed[row] ? star : code }
+                return Column(name: column.name, dictionary: dictionary, codes: codes).compacted()
             }
             return column
         }

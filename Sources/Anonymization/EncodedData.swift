@@ -127,25 +127,70 @@ struct EncodedData: Sendable {
 
         // Merge equal records into weighted tuples.
         let width = columns.count
-        var tupleIndex: [[Int32]: Int32] = [:]
+        let records = table.rowCount
         var tuples: [Int32] = []
         var tupleCounts: [Int32] = []
         var tupleSensitive: [Int32] = []
-        var recordTuple = [Int32](repeating: 0, count: rowCount)
-        var key = [Int32](repeating: 0, count: width + (sensitive == nil ? 0 : 1))
-        for record in 0..<rowCount {
-            for c in 0..<width { key[c] = recordCodes[c][record] }
-            if sensitive != nil { key[width] = sensitiveCodes[record] }
-            if let existing = tupleIndex[key] {
-                tupleCounts[Int(existing)] += 1
-                recordTuple[record] = existing
-            } else {
-                let index = Int32(tupleCounts.count)
-                tupleIndex[key] = index
-                tuples.append(contentsOf: key.prefix(width))
-                tupleCounts.append(1)
-                if sensitive != nil { tupleSensitive.append(sensitiveCodes[record]) }
-                recordTuple[record] = index
+        var recordTuple = [Int32](repeating: 0, count: records)
+        var radices: [UInt64] = []
+        var product: UInt64 = 1
+        for size in labels.map({ $0[0].count }) + (sensitive == nil ? [] : [sensitiveLabels.count]) {
+            radices.append(product)
+            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(size, 1)))
+            product = overflow ? 0 : next
+        }
+        if product != 0 {
+            // Each record's codes fit one 64-bit mixed-radix key: merge through an open-addressing table.
+            var keys = [UInt64](repeating: 0, count: records)
+            for c in 0..<width {
+                let radix = radices[c]
+                recordCodes[c].withUnsafeBufferPointer { codes in
+                    for record in 0..<records { keys[record] &+= UInt64(codes[record]) &* radix }
+                }
+            }
+            if sensitive != nil {
+                let radix = radices[width]
+                for record in 0..<records { keys[record] &+= UInt64(sensitiveCodes[record]) &* radix }
+            }
+            let storage = KeyTable()
+            let probe = storage.reset(capacity: records)
+            var firstRecord: [Int] = []
+            withExtendedLifetime(storage) {
+                for record in 0..<records {
+                    let (index, inserted) = probe.index(for: keys[record], inserting: Int32(tupleCounts.count))
+                    if inserted {
+                        tupleCounts.append(1)
+                        firstRecord.append(record)
+                    } else {
+                        tupleCounts[Int(index)] += 1
+                    }
+                    recordTuple[record] = index
+                }
+            }
+            tuples = [Int32](repeating: 0, count: firstRecord.count * width)
+            for c in 0..<width {
+                recordCodes[c].withUnsafeBufferPointer { codes in
+                    for (tuple, record) in firstRecord.enumerated() { tuples[tuple * width + c] = codes[record] }
+                }
+            }
+            if sensitive != nil { tupleSensitive = firstRecord.map { sensitiveCodes[$0] } }
+        } else {
+            var tupleIndex: [[Int32]: Int32] = [:]
+            var key = [Int32](repeating: 0, count: width + (sensitive == nil ? 0 : 1))
+            for record in 0..<records {
+                for c in 0..<width { key[c] = recordCodes[c][record] }
+                if sensitive != nil { key[width] = sensitiveCodes[record] }
+                if let existing = tupleIndex[key] {
+                    tupleCounts[Int(existing)] += 1
+                    recordTuple[record] = existing
+                } else {
+                    let index = Int32(tupleCounts.count)
+                    tupleIndex[key] = index
+                    tuples.append(contentsOf: key.prefix(width))
+                    tupleCounts.append(1)
+                    if sensitive != nil { tupleSensitive.append(sensitiveCodes[record]) }
+                    recordTuple[record] = index
+                }
             }
         }
         self.tuples = tuples
@@ -156,17 +201,17 @@ struct EncodedData: Sendable {
 
     var tupleCount: Int { tupleCounts.count }
 
-    /// Radix of each column in a fixed mixed-radix key (product of the level-0
-    /// domain sizes before it), or nil when the product does not fit 64 bits.
-    var fixedRadices: [UInt64]? {
-        var radices: [UInt64] = []
-        var product: UInt64 = 1
-        for c in 0..<columns.count {
-            radices.append(product)
-            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(labels[c][0].count, 1)))
-            if overflow || next == UInt64.max { return nil }
-            product = next
+    /// Whether levels `a` and `b` of column `c` split the column's values into
+    /// the same groups (then every transformation differing only there has the
+    /// same equivalence classes).
+    func samePartition(_ c: Int, _ a: Int, _ b: Int) -> Bool {
+        guard labels[c][a].count == labels[c][b].count else { return false }
+        let mapA = generalization[c][a], mapB = generalization[c][b]
+        var partner = [Int32](repeating: -1, count: labels[c][a].count)
+        for value in mapA.indices {
+            let from = Int(mapA[value])
+            if partner[from] == -1 { partner[from] = mapB[value] } else if partner[from] != mapB[value] { return false }
         }
-        return radices
+        return true
     }
 }

@@ -1,23 +1,38 @@
 import Foundation
 
-/// Hash tables reused by every grouping of one search, so no transformation
+/// Tables reused by every grouping of one search, so no transformation
 /// allocates or clears its own.
 final class GroupingScratch {
+    /// Open-addressing table from class key to class, for large key spaces.
     let classes = KeyTable()
-    let cells = KeyTable()
+    /// Direct-addressed table (key → class + 1, 0 when unseen), for key spaces
+    /// small enough to index; users zero the entries they set before returning.
+    private var direct = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private var directSize = 0
+
+    deinit {
+        direct.deallocate()
+    }
+
+    /// A zeroed table of at least `size` entries, valid until the next call.
+    func directTable(size: Int) -> UnsafeMutablePointer<Int32> {
+        if directSize < size {
+            direct.deallocate()
+            direct = .allocate(capacity: size)
+            direct.initialize(repeating: 0, count: size)
+            directSize = size
+        }
+        return direct
+    }
 }
 
 /// Weighted cells of a transformation: distinct (generalised quasi-identifiers,
-/// sensitive value) combinations, each named by one tuple of the data. Cells of
-/// a finer transformation roll up into those of a coarser one, so the search
-/// never rescans the records.
+/// sensitive value) combinations, each named by one tuple of the data, stored
+/// class by class. Cells of a finer transformation roll up into those of a
+/// coarser one, so the search never rescans the records.
 struct Cells {
     /// The transformation these cells belong to.
     var levels: [Int]
-    /// Each cell's generalised quasi-identifiers as one mixed-radix number with
-    /// fixed radices (the level-0 domain sizes), so raising one column's level
-    /// updates a key with one lookup; empty when the radices overflow 64 bits.
-    var key: [UInt64]
     /// A tuple of ``EncodedData`` that carries the cell's values.
     var tuple: [Int32]
     /// Sensitive code of each cell (empty without a sensitive column).
@@ -27,45 +42,8 @@ struct Cells {
 
     /// The cells of the untransformed data: its distinct tuples.
     static func bottom(_ data: EncodedData) -> Cells {
-        let tuples = (0..<Int32(data.tupleCount)).map { $0 }
-        let levels = [Int](repeating: 0, count: data.columns.count)
-        var key: [UInt64] = []
-        if let radices = data.fixedRadices {
-            key = [UInt64](repeating: 0, count: tuples.count)
-            let width = data.columns.count
-            for t in 0..<tuples.count {
-                var value: UInt64 = 0
-                for c in 0..<width { value &+= UInt64(data.tuples[t * width + c]) &* radices[c] }
-                key[t] = value
-            }
-        }
-        return Cells(levels: levels, key: key, tuple: tuples, sensitive: data.tupleSensitive, count: data.tupleCounts)
-    }
-
-    /// The keys of these cells' tuples at `target` levels, updated column by column.
-    func keys(at target: [Int], _ data: EncodedData) -> [UInt64]? {
-        guard let radices = data.fixedRadices, !key.isEmpty else { return nil }
-        var result = key
-        let width = data.columns.count
-        for c in 0..<width where target[c] != levels[c] {
-            let from = data.generalization[c][levels[c]], to = data.generalization[c][target[c]]
-            let radix = radices[c]
-            data.tuples.withUnsafeBufferPointer { codes in
-                tuple.withUnsafeBufferPointer { tuple in
-                    result.withUnsafeMutableBufferPointer { result in
-                        from.withUnsafeBufferPointer { from in
-                            to.withUnsafeBufferPointer { to in
-                                for i in 0..<tuple.count {
-                                    let code0 = Int(codes[Int(tuple[i]) * width + c])
-                                    result[i] = result[i] &- UInt64(from[code0]) &* radix &+ UInt64(to[code0]) &* radix
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return result
+        Cells(levels: [Int](repeating: 0, count: data.columns.count), tuple: (0..<Int32(data.tupleCount)).map { $0 },
+              sensitive: data.tupleSensitive, count: data.tupleCounts)
     }
 }
 
@@ -86,8 +64,9 @@ struct EquivalenceClasses {
 
     var classCount: Int { counts.count }
 
-    /// Mixed-radix keys of `tuples` under `levels`, or nil when they would not fit 64 bits.
-    static func keys(_ data: EncodedData, levels: [Int], tuples: [Int32]) -> [UInt64]? {
+    /// Mixed-radix keys of `tuples` under `levels` (radices: the levels' label
+    /// counts, so keys are dense in 0..<space), or nil when they would not fit 64 bits.
+    static func keys(_ data: EncodedData, levels: [Int], tuples: [Int32]) -> (keys: [UInt64], space: UInt64)? {
         let width = data.columns.count
         var multipliers: [UInt64] = []
         var product: UInt64 = 1
@@ -112,7 +91,7 @@ struct EquivalenceClasses {
                 }
             }
         }
-        return keys
+        return (keys, product)
     }
 
     /// Keys for lattices too wide for 64 bits: the generalised codes themselves, hashed to dense ids.
@@ -133,82 +112,121 @@ struct EquivalenceClasses {
     /// up to `levels` and checks `models` on every class.
     init(data: EncodedData, levels: [Int], from source: Cells, models: [PrivacyModel], closeness: ClosenessReference?,
          scratch: GroupingScratch = GroupingScratch()) {
-        let keys = source.keys(at: levels, data) ?? Self.keys(data, levels: levels, tuples: source.tuple)
-            ?? Self.wideKeys(data, levels: levels, tuples: source.tuple)
-        let fixed = !source.key.isEmpty
+        guard let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: closeness,
+                                               scratch: scratch, maxClasses: .max) else {
+            preconditionFailure("grouping without a class limit cannot stop early")
+        }
+        self = classes
+    }
+
+    /// Groups `source` into the classes of `levels`, or returns nil as soon as
+    /// there are more than `maxClasses` classes. A transformation whose records
+    /// fall into more than ⌊n/k⌋ + (suppression limit) classes cannot be
+    /// k-anonymous within the limit (at most ⌊n/k⌋ classes reach k records, and
+    /// each failing class holds at least one suppressed record), so a search
+    /// passes that bound and learns "infeasible" after a fraction of the work.
+    ///
+    /// Classes are found by direct addressing when the levels' key space is
+    /// small (a few times the cells), else by open addressing; cells are then
+    /// merged by sensitive value class by class with a counting sort, so no
+    /// hash table ever holds one entry per cell.
+    init?(data: EncodedData, levels: [Int], from source: Cells, models: [PrivacyModel], closeness: ClosenessReference?,
+          scratch: GroupingScratch, maxClasses: Int) {
         let n = source.count.count
         var classOfCell = [Int32](repeating: 0, count: n)
-        var countBuffer = [Int32](repeating: 0, count: n)
-        var representativeBuffer = [Int32](repeating: 0, count: n)
-        var keyBuffer = [UInt64](repeating: 0, count: n)
-        var classTotal = 0
-        let probe = scratch.classes.reset(capacity: n)
-        keys.withUnsafeBufferPointer { keys in
-            source.count.withUnsafeBufferPointer { sourceCount in
-                source.tuple.withUnsafeBufferPointer { sourceTuple in
-                    classOfCell.withUnsafeMutableBufferPointer { classOfCell in
-                        countBuffer.withUnsafeMutableBufferPointer { countBuffer in
-                            representativeBuffer.withUnsafeMutableBufferPointer { representativeBuffer in
-                                keyBuffer.withUnsafeMutableBufferPointer { keyBuffer in
-                                    for i in 0..<n {
-                                        let (cls, inserted) = probe.index(for: keys[i], inserting: Int32(truncatingIfNeeded: classTotal))
-                                        classOfCell[i] = cls
-                                        if inserted {
-                                            countBuffer[classTotal] = sourceCount[i]
-                                            representativeBuffer[classTotal] = sourceTuple[i]
-                                            keyBuffer[classTotal] = keys[i]
-                                            classTotal += 1
-                                        } else {
-                                            countBuffer[Int(cls)] &+= sourceCount[i]
-                                        }
-                                    }
-                                }
-                            }
+        var counts: [Int] = []
+        var representative: [Int32] = []
+        var exceeded = false
+        let dense = Self.keys(data, levels: levels, tuples: source.tuple)
+        let keys = dense?.keys ?? Self.wideKeys(data, levels: levels, tuples: source.tuple)
+        if let space = dense?.space, space <= UInt64(max(4 * n, 1 << 16)), space <= 1 << 27 {
+            let slots = scratch.directTable(size: Int(space))
+            var seen: [UInt64] = []
+            withExtendedLifetime(scratch) {
+                for i in 0..<n {
+                    let key = Int(keys[i])
+                    let stored = slots[key]
+                    if stored == 0 {
+                        if counts.count == maxClasses {
+                            exceeded = true
+                            break
                         }
+                        slots[key] = Int32(counts.count + 1)
+                        classOfCell[i] = Int32(counts.count)
+                        counts.append(Int(source.count[i]))
+                        representative.append(source.tuple[i])
+                        seen.append(keys[i])
+                    } else {
+                        classOfCell[i] = stored - 1
+                        counts[Int(stored - 1)] += Int(source.count[i])
                     }
                 }
+                for key in seen { slots[Int(key)] = 0 }
+            }
+        } else {
+            let probe = scratch.classes.reset(capacity: min(n, maxClasses &+ 1))
+            for i in 0..<n {
+                let (cls, inserted) = probe.index(for: keys[i], inserting: Int32(truncatingIfNeeded: counts.count))
+                if inserted {
+                    if counts.count == maxClasses {
+                        exceeded = true
+                        break
+                    }
+                    counts.append(Int(source.count[i]))
+                    representative.append(source.tuple[i])
+                } else {
+                    counts[Int(cls)] += Int(source.count[i])
+                }
+                classOfCell[i] = cls
             }
         }
-        countBuffer.removeLast(n - classTotal)
-        representativeBuffer.removeLast(n - classTotal)
-        keyBuffer.removeLast(n - classTotal)
-        let counts = countBuffer.map { Int($0) }
-        let representative = representativeBuffer
-        let classKeys = keyBuffer
+        if exceeded { return nil }
+
+        // Cells in class order (a counting sort); with a sensitive column, equal
+        // (class, sensitive value) cells are merged through a per-class scratch table.
+        let classTotal = counts.count
+        var start = [Int](repeating: 0, count: classTotal + 1)
+        for cls in classOfCell { start[Int(cls) + 1] += 1 }
+        for cls in 0..<classTotal { start[cls + 1] += start[cls] }
+        var position = start
+        var ordered = [Int32](repeating: 0, count: n)
+        for (cell, cls) in classOfCell.enumerated() {
+            ordered[position[Int(cls)]] = Int32(cell)
+            position[Int(cls)] += 1
+        }
+        var cellStart = [Int](repeating: 0, count: classTotal + 1)
         if source.sensitive.isEmpty {
-            cells = Cells(levels: levels, key: fixed ? classKeys : [], tuple: representative, sensitive: [],
-                          count: countBuffer)
+            for cls in 0..<classTotal { cellStart[cls + 1] = cls + 1 }
+            cells = Cells(levels: levels, tuple: representative, sensitive: [],
+                          count: counts.map { Int32(truncatingIfNeeded: $0) })
         } else {
-            // Merge cells with the same class and sensitive value (compacting classOfCell in place).
-            let probe = scratch.cells.reset(capacity: n)
-            var tuple = [Int32](repeating: 0, count: n), sensitive = [Int32](repeating: 0, count: n)
-            var count = [Int32](repeating: 0, count: n), cellKeys = [UInt64](repeating: 0, count: fixed ? n : 0)
-            var total = 0
-            for i in 0..<n {
-                let cls = classOfCell[i]
-                let key = UInt64(UInt32(bitPattern: cls)) << 32 | UInt64(UInt32(bitPattern: source.sensitive[i]))
-                let (cell, inserted) = probe.index(for: key, inserting: Int32(truncatingIfNeeded: total))
-                if inserted {
-                    tuple[total] = representative[Int(cls)]
-                    if fixed { cellKeys[total] = classKeys[Int(cls)] }
-                    sensitive[total] = source.sensitive[i]
-                    count[total] = source.count[i]
-                    classOfCell[total] = cls
-                    total += 1
-                } else {
-                    count[Int(cell)] &+= source.count[i]
+            var tuple: [Int32] = [], sensitive: [Int32] = [], count: [Int32] = []
+            tuple.reserveCapacity(n)
+            sensitive.reserveCapacity(n)
+            count.reserveCapacity(n)
+            var slotOf = [Int32](repeating: -1, count: max(data.sensitiveLabels.count, 1))
+            for cls in 0..<classTotal {
+                let first = tuple.count
+                for i in start[cls]..<start[cls + 1] {
+                    let cell = Int(ordered[i])
+                    let code = Int(source.sensitive[cell])
+                    if slotOf[code] < 0 {
+                        slotOf[code] = Int32(tuple.count)
+                        tuple.append(source.tuple[cell])
+                        sensitive.append(source.sensitive[cell])
+                        count.append(source.count[cell])
+                    } else {
+                        count[Int(slotOf[code])] &+= source.count[cell]
+                    }
                 }
+                for merged in first..<tuple.count { slotOf[Int(sensitive[merged])] = -1 }
+                cellStart[cls + 1] = tuple.count
             }
-            tuple.removeLast(n - total)
-            sensitive.removeLast(n - total)
-            count.removeLast(n - total)
-            if fixed { cellKeys.removeLast(n - total) }
-            cells = Cells(levels: levels, key: cellKeys, tuple: tuple, sensitive: sensitive, count: count)
-            classOfCell.removeLast(n - cells.count.count)
+            cells = Cells(levels: levels, tuple: tuple, sensitive: sensitive, count: count)
         }
         self.counts = counts
         self.representative = representative
-        passes = Self.check(models: models, data: data, cells: cells, classOfCell: classOfCell, counts: counts,
+        passes = Self.check(models: models, data: data, cells: cells, cellStart: cellStart, counts: counts,
                             closeness: closeness)
         var outliers = 0
         for (count, ok) in zip(counts, passes) where !ok { outliers += count }
@@ -218,8 +236,8 @@ struct EquivalenceClasses {
     /// The class of every tuple of `data`, for writing the output.
     func classOfTuples(_ data: EncodedData, levels: [Int]) -> [Int32] {
         let all = (0..<Int32(data.tupleCount)).map { $0 }
-        if let tupleKeys = Self.keys(data, levels: levels, tuples: all),
-           let classKeys = Self.keys(data, levels: levels, tuples: representative) {
+        if let tupleKeys = Self.keys(data, levels: levels, tuples: all)?.keys,
+           let classKeys = Self.keys(data, levels: levels, tuples: representative)?.keys {
             let storage = KeyTable()
             let table = storage.reset(capacity: classKeys.count)
             for (cls, key) in classKeys.enumerated() { _ = table.index(for: key, inserting: Int32(cls)) }
@@ -233,8 +251,9 @@ struct EquivalenceClasses {
         return all.map { lookup[key($0)] ?? -1 }
     }
 
-    /// Evaluates the privacy models class by class.
-    private static func check(models: [PrivacyModel], data: EncodedData, cells: Cells, classOfCell: [Int32],
+    /// Evaluates the privacy models class by class; the cells of class `c` are
+    /// `cellStart[c]..<cellStart[c + 1]`, one per distinct sensitive value.
+    private static func check(models: [PrivacyModel], data: EncodedData, cells: Cells, cellStart: [Int],
                               counts: [Int], closeness: ClosenessReference?) -> [Bool] {
         var passes = [Bool](repeating: true, count: counts.count)
         var k = 1
@@ -245,29 +264,18 @@ struct EquivalenceClasses {
         for (index, count) in counts.enumerated() where count < k { passes[index] = false }
         guard !sensitiveModels.isEmpty, !cells.sensitive.isEmpty else { return passes }
 
-        // Order cells by class (counting sort), then build each class's sensitive histogram in a scratch array.
-        var start = [Int](repeating: 0, count: counts.count + 1)
-        for cls in classOfCell { start[Int(cls) + 1] += 1 }
-        for i in 0..<counts.count { start[i + 1] += start[i] }
-        var position = start
-        var ordered = [Int32](repeating: 0, count: classOfCell.count)
-        for (cell, cls) in classOfCell.enumerated() {
-            ordered[position[Int(cls)]] = Int32(cell)
-            position[Int(cls)] += 1
-        }
         var histogram = [Int](repeating: 0, count: data.sensitiveLabels.count)
         var touched: [Int32] = []
         var values: [Int] = []
         for cls in 0..<counts.count where passes[cls] {
             touched.removeAll(keepingCapacity: true)
             values.removeAll(keepingCapacity: true)
-            for i in start[cls]..<start[cls + 1] {
-                let cell = Int(ordered[i])
+            for cell in cellStart[cls]..<cellStart[cls + 1] {
                 let code = cells.sensitive[cell]
-                if histogram[Int(code)] == 0 { touched.append(code) }
-                histogram[Int(code)] += Int(cells.count[cell])
+                touched.append(code)
+                histogram[Int(code)] = Int(cells.count[cell])
+                values.append(Int(cells.count[cell]))
             }
-            for code in touched { values.append(histogram[Int(code)]) }
             for model in sensitiveModels where passes[cls] {
                 switch model {
                 case let .lDiversity(l, variant):

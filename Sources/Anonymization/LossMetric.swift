@@ -109,18 +109,25 @@ struct MetricEvaluator {
             }
             return total
         case .loss:
-            var sums = [Double](repeating: 0, count: levels.count)
+            // Records per generalised value (exact integers, any class order), then one
+            // sum per column in label order: the result never depends on how classes were found.
+            var perLabel = levels.indices.map { [Int](repeating: 0, count: data.labels[$0][levels[$0]].count) }
+            var suppressed = 0
             for cls in 0..<classes.classCount {
-                let count = Double(classes.counts[cls])
+                guard classes.passes[cls] else {
+                    suppressed += classes.counts[cls]
+                    continue
+                }
                 let tuple = Int(classes.representative[cls])
                 for c in 0..<levels.count {
-                    if classes.passes[cls] {
-                        let code0 = data.tuples[tuple * levels.count + c]
-                        sums[c] += count * data.share[c][levels[c]][Int(data.generalization[c][levels[c]][Int(code0)])]
-                    } else {
-                        sums[c] += count
-                    }
+                    let code0 = data.tuples[tuple * levels.count + c]
+                    perLabel[c][Int(data.generalization[c][levels[c]][Int(code0)])] += classes.counts[cls]
                 }
+            }
+            var sums = [Double](repeating: Double(suppressed), count: levels.count)
+            for c in 0..<levels.count {
+                let shares = data.share[c][levels[c]]
+                for (label, count) in perLabel[c].enumerated() where count > 0 { sums[c] += Double(count) * shares[label] }
             }
             return geometricMean(sums.enumerated().map { normalizedShare($1, column: $0) })
         case .discernibility:

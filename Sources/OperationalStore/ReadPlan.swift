@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Tabular
 
 /// Exactly what the minimisation stage may read from one table for a release.
@@ -57,7 +58,7 @@ public struct ReadPlan: Sendable, Equatable {
     }
 
     /// The single SELECT statement this plan runs, with its arguments.
-    func query() -> (sql: String, arguments: [DatabaseValueConvertible]) {
+    func query(rowids: ClosedRange<Int64>? = nil) -> (sql: String, arguments: [DatabaseValueConvertible]) {
         var select = columns.map { SQL.quote($0) }
         for (name, derivation) in derived {
             switch derivation {
@@ -67,6 +68,10 @@ public struct ReadPlan: Sendable, Equatable {
         }
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible] = []
+        if let rowids {
+            conditions.append("rowid BETWEEN ? AND ?")
+            arguments += [rowids.lowerBound, rowids.upperBound]
+        }
         if let window {
             conditions.append("julianday(\(SQL.quote(window.column))) >= julianday(?) AND julianday(\(SQL.quote(window.column))) < julianday(?)")
             let formatter = ISO8601DateFormatter()
@@ -99,29 +104,142 @@ extension OperationalStore {
             throw .pseudonymKey("columns \(plan.pseudonymized.sorted().joined(separator: ", ")) are pseudonymised but no key was given; pass --pseudonym-key FILE or set OPENDATA_PSEUDONYM_KEY")
         }
         let names = plan.columns + plan.derived.map(\.name)
-        let masked = names.map { plan.pseudonymized.contains($0) }
-        let (sql, arguments) = plan.query()
-        return try read { db in
-            var table = Tabular.Table(columnNames: names)
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }))
-            var values = [String?](repeating: nil, count: names.count)
-            while let row = try rows.next() {
-                for index in 0..<names.count {
-                    let text = Self.text(row[index] as DatabaseValue)
-                    if masked[index], let pseudonymizer {
-                        values[index] = text.map { pseudonymizer.pseudonym($0) }
-                    } else {
-                        values[index] = text
-                    }
-                }
-                table.append(row: values)
+        var columns: [Tabular.Column] = []
+        for part in try scanInParts(plan, names: names, available: available) {
+            if columns.isEmpty {
+                columns = part
+            } else {
+                for index in columns.indices { columns[index].append(contentsOf: part[index]) }
             }
-            return table
         }
+        // Pseudonymise each distinct value once; the raw values never leave this function.
+        if let pseudonymizer {
+            for index in columns.indices where plan.pseudonymized.contains(columns[index].name) {
+                columns[index] = columns[index].mappingValues { pseudonymizer.pseudonym($0) }
+            }
+        }
+        return Tabular.Table(columns: columns)
     }
 
-    /// The canonical text of a stored value: integers in decimal, reals in
-    /// their shortest round-trip form, text as stored, NULL as nil.
+    /// Reads the plan's rows as consecutive rowid ranges, one per core, on
+    /// concurrent read connections (SQLite WAL readers), and returns each
+    /// range's columns in rowid order; appended in order they equal one scan.
+    /// Small tables, tables without a usable rowid and one-core machines get one scan.
+    func scanInParts(_ plan: ReadPlan, names: [String], available: [String]) throws(StoreError) -> [[Tabular.Column]] {
+        let cores = min(ProcessInfo.processInfo.activeProcessorCount, 4)
+        var ranges: [ClosedRange<Int64>?] = [nil]
+        let span: (Int64?, Int64?)? = try? read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(SQL.quote(plan.table))")
+            return (row?[0] as Int64?, row?[1] as Int64?)
+        }
+        if cores > 1, !available.contains(where: { $0.lowercased() == "rowid" }),
+           let low = span?.0, let high = span?.1, high - low >= 200_000 {
+            let step: Int64 = (high - low) / Int64(cores) + 1
+            ranges = (0..<Int64(cores)).map { (part: Int64) -> ClosedRange<Int64>? in
+                let first: Int64 = low + part * step
+                return first...min(high, first + step - 1)
+            }
+        }
+        let parts = ranges
+        let results = ScanResults(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+            let (sql, arguments) = plan.query(rowids: parts[part])
+            do throws(StoreError) {
+                let columns = try read { db in
+                    try Self.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)
+                }
+                results.set(part, .success(columns))
+            } catch {
+                results.set(part, .failure(error))
+            }
+        }
+        return try results.all()
+    }
+
+    /// Steps `sql` with the SQLite C API and dictionary-encodes each result
+    /// column straight from SQLite's buffers: text and integers become a
+    /// `String` only the first time a value occurs.
+    static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String]) throws -> [Tabular.Column] {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        var columns = names.map { Tabular.Column(name: $0) }
+        var batches = names.map { _ in ValueBatch() }
+        var digits = [UInt8](repeating: 0, count: 24)
+        let width = Int32(names.count)
+        let batchRows = 4096
+        let started = Date()
+        let sqlOnly = ProcessInfo.processInfo.environment["OPENDATA_SQLONLY"] != nil
+        var rows = 0
+        func flush() {
+            for index in columns.indices {
+                columns[index].append(contentsOf: batches[index])
+                batches[index].removeAll()
+            }
+        }
+        while true {
+            let status = sqlite3_step(handle)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: status),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            rows += 1
+            if sqlOnly { continue }
+            for index in 0..<width {
+                let position = Int(index)
+                switch sqlite3_column_type(handle, index) {
+                case SQLITE_NULL:
+                    batches[position].appendNull()
+                case SQLITE_INTEGER:
+                    let number = sqlite3_column_int64(handle, index)
+                    digits.withUnsafeMutableBytes { buffer in
+                        batches[position].append(utf8: Self.decimal(number, into: buffer))
+                    }
+                case SQLITE_TEXT:
+                    let length = Int(sqlite3_column_bytes(handle, index))
+                    if let text = sqlite3_column_text(handle, index) {
+                        batches[position].append(utf8: UnsafeRawBufferPointer(start: text, count: length))
+                    } else {
+                        batches[position].append(utf8: UnsafeRawBufferPointer(start: nil, count: 0))
+                    }
+                case SQLITE_FLOAT:
+                    var text = Self.text(sqlite3_column_double(handle, index).databaseValue) ?? ""
+                    text.withUTF8 { batches[position].append(utf8: UnsafeRawBufferPointer($0)) }
+                default:
+                    let length = Int(sqlite3_column_bytes(handle, index))
+                    let blob = sqlite3_column_blob(handle, index).map { Data(bytes: $0, count: length) } ?? Data()
+                    var text = blob.base64EncodedString()
+                    text.withUTF8 { batches[position].append(utf8: UnsafeRawBufferPointer($0)) }
+                }
+            }
+            if rows % batchRows == 0 { flush() }
+        }
+        flush()
+        if ProcessInfo.processInfo.environment["OPENDATA_TRACE"] != nil {
+            FileHandle.standardError.write("TRACE scan \(rows) rows in \(Date().timeIntervalSince(started)) s; dictionaries \(columns.map(\.dictionary.count))\n".data(using: .utf8) ?? Data())
+        }
+        return columns
+    }
+
+    /// Writes the decimal digits of `number` at the end of `buffer` (at least
+    /// 20 bytes) and returns them.
+    @inline(__always)
+    static func decimal(_ number: Int64, into buffer: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer {
+        var end = buffer.count
+        var magnitude = number.magnitude
+        repeat {
+            end -= 1
+            buffer[end] = UInt8(truncatingIfNeeded: 48 &+ magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        if number < 0 {
+            end -= 1
+            buffer[end] = 45
+        }
+        return UnsafeRawBufferPointer(rebasing: buffer[end...])
+    }
+
     static func text(_ value: DatabaseValue) -> String? {
         switch value.storage {
         case .null: nil
@@ -130,5 +248,32 @@ extension OperationalStore {
         case let .string(text): text
         case let .blob(data): data.base64EncodedString()
         }
+    }
+}
+
+/// The columns each concurrent part of a scan produced.
+private final class ScanResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [Result<[Tabular.Column], StoreError>?]
+
+    init(count: Int) {
+        parts = Array(repeating: nil, count: count)
+    }
+
+    func set(_ part: Int, _ result: Result<[Tabular.Column], StoreError>) {
+        lock.withLock { parts[part] = result }
+    }
+
+    func all() throws(StoreError) -> [[Tabular.Column]] {
+        let finished = lock.withLock { parts }
+        var columns: [[Tabular.Column]] = []
+        for part in finished {
+            switch part {
+            case let .success(value)?: columns.append(value)
+            case let .failure(error)?: throw error
+            case nil: throw StoreError.io(path: "", reason: "a part of the scan did not finish")
+            }
+        }
+        return columns
     }
 }

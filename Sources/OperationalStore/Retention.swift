@@ -42,25 +42,33 @@ extension OperationalStore {
             throw .noSuchColumn(table: rule.table, column: column)
         }
         let table = SQL.quote(rule.table)
-        let expired = "julianday(\(SQL.quote(rule.measuredFrom))) < julianday(?)"
+        let measured = "julianday(\(SQL.quote(rule.measuredFrom)))"
+        let expired = "\(measured) < julianday(?)"
         let held = rule.keepIf.map { SQL.isTrue($0) } ?? "0"
         let cutoff = ISO8601DateFormatter().string(from: rule.cutoff)
-        let count: (Database, String) throws -> Int = { db, condition in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)", arguments: [cutoff]) ?? 0
+        // One scan counts what would go, what is held and what has no date.
+        let tally = """
+            SELECT coalesce(sum(e AND NOT h), 0), coalesce(sum(e AND h), 0), coalesce(sum(u), 0)
+            FROM (SELECT \(expired) AS e, \(held) AS h, \(measured) IS NULL AS u FROM \(table))
+            """
+        let count: (Database) throws -> (deletable: Int, held: Int, undated: Int) = { db in
+            let row = try Row.fetchOne(db, sql: tally, arguments: [cutoff])
+            return (row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0)
         }
-        let undatedCondition = "julianday(\(SQL.quote(rule.measuredFrom))) IS NULL AND ? IS NOT NULL"
         if dryRun {
             return try read { db in
-                RetentionResult(deleted: try count(db, "\(expired) AND NOT \(held)"),
-                                held: try count(db, "\(expired) AND \(held)"),
-                                undated: try count(db, undatedCondition), dryRun: true)
+                let counts = try count(db)
+                return RetentionResult(deleted: counts.deletable, held: counts.held, undated: counts.undated, dryRun: true)
             }
         }
         let result = try write { db in
-            let heldCount = try count(db, "\(expired) AND \(held)")
-            let undated = try count(db, undatedCondition)
-            try db.execute(sql: "DELETE FROM \(table) WHERE \(expired) AND NOT \(held)", arguments: [cutoff])
-            return RetentionResult(deleted: db.changesCount, held: heldCount, undated: undated, dryRun: false)
+            let counts = try count(db)
+            var deleted = 0
+            if counts.deletable > 0 {
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(expired) AND NOT \(held)", arguments: [cutoff])
+                deleted = db.changesCount
+            }
+            return RetentionResult(deleted: deleted, held: counts.held, undated: counts.undated, dryRun: false)
         }
         try checkpoint()
         return result

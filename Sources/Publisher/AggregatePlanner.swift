@@ -20,25 +20,27 @@ public enum AggregatePlanner {
     {
         guard case let .aggregate(spec) = output.kind else { throw .usage("output '\(output.id)' is not an aggregate") }
         guard let zone = TimeZone(identifier: policy.source.timezone) else { throw .usage("unknown time zone") }
-        // Each row's key components, generalised where the group-by names a level.
-        var components: [[String?]] = []
+        // Per group-by column: each dictionary value's label (generalised where the
+        // group-by names a level), so rows are grouped on codes, never on strings.
+        var labelOfCode: [[String]] = []
+        var codesOf: [[Int32]] = []
         var publicLists: [[String]?] = []
         for key in spec.groupBy {
             guard let column = table.column(named: key.column) else {
                 throw .usage("output '\(output.id)': column \(key.column) was not read")
             }
-            var values = column.values
+            var labels = column.dictionary
             if let level = key.level, let granularity = HierarchyRecipe.TimeGranularity(rawValue: level) {
-                let distinct = column.dictionary
                 let hierarchy: Hierarchy
                 do {
-                    hierarchy = try HierarchyRecipe.time([granularity], timezone: zone).build(column: key.column, values: distinct)
+                    hierarchy = try HierarchyRecipe.time([granularity], timezone: zone).build(column: key.column, values: labels)
                 } catch {
                     throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
                 }
-                values = values.map { $0.flatMap { hierarchy.generalize($0, level: 1) } }
+                labels = labels.map { hierarchy.generalize($0, level: 1) ?? $0 }
             }
-            components.append(values)
+            labelOfCode.append(labels)
+            codesOf.append(column.codes)
             switch spec.keys[key.column] {
             case let .values(list): publicLists.append(list)
             case .private: publicLists.append(nil)
@@ -58,30 +60,66 @@ public enum AggregatePlanner {
             }
         }
         let isPrivate = publicLists.contains { $0 == nil }
+        // Each column's labels become positions: in its public list (−1 outside it), or,
+        // for private keys, in order of first appearance.
+        var positionOfCode: [[Int32]] = []
+        var positionLabels: [[String]] = []
+        for (c, labels) in labelOfCode.enumerated() {
+            var names = publicLists[c] ?? []
+            var lookup: [String: Int32] = [:]
+            for (position, name) in names.enumerated() where lookup[name] == nil { lookup[name] = Int32(position) }
+            positionOfCode.append(labels.map { label in
+                if let position = lookup[label] { return position }
+                guard publicLists[c] == nil else { return -1 }
+                lookup[label] = Int32(names.count)
+                names.append(label)
+                return Int32(names.count - 1)
+            })
+            positionLabels.append(names)
+        }
+        // Mixed-radix combination numbers, the first column outermost (the order of the public key lists).
+        var strides = [Int](repeating: 1, count: positionLabels.count)
+        var combinations = 1
+        for c in strides.indices.reversed() {
+            strides[c] = combinations
+            let (next, overflow) = combinations.multipliedReportingOverflow(by: max(positionLabels[c].count, 1))
+            guard !overflow else { throw .usage("output '\(output.id)': too many distinct group-by combinations to count") }
+            combinations = next
+        }
+        if positionLabels.contains(where: \.isEmpty) { combinations = 0 }
+        var groups = [Int32](repeating: -1, count: table.rowCount)
+        var combined = [Int](repeating: 0, count: table.rowCount)
+        var inside = [Bool](repeating: true, count: table.rowCount)
+        for c in codesOf.indices {
+            let map = positionOfCode[c], stride = strides[c]
+            codesOf[c].withUnsafeBufferPointer { codes in
+                for row in 0..<codes.count where inside[row] {
+                    let code = codes[row]
+                    let position = code == Column.nullCode ? -1 : map[Int(code)]
+                    if position < 0 { inside[row] = false } else { combined[row] += Int(position) * stride }
+                }
+            }
+        }
         var groupKeys: [[String]] = []
-        var index: [[String]: Int32] = [:]
+        func key(_ combination: Int) -> [String] {
+            positionLabels.indices.map { c in positionLabels[c][(combination / strides[c]) % max(positionLabels[c].count, 1)] }
+        }
         if !isPrivate {
             // Every combination of the public lists, in list order.
-            groupKeys = publicLists.reduce([[]]) { partial, list in partial.flatMap { prefix in (list ?? []).map { prefix + [$0] } } }
-            for (position, key) in groupKeys.enumerated() { index[key] = Int32(position) }
-        }
-        var groups = [Int32](repeating: -1, count: table.rowCount)
-        for row in 0..<table.rowCount {
-            var key: [String] = []
-            var inside = true
-            for (c, values) in components.enumerated() {
-                guard let value = values[row] else { inside = false; break }
-                if let list = publicLists[c], !list.contains(value) { inside = false; break }
-                key.append(value)
-            }
-            guard inside else { continue }
-            if let existing = index[key] {
-                groups[row] = existing
-            } else if isPrivate {
-                let position = Int32(groupKeys.count)
-                groupKeys.append(key)
-                index[key] = position
-                groups[row] = position
+            groupKeys = (0..<combinations).map(key)
+            for row in 0..<table.rowCount where inside[row] && combined[row] < combinations { groups[row] = Int32(combined[row]) }
+        } else {
+            // Observed combinations, in order of first appearance.
+            var groupOf: [Int: Int32] = [:]
+            for row in 0..<table.rowCount where inside[row] {
+                if let group = groupOf[combined[row]] {
+                    groups[row] = group
+                } else {
+                    let group = Int32(groupKeys.count)
+                    groupOf[combined[row]] = group
+                    groupKeys.append(key(combined[row]))
+                    groups[row] = group
+                }
             }
         }
         var units: [Int32]?
@@ -98,7 +136,8 @@ public enum AggregatePlanner {
         var statistics: [AggregateStatistic] = []
         for statistic in spec.statistics {
             if let name = statistic.column, measures[name] == nil, let column = table.column(named: name) {
-                measures[name] = column.values.map { $0.flatMap(Double.init) }
+                let parsed = column.dictionary.map(Double.init)
+                measures[name] = column.codes.map { $0 == Column.nullCode ? nil : parsed[Int($0)] }
             }
             switch statistic {
             case .count: statistics.append(.count)

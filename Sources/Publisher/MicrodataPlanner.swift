@@ -69,10 +69,8 @@ public enum MicrodataPlanner {
         } catch {
             throw .refused("output '\(output.id)': \(error)")
         }
-        var kept = Table(columnNames: spec.columns)
-        for row in 0..<result.table.rowCount where !result.suppressedRecords[row] {
-            kept.append(row: result.table.row(row))
-        }
+        let keep = result.suppressedRecords.map { !$0 }
+        let kept = Table(columns: result.table.columns.map { $0.filtered(keeping: keep) })
         return Outcome(table: kept, result: result, quasiIdentifiers: quasiIdentifiers.map(\.column))
     }
 

@@ -14,7 +14,7 @@ public struct Column: Sendable, Equatable {
     public private(set) var dictionary: [String] = []
     /// One code per row: an index into ``dictionary``, or ``nullCode``.
     public private(set) var codes: [Int32] = []
-    private var lookup: [String: Int32] = [:]
+    private var index = ValueIndex()
 
     /// Creates an empty column.
     public init(name: String) {
@@ -31,20 +31,113 @@ public struct Column: Sendable, Equatable {
     /// Number of rows.
     public var count: Int { codes.count }
 
+    /// Creates a column from an already encoded dictionary and codes.
+    ///
+    /// Readers and stages that work on codes (generalisation, filtering) build
+    /// their output this way without a `String` per row. `dictionary` must hold
+    /// distinct values and every code must be ``nullCode`` or index into it.
+    public init(name: String, dictionary: [String], codes: [Int32]) {
+        self.name = name
+        for value in dictionary {
+            let code = intern(value)
+            precondition(Int(code) == self.dictionary.count - 1, "the dictionary of column \(name) repeats \(value)")
+        }
+        precondition(codes.allSatisfy { $0 == Column.nullCode || (0..<Int32(dictionary.count)).contains($0) },
+                     "a code of column \(name) is outside its dictionary")
+        self.codes = codes
+    }
+
     /// Appends one value (nil for missing).
     public mutating func append(_ value: String?) {
         guard let value else {
             codes.append(Column.nullCode)
             return
         }
-        if let code = lookup[value] {
-            codes.append(code)
-        } else {
-            let code = Int32(dictionary.count)
-            dictionary.append(value)
-            lookup[value] = code
-            codes.append(code)
+        codes.append(intern(value))
+    }
+
+    /// Appends one value given as UTF-8 bytes (which must be valid UTF-8).
+    ///
+    /// A `String` is created only the first time a value occurs, so reading
+    /// millions of rows with few distinct values allocates almost nothing.
+    public mutating func append(utf8 bytes: UnsafeRawBufferPointer) {
+        let (code, inserted) = index.code(for: bytes)
+        if inserted { dictionary.append(String(decoding: bytes, as: UTF8.self)) }
+        codes.append(code)
+    }
+
+    /// Appends a block of values (see ``ValueBatch``): the same codes as
+    /// appending them one by one, several times faster on large dictionaries.
+    public mutating func append(contentsOf batch: ValueBatch) {
+        var inserted: [Int] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            index.encode(bytes, ends: batch.ends, nulls: batch.nulls, into: &codes, inserted: &inserted)
+            for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
         }
+    }
+
+    /// Appends every row of `other` (same values, this column's codes): the
+    /// result equals appending `other`'s values one by one.
+    public mutating func append(contentsOf other: Column) {
+        var remap = [Int32](repeating: 0, count: other.dictionary.count)
+        for (code, value) in other.dictionary.enumerated() { remap[code] = intern(value) }
+        codes.reserveCapacity(codes.count + other.count)
+        for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
+    }
+
+    /// Appends a missing value.
+    public mutating func appendNull() {
+        codes.append(Column.nullCode)
+    }
+
+    /// Reserves room for `rows` codes.
+    public mutating func reserveCapacity(_ rows: Int) {
+        codes.reserveCapacity(rows)
+    }
+
+    /// This column with every distinct value passed through `transform` once
+    /// (values that become equal share one code), rows unchanged.
+    public func mappingValues(_ transform: (String) throws -> String) rethrows -> Column {
+        var mapped = Column(name: name)
+        var remap = [Int32](repeating: 0, count: dictionary.count)
+        for (code, value) in dictionary.enumerated() { remap[code] = mapped.intern(try transform(value)) }
+        mapped.codes = codes.map { $0 == Column.nullCode ? $0 : remap[Int($0)] }
+        return mapped
+    }
+
+    /// This column restricted to the rows where `keep` is true, in order, with
+    /// its dictionary reduced to the values those rows hold, in order of first
+    /// appearance: exactly the column appending those rows' values would build.
+    public func filtered(keeping keep: [Bool]) -> Column {
+        precondition(keep.count == codes.count, "the row mask has \(keep.count) entries for \(codes.count) rows")
+        var kept: [Int32] = []
+        kept.reserveCapacity(codes.count)
+        for (row, code) in codes.enumerated() where keep[row] { kept.append(code) }
+        return Column(name: name, dictionary: dictionary, codes: kept).compacted()
+    }
+
+    /// This column with its dictionary reduced to the values that occur, in
+    /// order of first appearance (codes renumbered accordingly).
+    public func compacted() -> Column {
+        var remap = [Int32](repeating: Column.nullCode, count: dictionary.count)
+        var order: [String] = []
+        var renumbered = codes
+        for (row, code) in codes.enumerated() where code != Column.nullCode {
+            if remap[Int(code)] == Column.nullCode {
+                remap[Int(code)] = Int32(order.count)
+                order.append(dictionary[Int(code)])
+            }
+            renumbered[row] = remap[Int(code)]
+        }
+        return Column(name: name, dictionary: order, codes: renumbered)
+    }
+
+    /// The code of `value`, adding it to the dictionary when new.
+    private mutating func intern(_ value: String) -> Int32 {
+        var text = value
+        let (code, inserted) = text.withUTF8 { index.code(for: UnsafeRawBufferPointer($0)) }
+        if inserted { dictionary.append(value) }
+        return code
     }
 
     /// The value at `row`, or nil when missing.
@@ -54,7 +147,10 @@ public struct Column: Sendable, Equatable {
     }
 
     /// The code for `value`, if it occurs in this column.
-    public func code(of value: String) -> Int32? { lookup[value] }
+    public func code(of value: String) -> Int32? {
+        var text = value
+        return text.withUTF8 { index.find(UnsafeRawBufferPointer($0)) }
+    }
 
     /// All values in row order (nil for missing).
     public var values: [String?] { (0..<count).map { self[$0] } }
