@@ -19,6 +19,9 @@ public struct AnonymizationConfiguration: Sendable {
     /// every record instead of failing; releases use this so a quiet day still
     /// publishes (nothing) rather than stopping the run.
     public var suppressAllWhenInfeasible = false
+    /// Called after each transformation is checked, with the number checked so far
+    /// (for progress displays; the search is best-first and usually stops early).
+    public var progress: (@Sendable (_ checked: Int, _ latticeSize: Int) -> Void)?
 
     public init(quasiIdentifiers: [Hierarchy], sensitive: String? = nil, sensitiveHierarchy: Hierarchy? = nil,
                 models: [PrivacyModel], suppressionLimit: Double, metric: LossMetric) {
@@ -125,6 +128,7 @@ public enum Anonymizer {
         let maxClasses = data.rowCount / k + limit
         var outliersOf: [Int: Int] = [:]
         var feasible: [Int: EquivalenceClasses] = [:]
+        var feasibleCells = 0
 
         // With monotonic models (k-anonymity, distinct ℓ-diversity), generalising never
         // raises the number of records in failing classes, so everything below an
@@ -180,6 +184,7 @@ public enum Anonymizer {
             if !evaluated[index] {
                 evaluated[index] = true
                 checked += 1
+                configuration.progress?(checked, nodes.count)
             }
             let target = canonical(levels)
             let key = nodeIndex(target)
@@ -202,7 +207,10 @@ public enum Anonymizer {
                classes.cells.count.count * 4 < data.tupleCount {
                 cache[key] = classes.cells
                 cachedCells += classes.cells.count.count
-                if classes.outliers <= limit { feasible[key] = classes }
+            }
+            if classes.outliers <= limit, feasibleCells + classes.cells.count.count <= cacheLimit {
+                feasible[key] = classes
+                feasibleCells += classes.cells.count.count
             }
             return classes
         }

@@ -58,6 +58,12 @@ public struct ReadPlan: Sendable, Equatable {
     }
 
     /// The single SELECT statement this plan runs, with its arguments.
+    /// The Julian day SQLite's `julianday()` returns for `date` (millisecond precision).
+    static func julianDay(_ date: Date) -> Double {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) + 210_866_760_000_000
+        return Double(milliseconds) / 86_400_000.0
+    }
+
     func query(rowids: ClosedRange<Int64>? = nil) -> (sql: String, arguments: [DatabaseValueConvertible]) {
         var select = columns.map { SQL.quote($0) }
         for (name, derivation) in derived {
@@ -73,9 +79,11 @@ public struct ReadPlan: Sendable, Equatable {
             arguments += [rowids.lowerBound, rowids.upperBound]
         }
         if let window {
-            conditions.append("julianday(\(SQL.quote(window.column))) >= julianday(?) AND julianday(\(SQL.quote(window.column))) < julianday(?)")
-            let formatter = ISO8601DateFormatter()
-            arguments += [formatter.string(from: window.from), formatter.string(from: window.to)]
+            // One date parse per row: BETWEEN evaluates its left side once. The bounds are the
+            // Julian days SQLite itself computes (integer milliseconds / 86 400 000), the upper one
+            // the largest double below the exclusive end, so the test is exactly from ≤ t < to.
+            conditions.append("julianday(\(SQL.quote(window.column))) BETWEEN ? AND ?")
+            arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown]
         }
         for rule in exclude where !rule.values.isEmpty {
             let marks = Array(repeating: "?", count: rule.values.count).joined(separator: ", ")
@@ -83,6 +91,7 @@ public struct ReadPlan: Sendable, Equatable {
             arguments += rule.values
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        if rowids != nil { select.append("rowid") }
         let list = select.isEmpty ? "1" : select.joined(separator: ", ")
         return ("SELECT \(list) FROM \(SQL.quote(table))\(whereClause)", arguments)
     }
@@ -95,7 +104,8 @@ extension OperationalStore {
     /// Guarantees: the query names no column outside ``ReadPlan/touchedColumns``,
     /// and only `columns` and derived values are returned; pseudonymised columns
     /// are replaced before the table is built; excluded rows never leave SQLite.
-    public func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?) throws(StoreError) -> Tabular.Table {
+    public func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?,
+                     progress: (@Sendable (Double?) -> Void)? = nil) throws(StoreError) -> Tabular.Table {
         guard let available = try columns(of: plan.table) else { throw .noSuchTable(plan.table) }
         for column in plan.touchedColumns.sorted() where !available.contains(column) {
             throw .noSuchColumn(table: plan.table, column: column)
@@ -105,7 +115,7 @@ extension OperationalStore {
         }
         let names = plan.columns + plan.derived.map(\.name)
         var columns: [Tabular.Column] = []
-        for part in try scanInParts(plan, names: names, available: available) {
+        for part in try scanInParts(plan, names: names, available: available, progress: progress) {
             if columns.isEmpty {
                 columns = part
             } else {
@@ -125,7 +135,8 @@ extension OperationalStore {
     /// concurrent read connections (SQLite WAL readers), and returns each
     /// range's columns in rowid order; appended in order they equal one scan.
     /// Small tables, tables without a usable rowid and one-core machines get one scan.
-    func scanInParts(_ plan: ReadPlan, names: [String], available: [String]) throws(StoreError) -> [[Tabular.Column]] {
+    func scanInParts(_ plan: ReadPlan, names: [String], available: [String],
+                     progress: (@Sendable (Double?) -> Void)?) throws(StoreError) -> [[Tabular.Column]] {
         let cores = min(ProcessInfo.processInfo.activeProcessorCount, 4)
         var ranges: [ClosedRange<Int64>?] = [nil]
         let span: (Int64?, Int64?)? = try? read { db in
@@ -144,9 +155,17 @@ extension OperationalStore {
         let results = ScanResults(count: parts.count)
         DispatchQueue.concurrentPerform(iterations: parts.count) { part in
             let (sql, arguments) = plan.query(rowids: parts[part])
+            let report: ((Int64?) -> Void)? = progress.map { progress in
+                { rowid in
+                    guard let rowid, let range = parts[part] else { return progress(nil) }
+                    let done = Double(rowid - range.lowerBound + 1) / Double(range.upperBound - range.lowerBound + 1)
+                    progress(results.progress(part, done))
+                }
+            }
             do throws(StoreError) {
                 let columns = try read { db in
-                    try Self.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)
+                    try Self.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names,
+                                  progress: report)
                 }
                 results.set(part, .success(columns))
             } catch {
@@ -159,7 +178,10 @@ extension OperationalStore {
     /// Steps `sql` with the SQLite C API and dictionary-encodes each result
     /// column straight from SQLite's buffers: text and integers become a
     /// `String` only the first time a value occurs.
-    static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String]) throws -> [Tabular.Column] {
+    /// With `progress`, it is called every 65 536 rows with the current rowid
+    /// when the query selects it as an extra last column (else nil).
+    static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String],
+                     progress: ((Int64?) -> Void)? = nil) throws -> [Tabular.Column] {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
@@ -167,9 +189,8 @@ extension OperationalStore {
         var batches = names.map { _ in ValueBatch() }
         var digits = [UInt8](repeating: 0, count: 24)
         let width = Int32(names.count)
+        let hasRowid = sqlite3_column_count(handle) > width
         let batchRows = 4096
-        let started = Date()
-        let sqlOnly = ProcessInfo.processInfo.environment["OPENDATA_SQLONLY"] != nil
         var rows = 0
         func flush() {
             for index in columns.indices {
@@ -185,7 +206,6 @@ extension OperationalStore {
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
             }
             rows += 1
-            if sqlOnly { continue }
             for index in 0..<width {
                 let position = Int(index)
                 switch sqlite3_column_type(handle, index) {
@@ -214,11 +234,9 @@ extension OperationalStore {
                 }
             }
             if rows % batchRows == 0 { flush() }
+            if let progress, rows % 65_536 == 0 { progress(hasRowid ? sqlite3_column_int64(handle, width) : nil) }
         }
         flush()
-        if ProcessInfo.processInfo.environment["OPENDATA_TRACE"] != nil {
-            FileHandle.standardError.write("TRACE scan \(rows) rows in \(Date().timeIntervalSince(started)) s; dictionaries \(columns.map(\.dictionary.count))\n".data(using: .utf8) ?? Data())
-        }
         return columns
     }
 
@@ -255,9 +273,19 @@ extension OperationalStore {
 private final class ScanResults: @unchecked Sendable {
     private let lock = NSLock()
     private var parts: [Result<[Tabular.Column], StoreError>?]
+    private var fractions: [Double]
 
     init(count: Int) {
         parts = Array(repeating: nil, count: count)
+        fractions = Array(repeating: 0, count: count)
+    }
+
+    /// Records how far `part` has got and returns the mean over all parts.
+    func progress(_ part: Int, _ fraction: Double) -> Double {
+        lock.withLock {
+            fractions[part] = fraction
+            return fractions.reduce(0, +) / Double(fractions.count)
+        }
     }
 
     func set(_ part: Int, _ result: Result<[Tabular.Column], StoreError>) {

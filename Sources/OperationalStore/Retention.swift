@@ -43,32 +43,49 @@ extension OperationalStore {
         }
         let table = SQL.quote(rule.table)
         let measured = "julianday(\(SQL.quote(rule.measuredFrom)))"
-        let expired = "\(measured) < julianday(?)"
         let held = rule.keepIf.map { SQL.isTrue($0) } ?? "0"
         let cutoff = ISO8601DateFormatter().string(from: rule.cutoff)
-        // One scan counts what would go, what is held and what has no date.
-        let tally = """
-            SELECT coalesce(sum(e AND NOT h), 0), coalesce(sum(e AND h), 0), coalesce(sum(u), 0)
-            FROM (SELECT \(expired) AS e, \(held) AS h, \(measured) IS NULL AS u FROM \(table))
+        // One scan with one date parse per row finds the rows that are past the cutoff
+        // or undated ((date >= cutoff) IS NOT 1 holds for both); only those few rows are
+        // then classified, and the expired, unheld ones are deleted by rowid.
+        let candidates = """
+            SELECT rowid, \(measured) IS NULL, \(held) FROM \(table) WHERE (\(measured) >= julianday(?)) IS NOT 1
             """
-        let count: (Database) throws -> (deletable: Int, held: Int, undated: Int) = { db in
-            let row = try Row.fetchOne(db, sql: tally, arguments: [cutoff])
-            return (row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0)
+        let tally: (Database) throws -> (deletable: [Int64], held: Int, undated: Int) = { db in
+            var deletable: [Int64] = [], heldCount = 0, undated = 0
+            let rows = try Row.fetchCursor(db, sql: candidates, arguments: [cutoff])
+            while let row = try rows.next() {
+                if row[1] as Bool? ?? false {
+                    undated += 1
+                } else if row[2] as Bool? ?? false {
+                    heldCount += 1
+                } else if let rowid = row[0] as Int64? {
+                    deletable.append(rowid)
+                }
+            }
+            return (deletable, heldCount, undated)
+        }
+        if columns.contains(where: { $0.lowercased() == "rowid" }) {
+            throw .noSuchColumn(table: rule.table, column: "rowid (a column may not be called rowid: retention deletes by SQLite rowid)")
         }
         if dryRun {
             return try read { db in
-                let counts = try count(db)
-                return RetentionResult(deleted: counts.deletable, held: counts.held, undated: counts.undated, dryRun: true)
+                let found = try tally(db)
+                return RetentionResult(deleted: found.deletable.count, held: found.held, undated: found.undated, dryRun: true)
             }
         }
         let result = try write { db in
-            let counts = try count(db)
+            let found = try tally(db)
             var deleted = 0
-            if counts.deletable > 0 {
-                try db.execute(sql: "DELETE FROM \(table) WHERE \(expired) AND NOT \(held)", arguments: [cutoff])
-                deleted = db.changesCount
+            var start = 0
+            while start < found.deletable.count {
+                let chunk = Array(found.deletable[start..<min(start + 500, found.deletable.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                try db.execute(sql: "DELETE FROM \(table) WHERE rowid IN (\(marks))", arguments: StatementArguments(chunk))
+                deleted += db.changesCount
+                start += chunk.count
             }
-            return RetentionResult(deleted: deleted, held: counts.held, undated: counts.undated, dryRun: false)
+            return RetentionResult(deleted: deleted, held: found.held, undated: found.undated, dryRun: false)
         }
         try checkpoint()
         return result

@@ -20,7 +20,8 @@ public enum MicrodataPlanner {
     }
 
     /// Anonymises `output` of `policy` over the minimised `table`.
-    public static func anonymize(_ output: OutputSpec, of policy: Policy, table: Table) throws(PublisherError) -> Outcome {
+    public static func anonymize(_ output: OutputSpec, of policy: Policy, table: Table,
+                                 progress: StageProgress? = nil) throws(PublisherError) -> Outcome {
         guard case let .microdata(spec) = output.kind else {
             throw .usage("output '\(output.id)' is not a microdata output")
         }
@@ -65,6 +66,10 @@ public enum MicrodataPlanner {
                 quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
                 models: models, suppressionLimit: spec.maxSuppression, metric: metric(spec.metric))
             configuration.suppressAllWhenInfeasible = true
+            if let progress {
+                let stage = "\(policy.dataset.id)/\(output.id): k-anonymity search"
+                configuration.progress = { checked, size in progress("\(stage), \(checked) of \(size) transformations checked", nil) }
+            }
             result = try Anonymizer.anonymize(published, configuration: configuration)
         } catch {
             throw .refused("output '\(output.id)': \(error)")

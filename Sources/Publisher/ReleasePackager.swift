@@ -37,7 +37,8 @@ public enum ReleasePackager {
     public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output],
                                extraFiles: [(name: String, contents: Data)] = [], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
-                               now: Date = Date(), validity: TimeInterval = 400 * 86400) throws(PublisherError) -> (staged: String, manifestSHA256: String) {
+                               now: Date = Date(), validity: TimeInterval = 400 * 86400,
+                               progress: StageProgress? = nil) throws(PublisherError) -> (staged: String, manifestSHA256: String) {
         let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
         let final = (datasetFolder as NSString).appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: final) {
@@ -52,7 +53,9 @@ public enum ReleasePackager {
             for output in outputs {
                 let file = "\(output.id).csv.gz"
                 let writer = try CSVGzipWriter(path: (temporary as NSString).appendingPathComponent(file), header: output.table.columnNames)
-                for row in 0..<output.table.rowCount { try writer.append(output.table.row(row)) }
+                let stage = "\(policy.dataset.id): writing \(file)"
+                try writer.append(columns: output.table.columns.map { ($0.dictionary, $0.codes) }, rowCount: output.table.rowCount,
+                                  progress: progress.map { progress in { fraction in progress(stage, fraction) } })
                 let (bytes, sha) = try writer.finish()
                 let fields = output.table.columnNames.map { column in
                     DataPackage.Field(name: column, type: fieldType(output.table.column(named: column)),

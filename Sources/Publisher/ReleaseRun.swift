@@ -53,6 +53,9 @@ public enum ReleaseRun {
         public var newSequence: Bool
         public var pseudonymKey: String?
         public var now: Date
+        /// Receives how far long stages have got (reading, the k-anonymity search,
+        /// writing large files), for a progress bar; nil for none.
+        public var stageProgress: StageProgress?
 
         public init(store: String, key: String, passphraseFile: String? = nil, policies: [String], window: WindowChoice,
                     out: String = "Releases", state: String? = nil, dryRun: Bool = false, newSequence: Bool = false,
@@ -151,7 +154,7 @@ public enum ReleaseRun {
             var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                              out: options.out, random: source, newSequence: options.newSequence,
                                              dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
-                                             retention: retention, progress: progress)
+                                             retention: retention, stageProgress: options.stageProgress, progress: progress)
             outcome.retention = retention
             outcomes.append(outcome)
         }
@@ -196,6 +199,7 @@ public enum ReleaseRun {
     static func releaseDataset(policy: Policy, window: ReleaseWindow, store: OperationalStore, state: StateStore,
                                key: Minisign.SecretKey, out: String, random: RandomSource, newSequence: Bool, dryRun: Bool,
                                pseudonymizer: Pseudonymizer?, now: Date, retention: RetentionRun.Outcome? = nil,
+                               stageProgress: StageProgress? = nil,
                                progress: (String) -> Void) throws(PublisherError) -> Outcome {
         let dataset = policy.dataset.id
         var outcome = Outcome(dataset: dataset, window: window.label, status: .published, release: nil, folder: nil, sequence: nil,
@@ -211,7 +215,12 @@ public enum ReleaseRun {
         }
         let table: Table
         do {
-            table = try store.read(MinimisationPlanner.plan(for: policy, window: window), pseudonymizer: pseudonymizer)
+            let stage = "\(dataset): reading \(policy.source.table)"
+            let reading: (@Sendable (Double?) -> Void)? = stageProgress.map { progress in
+                { @Sendable fraction in progress(stage, fraction) }
+            }
+            table = try store.read(MinimisationPlanner.plan(for: policy, window: window), pseudonymizer: pseudonymizer,
+                                   progress: reading)
         } catch {
             throw .store(error)
         }
@@ -220,7 +229,7 @@ public enum ReleaseRun {
         var reportedAggregates: [PrivacyReport.Aggregate] = []
         for output in policy.outputs {
             guard case let .microdata(spec) = output.kind else { continue }
-            let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table)
+            let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table, progress: stageProgress)
             let report = PrivacyReport.Microdata(
                 output: output.id, k: spec.k,
                 lDiversity: spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" },
@@ -269,13 +278,15 @@ public enum ReleaseRun {
                                                     extraFiles: [("privacy-report.json", try report.json()),
                                                                  ("privacy-report.html", Data(report.html().utf8))],
                                                     out: out, key: key, previousManifestSHA256: history.last?.manifestSHA256,
-                                                    toolVersion: "opendata \(ReleasePackager.toolVersion)", now: now)
+                                                    toolVersion: "opendata \(ReleasePackager.toolVersion)", now: now,
+                                                    progress: stageProgress)
         // The history is written before the release becomes visible; a run killed in between
         // leaves a sealed hidden folder that the next run rolls forward (see finishAbandonedWork).
         try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
                                                             windowSequence: aggregates.sequence, sequence: sequence,
                                                             manifestSHA256: published.manifestSHA256, publishedAt: now))
         let final = try ReleasePackager.commit(staged: published.staged)
+        stageProgress?("\(dataset): verifying the release", nil)
         let verification = ReleaseVerifier.verify(folder: final, keys: [key.publicKeyFile], now: now)
         guard verification.passed else {
             throw .io(path: final, reason: "the release failed verification: \(verification.firstFailure?.detail ?? "")")

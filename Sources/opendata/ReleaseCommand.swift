@@ -67,13 +67,18 @@ struct ReleaseCommand: ParsableCommand {
         guard let choice = ReleaseRun.WindowChoice(window) else {
             throw ValidationError("--window must be yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, got '\(window)'")
         }
-        let options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
+        var options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
                                          out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
+        let bar = ProgressBar(format: console.format)
+        options.stageProgress = bar.stageProgress
         let started = Date()
+        defer { bar.clear() }
         do {
             let outcomes = try ReleaseRun.run(options) { line in
+                bar.clear()
                 if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 { console.info(line) }
             }
+            bar.clear()
             for outcome in outcomes {
                 let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
                 console.info("\(outcome.dataset) \(outcome.window): \(outcome.status.rawValue)\(outcome.folder.map { " → \($0)" } ?? "")"
