@@ -84,11 +84,8 @@ public enum Anonymizer {
         for model in configuration.models {
             if case let .kAnonymity(k) = model, k < 1 { throw .invalidConfiguration("k must be at least 1") }
         }
-        let traceStart = Date()
-        func trace(_ s: String) { if ProcessInfo.processInfo.environment["OPENDATA_TRACE"] != nil { FileHandle.standardError.write("TRACE \(String(format: "%.2f", Date().timeIntervalSince(traceStart))) \(s)\n".data(using: .utf8)!) } }
         let data = try EncodedData(table: table, hierarchies: configuration.quasiIdentifiers,
                                    sensitive: configuration.sensitive, sensitiveHierarchy: configuration.sensitiveHierarchy)
-        trace("encoded: \(data.tupleCount) tuples, heights \(data.heights), sizes \(data.labels.map { $0.map(\.count) })")
         var closeness: ClosenessReference?
         for model in configuration.models {
             if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
@@ -196,12 +193,11 @@ public enum Anonymizer {
                 source = cells
             }
             guard let classes = EquivalenceClasses(data: data, levels: target, from: source, models: configuration.models,
-                                                   closeness: closeness, scratch: scratch, maxClasses: maxClasses) else {
-                trace("node \(levels) as \(target) from \(source.levels) (\(source.count.count) cells) -> over \(maxClasses) classes")
+                                                   closeness: closeness, scratch: scratch, maxClasses: maxClasses,
+                                                   outlierLimit: limit) else {
                 outliersOf[key] = Int.max
                 return nil
             }
-            trace("node \(levels) as \(target) from \(source.levels) (\(source.count.count) cells) -> \(classes.cells.count.count) cells, outliers \(classes.outliers)")
             outliersOf[key] = classes.outliers
             if cache[key] == nil, cachedCells + classes.cells.count.count <= cacheLimit,
                classes.cells.count.count * 4 < data.tupleCount {
@@ -268,10 +264,8 @@ public enum Anonymizer {
         guard let best else {
             throw .noSolution("even full suppression of every quasi-identifier leaves more than \(limit) records in failing classes; raise the suppression limit or relax the models")
         }
-        trace("search done, checked \(checked) of \(nodes.count)")
         let (output, suppressedRecords) = apply(best.levels, best.classes, data: data, to: table,
                                                 sensitive: configuration.sensitive)
-        trace("applied")
         return AnonymizationResult(
             transformation: best.levels, loss: best.loss, suppressed: best.classes.outliers,
             classes: best.classes.passes.filter { $0 }.count, checked: checked, latticeSize: nodes.count,

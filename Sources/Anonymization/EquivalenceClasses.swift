@@ -77,16 +77,16 @@ struct EquivalenceClasses {
             product = next
         }
         var keys = [UInt64](repeating: 0, count: tuples.count)
+        // One pass, reading each tuple's codes together (they are adjacent in memory).
+        let maps = (0..<width).map { data.generalization[$0][levels[$0]] }
         data.tuples.withUnsafeBufferPointer { codes in
             tuples.withUnsafeBufferPointer { tuples in
                 keys.withUnsafeMutableBufferPointer { keys in
-                    for c in 0..<width {
-                        let multiplier = multipliers[c]
-                        data.generalization[c][levels[c]].withUnsafeBufferPointer { map in
-                            for i in 0..<tuples.count {
-                                keys[i] &+= UInt64(map[Int(codes[Int(tuples[i]) * width + c])]) &* multiplier
-                            }
-                        }
+                    for i in 0..<tuples.count {
+                        let base = Int(tuples[i]) * width
+                        var key: UInt64 = 0
+                        for c in 0..<width { key &+= UInt64(maps[c][Int(codes[base + c])]) &* multipliers[c] }
+                        keys[i] = key
                     }
                 }
             }
@@ -125,13 +125,15 @@ struct EquivalenceClasses {
     /// k-anonymous within the limit (at most ⌊n/k⌋ classes reach k records, and
     /// each failing class holds at least one suppressed record), so a search
     /// passes that bound and learns "infeasible" after a fraction of the work.
+    /// With `outlierLimit`, it also returns nil when the classes smaller than k
+    /// alone hold more records than that.
     ///
     /// Classes are found by direct addressing when the levels' key space is
     /// small (a few times the cells), else by open addressing; cells are then
     /// merged by sensitive value class by class with a counting sort, so no
     /// hash table ever holds one entry per cell.
     init?(data: EncodedData, levels: [Int], from source: Cells, models: [PrivacyModel], closeness: ClosenessReference?,
-          scratch: GroupingScratch, maxClasses: Int) {
+          scratch: GroupingScratch, maxClasses: Int, outlierLimit: Int? = nil) {
         let n = source.count.count
         var classOfCell = [Int32](repeating: 0, count: n)
         var counts: [Int] = []
@@ -181,6 +183,10 @@ struct EquivalenceClasses {
             }
         }
         if exceeded { return nil }
+        // k-anonymity alone already fails too many records: no need to look at sensitive values
+        // (other models only add failures), and the caller learns "infeasible" at half the cost.
+        let k = models.reduce(1) { if case let .kAnonymity(value) = $1 { max($0, value) } else { $0 } }
+        if let limit = outlierLimit, counts.reduce(0, { $1 < k ? $0 + $1 : $0 }) > limit { return nil }
 
         // Cells in class order (a counting sort); with a sensitive column, equal
         // (class, sensitive value) cells are merged through a per-class scratch table.

@@ -42,34 +42,34 @@ enum ContributionBounder {
             ordered[position[Int(units[row])]] = row
             position[Int(units[row])] += 1
         }
-        var kept: [Int] = []
-        kept.reserveCapacity(eligible.count)
-        var unitRows: [Int] = []
+        // Kept rows are marked, then collected in row order (no final sort).
+        var keep = [Bool](repeating: false, count: groups.count)
+        var pairs: [(group: Int32, row: Int)] = []
         var groupStarts: [Int] = []
         for unit in 0..<unitCount where start[unit + 1] > start[unit] {
-            // This unit's rows, ordered by group (stable), and where each group begins.
-            unitRows.removeAll(keepingCapacity: true)
-            unitRows.append(contentsOf: ordered[start[unit]..<start[unit + 1]])
-            if unitRows.count == 1 {
-                kept.append(unitRows[0])
+            if start[unit + 1] - start[unit] == 1 {
+                keep[ordered[start[unit]]] = true
                 continue
             }
-            unitRows.sort { (groups[$0], $0) < (groups[$1], $1) }
+            // This unit's rows with their groups, ordered by group then row (rows arrive in
+            // row order, so a stable sort on the group suffices), and where each group begins.
+            pairs.removeAll(keepingCapacity: true)
+            for row in ordered[start[unit]..<start[unit + 1]] { pairs.append((groups[row], row)) }
+            pairs.sort { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
             groupStarts.removeAll(keepingCapacity: true)
-            for i in unitRows.indices where i == 0 || groups[unitRows[i]] != groups[unitRows[i - 1]] { groupStarts.append(i) }
+            for i in pairs.indices where i == 0 || pairs[i].group != pairs[i - 1].group { groupStarts.append(i) }
             var chosen = Array(groupStarts.indices)
             shuffleFront(&chosen, keeping: bounds.groupsPerUnit, sampler)
             for g in chosen.prefix(bounds.groupsPerUnit) {
-                let from = groupStarts[g], to = g + 1 < groupStarts.count ? groupStarts[g + 1] : unitRows.count
-                var rows = Array(unitRows[from..<to])
+                let from = groupStarts[g], to = g + 1 < groupStarts.count ? groupStarts[g + 1] : pairs.count
+                var rows = pairs[from..<to].map(\.row)
                 shuffleFront(&rows, keeping: bounds.rowsPerUnitPerGroup, sampler)
-                kept.append(contentsOf: rows.prefix(bounds.rowsPerUnitPerGroup))
+                for row in rows.prefix(bounds.rowsPerUnitPerGroup) { keep[row] = true }
             }
         }
-        return kept.sorted()
+        return keep.indices.filter { keep[$0] }
     }
 
-    /// Moves a uniformly random `keeping`-subset to the front (partial Fisher–Yates).
     static func shuffleFront<T>(_ items: inout [T], keeping: Int, _ sampler: ExactSampler) {
         guard items.count > keeping else { return }
         for i in 0..<keeping {

@@ -26,6 +26,21 @@ public struct DemoCitySummary: Sendable, Equatable {
     public var complaints: Int
     public var engagementLogs: Int
     public var legalHolds: Int
+
+    /// Counts read back from an existing demo store (legal holds are not counted: 0).
+    public init(existing store: OperationalStore) throws(StoreError) {
+        calls = try store.rowCount(of: "calls_for_service")
+        complaints = try store.rowCount(of: "complaints")
+        engagementLogs = try store.rowCount(of: "engagement_logs")
+        legalHolds = 0
+    }
+
+    init(calls: Int, complaints: Int, engagementLogs: Int, legalHolds: Int) {
+        self.calls = calls
+        self.complaints = complaints
+        self.engagementLogs = engagementLogs
+        self.legalHolds = legalHolds
+    }
 }
 
 /// A synthetic city shaped like real operational data, for demos, tests and benchmarks.

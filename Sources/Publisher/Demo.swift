@@ -37,8 +37,23 @@ public enum Demo {
         public var publicKey: String
     }
 
-    /// Runs the demo. `progress` receives one line per step.
-    public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
+    /// Where ``prepare(_:progress:)`` put the demo's parts.
+    public struct Prepared: Sendable {
+        public var storePath: String
+        public var releases: String
+        public var statePath: String
+        public var pseudonymKey: String
+        public var key: String
+        public var publicKey: String
+        public var policies: [String]
+        public var city: DemoCitySummary
+    }
+
+    /// Builds the demo city, the policies, the pseudonymisation key and a signing key in
+    /// the work folder (keys already there are kept), without releasing anything.
+    /// With `reuseCity`, a store already in the folder is used as it is.
+    public static func prepare(_ options: Options, reuseCity: Bool = false,
+                               progress: (String) -> Void) throws(PublisherError) -> Prepared {
         let workdir = options.workdir
         let storePath = (workdir as NSString).appendingPathComponent("store.sqlite")
         let releases = (workdir as NSString).appendingPathComponent("Releases")
@@ -63,10 +78,14 @@ public enum Demo {
             throw .io(path: workdir, reason: "cannot prepare the demo folder (\(error.localizedDescription))")
         }
 
-        progress("building the demo city: \(options.city.records) calls over \(options.city.days) days (seed \(options.city.seed))")
         let city: DemoCitySummary
         do {
-            city = try DemoCity.build(at: storePath, options: options.city)
+            if reuseCity && FileManager.default.fileExists(atPath: storePath) {
+                city = try DemoCitySummary(existing: OperationalStore(path: storePath))
+            } else {
+                progress("building the demo city: \(options.city.records) calls over \(options.city.days) days (seed \(options.city.seed))")
+                city = try DemoCity.build(at: storePath, options: options.city)
+            }
             if !FileManager.default.fileExists(atPath: keyPrefix + ".key") {
                 _ = try KeyFiles.generate(prefix: keyPrefix, passphrase: nil)
             }
@@ -75,18 +94,27 @@ public enum Demo {
         } catch {
             throw .io(path: keyPrefix, reason: "cannot create the demo signing key (\(error))")
         }
-        let paths = try policyPaths(in: policiesFolder)
+        return Prepared(storePath: storePath, releases: releases, statePath: statePath, pseudonymKey: pseudonymKey,
+                        key: keyPrefix + ".key", publicKey: keyPrefix + ".pub", policies: try policyPaths(in: policiesFolder),
+                        city: city)
+    }
+
+    /// Runs the demo: ``prepare(_:progress:)``, then the nightly release of every
+    /// policy for each generated day. `progress` receives one line per step.
+    public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
+        let prepared = try prepare(options, progress: progress)
         var outcomes: [ReleaseRun.Outcome] = []
         // The nightly cycle: one release per day, oldest first, as a timer would run it.
         for daysAgo in (1...options.city.days).reversed() {
             // Noon UTC after each generated day: the city's local day has ended everywhere in the Americas and Europe.
             let night = options.city.end.addingTimeInterval(Double(1 - daysAgo) * 86400 + 12 * 3600)
-            let run = ReleaseRun.Options(store: storePath, key: keyPrefix + ".key", policies: paths, window: .yesterday,
-                                         out: releases, state: statePath, pseudonymKey: pseudonymKey, now: night)
+            let run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
+                                         window: .yesterday, out: prepared.releases, state: prepared.statePath,
+                                         pseudonymKey: prepared.pseudonymKey, now: night)
             outcomes += try ReleaseRun.run(run, progress: progress)
         }
-        return Report(storePath: storePath, statePath: statePath, city: city, outcomes: outcomes,
-                      releases: outcomes.compactMap(\.folder), publicKey: keyPrefix + ".pub")
+        return Report(storePath: prepared.storePath, statePath: prepared.statePath, city: prepared.city, outcomes: outcomes,
+                      releases: outcomes.compactMap(\.folder), publicKey: prepared.publicKey)
     }
 
     /// Writes ``DemoPolicies`` under `folder`, replacing older copies.

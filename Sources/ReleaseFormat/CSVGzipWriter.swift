@@ -35,27 +35,36 @@ public final class CSVGzipWriter {
     public func append(columns: [(dictionary: [String], codes: [Int32])], rowCount: Int,
                        progress: ((Double) -> Void)? = nil) throws(ReleaseFormatError) {
         precondition(columns.allSatisfy { $0.codes.count == rowCount }, "every column needs one code per row")
-        let escaped: [(bytes: [UInt8], ends: [Int])] = columns.map { column in
+        // Every distinct value escaped once, with its separator: "value," (or "value\n" in the last column).
+        let fields: [(bytes: [UInt8], starts: [Int])] = columns.enumerated().map { index, column in
+            let separator: UInt8 = index == columns.count - 1 ? 0x0A : 0x2C
             var bytes: [UInt8] = []
-            var ends: [Int] = []
+            var starts: [Int] = []
             for value in column.dictionary {
+                starts.append(bytes.count)
                 Self.escape(value, into: &bytes)
-                ends.append(bytes.count)
+                bytes.append(separator)
             }
-            return (bytes, ends)
+            starts.append(bytes.count)
+            bytes.append(separator)  // a missing value: the separator alone
+            return (bytes, starts)
         }
-        for row in 0..<rowCount {
-            for (index, column) in columns.enumerated() {
-                if index > 0 { pending.append(0x2C) }
-                let code = Int(column.codes[row])
-                if code >= 0 {
-                    let field = escaped[index]
-                    pending.append(contentsOf: field.bytes[(code == 0 ? 0 : field.ends[code - 1])..<field.ends[code]])
+        let chunk = 65_536
+        var row = 0
+        while row < rowCount {
+            let end = min(row + chunk, rowCount)
+            for r in row..<end {
+                for index in 0..<fields.count {
+                    let code = Int(columns[index].codes[r])
+                    let field = fields[index]
+                    let from = code >= 0 ? field.starts[code] : field.starts[field.starts.count - 1]
+                    let to = code >= 0 ? field.starts[code + 1] : field.bytes.count
+                    field.bytes.withUnsafeBufferPointer { pending.append(contentsOf: UnsafeBufferPointer(rebasing: $0[from..<to])) }
                 }
             }
-            pending.append(0x0A)
             try flushIfFull()
-            if let progress, row % 262_144 == 0 { progress(Double(row) / Double(rowCount)) }
+            progress?(Double(end) / Double(rowCount))
+            row = end
         }
         rows += rowCount
     }
