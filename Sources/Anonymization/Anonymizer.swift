@@ -121,8 +121,7 @@ public enum Anonymizer {
         }
         func canonical(_ levels: [Int]) -> [Int] { levels.indices.map { canonicalLevel[$0][levels[$0]] } }
         // More classes than this cannot pass k-anonymity within the suppression limit.
-        let k = configuration.models.reduce(1) { if case let .kAnonymity(k) = $1 { max($0, k) } else { $0 } }
-        let maxClasses = data.rowCount / k + limit
+        let maxClasses = data.rowCount / PrivacyModel.smallestClass(configuration.models) + limit
         var outliersOf: [Int: Int] = [:]
         var feasible: [Int: EquivalenceClasses] = [:]
         var feasibleCells = 0
@@ -172,10 +171,9 @@ public enum Anonymizer {
         var best: (levels: [Int], loss: Double, classes: EquivalenceClasses)?
         var checked = 0
         var evaluated = [Bool](repeating: false, count: nodes.count)
-        /// Groups node `index` from its smallest cached predecessor (else `fallback`, any finer node's cells),
-        /// caches small results for later roll-ups and counts the node once.
-        /// The classes of `levels`, or nil when the node is known or found infeasible
-        /// without grouping every cell.
+        /// The classes of `levels` (grouped as its canonical form, from the smallest cached
+        /// ancestor, else `fallback`: any finer node's cells), or nil when the node is known or
+        /// found infeasible without grouping every cell. Counts the node once; caches small results.
         func group(_ levels: [Int], fallback: Cells) -> EquivalenceClasses? {
             let index = nodeIndex(levels)
             if !evaluated[index] {

@@ -185,7 +185,7 @@ struct EquivalenceClasses {
         if exceeded { return nil }
         // k-anonymity alone already fails too many records: no need to look at sensitive values
         // (other models only add failures), and the caller learns "infeasible" at half the cost.
-        let k = models.reduce(1) { if case let .kAnonymity(value) = $1 { max($0, value) } else { $0 } }
+        let k = PrivacyModel.smallestClass(models)
         if let limit = outlierLimit, counts.reduce(0, { $1 < k ? $0 + $1 : $0 }) > limit { return nil }
 
         // Cells in class order (a counting sort); with a sensitive column, equal
@@ -262,11 +262,8 @@ struct EquivalenceClasses {
     private static func check(models: [PrivacyModel], data: EncodedData, cells: Cells, cellStart: [Int],
                               counts: [Int], closeness: ClosenessReference?) -> [Bool] {
         var passes = [Bool](repeating: true, count: counts.count)
-        var k = 1
-        var sensitiveModels: [PrivacyModel] = []
-        for model in models {
-            if case let .kAnonymity(value) = model { k = max(k, value) } else { sensitiveModels.append(model) }
-        }
+        let k = PrivacyModel.smallestClass(models)
+        let sensitiveModels = models.filter(\.needsSensitiveColumn)
         for (index, count) in counts.enumerated() where count < k { passes[index] = false }
         guard !sensitiveModels.isEmpty, !cells.sensitive.isEmpty else { return passes }
 

@@ -16,6 +16,11 @@ public enum PrivacyModel: Sendable, Equatable {
         if case .kAnonymity = self { return false }
         return true
     }
+
+    /// The k every class must reach under `models` (1 without k-anonymity).
+    static func smallestClass(_ models: [PrivacyModel]) -> Int {
+        models.reduce(1) { if case let .kAnonymity(k) = $1 { max($0, k) } else { $0 } }
+    }
 }
 
 /// How ℓ-diversity is measured within a class.

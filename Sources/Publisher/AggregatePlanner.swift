@@ -22,22 +22,23 @@ public enum AggregatePlanner {
         guard let zone = TimeZone(identifier: policy.source.timezone) else { throw .usage("unknown time zone") }
         // Per group-by column: each dictionary value's label (generalised where the
         // group-by names a level), so rows are grouped on codes, never on strings.
-        var labelOfCode: [[String]] = []
+        var labelOfCode: [[String?]] = []
         var codesOf: [[Int32]] = []
         var publicLists: [[String]?] = []
         for key in spec.groupBy {
             guard let column = table.column(named: key.column) else {
                 throw .usage("output '\(output.id)': column \(key.column) was not read")
             }
-            var labels = column.dictionary
+            var labels: [String?] = column.dictionary
             if let level = key.level, let granularity = HierarchyRecipe.TimeGranularity(rawValue: level) {
                 let hierarchy: Hierarchy
                 do {
-                    hierarchy = try HierarchyRecipe.time([granularity], timezone: zone).build(column: key.column, values: labels)
+                    hierarchy = try HierarchyRecipe.time([granularity], timezone: zone).build(column: key.column, values: column.dictionary)
                 } catch {
                     throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
                 }
-                labels = labels.map { hierarchy.generalize($0, level: 1) ?? $0 }
+                // A value the hierarchy cannot place belongs to no group (never published ungeneralised).
+                labels = column.dictionary.map { hierarchy.generalize($0, level: 1) }
             }
             labelOfCode.append(labels)
             codesOf.append(column.codes)
@@ -69,6 +70,7 @@ public enum AggregatePlanner {
             var lookup: [String: Int32] = [:]
             for (position, name) in names.enumerated() where lookup[name] == nil { lookup[name] = Int32(position) }
             positionOfCode.append(labels.map { label in
+                guard let label else { return -1 }
                 if let position = lookup[label] { return position }
                 guard publicLists[c] == nil else { return -1 }
                 lookup[label] = Int32(names.count)

@@ -71,7 +71,7 @@ public struct Column: Sendable, Equatable {
     public mutating func append(contentsOf batch: ValueBatch) {
         var inserted: [Int] = []
         batch.bytes.withUnsafeBytes { bytes in
-            index.encode(bytes, ends: batch.ends, nulls: batch.nulls, into: &codes, inserted: &inserted)
+            index.encode(batch, bytes: bytes, into: &codes, inserted: &inserted)
             for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
         }
     }

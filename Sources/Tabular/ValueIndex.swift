@@ -76,20 +76,18 @@ struct ValueIndex: Sendable {
         code(for: bytes, hash: Self.hash(bytes))
     }
 
-    /// Encodes a block of values at once (value `i` is `bytes[ends[i-1]..<ends[i]]`,
-    /// or missing when `nulls[i]`): appends one code per value to `codes` (−1 when
+    /// Encodes a block of values at once (`bytes` is the batch's ``ValueBatch/bytes``):
+    /// appends one code per value to `codes` (−1 when
     /// missing) and, for each value seen for the first time, its position in the
     /// block to `inserted`, in code order.
     ///
     /// Same result as encoding one by one, but in phases: all hashes, then all
     /// first slots, then the comparisons, so the cache misses of a block overlap
     /// instead of following one another.
-    mutating func encode(_ bytes: UnsafeRawBufferPointer, ends: [Int], nulls: [Bool], into codes: inout [Int32],
+    mutating func encode(_ batch: ValueBatch, bytes: UnsafeRawBufferPointer, into codes: inout [Int32],
                          inserted: inout [Int]) {
-        let n = ends.count
-        func value(_ i: Int) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(rebasing: bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
-        }
+        let n = batch.count, nulls = batch.nulls
+        func value(_ i: Int) -> UnsafeRawBufferPointer { batch.value(i, in: bytes) }
         var hashes = [UInt64](repeating: 0, count: n)
         for i in 0..<n where !nulls[i] { hashes[i] = Self.hash(value(i)) }
         var first = [Slot](repeating: Slot(hash: 0, payload: 0, stored: 0, length: 0), count: n)
