@@ -58,33 +58,55 @@ struct EncodedData: Sendable {
                 values.append("")
                 codes = codes.map { $0 == Column.nullCode ? emptyCode : $0 }
             }
-            try hierarchy.validate(covering: values, nested: false)
+            try hierarchy.validate(covering: [], nested: false)
+            // Each value's hierarchy row, found once; every level then works on row numbers.
+            var rowOf: [Int] = []
+            rowOf.reserveCapacity(values.count)
+            for value in values {
+                guard let row = hierarchy.row(of: value) else {
+                    throw .valueNotCovered(column: hierarchy.column, value: value)
+                }
+                rowOf.append(row)
+            }
             var perLevel: [[Int32]] = []
             var levelLabels: [[String]] = []
             var levelShares: [[Double]] = []
-            var rowsUnder: [[String: Int]] = Array(repeating: [:], count: hierarchy.height)
-            for row in hierarchy.rows {
-                for level in 0..<hierarchy.height { rowsUnder[level][row[level], default: 0] += 1 }
-            }
             for level in 0..<hierarchy.height {
-                var lookup: [String: Int32] = [:]
+                // The level's distinct labels over all hierarchy rows, with the rows under each (ARX's domain share).
+                var labelID: [String: Int32] = [:]
+                var labelOfRow = [Int32](repeating: 0, count: hierarchy.rows.count)
+                var rowsUnder: [Int] = []
+                var firstRow: [Int] = []
+                for (position, row) in hierarchy.rows.enumerated() {
+                    let label = row[level]
+                    if let id = labelID[label] {
+                        labelOfRow[position] = id
+                        rowsUnder[Int(id)] += 1
+                    } else {
+                        labelID[label] = Int32(rowsUnder.count)
+                        labelOfRow[position] = Int32(rowsUnder.count)
+                        rowsUnder.append(1)
+                        firstRow.append(position)
+                    }
+                }
+                // Codes: the labels of the data's values, in order of first appearance.
+                var codeOfLabel = [Int32](repeating: -1, count: rowsUnder.count)
                 var names: [String] = []
+                var shares: [Double] = []
                 var map: [Int32] = []
                 map.reserveCapacity(values.count)
-                for value in values {
-                    let label = hierarchy.generalize(value, level: level) ?? value
-                    if let code = lookup[label] {
-                        map.append(code)
-                    } else {
-                        let code = Int32(names.count)
-                        lookup[label] = code
-                        names.append(label)
-                        map.append(code)
+                for row in rowOf {
+                    let id = Int(labelOfRow[row])
+                    if codeOfLabel[id] < 0 {
+                        codeOfLabel[id] = Int32(names.count)
+                        names.append(hierarchy.rows[firstRow[id]][level])
+                        shares.append(Double(rowsUnder[id]) / Double(hierarchy.rows.count))
                     }
+                    map.append(codeOfLabel[id])
                 }
                 perLevel.append(map)
                 levelLabels.append(names)
-                levelShares.append(names.map { Double(rowsUnder[level][$0] ?? 1) / Double(hierarchy.rows.count) })
+                levelShares.append(shares)
             }
             var counts0 = [Int](repeating: 0, count: values.count)
             for code in codes { counts0[Int(code)] += 1 }
@@ -152,19 +174,39 @@ struct EncodedData: Sendable {
                 let radix = radices[width]
                 for record in 0..<records { keys[record] &+= UInt64(sensitiveCodes[record]) &* radix }
             }
-            let storage = KeyTable()
-            let probe = storage.reset(capacity: records)
+            // Open addressing over 8-byte slots: tuple + 1 in the low half, the key's hash in the
+            // high half (0: empty), at most two-thirds full; a hash match is confirmed on the key.
+            var size = 16
+            while size < records + records / 2 { size <<= 1 }
+            let shift = UInt64(64 - size.trailingZeroBitCount)
+            var slots = [UInt64](repeating: 0, count: size)
+            var tupleKeys: [UInt64] = []
             var firstRecord: [Int] = []
-            withExtendedLifetime(storage) {
+            slots.withUnsafeMutableBufferPointer { slots in
                 for record in 0..<records {
-                    let (index, inserted) = probe.index(for: keys[record], inserting: Int32(tupleCounts.count))
-                    if inserted {
-                        tupleCounts.append(1)
-                        firstRecord.append(record)
-                    } else {
-                        tupleCounts[Int(index)] += 1
+                    let key = keys[record]
+                    let hash = key &* 0x9E37_79B9_7F4A_7C15
+                    let tag = (hash >> 32) | 1
+                    var slot = Int(truncatingIfNeeded: hash >> shift)
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 {
+                            let tuple = Int32(truncatingIfNeeded: tupleCounts.count)
+                            slots[slot] = tag << 32 | UInt64(UInt32(bitPattern: tuple) &+ 1)
+                            tupleCounts.append(1)
+                            tupleKeys.append(key)
+                            firstRecord.append(record)
+                            recordTuple[record] = tuple
+                            break
+                        }
+                        let tuple = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                        if entry >> 32 == tag && tupleKeys[tuple] == key {
+                            tupleCounts[tuple] += 1
+                            recordTuple[record] = Int32(truncatingIfNeeded: tuple)
+                            break
+                        }
+                        slot = (slot &+ 1) & (size - 1)
                     }
-                    recordTuple[record] = index
                 }
             }
             tuples = [Int32](repeating: 0, count: firstRecord.count * width)

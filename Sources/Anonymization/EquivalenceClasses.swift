@@ -1,31 +1,5 @@
 import Foundation
 
-/// Tables reused by every grouping of one search, so no transformation
-/// allocates or clears its own.
-final class GroupingScratch {
-    /// Open-addressing table from class key to class, for large key spaces.
-    let classes = KeyTable()
-    /// Direct-addressed table (key → class + 1, 0 when unseen), for key spaces
-    /// small enough to index; users zero the entries they set before returning.
-    private var direct = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-    private var directSize = 0
-
-    deinit {
-        direct.deallocate()
-    }
-
-    /// A zeroed table of at least `size` entries, valid until the next call.
-    func directTable(size: Int) -> UnsafeMutablePointer<Int32> {
-        if directSize < size {
-            direct.deallocate()
-            direct = .allocate(capacity: size)
-            direct.initialize(repeating: 0, count: size)
-            directSize = size
-        }
-        return direct
-    }
-}
-
 /// Weighted cells of a transformation: distinct (generalised quasi-identifiers,
 /// sensitive value) combinations, each named by one tuple of the data, stored
 /// class by class. Cells of a finer transformation roll up into those of a
@@ -67,31 +41,9 @@ struct EquivalenceClasses {
     /// Mixed-radix keys of `tuples` under `levels` (radices: the levels' label
     /// counts, so keys are dense in 0..<space), or nil when they would not fit 64 bits.
     static func keys(_ data: EncodedData, levels: [Int], tuples: [Int32]) -> (keys: [UInt64], space: UInt64)? {
-        let width = data.columns.count
-        var multipliers: [UInt64] = []
-        var product: UInt64 = 1
-        for c in 0..<width {
-            multipliers.append(product)
-            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(data.labels[c][levels[c]].count, 1)))
-            if overflow || next == UInt64.max { return nil }
-            product = next
-        }
-        var keys = [UInt64](repeating: 0, count: tuples.count)
-        // One pass, reading each tuple's codes together (they are adjacent in memory).
-        let maps = (0..<width).map { data.generalization[$0][levels[$0]] }
-        data.tuples.withUnsafeBufferPointer { codes in
-            tuples.withUnsafeBufferPointer { tuples in
-                keys.withUnsafeMutableBufferPointer { keys in
-                    for i in 0..<tuples.count {
-                        let base = Int(tuples[i]) * width
-                        var key: UInt64 = 0
-                        for c in 0..<width { key &+= UInt64(maps[c][Int(codes[base + c])]) &* multipliers[c] }
-                        keys[i] = key
-                    }
-                }
-            }
-        }
-        return (keys, product)
+        guard let plan = KeyPlan(data: data, levels: levels) else { return nil }
+        let keys = plan.withKeys(data: data, tuples: tuples) { key in (0..<tuples.count).map(key) }
+        return (keys, plan.space)
     }
 
     /// Keys for lattices too wide for 64 bits: the generalised codes themselves, hashed to dense ids.
@@ -128,107 +80,48 @@ struct EquivalenceClasses {
     /// With `outlierLimit`, it also returns nil when the classes smaller than k
     /// alone hold more records than that.
     ///
-    /// Classes are found by direct addressing when the levels' key space is
-    /// small (a few times the cells), else by open addressing; cells are then
-    /// merged by sensitive value class by class with a counting sort, so no
-    /// hash table ever holds one entry per cell.
+    /// One pass computes each cell's key and finds its class (direct addressing
+    /// when the levels' key space is small, else open addressing), so a grouping
+    /// that gives up early has not paid for the keys of the remaining cells.
+    /// With a sensitive column, cells are then copied into class order (a stable
+    /// counting sort that reads the source sequentially) and equal
+    /// (class, sensitive value) cells merged in place, so no hash table ever
+    /// holds one entry per cell and nothing is gathered at random.
     init?(data: EncodedData, levels: [Int], from source: Cells, models: [PrivacyModel], closeness: ClosenessReference?,
           scratch: GroupingScratch, maxClasses: Int, outlierLimit: Int? = nil) {
         let n = source.count.count
-        var classOfCell = [Int32](repeating: 0, count: n)
+        let classOfCell = scratch.classOfCell(count: n)
         var counts: [Int] = []
         var representative: [Int32] = []
-        var exceeded = false
-        let dense = Self.keys(data, levels: levels, tuples: source.tuple)
-        let keys = dense?.keys ?? Self.wideKeys(data, levels: levels, tuples: source.tuple)
-        if let space = dense?.space, space <= UInt64(max(4 * n, 1 << 16)), space <= 1 << 27 {
-            let slots = scratch.directTable(size: Int(space))
-            var seen: [UInt64] = []
-            withExtendedLifetime(scratch) {
-                for i in 0..<n {
-                    let key = Int(keys[i])
-                    let stored = slots[key]
-                    if stored == 0 {
-                        if counts.count == maxClasses {
-                            exceeded = true
-                            break
-                        }
-                        slots[key] = Int32(counts.count + 1)
-                        classOfCell[i] = Int32(counts.count)
-                        counts.append(Int(source.count[i]))
-                        representative.append(source.tuple[i])
-                        seen.append(keys[i])
-                    } else {
-                        classOfCell[i] = stored - 1
-                        counts[Int(stored - 1)] += Int(source.count[i])
-                    }
-                }
-                for key in seen { slots[Int(key)] = 0 }
+        let complete: Bool
+        if let plan = KeyPlan(data: data, levels: levels) {
+            complete = plan.withKeys(data: data, tuples: source.tuple) { key in
+                Self.group(n: n, key: key, space: plan.space, source: source, scratch: scratch, maxClasses: maxClasses,
+                           classOfCell: classOfCell, counts: &counts, representative: &representative)
             }
         } else {
-            let probe = scratch.classes.reset(capacity: min(n, maxClasses &+ 1))
-            for i in 0..<n {
-                let (cls, inserted) = probe.index(for: keys[i], inserting: Int32(truncatingIfNeeded: counts.count))
-                if inserted {
-                    if counts.count == maxClasses {
-                        exceeded = true
-                        break
-                    }
-                    counts.append(Int(source.count[i]))
-                    representative.append(source.tuple[i])
-                } else {
-                    counts[Int(cls)] += Int(source.count[i])
-                }
-                classOfCell[i] = cls
+            let keys = Self.wideKeys(data, levels: levels, tuples: source.tuple)
+            complete = keys.withUnsafeBufferPointer { keys in
+                Self.group(n: n, key: { keys[$0] }, space: nil, source: source, scratch: scratch, maxClasses: maxClasses,
+                           classOfCell: classOfCell, counts: &counts, representative: &representative)
             }
         }
-        if exceeded { return nil }
+        guard complete else { return nil }
         // k-anonymity alone already fails too many records: no need to look at sensitive values
         // (other models only add failures), and the caller learns "infeasible" at half the cost.
         let k = PrivacyModel.smallestClass(models)
         if let limit = outlierLimit, counts.reduce(0, { $1 < k ? $0 + $1 : $0 }) > limit { return nil }
 
-        // Cells in class order (a counting sort); with a sensitive column, equal
-        // (class, sensitive value) cells are merged through a per-class scratch table.
         let classTotal = counts.count
-        var start = [Int](repeating: 0, count: classTotal + 1)
-        for cls in classOfCell { start[Int(cls) + 1] += 1 }
-        for cls in 0..<classTotal { start[cls + 1] += start[cls] }
-        var position = start
-        var ordered = [Int32](repeating: 0, count: n)
-        for (cell, cls) in classOfCell.enumerated() {
-            ordered[position[Int(cls)]] = Int32(cell)
-            position[Int(cls)] += 1
-        }
         var cellStart = [Int](repeating: 0, count: classTotal + 1)
         if source.sensitive.isEmpty {
             for cls in 0..<classTotal { cellStart[cls + 1] = cls + 1 }
             cells = Cells(levels: levels, tuple: representative, sensitive: [],
                           count: counts.map { Int32(truncatingIfNeeded: $0) })
         } else {
-            var tuple: [Int32] = [], sensitive: [Int32] = [], count: [Int32] = []
-            tuple.reserveCapacity(n)
-            sensitive.reserveCapacity(n)
-            count.reserveCapacity(n)
-            var slotOf = [Int32](repeating: -1, count: max(data.sensitiveLabels.count, 1))
-            for cls in 0..<classTotal {
-                let first = tuple.count
-                for i in start[cls]..<start[cls + 1] {
-                    let cell = Int(ordered[i])
-                    let code = Int(source.sensitive[cell])
-                    if slotOf[code] < 0 {
-                        slotOf[code] = Int32(tuple.count)
-                        tuple.append(source.tuple[cell])
-                        sensitive.append(source.sensitive[cell])
-                        count.append(source.count[cell])
-                    } else {
-                        count[Int(slotOf[code])] &+= source.count[cell]
-                    }
-                }
-                for merged in first..<tuple.count { slotOf[Int(sensitive[merged])] = -1 }
-                cellStart[cls + 1] = tuple.count
-            }
-            cells = Cells(levels: levels, tuple: tuple, sensitive: sensitive, count: count)
+            cells = Self.mergeBySensitive(n: n, classTotal: classTotal, classOfCell: classOfCell, source: source,
+                                          sensitiveValues: data.sensitiveLabels.count, levels: levels, scratch: scratch,
+                                          cellStart: &cellStart)
         }
         self.counts = counts
         self.representative = representative
@@ -237,6 +130,121 @@ struct EquivalenceClasses {
         var outliers = 0
         for (count, ok) in zip(counts, passes) where !ok { outliers += count }
         self.outliers = outliers
+    }
+
+    /// Assigns each of the `n` source cells its class (first appearance order),
+    /// summing records per class; false as soon as there would be more than
+    /// `maxClasses` classes. `space`, when known, is the exclusive upper bound
+    /// of the keys, which allows a direct-addressed table.
+    @inline(__always)
+    private static func group(n: Int, key: (Int) -> UInt64, space: UInt64?, source: Cells, scratch: GroupingScratch,
+                              maxClasses: Int, classOfCell: UnsafeMutablePointer<Int32>,
+                              counts: inout [Int], representative: inout [Int32]) -> Bool {
+        // A direct table (8 bytes an entry) no larger than the open-addressing one
+        // the classes would need (16 bytes a slot, at least two slots a class).
+        let expected = min(n, maxClasses == .max ? n : maxClasses + 1)
+        return source.count.withUnsafeBufferPointer { sourceCount in
+            source.tuple.withUnsafeBufferPointer { sourceTuple in
+                if let space, space <= UInt64(max(4 * expected, 1 << 16)), space <= 1 << 23 {
+                    let slots = scratch.directTable(size: Int(space))
+                    var classKeys: [Int] = []
+                    var complete = true
+                    for i in 0..<n {
+                        let slot = Int(truncatingIfNeeded: key(i))
+                        let stored = slots[slot]
+                        if stored == 0 {
+                            if classKeys.count == maxClasses {
+                                complete = false
+                                break
+                            }
+                            classOfCell[i] = Int32(truncatingIfNeeded: classKeys.count)
+                            slots[slot] = UInt64(classKeys.count + 1) << 32 | UInt64(UInt32(bitPattern: sourceCount[i]))
+                            classKeys.append(slot)
+                            representative.append(sourceTuple[i])
+                        } else {
+                            classOfCell[i] = Int32(truncatingIfNeeded: stored >> 32) - 1
+                            slots[slot] = stored &+ UInt64(UInt32(bitPattern: sourceCount[i]))
+                        }
+                    }
+                    counts = classKeys.map { Int(slots[$0] & 0xFFFF_FFFF) }
+                    for slot in classKeys { slots[slot] = 0 }
+                    return complete
+                }
+                // Sized for a few thousand classes and doubled when half full, so few classes stay in cache.
+                var probe = scratch.classes.reset(capacity: min(expected, 4096))
+                var classCounts: [Int32] = []
+                for i in 0..<n {
+                    let (cls, inserted) = probe.index(for: key(i), inserting: Int32(truncatingIfNeeded: classCounts.count))
+                    if inserted {
+                        if classCounts.count == maxClasses { return false }
+                        if classCounts.count >= probe.roomy { probe = scratch.classes.grow(probe) }
+                        classCounts.append(sourceCount[i])
+                        representative.append(sourceTuple[i])
+                    } else {
+                        classCounts[Int(cls)] &+= sourceCount[i]
+                    }
+                    classOfCell[i] = cls
+                }
+                counts = classCounts.map { Int($0) }
+                return true
+            }
+        }
+    }
+
+    /// The cells of the classes: source cells in class order (stable), equal
+    /// sensitive values of one class merged; `cellStart[c]..<cellStart[c + 1]`
+    /// are the cells of class `c`.
+    private static func mergeBySensitive(n: Int, classTotal: Int, classOfCell: UnsafeMutablePointer<Int32>, source: Cells,
+                                         sensitiveValues: Int, levels: [Int], scratch: GroupingScratch,
+                                         cellStart: inout [Int]) -> Cells {
+        let end = scratch.positions(count: classTotal + 1)
+        let ordered = scratch.orderedCells(count: n)
+        // end[c + 1] counts, then accumulates to, where class c's cells begin.
+        for i in 0..<n { end[Int(classOfCell[i]) + 1] &+= 1 }
+        for cls in 0..<classTotal { end[cls + 1] &+= end[cls] }
+        source.tuple.withUnsafeBufferPointer { tuple in
+            source.sensitive.withUnsafeBufferPointer { sensitive in
+                source.count.withUnsafeBufferPointer { count in
+                    for i in 0..<n {
+                        let cls = Int(classOfCell[i])
+                        let at = Int(end[cls])
+                        end[cls] = Int32(at + 1)
+                        ordered[at] = GroupingScratch.CellRecord(tuple: tuple[i], sensitive: sensitive[i], count: count[i])
+                    }
+                }
+            }
+        }
+        // Now end[c] is where class c ends; merge each class's equal sensitive values in place.
+        var slotOf = [Int32](repeating: -1, count: max(sensitiveValues, 1))
+        var write = 0
+        var read = 0
+        for cls in 0..<classTotal {
+            let first = write
+            let stop = Int(end[cls])
+            while read < stop {
+                let record = ordered[read]
+                read += 1
+                let code = Int(record.sensitive)
+                let slot = slotOf[code]
+                if slot < 0 {
+                    slotOf[code] = Int32(truncatingIfNeeded: write)
+                    ordered[write] = record
+                    write += 1
+                } else {
+                    ordered[Int(slot)].count &+= record.count
+                }
+            }
+            for merged in first..<write { slotOf[Int(ordered[merged].sensitive)] = -1 }
+            cellStart[cls + 1] = write
+        }
+        let merged = write
+        func column(_ field: (GroupingScratch.CellRecord) -> Int32) -> [Int32] {
+            [Int32](unsafeUninitializedCapacity: merged) { buffer, initialized in
+                for i in 0..<merged { buffer[i] = field(ordered[i]) }
+                initialized = merged
+            }
+        }
+        return Cells(levels: levels, tuple: column(\.tuple), sensitive: column(\.sensitive), count: column(\.count))
     }
 
     /// The class of every tuple of `data`, for writing the output.
@@ -315,6 +323,57 @@ enum Diversity {
             guard sorted.count >= needed, needed >= 1 else { return false }
             let tail = sorted[(needed - 1)...].reduce(0, +)
             return Double(sorted[0]) < c * Double(tail)
+        }
+    }
+}
+
+/// How one transformation turns a tuple's level-0 codes into a single dense
+/// key: the mixed-radix number of its generalised codes (radices: the levels'
+/// label counts), so keys are exactly the classes and lie in 0..<space.
+struct KeyPlan {
+    let space: UInt64
+    let width: Int
+    /// Per column, each level-0 code's generalised code times the column's
+    /// radix weight, the columns one after another (one lookup and one add a column).
+    let scaled: [UInt64]
+    let offsets: [Int]
+
+    /// Nil when the key space does not fit 64 bits.
+    init?(data: EncodedData, levels: [Int]) {
+        width = data.columns.count
+        var scaled: [UInt64] = []
+        var offsets: [Int] = []
+        var product: UInt64 = 1
+        for c in 0..<width {
+            offsets.append(scaled.count)
+            let weight = product
+            scaled += data.generalization[c][levels[c]].map { UInt64($0) &* weight }
+            let (next, overflow) = product.multipliedReportingOverflow(by: UInt64(max(data.labels[c][levels[c]].count, 1)))
+            if overflow || next == UInt64.max { return nil }
+            product = next
+        }
+        space = product
+        self.scaled = scaled
+        self.offsets = offsets
+    }
+
+    /// Calls `body` with a function from a position in `tuples` to that tuple's key.
+    @inline(__always)
+    func withKeys<R>(data: EncodedData, tuples: [Int32], _ body: ((Int) -> UInt64) -> R) -> R {
+        let width = width
+        return data.tuples.withUnsafeBufferPointer { codes in
+            tuples.withUnsafeBufferPointer { tuples in
+                scaled.withUnsafeBufferPointer { scaled in
+                    offsets.withUnsafeBufferPointer { offsets in
+                        body { i in
+                            let base = Int(tuples[i]) &* width
+                            var key: UInt64 = 0
+                            for c in 0..<width { key &+= scaled[offsets[c] &+ Int(codes[base &+ c])] }
+                            return key
+                        }
+                    }
+                }
+            }
         }
     }
 }

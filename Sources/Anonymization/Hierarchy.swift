@@ -32,6 +32,9 @@ public struct Hierarchy: Sendable, Equatable {
         index[value].map { rows[$0][level] }
     }
 
+    /// The row of `value` (its first, should the file repeat it), or nil when not covered.
+    func row(of value: String) -> Int? { index[value] }
+
     /// True when the hierarchy has a row for `value`.
     public func covers(_ value: String) -> Bool { index[value] != nil }
 

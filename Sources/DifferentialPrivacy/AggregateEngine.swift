@@ -22,12 +22,27 @@ import Foundation
 ///   integers of [L, H] with utility −|#{v ≤ x} − q·n| (sensitivity R) and
 ///   ε/k/G per group, sampled exactly by rejection.
 public enum AggregateEngine {
-    /// Runs one output.
+    /// Runs one output: ``bound(_:statistics:keys:bounds:budget:sampler:unitRows:)``
+    /// then ``release(_:sampler:nonNegative:)``.
     ///
     /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
     public static func run(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                            bounds: ContributionBounds, budget: AggregateBudget, sampler: ExactSampler,
                            nonNegative: Bool = true) throws(DPError) -> AggregateResult {
+        let exact = try bound(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget, sampler: sampler)
+        return release(exact, sampler: sampler, nonNegative: nonNegative)
+    }
+
+    /// Checks the parameters, bounds each unit's contribution and computes the
+    /// exact per-group values every statistic needs. Draws only the bounding's
+    /// random choices, no noise; the result is private and must go through
+    /// ``release(_:sampler:nonNegative:)`` before anything leaves.
+    ///
+    /// - Parameter unitRows: `input.units` already grouped by unit (several
+    ///   outputs of one table share it); nil to group them here.
+    public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
+                             bounds: ContributionBounds, budget: AggregateBudget, sampler: ExactSampler,
+                             unitRows: UnitRows? = nil) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
         guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
             throw .invalidParameters("contribution bounds must be at least 1")
@@ -58,13 +73,61 @@ public enum AggregateEngine {
         if keys == .privateKeys && (delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
         }
-        let g = bounds.groupsPerUnit, r = bounds.rowsPerUnitPerGroup
-        let kept = ContributionBounder.bound(units: input.units, groups: input.groups, bounds: bounds, sampler: sampler)
+        if let unitRows, unitRows.rowCount != input.rowCount || input.units == nil {
+            throw .invalidParameters("the grouped unit rows do not belong to this input")
+        }
+        let kept = if let unitRows {
+            ContributionBounder.bound(unitRows: unitRows, groups: input.groups, bounds: bounds, sampler: sampler)
+        } else {
+            ContributionBounder.bound(units: input.units, groups: input.groups, bounds: bounds, sampler: sampler)
+        }
 
         // Exact per-group aggregates of the bounded rows.
         let groupCount = input.groupKeys.count
         var counts = [Int](repeating: 0, count: groupCount)
         for row in kept { counts[Int(input.groups[row])] += 1 }
+        var exact: [BoundedAggregate.Exact] = []
+        for statistic in statistics {
+            switch statistic {
+            case .count:
+                exact.append(.count)
+            case let .sum(column, low, high):
+                let values = input.measures[column] ?? []
+                var sums = [Int](repeating: 0, count: groupCount)
+                for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
+                exact.append(.sum(sums))
+            case let .mean(column, low, high):
+                let values = input.measures[column] ?? []
+                var doubled = [Int](repeating: 0, count: groupCount)
+                var present = [Int](repeating: 0, count: groupCount)
+                for row in kept {
+                    guard let value = values[row] else { continue }
+                    doubled[Int(input.groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
+                    present[Int(input.groups[row])] += 1
+                }
+                exact.append(.mean(doubled: doubled, present: present))
+            case let .quantile(column, _, low, high):
+                let values = input.measures[column] ?? []
+                var perGroup = [[Int]](repeating: [], count: groupCount)
+                for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
+                exact.append(.quantile(perGroup))
+            }
+        }
+        return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
+                                laplace: laplace, gaussian: gaussian, delta: delta, counts: counts, exact: exact,
+                                rowsAfterBounding: kept.count)
+    }
+
+    /// Adds the noise to a bounded output (see the type's guarantee) and, with
+    /// private keys, selects the published groups.
+    ///
+    /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
+    public static func release(_ bounded: BoundedAggregate, sampler: ExactSampler, nonNegative: Bool = true) -> AggregateResult {
+        let (statistics, keys, budget) = (bounded.statistics, bounded.keys, bounded.budget)
+        let (laplace, gaussian, delta) = (bounded.laplace, bounded.gaussian, bounded.delta)
+        let g = bounded.bounds.groupsPerUnit, r = bounded.bounds.rowsPerUnitPerGroup
+        let counts = bounded.counts
+        let groupCount = counts.count
 
         /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared`.
         func noise(l1: Int, l2Squared: Int, part: Fraction = Fraction(1)) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
@@ -93,7 +156,7 @@ public enum AggregateEngine {
         var margins: [[Double]] = []
         var reports: [StatisticNoise] = []
         let shareValue = (laplace ?? gaussian ?? Fraction(1)).doubleValue
-        for statistic in statistics {
+        for (index, statistic) in statistics.enumerated() {
             switch statistic {
             case .count:
                 let margin = Double(countNoise.distribution.marginOfError())
@@ -103,10 +166,8 @@ public enum AggregateEngine {
                                               margin: margin, postProcessing: nonNegative
                                                 ? "negative noisy counts are published as 0, which biases counts near zero upwards"
                                                 : "none"))
-            case let .sum(column, low, high):
-                let values = input.measures[column] ?? []
-                var sums = [Int](repeating: 0, count: groupCount)
-                for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
+            case let .sum(_, low, high):
+                guard case let .sum(sums) = bounded.exact[index] else { continue }
                 let m = max(abs(low), abs(high))
                 let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m)
                 let margin = Double(sumNoise.distribution.marginOfError())
@@ -114,15 +175,8 @@ public enum AggregateEngine {
                 margins.append(published.map { _ in margin })
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
                                               margin: margin, postProcessing: "values clamped to [\(low), \(high)] and rounded to whole numbers before summing"))
-            case let .mean(column, low, high):
-                let values = input.measures[column] ?? []
-                var doubled = [Int](repeating: 0, count: groupCount)
-                var present = [Int](repeating: 0, count: groupCount)
-                for row in kept {
-                    guard let value = values[row] else { continue }
-                    doubled[Int(input.groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
-                    present[Int(input.groups[row])] += 1
-                }
+            case let .mean(_, low, high):
+                guard case let .mean(doubled, present) = bounded.exact[index] else { continue }
                 let width = high - low
                 let half = Fraction(1, 2)
                 let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, part: half)
@@ -146,10 +200,8 @@ public enum AggregateEngine {
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
                                               margin: typical,
                                               postProcessing: "noisy sum over noisy count (half the share each), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
-            case let .quantile(column, q, low, high):
-                let values = input.measures[column] ?? []
-                var perGroup = [[Int]](repeating: [], count: groupCount)
-                for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
+            case let .quantile(_, q, low, high):
+                guard case let .quantile(perGroup) = bounded.exact[index] else { continue }
                 guard let share = laplace ?? gaussian.map({ rhoToEpsilonShare($0) }) else { continue }
                 let epsilon = share / Fraction(g)
                 let domain = high - low + 1
@@ -166,13 +218,13 @@ public enum AggregateEngine {
             }
         }
         let rows = published.enumerated().map { index, group in
-            AggregateRow(key: input.groupKeys[group], values: columns.map { $0[index] }, margins: margins.map { $0[index] })
+            AggregateRow(key: bounded.groupKeys[group], values: columns.map { $0[index] }, margins: margins.map { $0[index] })
         }
         var rho: Double?
         if case let .rho(value, _) = budget { rho = value }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: delta, rho: rho, threshold: threshold,
-                               rowsAfterBounding: kept.count)
+                               rowsAfterBounding: bounded.rowsAfterBounding)
     }
 
     static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {
@@ -205,18 +257,20 @@ public enum AggregateEngine {
 
     /// The exponential mechanism for the q-quantile over {low, …, high}, sampled
     /// exactly: propose x uniformly, accept with Bernoulli(exp(−ε(u* − u(x))/(2Δ))).
+    /// `values` are already clamped to [low, high].
     static func quantile(_ values: [Int], q: Double, low: Int, high: Int, epsilon: Fraction, sensitivity: Int,
                          sampler: ExactSampler) -> Int {
-        let sorted = values.sorted()
         let scale = 1_000_000
-        let target = Int((q * Double(scale)).rounded()) * sorted.count
+        let target = Int((q * Double(scale)).rounded()) * values.count
         let domain = high - low + 1
-        // d(x) = |c(x)·S − q·n·S| with c(x) = #{v ≤ x}, in units of 1/S.
+        // d(x) = |c(x)·S − q·n·S| with c(x) = #{v ≤ x}, in units of 1/S; c from a histogram
+        // of the (clamped, so in-domain) values, which needs no sort.
         var distances = [Int](repeating: 0, count: domain)
-        var index = 0
+        for value in values { distances[value - low] += 1 }
+        var atMost = 0
         for offset in 0..<domain {
-            while index < sorted.count && sorted[index] <= low + offset { index += 1 }
-            distances[offset] = abs(index * scale - target)
+            atMost += distances[offset]
+            distances[offset] = abs(atMost * scale - target)
         }
         let best = distances.min() ?? 0
         let denominator = epsilon.denominator * BigUInt(2 * sensitivity * scale)
@@ -226,4 +280,37 @@ public enum AggregateEngine {
             if sampler.bernoulliExpMinus(gamma) { return low + candidate }
         }
     }
+}
+
+/// One aggregate output after contribution bounding: the exact per-group
+/// values each statistic needs, before any noise. Private data: never
+/// published, stored or logged; only ``AggregateEngine/release(_:sampler:nonNegative:)``
+/// turns it into something that may leave. Computing it spends no budget, so
+/// a release can prepare it while other outputs are still being produced and
+/// record the spend only once the whole release is known to go ahead.
+public struct BoundedAggregate: Sendable {
+    /// The exact values one statistic needs, per group.
+    enum Exact: Sendable {
+        case count
+        case sum([Int])
+        case mean(doubled: [Int], present: [Int])
+        case quantile([[Int]])
+    }
+
+    let groupKeys: [[String]]
+    let statistics: [AggregateStatistic]
+    let keys: KeySelection
+    let bounds: ContributionBounds
+    let budget: AggregateBudget
+    let laplace: Fraction?
+    let gaussian: Fraction?
+    let delta: Double?
+    /// Bounded rows per group.
+    let counts: [Int]
+    /// Per statistic, in order.
+    let exact: [Exact]
+    let rowsAfterBounding: Int
+
+    /// ε the ledger charges for this output.
+    public var epsilonEquivalent: Double { budget.epsilonEquivalent }
 }

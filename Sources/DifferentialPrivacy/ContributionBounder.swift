@@ -20,41 +20,67 @@ public struct ContributionBounds: Sendable, Equatable {
     public static let recordLevel = ContributionBounds(groupsPerUnit: 1, rowsPerUnitPerGroup: 1)
 }
 
+/// The rows of each privacy unit, in row order: a counting sort on the
+/// (dense, non-negative) unit codes, done once per table and shared by every
+/// output that bounds contributions over it.
+public struct UnitRows: Sendable {
+    /// Rows grouped by unit, each unit's rows in row order.
+    let rows: [Int32]
+    /// Unit `u`'s rows are `rows[start[u]..<start[u + 1]]`.
+    let start: [Int32]
+
+    /// Rows in the table this was built from.
+    public var rowCount: Int { rows.count }
+
+    /// Groups the rows of `units` (one non-negative code per row).
+    public init(units: [Int32]) {
+        let unitCount = Int(units.max() ?? -1) + 1
+        var start = [Int32](repeating: 0, count: unitCount + 1)
+        for unit in units { start[Int(unit) + 1] &+= 1 }
+        for unit in 0..<unitCount { start[unit + 1] &+= start[unit] }
+        var position = start
+        var rows = [Int32](repeating: 0, count: units.count)
+        for (row, unit) in units.enumerated() {
+            rows[Int(position[Int(unit)])] = Int32(truncatingIfNeeded: row)
+            position[Int(unit)] &+= 1
+        }
+        self.rows = rows
+        self.start = start
+    }
+}
+
 enum ContributionBounder {
     /// The rows kept: at most `bounds.groupsPerUnit` groups per unit, at most
     /// `bounds.rowsPerUnitPerGroup` rows per unit and group, chosen at random.
     /// Rows whose group is negative (outside the key set) are dropped first.
     /// Unit codes must be non-negative (dense dictionary codes).
     static func bound(units: [Int32]?, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
-        let eligible = groups.indices.filter { groups[$0] >= 0 }
         guard let units else {
             // Record-level privacy: each row is a unit with one row in one group.
-            return eligible
+            return groups.indices.filter { groups[$0] >= 0 }
         }
-        // Rows of each unit by counting sort on the (dense, non-negative) unit codes.
-        let unitCount = Int(units.max() ?? -1) + 1
-        var start = [Int](repeating: 0, count: unitCount + 1)
-        for row in eligible { start[Int(units[row]) + 1] += 1 }
-        for unit in 0..<unitCount { start[unit + 1] += start[unit] }
-        var position = start
-        var ordered = [Int](repeating: 0, count: eligible.count)
-        for row in eligible {
-            ordered[position[Int(units[row])]] = row
-            position[Int(units[row])] += 1
-        }
+        return bound(unitRows: UnitRows(units: units), groups: groups, bounds: bounds, sampler: sampler)
+    }
+
+    /// ``bound(units:groups:bounds:sampler:)`` over rows already grouped by unit.
+    static func bound(unitRows: UnitRows, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
         // Kept rows are marked, then collected in row order (no final sort).
         var keep = [Bool](repeating: false, count: groups.count)
+        var eligible: [Int] = []
         var pairs: [(group: Int32, row: Int)] = []
         var groupStarts: [Int] = []
-        for unit in 0..<unitCount where start[unit + 1] > start[unit] {
-            if start[unit + 1] - start[unit] == 1 {
-                keep[ordered[start[unit]]] = true
+        let start = unitRows.start, rows = unitRows.rows
+        for unit in 0..<(start.count - 1) {
+            eligible.removeAll(keepingCapacity: true)
+            for i in Int(start[unit])..<Int(start[unit + 1]) where groups[Int(rows[i])] >= 0 { eligible.append(Int(rows[i])) }
+            if eligible.count <= 1 {
+                if let row = eligible.first { keep[row] = true }
                 continue
             }
             // This unit's rows with their groups, ordered by group then row (rows arrive in
             // row order, so a stable sort on the group suffices), and where each group begins.
             pairs.removeAll(keepingCapacity: true)
-            for row in ordered[start[unit]..<start[unit + 1]] { pairs.append((groups[row], row)) }
+            for row in eligible { pairs.append((groups[row], row)) }
             pairs.sort { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
             groupStarts.removeAll(keepingCapacity: true)
             for i in pairs.indices where i == 0 || pairs[i].group != pairs[i - 1].group { groupStarts.append(i) }

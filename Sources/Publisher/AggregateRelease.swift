@@ -4,6 +4,14 @@ import PrivacyPolicy
 import Tabular
 
 /// The aggregate outputs of one dataset's window: ledger first, then noise, stored for good.
+///
+/// A release works in three steps so the expensive one can run beside the
+/// microdata: ``stored(policy:window:state:newSequence:)`` reads back a
+/// window already published; ``bound(policy:window:table:random:)`` plans
+/// and bounds every output (no noise, no budget, nothing written);
+/// ``finish(policy:window:bounded:state:random:newSequence:)`` records the
+/// spend, draws the noise and stores the results. ``run(policy:window:table:state:random:newSequence:)``
+/// does all three in order.
 public enum AggregateRelease {
     /// What a run produced.
     public struct Outcome: Sendable {
@@ -12,6 +20,13 @@ public enum AggregateRelease {
         public var results: [(output: String, result: AggregateResult, table: Table)]
         /// True when the results were read back from the state database (no new noise).
         public var reused: Bool
+    }
+
+    /// One output planned and bounded, awaiting its noise.
+    public struct Bounded: Sendable {
+        let output: OutputSpec
+        let spec: AggregateSpec
+        let aggregate: BoundedAggregate
     }
 
     /// Computes (or reads back) every aggregate output of `policy` for `window`.
@@ -23,49 +38,84 @@ public enum AggregateRelease {
     /// before they are returned.
     public static func run(policy: Policy, window: ReleaseWindow, table: Table, state: StateStore,
                            random: RandomSource, newSequence: Bool) throws(PublisherError) -> Outcome {
-        guard random.isCryptographic else {
-            throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
-        }
+        try requireCryptographic(random)
+        if let stored = try stored(policy: policy, window: window, state: state, newSequence: newSequence) { return stored }
+        let bounded = try bound(policy: policy, window: window, table: table, random: random)
+        return try finish(policy: policy, window: window, bounded: bounded, state: state, random: random, newSequence: newSequence)
+    }
+
+    /// The stored results of `window` when it is already published and
+    /// `newSequence` is false (then nothing may be drawn again), else nil.
+    public static func stored(policy: Policy, window: ReleaseWindow, state: StateStore,
+                              newSequence: Bool) throws(PublisherError) -> Outcome? {
         let ledger = BudgetLedger(state: state)
-        let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
-        let latest = try ledger.latestSequence(dataset: policy.dataset.id, window: window.label)
-        if let latest, !newSequence {
-            let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
-            if stored.count == aggregates.count {
-                return Outcome(sequence: latest, results: aggregates.compactMap { output in
-                    guard let result = stored[output.id], case let .aggregate(spec) = output.kind else { return nil }
-                    return (output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy))
-                }, reused: true)
-            }
+        guard !newSequence, let latest = try ledger.latestSequence(dataset: policy.dataset.id, window: window.label) else {
+            return nil
         }
-        let sequence = (latest ?? 0) + 1
-        var prepared: [(OutputSpec, AggregateSpec, AggregateInput, [AggregateStatistic], KeySelection, ContributionBounds, AggregateBudget)] = []
-        for output in aggregates {
+        let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
+        let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
+        guard stored.count == aggregates.count else { return nil }
+        return Outcome(sequence: latest, results: aggregates.compactMap { output in
+            guard let result = stored[output.id], case let .aggregate(spec) = output.kind else { return nil }
+            return (output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy))
+        }, reused: true)
+    }
+
+    /// Plans every aggregate output over `table` and bounds each unit's
+    /// contribution: exact, private per-group values and no noise. Spends no
+    /// budget and writes nothing; the random source is used only for the
+    /// bounding's choices. Outputs are bounded one after another, so only one
+    /// output's per-row inputs are in memory at a time.
+    public static func bound(policy: Policy, window: ReleaseWindow, table: Table,
+                             random: RandomSource) throws(PublisherError) -> [Bounded] {
+        try requireCryptographic(random)
+        let sampler = ExactSampler(random: random)
+        // Every output of the table bounds the same units: their rows are grouped once.
+        var unitRows: UnitRows?
+        var bounded: [Bounded] = []
+        for output in policy.outputs {
             guard case let .aggregate(spec) = output.kind else { continue }
             let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
-            prepared.append((output, spec, plan.input, plan.statistics, plan.keys, plan.bounds, plan.budget))
+            if unitRows == nil, let units = plan.input.units { unitRows = UnitRows(units: units) }
+            do {
+                bounded.append(Bounded(output: output, spec: spec, aggregate: try AggregateEngine.bound(
+                    plan.input, statistics: plan.statistics, keys: plan.keys, bounds: plan.bounds, budget: plan.budget,
+                    sampler: sampler, unitRows: plan.input.units == nil ? nil : unitRows)))
+            } catch {
+                throw .refused("output '\(output.id)': \(error)")
+            }
         }
+        return bounded
+    }
+
+    /// Records the spend of `bounded` (checking both caps), then draws the
+    /// noise and stores each result before returning it.
+    public static func finish(policy: Policy, window: ReleaseWindow, bounded: [Bounded], state: StateStore,
+                              random: RandomSource, newSequence: Bool) throws(PublisherError) -> Outcome {
+        try requireCryptographic(random)
+        let ledger = BudgetLedger(state: state)
+        let sequence = (try ledger.latestSequence(dataset: policy.dataset.id, window: window.label) ?? 0) + 1
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence,
-                         outputs: prepared.map { item in
+                         outputs: bounded.map { item in
                              var rho: Double?
-                             if case let .rho(value, _) = item.6 { rho = value }
-                             return (item.0.id, item.6.epsilonEquivalent, item.0.kindDelta, rho)
+                             if case let .rho(value, _) = item.spec.privacy { rho = value }
+                             return (item.output.id, item.aggregate.epsilonEquivalent, item.output.kindDelta, rho)
                          },
                          perReleaseCap: policy.budget.perReleaseEpsilon, rollingCap: policy.budget.rolling365DayEpsilon)
         let sampler = ExactSampler(random: random)
         var results: [(String, AggregateResult, Table)] = []
-        for (output, spec, input, statistics, keys, bounds, budget) in prepared {
-            let result: AggregateResult
-            do {
-                result = try AggregateEngine.run(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
-                                                 sampler: sampler)
-            } catch {
-                throw .refused("output '\(output.id)': \(error)")
-            }
-            try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: output.id)
-            results.append((output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy)))
+        for item in bounded {
+            let result = AggregateEngine.release(item.aggregate, sampler: sampler)
+            try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: item.output.id)
+            results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
         }
         return Outcome(sequence: sequence, results: results, reused: false)
+    }
+
+    static func requireCryptographic(_ random: RandomSource) throws(PublisherError) {
+        guard random.isCryptographic else {
+            throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
+        }
     }
 }
 

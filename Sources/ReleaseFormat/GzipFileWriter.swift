@@ -7,7 +7,8 @@ import Foundation
 /// The input is cut into fixed 4 MiB chunks; each chunk becomes one complete
 /// gzip member (header with mtime 0, no file name, OS "unknown"; raw deflate at
 /// a fixed level; CRC-32 and length trailer). Members are compressed in
-/// parallel and written in order, and RFC 1952 §2.2 makes their concatenation
+/// parallel, in the background while the caller produces the next batch, and
+/// written in order, and RFC 1952 §2.2 makes their concatenation
 /// one valid gzip file, so `gzip -t`, `zcat` and Python's `gzip` read it whole.
 /// The same bytes in give the same bytes out, whatever the thread timing. The
 /// SHA-256 and size of the compressed output are computed as it is written.
@@ -19,6 +20,8 @@ public final class GzipFileWriter {
     public let level: Int32
     private let handle: FileHandle
     private var pending: [Data] = []
+    /// The batch being compressed in the background: its completion and, per chunk, its member.
+    private var inFlight: (group: DispatchGroup, results: UnsafeMutableBufferPointer<Data>)?
     private var buffer = Data()
     private let digest = StreamingDigest(.sha256)
     private let workers: Int
@@ -37,6 +40,15 @@ public final class GzipFileWriter {
         self.handle = handle
         workers = max(ProcessInfo.processInfo.activeProcessorCount, 1)
         buffer.reserveCapacity(Self.chunkSize)
+    }
+
+    deinit {
+        // A writer abandoned after an error still lets its last batch finish before freeing it.
+        if let (group, results) = inFlight {
+            group.wait()
+            results.deinitialize()
+            results.deallocate()
+        }
     }
 
     /// Appends uncompressed bytes.
@@ -61,6 +73,7 @@ public final class GzipFileWriter {
         if !buffer.isEmpty || (bytesIn == 0 && pending.isEmpty) { pending.append(buffer) }
         buffer = Data()
         try flushPending()
+        try writeInFlight()
         do {
             try handle.synchronize()
             try handle.close()
@@ -70,16 +83,34 @@ public final class GzipFileWriter {
         return (bytesWritten, Encoding.hex(digest.finish()))
     }
 
+    /// Starts compressing the pending chunks on every core and returns at once,
+    /// so the caller keeps producing text meanwhile; the previous batch is
+    /// written first, which keeps the members in order.
     private func flushPending() throws(ReleaseFormatError) {
+        try writeInFlight()
         let chunks = pending
         pending.removeAll(keepingCapacity: true)
         let results = UnsafeMutableBufferPointer<Data>.allocate(capacity: chunks.count)
         results.initialize(repeating: Data())
-        defer { results.deallocate() }
         let level = self.level
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
-            output[index] = Self.member(chunks[index], level: level)
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
+                output[index] = Self.member(chunks[index], level: level)
+            }
+        }
+        inFlight = (group, results)
+    }
+
+    /// Waits for the batch being compressed, if any, and writes its members in order.
+    private func writeInFlight() throws(ReleaseFormatError) {
+        guard let (group, results) = inFlight else { return }
+        inFlight = nil
+        group.wait()
+        defer {
+            results.deinitialize()
+            results.deallocate()
         }
         for member in results {
             guard !member.isEmpty else { throw .crypto("zlib could not compress a chunk") }

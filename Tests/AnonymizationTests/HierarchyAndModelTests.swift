@@ -10,6 +10,16 @@ import TestSupport
         #expect(blocks.rows[1] == ["3017-A N 28TH ST", "3000 BLOCK N 28TH ST", "3000 BLOCK N 28TH ST", "N 28TH ST", "*"])
         #expect(blocks.rows[2].last == "*")
 
+        // The byte-level path for ASCII addresses gives what the Character-level path gives.
+        let tricky = ["1234 N MAIN ST", "3017-A N 28TH ST", "3017-A\tN 28TH ST ", "12A N MAIN", "  12 N MAIN", "0 W ST",
+                      "99999999999999999999 W ST", "7", "7-", "7 ", "-7 MAIN", "N 35TH ST / W CENTER ST", "", "12\r\nMAIN",
+                      "12-B\r\nMAIN ST\t", "1200 BLOCK N MAIN ST", "12 \u{0B}MAIN"]
+        for value in tricky {
+            #expect(HierarchyRecipe.asciiStreetBlocks(value, sizes: [100, 1000]) == HierarchyRecipe.streetBlocks(value, sizes: [100, 1000]),
+                    "\(value.debugDescription)")
+        }
+        #expect(HierarchyRecipe.asciiStreetBlocks("12 RUE DE L'ÉGLISE", sizes: [100]) == nil, "non-ASCII takes the general path")
+
         let ages = try HierarchyRecipe.bands([5, 10, 20], top: 80).build(column: "age", values: ["37", "84", "79"])
         #expect(ages.rows[0] == ["37", "35-39", "30-39", "20-39", "*"])
         #expect(ages.rows[1] == ["84", "80+", "80+", "80+", "*"])
