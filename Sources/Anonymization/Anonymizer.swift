@@ -110,9 +110,9 @@ public enum Anonymizer {
         let scratch = GroupingScratch()
         var cache: [Int: Cells] = [:]
         var cachedCells = 0
-        // Each cache holds at most half as many cells as the data has tuples (and 12 million):
+        // Each cache holds at most a quarter as many cells as the data has tuples (and 12 million):
         // on a backfill the search's caches must not outgrow the data they summarise.
-        let cacheLimit = min(12_000_000, max(1_000_000, data.tupleCount / 2))
+        let cacheLimit = min(12_000_000, max(1_000_000, data.tupleCount / 4))
         let strides = data.heights.indices.map { c in data.heights[(c + 1)...].reduce(1, *) }
         func nodeIndex(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
         // Levels that partition the records exactly like a lower level of the same column
