@@ -15,6 +15,9 @@ public enum HierarchyRecipe: Sendable, Equatable {
     case round([Int])
     /// A hierarchy given in full (e.g. an ARX file).
     case explicit(Hierarchy)
+    /// Two levels: the value itself, or `*`. Published columns without a hierarchy
+    /// of their own are quasi-identifiers too (a `keep` column in a record file).
+    case valueOrSuppressed
 
     /// Calendar units of the time builder.
     public enum TimeGranularity: String, Sendable, CaseIterable {
@@ -78,8 +81,23 @@ public enum HierarchyRecipe: Sendable, Equatable {
                 throw .unreadableValue(column: column, value: value, reason: "round needs numbers")
             }
             return places.map { String(format: "%.\($0)f", number) }
-        case .explicit:
+        case .explicit, .valueOrSuppressed:
             return []
+        }
+    }
+
+    /// Number of levels (level 0 and `*` included) of every hierarchy this
+    /// recipe builds, whatever the data: the lattice's shape must not depend on
+    /// it when a transformation is chosen with differential privacy.
+    public var height: Int {
+        switch self {
+        case let .time(granularities, _): granularities.count + 2
+        case let .bands(widths, _): widths.count + 2
+        case let .streetBlock(sizes): sizes.count + 3
+        case let .prefix(masks): masks.count + 2
+        case let .round(places): places.count + 2
+        case let .explicit(hierarchy): hierarchy.height
+        case .valueOrSuppressed: 2
         }
     }
 

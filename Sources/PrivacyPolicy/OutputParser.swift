@@ -2,7 +2,7 @@ import Yams
 
 extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
-                                "max_suppression", "metric"]
+                                "max_suppression", "metric", "privacy"]
     static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "contribution", "privacy"]
 
     mutating func parseOutputs(_ node: Node) -> [OutputSpec]? {
@@ -41,11 +41,12 @@ extension PolicyParser {
     }
 
     private mutating func parseMicrodata(_ entries: Entries, _ context: String) -> MicrodataSpec? {
-        for key in ["columns", "k"] where entries[key] == nil {
+        // A differentially private output derives its k from (ε, δ); a plain one must state it.
+        for key in ["columns", "k"] where entries[key] == nil && !(key == "k" && entries["privacy"] != nil) {
             reader.error(entries.node, "\(context): missing required key '\(key)'")
         }
         let columns = entries["columns"].flatMap { reader.stringList($0, "\(context).columns") }
-        let k = entries["k"].flatMap { reader.integer($0, "\(context).k", minimum: 2) }
+        let k = entries["k"] == nil ? 2 : entries["k"].flatMap { reader.integer($0, "\(context).k", minimum: 2) }
         let suppression = entries["max_suppression"].map { reader.fraction($0, "\(context).max_suppression") } ?? 0
         var metric = Metric.entropy
         if let node = entries["metric"], let word = reader.string(node, "\(context).metric") {
@@ -57,9 +58,24 @@ extension PolicyParser {
         }
         let lDiversity = entries["l_diversity"].flatMap { parseLDiversity($0, context) }
         let tCloseness = entries["t_closeness"].flatMap { parseTCloseness($0, context) }
+        var privacy: MicrodataPrivacy?
+        if let node = entries["privacy"],
+           let map = reader.mapping(node, "\(context).privacy", allowed: ["epsilon", "delta"], required: ["epsilon", "delta"]) {
+            let epsilon = map["epsilon"].flatMap { reader.positiveNumber($0, "\(context).privacy.epsilon") }
+            var delta = map["delta"].flatMap { reader.positiveNumber($0, "\(context).privacy.delta") }
+            if let value = delta, value >= 1e-3, let deltaNode = map["delta"] {
+                reader.error(deltaNode, "\(context).privacy.delta must be below 0.001 for a record-level output (it bounds the chance that a rare record is published; typically 1e-6), found \(value)")
+                delta = nil
+            }
+            if let value = epsilon, !(0.01...10).contains(value), let epsilonNode = map["epsilon"] {
+                reader.error(epsilonNode, "\(context).privacy.epsilon must be between 0.01 and 10 for a record-level output (smaller leaves a sample too small to publish, larger protects nothing), found \(value)")
+            } else if let epsilon, let delta {
+                privacy = MicrodataPrivacy(epsilon: epsilon, delta: delta)
+            }
+        }
         guard let columns, let k, let suppression else { return nil }
         return MicrodataSpec(columns: columns, k: k, lDiversity: lDiversity, tCloseness: tCloseness,
-                             maxSuppression: suppression, metric: metric)
+                             maxSuppression: suppression, metric: metric, privacy: privacy)
     }
 
     private mutating func parseLDiversity(_ node: Node, _ context: String) -> LDiversitySpec? {

@@ -11,12 +11,31 @@ public struct OutputSpec: Sendable, Equatable {
     public var kind: Kind
     public var location: SourceLocation
 
-    /// ε this output spends per release (0 for microdata). For ρ-zCDP outputs
-    /// this is the (ε, δ) conversion of Bun & Steinke 2016, Prop. 1.3:
-    /// ε = ρ + 2·√(ρ·ln(1/δ)).
+    /// ε this output spends per release (0 for a plain k-anonymous microdata
+    /// output). For ρ-zCDP outputs this is the (ε, δ) conversion of Bun &
+    /// Steinke 2016, Prop. 1.3: ε = ρ + 2·√(ρ·ln(1/δ)).
     public var epsilon: Double {
-        guard case let .aggregate(aggregate) = kind else { return 0 }
-        return aggregate.privacy.epsilonEquivalent
+        switch kind {
+        case let .aggregate(aggregate): aggregate.privacy.epsilonEquivalent
+        case let .microdata(microdata): microdata.privacy?.epsilon ?? 0
+        }
+    }
+
+    /// δ this output spends per release, if any.
+    public var delta: Double? {
+        switch kind {
+        case let .aggregate(aggregate): aggregate.privacy.delta
+        case let .microdata(microdata): microdata.privacy?.delta
+        }
+    }
+
+    /// True when the output is differentially private (every aggregate, and
+    /// microdata with `privacy`).
+    public var isDifferentiallyPrivate: Bool {
+        switch kind {
+        case .aggregate: true
+        case let .microdata(microdata): microdata.privacy != nil
+        }
     }
 }
 
@@ -30,6 +49,16 @@ public struct MicrodataSpec: Sendable, Equatable {
     /// Largest share of records that may be suppressed, in [0, 1].
     public var maxSuppression: Double
     public var metric: Metric
+    /// When set, the output is released with (ε, δ)-differential privacy by
+    /// sampling and safe k-anonymisation (SafePub); `k` and `maxSuppression`
+    /// are then replaced by the k the parameters derive.
+    public var privacy: MicrodataPrivacy? = nil
+}
+
+/// (ε, δ) of a differentially private record-level output.
+public struct MicrodataPrivacy: Sendable, Equatable {
+    public var epsilon: Double
+    public var delta: Double
 }
 
 /// Information-loss metric that picks the optimal generalisation, as ARX defines them.

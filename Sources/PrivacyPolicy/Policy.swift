@@ -55,6 +55,24 @@ public struct DatasetInfo: Sendable, Equatable {
     public var keywords: [String]
     /// Release cadence, e.g. `daily`.
     public var frequency: String?
+    /// The release-level guarantee the dataset claims (DESIGN.md, "Release-level guarantee").
+    public var guarantee: ReleaseGuarantee = .differentialPrivacy
+}
+
+/// What a whole release of a dataset guarantees, all outputs together.
+///
+/// A release's guarantee is that of its weakest output: plain k-anonymous
+/// records published beside differentially private tables of the same rows
+/// reveal exact counts and membership, so the tables' DP would protect nothing.
+/// `policy check` therefore refuses that mix unless every record-level output
+/// is itself DP (then the release is DP end to end, by sequential composition
+/// of its outputs' (ε, δ)), or the dataset declares `guarantee: k_anonymity`,
+/// in which case nothing about it is called differentially private.
+public enum ReleaseGuarantee: String, Sendable, Equatable, CaseIterable {
+    /// Every output is (ε, δ)-differentially private; the release is (Σε, Σδ)-DP.
+    case differentialPrivacy = "differential_privacy"
+    /// Record-level outputs are k-anonymous only; membership of a person is not hidden.
+    case kAnonymity = "k_anonymity"
 }
 
 /// The source table and how its records fall into release windows.
@@ -113,6 +131,10 @@ public enum Treatment: Sendable, Equatable {
     case pseudonymize
     /// Published only under ℓ-diversity / t-closeness protection.
     case sensitive
+    /// Published as it is in record-level outputs, not treated as a quasi-identifier,
+    /// because the privacy officer states why it cannot identify anyone (the reason is
+    /// printed in every report).
+    case insensitive(reason: String)
     /// A quasi-identifier, generalised along a hierarchy.
     case generalize(HierarchySpec)
 
@@ -124,6 +146,7 @@ public enum Treatment: Sendable, Equatable {
         case .privacyUnit: "privacy_unit"
         case .pseudonymize: "pseudonymize"
         case .sensitive: "sensitive"
+        case .insensitive: "insensitive"
         case .generalize: "generalize"
         }
     }
@@ -132,7 +155,7 @@ public enum Treatment: Sendable, Equatable {
     public var isPublishable: Bool {
         switch self {
         case .drop, .privacyUnit: false
-        case .keep, .pseudonymize, .sensitive, .generalize: true
+        case .keep, .pseudonymize, .sensitive, .insensitive, .generalize: true
         }
     }
 }

@@ -16,8 +16,9 @@ public enum PolicyExplainer {
         for rule in policy.exclude where !rule.values.isEmpty {
             text.append("Records whose \(rule.column) is \(list(rule.values, conjunction: "or")) are withheld from every output.")
         }
+        text.append(GuaranteeCheck.statement(for: policy))
         if let unit = policy.privacyUnit {
-            text.append("\(unit) identifies the person a record is about. It is used only to limit how much any one person can count in the statistics, and is never published.")
+            text.append("\(unit) identifies the person a record is about. It is never published. It is used to limit how much any one person can count in the statistics and to keep at most one record per person in each record-level file; records without it are left out of both.")
         }
         for column in policy.columns {
             switch column.treatment {
@@ -26,9 +27,11 @@ public enum PolicyExplainer {
             case .pseudonymize:
                 text.append("\(column.name) is replaced by a keyed code (HMAC-SHA256): the same value always gets the same code, so records sharing it can be linked across releases, but the value cannot be recovered without the department's secret key.")
             case .sensitive:
-                text.append("\(column.name) is sensitive: in record-level outputs it is published only where each group of look-alike records holds enough different values.")
+                text.append("\(column.name) is sensitive: in plain k-anonymous record files it is published only where each group of look-alike records holds enough different values.")
+            case let .insensitive(reason):
+                text.append("\(column.name) is published as recorded in record-level files and not counted as identifying, because: \(reason)")
             case .keep:
-                text.append("\(column.name) is published as recorded.")
+                text.append("\(column.name) is published as recorded in statistics; in record-level files it counts as identifying, so it is published there as recorded or removed, whichever protection needs.")
             case .drop, .privacyUnit:
                 break
             }
@@ -42,8 +45,19 @@ public enum PolicyExplainer {
             let name = output.title.map { "\"\($0)\" (\(output.id))" } ?? output.id
             switch output.kind {
             case let .microdata(spec):
-                let quasi = spec.columns.filter { if case .generalize = policy.treatment(of: $0) { true } else { false } }
-                var sentence = "\(name): one row per record, coarsened so that every published row matches at least \(spec.k - 1) others on \(list(quasi))"
+                let quasi = spec.columns.filter {
+                    switch policy.treatment(of: $0) {
+                    case .sensitive?, .insensitive?: false
+                    default: true
+                    }
+                }
+                let who = policy.privacyUnit == nil ? "records" : "people"
+                if let privacy = spec.privacy {
+                    let derived = SafePubSummary.describe(epsilon: privacy.epsilon, delta: privacy.delta)
+                    text.append("\(name): one row per \(policy.privacyUnit == nil ? "record" : "person") drawn into a random sample, with differential privacy (ε = \(format(privacy.epsilon)), δ = \(privacy.delta)): \(derived) Every published column, \(list(spec.columns)), is coarsened together; the coarsening is itself chosen at random, favouring the most detailed. Adding or removing any one \(policy.privacyUnit == nil ? "record" : "person") changes the probability of any published file by at most a factor of e^\(format(privacy.epsilon)), except with probability \(privacy.delta).")
+                    continue
+                }
+                var sentence = "\(name): at most one row per \(policy.privacyUnit == nil ? "record" : "person"), coarsened so that every published row matches at least \(spec.k - 1) other \(who) on \(list(quasi))"
                 if let l = spec.lDiversity {
                     let variant: String
                     switch l.variant {
@@ -56,7 +70,7 @@ public enum PolicyExplainer {
                 if let t = spec.tCloseness {
                     sentence += "; in each group the spread of \(t.column) stays within \(format(t.t)) of the whole table's (t-closeness, \(t.distance.rawValue) distance)"
                 }
-                sentence += ". Up to \(format(spec.maxSuppression * 100))% of records may be withheld to achieve this."
+                sentence += ". Up to \(format(spec.maxSuppression * 100))% of records may be withheld to achieve this. This does not hide whether someone is in the file."
                 text.append(sentence)
             case let .aggregate(spec):
                 let statistics = spec.statistics.map { statistic -> String in
@@ -69,11 +83,17 @@ public enum PolicyExplainer {
                     }
                 }
                 let groups = spec.groupBy.map { key in key.level.map { "\(key.column) (by \($0))" } ?? key.column }
-                var sentence = "\(name): \(list(statistics)) per \(list(groups)), with random noise added so that no single "
-                    + (policy.privacyUnit == nil ? "record" : "person") + " can be detected (differential privacy, "
+                let unit = policy.privacyUnit == nil ? "record" : "person"
+                var parameters: String
                 switch spec.privacy {
-                case let .epsilon(epsilon, delta): sentence += "ε = \(format(epsilon))" + (delta.map { ", δ = \($0)" } ?? "") + ")."
-                case let .rho(rho, delta): sentence += "ρ = \(format(rho))-zCDP, about ε = \(format(output.epsilon)) with δ = \(delta))."
+                case let .epsilon(epsilon, delta): parameters = "ε = \(format(epsilon))" + (delta.map { ", δ = \($0)" } ?? "")
+                case let .rho(rho, delta): parameters = "ρ = \(format(rho))-zCDP, at most ε = \(format(output.epsilon)) with δ = \(delta)"
+                }
+                var sentence = "\(name): \(list(statistics)) per \(list(groups)), with random noise added. "
+                if policy.dataset.guarantee == .differentialPrivacy {
+                    sentence += "Adding or removing any one \(unit) changes the probability of any published value by at most a factor of e^\(format(output.epsilon))\(output.delta.map { ", except with probability \($0)" } ?? "") (differential privacy, \(parameters))."
+                } else {
+                    sentence += "The noise is calibrated as for differential privacy (\(parameters)), but because this dataset also publishes plain k-anonymous records of the same rows, these tables are not differentially private."
                 }
                 if let contribution = spec.contribution {
                     sentence += " Each person counts in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s") and at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") in each."
@@ -83,12 +103,12 @@ public enum PolicyExplainer {
                 } else {
                     sentence += " Every listed group is published, zeros included."
                 }
-                sentence += " Every number comes with its 95% margin of error."
+                sentence += " Every number comes with the 95% margin of the noise added to it; the margin does not cover the effect of limiting each person's contribution, which can only lower counts."
                 text.append(sentence)
             }
         }
         var budget = "Privacy budget: at most ε = \(format(policy.budget.perReleaseEpsilon)) per release"
-        if let rolling = policy.budget.rolling365DayEpsilon { budget += " and ε = \(format(rolling)) per person over any 365 days; a release that would exceed either is refused" }
+        if let rolling = policy.budget.rolling365DayEpsilon { budget += " and ε = \(format(rolling)) in total over the releases of any 365 days, which bounds what any one person's records can reveal over a year; a release that would exceed either is refused" }
         text.append(budget + ".")
         if let retention = policy.retention {
             text.append("Retention: records are deleted from the source \(retention.deleteAfter) after their \(retention.measuredFrom)" + (retention.keepIf.map { ", unless \($0) is set" } ?? "") + ".")

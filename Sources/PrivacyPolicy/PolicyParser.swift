@@ -53,7 +53,7 @@ struct PolicyParser {
 
     private mutating func parseDataset(_ node: Node) -> DatasetInfo? {
         let required = ["id", "title", "description", "publisher", "contact", "license"]
-        guard let entries = reader.mapping(node, "dataset", allowed: required + ["keywords", "frequency"],
+        guard let entries = reader.mapping(node, "dataset", allowed: required + ["keywords", "frequency", "guarantee"],
                                            required: required) else { return nil }
         var values: [String: String] = [:]
         for key in required {
@@ -68,11 +68,19 @@ struct PolicyParser {
         }
         let keywords = entries["keywords"].flatMap { reader.stringList($0, "dataset.keywords") } ?? []
         let frequency = entries["frequency"].flatMap { reader.nonEmptyString($0, "dataset.frequency") }
+        var guarantee = ReleaseGuarantee.differentialPrivacy
+        if let node = entries["guarantee"], let word = reader.string(node, "dataset.guarantee") {
+            if let chosen = ReleaseGuarantee(rawValue: word) {
+                guarantee = chosen
+            } else {
+                reader.error(node, "dataset.guarantee '\(word)' is not known; use differential_privacy or k_anonymity\(Suggestion.didYouMean(word, among: ReleaseGuarantee.allCases.map(\.rawValue)))")
+            }
+        }
         guard let id = values["id"], let title = values["title"], let description = values["description"],
               let publisher = values["publisher"], let contact = values["contact"], let license = values["license"]
         else { return nil }
         return DatasetInfo(id: id, title: title, description: description, publisher: publisher, contact: contact,
-                           license: license, keywords: keywords, frequency: frequency)
+                           license: license, keywords: keywords, frequency: frequency, guarantee: guarantee)
     }
 
     private mutating func parseSource(_ node: Node) -> SourceSpec? {
@@ -131,7 +139,7 @@ struct PolicyParser {
         return result
     }
 
-    static let treatmentWords = ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive", "generalize"]
+    static let treatmentWords = ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive", "insensitive", "generalize"]
 
     private mutating func parseTreatment(_ node: Node, column: String) -> Treatment? {
         let context = "column '\(column)'"
@@ -142,6 +150,9 @@ struct PolicyParser {
             case "privacy_unit": return .privacyUnit
             case "pseudonymize": return .pseudonymize
             case "sensitive": return .sensitive
+            case "insensitive":
+                reader.error(node, "\(context): insensitive needs the reason the column cannot identify anyone, e.g. {insensitive: \"one of five public priority codes\"}; it is printed in every report")
+                return nil
             case "generalize":
                 reader.error(node, "\(context): generalize needs a hierarchy, e.g. generalize: {bands: [5, 10]}")
                 return nil
@@ -150,7 +161,15 @@ struct PolicyParser {
                 return nil
             }
         }
-        guard let entries = reader.mapping(node, context, allowed: ["generalize"], required: ["generalize"]),
+        if let entries = node.mapping, entries.count == 1, entries.first?.key.scalar?.string == "insensitive" {
+            guard let reason = entries.first.flatMap({ reader.nonEmptyString($0.value, "\(context).insensitive") }) else { return nil }
+            return .insensitive(reason: reason)
+        }
+        if node.scalar?.string == nil, node.mapping == nil {
+            reader.error(node, "\(context): a treatment is a word (drop, keep, privacy_unit, pseudonymize, sensitive), {generalize: …} or {insensitive: reason}")
+            return nil
+        }
+        guard let entries = reader.mapping(node, context, allowed: ["generalize", "insensitive"], required: ["generalize"]),
               let spec = entries["generalize"] else { return nil }
         return parseHierarchy(spec, column: column).map { .generalize($0) }
     }

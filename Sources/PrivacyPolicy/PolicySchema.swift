@@ -24,7 +24,9 @@ public enum PolicySchema {
         "contact": {"type": "string", "minLength": 1},
         "license": {"type": "string", "minLength": 1, "description": "SPDX identifier, e.g. CC-BY-4.0."},
         "keywords": {"type": "array", "items": {"type": "string"}},
-        "frequency": {"type": "string"}
+        "frequency": {"type": "string"},
+        "guarantee": {"enum": ["differential_privacy", "k_anonymity"],
+                      "description": "Release-level guarantee. differential_privacy (default) needs every record-level output to carry privacy; k_anonymity publishes plain k-anonymous records and calls nothing differentially private."}
       }
     },
     "source": {
@@ -49,7 +51,9 @@ public enum PolicySchema {
         "oneOf": [
           {"enum": ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive"]},
           {"type": "object", "additionalProperties": false, "required": ["generalize"],
-           "properties": {"generalize": {"$ref": "#/$defs/hierarchy"}}}
+           "properties": {"generalize": {"$ref": "#/$defs/hierarchy"}}},
+          {"type": "object", "additionalProperties": false, "required": ["insensitive"],
+           "properties": {"insensitive": {"type": "string", "minLength": 1, "description": "Why the column cannot identify anyone; published as is in record files, printed in every report."}}}
         ]
       }
     },
@@ -86,7 +90,8 @@ public enum PolicySchema {
     },
     "share": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": "^[0-9.]+ ?%$"}]},
     "microdata": {
-      "type": "object", "additionalProperties": false, "required": ["id", "kind", "columns", "k"],
+      "type": "object", "additionalProperties": false, "required": ["id", "kind", "columns"],
+      "anyOf": [{"required": ["k"]}, {"required": ["privacy"]}],
       "properties": {
         "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
         "title": {"type": "string"},
@@ -104,7 +109,13 @@ public enum PolicySchema {
                          "distance": {"enum": ["equal", "ordered", "hierarchical"]}}
         },
         "max_suppression": {"$ref": "#/$defs/share"},
-        "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "aecs"]}
+        "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "aecs"]},
+        "privacy": {
+          "type": "object", "additionalProperties": false, "required": ["epsilon", "delta"],
+          "description": "Differentially private record-level release (SafePub): records sampled, a generalisation chosen by the exponential mechanism, classes below the derived k suppressed.",
+          "properties": {"epsilon": {"type": "number", "minimum": 0.01, "maximum": 10},
+                         "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.001}}
+        }
       }
     },
     "statistic": {

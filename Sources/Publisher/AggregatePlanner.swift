@@ -102,6 +102,13 @@ public enum AggregatePlanner {
                 }
             }
         }
+        // Rows without a privacy unit (a missing or empty id) cannot be bounded: a NULL id
+        // would otherwise make every such row a person of its own, and one caller with a
+        // missing id could add hundreds to a count. They are left out of every DP output.
+        if let unit = policy.privacyUnit, let column = table.column(named: unit) {
+            let empty = column.code(of: "")
+            for (row, code) in column.codes.enumerated() where code == Column.nullCode || code == empty { inside[row] = false }
+        }
         var groupKeys: [[String]] = []
         func key(_ combination: Int) -> [String] {
             positionLabels.indices.map { c in positionLabels[c][(combination / strides[c]) % max(positionLabels[c].count, 1)] }
@@ -168,7 +175,11 @@ public enum AggregatePlanner {
         var names = groupBy.map(\.column)
         for statistic in result.statistics { names += [statistic, statistic + "_moe95"] }
         var table = Table(columnNames: names)
-        for row in result.rows {
+        // Privately selected groups are found in the data's order, which must not show:
+        // they are published sorted by key. Public key lists keep their own order.
+        let rows = result.threshold == nil ? result.rows
+            : result.rows.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        for row in rows {
             var values: [String?] = row.key
             for (value, margin) in zip(row.values, row.margins) { values += [format(value), format(margin)] }
             table.append(row: values)

@@ -20,6 +20,8 @@ public enum AggregateRelease {
         public var results: [(output: String, result: AggregateResult, table: Table)]
         /// True when the results were read back from the state database (no new noise).
         public var reused: Bool
+        /// Differentially private record files, per output id.
+        public var records: [String: DPMicrodataRelease.Records] = [:]
     }
 
     /// One output planned and bounded, awaiting its noise.
@@ -53,12 +55,14 @@ public enum AggregateRelease {
             return nil
         }
         let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
+        let recordOutputs = policy.outputs.filter { if case let .microdata(spec) = $0.kind { spec.privacy != nil } else { false } }
         let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
-        guard stored.count == aggregates.count else { return nil }
+        let records = try ledger.storedRecords(dataset: policy.dataset.id, window: window.label, sequence: latest)
+        guard stored.count == aggregates.count, records.count == recordOutputs.count else { return nil }
         return Outcome(sequence: latest, results: aggregates.compactMap { output in
             guard let result = stored[output.id], case let .aggregate(spec) = output.kind else { return nil }
             return (output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy))
-        }, reused: true)
+        }, reused: true, records: records)
     }
 
     /// Plans every aggregate output over `table` and bounds each unit's
@@ -90,18 +94,25 @@ public enum AggregateRelease {
 
     /// Records the spend of `bounded` (checking both caps), then draws the
     /// noise and stores each result before returning it.
-    public static func finish(policy: Policy, window: ReleaseWindow, bounded: [Bounded], state: StateStore,
+    /// `records` are the differentially private record files prepared for the
+    /// same release: charged in the same spend and stored right after it.
+    public static func finish(policy: Policy, window: ReleaseWindow, bounded: [Bounded],
+                              records: [DPMicrodataRelease.Records] = [], state: StateStore,
                               random: RandomSource, newSequence: Bool) throws(PublisherError) -> Outcome {
         try requireCryptographic(random)
         let ledger = BudgetLedger(state: state)
         let sequence = (try ledger.latestSequence(dataset: policy.dataset.id, window: window.label) ?? 0) + 1
-        try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence,
-                         outputs: bounded.map { item in
-                             var rho: Double?
-                             if case let .rho(value, _) = item.spec.privacy { rho = value }
-                             return (item.output.id, item.aggregate.epsilonEquivalent, item.output.kindDelta, rho)
-                         },
+        let charges = records.map { (id: $0.output, epsilon: $0.epsilon, delta: Optional($0.delta), rho: Double?.none) }
+            + bounded.map { item in
+                var rho: Double?
+                if case let .rho(value, _) = item.spec.privacy { rho = value }
+                return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
+            }
+        try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, rollingCap: policy.budget.rolling365DayEpsilon)
+        for item in records {
+            try ledger.store(item, dataset: policy.dataset.id, window: window.label, sequence: sequence)
+        }
         let sampler = ExactSampler(random: random)
         var results: [(String, AggregateResult, Table)] = []
         for item in bounded {
@@ -109,20 +120,13 @@ public enum AggregateRelease {
             try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: item.output.id)
             results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
         }
-        return Outcome(sequence: sequence, results: results, reused: false)
+        return Outcome(sequence: sequence, results: results, reused: false,
+                       records: Dictionary(uniqueKeysWithValues: records.map { ($0.output, $0) }))
     }
 
     static func requireCryptographic(_ random: RandomSource) throws(PublisherError) {
         guard random.isCryptographic else {
             throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
         }
-    }
-}
-
-extension OutputSpec {
-    /// δ of an aggregate output, if any.
-    var kindDelta: Double? {
-        if case let .aggregate(spec) = kind { return spec.privacy.delta }
-        return nil
     }
 }

@@ -126,6 +126,37 @@ public struct BudgetLedger {
         }
     }
 
+    /// Stores a differentially private record file so the same window is never sampled twice.
+    public func store(_ records: DPMicrodataRelease.Records, dataset: String, window: String, sequence: Int) throws(PublisherError) {
+        do {
+            let data = try JSONEncoder().encode(records)
+            try state.queue.write { db in
+                try db.execute(sql: "INSERT INTO record_results (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [dataset, window, sequence, records.output, data])
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot store the record file (\(error))")
+        }
+    }
+
+    /// Stored record files of `dataset`'s `window` at `sequence`, keyed by output id.
+    public func storedRecords(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: DPMicrodataRelease.Records] {
+        do {
+            let rows = try state.queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT output, result FROM record_results WHERE dataset = ? AND window = ? AND sequence = ?",
+                                 arguments: [dataset, window, sequence])
+            }
+            var results: [String: DPMicrodataRelease.Records] = [:]
+            for row in rows {
+                let data: Data = row["result"]
+                results[row["output"]] = try JSONDecoder().decode(DPMicrodataRelease.Records.self, from: data)
+            }
+            return results
+        } catch {
+            throw .io(path: state.path, reason: "cannot read stored record files (\(error))")
+        }
+    }
+
     /// The highest sequence recorded for `dataset`'s `window`, if any.
     public func latestSequence(dataset: String, window: String) throws(PublisherError) -> Int? {
         do {

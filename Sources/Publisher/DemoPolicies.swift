@@ -13,7 +13,7 @@ policy: 1
 dataset:
   id: calls-for-service
   title: Police calls for service
-  description: One row per call for police service received by the communications centre, generalised so every published record matches at least ten others, with daily counts and response times protected by differential privacy.
+  description: Calls for police service received by the communications centre. A random sample of the day's calls, at most one per caller, coarsened so no small group of callers stands out, and daily counts and response times with random noise. Every file is differentially private, and so is each release as a whole.
   publisher: Demo City Police Department
   contact: opendata@demo-city.example
   license: CC-BY-4.0
@@ -61,13 +61,10 @@ derived:
 
 outputs:
   - id: calls
-    title: Calls for service, de-identified records
+    title: Calls for service, a differentially private sample of records
     kind: microdata
     columns: [received_at, address, beat, caller_age, call_type, priority]
-    k: 10
-    l_diversity: {column: call_type, l: 2, variant: distinct}
-    max_suppression: 2%
-    metric: entropy
+    privacy: {epsilon: 0.5, delta: 1.0e-6}   # SafePub: sampled, coarsening chosen privately, small groups removed
 
   - id: calls-by-district-day
     title: Calls per district per day, with response times
@@ -123,12 +120,16 @@ policy: 1
 dataset:
   id: complaints
   title: Citizen complaints about police conduct
-  description: Complaints received from residents, with allegation and finding. Complainants are generalised to k-anonymity; officer badges are pseudonymised so repeated complaints about one officer stay visible without naming the officer.
+  description: Complaints received from residents, with allegation and finding. Complainants are generalised to k-anonymity (each published complaint matches at least four others; membership is not hidden); officer badges are pseudonymised so repeated complaints about one officer stay visible without naming the officer.
   publisher: Demo City Police Department
   contact: opendata@demo-city.example
   license: CC-BY-4.0
   keywords: [police, complaints, accountability]
   frequency: daily
+  # The complaint records are published k-anonymous, not differentially private: too few
+  # complaints arrive each day for a DP sample to keep any. So nothing about this dataset is
+  # called differentially private, and whether a person filed a complaint is not hidden.
+  guarantee: k_anonymity
 
 source:
   table: complaints
@@ -158,7 +159,7 @@ columns:
   district:
     generalize: {file: hierarchies/districts.csv}
   allegation: sensitive
-  finding: keep
+  finding: sensitive                  # the outcome of a complaint is about the complainant too
   officer_badge: pseudonymize         # HMAC-SHA256; linkable across releases by design
 
 outputs:

@@ -1,4 +1,5 @@
 import Anonymization
+import DifferentialPrivacy
 import Foundation
 import PrivacyPolicy
 import Tabular
@@ -6,21 +7,52 @@ import Tabular
 /// Maps a policy's microdata output onto the `Anonymization` engine and
 /// produces the records to publish.
 ///
-/// Guarantee: the returned table holds only the output's columns; every row
-/// shares its generalised quasi-identifiers with at least k − 1 others and its
+/// Guarantee: the returned table holds only the output's columns, one row per
+/// privacy unit at most (``RecordSelection``), in a random order. Every
+/// published column is a quasi-identifier unless the policy marks it
+/// `sensitive` or `insensitive: <reason>`: a column with a hierarchy is
+/// generalised along it, any other (`keep`, `pseudonymize`) is published as
+/// its value or `*`. Every row shares its quasi-identifiers with at least k − 1
+/// others (k different people when the dataset has a privacy unit) and its
 /// class satisfies the output's ℓ-diversity / t-closeness; suppressed records
 /// are removed, not published with stars. A window too small for any
 /// transformation publishes no records (and says so) instead of failing.
+///
+/// This is the plain k-anonymous path, allowed only under
+/// `guarantee: k_anonymity`; differentially private record files go through
+/// ``DPMicrodataRelease``.
 public enum MicrodataPlanner {
     /// What anonymising one output did.
     public struct Outcome: Sendable {
         public var table: Table
         public var result: AnonymizationResult
         public var quasiIdentifiers: [String]
+        /// Rows after one row per unit was kept (exact; the steward's log only).
+        public var consideredRows: Int
+    }
+
+    /// How a published column of a record file is protected.
+    enum Role {
+        case quasiIdentifier(HierarchyRecipe)
+        case sensitive
+        case insensitive(String)
+    }
+
+    /// The role of every published column of `spec` (item 3 of the release-level guarantee).
+    static func roles(_ spec: MicrodataSpec, of policy: Policy, zone: TimeZone) throws -> [(String, Role)] {
+        let folder = (policy.path as NSString).deletingLastPathComponent
+        return try spec.columns.map { column in
+            switch policy.treatment(of: column) {
+            case let .generalize(hierarchy)?: (column, .quasiIdentifier(try recipe(hierarchy, zone: zone, folder: folder, column: column)))
+            case .sensitive?: (column, .sensitive)
+            case let .insensitive(reason)?: (column, .insensitive(reason))
+            default: (column, .quasiIdentifier(.valueOrSuppressed))
+            }
+        }
     }
 
     /// Anonymises `output` of `policy` over the minimised `table`.
-    public static func anonymize(_ output: OutputSpec, of policy: Policy, table: Table,
+    public static func anonymize(_ output: OutputSpec, of policy: Policy, table: Table, random: RandomSource,
                                  progress: StageProgress? = nil) throws(PublisherError) -> Outcome {
         guard case let .microdata(spec) = output.kind else {
             throw .usage("output '\(output.id)' is not a microdata output")
@@ -28,14 +60,14 @@ public enum MicrodataPlanner {
         guard let zone = TimeZone(identifier: policy.source.timezone) else {
             throw .usage("unknown time zone \(policy.source.timezone)")
         }
-        let folder = (policy.path as NSString).deletingLastPathComponent
+        let sampler = ExactSampler(random: random)
+        let selected = RecordSelection.onePerUnit(table, policy: policy, columns: spec.columns, sampler: sampler)
+        let published = selected.table
         var quasiIdentifiers: [Hierarchy] = []
         do {
-            for column in spec.columns {
-                guard case let .generalize(hierarchy) = policy.treatment(of: column) else { continue }
-                let values = table.column(named: column)?.dictionary ?? []
-                quasiIdentifiers.append(try recipe(hierarchy, zone: zone, folder: folder, column: column)
-                    .build(column: column, values: values))
+            for (column, role) in try roles(spec, of: policy, zone: zone) {
+                guard case let .quasiIdentifier(recipe) = role else { continue }
+                quasiIdentifiers.append(try hierarchy(recipe, for: published.column(named: column), named: column))
             }
         } catch {
             throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
@@ -55,11 +87,11 @@ public enum MicrodataPlanner {
             sensitive = t.column
             models.append(.tCloseness(t.t, TClosenessDistance(rawValue: t.distance.rawValue) ?? .equal))
             if case let .generalize(hierarchy)? = policy.treatment(of: t.column) {
+                let folder = (policy.path as NSString).deletingLastPathComponent
                 sensitiveHierarchy = try? recipe(hierarchy, zone: zone, folder: folder, column: t.column)
-                    .build(column: t.column, values: table.column(named: t.column)?.dictionary ?? [])
+                    .build(column: t.column, values: published.column(named: t.column)?.dictionary ?? [])
             }
         }
-        let published = Table(columns: spec.columns.compactMap { table.column(named: $0) })
         let result: AnonymizationResult
         do {
             var configuration = AnonymizationConfiguration(
@@ -76,7 +108,8 @@ public enum MicrodataPlanner {
         }
         let keep = result.suppressedRecords.map { !$0 }
         let kept = Table(columns: result.table.columns.map { $0.filtered(keeping: keep) })
-        return Outcome(table: kept, result: result, quasiIdentifiers: quasiIdentifiers.map(\.column))
+        return Outcome(table: RecordSelection.shuffled(kept, sampler: sampler), result: result,
+                       quasiIdentifiers: quasiIdentifiers.map(\.column), consideredRows: published.rowCount)
     }
 
     static func metric(_ metric: Metric) -> LossMetric {
@@ -87,6 +120,14 @@ public enum MicrodataPlanner {
         case .discernibility: .discernibility
         case .aecs: .aecs
         }
+    }
+
+    /// `recipe`'s hierarchy over the values of `column`. A missing value is the
+    /// empty string to the engine; a value-or-`*` hierarchy covers it like any value.
+    static func hierarchy(_ recipe: HierarchyRecipe, for column: Column?, named name: String) throws -> Hierarchy {
+        var values = column?.dictionary ?? []
+        if recipe == .valueOrSuppressed, column?.codes.contains(Column.nullCode) == true, !values.contains("") { values.append("") }
+        return try recipe.build(column: name, values: values)
     }
 
     static func recipe(_ spec: HierarchySpec, zone: TimeZone, folder: String, column: String) throws -> HierarchyRecipe {

@@ -15,14 +15,15 @@ public enum PolicyCheck {
         } catch {
             return (nil, error.diagnostics)
         }
-        guard let store else { return (policy, []) }
+        let guarantee = GuaranteeCheck.diagnostics(for: policy)
+        guard let store else { return (guarantee.isEmpty ? policy : nil, guarantee) }
         let columns: [String]?
         do {
             columns = try store.columns(of: policy.source.table)
         } catch {
             throw .store(error)
         }
-        let diagnostics = StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
+        let diagnostics = guarantee + StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
         return (diagnostics.isEmpty ? policy : nil, diagnostics)
     }
 

@@ -11,16 +11,58 @@ import Tabular
 /// charts (each with a text alternative and the same numbers in a table); no
 /// script, font or file is fetched from anywhere.
 public struct PrivacyReport {
+    /// What the report says about one record-level file. Only what may be
+    /// public: for a differentially private file, the parameters and the
+    /// chosen generalisation (outputs of the mechanism) and the number of rows
+    /// in the file itself; never how many rows were sampled or suppressed.
     public struct Microdata: Sendable {
         public var output: String
+        /// The smallest class size: k of the policy, or the k SafePub derives.
         public var k: Int
         public var lDiversity: String?
         public var records: Int
-        public var suppressed: Int
+        /// Records withheld by suppression (plain k-anonymous files only).
+        public var suppressed: Int?
         public var levels: [String: Int]
-        public var loss: Double
-        public var highestRisk: Double
-        public var averageRisk: Double
+        public var loss: Double?
+        public var highestRisk: Double?
+        public var averageRisk: Double?
+        /// Columns published as they are, with the policy's reason.
+        public var insensitive: [String: String]
+        /// (ε, δ, β, ε of the sampling, ε of the search) of a differentially private file.
+        public var privacy: DPMicrodataRelease.Records?
+
+        /// A plain k-anonymous file.
+        init(plain output: OutputSpec, spec: MicrodataSpec, policy: Policy, outcome: MicrodataPlanner.Outcome) {
+            self.output = output.id
+            k = spec.k
+            lDiversity = spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" }
+            records = outcome.table.rowCount
+            suppressed = outcome.result.suppressed
+            levels = Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, outcome.result.transformation))
+            loss = outcome.result.loss
+            highestRisk = outcome.result.risk.highestProsecutorRisk
+            averageRisk = outcome.result.risk.averageProsecutorRisk
+            insensitive = Self.reasons(spec, policy)
+        }
+
+        /// A differentially private file.
+        init(private output: OutputSpec, records: DPMicrodataRelease.Records) {
+            self.output = output.id
+            k = records.k
+            self.records = records.table.rowCount
+            levels = records.levels
+            insensitive = [:]
+            privacy = records
+        }
+
+        static func reasons(_ spec: MicrodataSpec, _ policy: Policy) -> [String: String] {
+            var reasons: [String: String] = [:]
+            for column in spec.columns {
+                if case let .insensitive(reason)? = policy.treatment(of: column) { reasons[column] = reason }
+            }
+            return reasons
+        }
     }
 
     public struct Aggregate: Sendable {
@@ -38,6 +80,11 @@ public struct PrivacyReport {
     public var rollingSpent: Double
     public var retention: RetentionRun.Outcome?
 
+    /// ε of the whole release: its differentially private outputs added up.
+    var releaseEpsilon: Double {
+        aggregates.reduce(0) { $0 + $1.result.epsilon } + microdata.reduce(0) { $0 + ($1.privacy?.epsilon ?? 0) }
+    }
+
     /// Canonical JSON.
     public func json() throws(PublisherError) -> Data {
         let treatments = Dictionary(grouping: policy.columns, by: { $0.treatment.keyword }).mapValues { $0.map(\.name) }
@@ -47,10 +94,24 @@ public struct PrivacyReport {
                        "end": ISO8601DateFormatter().string(from: window.end)],
             "policy_explained": PolicyExplainer.explain(policy),
             "columns": treatments,
+            "guarantee": ["kind": policy.dataset.guarantee.rawValue, "statement": GuaranteeCheck.statement(for: policy),
+                          "membership_hidden": policy.dataset.guarantee == .differentialPrivacy] as [String: Any],
             "microdata": microdata.map { item -> [String: Any] in
-                ["output": item.output, "k": item.k, "l_diversity": item.lDiversity.map { $0 as Any } ?? NSNull(), "records": item.records,
-                 "suppressed": item.suppressed, "generalization_levels": item.levels, "information_loss": item.loss.isFinite ? item.loss as Any : NSNull(),
-                 "highest_prosecutor_risk": item.highestRisk, "average_prosecutor_risk": item.averageRisk]
+                var entry: [String: Any] = ["output": item.output, "k": item.k, "records": item.records,
+                                            "generalization_levels": item.levels, "insensitive_columns": item.insensitive]
+                if let privacy = item.privacy {
+                    entry["differential_privacy"] = ["epsilon": privacy.epsilon, "delta": privacy.delta,
+                                                     "sampling_probability": privacy.beta, "epsilon_sampling": privacy.epsilonSampling,
+                                                     "epsilon_search": privacy.epsilonSearch, "delta_achieved": privacy.achievedDelta,
+                                                     "mechanism": "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation, classes under k suppressed"] as [String: Any]
+                } else {
+                    entry["l_diversity"] = item.lDiversity.map { $0 as Any } ?? NSNull()
+                    entry["suppressed"] = item.suppressed.map { $0 as Any } ?? NSNull()
+                    entry["information_loss"] = item.loss.flatMap { $0.isFinite ? $0 as Any : nil } ?? NSNull()
+                    entry["highest_prosecutor_risk"] = item.highestRisk.map { $0 as Any } ?? NSNull()
+                    entry["average_prosecutor_risk"] = item.averageRisk.map { $0 as Any } ?? NSNull()
+                }
+                return entry
             },
             "aggregates": aggregates.map { item -> [String: Any] in
                 ["output": item.output, "epsilon": item.result.epsilon, "delta": item.result.delta.map { $0 as Any } ?? NSNull(),
@@ -66,11 +127,13 @@ public struct PrivacyReport {
                              "margin_of_error_95": noise.margin, "post_processing": noise.postProcessing]
                  }]
             },
-            "budget": ["release_epsilon": aggregates.reduce(0) { $0 + $1.result.epsilon },
+            "budget": ["release_epsilon": releaseEpsilon,
                        "per_release_cap": policy.budget.perReleaseEpsilon,
                        "rolling_365_day_spent": rollingSpent,
                        "rolling_365_day_cap": policy.budget.rolling365DayEpsilon.map { $0 as Any } ?? NSNull()] as [String: Any],
-            "retention": retention.map { ["rule": $0.rule, "deleted": $0.result.deleted, "held": $0.result.held] as Any } ?? NSNull(),
+            // Exact counts of deleted and held records stay in the steward's log and the state
+            // database: a count of deleted records equals the exact size of a day published earlier.
+            "retention": retention.map { ["rule": $0.rule, "ran": true] as Any } ?? NSNull(),
         ]
         do {
             return try CanonicalJSON.encode(object)
@@ -86,29 +149,42 @@ public struct PrivacyReport {
         body += "<main>\n<section aria-labelledby=\"how\"><h2 id=\"how\">How this data was protected</h2>\n"
         for paragraph in PolicyExplainer.explain(policy) { body += "<p>\(escape(paragraph))</p>\n" }
         body += "</section>\n"
-        if !microdata.isEmpty {
-            body += "<section aria-labelledby=\"records\"><h2 id=\"records\">Record-level files</h2>\n<table><caption>Protection achieved in each record-level file</caption><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Records published</th><th scope=\"col\">Records withheld</th><th scope=\"col\">Each record matches at least</th><th scope=\"col\">Highest re-identification risk</th><th scope=\"col\">Average risk</th></tr></thead><tbody>\n"
-            for item in microdata {
-                body += "<tr><th scope=\"row\">\(escape(item.output))</th><td>\(item.records)</td><td>\(item.suppressed)</td><td>\(item.k - 1) others\(item.lDiversity.map { "; \(escape($0))" } ?? "")</td><td>\(String(format: "%.1f%%", item.highestRisk * 100))</td><td>\(String(format: "%.2f%%", item.averageRisk * 100))</td></tr>\n"
+        body += "<section aria-labelledby=\"guarantee\"><h2 id=\"guarantee\">What this release guarantees</h2><p>\(escape(GuaranteeCheck.statement(for: policy)))</p></section>\n"
+        let plain = microdata.filter { $0.privacy == nil }
+        if !plain.isEmpty {
+            body += "<section aria-labelledby=\"records\"><h2 id=\"records\">Record-level files (k-anonymity)</h2>\n<table><caption>Protection achieved in each record-level file</caption><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Records published</th><th scope=\"col\">Records withheld</th><th scope=\"col\">Each record matches at least</th><th scope=\"col\">Highest re-identification risk</th><th scope=\"col\">Average risk</th></tr></thead><tbody>\n"
+            for item in plain {
+                body += "<tr><th scope=\"row\">\(escape(item.output))</th><td>\(item.records)</td><td>\(item.suppressed ?? 0)</td><td>\(item.k - 1) other people\(item.lDiversity.map { "; \(escape($0))" } ?? "")</td><td>\(String(format: "%.1f%%", (item.highestRisk ?? 0) * 100))</td><td>\(String(format: "%.2f%%", (item.averageRisk ?? 0) * 100))</td></tr>\n"
             }
-            body += "</tbody></table></section>\n"
+            body += "</tbody></table><p>The risks are those of someone who already knows a person is in this file; membership itself is not hidden.</p></section>\n"
+        }
+        for item in microdata {
+            if let privacy = item.privacy {
+                body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">Record-level file \(escape(item.output)) (differential privacy)</h2>"
+                body += "<p>Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each person's record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.</p>"
+                body += "<p>Levels chosen: \(escape(item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) (0 is the original value; the highest level is removed).</p></section>\n"
+            }
+            for (column, reason) in item.insensitive.sorted(by: { $0.key < $1.key }) {
+                body += "<p>\(escape(item.output)): \(escape(column)) is published as recorded and not treated as identifying, because: \(escape(reason))</p>\n"
+            }
         }
         for item in aggregates {
             body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">\(escape(item.title))</h2>\n"
-            body += "<p>Differential privacy: ε = \(format(item.result.epsilon))\(item.result.delta.map { ", δ = \($0)" } ?? ""). "
+            body += policy.dataset.guarantee == .differentialPrivacy
+                ? "<p>Differential privacy: ε = \(format(item.result.epsilon))\(item.result.delta.map { ", δ = \($0)" } ?? ""). "
+                : "<p>Random noise added (scale set by ε = \(format(item.result.epsilon))); beside this dataset's record-level file the table is not differentially private. "
             for noise in item.result.noise {
                 body += "\(escape(noise.statistic)): ±\(format(noise.margin)) at 95% (\(escape(noise.postProcessing))). "
             }
             body += "</p>\n" + chart(item) + "</section>\n"
         }
-        let spent = aggregates.reduce(0) { $0 + $1.result.epsilon }
-        body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(spent)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
+        body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
         if let cap = policy.budget.rolling365DayEpsilon {
             body += " Over the busiest 365 days containing it, ε = \(format(rollingSpent)) of \(format(cap)) has been used; the publisher refuses any release that would exceed it."
         }
         body += "</p></section>\n"
         if let retention {
-            body += "<section aria-labelledby=\"retention\"><h2 id=\"retention\">Retention</h2><p>\(escape(retention.rule)): \(retention.result.deleted) records deleted, \(retention.result.held) kept under hold.</p></section>\n"
+            body += "<section aria-labelledby=\"retention\"><h2 id=\"retention\">Retention</h2><p>\(escape(retention.rule)): applied before this release. The number of records deleted is kept in the publisher's audit trail, not published here, because it would be an exact count of protected records.</p></section>\n"
         }
         body += "</main>\n<footer><p>Verify this release: <code>minisign -Vm manifest.json -p release.pub</code> or <code>opendata verify . --key release.pub</code>.</p></footer>\n"
         return """

@@ -227,23 +227,26 @@ public enum ReleaseRun {
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
         var packaged: [ReleasePackager.Output] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
+        func package(_ id: String, title: String?, table: Table, primaryKey: [String]) {
+            packaged.append(ReleasePackager.Output(id: id, title: title ?? id, table: table,
+                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: table.columnNames),
+                                                   primaryKey: primaryKey))
+        }
+        let recordOutputs = policy.outputs.filter { if case let .microdata(spec) = $0.kind { spec.privacy != nil } else { false } }
         for output in policy.outputs {
-            guard case let .microdata(spec) = output.kind else { continue }
-            let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table, progress: stageProgress)
-            let report = PrivacyReport.Microdata(
-                output: output.id, k: spec.k,
-                lDiversity: spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" },
-                records: anonymized.table.rowCount, suppressed: anonymized.result.suppressed,
-                levels: Dictionary(uniqueKeysWithValues: zip(anonymized.quasiIdentifiers, anonymized.result.transformation)),
-                loss: anonymized.result.loss, highestRisk: anonymized.result.risk.highestProsecutorRisk,
-                averageRisk: anonymized.result.risk.averageProsecutorRisk)
+            guard case let .microdata(spec) = output.kind, spec.privacy == nil else { continue }
+            let anonymized = try MicrodataPlanner.anonymize(output, of: policy, table: table, random: random, progress: stageProgress)
+            let report = PrivacyReport.Microdata(plain: output, spec: spec, policy: policy, outcome: anonymized)
             outcome.microdata.append(report)
-            progress("\(dataset)/\(output.id): \(report.records) records, k = \(spec.k), \(report.suppressed) suppressed, highest risk \(String(format: "%.3f", report.highestRisk))")
-            packaged.append(ReleasePackager.Output(id: output.id, title: output.title ?? output.id, table: anonymized.table,
-                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: anonymized.table.columnNames),
-                                                   primaryKey: []))
+            progress("\(dataset)/\(output.id): \(anonymized.table.rowCount) records of \(anonymized.consideredRows) (one per person), k = \(spec.k), \(anonymized.result.suppressed) suppressed, highest risk \(String(format: "%.3f", anonymized.result.risk.highestProsecutorRisk))")
+            package(output.id, title: output.title, table: anonymized.table, primaryKey: [])
         }
         if dryRun {
+            for output in recordOutputs {
+                guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else { continue }
+                let parameters = DPMicrodataRelease.parameters(privacy)
+                progress("\(dataset)/\(output.id): would publish a differentially private record file (ε \(privacy.epsilon), δ \(privacy.delta): each record drawn with probability \(String(format: "%.3f", parameters.beta)), classes under k = \(parameters.safe.k) suppressed)")
+            }
             for output in policy.outputs {
                 guard case .aggregate = output.kind else { continue }
                 let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
@@ -255,8 +258,29 @@ public enum ReleaseRun {
             progress("\(dataset): dry run: nothing published, no budget spent, no noise drawn")
             return outcome
         }
-        let aggregates = try AggregateRelease.run(policy: policy, window: window, table: table, state: state, random: random,
-                                                  newSequence: newSequence)
+        let aggregates: AggregateRelease.Outcome
+        if let stored = try AggregateRelease.stored(policy: policy, window: window, state: state, newSequence: newSequence) {
+            aggregates = stored
+        } else {
+            var records: [DPMicrodataRelease.Records] = []
+            for output in recordOutputs {
+                let (prepared, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, random: random,
+                                                                          progress: stageProgress)
+                progress("\(dataset)/\(output.id) (steward's log, exact): \(selected.table.rowCount) people, \(selected.repeats) repeat rows and \(selected.withoutUnit) rows without a unit left out; \(prepared.table.rowCount) sampled records published")
+                records.append(prepared)
+            }
+            let bounded = try AggregateRelease.bound(policy: policy, window: window, table: table, random: random)
+            aggregates = try AggregateRelease.finish(policy: policy, window: window, bounded: bounded, records: records,
+                                                     state: state, random: random, newSequence: newSequence)
+        }
+        for output in recordOutputs {
+            guard let records = aggregates.records[output.id] else {
+                throw .io(path: state.path, reason: "the record file of output '\(output.id)' is missing from the state database")
+            }
+            outcome.microdata.append(PrivacyReport.Microdata(private: output, records: records))
+            progress("\(dataset)/\(output.id): \(records.table.rowCount) records, (ε \(records.epsilon), δ \(records.delta))-DP, k = \(records.k)\(aggregates.reused ? " (stored, no new sample)" : "")")
+            package(output.id, title: output.title, table: records.table, primaryKey: [])
+        }
         for (id, result, published) in aggregates.results {
             let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })
             outcome.aggregates.append((id, published.rowCount, result.epsilon, margins))
@@ -264,11 +288,12 @@ public enum ReleaseRun {
             reportedAggregates.append(PrivacyReport.Aggregate(output: id, title: spec?.title ?? id, result: result, table: published))
             var keys: [String] = []
             if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
-            packaged.append(ReleasePackager.Output(id: id, title: spec?.title ?? id, table: published,
-                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: published.columnNames),
-                                                   primaryKey: keys))
+            package(id, title: spec?.title, table: published, primaryKey: keys)
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
+        // Files in policy order.
+        let order = Dictionary(uniqueKeysWithValues: policy.outputs.enumerated().map { ($1.id, $0) })
+        packaged.sort { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
         let rolling = BudgetLedger.rollingSpend(try BudgetLedger(state: state).entries(dataset: dataset), containing: window)

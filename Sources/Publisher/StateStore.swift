@@ -102,6 +102,18 @@ public final class StateStore: Sendable {
                 t.uniqueKey(["dataset", "release"])
             }
         }
+        migrator.registerMigration("v4-record-results") { db in
+            // Differentially private record files, kept so a re-run republishes them
+            // instead of drawing a fresh sample (which would spend the budget again).
+            try db.create(table: "record_results") { t in
+                t.column("dataset", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("output", .text).notNull()
+                t.column("result", .blob).notNull()
+                t.primaryKey(["dataset", "window", "sequence", "output"])
+            }
+        }
         return migrator
     }
 

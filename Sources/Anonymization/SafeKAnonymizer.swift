@@ -1,0 +1,126 @@
+import Foundation
+import Tabular
+
+/// Strongly safe k-anonymisation for differentially private record files
+/// (Li, Qardaji & Su 2012; SafePub, Bild, Kuhn & Prasser 2018): a full-domain
+/// generalisation applied to a random sample, every class with fewer than k
+/// records suppressed. This type does the data side; choosing the
+/// transformation with the exponential mechanism and drawing the sample belong
+/// to the caller (``DifferentialPrivacy`` is a separate module).
+///
+/// Every column of the table is part of the class key: Li et al.'s theorem
+/// is about whole generalised records, so a column left out of the key (a
+/// "sensitive" one) would leave the proof. Records are classes by every
+/// published value.
+///
+/// Utility (``utilities(_:hierarchies:heights:k:progress:)``): with m columns and
+/// D = lcm(h_c − 1) over the columns' heights h_c, a record of a transformation
+/// with levels l costs c = Σ_c l_c · D/(h_c − 1) (its normalised generalisation
+/// height, Sweeney's precision metric scaled to integers: 0 for the original
+/// values, m·D when every column is `*`); the cost depends only on the
+/// transformation, never on the data. The utility is
+///
+///     u = Σ over classes E of  w(|E|) · (m·D − c),   w(s) = s for s ≥ k, max(0, 2s − k) below,
+///
+/// the information kept, counted fully in classes that are published and
+/// ramped down to nothing in classes that are suppressed. The ramp replaces the
+/// cliff at k (where one record decides the fate of k − 1 others), so one
+/// record changes w(|E|) of its own class by at most 2 and leaves every other
+/// class alone: the sensitivity is Δu = 2·m·D for every transformation, against
+/// (k − 1)·m·D for a utility that charges suppressed records in full.
+public enum SafeKAnonymizer {
+    /// Every transformation of the lattice with its utility.
+    public struct Scores: Sendable {
+        /// Level combinations, in a fixed order that depends only on `heights`.
+        public var nodes: [[Int]]
+        /// Utility of each node (higher is better; ≥ 0).
+        public var utilities: [Int64]
+        /// The utility's sensitivity to one record (see the type's documentation).
+        public var sensitivity: Int64
+    }
+
+    /// The lattice spanned by `heights`, in lexicographic order.
+    public static func lattice(heights: [Int]) -> [[Int]] {
+        var nodes: [[Int]] = [[]]
+        for height in heights {
+            nodes = nodes.flatMap { prefix in (0..<max(height, 1)).map { prefix + [$0] } }
+        }
+        return nodes
+    }
+
+    /// Scores every transformation of the lattice of `heights` on `table` (the sample).
+    ///
+    /// - Parameters:
+    ///   - hierarchies: one per column of `table`, built on the sample's values;
+    ///     when the table has rows, each hierarchy's height must equal `heights`.
+    ///   - heights: the lattice's shape, from the policy, never from the data.
+    public static func utilities(_ table: Table, hierarchies: [Hierarchy], heights: [Int], k: Int,
+                                 progress: (@Sendable (Int, Int) -> Void)? = nil) throws(AnonymizationError) -> Scores {
+        guard k >= 1 else { throw .invalidConfiguration("k must be at least 1") }
+        guard hierarchies.count == heights.count, !heights.isEmpty else {
+            throw .invalidConfiguration("one hierarchy and one height per column are needed")
+        }
+        let m = Int64(heights.count)
+        let denominator = heights.reduce(Int64(1)) { lcm($0, Int64(max($1 - 1, 1))) }
+        let nodes = lattice(heights: heights)
+        let sensitivity = 2 * m * denominator
+        guard table.rowCount > 0 else {
+            return Scores(nodes: nodes, utilities: [Int64](repeating: 0, count: nodes.count), sensitivity: sensitivity)
+        }
+        for (hierarchy, height) in zip(hierarchies, heights) where hierarchy.height != height {
+            throw .invalidConfiguration("column '\(hierarchy.column)': the hierarchy has \(hierarchy.height) levels where the policy gives \(height)")
+        }
+        let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)
+        let models: [PrivacyModel] = [.kAnonymity(k)]
+        let scratch = GroupingScratch()
+        let bottom = Cells.bottom(data)
+        let strides = heights.indices.map { c in heights[(c + 1)...].reduce(1, *) }
+        func index(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
+        // Finer nodes first, so each node rolls up from the cells of a node one step below it.
+        let order = nodes.indices.sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
+        var cache: [Int: Cells] = [:]
+        let cacheLimit = max(1_000_000, data.tupleCount)
+        var cached = 0
+        var utilities = [Int64](repeating: 0, count: nodes.count)
+        for (done, position) in order.enumerated() {
+            let levels = nodes[position]
+            var source = bottom
+            for c in levels.indices where levels[c] > 0 {
+                var below = levels
+                below[c] -= 1
+                if let cells = cache[index(below)], cells.count.count < source.count.count { source = cells }
+            }
+            let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: nil,
+                                             scratch: scratch)
+            var weight: Int64 = 0
+            for count in classes.counts { weight += count >= k ? Int64(count) : Int64(max(0, 2 * count - k)) }
+            let cost = zip(levels, heights).reduce(Int64(0)) { sum, pair in
+                pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
+            }
+            utilities[position] = weight * (m * denominator - cost)
+            if cached + classes.cells.count.count <= cacheLimit {
+                cache[position] = classes.cells
+                cached += classes.cells.count.count
+            }
+            progress?(done + 1, nodes.count)
+        }
+        return Scores(nodes: nodes, utilities: utilities, sensitivity: sensitivity)
+    }
+
+    /// `table` generalised at `levels`, with every record of a class smaller than k removed.
+    public static func apply(_ table: Table, hierarchies: [Hierarchy], levels: [Int], k: Int) throws(AnonymizationError) -> Table {
+        guard table.rowCount > 0 else { return table }
+        let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)
+        let classes = EquivalenceClasses(data: data, levels: levels, from: Cells.bottom(data), models: [.kAnonymity(k)],
+                                         closeness: nil)
+        let (generalised, suppressed) = Anonymizer.apply(levels, classes, data: data, to: table, sensitive: nil)
+        let keep = suppressed.map { !$0 }
+        return Table(columns: generalised.columns.map { $0.filtered(keeping: keep) })
+    }
+
+    static func lcm(_ a: Int64, _ b: Int64) -> Int64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return a / x * b
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The sampling probability β and the class size k of a differentially private
+/// record-level release, derived from (ε, δ) as SafePub does.
+///
+/// Theorem (Li, Qardaji & Su 2012, "On sampling, anonymization, and differential
+/// privacy", Thm. 5; restated as SafePub's Theorem 1 in Bild, Kuhn & Prasser,
+/// PETS 2018): drawing every record independently with probability β and then
+/// applying a *strongly safe* k-anonymisation (a generalisation chosen without
+/// looking at the data, every class with fewer than k sampled records
+/// suppressed) satisfies (ε, δ)-differential privacy for any ε ≥ −ln(1 − β) and
+///
+///     δ = d(k, β, ε) = max_{n ≥ n_m}  Σ_{j > γn}^{n}  f(j; n, β),
+///     γ = (e^ε − 1 + β) / e^ε,   n_m = ⌈k/γ − 1⌉,
+///
+/// where f(j; n, β) = C(n, j) β^j (1 − β)^(n−j) is the binomial probability.
+/// SafePub takes the largest β the ε allows, β = 1 − e^(−ε), and the smallest k
+/// with d(k, β, ε) ≤ δ.
+///
+/// Computing the maximum: a_n = Σ_{j > γn} f(j; n, β) is bounded by the Chernoff
+/// bound c_n = exp(−n·(γ·ln(γ/β) − (γ − β))), which decreases in n, so the scan
+/// over n stops as soon as the running maximum reaches c_n (every later a_n is
+/// at most c_n). Binomial terms are summed in log space (lgamma), and a relative
+/// margin of 1e-9 is added to every d so rounding can only raise k.
+///
+/// ARX's implementation returns one more than this k (its loop increments after
+/// the test); both are sound, this one is the paper's definition.
+public struct SafePubParameters: Sendable, Equatable {
+    /// ε of the sampling and suppression step.
+    public let epsilon: Double
+    /// The δ the step must meet.
+    public let delta: Double
+    /// Probability with which each record is drawn.
+    public let beta: Double
+    /// Classes with fewer sampled records than this are suppressed.
+    public let k: Int
+    /// d(k, β, ε) for the chosen k (at most `delta`).
+    public let achievedDelta: Double
+
+    /// Derives β = 1 − e^(−ε) and the smallest k with d(k, β, ε) ≤ δ.
+    ///
+    /// - Precondition: ε > 0 and 0 < δ < 1.
+    public init(epsilon: Double, delta: Double) {
+        self.init(epsilon: epsilon, delta: delta, beta: 1 - exp(-epsilon))
+    }
+
+    /// As above with a given β ≤ 1 − e^(−ε) (the sampler's exact β, see ``sampleRate(epsilon:)``).
+    public init(epsilon: Double, delta: Double, beta: Double) {
+        precondition(epsilon > 0 && delta > 0 && delta < 1 && beta > 0 && beta <= 1 - exp(-epsilon) + 1e-15)
+        self.epsilon = epsilon
+        self.delta = delta
+        self.beta = beta
+        var k = 1
+        var achieved = Self.d(k: k, beta: beta, epsilon: epsilon)
+        while achieved > delta {
+            k += 1
+            achieved = Self.d(k: k, beta: beta, epsilon: epsilon)
+        }
+        self.k = k
+        achievedDelta = achieved
+    }
+
+    /// The exact Bernoulli(β) the release samples with: β = 1 − e^(−ε′) where
+    /// ε′ is ε rounded down to a multiple of 10⁻⁶ (so ε ≥ −ln(1 − β) holds exactly).
+    public static func sampleRate(epsilon: Double) -> (beta: Double, exponent: Fraction) {
+        let exponent = Fraction.below(epsilon)
+        return (1 - exp(-exponent.doubleValue), exponent)
+    }
+
+    /// γ = (e^ε − 1 + β) / e^ε.
+    static func gamma(beta: Double, epsilon: Double) -> Double {
+        (exp(epsilon) - 1 + beta) / exp(epsilon)
+    }
+
+    /// d(k, β, ε) as in the theorem above.
+    public static func d(k: Int, beta: Double, epsilon: Double) -> Double {
+        let gamma = gamma(beta: beta, epsilon: epsilon)
+        let start = max(Int((Double(k) / gamma - 1).rounded(.up)), 1)
+        let exponent = gamma * log(gamma / beta) - (gamma - beta)
+        var maximum = 0.0
+        var n = start
+        while true {
+            maximum = max(maximum, upperTail(n: n, above: Int((gamma * Double(n)).rounded(.down)), beta: beta))
+            let bound = exp(-Double(n) * exponent)
+            if maximum >= bound || n > 10_000_000 { break }
+            n += 1
+        }
+        return maximum * (1 + 1e-9)
+    }
+
+    /// Σ_{j = from+1}^{n} C(n, j) β^j (1 − β)^(n−j), summed in log space from the largest term down.
+    static func upperTail(n: Int, above from: Int, beta: Double) -> Double {
+        guard from < n else { return 0 }
+        let logBeta = log(beta), logRest = log1p(-beta)
+        func logGamma(_ x: Double) -> Double {
+            var sign: Int32 = 0
+            return lgamma_r(x, &sign)
+        }
+        let lgN = logGamma(Double(n) + 1)
+        var sum = 0.0
+        for j in stride(from: n, to: from, by: -1) {
+            let term = exp(lgN - logGamma(Double(j) + 1) - logGamma(Double(n - j) + 1) + Double(j) * logBeta + Double(n - j) * logRest)
+            sum += term
+            if term < sum * 1e-18 && Double(j) < Double(n) * beta { break }
+        }
+        return sum
+    }
+}

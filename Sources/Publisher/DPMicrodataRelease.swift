@@ -1,0 +1,137 @@
+import Anonymization
+import DifferentialPrivacy
+import Foundation
+import PrivacyPolicy
+import Tabular
+
+/// A differentially private record-level output: SafePub (Bild, Kuhn &
+/// Prasser, "SafePub: A Truthful Data Anonymization Algorithm With Strong
+/// Privacy Guarantees", PETS 2018), the algorithm ARX ships as its
+/// "(ε, δ)-differential privacy" model.
+///
+/// Steps, for an output with `privacy: {epsilon: ε, delta: δ}`:
+/// 1. One row per person (``RecordSelection/onePerUnit(_:policy:columns:sampler:)``),
+///    so a neighbouring dataset (one person more or less) differs in one row.
+/// 2. ε is split: ε_search = 10% of ε chooses the generalisation, ε_anon = the rest
+///    pays for sampling and suppression.
+/// 3. Each row is drawn with probability β = 1 − e^(−ε_anon) (exact Bernoulli,
+///    OS CSPRNG); k is the smallest integer with d(k, β, ε_anon) ≤ δ
+///    (``SafePubParameters``, Li, Qardaji & Su 2012, Thm. 5).
+/// 4. Every transformation of the lattice (every published column is part of
+///    the record, so each has a hierarchy; columns without one are their value
+///    or `*`) is scored on the sample with a utility of sensitivity
+///    2·m·D (``SafeKAnonymizer``), and one is chosen by the
+///    exponential mechanism with ε_search (``ExponentialSelection``). The
+///    lattice's shape comes from the policy only.
+/// 5. The sample is generalised with it, every class of fewer than k sampled
+///    rows is suppressed (removed), and the rows are written in random order.
+///
+/// Guarantee: the published file is (ε_search + ε_anon, δ) = (ε, δ)-differentially
+/// private with respect to adding or removing one person. Steps 3 and 5 with a
+/// fixed transformation are (ε_anon, δ)-DP by the theorem; step 4 is
+/// ε_search-DP; choosing the transformation on the same sample and then using
+/// it composes sequentially (SafePub, Thm. 2; Dwork & Roth 2014, Thm. 3.16).
+/// Only the generalised, k-suppressed sample and the chosen levels are ever
+/// published: the number of sampled or suppressed rows is not (it is not
+/// covered by the theorem), nor any risk or loss figure of the sample.
+///
+/// ℓ-diversity and t-closeness settings of such an output are not applied:
+/// the sensitive column is part of each record like every other column, and
+/// the DP guarantee bounds what the file reveals about anyone's value of it.
+public enum DPMicrodataRelease {
+    /// Share of ε spent on choosing the transformation.
+    public static let searchShare = 0.1
+
+    /// One column of stored records.
+    public struct StoredColumn: Sendable, Codable, Equatable {
+        public var name: String
+        public var dictionary: [String]
+        public var codes: [Int32]
+    }
+
+    /// The released records of one output, as published and as kept in the
+    /// state database so a re-run republishes them instead of sampling again.
+    public struct Records: Sendable, Codable {
+        public var output: String
+        public var columns: [StoredColumn]
+        /// Chosen generalisation level of each column.
+        public var levels: [String: Int]
+        public var epsilon: Double
+        public var delta: Double
+        public var epsilonSampling: Double
+        public var epsilonSearch: Double
+        public var beta: Double
+        public var k: Int
+        /// d(k, β, ε_anon) achieved by k (≤ δ).
+        public var achievedDelta: Double
+
+        /// The records as a table.
+        public var table: Table {
+            Table(columns: columns.map { Column(name: $0.name, dictionary: $0.dictionary, codes: $0.codes) })
+        }
+    }
+
+    /// The parameters an output's (ε, δ) give (no data involved).
+    public static func parameters(_ privacy: MicrodataPrivacy) -> (sampling: Double, search: Double, beta: Double,
+                                                                   exponent: Fraction, safe: SafePubParameters) {
+        let search = privacy.epsilon * searchShare
+        let sampling = privacy.epsilon - search
+        let (beta, exponent) = SafePubParameters.sampleRate(epsilon: sampling)
+        return (sampling, search, beta, exponent, SafePubParameters(epsilon: sampling, delta: privacy.delta, beta: beta))
+    }
+
+    /// Samples, scores, chooses and suppresses as described above. Spends no
+    /// budget itself: the caller records the spend before anything is published.
+    public static func prepare(_ output: OutputSpec, of policy: Policy, table: Table, random: RandomSource,
+                               progress: StageProgress? = nil) throws(PublisherError) -> (records: Records, selected: RecordSelection.Selected) {
+        guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else {
+            throw .usage("output '\(output.id)' is not a differentially private microdata output")
+        }
+        guard random.isCryptographic else {
+            throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
+        }
+        guard let zone = TimeZone(identifier: policy.source.timezone) else {
+            throw .usage("unknown time zone \(policy.source.timezone)")
+        }
+        let sampler = ExactSampler(random: random)
+        let (sampling, search, beta, exponent, safe) = parameters(privacy)
+        let selected = RecordSelection.onePerUnit(table, policy: policy, columns: spec.columns, sampler: sampler)
+        let sample = RecordSelection.sample(selected.table, exponent: exponent, sampler: sampler)
+        var hierarchies: [Hierarchy] = []
+        var heights: [Int] = []
+        do {
+            for (column, role) in try MicrodataPlanner.roles(spec, of: policy, zone: zone) {
+                var recipe = HierarchyRecipe.valueOrSuppressed
+                if case let .quasiIdentifier(chosen) = role { recipe = chosen }
+                heights.append(recipe.height)
+                hierarchies.append(try MicrodataPlanner.hierarchy(recipe, for: sample.column(named: column), named: column))
+            }
+        } catch {
+            throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
+        }
+        let stage = "\(policy.dataset.id)/\(output.id): scoring generalisations"
+        let scores: SafeKAnonymizer.Scores
+        let released: Table
+        do {
+            scores = try SafeKAnonymizer.utilities(sample, hierarchies: hierarchies, heights: heights, k: safe.k,
+                                                  progress: progress.map { progress in
+                                                      { @Sendable done, size in progress("\(stage), \(done) of \(size)", Double(done) / Double(size)) }
+                                                  })
+            let chosen = ExponentialSelection.choose(utilities: scores.utilities, epsilon: Fraction.below(search),
+                                                     sensitivity: scores.sensitivity, sampler: sampler)
+            let levels = scores.nodes[chosen]
+            released = RecordSelection.shuffled(try SafeKAnonymizer.apply(sample, hierarchies: hierarchies, levels: levels, k: safe.k),
+                                                sampler: sampler)
+            let records = Records(output: output.id,
+                                  columns: spec.columns.compactMap { name in
+                                      released.column(named: name).map { StoredColumn(name: name, dictionary: $0.dictionary, codes: $0.codes) }
+                                  },
+                                  levels: Dictionary(uniqueKeysWithValues: zip(spec.columns, levels)),
+                                  epsilon: privacy.epsilon, delta: privacy.delta, epsilonSampling: sampling, epsilonSearch: search,
+                                  beta: beta, k: safe.k, achievedDelta: safe.achievedDelta)
+            return (records, selected)
+        } catch {
+            throw .refused("output '\(output.id)': \(error)")
+        }
+    }
+}
