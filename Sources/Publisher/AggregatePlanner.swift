@@ -173,7 +173,7 @@ public enum AggregatePlanner {
     /// The published table of a result: key columns, then each statistic and its `_moe95`.
     public static func table(_ result: AggregateResult, groupBy: [GroupKey]) -> Table {
         var names = groupBy.map(\.column)
-        for statistic in result.statistics { names += [statistic, statistic + "_moe95"] }
+        for statistic in result.statistics { names += [statistic, marginColumn(statistic)] }
         var table = Table(columnNames: names)
         // Privately selected groups are found in the data's order, which must not show:
         // they are published sorted by key. Public key lists keep their own order.
@@ -185,6 +185,17 @@ public enum AggregatePlanner {
             table.append(row: values)
         }
         return table
+    }
+
+    /// The column holding a statistic's 95% margin. A quantile's margin is a number of
+    /// records (a rank), not seconds or dollars, and its name says so.
+    public static func marginColumn(_ statistic: String) -> String {
+        isQuantile(statistic) ? statistic + "_rank_moe95" : statistic + "_moe95"
+    }
+
+    /// True for the names ``AggregateStatistic`` gives quantiles (`median_x`, `q90_x`).
+    static func isQuantile(_ statistic: String) -> Bool {
+        statistic.hasPrefix("median_") || statistic.range(of: "^q[0-9]+_", options: .regularExpression) != nil
     }
 
     static func format(_ value: Double) -> String {

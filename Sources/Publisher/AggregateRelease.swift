@@ -55,10 +55,11 @@ public enum AggregateRelease {
             return nil
         }
         let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
-        let recordOutputs = policy.outputs.filter { if case let .microdata(spec) = $0.kind { spec.privacy != nil } else { false } }
         let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
+        // Record files are stored right after the spend and before any aggregate noise, so when
+        // every aggregate result is stored, every record file of the release is too.
         let records = try ledger.storedRecords(dataset: policy.dataset.id, window: window.label, sequence: latest)
-        guard stored.count == aggregates.count, records.count == recordOutputs.count else { return nil }
+        guard stored.count == aggregates.count else { return nil }
         return Outcome(sequence: latest, results: aggregates.compactMap { output in
             guard let result = stored[output.id], case let .aggregate(spec) = output.kind else { return nil }
             return (output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy))

@@ -209,7 +209,7 @@ public struct PrivacyReport {
         let keyCount = item.table.columnNames.count - 2 * item.result.statistics.count
         let rows = Array(0..<min(item.table.rowCount, 40))
         guard !rows.isEmpty else { return "<p>No groups were published in this release.</p>\n" }
-        let margins = item.table.column(named: statistic + "_moe95")
+        let margins = item.table.column(named: AggregatePlanner.marginColumn(statistic))
         let values = rows.map { Double(column[$0] ?? "0") ?? 0 }
         let errors = rows.map { Double(margins?[$0] ?? "0") ?? 0 }
         let labels = rows.map { row in (0..<keyCount).compactMap { item.table.columns[$0][row] }.joined(separator: " · ") }

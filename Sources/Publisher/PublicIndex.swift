@@ -91,6 +91,7 @@ public enum PublicIndex {
         for item in datasets {
             let policy = item.policy
             body += "<section aria-labelledby=\"\(escape(policy.dataset.id))\"><h2 id=\"\(escape(policy.dataset.id))\">\(escape(policy.dataset.title))</h2><p>\(escape(policy.dataset.description))</p>\n"
+            body += "<p class=\"guarantee\"><strong>\(policy.dataset.guarantee == .differentialPrivacy ? "Differential privacy" : "k-anonymity only")</strong>: \(escape(GuaranteeCheck.statement(for: policy)))</p>\n"
             guard let latest = item.releases.last else {
                 body += "<p>No release yet.</p></section>\n"
                 continue

@@ -64,7 +64,8 @@ public enum ReleasePackager {
                 resources.append(DataPackage.Resource(name: output.id, path: file, title: output.title, bytes: bytes, sha256: sha,
                                                       fields: fields, primaryKey: output.primaryKey))
             }
-            let package = DataPackage(name: policy.dataset.id, title: policy.dataset.title, description: policy.dataset.description,
+            let package = DataPackage(name: policy.dataset.id, title: policy.dataset.title,
+                                      description: policy.dataset.description + " " + GuaranteeCheck.statement(for: policy),
                                       license: policy.dataset.license, version: "1.0.\(sequence)", created: formatter.string(from: now),
                                       publisher: policy.dataset.publisher, contact: policy.dataset.contact, resources: resources)
             try package.json().write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("datapackage.json")))
@@ -112,22 +113,41 @@ public enum ReleasePackager {
         }
     }
 
-    /// Plain descriptions of published columns, from the policy's treatments.
-    static func describe(policy: Policy, columns: [String]) -> [String: String] {
+    /// Plain descriptions of published columns, from the policy's treatments and,
+    /// for a table, the output's contribution bounds. A margin says exactly what it
+    /// covers: the noise, around the value after each person's contribution was
+    /// bounded; never "the true value".
+    static func describe(policy: Policy, output: OutputSpec? = nil, columns: [String]) -> [String: String] {
         var result: [String: String] = [:]
+        let unit = policy.privacyUnit.map { "each \($0.replacingOccurrences(of: "_id", with: "").replacingOccurrences(of: "_", with: " "))" } ?? "each record"
+        var bounding = "\(unit) counted once"
+        if case let .aggregate(spec)? = output?.kind, let contribution = spec.contribution {
+            bounding = "\(unit) counted at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") per group and in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s")"
+        }
+        let privateRecords: Bool
+        if case let .microdata(spec)? = output?.kind { privateRecords = spec.privacy != nil } else { privateRecords = false }
         for column in columns {
+            if column.hasSuffix("_rank_moe95") {
+                let statistic = String(column.dropLast("_rank_moe95".count))
+                result[column] = "95% margin of \(statistic) in records (ranks), not in its unit: with probability at least 95% the published value's rank among the bounded values is within this many records of the exact quantile's rank (\(bounding))"
+                continue
+            }
             if column.hasSuffix("_moe95") {
-                result[column] = "95% margin of error of \(column.dropLast(6)): the true value lies within ± this much with probability at least 95%"
+                let statistic = String(column.dropLast("_moe95".count))
+                result[column] = "95% margin of the noise added to \(statistic): with probability at least 95% the noise is within ± this much. It is measured from the value computed after \(bounding); it does not cover that bounding, clamping to the stated bounds, or zero-flooring"
                 continue
             }
             switch policy.treatment(of: column) {
-            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"
+            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy); * where removed"
             case .pseudonymize?: result[column] = "\(column), replaced by a keyed pseudonym (HMAC-SHA256); linkable across releases"
-            case .sensitive?: result[column] = "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
+            case .sensitive?: result[column] = privateRecords
+                ? "\(column) (sensitive); * where removed"
+                : "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
+            case let .insensitive(reason)?: result[column] = "\(column), as recorded (not treated as identifying: \(reason))"
             case .keep?: result[column] = column
             default:
-                result[column] = column == "count" ? "number of records, with differential-privacy noise"
-                    : "\(column.replacingOccurrences(of: "_", with: " ")), with differential-privacy noise"
+                result[column] = column == "count" ? "number of records, \(bounding), with random noise added"
+                    : "\(column.replacingOccurrences(of: "_", with: " ")), \(bounding), with random noise added"
             }
         }
         return result

@@ -228,8 +228,9 @@ public enum ReleaseRun {
         var packaged: [ReleasePackager.Output] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
         func package(_ id: String, title: String?, table: Table, primaryKey: [String]) {
+            let spec = policy.outputs.first { $0.id == id }
             packaged.append(ReleasePackager.Output(id: id, title: title ?? id, table: table,
-                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, columns: table.columnNames),
+                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, output: spec, columns: table.columnNames),
                                                    primaryKey: primaryKey))
         }
         let recordOutputs = policy.outputs.filter { if case let .microdata(spec) = $0.kind { spec.privacy != nil } else { false } }

@@ -15,14 +15,31 @@ import TestSupport
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json"))) as? [String: Any])
         #expect((json["columns"] as? [String: [String]])?["drop"]?.contains("caller_name") == true)
         let microdata = try #require((json["microdata"] as? [[String: Any]])?.first)
-        #expect(microdata["k"] as? Int == 10)
-        #expect((microdata["highest_prosecutor_risk"] as? Double ?? 1) <= 0.1)
+        // A differentially private record file: its k is derived from (ε, δ), and nothing exact about the
+        // sample (how many were drawn or suppressed, risk or loss of the sample) is published.
+        let privacy = try #require(microdata["differential_privacy"] as? [String: Any])
+        #expect(privacy["epsilon"] as? Double == 0.5 && privacy["delta"] as? Double == 1e-6)
+        #expect(microdata["k"] as? Int == 64)
+        for exact in ["suppressed", "highest_prosecutor_risk", "average_prosecutor_risk", "information_loss"] {
+            #expect(microdata[exact] == nil, "\(exact) is an exact figure of the sample")
+        }
+        let guarantee = try #require(json["guarantee"] as? [String: Any])
+        #expect(guarantee["kind"] as? String == "differential_privacy")
+        #expect(guarantee["membership_hidden"] as? Bool == true)
+        // Retention ran, but its exact counts stay out of the published folder.
+        let retention = try #require(json["retention"] as? [String: Any])
+        #expect(retention["deleted"] == nil && retention["held"] == nil)
+        // A k-anonymity-only dataset says so, and never that membership is hidden.
+        let complaints = try #require(report.releases.first { $0.contains("complaints") })
+        let complaintsReport = try String(contentsOfFile: complaints + "/privacy-report.json", encoding: .utf8)
+        #expect(complaintsReport.contains("\"membership_hidden\":false"))
+        #expect(complaintsReport.contains("k-anonymity only"))
         let aggregates = try #require(json["aggregates"] as? [[String: Any]])
         #expect(aggregates.map { $0["output"] as? String } == ["calls-by-district-day", "calls-by-type", "calls-by-beat"])
         let statistics = try #require(aggregates.first?["statistics"] as? [[String: Any]])
         #expect(statistics.allSatisfy { $0["margin_of_error_95"] is Double && $0["noise"] is [String: Any] })
         let budget = try #require(json["budget"] as? [String: Any])
-        #expect(budget["release_epsilon"] as? Double == 2.0)
+        #expect(budget["release_epsilon"] as? Double == 2.5, "the record file is charged with the tables")
         #expect(budget["rolling_365_day_cap"] as? Double == 60.0)
         #expect((json["policy_explained"] as? [String])?.isEmpty == false)
 

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import DifferentialPrivacy
+
+/// β and k of a differentially private record file, checked against an
+/// independent computation of SafePub's formulas (Python, exact binomial
+/// coefficients, a plain scan of n), and the exponential mechanism's distribution.
+@Suite struct SafePubParametersTests {
+    /// An independent implementation in Python: math.comb for the binomial terms,
+    /// a scan of n far past the Chernoff bound instead of the early stop.
+    static let independent = #"""
+    import math, sys, json
+    def pmf(n, j, beta):
+        return math.exp(math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+                        + j * math.log(beta) + (n - j) * math.log1p(-beta))
+    def d(k, beta, eps):
+        gamma = (math.exp(eps) - 1 + beta) / math.exp(eps)
+        n_m = max(math.ceil(k / gamma - 1), 1)
+        # a plain scan of n well past where the Chernoff bound falls under any δ tested
+        return max(math.fsum(pmf(n, j, beta) for j in range(math.floor(gamma * n) + 1, n + 1))
+                   for n in range(n_m, n_m + 400))
+    out = []
+    for eps, delta in json.loads(sys.argv[1]):
+        beta = 1 - math.exp(-eps)
+        low, high = 1, 4096          # bisection: d(k) falls as k grows
+        while low < high:
+            mid = (low + high) // 2
+            if d(mid, beta, eps) <= delta: high = mid
+            else: low = mid + 1
+        out.append([beta, low])
+    print(json.dumps(out))
+    """#
+
+    @Test func derivedParametersMatchAnIndependentComputation() throws {
+        guard OutsideTool.available("python3") else {
+            #expect(!TestSupport.isCI, "python3 is required under CI")
+            return
+        }
+        let cases: [(Double, Double)] = [(0.45, 1e-6), (1.0, 1e-5), (2.0, 1e-6), (0.9, 1e-4), (3.0, 1e-7)]
+        let arguments = "[" + cases.map { "[\($0.0), \($0.1)]" }.joined(separator: ",") + "]"
+        let (status, output) = try OutsideTool.run("python3", ["-c", Self.independent, arguments])
+        #expect(status == 0, "\(output)")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Double]])
+        for ((epsilon, delta), reference) in zip(cases, expected) {
+            let parameters = SafePubParameters(epsilon: epsilon, delta: delta)
+            #expect(abs(parameters.beta - reference[0]) < 1e-12, "β for ε = \(epsilon)")
+            #expect(parameters.k == Int(reference[1]), "k for ε = \(epsilon), δ = \(delta): \(parameters.k) vs \(reference[1])")
+            #expect(parameters.achievedDelta <= delta)
+            #expect(SafePubParameters.d(k: parameters.k - 1, beta: parameters.beta, epsilon: epsilon) > delta,
+                    "k is the smallest that meets δ")
+        }
+    }
+
+    @Test func exactSampleRateNeverExceedsWhatEpsilonAllows() {
+        for epsilon in [0.01, 0.45, 1.0, 2.7] {
+            let (beta, exponent) = SafePubParameters.sampleRate(epsilon: epsilon)
+            #expect(exponent.doubleValue <= epsilon)
+            #expect(-log(1 - beta) <= epsilon + 1e-12)
+        }
+    }
+
+    @Test func exponentialSelectionHasTheMechanismsDistribution() throws {
+        // Three candidates with utilities 0, −2, −4, sensitivity 1, ε = 1: P ∝ e^(u/2).
+        let sampler = ExactSampler(random: try SystemRandom())
+        let utilities: [Int64] = [0, -2, -4]
+        var counts = [0, 0, 0]
+        let trials = 60_000
+        for _ in 0..<trials {
+            counts[ExponentialSelection.choose(utilities: utilities, epsilon: Fraction(1), sensitivity: 1, sampler: sampler)] += 1
+        }
+        let weights = utilities.map { exp(Double($0) / 2) }
+        let total = weights.reduce(0, +)
+        var chiSquare = 0.0
+        for (count, weight) in zip(counts, weights) {
+            let expected = Double(trials) * weight / total
+            chiSquare += (Double(count) - expected) * (Double(count) - expected) / expected
+        }
+        // χ² with 2 degrees of freedom: P(> 13.8) = 0.001.
+        #expect(chiSquare < 13.8, "counts \(counts)")
+    }
+}

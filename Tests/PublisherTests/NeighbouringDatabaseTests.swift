@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import OperationalStore
+import Testing
+import TestSupport
+@testable import Publisher
+
+/// The release-level guarantee as an outside reviewer tests it: releases of one
+/// window from a store D and from D plus one more person cannot be told apart
+/// by any count a published file gives. Before the guarantee existed, the record
+/// file's rows plus the report's withheld count equalled the exact number of
+/// calls every time, so D and D′ never overlapped.
+@Suite(.serialized) struct NeighbouringDatabaseTests {
+    /// Every count a release publishes: the record file's rows (plus any withheld
+    /// count the report states), and each table's total of every count column.
+    static func publishedCounts(_ folder: String) throws -> [String: Double] {
+        var counts: [String: Double] = [:]
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json"))) as? [String: Any])
+        let withheld = (report["microdata"] as? [[String: Any]])?.reduce(0.0) { $0 + (($1["suppressed"] as? Double) ?? 0) } ?? 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasSuffix(".csv.gz") {
+            let (status, text) = try OutsideTool.run("gzip", ["-dc", folder + "/" + file])
+            #expect(status == 0)
+            let lines = text.split(separator: "\n")
+            let header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+            if let column = header.firstIndex(of: "count") {
+                counts[file] = lines.dropFirst().reduce(0.0) { sum, line in
+                    sum + (Double(line.split(separator: ",", omittingEmptySubsequences: false)[column]) ?? 0)
+                }
+            } else {
+                counts[file] = Double(lines.count - 1) + withheld
+            }
+        }
+        return counts
+    }
+
+    @Test func oneMorePersonCannotBeToldApartFromThePublishedCounts() throws {
+        guard OutsideTool.available("gzip") else {
+            #expect(!TestSupport.isCI, "gzip is required under CI")
+            return
+        }
+        let workdir = TestSupport.temporaryFolder("neighbours")
+        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 6000, days: 1, seed: 11, end: end),
+                                                     policiesFolder: nil)) { _ in }
+        let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
+        // D′: a copy of the store with one more call, by a caller who appears nowhere else.
+        let neighbour = workdir + "/neighbour.sqlite"
+        try FileManager.default.copyItem(atPath: prepared.storePath, toPath: neighbour)
+        let queue = try DatabaseQueue(path: neighbour)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO calls_for_service (received_at, arrived_at, closed_at, caller_id, caller_name, caller_phone, caller_age,
+                    address, latitude, longitude, beat, district, call_type, priority, narrative, legal_hold)
+                SELECT received_at, arrived_at, closed_at, 987654321, caller_name, caller_phone, caller_age, address, latitude,
+                    longitude, beat, district, call_type, priority, narrative, legal_hold
+                FROM calls_for_service WHERE received_at LIKE '2026-11-22T18%' LIMIT 1
+                """)
+            #expect(db.changesCount == 1)
+        }
+        let night = end.addingTimeInterval(12 * 3600)
+        var observed: [String: [[Double]]] = [:]
+        for (index, store) in [prepared.storePath, neighbour].enumerated() {
+            for run in 0..<5 {
+                let out = workdir + "/out-\(index)-\(run)"
+                let outcomes = try ReleaseRun.run(ReleaseRun.Options(store: store, key: prepared.key, policies: [calls],
+                                                                     window: .day("2026-11-22"), out: out, state: out + "/.state.sqlite",
+                                                                     pseudonymKey: prepared.pseudonymKey, now: night)) { _ in }
+                let folder = try #require(outcomes.first?.folder)
+                for (file, count) in try Self.publishedCounts(folder) {
+                    observed[file, default: [[], []]][index].append(count)
+                }
+            }
+        }
+        #expect(observed.keys.sorted() == ["calls-by-beat.csv.gz", "calls-by-district-day.csv.gz", "calls-by-type.csv.gz", "calls.csv.gz"])
+        for (file, samples) in observed {
+            let (d, dPrime) = (samples[0], samples[1])
+            // The two distributions overlap: neither database's counts all lie above the other's.
+            #expect((dPrime.min() ?? 0) <= (d.max() ?? 0) && (d.min() ?? 0) <= (dPrime.max() ?? 0),
+                    "\(file): D gave \(d), D′ gave \(dPrime)")
+            // And no count is the same in every release (an exact count would be).
+            #expect(Set(d).count > 1 || Set(dPrime).count > 1, "\(file) looks exact: \(d) \(dPrime)")
+        }
+    }
+
+    @Test func plainRecordsBesideDPTablesAreRefusedByRelease() throws {
+        let workdir = TestSupport.temporaryFolder("mixed")
+        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 500, days: 1, seed: 3, end: end),
+                                                     policiesFolder: nil)) { _ in }
+        let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
+        let mixed = try String(contentsOfFile: calls, encoding: .utf8)
+            .replacingOccurrences(of: "    privacy: {epsilon: 0.5, delta: 1.0e-6}", with: "    k: 10")
+        TestSupport.write(mixed, to: calls)
+        do {
+            _ = try ReleaseRun.run(ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: [calls],
+                                                      window: .day("2026-11-22"), out: workdir + "/out",
+                                                      pseudonymKey: prepared.pseudonymKey, now: end.addingTimeInterval(43200))) { _ in }
+            Issue.record("the mixed policy was released")
+        } catch {
+            guard case let .invalidPolicy(problems) = error else {
+                Issue.record("expected an invalid policy, got \(error)")
+                return
+            }
+            #expect(problems.description.contains("plain k-anonymous records of the same rows"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: workdir + "/out/calls-for-service"), "nothing was published")
+    }
+}
