@@ -57,7 +57,7 @@ public enum Demo {
         let workdir = options.workdir
         let storePath = (workdir as NSString).appendingPathComponent("store.sqlite")
         let releases = (workdir as NSString).appendingPathComponent("Releases")
-        let statePath = (releases as NSString).appendingPathComponent(".state.sqlite")
+        let statePath = PublisherPaths(out: releases).state
         let pseudonymKey = (workdir as NSString).appendingPathComponent("pseudonym.key")
         let keyPrefix = (workdir as NSString).appendingPathComponent("keys/release")
         let policiesFolder = options.policiesFolder ?? (workdir as NSString).appendingPathComponent("Policies")

@@ -4,22 +4,23 @@ import Glibc
 #endif
 
 /// An exclusive lock on a release output folder, so two nightly runs never
-/// interleave. It is an advisory `flock` on `<out>/.lock`, which the kernel
+/// interleave. It is an advisory `flock` on `<out>.private/lock` (``PublisherPaths``), which the kernel
 /// releases when the holder dies, so a stale lock from a killed process is
 /// recovered by the next run without any cleanup. The file holds the holder's pid.
 public final class ReleaseLock {
     private let descriptor: Int32
     public let path: String
 
-    /// Takes the lock or refuses at once (exit 3) naming the holder's pid.
-    public init(folder: String) throws(PublisherError) {
+    /// Takes the lock of `paths` or refuses at once (exit 3) naming the holder's pid.
+    public init(_ paths: PublisherPaths) throws(PublisherError) {
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: paths.out, withIntermediateDirectories: true)
         } catch {
-            throw .io(path: folder, reason: "cannot create the output folder (\(error.localizedDescription))")
+            throw .io(path: paths.out, reason: "cannot create the output folder (\(error.localizedDescription))")
         }
-        path = (folder as NSString).appendingPathComponent(".lock")
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        try paths.createPrivateFolder()
+        path = paths.lock
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else { throw .io(path: path, reason: "cannot open the lock file") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 32)

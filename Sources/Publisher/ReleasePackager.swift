@@ -44,7 +44,7 @@ public enum ReleasePackager {
         if FileManager.default.fileExists(atPath: final) {
             throw .refused("\(final) already exists; releases are never overwritten")
         }
-        let temporary = (datasetFolder as NSString).appendingPathComponent(".incoming-\(name)")
+        let temporary = PublisherPaths(out: out).staging(dataset: policy.dataset.id, release: name)
         let formatter = ISO8601DateFormatter()
         do {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -92,12 +92,15 @@ public enum ReleasePackager {
         }
     }
 
-    /// Renames a sealed release folder into place (never over an existing one) and points `latest` at it.
-    public static func commit(staged: String) throws(PublisherError) -> String {
-        let datasetFolder = (staged as NSString).deletingLastPathComponent
-        let name = String((staged as NSString).lastPathComponent.dropFirst(".incoming-".count))
+    /// Renames a sealed release folder staged for `out` (``PublisherPaths/staging(dataset:release:)``)
+    /// into place (never over an existing one) and points `latest` at it.
+    public static func commit(staged: String, out: String) throws(PublisherError) -> String {
+        let name = (staged as NSString).lastPathComponent
+        let dataset = ((staged as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let datasetFolder = (out as NSString).appendingPathComponent(dataset)
         let final = (datasetFolder as NSString).appendingPathComponent(name)
         do {
+            try FileManager.default.createDirectory(atPath: datasetFolder, withIntermediateDirectories: true)
             if FileManager.default.fileExists(atPath: final) {
                 throw PublisherError.refused("\(final) already exists; releases are never overwritten")
             }

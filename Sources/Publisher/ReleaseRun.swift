@@ -66,7 +66,7 @@ public enum ReleaseRun {
             self.policies = policies
             self.window = window
             self.out = out
-            self.state = state ?? (out as NSString).appendingPathComponent(".state.sqlite")
+            self.state = state ?? PublisherPaths(out: out).state
             self.dryRun = dryRun
             self.newSequence = newSequence
             self.pseudonymKey = pseudonymKey
@@ -96,7 +96,7 @@ public enum ReleaseRun {
     /// before anything is changed: the lock, the key, every policy and the
     /// random source are checked first.
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
-        let lock = try ReleaseLock(folder: options.out)
+        let lock = try ReleaseLock(PublisherPaths(out: options.out))
         defer { withExtendedLifetime(lock) {} }
         let key: Minisign.SecretKey
         do {
@@ -174,20 +174,20 @@ public enum ReleaseRun {
         return outcomes
     }
 
-    /// Finishes what a killed run left, under the lock: a sealed hidden release
+    /// Finishes what a killed run left, under the lock: a sealed staged release
     /// already in the history is renamed into place (it was committed to the
-    /// history, so it must be visible); any other hidden folder is deleted.
+    /// history, so it must be visible); any other staged folder is deleted.
     static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) {
         let history = Set(try state.releases().map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
-        for dataset in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where !dataset.hasPrefix(".") {
-            let folder = (out as NSString).appendingPathComponent(dataset)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".incoming-") {
-                let staged = (folder as NSString).appendingPathComponent(name)
-                let release = String(name.dropFirst(".incoming-".count))
+        let incoming = PublisherPaths(out: out).incoming
+        for dataset in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            let folder = (incoming as NSString).appendingPathComponent(dataset)
+            for release in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                let staged = (folder as NSString).appendingPathComponent(release)
                 if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
                    history.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
-                    _ = try ReleasePackager.commit(staged: staged)
+                    _ = try ReleasePackager.commit(staged: staged, out: out)
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)
                 }
@@ -311,7 +311,7 @@ public enum ReleaseRun {
         try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
                                                             windowSequence: aggregates.sequence, sequence: sequence,
                                                             manifestSHA256: published.manifestSHA256, publishedAt: now))
-        let final = try ReleasePackager.commit(staged: published.staged)
+        let final = try ReleasePackager.commit(staged: published.staged, out: out)
         stageProgress?("\(dataset): verifying the release", nil)
         let verification = ReleaseVerifier.verify(folder: final, keys: [key.publicKeyFile], now: now)
         guard verification.passed else {

@@ -22,7 +22,7 @@ public struct RetentionAuditEntry: Sendable, Equatable, Codable, FetchableRecord
     }
 }
 
-/// The state database (`--state`, default `<out>/.state.sqlite`): the audit
+/// The state database (`--state`, default `<out>.private/state.sqlite`, mode 0600): the audit
 /// trail of retention runs, the privacy budget ledger (``BudgetLedger``) and the
 /// stored noisy results of every window. Writes are transactional and durable
 /// (synchronous FULL).
@@ -41,6 +41,9 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            // Only the publisher may read the ledger and the stored results (SQLite gives its
+            // journal files the database file's mode).
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             try Self.migrator.migrate(queue)
         } catch {
             throw .io(path: path, reason: "cannot open the state database (\(error))")

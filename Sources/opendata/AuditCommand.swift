@@ -37,7 +37,7 @@ struct AuditCreateCommand: ParsableCommand {
     @Option(help: "The releases folder.")
     var releases = "Releases"
 
-    @Option(help: "State database (default: <releases>/.state.sqlite).")
+    @Option(help: "State database (default: <releases>.private/state.sqlite, beside the published folder).")
     var state: String?
 
     @Option(help: "The minisign secret key that signs the bundle.")
@@ -56,7 +56,7 @@ struct AuditCreateCommand: ParsableCommand {
         }
         do {
             let secret = try KeyFiles.loadSecretKey(path: key, passphraseFile: passphraseFile)
-            let store = try StateStore(path: state ?? (releases as NSString).appendingPathComponent(".state.sqlite"))
+            let store = try StateStore(path: state ?? PublisherPaths(out: releases).state)
             let count = try AuditBundle.write(out: releases, state: store, from: start.start, to: end.end, file: out, key: secret)
             console.info("wrote \(out) (\(count) releases) and \(out).minisig")
         } catch let error as ReleaseFormatError {

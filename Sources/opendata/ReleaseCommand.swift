@@ -44,7 +44,7 @@ struct ReleaseCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out = "Releases"
 
-    @Option(help: "State database (default: <out>/.state.sqlite).")
+    @Option(help: "State database (default: <out>.private/state.sqlite, beside the published folder, never inside it).")
     var state: String?
 
     @Flag(help: "Do everything but publish and spend budget; print what would be published.")

@@ -27,7 +27,7 @@ struct RetentionCommand: ParsableCommand {
     var policy: String
 
     @Option(help: "State database for the audit entry.")
-    var state = "Releases/.state.sqlite"
+    var state = "Releases.private/state.sqlite"
 
     @Flag(help: "Count what would be deleted; change nothing.")
     var dryRun = false

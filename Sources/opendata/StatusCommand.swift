@@ -7,11 +7,11 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Per dataset: last release, sequence, budget spent in the last 365 days, next window due.",
-        discussion: "Example:\n  opendata status --state Releases/.state.sqlite"
+        discussion: "Example:\n  opendata status --state Releases.private/state.sqlite"
     )
 
     @Option(help: "State database.")
-    var state = "Releases/.state.sqlite"
+    var state = "Releases.private/state.sqlite"
 
     @OptionGroup var output: OutputOptions
 

@@ -30,9 +30,14 @@ import TestSupport
         #expect(log.status == 0, "\(log.stderr)")
         // The completed run removed what killed runs left behind.
         for dataset in ["calls-for-service", "complaints", "community-engagement"] {
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/Releases/" + dataset).filter { $0.hasPrefix(".incoming-") }
+            let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/Releases.private/incoming/" + dataset)) ?? []
             #expect(leftovers.isEmpty)
+            // Nothing private or half-written is ever inside the published folder.
+            let published = try FileManager.default.contentsOfDirectory(atPath: folder + "/Releases/" + dataset)
+            #expect(!published.contains { $0.hasPrefix(".") }, "\(published)")
         }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/.state.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/.lock"))
     }
 
     /// Every visible release verifies; the ledger covers every published release.
@@ -54,7 +59,7 @@ import TestSupport
                 #expect(FileManager.default.fileExists(atPath: datasetFolder + "/" + name + "/manifest.json"), "latest names \(name)")
             }
         }
-        let state = try DatabaseQueue(path: releases + "/.state.sqlite")
+        let state = try DatabaseQueue(path: folder + "/Releases.private/state.sqlite")
         try state.read { db in
             let uncovered = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM releases r WHERE NOT EXISTS (

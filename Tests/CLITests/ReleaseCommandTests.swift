@@ -21,7 +21,7 @@ import TestSupport
         var result: [String: Data] = [:]
         let enumerator = FileManager.default.enumerator(atPath: folder)
         while let path = enumerator?.nextObject() as? String {
-            if path.hasSuffix(".lock") || path.hasSuffix("-shm") || path.hasSuffix("-wal") { continue }
+            if path.hasSuffix("lock") || path.hasSuffix("-shm") || path.hasSuffix("-wal") { continue }
             if let data = FileManager.default.contents(atPath: folder + "/" + path) { result[path] = data }
         }
         return result
@@ -47,10 +47,10 @@ import TestSupport
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.contains("ok   no-rollback"), "the sibling release before it is checked")
         let history = try CLI.run(["verify", folder + "/Releases/calls-for-service/2026-11-20-s2", "--key", folder + "/keys/release.pub",
-                                   "--state", folder + "/Releases/.state.sqlite"])
+                                   "--state", folder + "/Releases.private/state.sqlite"])
         #expect(history.status == 0, "\(history.stderr)")
         #expect(history.stdout.contains("ok   history: sequence 3 of 3"))
-        let status = try CLI.run(["status", "--state", folder + "/Releases/.state.sqlite"])
+        let status = try CLI.run(["status", "--state", folder + "/Releases.private/state.sqlite"])
         #expect(status.stdout.contains("calls-for-service: last release 2026-11-20-s2 (sequence 3)"))
     }
 
@@ -94,7 +94,8 @@ import TestSupport
         // Hold the lock from another process, as a running release would.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [folder + "/Releases/.lock", "sh", "-c", "echo $PPID > \(folder)/Releases/.lock; sleep 20"]
+        try FileManager.default.createDirectory(atPath: folder + "/Releases.private", withIntermediateDirectories: true)
+        holder.arguments = [folder + "/Releases.private/lock", "sh", "-c", "echo $PPID > \(folder)/Releases.private/lock; sleep 20"]
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/flock") else { return }
         try holder.run()
         usleep(500_000)

@@ -63,7 +63,7 @@ import TestSupport
             for run in 0..<5 {
                 let out = workdir + "/out-\(index)-\(run)"
                 let outcomes = try ReleaseRun.run(ReleaseRun.Options(store: store, key: prepared.key, policies: [calls],
-                                                                     window: .day("2026-11-22"), out: out, state: out + "/.state.sqlite",
+                                                                     window: .day("2026-11-22"), out: out,
                                                                      pseudonymKey: prepared.pseudonymKey, now: night)) { _ in }
                 let folder = try #require(outcomes.first?.folder)
                 for (file, count) in try Self.publishedCounts(folder) {

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where a publisher keeps what must never be published: beside the output
+/// folder, never inside it (DESIGN.md, "Release-level guarantee": nothing exact
+/// about protected records leaves through the public folder).
+///
+/// For `--out /srv/opendata/Releases` the private folder is
+/// `/srv/opendata/Releases.private/` (mode 0700), holding the state database
+/// `state.sqlite` (ledger, stored noisy results, history, retention audit;
+/// mode 0600), the run `lock`, and `incoming/<dataset>/<release>/`, where a
+/// release is written and sealed before one rename makes it visible. A web
+/// server that serves `Releases/` serves none of it. The rename needs both
+/// folders on one file system, as siblings normally are.
+public struct PublisherPaths: Sendable, Equatable {
+    /// The published folder.
+    public let out: String
+    /// The private folder beside it.
+    public let privateFolder: String
+
+    public init(out: String) {
+        let trimmed = out.count > 1 && out.hasSuffix("/") ? String(out.dropLast()) : out
+        self.out = trimmed
+        privateFolder = trimmed + ".private"
+    }
+
+    /// The default state database.
+    public var state: String { (privateFolder as NSString).appendingPathComponent("state.sqlite") }
+    /// The lock a release run holds.
+    public var lock: String { (privateFolder as NSString).appendingPathComponent("lock") }
+    /// Where releases are staged.
+    public var incoming: String { (privateFolder as NSString).appendingPathComponent("incoming") }
+
+    /// The staging folder of `release` of `dataset`.
+    public func staging(dataset: String, release: String) -> String {
+        ((incoming as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent(release)
+    }
+
+    /// Creates the private folder (mode 0700) if needed.
+    public func createPrivateFolder() throws(PublisherError) {
+        do {
+            try FileManager.default.createDirectory(atPath: privateFolder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: privateFolder)
+        } catch {
+            throw .io(path: privateFolder, reason: "cannot create the private folder beside the output (\(error.localizedDescription))")
+        }
+    }
+}
