@@ -39,11 +39,12 @@ public enum SafeKAnonymizer {
         public var sensitivity: Int64
     }
 
-    /// The lattice spanned by `heights`, in lexicographic order.
-    public static func lattice(heights: [Int]) -> [[Int]] {
+    /// The lattice spanned by `heights` (each column from its level in `lowest`, default 0), in lexicographic order.
+    public static func lattice(heights: [Int], lowest: [Int]? = nil) -> [[Int]] {
         var nodes: [[Int]] = [[]]
-        for height in heights {
-            nodes = nodes.flatMap { prefix in (0..<max(height, 1)).map { prefix + [$0] } }
+        for (c, height) in heights.enumerated() {
+            let first = min(lowest?[c] ?? 0, max(height - 1, 0))
+            nodes = nodes.flatMap { prefix in (first..<max(height, 1)).map { prefix + [$0] } }
         }
         return nodes
     }
@@ -54,7 +55,9 @@ public enum SafeKAnonymizer {
     ///   - hierarchies: one per column of `table`, built on the sample's values;
     ///     when the table has rows, each hierarchy's height must equal `heights`.
     ///   - heights: the lattice's shape, from the policy, never from the data.
-    public static func utilities(_ table: Table, hierarchies: [Hierarchy], heights: [Int], k: Int,
+    ///   - lowest: the lowest level each column may take (from the policy, never from the data);
+    ///     default 0.
+    public static func utilities(_ table: Table, hierarchies: [Hierarchy], heights: [Int], lowest: [Int]? = nil, k: Int,
                                  progress: (@Sendable (Int, Int) -> Void)? = nil) throws(AnonymizationError) -> Scores {
         guard k >= 1 else { throw .invalidConfiguration("k must be at least 1") }
         guard hierarchies.count == heights.count, !heights.isEmpty else {
@@ -62,7 +65,7 @@ public enum SafeKAnonymizer {
         }
         let m = Int64(heights.count)
         let denominator = heights.reduce(Int64(1)) { lcm($0, Int64(max($1 - 1, 1))) }
-        let nodes = lattice(heights: heights)
+        let nodes = lattice(heights: heights, lowest: lowest)
         let sensitivity = 2 * m * denominator
         guard table.rowCount > 0 else {
             return Scores(nodes: nodes, utilities: [Int64](repeating: 0, count: nodes.count), sensitivity: sensitivity)
@@ -78,17 +81,33 @@ public enum SafeKAnonymizer {
         func index(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
         // Finer nodes first, so each node rolls up from the cells of a node one step below it.
         let order = nodes.indices.sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
+        // Cells of grouped nodes that are much smaller than the data: every later node rolls up
+        // from the smallest cached node below it, not from the records.
         var cache: [Int: Cells] = [:]
-        let cacheLimit = max(1_000_000, data.tupleCount)
+        let cacheLimit = max(4_000_000, 4 * data.tupleCount)
         var cached = 0
         var utilities = [Int64](repeating: 0, count: nodes.count)
+        // A coarser node can be grouped from a finer one's cells only where each step between
+        // their levels is a function of the step before (a week can straddle two months).
+        let nested: [[Bool]] = data.generalization.map { levels in
+            (0..<max(levels.count - 1, 0)).map { level in
+                var image = [Int32: Int32]()
+                for (code, value) in levels[level].enumerated() {
+                    let next = levels[level + 1][code]
+                    if let seen = image[value], seen != next { return false }
+                    image[value] = next
+                }
+                return true
+            }
+        }
+        func rollsUp(_ from: [Int], to: [Int]) -> Bool {
+            from.indices.allSatisfy { c in from[c] <= to[c] && (from[c]..<to[c]).allSatisfy { nested[c][$0] } }
+        }
         for (done, position) in order.enumerated() {
             let levels = nodes[position]
             var source = bottom
-            for c in levels.indices where levels[c] > 0 {
-                var below = levels
-                below[c] -= 1
-                if let cells = cache[index(below)], cells.count.count < source.count.count { source = cells }
+            for (_, cells) in cache where cells.count.count < source.count.count && rollsUp(cells.levels, to: levels) {
+                source = cells
             }
             let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: nil,
                                              scratch: scratch)
@@ -98,7 +117,7 @@ public enum SafeKAnonymizer {
                 pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
             }
             utilities[position] = weight * (m * denominator - cost)
-            if cached + classes.cells.count.count <= cacheLimit {
+            if classes.cells.count.count < source.count.count, cached + classes.cells.count.count <= cacheLimit {
                 cache[position] = classes.cells
                 cached += classes.cells.count.count
             }

@@ -30,6 +30,9 @@ public struct Policy: Sendable {
     public var path: String
     /// The exact bytes of the file, for hashing and for shipping with a release.
     public var bytes: Data
+    /// The population the privacy unit belongs to, when the policy names one
+    /// (`caller_id: {privacy_unit: {population: residents}}`).
+    public var declaredPopulation: String? = nil
 
     /// The treatment of `column`, if the policy lists it.
     public func treatment(of column: String) -> Treatment? {
@@ -39,6 +42,18 @@ public struct Policy: Sendable {
     /// The column that identifies a privacy unit (a caller, a resident), if any.
     public var privacyUnit: String? {
         columns.first { $0.treatment == .privacyUnit }?.name
+    }
+
+    /// The ledger namespace this dataset's people are charged in. Datasets and
+    /// policies over the same population share one per-person budget: by default
+    /// every policy over the same table and unit column (a renamed dataset id or a
+    /// second policy does not get a budget of its own); a named population joins
+    /// tables (callers and engagement contacts who are the same residents).
+    /// Without a privacy unit, each record is its own unit: `records:<table>`.
+    public var population: String {
+        if let declaredPopulation { return declaredPopulation }
+        if let unit = privacyUnit { return "\(source.table).\(unit)" }
+        return "records:\(source.table)"
     }
 }
 
@@ -244,5 +259,14 @@ public struct DerivedColumn: Sendable, Equatable {
 /// and over a rolling 365 days per privacy unit.
 public struct BudgetSpec: Sendable, Equatable {
     public var perReleaseEpsilon: Double
+    /// Per person, over any 365-day span: the ledger leaves a person out of a release that would pass it.
     public var rolling365DayEpsilon: Double?
+    /// Per person, over any 365-day span, for δ (optional).
+    public var rolling365DayDelta: Double? = nil
+
+    public init(perReleaseEpsilon: Double, rolling365DayEpsilon: Double? = nil, rolling365DayDelta: Double? = nil) {
+        self.perReleaseEpsilon = perReleaseEpsilon
+        self.rolling365DayEpsilon = rolling365DayEpsilon
+        self.rolling365DayDelta = rolling365DayDelta
+    }
 }

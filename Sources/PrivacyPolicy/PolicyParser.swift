@@ -9,6 +9,8 @@ struct PolicyParser {
     /// Columns listed with a treatment that did not parse; already reported,
     /// so later references to them are not reported again.
     var unparsedColumns: Set<String> = []
+    /// The population named by a `{privacy_unit: {population: …}}` column, if any.
+    var declaredPopulation: String?
 
     init(reader: NodeReader, baseDirectory: String) {
         self.reader = reader
@@ -40,7 +42,7 @@ struct PolicyParser {
                             source: source ?? SourceSpec(table: "", windowBy: "", timezone: "UTC"),
                             retention: retention, columns: columns, exclude: exclude, derived: derived,
                             outputs: outputs, budget: budget ?? BudgetSpec(perReleaseEpsilon: .infinity),
-                            path: path, bytes: bytes)
+                            path: path, bytes: bytes, declaredPopulation: declaredPopulation)
         var checker = PolicyConsistency(policy: policy, top: top, reader: reader,
                                         unparsedColumns: unparsedColumns, sourceParsed: source != nil)
         checker.run()
@@ -161,6 +163,17 @@ struct PolicyParser {
                 return nil
             }
         }
+        if let entries = node.mapping, entries.count == 1, entries.first?.key.scalar?.string == "privacy_unit",
+           let value = entries.first?.value {
+            guard let options = reader.mapping(value, "\(context).privacy_unit", allowed: ["population"], required: ["population"]),
+                  let name = options["population"].flatMap({ reader.nonEmptyString($0, "\(context).privacy_unit.population") }) else { return nil }
+            if name.range(of: "^[a-z0-9]+([-_.][a-z0-9]+)*$", options: .regularExpression) == nil, let node = options["population"] {
+                reader.error(node, "\(context): population '\(name)' may hold only lowercase letters, digits and single '-', '_' or '.'")
+                return nil
+            }
+            declaredPopulation = name
+            return .privacyUnit
+        }
         if let entries = node.mapping, entries.count == 1, entries.first?.key.scalar?.string == "insensitive" {
             guard let reason = entries.first.flatMap({ reader.nonEmptyString($0.value, "\(context).insensitive") }) else { return nil }
             return .insensitive(reason: reason)
@@ -272,13 +285,18 @@ struct PolicyParser {
     }
 
     private mutating func parseBudget(_ node: Node) -> BudgetSpec? {
-        guard let entries = reader.mapping(node, "budget", allowed: ["per_release_epsilon", "rolling_365_day_epsilon"],
+        guard let entries = reader.mapping(node, "budget", allowed: ["per_release_epsilon", "rolling_365_day_epsilon", "rolling_365_day_delta"],
                                            required: ["per_release_epsilon"]) else { return nil }
         let perRelease = entries["per_release_epsilon"].flatMap { reader.positiveNumber($0, "budget.per_release_epsilon") }
         let rolling = entries["rolling_365_day_epsilon"].flatMap {
             reader.positiveNumber($0, "budget.rolling_365_day_epsilon")
         }
+        var rollingDelta = entries["rolling_365_day_delta"].flatMap { reader.positiveNumber($0, "budget.rolling_365_day_delta") }
+        if let value = rollingDelta, value >= 1, let node = entries["rolling_365_day_delta"] {
+            reader.error(node, "budget.rolling_365_day_delta must be below 1 (typically 1e-5), found \(value)")
+            rollingDelta = nil
+        }
         guard let perRelease else { return nil }
-        return BudgetSpec(perReleaseEpsilon: perRelease, rolling365DayEpsilon: rolling)
+        return BudgetSpec(perReleaseEpsilon: perRelease, rolling365DayEpsilon: rolling, rolling365DayDelta: rollingDelta)
     }
 }

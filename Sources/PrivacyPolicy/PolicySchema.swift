@@ -52,6 +52,9 @@ public enum PolicySchema {
           {"enum": ["drop", "keep", "privacy_unit", "pseudonymize", "sensitive"]},
           {"type": "object", "additionalProperties": false, "required": ["generalize"],
            "properties": {"generalize": {"$ref": "#/$defs/hierarchy"}}},
+          {"type": "object", "additionalProperties": false, "required": ["privacy_unit"],
+           "properties": {"privacy_unit": {"type": "object", "additionalProperties": false, "required": ["population"],
+                          "properties": {"population": {"type": "string", "pattern": "^[a-z0-9]+([-_.][a-z0-9]+)*$", "description": "Ledger namespace shared by every policy over the same people."}}}}},
           {"type": "object", "additionalProperties": false, "required": ["insensitive"],
            "properties": {"insensitive": {"type": "string", "minLength": 1, "description": "Why the column cannot identify anyone; published as is in record files, printed in every report."}}}
         ]
@@ -70,7 +73,8 @@ public enum PolicySchema {
       "type": "object", "additionalProperties": false, "required": ["per_release_epsilon"],
       "properties": {
         "per_release_epsilon": {"type": "number", "exclusiveMinimum": 0},
-        "rolling_365_day_epsilon": {"type": "number", "exclusiveMinimum": 0}
+        "rolling_365_day_epsilon": {"type": "number", "exclusiveMinimum": 0, "description": "Per person over any 365-day span; people who would pass it are left out of a release."},
+        "rolling_365_day_delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
       }
     }
   },

@@ -97,9 +97,11 @@ public enum AggregateRelease {
     /// noise and stores each result before returning it.
     /// `records` are the differentially private record files prepared for the
     /// same release: charged in the same spend and stored right after it.
+    /// `people` is who the release charges and leaves out (``PersonLedger/plan(policy:table:window:)``),
+    /// written in the same transaction as the spend.
     public static func finish(policy: Policy, window: ReleaseWindow, bounded: [Bounded],
-                              records: [DPMicrodataRelease.Records] = [], state: StateStore,
-                              random: RandomSource, newSequence: Bool) throws(PublisherError) -> Outcome {
+                              records: [DPMicrodataRelease.Records] = [], people: PersonLedger.Plan? = nil, state: StateStore,
+                              random: RandomSource, newSequence: Bool, now: Date = Date()) throws(PublisherError) -> Outcome {
         try requireCryptographic(random)
         let ledger = BudgetLedger(state: state)
         let sequence = (try ledger.latestSequence(dataset: policy.dataset.id, window: window.label) ?? 0) + 1
@@ -109,15 +111,26 @@ public enum AggregateRelease {
                 if case let .rho(value, _) = item.spec.privacy { rho = value }
                 return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
             }
+        let recordFiles = try records.map { item throws(PublisherError) in (item.output, try ledger.encoded(item)) }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
-                         perReleaseCap: policy.budget.perReleaseEpsilon, rollingCap: policy.budget.rolling365DayEpsilon)
-        for item in records {
-            try ledger.store(item, dataset: policy.dataset.id, window: window.label, sequence: sequence)
+                         perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
+            if let people {
+                try PersonLedger(state: state).record(people, dataset: policy.dataset.id, sequence: sequence, in: db)
+                try state.recordCaps(population: people.population,
+                                     budget: BudgetCaps(epsilon: policy.budget.rolling365DayEpsilon, delta: policy.budget.rolling365DayDelta),
+                                     dataset: policy.dataset.id, window: window.label, at: now, in: db)
+            }
+            for (output, data) in recordFiles {
+                try db.execute(sql: "INSERT INTO record_results (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [policy.dataset.id, window.label, sequence, output, data])
+            }
         }
         let sampler = ExactSampler(random: random)
         var results: [(String, AggregateResult, Table)] = []
         for item in bounded {
-            let result = AggregateEngine.release(item.aggregate, sampler: sampler)
+            var result = AggregateEngine.release(item.aggregate, sampler: sampler)
+            // The exact number of bounded rows is a total the state does not need: not stored.
+            result.rowsAfterBounding = 0
             try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: item.output.id)
             results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
         }

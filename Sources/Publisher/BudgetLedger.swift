@@ -22,15 +22,15 @@ public struct LedgerEntry: Sendable, Equatable, Codable, FetchableRecord, Persis
     }
 }
 
-/// The privacy budget ledger in the state database.
+/// The privacy budget ledger in the state database: what each release of each
+/// dataset spent, output by output.
 ///
 /// Guarantees: a release's spend is written (one transaction, synchronous)
-/// *before* any noise is drawn, so a crash can waste budget but never hide it;
-/// a release that would exceed the per-release cap or, for any 365-day span
-/// containing its window, the rolling cap per privacy unit, is refused before
-/// anything is recorded or drawn. Under sequential composition each unit's
-/// total loss over a span is at most the sum of the ε of the releases whose
-/// windows overlap it (a unit's records fall in the windows it was active in).
+/// *before* any noise is drawn, together with every person's charge
+/// (``PersonLedger``), the people it leaves out and its record files, so a
+/// crash can waste budget but never hide it, and a re-run reuses all of it; a
+/// release over the per-release cap is refused before anything is recorded or
+/// drawn. The rolling cap is per person, in ``PersonLedger``.
 public struct BudgetLedger {
     let state: StateStore
 
@@ -49,38 +49,17 @@ public struct BudgetLedger {
         }
     }
 
-    /// The largest total ε over any 365-day span that contains `window`, counting `entries`.
-    public static func rollingSpend(_ entries: [LedgerEntry], containing window: ReleaseWindow) -> Double {
-        let year: TimeInterval = 365 * 86400
-        // The total is piecewise constant in the span's start s ∈ [end − 1 year, start];
-        // it can only rise where an entry starts to overlap, just after s = entry.start − 1 year.
-        var candidates = [window.end.addingTimeInterval(-year)]
-        for entry in entries {
-            let s = entry.windowStart.addingTimeInterval(-year + 1)
-            if s >= window.end.addingTimeInterval(-year) && s <= window.start { candidates.append(s) }
-        }
-        return candidates.map { s in
-            let e = s.addingTimeInterval(year)
-            return entries.filter { $0.windowStart < e && $0.windowEnd > s }.reduce(0) { $0 + $1.epsilon }
-        }.max() ?? 0
-    }
-
-    /// Checks the caps for spending `outputs` (id, ε, δ, ρ) on `window`, then records the spend.
+    /// Checks the per-release cap for spending `outputs` (id, ε, δ, ρ) on `window`, then records
+    /// the spend and, in the same transaction, whatever `alsoWrite` writes (the people charged).
     ///
-    /// - Throws: ``PublisherError/refused(_:)`` naming the cap, what is spent and what remains; nothing is recorded then.
+    /// - Throws: ``PublisherError/refused(_:)`` naming the cap; nothing is recorded then.
     public func spend(dataset: String, window: ReleaseWindow, sequence: Int,
                       outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)],
-                      perReleaseCap: Double, rollingCap: Double?, now: Date = Date()) throws(PublisherError) {
+                      perReleaseCap: Double, now: Date = Date(),
+                      alsoWrite: ((Database) throws -> Void)? = nil) throws(PublisherError) {
         let total = outputs.reduce(0) { $0 + $1.epsilon }
         if total > perReleaseCap + 1e-12 {
             throw .refused("dataset \(dataset): this release needs ε \(format(total)) but the per-release cap is \(format(perReleaseCap)); nothing was published or spent")
-        }
-        let existing = try entries(dataset: dataset)
-        if let rollingCap {
-            let spent = Self.rollingSpend(existing, containing: window)
-            if spent + total > rollingCap + 1e-12 {
-                throw .refused("dataset \(dataset): the rolling 365-day cap per privacy unit is ε \(format(rollingCap)); \(format(spent)) is spent in the busiest year containing \(window.label), \(format(max(rollingCap - spent, 0))) remains and this release needs \(format(total)); nothing was published or spent")
-            }
         }
         do {
             try state.queue.write { db in
@@ -89,6 +68,7 @@ public struct BudgetLedger {
                                     sequence: sequence, output: output.id, epsilon: output.epsilon, delta: output.delta,
                                     rho: output.rho, recordedAt: now).insert(db)
                 }
+                try alsoWrite?(db)
             }
         } catch {
             throw .io(path: state.path, reason: "cannot record the spend in the ledger (\(error)); nothing was published")
@@ -97,63 +77,58 @@ public struct BudgetLedger {
 
     /// Stored noisy results of `dataset`'s `window` at `sequence`, keyed by output id.
     public func storedResults(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: AggregateResult] {
-        do {
-            let rows = try state.queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT output, result FROM aggregate_results WHERE dataset = ? AND window = ? AND sequence = ?",
-                                 arguments: [dataset, window, sequence])
-            }
-            var results: [String: AggregateResult] = [:]
-            for row in rows {
-                let data: Data = row["result"]
-                results[row["output"]] = try JSONDecoder().decode(AggregateResult.self, from: data)
-            }
-            return results
-        } catch {
-            throw .io(path: state.path, reason: "cannot read stored results (\(error))")
-        }
+        try stored(AggregateResult.self, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence)
     }
 
     /// Stores a noisy result so the same window is never noised twice.
     public func store(_ result: AggregateResult, dataset: String, window: String, sequence: Int, output: String) throws(PublisherError) {
-        do {
-            let data = try JSONEncoder().encode(result)
-            try state.queue.write { db in
-                try db.execute(sql: "INSERT INTO aggregate_results (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [dataset, window, sequence, output, data])
-            }
-        } catch {
-            throw .io(path: state.path, reason: "cannot store the noisy results (\(error))")
-        }
+        try store(result, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence, output: output)
     }
 
-    /// Stores a differentially private record file so the same window is never sampled twice.
-    public func store(_ records: DPMicrodataRelease.Records, dataset: String, window: String, sequence: Int) throws(PublisherError) {
+    /// A record file as the state keeps it (JSON), written with the spend so the same window is never sampled twice.
+    func encoded(_ records: DPMicrodataRelease.Records) throws(PublisherError) -> Data {
         do {
-            let data = try JSONEncoder().encode(records)
-            try state.queue.write { db in
-                try db.execute(sql: "INSERT INTO record_results (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [dataset, window, sequence, records.output, data])
-            }
+            return try JSONEncoder().encode(records)
         } catch {
-            throw .io(path: state.path, reason: "cannot store the record file (\(error))")
+            throw .io(path: state.path, reason: "cannot encode the record file of \(records.output) (\(error))")
         }
     }
 
     /// Stored record files of `dataset`'s `window` at `sequence`, keyed by output id.
     public func storedRecords(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: DPMicrodataRelease.Records] {
+        try stored(DPMicrodataRelease.Records.self, table: "record_results", dataset: dataset, window: window, sequence: sequence)
+    }
+
+    /// One output's result of a release, as JSON in `table` (a ``StateStore/createResultsTable(_:named:)`` table).
+    private func store(_ value: some Encodable, table: String, dataset: String, window: String, sequence: Int,
+                       output: String) throws(PublisherError) {
+        do {
+            let data = try JSONEncoder().encode(value)
+            try state.queue.write { db in
+                try db.execute(sql: "INSERT INTO \(table) (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [dataset, window, sequence, output, data])
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot store the results of \(output) in \(table) (\(error))")
+        }
+    }
+
+    /// Every output's stored result of a release in `table`, keyed by output id.
+    private func stored<T: Decodable>(_ type: T.Type, table: String, dataset: String, window: String,
+                                      sequence: Int) throws(PublisherError) -> [String: T] {
         do {
             let rows = try state.queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT output, result FROM record_results WHERE dataset = ? AND window = ? AND sequence = ?",
+                try Row.fetchAll(db, sql: "SELECT output, result FROM \(table) WHERE dataset = ? AND window = ? AND sequence = ?",
                                  arguments: [dataset, window, sequence])
             }
-            var results: [String: DPMicrodataRelease.Records] = [:]
+            var results: [String: T] = [:]
             for row in rows {
                 let data: Data = row["result"]
-                results[row["output"]] = try JSONDecoder().decode(DPMicrodataRelease.Records.self, from: data)
+                results[row["output"]] = try JSONDecoder().decode(T.self, from: data)
             }
             return results
         } catch {
-            throw .io(path: state.path, reason: "cannot read stored record files (\(error))")
+            throw .io(path: state.path, reason: "cannot read stored results from \(table) (\(error))")
         }
     }
 

@@ -99,11 +99,15 @@ public enum DPMicrodataRelease {
         let sample = RecordSelection.sample(selected.table, exponent: exponent, sampler: sampler)
         var hierarchies: [Hierarchy] = []
         var heights: [Int] = []
+        // A timestamp to the second is never a candidate: no class of k sampled people shares one,
+        // and leaving that level out is a choice of the policy's shape, not of the data.
+        var lowest: [Int] = []
         do {
             for (column, role) in try MicrodataPlanner.roles(spec, of: policy, zone: zone) {
                 var recipe = HierarchyRecipe.valueOrSuppressed
                 if case let .quasiIdentifier(chosen) = role { recipe = chosen }
                 heights.append(recipe.height)
+                if case .time = recipe { lowest.append(1) } else { lowest.append(0) }
                 hierarchies.append(try MicrodataPlanner.hierarchy(recipe, for: sample.column(named: column), named: column))
             }
         } catch {
@@ -113,7 +117,7 @@ public enum DPMicrodataRelease {
         let scores: SafeKAnonymizer.Scores
         let released: Table
         do {
-            scores = try SafeKAnonymizer.utilities(sample, hierarchies: hierarchies, heights: heights, k: safe.k,
+            scores = try SafeKAnonymizer.utilities(sample, hierarchies: hierarchies, heights: heights, lowest: lowest, k: safe.k,
                                                   progress: progress.map { progress in
                                                       { @Sendable done, size in progress("\(stage), \(done) of \(size)", Double(done) / Double(size)) }
                                                   })

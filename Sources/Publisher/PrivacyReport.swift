@@ -77,7 +77,9 @@ public struct PrivacyReport {
     public var window: ReleaseWindow
     public var microdata: [Microdata]
     public var aggregates: [Aggregate]
-    public var rollingSpent: Double
+    /// The most any one person in this release has accrued over any 365 days, this release
+    /// included (nil when the release was rolled forward and charged nobody).
+    public var rollingSpent: Double?
     public var retention: RetentionRun.Outcome?
 
     /// ε of the whole release: its differentially private outputs added up.
@@ -129,7 +131,8 @@ public struct PrivacyReport {
             },
             "budget": ["release_epsilon": releaseEpsilon,
                        "per_release_cap": policy.budget.perReleaseEpsilon,
-                       "rolling_365_day_spent": rollingSpent,
+                       "population": policy.population,
+                       "largest_person_365_day_epsilon": rollingSpent.map { $0 as Any } ?? NSNull(),
                        "rolling_365_day_cap": policy.budget.rolling365DayEpsilon.map { $0 as Any } ?? NSNull()] as [String: Any],
             // Exact counts of deleted and held records stay in the steward's log and the state
             // database: a count of deleted records equals the exact size of a day published earlier.
@@ -180,7 +183,8 @@ public struct PrivacyReport {
         }
         body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
         if let cap = policy.budget.rolling365DayEpsilon {
-            body += " Over the busiest 365 days containing it, ε = \(format(rollingSpent)) of \(format(cap)) has been used; the publisher refuses any release that would exceed it."
+            body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)\(rollingSpent.map { "; the most anyone in this release has accrued over 365 days, this release included, is ε = \(format($0))" } ?? "")."
+
         }
         body += "</p></section>\n"
         if let retention {

@@ -15,9 +15,10 @@ public enum PublicIndex {
     }
 
     /// Writes `catalog/data.json` and `index.html` under `out`.
-    public static func write(out: String, datasets: [Dataset], key: Minisign.PublicKey, now: Date = Date()) throws(PublisherError) {
+    public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
+                             now: Date = Date()) throws(PublisherError) {
         let catalog = try catalogJSON(datasets: datasets)
-        let page = html(datasets: datasets, key: key, now: now)
+        let page = html(datasets: datasets, populations: populations, key: key, now: now)
         do {
             try FileManager.default.createDirectory(atPath: (out as NSString).appendingPathComponent("catalog"), withIntermediateDirectories: true)
             try replace((out as NSString).appendingPathComponent("catalog/data.json"), with: catalog)
@@ -81,7 +82,7 @@ public enum PublicIndex {
         }
     }
 
-    static func html(datasets: [Dataset], key: Minisign.PublicKey, now: Date) -> String {
+    static func html(datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey, now: Date) -> String {
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -117,10 +118,17 @@ public enum PublicIndex {
             svg += "<line x1=\"36\" x2=\"\(width)\" y1=\"\(capY)\" y2=\"\(capY)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/><text x=\"2\" y=\"\(capY + 4)\" font-size=\"10\" fill=\"#1a1a1a\">cap</text></svg>"
             svg += "<figcaption>ε spent per release (bars) against the per-release cap (dashed line)"
             if let rolling = policy.budget.rolling365DayEpsilon {
-                let spent = item.ledger.filter { $0.windowEnd > now.addingTimeInterval(-365 * 86400) }.reduce(0) { $0 + $1.epsilon }
-                svg += "; ε \(PolicyExplainer.format((spent * 100).rounded() / 100)) of the \(PolicyExplainer.format(rolling)) allowed per person over 365 days is used"
+                svg += "; each person may be charged at most ε \(PolicyExplainer.format(rolling)) over any 365 days (see the budget per person below)"
             }
             body += svg + ".</figcaption></figure>\n</section>\n"
+        }
+        if !populations.isEmpty {
+            body += "<section aria-labelledby=\"people\"><h2 id=\"people\">Privacy budget per person</h2><p>Each person is charged only for the releases that hold their records, in one budget per population shared by every dataset about the same people; anyone whose charges over 365 days would pass the cap is left out of a release.</p>\n<table><caption>Where each population's per-person budget stands on \(escape(ISO8601DateFormatter().string(from: now).prefix(10).description))</caption><thead><tr><th scope=\"col\">Population</th><th scope=\"col\">Datasets</th><th scope=\"col\">Cap per person, any 365 days</th><th scope=\"col\">Most any one person has accrued, last 365 days</th><th scope=\"col\">ε per night</th><th scope=\"col\">Nightly releases a person in every one can be in, per 365 days</th><th scope=\"col\">Caps so far</th></tr></thead><tbody>\n"
+            for summary in populations {
+                let history = summary.capHistory.map { "ε \($0.epsilon.map(PolicyExplainer.format) ?? "none") from \($0.firstWindow)" }.joined(separator: "; ")
+                body += "<tr><th scope=\"row\">\(escape(summary.population))</th><td>\(escape(summary.datasets.joined(separator: ", ")))</td><td>\(summary.epsilonCap.map(PolicyExplainer.format) ?? "none")</td><td>ε \(PolicyExplainer.format((summary.largestEpsilon * 100).rounded() / 100))</td><td>\(PolicyExplainer.format((summary.perNightEpsilon * 100).rounded() / 100))</td><td>\(summary.releasesPerYearForEveryNight.map(String.init) ?? "unlimited")</td><td>\(escape(history))</td></tr>\n"
+            }
+            body += "</tbody></table></section>\n"
         }
         body += """
             <section aria-labelledby="verify"><h2 id="verify">How to verify a release</h2>

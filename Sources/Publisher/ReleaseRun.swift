@@ -77,7 +77,7 @@ public enum ReleaseRun {
     /// What happened to one dataset.
     public struct Outcome: Sendable {
         public enum Status: String, Sendable {
-            case published, alreadyPublished = "already published", dryRun = "dry run"
+            case published, alreadyPublished = "already published", dryRun = "dry run", refused
         }
         public var dataset: String
         public var window: String
@@ -90,6 +90,8 @@ public enum ReleaseRun {
         /// Aggregate outputs: id, groups, ε, 95% margins by statistic.
         public var aggregates: [(output: String, groups: Int, epsilon: Double, margins: [String: Double])]
         public var verifiedChecks: Int
+        /// Why the dataset was refused (status `refused`); the other datasets of the run went on.
+        public var refusal: String? = nil
     }
 
     /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
@@ -142,6 +144,7 @@ public enum ReleaseRun {
             }
         }
         let state = try StateStore(path: options.state)
+        if !options.dryRun { try bindLedger(store: store, state: state, now: options.now) }
         try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
@@ -151,12 +154,22 @@ public enum ReleaseRun {
             }
             let retention = options.dryRun ? nil
                 : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false)
-            var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
-                                             out: options.out, random: source, newSequence: options.newSequence,
-                                             dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
-                                             retention: retention, stageProgress: options.stageProgress, progress: progress)
-            outcome.retention = retention
-            outcomes.append(outcome)
+            // A refused dataset (a cap, a record-level window over its budget) changes nothing and
+            // does not stop the others; the command still exits 3 and names it.
+            do {
+                var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
+                                                 out: options.out, random: source, newSequence: options.newSequence,
+                                                 dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
+                                                 retention: retention, stageProgress: options.stageProgress, progress: progress)
+                outcome.retention = retention
+                outcomes.append(outcome)
+            } catch {
+                guard case let .refused(reason) = error else { throw error }
+                progress("\(policy.dataset.id): refused: \(reason)")
+                outcomes.append(Outcome(dataset: policy.dataset.id, window: window.label, status: .refused, release: nil, folder: nil,
+                                        sequence: nil, retention: retention, microdata: [], aggregates: [], verifiedChecks: 0,
+                                        refusal: reason))
+            }
         }
         if !options.dryRun {
             let ledger = BudgetLedger(state: state)
@@ -165,13 +178,37 @@ public enum ReleaseRun {
                 datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releases(dataset: policy.dataset.id),
                                                     ledger: try ledger.entries(dataset: policy.dataset.id)))
             }
-            try PublicIndex.write(out: options.out, datasets: datasets, key: key.publicKeyFile, now: options.now)
+            try PublicIndex.write(out: options.out, datasets: datasets,
+                                  populations: try PopulationSummary.all(state: state, now: options.now),
+                                  key: key.publicKeyFile, now: options.now)
             let history = try state.releases()
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
             }, key: key)
         }
         return outcomes
+    }
+
+    /// Binds `store` to `state`'s ledger on the first release, and refuses a release
+    /// whose state is not the one the store is bound to (a fresh or a different one
+    /// would start every person's budget from zero).
+    static func bindLedger(store: OperationalStore, state: StateStore, now: Date) throws(PublisherError) {
+        let identity = try state.identity()
+        do {
+            if let binding = try store.ledgerBinding() {
+                guard binding.stateID == identity else {
+                    throw PublisherError.refused("the store \(store.path) keeps its privacy ledger in the state database \(binding.statePath) (id \(binding.stateID), bound \(ISO8601DateFormatter().string(from: binding.boundAt))), but this run uses \(state.path) (id \(identity)); a different or fresh state would start everyone's budget from zero. Run with --state \(binding.statePath), or restore that database from its backup")
+                }
+            } else {
+                try store.bindLedger(LedgerBinding(stateID: identity, statePath: state.path, boundAt: now))
+            }
+        } catch let error as PublisherError {
+            throw error
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .io(path: store.path, reason: "\(error)")
+        }
     }
 
     /// Finishes what a killed run left, under the lock: a sealed staged release
@@ -213,7 +250,7 @@ public enum ReleaseRun {
             progress("\(dataset): \(window.label) is already published as \(existing.release) (sequence \(existing.sequence)); nothing new, no new noise")
             return outcome
         }
-        let table: Table
+        var table: Table
         do {
             let stage = "\(dataset): reading \(policy.source.table)"
             let reading: (@Sendable (Double?) -> Void)? = stageProgress.map { progress in
@@ -225,6 +262,32 @@ public enum ReleaseRun {
             throw .store(error)
         }
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
+        if let unit = policy.privacyUnit, let units = table.column(named: unit) {
+            let empty = units.code(of: "")
+            let missing = units.codes.reduce(0) { $0 + ($1 == Column.nullCode || $1 == empty ? 1 : 0) }
+            if missing > 0 {
+                progress("\(dataset) (steward's log, exact): \(missing) records without a \(unit) are left out of every DP output and record file")
+            }
+        }
+        // Who this release may include: everyone whose charges over any 365 days stay within the
+        // cap with it (PersonLedger); a re-run of a release already charged leaves out the same people.
+        var stored: AggregateRelease.Outcome?
+        var people: PersonLedger.Plan?
+        if !dryRun {
+            stored = try AggregateRelease.stored(policy: policy, window: window, state: state, newSequence: newSequence)
+            let ledger = PersonLedger(state: state)
+            let plan: PersonLedger.Plan
+            if let stored {
+                plan = try ledger.storedPlan(policy: policy, table: table, window: window, dataset: dataset, sequence: stored.sequence)
+            } else {
+                plan = try ledger.plan(policy: policy, table: table, window: window)
+            }
+            if let keep = plan.keep {
+                table = Table(columns: table.columns.map { $0.filtered(keeping: keep) })
+                progress("\(dataset) (steward's log, exact): \(plan.excluded.count) people at their 365-day cap left out of this release")
+            }
+            people = plan
+        }
         var packaged: [ReleasePackager.Output] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
         func package(_ id: String, title: String?, table: Table, primaryKey: [String]) {
@@ -260,7 +323,7 @@ public enum ReleaseRun {
             return outcome
         }
         let aggregates: AggregateRelease.Outcome
-        if let stored = try AggregateRelease.stored(policy: policy, window: window, state: state, newSequence: newSequence) {
+        if let stored {
             aggregates = stored
         } else {
             var records: [DPMicrodataRelease.Records] = []
@@ -272,7 +335,7 @@ public enum ReleaseRun {
             }
             let bounded = try AggregateRelease.bound(policy: policy, window: window, table: table, random: random)
             aggregates = try AggregateRelease.finish(policy: policy, window: window, bounded: bounded, records: records,
-                                                     state: state, random: random, newSequence: newSequence)
+                                                     people: people, state: state, random: random, newSequence: newSequence, now: now)
         }
         for output in recordOutputs {
             guard let records = aggregates.records[output.id] else {
@@ -297,7 +360,7 @@ public enum ReleaseRun {
         packaged.sort { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
-        let rolling = BudgetLedger.rollingSpend(try BudgetLedger(state: state).entries(dataset: dataset), containing: window)
+        let rolling = people?.largestCharged?.converted.epsilon
         let report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
                                    aggregates: reportedAggregates, rollingSpent: rolling, retention: retention)
         let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,

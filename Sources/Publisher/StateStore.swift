@@ -82,14 +82,7 @@ public final class StateStore: Sendable {
                 t.column("recorded_at", .datetime).notNull()
             }
             try db.create(index: "ledger_dataset", on: "ledger", columns: ["dataset", "window"])
-            try db.create(table: "aggregate_results") { t in
-                t.column("dataset", .text).notNull()
-                t.column("window", .text).notNull()
-                t.column("sequence", .integer).notNull()
-                t.column("output", .text).notNull()
-                t.column("result", .blob).notNull()
-                t.primaryKey(["dataset", "window", "sequence", "output"])
-            }
+            try createResultsTable(db, named: "aggregate_results")
         }
         migrator.registerMigration("v3-releases") { db in
             try db.create(table: "releases") { t in
@@ -108,16 +101,141 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v4-record-results") { db in
             // Differentially private record files, kept so a re-run republishes them
             // instead of drawing a fresh sample (which would spend the budget again).
-            try db.create(table: "record_results") { t in
+            try createResultsTable(db, named: "record_results")
+        }
+        migrator.registerMigration("v5-person-ledger") { db in
+            // Identity of this state database and the key of the ledger's unit ids.
+            try db.create(table: "meta") { t in
+                t.column("key", .text).primaryKey()
+                t.column("value", .blob).notNull()
+            }
+            // One row per person and population: every charge of theirs (PersonLedger.encode).
+            try db.create(table: "person_charges", options: [.withoutRowID]) { t in
+                t.column("population", .text).notNull()
+                t.column("unit", .blob).notNull()
+                t.column("charges", .blob).notNull()
+                t.primaryKey(["population", "unit"])
+            }
+            // Record-level populations: one row per release window.
+            try db.create(table: "window_charges") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("population", .text).notNull().indexed()
+                t.column("window_start", .datetime).notNull()
+                t.column("window_end", .datetime).notNull()
+                t.column("epsilon", .double).notNull()
+                t.column("delta", .double).notNull()
+                t.column("rho", .double).notNull()
+                t.column("rho_delta", .double).notNull()
                 t.column("dataset", .text).notNull()
                 t.column("window", .text).notNull()
                 t.column("sequence", .integer).notNull()
-                t.column("output", .text).notNull()
-                t.column("result", .blob).notNull()
-                t.primaryKey(["dataset", "window", "sequence", "output"])
+            }
+            // Who a release left out, so a re-run leaves out the same people.
+            try db.create(table: "excluded_units") { t in
+                t.column("dataset", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("units", .blob).notNull()
+                t.primaryKey(["dataset", "window", "sequence"])
+            }
+            // Every cap a population was released under, so a changed cap is on the record.
+            try db.create(table: "cap_history") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("population", .text).notNull()
+                t.column("epsilon_cap", .double)
+                t.column("delta_cap", .double)
+                t.column("dataset", .text).notNull()
+                t.column("first_window", .text).notNull()
+                t.column("recorded_at", .datetime).notNull()
             }
         }
         return migrator
+    }
+
+    /// A random value of `length` bytes stored under `name` in `meta`, created on first use.
+    private func metaValue(_ name: String, length: Int) throws(PublisherError) -> [UInt8] {
+        do {
+            return try queue.write { db in
+                if let value = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name]) {
+                    return [UInt8](value)
+                }
+                var generator = SystemRandomNumberGenerator()
+                let value = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [name, Data(value)])
+                return value
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot read the state's identity (\(error))")
+        }
+    }
+
+    /// The key of the person ledger's unit ids (HMAC-SHA256), 32 random bytes kept here.
+    public func ledgerKey() throws(PublisherError) -> [UInt8] { try metaValue("ledger_key", length: 32) }
+
+    /// This state database's random identity, which the store it keeps the ledger of records.
+    public func identity() throws(PublisherError) -> String {
+        try metaValue("state_id", length: 16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The ledger ids a release left out.
+    public func excludedUnits(dataset: String, window: String, sequence: Int) throws(PublisherError) -> Set<Data> {
+        do {
+            let blob = try queue.read { db in
+                try Data.fetchOne(db, sql: "SELECT units FROM excluded_units WHERE dataset = ? AND window = ? AND sequence = ?",
+                                  arguments: [dataset, window, sequence])
+            }
+            guard let blob else { return [] }
+            return Set(stride(from: 0, to: blob.count, by: 16).map { blob.subdata(in: $0..<min($0 + 16, blob.count)) })
+        } catch {
+            throw .io(path: path, reason: "cannot read the excluded units (\(error))")
+        }
+    }
+
+    /// Records the caps `population` is released under when they differ from the last ones recorded,
+    /// or when `dataset` releases from the population for the first time.
+    func recordCaps(population: String, budget: BudgetCaps, dataset: String, window: String, at now: Date, in db: Database) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT epsilon_cap, delta_cap FROM cap_history WHERE population = ? ORDER BY id DESC LIMIT 1",
+                                    arguments: [population])
+        let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cap_history WHERE population = ? AND dataset = ?)",
+                                      arguments: [population, dataset]) ?? false
+        if known, let last, last["epsilon_cap"] as Double? == budget.epsilon, last["delta_cap"] as Double? == budget.delta { return }
+        try db.execute(sql: "INSERT INTO cap_history (population, epsilon_cap, delta_cap, dataset, first_window, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [population, budget.epsilon, budget.delta, dataset, window, now])
+    }
+
+    /// Every cap recorded for `population`, oldest first.
+    public func capHistory(population: String) throws(PublisherError) -> [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM cap_history WHERE population = ? ORDER BY id", arguments: [population]).map {
+                    ($0["epsilon_cap"], $0["delta_cap"], $0["dataset"], $0["first_window"])
+                }
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot read the cap history (\(error))")
+        }
+    }
+}
+
+/// A population's caps as the cap history keeps them.
+struct BudgetCaps: Equatable {
+    var epsilon: Double?
+    var delta: Double?
+}
+
+extension StateStore {
+
+    /// A table of per-output results of a release (JSON blobs), one row per
+    /// (dataset, window, sequence, output).
+    static func createResultsTable(_ db: Database, named name: String) throws {
+        try db.create(table: name) { t in
+            t.column("dataset", .text).notNull()
+            t.column("window", .text).notNull()
+            t.column("sequence", .integer).notNull()
+            t.column("output", .text).notNull()
+            t.column("result", .blob).notNull()
+            t.primaryKey(["dataset", "window", "sequence", "output"])
+        }
     }
 
     /// One published release, as the history keeps it.

@@ -73,6 +73,7 @@ struct ReleaseCommand: ParsableCommand {
         options.stageProgress = bar.stageProgress
         let started = Date()
         defer { bar.clear() }
+        var refusedCount = 0
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
@@ -88,8 +89,16 @@ struct ReleaseCommand: ParsableCommand {
                               "epsilon": String(epsilon)])
             }
             console.info(String(format: "%d datasets in %.1f s", outcomes.count, Date().timeIntervalSince(started)))
+            // A refused dataset did not stop the others, but the run is not a success: exit 3, naming it.
+            let refused = outcomes.filter { $0.status == .refused }
+            for outcome in refused {
+                console.error("\(outcome.dataset) \(outcome.window): refused: \(outcome.refusal ?? "")",
+                              ["dataset": outcome.dataset, "window": outcome.window, "status": "refused"])
+            }
+            refusedCount = refused.count
         } catch {
             throw Failure.report(error, console)
         }
+        if refusedCount > 0 { throw ExitCode(3) }
     }
 }

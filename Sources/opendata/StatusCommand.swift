@@ -6,7 +6,7 @@ import Publisher
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Per dataset: last release, sequence, budget spent in the last 365 days, next window due.",
+        abstract: "Per dataset: last release, sequence, ε released in the last 365 days, next window due; per population: the per-person cap and how far it goes.",
         discussion: "Example:\n  opendata status --state Releases.private/state.sqlite"
     )
 
@@ -36,6 +36,21 @@ struct StatusCommand: ParsableCommand {
                 console.info("\(dataset): last release \(last.release) (sequence \(last.sequence)), ε spent in the last 365 days \(String(format: "%.2f", spent)), next window \(next)",
                              ["dataset": dataset, "release": last.release, "sequence": String(last.sequence),
                               "epsilon_365": String(spent), "next_window": String(next)])
+            }
+            // Per population: the per-person cap, the most anyone accrued over the last 365 days,
+            // and how far the budget goes for someone who is in every nightly release.
+            for summary in try PopulationSummary.all(state: store, now: Date()) {
+                let cap = summary.epsilonCap.map { String(format: "%.4g", $0) } ?? "none"
+                var line = "population \(summary.population) (\(summary.datasets.joined(separator: ", "))): per-person cap ε \(cap) over any 365 days; largest charge of any person in the last 365 days ε \(String(format: "%.4g", summary.largestEpsilon)) (δ \(String(format: "%.3g", summary.largestDelta))); ε \(String(format: "%.4g", summary.perNightEpsilon)) a night"
+                if let perYear = summary.releasesPerYearForEveryNight, let left = summary.releasesLeftForTheBusiest {
+                    line += "; someone in every nightly release is in \(perYear) of them per 365 days (the busiest person: \(left) more)"
+                }
+                if summary.capHistory.count > 1 {
+                    line += "; caps so far: " + summary.capHistory.map { "ε \($0.epsilon.map { String(format: "%.4g", $0) } ?? "none") from \($0.dataset) \($0.firstWindow)" }.joined(separator: ", ")
+                }
+                console.info(line, ["population": summary.population, "epsilon_cap": cap,
+                                    "largest_epsilon_365": String(summary.largestEpsilon), "per_night_epsilon": String(summary.perNightEpsilon),
+                                    "releases_left_busiest": summary.releasesLeftForTheBusiest.map(String.init) ?? ""])
             }
         } catch {
             throw Failure.report(error, console)

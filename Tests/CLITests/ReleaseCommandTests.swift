@@ -77,14 +77,19 @@ import TestSupport
         var missing = arguments
         if let index = missing.firstIndex(of: "--key") { missing[index + 1] = folder + "/keys/nope.key" }
         #expect(try CLI.run(missing + ["--window", "2026-11-20"]).status == 4)
-        // Budget exhausted: a policy whose rolling cap is already used up.
+        // Budget exhausted: engagement records (no privacy unit) of a window already released, whose
+        // cap leaves no room for the same records again. The other datasets of the run still go on.
         let policy = folder + "/Policies/engagement-logs.yaml"
         let text = try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "rolling_365_day_epsilon: 20.0", with: "rolling_365_day_epsilon: 0.6")
         try text.write(toFile: policy, atomically: true, encoding: .utf8)
-        let exhausted = try CLI.run(arguments + ["--window", "2026-11-20"])
+        let first = try CLI.run(arguments + ["--window", "2026-11-20"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let exhausted = try CLI.run(arguments + ["--window", "2026-11-20", "--new-sequence"])
         #expect(exhausted.status == 3)
         #expect(exhausted.stderr.contains("rolling 365-day cap"))
-        #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/community-engagement/2026-11-20"))
+        #expect(exhausted.stderr.contains("community-engagement 2026-11-20: refused"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/community-engagement/2026-11-20-s2"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/Releases/calls-for-service/2026-11-20-s2"), "the others went on")
         // Invalid window: a usage error.
         #expect(try CLI.run(arguments + ["--window", "last tuesday"]).status == 2)
     }

@@ -74,29 +74,19 @@ final class WatchedRandom: RandomSource {
         #expect(spent.reduce(0) { $0 + $1.epsilon } == 4.0)
     }
 
-    @Test func theRollingCapRefusesBeforeAnythingIsSpentOrDrawn() throws {
+    @Test func thePerReleaseCapRefusesBeforeAnythingIsSpentOrDrawn() throws {
         var (workdir, _, policy, table, window) = try demo()
-        policy.budget.rolling365DayEpsilon = 5.0 // room for two releases of ε 2
+        policy.budget.perReleaseEpsilon = 1.5 // the tables alone need 2
         let state = try StateStore(path: workdir + "/state.sqlite")
         let random = try WatchedRandom()
-        let zone = try #require(TimeZone(identifier: policy.source.timezone))
-        _ = try AggregateRelease.run(policy: policy, window: window, table: table, state: state, random: random, newSequence: false)
-        let other = try #require(ReleaseWindow(day: "2026-06-01", timezone: zone))
-        _ = try AggregateRelease.run(policy: policy, window: other, table: table, state: state, random: random, newSequence: false)
-        let drawn = random.drawn
-        let third = try #require(ReleaseWindow(day: "2026-11-21", timezone: zone))
         #expect {
-            try AggregateRelease.run(policy: policy, window: third, table: table, state: state, random: random, newSequence: false)
+            try AggregateRelease.run(policy: policy, window: window, table: table, state: state, random: random, newSequence: false)
         } throws: { error in
             guard let error = error as? PublisherError, error.exitCode == 3 else { return false }
-            return error.description.contains("rolling 365-day cap per privacy unit is ε 5") && error.description.contains("4 is spent")
-                && error.description.contains("1 remains") && error.description.contains("needs 2")
+            return error.description.contains("per-release cap is 1.5") && error.description.contains("needs ε 2")
         }
-        #expect(random.drawn == drawn, "no noise was drawn")
-        #expect(try BudgetLedger(state: state).entries(dataset: policy.dataset.id).count == 6, "nothing was recorded")
-        // More than a year later the old spend has rolled off.
-        let nextYear = try #require(ReleaseWindow(day: "2027-12-01", timezone: zone))
-        _ = try AggregateRelease.run(policy: policy, window: nextYear, table: table, state: state, random: random, newSequence: false)
+        #expect(random.drawn == 0, "no noise was drawn")
+        #expect(try BudgetLedger(state: state).entries(dataset: policy.dataset.id).isEmpty, "nothing was recorded")
     }
 
     @Test func seededRandomIsRefused() throws {
@@ -109,18 +99,44 @@ final class WatchedRandom: RandomSource {
         #expect(try BudgetLedger(state: state).entries(dataset: policy.dataset.id).isEmpty)
     }
 
-    @Test func rollingSpendTakesTheBusiestYear() throws {
+    @Test func theBusiestSpanIsAnyYearOverlappingTheWindow() throws {
         let utc = try #require(TimeZone(identifier: "UTC"))
-        func entry(_ day: String, _ epsilon: Double) throws -> LedgerEntry {
+        func charge(_ day: String, _ epsilon: Double) throws -> PersonLedger.Charge {
             let window = try #require(ReleaseWindow(day: day, timezone: utc))
-            return LedgerEntry(dataset: "d", window: day, windowStart: window.start, windowEnd: window.end, sequence: 1,
-                               output: "o", epsilon: epsilon, delta: nil, rho: nil, recordedAt: Date())
+            return PersonLedger.Charge(start: window.start, end: window.end, cost: .init(epsilon: epsilon, delta: 0, rho: 0, rhoDelta: 0))
         }
-        let entries = [try entry("2025-01-10", 1), try entry("2025-06-01", 2), try entry("2025-12-20", 4), try entry("2026-09-01", 8)]
-        // A window on 2026-01-05: spans containing it see at most 2 + 4 (from 2025-06-01 to 2026-05-31) or 4 + 8.
+        let charges = [try charge("2025-01-10", 1), try charge("2025-06-01", 2), try charge("2025-12-20", 4), try charge("2026-09-01", 8)]
+        // Spans overlapping 2026-01-05 reach from 2025-01-06 to 2027-01-04: the busiest holds 2025-12-20 and 2026-09-01.
         let window = try #require(ReleaseWindow(day: "2026-01-05", timezone: utc))
-        #expect(BudgetLedger.rollingSpend(entries, containing: window) == 12)
+        #expect(PersonLedger.busiestSpan(charges, overlapping: window, adding: .zero).converted.epsilon == 12)
         let early = try #require(ReleaseWindow(day: "2025-03-01", timezone: utc))
-        #expect(BudgetLedger.rollingSpend(entries, containing: early) == 7)
+        #expect(PersonLedger.busiestSpan(charges, overlapping: early, adding: .zero).converted.epsilon == 7)
+        // The edge case of a span that only overlaps: a person charged 2 on 2025-03-01 is charged 4 in
+        // [2025-03-01 12:00, 2026-03-01 12:00) if released again on 2026-03-01, which a cap of 2 forbids.
+        let edge = try #require(ReleaseWindow(day: "2026-03-01", timezone: utc))
+        let total = PersonLedger.busiestSpan([try charge("2025-03-01", 2)], overlapping: edge, adding: .init(epsilon: 2, delta: 0, rho: 0, rhoDelta: 0))
+        #expect(total.converted.epsilon == 4)
+        #expect(!PersonLedger.within(total, budget: BudgetSpec(perReleaseEpsilon: 2, rolling365DayEpsilon: 2)))
+        let later = try #require(ReleaseWindow(day: "2026-03-02", timezone: utc))
+        #expect(PersonLedger.busiestSpan([try charge("2025-03-01", 2)], overlapping: later, adding: .init(epsilon: 2, delta: 0, rho: 0, rhoDelta: 0)).converted.epsilon == 2)
+    }
+
+    @Test func zCDPChargesComposeInRhoAndConvertOnce() {
+        // Two ρ = 0.1 releases: ρ = 0.2 converted once at δ = 1e-6 (Bun & Steinke 2016, Prop. 1.3), plus a pure ε = 0.5.
+        let rho = PersonLedger.Cost(epsilon: 0, delta: 0, rho: 0.1, rhoDelta: 1e-6)
+        let pure = PersonLedger.Cost(epsilon: 0.5, delta: 1e-7, rho: 0, rhoDelta: 0)
+        let total = rho + rho + pure
+        #expect(abs(total.converted.epsilon - (0.5 + 0.2 + 2 * (0.2 * log(1e6)).squareRoot())) < 1e-12)
+        #expect(abs(total.converted.delta - (1e-7 + 1e-6)) < 1e-18)
+        // Converting each release separately and adding would charge more.
+        let separately = 2 * (0.1 + 2 * (0.1 * log(1e6)).squareRoot()) + 0.5
+        #expect(total.converted.epsilon < separately)
+    }
+
+    @Test func chargesRoundTripThroughTheirCompactEncoding() throws {
+        let charges = [PersonLedger.Charge(start: Date(timeIntervalSince1970: 1_790_000_000), end: Date(timeIntervalSince1970: 1_790_086_400),
+                                           cost: .init(epsilon: 2.5, delta: 1.1e-6, rho: 0.01, rhoDelta: 1e-7))]
+        #expect(PersonLedger.decode(PersonLedger.encode(charges + charges)) == charges + charges)
+        #expect(PersonLedger.encode(charges).count == 48)
     }
 }

@@ -62,7 +62,11 @@ import TestSupport
         for (index, store) in [prepared.storePath, neighbour].enumerated() {
             for run in 0..<5 {
                 let out = workdir + "/out-\(index)-\(run)"
-                let outcomes = try ReleaseRun.run(ReleaseRun.Options(store: store, key: prepared.key, policies: [calls],
+                // Each release from its own copy of the store: a store is bound to one ledger, and
+                // these are independent publishers releasing D or D′ once each.
+                let copy = workdir + "/store-\(index)-\(run).sqlite"
+                try FileManager.default.copyItem(atPath: store, toPath: copy)
+                let outcomes = try ReleaseRun.run(ReleaseRun.Options(store: copy, key: prepared.key, policies: [calls],
                                                                      window: .day("2026-11-22"), out: out,
                                                                      pseudonymKey: prepared.pseudonymKey, now: night)) { _ in }
                 let folder = try #require(outcomes.first?.folder)
@@ -77,8 +81,9 @@ import TestSupport
             // The two distributions overlap: neither database's counts all lie above the other's.
             #expect((dPrime.min() ?? 0) <= (d.max() ?? 0) && (d.min() ?? 0) <= (dPrime.max() ?? 0),
                     "\(file): D gave \(d), D′ gave \(dPrime)")
-            // And no count is the same in every release (an exact count would be).
-            #expect(Set(d).count > 1 || Set(dPrime).count > 1, "\(file) looks exact: \(d) \(dPrime)")
+            // And no count is the same in every release (an exact count would be), unless the file is empty
+            // every time (a DP record file of a small window often is: it reveals nothing then).
+            #expect(Set(d).count > 1 || Set(dPrime).count > 1 || (d + dPrime).allSatisfy { $0 == 0 }, "\(file) looks exact: \(d) \(dPrime)")
         }
     }
 

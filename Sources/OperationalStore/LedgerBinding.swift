@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+
+/// Which state database keeps the privacy ledger of the people in this store.
+///
+/// A ledger that can be swapped for a fresh one is no ledger: fifty releases of
+/// one window from fifty empty state folders average to the exact counts. So the
+/// first release against a store writes the identity of its state database into
+/// the store (table `opendata_ledger`), and every later release must present
+/// the same state database or is refused.
+public struct LedgerBinding: Sendable, Equatable {
+    /// Random identity of the state database (never reused).
+    public var stateID: String
+    /// Where that state database was when it was bound, for the refusal message.
+    public var statePath: String
+    public var boundAt: Date
+
+    public init(stateID: String, statePath: String, boundAt: Date) {
+        self.stateID = stateID
+        self.statePath = statePath
+        self.boundAt = boundAt
+    }
+}
+
+extension OperationalStore {
+    /// The binding, if a release has bound this store to a ledger.
+    public func ledgerBinding() throws(StoreError) -> LedgerBinding? {
+        try read { db in
+            guard try db.tableExists("opendata_ledger"),
+                  let row = try Row.fetchOne(db, sql: "SELECT state_id, state_path, bound_at FROM opendata_ledger LIMIT 1") else {
+                return nil
+            }
+            return LedgerBinding(stateID: row["state_id"], statePath: row["state_path"], boundAt: row["bound_at"])
+        }
+    }
+
+    /// Binds the store to `binding` (only when it has none).
+    public func bindLedger(_ binding: LedgerBinding) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS opendata_ledger (state_id TEXT NOT NULL, state_path TEXT NOT NULL, bound_at TEXT NOT NULL)")
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM opendata_ledger") == 0 else { return }
+            try db.execute(sql: "INSERT INTO opendata_ledger (state_id, state_path, bound_at) VALUES (?, ?, ?)",
+                           arguments: [binding.stateID, binding.statePath, binding.boundAt])
+        }
+    }
+}

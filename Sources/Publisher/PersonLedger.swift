@@ -1,0 +1,359 @@
+import COpenSSL
+import Foundation
+import GRDB
+import PrivacyPolicy
+import Tabular
+
+/// Individual privacy accounting: each person is charged only for the releases
+/// whose window holds their records, and a person whose charges would pass the
+/// cap is left out of a release, silently.
+///
+/// Theorem (personalised differential privacy with silent exclusion; Ebadi,
+/// Sands & Schneider, "Differential Privacy: Now it's Getting Personal", POPL
+/// 2015, Thm. 1; compare the individual privacy filter of Feldman & Zrnic 2021):
+/// if a release is (ε, δ)-DP and a person's records are removed from it
+/// whenever their accumulated loss plus (ε, δ) would pass their budget, and
+/// that decision depends only on their own records and on public release
+/// history, then every person's total loss over the releases is at most their
+/// budget, whatever the other people do. A person not in a window is not
+/// affected by its release (adding or removing their data does not change it),
+/// so they are not charged for it.
+///
+/// Here the budget is the policy's `rolling_365_day_epsilon` (and
+/// `rolling_365_day_delta`, if set) over every 365-day span that overlaps the
+/// window being released (not only those that contain it). Pure and approximate
+/// DP charges add up in ε and δ; ρ-zCDP charges add up in ρ and are converted
+/// to (ε, δ) once, at the smallest δ any of them states (Bun & Steinke 2016,
+/// Lemma 2.3 and Prop. 1.3), then added. How many people were left out is not
+/// published (it is a count of protected people); the steward's log has it.
+///
+/// People are known to the ledger only by HMAC-SHA256 of their unit value under
+/// a random key kept in the state database, in the namespace of their
+/// population (``PrivacyPolicy/Policy/population``), so every dataset and policy
+/// over the same people shares one budget. Populations without a unit
+/// (`records:<table>`) are accounted per window: each record belongs to the one
+/// window it falls in, so a record is charged by the releases of that window
+/// only, and a release that would pass the cap for some instant is refused.
+public struct PersonLedger {
+    let state: StateStore
+
+    public init(state: StateStore) {
+        self.state = state
+    }
+
+    /// One release's privacy loss for each person in it.
+    public struct Cost: Sendable, Equatable, Codable {
+        /// Pure and approximate DP parts, composed by addition.
+        public var epsilon: Double
+        public var delta: Double
+        /// ρ-zCDP parts, composed by addition of ρ.
+        public var rho: Double
+        /// The δ at which ρ is converted: the smallest a zCDP output states (0 without ρ).
+        public var rhoDelta: Double
+
+        public static let zero = Cost(epsilon: 0, delta: 0, rho: 0, rhoDelta: 0)
+
+        public static func + (a: Cost, b: Cost) -> Cost {
+            let rhoDelta = [a.rhoDelta, b.rhoDelta].filter { $0 > 0 }.min() ?? 0
+            return Cost(epsilon: a.epsilon + b.epsilon, delta: a.delta + b.delta, rho: a.rho + b.rho, rhoDelta: rhoDelta)
+        }
+
+        /// (ε, δ) of everything composed: ρ converted once, ρ + 2√(ρ·ln(1/δ_ρ)), and added.
+        public var converted: (epsilon: Double, delta: Double) {
+            guard rho > 0, rhoDelta > 0 else { return (epsilon, delta) }
+            return (epsilon + rho + 2 * (rho * log(1 / rhoDelta)).squareRoot(), delta + rhoDelta)
+        }
+
+        /// What one release of `policy` costs each person in it.
+        public init(policy: Policy) {
+            var cost = Cost.zero
+            for output in policy.outputs {
+                switch output.kind {
+                case let .microdata(spec):
+                    if let privacy = spec.privacy { cost = cost + Cost(epsilon: privacy.epsilon, delta: privacy.delta, rho: 0, rhoDelta: 0) }
+                case let .aggregate(spec):
+                    switch spec.privacy {
+                    case let .epsilon(epsilon, delta): cost = cost + Cost(epsilon: epsilon, delta: delta ?? 0, rho: 0, rhoDelta: 0)
+                    case let .rho(rho, delta): cost = cost + Cost(epsilon: 0, delta: 0, rho: rho, rhoDelta: delta)
+                    }
+                }
+            }
+            self = cost
+        }
+
+        public init(epsilon: Double, delta: Double, rho: Double, rhoDelta: Double) {
+            self.epsilon = epsilon
+            self.delta = delta
+            self.rho = rho
+            self.rhoDelta = rhoDelta
+        }
+    }
+
+    /// A charge: the cost of one release, over its window.
+    public struct Charge: Sendable, Equatable {
+        public var start: Date
+        public var end: Date
+        public var cost: Cost
+    }
+
+    static let year: TimeInterval = 365 * 86400
+
+    /// The largest total, over every 365-day span [s, s + 365 d) that overlaps
+    /// `window`, of the `charges` in the span plus `adding` (charged on `window`).
+    ///
+    /// The total is piecewise constant in s: a charge enters when s passes its
+    /// start − 365 d and leaves when s reaches its end, so the maximum is found
+    /// just after the left end of the range of s or just after a charge enters.
+    public static func busiestSpan(_ charges: [Charge], overlapping window: ReleaseWindow, adding: Cost) -> Cost {
+        let low = window.start.addingTimeInterval(-year), high = window.end
+        var candidates = [low.addingTimeInterval(0.5)]
+        for charge in charges {
+            let s = charge.start.addingTimeInterval(-year + 0.5)
+            if s > low && s < high { candidates.append(s) }
+        }
+        var busiest = adding
+        for s in candidates {
+            let e = s.addingTimeInterval(year)
+            let total = charges.filter { $0.start < e && $0.end > s }.reduce(adding) { $0 + $1.cost }
+            if total.converted.epsilon > busiest.converted.epsilon { busiest = total }
+        }
+        return busiest
+    }
+
+    /// For a record-level population: a record lies at one instant, so its total is the sum of the
+    /// charges whose windows contain that instant; the largest such total over the instants of
+    /// `window`, plus `adding`. (The sum only changes where a charge's window starts, so those
+    /// instants and the window's start are enough.)
+    public static func busiestInstant(_ charges: [Charge], in window: ReleaseWindow, adding: Cost) -> Cost {
+        let overlapping = charges.filter { $0.start < window.end && $0.end > window.start }
+        var candidates = [window.start]
+        candidates += overlapping.map(\.start).filter { $0 > window.start }
+        var busiest = adding
+        for t in candidates {
+            let total = overlapping.filter { $0.start <= t && $0.end > t }.reduce(adding) { $0 + $1.cost }
+            if total.converted.epsilon > busiest.converted.epsilon { busiest = total }
+        }
+        return busiest
+    }
+
+    /// True when `total` stays within the policy's caps.
+    static func within(_ total: Cost, budget: BudgetSpec) -> Bool {
+        let (epsilon, delta) = total.converted
+        if let cap = budget.rolling365DayEpsilon, epsilon > cap + 1e-12 { return false }
+        if let cap = budget.rolling365DayDelta, delta > cap * (1 + 1e-9) { return false }
+        return true
+    }
+
+    // MARK: Planning a release
+
+    /// Who a release charges and who it leaves out.
+    public struct Plan: Sendable {
+        public var population: String
+        public var cost: Cost
+        public var window: ReleaseWindow
+        /// True for a population without units (charged per window).
+        public var recordLevel: Bool
+        /// Ledger ids of the people charged (empty for a record-level population).
+        public var charged: [Data]
+        /// Ledger ids of the people left out because of the cap.
+        public var excluded: Set<Data>
+        /// Rows of the table to keep (nil: all).
+        public var keep: [Bool]?
+        /// The largest total over any 365 days of anyone in this release, this release included
+        /// (nil for a re-run, which charges nobody).
+        public var largestCharged: Cost? = nil
+    }
+
+    /// Decides, before anything is computed, who is in this release: every
+    /// person whose busiest overlapping span plus this release stays within the
+    /// cap. A record-level population whose window would pass the cap is refused.
+    public func plan(policy: Policy, table: Tabular.Table, window: ReleaseWindow) throws(PublisherError) -> Plan {
+        let cost = Cost(policy: policy)
+        let population = policy.population
+        guard let unit = policy.privacyUnit, let units = table.column(named: unit) else {
+            let busiest = Self.busiestInstant(try windowCharges(population: population), in: window, adding: cost)
+            guard Self.within(busiest, budget: policy.budget) else {
+                throw .refused("dataset \(policy.dataset.id): the records of \(window.label) would pass the rolling 365-day cap of population \(population) (ε \(format(busiest.converted.epsilon)) of \(format(policy.budget.rolling365DayEpsilon ?? .infinity)) with this release); nothing was published or spent")
+            }
+            return Plan(population: population, cost: cost, window: window, recordLevel: true, charged: [], excluded: [], keep: nil,
+                        largestCharged: busiest)
+        }
+        let key = try state.ledgerKey()
+        let ids = units.dictionary.map { Self.id(of: $0, population: population, key: key) }
+        let existing = try charges(population: population, units: ids)
+        var excludedCodes = [Bool](repeating: false, count: ids.count)
+        var excluded: Set<Data> = []
+        var charged: [Data] = []
+        var largest = cost
+        for (code, id) in ids.enumerated() where !units.dictionary[code].isEmpty {
+            let busiest = existing[id].map { Self.busiestSpan($0, overlapping: window, adding: cost) } ?? cost
+            if Self.within(busiest, budget: policy.budget) {
+                charged.append(id)
+                if busiest.converted.epsilon > largest.converted.epsilon { largest = busiest }
+            } else {
+                excludedCodes[code] = true
+                excluded.insert(id)
+            }
+        }
+        let keep = excluded.isEmpty ? nil : units.codes.map { $0 == Column.nullCode || !excludedCodes[Int($0)] }
+        return Plan(population: population, cost: cost, window: window, recordLevel: false, charged: charged, excluded: excluded,
+                    keep: keep, largestCharged: largest)
+    }
+
+    /// The plan of a release already charged (a re-run rolling it forward): the same
+    /// people left out, nobody charged again.
+    public func storedPlan(policy: Policy, table: Tabular.Table, window: ReleaseWindow, dataset: String, sequence: Int) throws(PublisherError) -> Plan {
+        let population = policy.population
+        let excluded = try state.excludedUnits(dataset: dataset, window: window.label, sequence: sequence)
+        var keep: [Bool]?
+        if !excluded.isEmpty, let unit = policy.privacyUnit, let units = table.column(named: unit) {
+            let key = try state.ledgerKey()
+            let out = units.dictionary.map { excluded.contains(Self.id(of: $0, population: population, key: key)) }
+            keep = units.codes.map { $0 == Column.nullCode || !out[Int($0)] }
+        }
+        return Plan(population: population, cost: Cost(policy: policy), window: window, recordLevel: policy.privacyUnit == nil,
+                    charged: [], excluded: excluded, keep: keep)
+    }
+
+    /// Writes `plan`'s charges inside the release's commit transaction.
+    func record(_ plan: Plan, dataset: String, sequence: Int, in db: Database) throws {
+        let charge = Charge(start: plan.window.start, end: plan.window.end, cost: plan.cost)
+        if plan.recordLevel {
+            try db.execute(sql: """
+                INSERT INTO window_charges (population, window_start, window_end, epsilon, delta, rho, rho_delta, dataset, window, sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [plan.population, charge.start, charge.end, charge.cost.epsilon, charge.cost.delta, charge.cost.rho,
+                                 charge.cost.rhoDelta, dataset, plan.window.label, sequence])
+        } else {
+            let read = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
+            let write = try db.makeStatement(sql: "INSERT OR REPLACE INTO person_charges (population, unit, charges) VALUES (?, ?, ?)")
+            let encoded = Self.encode([charge])
+            for id in plan.charged {
+                let previous = try Data.fetchOne(read, arguments: [plan.population, id]) ?? Data()
+                try write.execute(arguments: [plan.population, id, previous + encoded])
+            }
+        }
+        if !plan.excluded.isEmpty {
+            try db.execute(sql: "INSERT INTO excluded_units (dataset, window, sequence, units) VALUES (?, ?, ?, ?)",
+                           arguments: [dataset, plan.window.label, sequence, plan.excluded.sorted { $0.lexicographicallyPrecedes($1) }.reduce(Data(), +)])
+        }
+    }
+
+    // MARK: Reading
+
+    /// The charges of each of `units` in `population` (those with none are absent).
+    public func charges(population: String, units: [Data]) throws(PublisherError) -> [Data: [Charge]] {
+        do {
+            return try state.queue.read { db in
+                var result: [Data: [Charge]] = [:]
+                // Nothing to look up in a population nobody was charged in (a first backfill).
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM person_charges WHERE population = ?)",
+                                        arguments: [population]) == true else { return result }
+                let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
+                for id in units {
+                    if let blob = try Data.fetchOne(statement, arguments: [population, id]) { result[id] = Self.decode(blob) }
+                }
+                return result
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the person ledger (\(error))")
+        }
+    }
+
+    /// Every person's charges in `population`.
+    public func allCharges(population: String) throws(PublisherError) -> [Data: [Charge]] {
+        do {
+            return try state.queue.read { db in
+                var result: [Data: [Charge]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT unit, charges FROM person_charges WHERE population = ?", arguments: [population]) {
+                    result[row["unit"]] = Self.decode(row["charges"])
+                }
+                return result
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the person ledger (\(error))")
+        }
+    }
+
+    /// The window charges of a record-level population.
+    public func windowCharges(population: String) throws(PublisherError) -> [Charge] {
+        do {
+            return try state.queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM window_charges WHERE population = ?", arguments: [population]).map { row in
+                    Charge(start: row["window_start"], end: row["window_end"],
+                           cost: Cost(epsilon: row["epsilon"], delta: row["delta"], rho: row["rho"], rhoDelta: row["rho_delta"]))
+                }
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the window ledger (\(error))")
+        }
+    }
+
+    /// Every population the ledger has charged.
+    public func populations() throws(PublisherError) -> [String] {
+        do {
+            return try state.queue.read { db in
+                try String.fetchAll(db, sql: "SELECT DISTINCT population FROM person_charges UNION SELECT DISTINCT population FROM window_charges ORDER BY 1")
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the ledger (\(error))")
+        }
+    }
+
+    /// The largest total any one person of `population` accrued over the 365 days before `now`.
+    public func largestYearlyCharge(population: String, now: Date) throws(PublisherError) -> Cost {
+        let start = now.addingTimeInterval(-Self.year)
+        let people = try allCharges(population: population)
+        let perPerson = people.isEmpty ? [try windowCharges(population: population)] : Array(people.values)
+        var largest = Cost.zero
+        for charges in perPerson {
+            let total = charges.filter { $0.end > start && $0.start < now }.reduce(Cost.zero) { $0 + $1.cost }
+            if total.converted.epsilon > largest.converted.epsilon { largest = total }
+        }
+        return largest
+    }
+
+    // MARK: Identity and encoding
+
+    /// The ledger id of a unit value: the first 16 bytes of HMAC-SHA256(key, population ‖ 0 ‖ value).
+    static func id(of value: String, population: String, key: [UInt8]) -> Data {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let message = Array(population.utf8) + [0] + Array(value.utf8)
+        key.withUnsafeBufferPointer { keyBytes in
+            message.withUnsafeBufferPointer { bytes in
+                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count), bytes.baseAddress, bytes.count, &digest, &length)
+            }
+        }
+        return Data(digest.prefix(16))
+    }
+
+    /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.
+    static func encode(_ charges: [Charge]) -> Data {
+        var data = Data(capacity: charges.count * 48)
+        for charge in charges {
+            for word in [UInt64(bitPattern: Int64(charge.start.timeIntervalSince1970.rounded())),
+                         UInt64(bitPattern: Int64(charge.end.timeIntervalSince1970.rounded())),
+                         charge.cost.epsilon.bitPattern, charge.cost.delta.bitPattern, charge.cost.rho.bitPattern,
+                         charge.cost.rhoDelta.bitPattern] {
+                withUnsafeBytes(of: word.littleEndian) { data.append(contentsOf: $0) }
+            }
+        }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [Charge] {
+        let bytes = [UInt8](data)
+        func word(_ offset: Int) -> UInt64 {
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+        }
+        return stride(from: 0, to: bytes.count - bytes.count % 48, by: 48).map { offset in
+            Charge(start: Date(timeIntervalSince1970: Double(Int64(bitPattern: word(offset)))),
+                   end: Date(timeIntervalSince1970: Double(Int64(bitPattern: word(offset + 8)))),
+                   cost: Cost(epsilon: Double(bitPattern: word(offset + 16)), delta: Double(bitPattern: word(offset + 24)),
+                              rho: Double(bitPattern: word(offset + 32)), rhoDelta: Double(bitPattern: word(offset + 40))))
+        }
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.4g", value) }
+}
