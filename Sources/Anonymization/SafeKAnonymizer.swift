@@ -75,18 +75,7 @@ public enum SafeKAnonymizer {
         }
         let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)
         let models: [PrivacyModel] = [.kAnonymity(k)]
-        let scratch = GroupingScratch()
         let bottom = Cells.bottom(data)
-        let strides = heights.indices.map { c in heights[(c + 1)...].reduce(1, *) }
-        func index(_ levels: [Int]) -> Int { zip(levels, strides).reduce(0) { $0 + $1.0 * $1.1 } }
-        // Finer nodes first, so each node rolls up from the cells of a node one step below it.
-        let order = nodes.indices.sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
-        // Cells of grouped nodes that are much smaller than the data: every later node rolls up
-        // from the smallest cached node below it, not from the records.
-        var cache: [Int: Cells] = [:]
-        let cacheLimit = max(4_000_000, 4 * data.tupleCount)
-        var cached = 0
-        var utilities = [Int64](repeating: 0, count: nodes.count)
         // A coarser node can be grouped from a finer one's cells only where each step between
         // their levels is a function of the step before (a week can straddle two months).
         let nested: [[Bool]] = data.generalization.map { levels in
@@ -100,29 +89,49 @@ public enum SafeKAnonymizer {
                 return true
             }
         }
-        func rollsUp(_ from: [Int], to: [Int]) -> Bool {
-            from.indices.allSatisfy { c in from[c] <= to[c] && (from[c]..<to[c]).allSatisfy { nested[c][$0] } }
+        // The lattice splits on a two-level column (value or `*`) into two halves, each closed
+        // under every other column, scored on the two cores side by side; without one, one part.
+        let split = heights.indices.last { heights[$0] == 2 && (lowest?[$0] ?? 0) == 0 }
+        let parts: [[Int]] = split.map { column in
+            [nodes.indices.filter { nodes[$0][column] == 0 }, nodes.indices.filter { nodes[$0][column] == 1 }]
+        } ?? [Array(nodes.indices)]
+        let results = UnsafeMutableBufferPointer<Int64>.allocate(capacity: nodes.count)
+        results.initialize(repeating: 0)
+        defer { results.deallocate() }
+        let output = SendableBuffer(results)
+        let counter = ProgressCounter(total: nodes.count, report: progress)
+        let cacheLimit = max(2_000_000, 2 * data.tupleCount)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+            // Finer nodes first, so each node rolls up from the cells of a node below it.
+            let order = parts[part].sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
+            let scratch = GroupingScratch()
+            var cache: [Cells] = []
+            var cached = 0
+            for position in order {
+                let levels = nodes[position]
+                var source = bottom
+                for cells in cache where cells.count.count < source.count.count
+                    && cells.levels.indices.allSatisfy({ c in
+                        cells.levels[c] <= levels[c] && (cells.levels[c]..<levels[c]).allSatisfy { nested[c][$0] }
+                    }) {
+                    source = cells
+                }
+                let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: nil,
+                                                 scratch: scratch)
+                var weight: Int64 = 0
+                for count in classes.counts { weight += count >= k ? Int64(count) : Int64(max(0, 2 * count - k)) }
+                let cost = zip(levels, heights).reduce(Int64(0)) { sum, pair in
+                    pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
+                }
+                output.buffer[position] = weight * (m * denominator - cost)
+                if classes.cells.count.count < source.count.count, cached + classes.cells.count.count <= cacheLimit {
+                    cache.append(classes.cells)
+                    cached += classes.cells.count.count
+                }
+                counter.advance()
+            }
         }
-        for (done, position) in order.enumerated() {
-            let levels = nodes[position]
-            var source = bottom
-            for (_, cells) in cache where cells.count.count < source.count.count && rollsUp(cells.levels, to: levels) {
-                source = cells
-            }
-            let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: nil,
-                                             scratch: scratch)
-            var weight: Int64 = 0
-            for count in classes.counts { weight += count >= k ? Int64(count) : Int64(max(0, 2 * count - k)) }
-            let cost = zip(levels, heights).reduce(Int64(0)) { sum, pair in
-                pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
-            }
-            utilities[position] = weight * (m * denominator - cost)
-            if classes.cells.count.count < source.count.count, cached + classes.cells.count.count <= cacheLimit {
-                cache[position] = classes.cells
-                cached += classes.cells.count.count
-            }
-            progress?(done + 1, nodes.count)
-        }
+        let utilities = Array(results)
         return Scores(nodes: nodes, utilities: utilities, sensitivity: sensitivity)
     }
 
@@ -135,6 +144,31 @@ public enum SafeKAnonymizer {
         let (generalised, suppressed) = Anonymizer.apply(levels, classes, data: data, to: table, sensitive: nil)
         let keep = suppressed.map { !$0 }
         return Table(columns: generalised.columns.map { $0.filtered(keeping: keep) })
+    }
+
+    /// Disjoint writes from the parts of a parallel scoring (each node is written by one part).
+    private struct SendableBuffer: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Int64>
+        init(_ buffer: UnsafeMutableBufferPointer<Int64>) { self.buffer = buffer }
+    }
+
+    /// Counts scored nodes across the parts for the progress callback.
+    private final class ProgressCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = 0
+        let total: Int
+        let report: (@Sendable (Int, Int) -> Void)?
+        init(total: Int, report: (@Sendable (Int, Int) -> Void)?) {
+            self.total = total
+            self.report = report
+        }
+        func advance() {
+            lock.lock()
+            done += 1
+            let now = done
+            lock.unlock()
+            report?(now, total)
+        }
     }
 
     static func lcm(_ a: Int64, _ b: Int64) -> Int64 {

@@ -44,3 +44,12 @@ extension OperationalStore {
         }
     }
 }
+
+extension OperationalStore {
+    /// Removes the binding. Only for a throwaway store that every run releases afresh
+    /// (`opendata bench release` reuses its generated city): a production store
+    /// without its binding would accept a fresh ledger.
+    public func unbindLedger() throws(StoreError) {
+        try write { db in try db.execute(sql: "DROP TABLE IF EXISTS opendata_ledger") }
+    }
+}

@@ -99,15 +99,19 @@ public enum DPMicrodataRelease {
         let sample = RecordSelection.sample(selected.table, exponent: exponent, sampler: sampler)
         var hierarchies: [Hierarchy] = []
         var heights: [Int] = []
-        // A timestamp to the second is never a candidate: no class of k sampled people shares one,
-        // and leaving that level out is a choice of the policy's shape, not of the data.
+        // A timestamp to the second and an exact street address are never candidates: no class of
+        // k sampled people shares one in practice, and leaving those levels out is a choice of the
+        // lattice's shape made from the policy alone, never from the data.
         var lowest: [Int] = []
         do {
             for (column, role) in try MicrodataPlanner.roles(spec, of: policy, zone: zone) {
                 var recipe = HierarchyRecipe.valueOrSuppressed
                 if case let .quasiIdentifier(chosen) = role { recipe = chosen }
                 heights.append(recipe.height)
-                if case .time = recipe { lowest.append(1) } else { lowest.append(0) }
+                switch recipe {
+                case .time, .streetBlock: lowest.append(1)
+                default: lowest.append(0)
+                }
                 hierarchies.append(try MicrodataPlanner.hierarchy(recipe, for: sample.column(named: column), named: column))
             }
         } catch {

@@ -155,6 +155,8 @@ public struct PersonLedger {
         public var recordLevel: Bool
         /// Ledger ids of the people charged (empty for a record-level population).
         public var charged: [Data]
+        /// Their charges so far, as stored (absent for people never charged).
+        var previous: [Data: Data] = [:]
         /// Ledger ids of the people left out because of the cap.
         public var excluded: Set<Data>
         /// Rows of the table to keep (nil: all).
@@ -180,7 +182,8 @@ public struct PersonLedger {
         }
         let key = try state.ledgerKey()
         let ids = units.dictionary.map { Self.id(of: $0, population: population, key: key) }
-        let existing = try charges(population: population, units: ids)
+        let stored = try storedCharges(population: population, units: ids)
+        let existing = stored.mapValues(Self.decode)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<Data> = []
         var charged: [Data] = []
@@ -196,8 +199,8 @@ public struct PersonLedger {
             }
         }
         let keep = excluded.isEmpty ? nil : units.codes.map { $0 == Column.nullCode || !excludedCodes[Int($0)] }
-        return Plan(population: population, cost: cost, window: window, recordLevel: false, charged: charged, excluded: excluded,
-                    keep: keep, largestCharged: largest)
+        return Plan(population: population, cost: cost, window: window, recordLevel: false, charged: charged, previous: stored,
+                    excluded: excluded, keep: keep, largestCharged: largest)
     }
 
     /// The plan of a release already charged (a re-run rolling it forward): the same
@@ -225,17 +228,17 @@ public struct PersonLedger {
                 """, arguments: [plan.population, charge.start, charge.end, charge.cost.epsilon, charge.cost.delta, charge.cost.rho,
                                  charge.cost.rhoDelta, dataset, plan.window.label, sequence])
         } else {
-            let read = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
+            // The charges read when the plan was made are current: the release holds the lock.
+            // Keys in order, so the B-tree is written front to back.
             let write = try db.makeStatement(sql: "INSERT OR REPLACE INTO person_charges (population, unit, charges) VALUES (?, ?, ?)")
             let encoded = Self.encode([charge])
-            for id in plan.charged {
-                let previous = try Data.fetchOne(read, arguments: [plan.population, id]) ?? Data()
-                try write.execute(arguments: [plan.population, id, previous + encoded])
+            for id in Self.sortedIDs(plan.charged) {
+                try write.execute(arguments: [plan.population, id, (plan.previous[id] ?? Data()) + encoded])
             }
         }
         if !plan.excluded.isEmpty {
             try db.execute(sql: "INSERT INTO excluded_units (dataset, window, sequence, units) VALUES (?, ?, ?, ?)",
-                           arguments: [dataset, plan.window.label, sequence, plan.excluded.sorted { $0.lexicographicallyPrecedes($1) }.reduce(Data(), +)])
+                           arguments: [dataset, plan.window.label, sequence, Self.sortedIDs(Array(plan.excluded)).reduce(into: Data()) { $0.append($1) }])
         }
     }
 
@@ -243,15 +246,20 @@ public struct PersonLedger {
 
     /// The charges of each of `units` in `population` (those with none are absent).
     public func charges(population: String, units: [Data]) throws(PublisherError) -> [Data: [Charge]] {
+        try storedCharges(population: population, units: units).mapValues(Self.decode)
+    }
+
+    /// The stored charges of each of `units`, as encoded.
+    func storedCharges(population: String, units: [Data]) throws(PublisherError) -> [Data: Data] {
         do {
             return try state.queue.read { db in
-                var result: [Data: [Charge]] = [:]
+                var result: [Data: Data] = [:]
                 // Nothing to look up in a population nobody was charged in (a first backfill).
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM person_charges WHERE population = ?)",
                                         arguments: [population]) == true else { return result }
                 let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
                 for id in units {
-                    if let blob = try Data.fetchOne(statement, arguments: [population, id]) { result[id] = Self.decode(blob) }
+                    if let blob = try Data.fetchOne(statement, arguments: [population, id]) { result[id] = blob }
                 }
                 return result
             }
@@ -300,15 +308,33 @@ public struct PersonLedger {
         }
     }
 
-    /// The largest total any one person of `population` accrued over the 365 days before `now`.
+    /// The largest total any one person of `population` accrued over the 365 days before `now`
+    /// (for a record-level population, any one instant's), streamed over the ledger.
     public func largestYearlyCharge(population: String, now: Date) throws(PublisherError) -> Cost {
         let start = now.addingTimeInterval(-Self.year)
-        let people = try allCharges(population: population)
-        let perPerson = people.isEmpty ? [try windowCharges(population: population)] : Array(people.values)
+        func total(_ charges: [Charge]) -> Cost {
+            charges.filter { $0.end > start && $0.start < now }.reduce(Cost.zero) { $0 + $1.cost }
+        }
         var largest = Cost.zero
-        for charges in perPerson {
-            let total = charges.filter { $0.end > start && $0.start < now }.reduce(Cost.zero) { $0 + $1.cost }
-            if total.converted.epsilon > largest.converted.epsilon { largest = total }
+        var people = 0
+        do {
+            try state.queue.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT charges FROM person_charges WHERE population = ?", arguments: [population])
+                while let row = try rows.next() {
+                    people += 1
+                    let candidate = total(Self.decode(row["charges"]))
+                    if candidate.converted.epsilon > largest.converted.epsilon { largest = candidate }
+                }
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the person ledger (\(error))")
+        }
+        if people == 0 {
+            let charges = try windowCharges(population: population).filter { $0.end > start && $0.start < now }
+            for charge in charges {
+                let instant = charges.filter { $0.start <= charge.start && $0.end > charge.start }.reduce(Cost.zero) { $0 + $1.cost }
+                if instant.converted.epsilon > largest.converted.epsilon { largest = instant }
+            }
         }
         return largest
     }
@@ -326,6 +352,20 @@ public struct PersonLedger {
             }
         }
         return Data(digest.prefix(16))
+    }
+
+    /// Ledger ids in byte order (compared as two big-endian words: a generic sort of `Data` is
+    /// slow enough to matter for the millions of people of a backfill).
+    static func sortedIDs(_ ids: [Data]) -> [Data] {
+        func words(_ id: Data) -> (UInt64, UInt64) {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            id.copyBytes(to: &bytes, count: min(16, id.count))
+            let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return (high, low)
+        }
+        let keys = ids.map(words)
+        return ids.indices.sorted { keys[$0] < keys[$1] }.map { ids[$0] }
     }
 
     /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.

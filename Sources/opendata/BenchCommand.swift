@@ -251,7 +251,12 @@ struct BenchReleaseCommand: ParsableCommand {
         }
         let prepared = try Demo.prepare(options, reuseCity: true) { print($0) }
         let out = (workdir as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: PublisherPaths(out: out).privateFolder)
+        }
+        // Every bench run measures a first release of the generated city, with a ledger of its own.
+        try OperationalStore(path: prepared.storePath).unbindLedger()
         let run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
                                      window: .day("2026-11-22"), out: out, pseudonymKey: prepared.pseudonymKey,
                                      now: day.addingTimeInterval(86400 + 12 * 3600))
