@@ -59,14 +59,16 @@ public struct DemoCitySummary: Sendable, Equatable {
 public enum DemoCity {
     /// Largest supported `records`.
     public static let maximumRecords = 10_000_000
+    /// Largest supported `days` (ten years: enough to watch the per-person ledger roll over).
+    public static let maximumDays = 3660
 
     /// Builds the three tables in a new store at `path`.
     public static func build(at path: String, options: DemoCityOptions) throws(StoreError) -> DemoCitySummary {
         guard (1...maximumRecords).contains(options.records) else {
             throw .invalidArgument("--records must be between 1 and \(maximumRecords), got \(options.records)")
         }
-        guard (1...366).contains(options.days) else {
-            throw .invalidArgument("--days must be between 1 and 366, got \(options.days)")
+        guard (1...maximumDays).contains(options.days) else {
+            throw .invalidArgument("--days must be between 1 and \(maximumDays), got \(options.days)")
         }
         if FileManager.default.fileExists(atPath: path) {
             throw .io(path: path, reason: "a store already exists here; the demo builds a new one (remove it or choose another --workdir)")

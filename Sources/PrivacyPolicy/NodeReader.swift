@@ -65,6 +65,18 @@ struct NodeReader {
         return scalar.string
     }
 
+    /// One of the words of `Choice` (its raw values), or nil after an error naming the
+    /// nearest word and every allowed one.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ context: String, _ what: String)
+        -> Choice? where Choice.RawValue == String
+    {
+        guard let word = string(node, context) else { return nil }
+        if let chosen = Choice(rawValue: word) { return chosen }
+        let words = Choice.allCases.map(\.rawValue)
+        error(node, "\(context): unknown \(what) '\(word)'\(Suggestion.didYouMean(word, among: words)); use one of \(words.joined(separator: ", "))")
+        return nil
+    }
+
     mutating func nonEmptyString(_ node: Node, _ context: String) -> String? {
         guard let value = string(node, context) else { return nil }
         if value.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -48,14 +48,7 @@ extension PolicyParser {
         let columns = entries["columns"].flatMap { reader.stringList($0, "\(context).columns") }
         let k = entries["k"] == nil ? 2 : entries["k"].flatMap { reader.integer($0, "\(context).k", minimum: 2) }
         let suppression = entries["max_suppression"].map { reader.fraction($0, "\(context).max_suppression") } ?? 0
-        var metric = Metric.entropy
-        if let node = entries["metric"], let word = reader.string(node, "\(context).metric") {
-            if let chosen = Metric(rawValue: word) {
-                metric = chosen
-            } else {
-                reader.error(node, "\(context): unknown metric '\(word)'\(Suggestion.didYouMean(word, among: Metric.allCases.map(\.rawValue)))")
-            }
-        }
+        let metric: Metric = entries["metric"].flatMap { reader.choice($0, context, "metric") } ?? .entropy
         let lDiversity = entries["l_diversity"].flatMap { parseLDiversity($0, context) }
         let tCloseness = entries["t_closeness"].flatMap { parseTCloseness($0, context) }
         var privacy: MicrodataPrivacy?
@@ -119,14 +112,7 @@ extension PolicyParser {
             reader.error(tNode, "\(where_).t must be in (0, 1], found \(value)")
             t = nil
         }
-        var distance = TClosenessSpec.Distance.equal
-        if let node = entries["distance"], let word = reader.string(node, "\(where_).distance") {
-            if let chosen = TClosenessSpec.Distance(rawValue: word) {
-                distance = chosen
-            } else {
-                reader.error(node, "\(where_): unknown distance '\(word)'\(Suggestion.didYouMean(word, among: TClosenessSpec.Distance.allCases.map(\.rawValue)))")
-            }
-        }
+        let distance: TClosenessSpec.Distance = entries["distance"].flatMap { reader.choice($0, where_, "distance") } ?? .equal
         guard let column, let t else { return nil }
         return TClosenessSpec(column: column, t: t, distance: distance)
     }

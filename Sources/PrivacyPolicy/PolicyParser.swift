@@ -70,14 +70,8 @@ struct PolicyParser {
         }
         let keywords = entries["keywords"].flatMap { reader.stringList($0, "dataset.keywords") } ?? []
         let frequency = entries["frequency"].flatMap { reader.nonEmptyString($0, "dataset.frequency") }
-        var guarantee = ReleaseGuarantee.differentialPrivacy
-        if let node = entries["guarantee"], let word = reader.string(node, "dataset.guarantee") {
-            if let chosen = ReleaseGuarantee(rawValue: word) {
-                guarantee = chosen
-            } else {
-                reader.error(node, "dataset.guarantee '\(word)' is not known; use differential_privacy or k_anonymity\(Suggestion.didYouMean(word, among: ReleaseGuarantee.allCases.map(\.rawValue)))")
-            }
-        }
+        let guarantee: ReleaseGuarantee = entries["guarantee"].flatMap { reader.choice($0, "dataset.guarantee", "guarantee") }
+            ?? .differentialPrivacy
         guard let id = values["id"], let title = values["title"], let description = values["description"],
               let publisher = values["publisher"], let contact = values["contact"], let license = values["license"]
         else { return nil }

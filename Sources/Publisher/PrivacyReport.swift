@@ -80,6 +80,9 @@ public struct PrivacyReport {
     /// The most any one person in this release has accrued over any 365 days, this release
     /// included (nil when the release was rolled forward and charged nobody).
     public var rollingSpent: Double?
+    /// Every per-person cap this population was released under (public, and through the signed
+    /// manifest of each report, in the transparency log).
+    public var capHistory: [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)] = []
     public var retention: RetentionRun.Outcome?
 
     /// ε of the whole release: its differentially private outputs added up.
@@ -132,6 +135,9 @@ public struct PrivacyReport {
             "budget": ["release_epsilon": releaseEpsilon,
                        "per_release_cap": policy.budget.perReleaseEpsilon,
                        "population": policy.population,
+                       "cap_history": capHistory.map { ["epsilon_cap": $0.epsilon.map { $0 as Any } ?? NSNull(),
+                                                        "delta_cap": $0.delta.map { $0 as Any } ?? NSNull(),
+                                                        "dataset": $0.dataset, "from_window": $0.firstWindow] as [String: Any] },
                        "largest_person_365_day_epsilon": rollingSpent.map { $0 as Any } ?? NSNull(),
                        "rolling_365_day_cap": policy.budget.rolling365DayEpsilon.map { $0 as Any } ?? NSNull()] as [String: Any],
             // Exact counts of deleted and held records stay in the steward's log and the state
@@ -185,6 +191,9 @@ public struct PrivacyReport {
         if let cap = policy.budget.rolling365DayEpsilon {
             body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)\(rollingSpent.map { "; the most anyone in this release has accrued over 365 days, this release included, is ε = \(format($0))" } ?? "")."
 
+        }
+        if capHistory.count > 1 {
+            body += " The cap per person has changed over time: " + capHistory.map { "ε \($0.epsilon.map(format) ?? "none") from \(escape($0.dataset)) \(escape($0.firstWindow))" }.joined(separator: ", then ") + "."
         }
         body += "</p></section>\n"
         if let retention {

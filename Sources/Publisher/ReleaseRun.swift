@@ -361,8 +361,9 @@ public enum ReleaseRun {
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
         let rolling = people?.largestCharged?.converted.epsilon
-        let report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
+        var report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
                                    aggregates: reportedAggregates, rollingSpent: rolling, retention: retention)
+        report.capHistory = try state.capHistory(population: policy.population)
         let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
                                                     extraFiles: [("privacy-report.json", try report.json()),
                                                                  ("privacy-report.html", Data(report.html().utf8))],

@@ -33,7 +33,7 @@ struct StatusCommand: ParsableCommand {
                 let spent = entries.filter { $0.windowEnd > yearAgo }.reduce(0) { $0 + $1.epsilon }
                 let lastEnd = entries.filter { $0.window == last.window }.map(\.windowEnd).max()
                 let next = lastEnd.map { ISO8601DateFormatter().string(from: $0).prefix(10) } ?? "?"
-                console.info("\(dataset): last release \(last.release) (sequence \(last.sequence)), ε spent in the last 365 days \(String(format: "%.2f", spent)), next window \(next)",
+                console.info("\(dataset): last release \(last.release) (sequence \(last.sequence)), ε of its releases in the last 365 days \(String(format: "%.2f", spent)) (a sum over releases; each person is charged only for the releases holding their records, see the population below), next window \(next)",
                              ["dataset": dataset, "release": last.release, "sequence": String(last.sequence),
                               "epsilon_365": String(spent), "next_window": String(next)])
             }

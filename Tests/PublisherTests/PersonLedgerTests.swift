@@ -130,6 +130,18 @@ import TestSupport
         #expect(try PersonLedger(state: state).charges(population: population, units: Array(heavy.keys)).values.first?.count == 10,
                 "a person at the cap is left out, not charged")
 
+        // Raising the cap is allowed, and on the record: the report lists every cap so far.
+        TestSupport.write(try String(contentsOfFile: policy, encoding: .utf8)
+            .replacingOccurrences(of: "rolling_365_day_epsilon: 25.0", with: "rolling_365_day_epsilon: 30.0"), to: policy)
+        let raised = try Self.release(prepared, policies: [policy], day: Self.day(6))
+        let folder = try #require(raised.first?.folder)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json"))) as? [String: Any])
+        let caps = ((report["budget"] as? [String: Any])?["cap_history"] as? [[String: Any]])?.compactMap { $0["epsilon_cap"] as? Double }
+        // One row per dataset that joined the population and per change: 25 (calls), 25 (twin), then 30.
+        #expect(caps == [25, 25, 30])
+        #expect(try PersonLedger(state: state).charges(population: population, units: Array(heavy.keys)).values.first?.count == 11,
+                "the raised cap lets the busiest callers back in (25 + 2.5 ≤ 30)")
+
         // A fresh state against this store is refused before anything happens, naming both databases.
         #expect {
             try Self.release(prepared, policies: [policy], day: Self.day(7), state: workdir + "/fresh.sqlite")
