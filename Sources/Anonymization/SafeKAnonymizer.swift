@@ -89,12 +89,15 @@ public enum SafeKAnonymizer {
                 return true
             }
         }
-        // The lattice splits on a two-level column (value or `*`) into two halves, each closed
-        // under every other column, scored on the two cores side by side; without one, one part.
-        let split = heights.indices.last { heights[$0] == 2 && (lowest?[$0] ?? 0) == 0 }
-        let parts: [[Int]] = split.map { column in
-            [nodes.indices.filter { nodes[$0][column] == 0 }, nodes.indices.filter { nodes[$0][column] == 1 }]
-        } ?? [Array(nodes.indices)]
+        // The lattice splits on up to two two-level columns (value or `*`) into parts, each closed
+        // under every other column, scored on the cores side by side (heaviest part first, as the
+        // parts with original values have the most cells); without such a column, one part.
+        let splits = Array(heights.indices.filter { heights[$0] == 2 && (lowest?[$0] ?? 0) == 0 }.suffix(2))
+        var split: [[Int]] = [Array(nodes.indices)]
+        for column in splits {
+            split = split.flatMap { part in [part.filter { nodes[$0][column] == 0 }, part.filter { nodes[$0][column] == 1 }] }
+        }
+        let parts = split
         let results = UnsafeMutableBufferPointer<Int64>.allocate(capacity: nodes.count)
         results.initialize(repeating: 0)
         defer { results.deallocate() }

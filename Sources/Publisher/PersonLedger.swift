@@ -181,7 +181,7 @@ public struct PersonLedger {
                         largestCharged: busiest)
         }
         let key = try state.ledgerKey()
-        let ids = units.dictionary.map { Self.id(of: $0, population: population, key: key) }
+        let ids = Self.ids(of: units.dictionary, population: population, key: key)
         let stored = try storedCharges(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
@@ -211,7 +211,7 @@ public struct PersonLedger {
         var keep: [Bool]?
         if !excluded.isEmpty, let unit = policy.privacyUnit, let units = table.column(named: unit) {
             let key = try state.ledgerKey()
-            let out = units.dictionary.map { excluded.contains(Self.id(of: $0, population: population, key: key)) }
+            let out = Self.ids(of: units.dictionary, population: population, key: key).map { excluded.contains($0) }
             keep = units.codes.map { $0 == Column.nullCode || !out[Int($0)] }
         }
         return Plan(population: population, cost: Cost(policy: policy), window: window, recordLevel: policy.privacyUnit == nil,
@@ -352,6 +352,31 @@ public struct PersonLedger {
             }
         }
         return Data(digest.prefix(16))
+    }
+
+    /// The ledger ids of `values`, computed on every core (millions of people in a backfill).
+    static func ids(of values: [String], population: String, key: [UInt8]) -> [Data] {
+        let parts = values.count < 100_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let chunk = (values.count + parts - 1) / max(parts, 1)
+        let results = IDChunks(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = min(part * chunk, values.count)..<min((part + 1) * chunk, values.count)
+            results.set(part, values[range].map { id(of: $0, population: population, key: key) })
+        }
+        return results.joined()
+    }
+
+    /// Per-part results of ``ids(of:population:key:)``, each part written once by its own worker.
+    private final class IDChunks: @unchecked Sendable {
+        private var chunks: [[Data]]
+        private let lock = NSLock()
+        init(count: Int) { chunks = Array(repeating: [], count: count) }
+        func set(_ part: Int, _ ids: [Data]) {
+            lock.lock()
+            chunks[part] = ids
+            lock.unlock()
+        }
+        func joined() -> [Data] { chunks.flatMap { $0 } }
     }
 
     /// Ledger ids in byte order (compared as two big-endian words: a generic sort of `Data` is
