@@ -16,8 +16,10 @@ public enum ReleaseRun {
         case day(String)
         case range(String, String)
 
-        /// Parses `yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`.
+        /// Parses `yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD` (real dates, in order;
+        /// ``ReleaseWindow/problem(_:)`` says why another text is not one).
         public init?(_ text: String) {
+            if ReleaseWindow.problem(text) != nil { return nil }
             if text == "yesterday" {
                 self = .yesterday
             } else if text.contains("..") {
@@ -53,6 +55,8 @@ public enum ReleaseRun {
         public var newSequence: Bool
         public var pseudonymKey: String?
         public var now: Date
+        /// Publish a window with no records (reported as empty) instead of refusing it.
+        public var allowEmpty = false
         /// Receives how far long stages have got (reading, the k-anonymity search,
         /// writing large files), for a progress bar; nil for none.
         public var stageProgress: StageProgress?
@@ -92,6 +96,8 @@ public enum ReleaseRun {
         public var verifiedChecks: Int
         /// Why the dataset was refused (status `refused`); the other datasets of the run went on.
         public var refusal: String? = nil
+        /// True when the refusal is about the input (exit 1: an empty window), not a safety rule (exit 3).
+        public var invalidInput = false
     }
 
     /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
@@ -143,15 +149,27 @@ public enum ReleaseRun {
                 throw .store(error)
             }
         }
-        let state = try StateStore(path: options.state)
-        if !options.dryRun { try bindLedger(store: store, state: state, now: options.now) }
-        try finishAbandonedWork(in: options.out, state: state)
-        var outcomes: [Outcome] = []
+        // Every window must have ended in its source's time zone: a future day, or today's
+        // unfinished one, is refused before anything is read, charged or published.
+        var windows: [String: ReleaseWindow] = [:]
         for policy in policies {
             guard let zone = TimeZone(identifier: policy.source.timezone),
                   let window = options.window.window(in: zone, now: options.now) else {
                 throw .usage("cannot place the window in \(policy.source.timezone)")
             }
+            if window.end > options.now {
+                let formatter = ISO8601DateFormatter()
+                formatter.timeZone = zone
+                throw .invalidInput("window \(window.label) of \(policy.dataset.id) ends at \(formatter.string(from: window.end)) (\(policy.source.timezone)), after now (\(formatter.string(from: options.now))): it has not finished; release it once it has, e.g. with --window yesterday the next night")
+            }
+            windows[policy.dataset.id] = window
+        }
+        let state = try StateStore(path: options.state)
+        if !options.dryRun { try bindLedger(store: store, state: state, now: options.now) }
+        try finishAbandonedWork(in: options.out, state: state)
+        var outcomes: [Outcome] = []
+        for policy in policies {
+            guard let window = windows[policy.dataset.id] else { continue }
             let retention = options.dryRun ? nil
                 : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false)
             // A refused dataset (a cap, a record-level window over its budget) changes nothing and
@@ -160,15 +178,24 @@ public enum ReleaseRun {
                 var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                                  out: options.out, random: source, newSequence: options.newSequence,
                                                  dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
-                                                 retention: retention, stageProgress: options.stageProgress, progress: progress)
+                                                 retention: retention, allowEmpty: options.allowEmpty,
+                                                 stageProgress: options.stageProgress, progress: progress)
                 outcome.retention = retention
                 outcomes.append(outcome)
             } catch {
-                guard case let .refused(reason) = error else { throw error }
+                let reason: String
+                var invalid = false
+                switch error {
+                case let .refused(why): reason = why
+                case let .invalidInput(why):
+                    reason = why
+                    invalid = true
+                default: throw error
+                }
                 progress("\(policy.dataset.id): refused: \(reason)")
                 outcomes.append(Outcome(dataset: policy.dataset.id, window: window.label, status: .refused, release: nil, folder: nil,
                                         sequence: nil, retention: retention, microdata: [], aggregates: [], verifiedChecks: 0,
-                                        refusal: reason))
+                                        refusal: reason, invalidInput: invalid))
             }
         }
         if !options.dryRun {
@@ -236,7 +263,7 @@ public enum ReleaseRun {
     static func releaseDataset(policy: Policy, window: ReleaseWindow, store: OperationalStore, state: StateStore,
                                key: Minisign.SecretKey, out: String, random: RandomSource, newSequence: Bool, dryRun: Bool,
                                pseudonymizer: Pseudonymizer?, now: Date, retention: RetentionRun.Outcome? = nil,
-                               stageProgress: StageProgress? = nil,
+                               allowEmpty: Bool = false, stageProgress: StageProgress? = nil,
                                progress: (String) -> Void) throws(PublisherError) -> Outcome {
         let dataset = policy.dataset.id
         var outcome = Outcome(dataset: dataset, window: window.label, status: .published, release: nil, folder: nil, sequence: nil,
@@ -262,6 +289,10 @@ public enum ReleaseRun {
             throw .store(error)
         }
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
+        if table.rowCount == 0 && !allowEmpty {
+            throw .invalidInput("window \(window.label) of \(dataset) holds no records in \(policy.source.table) (none whose \(policy.source.windowBy) is a timestamp in that window); nothing was published or charged. Check the export, or pass --allow-empty to publish an empty release")
+        }
+        if table.rowCount == 0 { progress("\(dataset): window \(window.label) is empty; publishing an empty release (--allow-empty)") }
         if let unit = policy.privacyUnit, let units = table.column(named: unit) {
             let empty = units.code(of: "")
             let missing = units.codes.reduce(0) { $0 + ($1 == Column.nullCode || $1 == empty ? 1 : 0) }

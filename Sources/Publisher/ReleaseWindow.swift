@@ -34,10 +34,39 @@ public struct ReleaseWindow: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func components(_ text: String) -> DateComponents? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]),
-              let day = Int(parts[2]), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         return DateComponents(year: year, month: month, day: day)
+    }
+
+    /// Days of `month` in the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Why `text` is not a window, in one line a steward can act on; nil when it is one
+    /// (`yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`).
+    public static func problem(_ text: String) -> String? {
+        if text == "yesterday" { return nil }
+        let days = text.components(separatedBy: "..")
+        guard days.count <= 2 else { return "'\(text)' is not a window; use yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD" }
+        for day in days where components(day) == nil {
+            let parts = day.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
+            if parts.count == 3, (1...12).contains(parts[1]) {
+                return "\(day) is not a date: month \(parts[1]) of \(parts[0]) has \(daysIn(month: parts[1], year: parts[0])) days; check the window"
+            }
+            return "'\(day)' is not a date; use YYYY-MM-DD (e.g. 2026-11-22), yesterday, or FIRST..LAST"
+        }
+        if days.count == 2, days[1] < days[0] {
+            return "the range \(text) ends before it starts; write the earlier day first"
+        }
+        return nil
     }
 
     public var description: String { label }

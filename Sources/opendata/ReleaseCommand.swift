@@ -53,6 +53,9 @@ struct ReleaseCommand: ParsableCommand {
     @Flag(help: "Publish an already published window again, with fresh noise and a new spend.")
     var newSequence = false
 
+    @Flag(help: "Publish a window with no records as an empty release instead of refusing it (exit 1).")
+    var allowEmpty = false
+
     @Option(help: "File with the passphrase of an encrypted key (else OPENDATA_KEY_PASSPHRASE).")
     var passphraseFile: String?
 
@@ -64,16 +67,23 @@ struct ReleaseCommand: ParsableCommand {
     func run() throws {
         let console = output.console
         guard !policy.isEmpty else { throw ValidationError("name at least one --policy") }
+        if let problem = ReleaseWindow.problem(window), window.contains("-") && window.first?.isNumber == true {
+            // A real-looking date that is not one (2026-02-30) or a reversed range: invalid input, exit 1.
+            console.error("--window \(window): \(problem)", ["window": window])
+            throw ExitCode(1)
+        }
         guard let choice = ReleaseRun.WindowChoice(window) else {
             throw ValidationError("--window must be yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, got '\(window)'")
         }
         var options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
                                          out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
+        options.allowEmpty = allowEmpty
         let bar = ProgressBar(format: console.format)
         options.stageProgress = bar.stageProgress
         let started = Date()
         defer { bar.clear() }
         var refusedCount = 0
+        var invalidOnly = false
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
@@ -96,9 +106,10 @@ struct ReleaseCommand: ParsableCommand {
                               ["dataset": outcome.dataset, "window": outcome.window, "status": "refused"])
             }
             refusedCount = refused.count
+            invalidOnly = !refused.isEmpty && refused.allSatisfy(\.invalidInput)
         } catch {
             throw Failure.report(error, console)
         }
-        if refusedCount > 0 { throw ExitCode(3) }
+        if refusedCount > 0 { throw ExitCode(invalidOnly ? 1 : 3) }
     }
 }

@@ -5,7 +5,9 @@ import TestSupport
 
 /// The safety properties data stewards rely on when `opendata release` runs unattended.
 @Suite(.serialized) struct ReleaseCommandTests {
-    /// A demo city with one night released, and the arguments of a release run.
+    /// A demo city with one night released (2026-11-22), and the arguments of a release run.
+    /// Other nights of this city hold no records, so the arguments allow empty windows
+    /// (`--allow-empty`); a test of the empty-window refusal removes it.
     static func city() throws -> (folder: String, arguments: [String]) {
         let folder = TestSupport.temporaryFolder("cli-release")
         let demo = try CLI.run(["demo", "--workdir", folder, "--records", "4000", "--days", "1", "--seed", "9", "--today", "2026-11-23"])
@@ -13,7 +15,7 @@ import TestSupport
         let policies = try FileManager.default.contentsOfDirectory(atPath: folder + "/Policies").filter { $0.hasSuffix(".yaml") }.sorted()
             .map { folder + "/Policies/" + $0 }
         return (folder, ["release", "--store", folder + "/store.sqlite", "--key", folder + "/keys/release.key",
-                         "--pseudonym-key", folder + "/pseudonym.key", "--out", folder + "/Releases", "--policy"] + policies)
+                         "--pseudonym-key", folder + "/pseudonym.key", "--out", folder + "/Releases", "--allow-empty", "--policy"] + policies)
     }
 
     /// Every file under `folder` with its bytes, to prove a refusal changed nothing.
@@ -106,7 +108,7 @@ import TestSupport
         usleep(500_000)
         let (_, arguments) = (folder, ["release", "--store", folder + "/store.sqlite", "--key", folder + "/keys/release.key",
                                        "--pseudonym-key", folder + "/pseudonym.key", "--out", folder + "/Releases",
-                                       "--policy", folder + "/Policies/engagement-logs.yaml", "--window", "2026-11-20"])
+                                       "--policy", folder + "/Policies/engagement-logs.yaml", "--window", "2026-11-22", "--new-sequence"])
         let started = Date()
         let blocked = try CLI.run(arguments)
         #expect(blocked.status == 3)
@@ -117,5 +119,28 @@ import TestSupport
         holder.waitUntilExit()
         let recovered = try CLI.run(arguments)
         #expect(recovered.status == 0, "\(recovered.stderr)")
+    }
+
+    @Test func impossibleFutureAndEmptyWindowsAreRefusedBeforeAnythingChanges() throws {
+        let (folder, allowing) = try Self.city()
+        let arguments = allowing.filter { $0 != "--allow-empty" }
+        let before = Self.snapshot(folder)
+        for (window, message) in [("2026-02-30", "month 2 of 2026 has 28 days"), ("2026-11-20..2026-11-10", "ends before it starts"),
+                                  ("2099-01-01", "has not finished"), ("2020-01-01", "holds no records")] {
+            let run = try CLI.run(arguments + ["--window", window])
+            #expect(run.status == 1, "\(window): \(run.stderr)")
+            #expect(run.stderr.contains(message), "\(window): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/calls-for-service/" + window))
+        }
+        // Nothing was published or charged: the folder and the state are as they were.
+        #expect(Self.snapshot(folder + "/Releases").keys.sorted()
+                == before.keys.filter { $0.hasPrefix("Releases/") }.map { String($0.dropFirst(9)) }.sorted())
+        #expect(try DatabaseQueue(path: folder + "/Releases.private/state.sqlite").read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE window IN ('2020-01-01', '2099-01-01')")
+        } == 0)
+        // An empty window can be published on purpose.
+        let allowed = try CLI.run(arguments + ["--window", "2020-01-01", "--allow-empty"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/Releases/community-engagement/2020-01-01/manifest.json"))
     }
 }
