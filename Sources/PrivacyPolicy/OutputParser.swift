@@ -225,9 +225,22 @@ extension PolicyParser {
         }
         switch (entries["epsilon"], entries["rho"]) {
         case let (epsilonNode?, nil):
-            return reader.positiveNumber(epsilonNode, "\(context).privacy.epsilon").map { .epsilon($0, delta: delta) }
+            guard let epsilon = reader.positiveNumber(epsilonNode, "\(context).privacy.epsilon") else { return nil }
+            // Below 0.001 the noise drowns any count (scale > 1,000 per person) and the exact samplers'
+            // parameters, kept to 10⁻⁶ and shared among statistics, would round to nothing; above 20
+            // the factor e^ε (> 4·10⁸) promises nothing.
+            guard (0.001...20).contains(epsilon) else {
+                reader.error(epsilonNode, "\(context).privacy.epsilon must be between 0.001 and 20 (smaller drowns every value in noise, larger protects nobody), found \(epsilon)")
+                return nil
+            }
+            return .epsilon(epsilon, delta: delta)
         case let (nil, rhoNode?):
             guard let rho = reader.positiveNumber(rhoNode, "\(context).privacy.rho") else { return nil }
+            // The same reasons in ρ-zCDP terms: ρ = ε²/2 for the bounds above, roughly.
+            guard (0.000001...200).contains(rho) else {
+                reader.error(rhoNode, "\(context).privacy.rho must be between 0.000001 and 200 (smaller drowns every value in noise, larger protects nobody), found \(rho)")
+                return nil
+            }
             guard let delta else {
                 reader.error(node, "\(context).privacy: rho needs delta too, to state the (ε, δ) guarantee and charge the budget")
                 return nil

@@ -53,6 +53,9 @@ struct PolicyParser {
 
     // MARK: Sections
 
+    /// Names of folders and files of the published folder that a dataset may not take.
+    static let reservedDatasetIDs: Set<String> = ["log", "catalog", "index", "latest", "snapshot", "release"]
+
     private mutating func parseDataset(_ node: Node) -> DatasetInfo? {
         let required = ["id", "title", "description", "publisher", "contact", "license"]
         guard let entries = reader.mapping(node, "dataset", allowed: required + ["keywords", "frequency", "guarantee"],
@@ -66,6 +69,9 @@ struct PolicyParser {
         if let id = values["id"], let node = entries["id"],
            id.range(of: "^[a-z0-9]+(-[a-z0-9]+)*$", options: .regularExpression) == nil {
             reader.error(node, "dataset.id '\(id)' may hold only lowercase letters, digits and single '-' (it names the release folder)")
+            values["id"] = nil
+        } else if let id = values["id"], let node = entries["id"], Self.reservedDatasetIDs.contains(id) {
+            reader.error(node, "dataset.id '\(id)' is reserved: the published folder's \(id)/ holds the \(id == "log" ? "transparency log" : id == "catalog" ? "DCAT catalog" : "site's own files"); choose another id")
             values["id"] = nil
         }
         let keywords = entries["keywords"].flatMap { reader.stringList($0, "dataset.keywords") } ?? []

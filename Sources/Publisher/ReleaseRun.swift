@@ -139,6 +139,17 @@ public enum ReleaseRun {
             diagnostics += problems
             if let policy { policies.append(policy) }
         }
+        // Two policies with one dataset id would publish one's data under the other's name.
+        var seenIDs: [String: String] = [:]
+        for policy in policies {
+            if let other = seenIDs[policy.dataset.id] {
+                let text = String(decoding: policy.bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let line = (text.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "id: \(policy.dataset.id)" } ?? 0) + 1
+                diagnostics.append(PolicyDiagnostic(SourceLocation(file: policy.path, line: line, column: 1),
+                                                    "dataset.id '\(policy.dataset.id)' is also the id of \(other); every policy of a run needs its own dataset id"))
+            }
+            seenIDs[policy.dataset.id] = policy.path
+        }
         if !diagnostics.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }
         let needsPseudonyms = policies.contains { $0.columns.contains { $0.treatment == .pseudonymize } }
         var pseudonymizer: Pseudonymizer?

@@ -110,4 +110,28 @@ import TestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: workdir + "/out/calls-for-service"), "nothing was published")
     }
+
+    @Test func twoPoliciesWithOneDatasetIdAreRefused() throws {
+        let workdir = TestSupport.temporaryFolder("duplicate-ids")
+        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 500, days: 1, seed: 5, end: end),
+                                                     policiesFolder: nil)) { _ in }
+        let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
+        let copy = workdir + "/calls-copy.yaml"
+        TestSupport.write(try String(contentsOfFile: calls, encoding: .utf8)
+            .replacingOccurrences(of: "hierarchies/", with: workdir + "/Policies/hierarchies/"), to: copy)
+        do {
+            _ = try ReleaseRun.run(ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: [calls, copy],
+                                                      window: .day("2026-11-22"), out: workdir + "/out",
+                                                      pseudonymKey: prepared.pseudonymKey, now: end.addingTimeInterval(43200))) { _ in }
+            Issue.record("two policies with one dataset id were released")
+        } catch {
+            guard case let .invalidPolicy(problems) = error else {
+                Issue.record("expected an invalid policy, got \(error)")
+                return
+            }
+            #expect(problems.description.contains("dataset.id 'calls-for-service' is also the id of \(calls)"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: workdir + "/out/calls-for-service"))
+    }
 }
