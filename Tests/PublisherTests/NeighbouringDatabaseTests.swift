@@ -87,51 +87,49 @@ import TestSupport
         }
     }
 
-    @Test func plainRecordsBesideDPTablesAreRefusedByRelease() throws {
-        let workdir = TestSupport.temporaryFolder("mixed")
+    /// A small demo city prepared (nothing released) for a refusal test.
+    static func smallCity(_ label: String, seed: UInt64) throws -> (workdir: String, prepared: Demo.Prepared, end: Date) {
+        let workdir = TestSupport.temporaryFolder(label)
         let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
-        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 500, days: 1, seed: 3, end: end),
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 500, days: 1, seed: seed, end: end),
                                                      policiesFolder: nil)) { _ in }
+        return (workdir, prepared, end)
+    }
+
+    /// Releases `policies` of `prepared` and expects an invalid-policy refusal whose text holds `message`, with nothing published.
+    static func expectInvalidPolicy(_ prepared: Demo.Prepared, policies: [String], out: String, now: Date, message: String) {
+        do {
+            _ = try ReleaseRun.run(ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: policies,
+                                                      window: .day("2026-11-22"), out: out,
+                                                      pseudonymKey: prepared.pseudonymKey, now: now)) { _ in }
+            Issue.record("the policies were released")
+        } catch {
+            guard case let .invalidPolicy(problems) = error else {
+                Issue.record("expected an invalid policy, got \(error)")
+                return
+            }
+            #expect(problems.description.contains(message), "\(problems)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/calls-for-service"), "nothing was published")
+    }
+
+    @Test func plainRecordsBesideDPTablesAreRefusedByRelease() throws {
+        let (workdir, prepared, end) = try Self.smallCity("mixed", seed: 3)
         let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
         let mixed = try String(contentsOfFile: calls, encoding: .utf8)
             .replacingOccurrences(of: "    privacy: {epsilon: 0.5, delta: 1.0e-6}", with: "    k: 10")
         TestSupport.write(mixed, to: calls)
-        do {
-            _ = try ReleaseRun.run(ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: [calls],
-                                                      window: .day("2026-11-22"), out: workdir + "/out",
-                                                      pseudonymKey: prepared.pseudonymKey, now: end.addingTimeInterval(43200))) { _ in }
-            Issue.record("the mixed policy was released")
-        } catch {
-            guard case let .invalidPolicy(problems) = error else {
-                Issue.record("expected an invalid policy, got \(error)")
-                return
-            }
-            #expect(problems.description.contains("plain k-anonymous records of the same rows"))
-        }
-        #expect(!FileManager.default.fileExists(atPath: workdir + "/out/calls-for-service"), "nothing was published")
+        Self.expectInvalidPolicy(prepared, policies: [calls], out: workdir + "/out", now: end.addingTimeInterval(43200),
+                                 message: "plain k-anonymous records of the same rows")
     }
 
     @Test func twoPoliciesWithOneDatasetIdAreRefused() throws {
-        let workdir = TestSupport.temporaryFolder("duplicate-ids")
-        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
-        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 500, days: 1, seed: 5, end: end),
-                                                     policiesFolder: nil)) { _ in }
+        let (workdir, prepared, end) = try Self.smallCity("duplicate-ids", seed: 5)
         let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
         let copy = workdir + "/calls-copy.yaml"
         TestSupport.write(try String(contentsOfFile: calls, encoding: .utf8)
             .replacingOccurrences(of: "hierarchies/", with: workdir + "/Policies/hierarchies/"), to: copy)
-        do {
-            _ = try ReleaseRun.run(ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: [calls, copy],
-                                                      window: .day("2026-11-22"), out: workdir + "/out",
-                                                      pseudonymKey: prepared.pseudonymKey, now: end.addingTimeInterval(43200))) { _ in }
-            Issue.record("two policies with one dataset id were released")
-        } catch {
-            guard case let .invalidPolicy(problems) = error else {
-                Issue.record("expected an invalid policy, got \(error)")
-                return
-            }
-            #expect(problems.description.contains("dataset.id 'calls-for-service' is also the id of \(calls)"))
-        }
-        #expect(!FileManager.default.fileExists(atPath: workdir + "/out/calls-for-service"))
+        Self.expectInvalidPolicy(prepared, policies: [calls, copy], out: workdir + "/out", now: end.addingTimeInterval(43200),
+                                 message: "dataset.id 'calls-for-service' is also the id of \(calls)")
     }
 }
