@@ -25,11 +25,20 @@ public struct Pseudonymizer: Sendable {
 
     /// Reads the key from the file `path` (surrounding whitespace ignored), or
     /// from the environment variable `variable` when `path` is nil.
+    ///
+    /// An operator's key must be secret and random: a key file readable by
+    /// group or others is refused (chmod 600), and so is a key that is plainly
+    /// not random (fewer than 10 distinct characters, or one character making
+    /// up more than a quarter of it), because pseudonyms of small value spaces
+    /// such as badge numbers are reversed by brute force under a guessable key.
     public static func load(path: String?, variable: String = "OPENDATA_PSEUDONYM_KEY") throws(StoreError) -> Pseudonymizer {
         let text: String
         if let path {
             guard let data = FileManager.default.contents(atPath: path), let contents = String(data: data, encoding: .utf8) else {
                 throw .pseudonymKey("cannot read the key file \(path)")
+            }
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                throw .pseudonymKey("the key file \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
             }
             text = contents
         } else if let value = ProcessInfo.processInfo.environment[variable] {
@@ -37,7 +46,13 @@ public struct Pseudonymizer: Sendable {
         } else {
             throw .pseudonymKey("the policy pseudonymises a column but no key was given; pass --pseudonym-key FILE or set \(variable)")
         }
-        return try Pseudonymizer(key: Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8))
+        let key = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        var counts: [UInt8: Int] = [:]
+        for byte in key { counts[byte, default: 0] += 1 }
+        if key.count >= minimumKeyBytes, counts.count < 10 || (counts.values.max() ?? 0) * 4 > key.count {
+            throw .pseudonymKey("the key is not random (\(counts.count) distinct characters in \(key.count)); make one with head -c 32 /dev/urandom | base64")
+        }
+        return try Pseudonymizer(key: key)
     }
 
     /// The pseudonym of `value`.

@@ -69,4 +69,18 @@ import TestSupport
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
         #expect(throws: StoreError.self) { try Pseudonymizer(key: Array("short".utf8)) }
     }
+
+    @Test func operatorKeysMustBeSecretAndRandom() throws {
+        let folder = TestSupport.temporaryFolder("pseudonym-keys")
+        func key(_ text: String, mode: Int) -> String {
+            let path = folder + "/key-\(UUID().uuidString)"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]))
+            return path
+        }
+        let random = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        _ = try Pseudonymizer.load(path: key(random, mode: 0o600))
+        #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(random, mode: 0o644)) }
+        #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(String(repeating: "0", count: 64), mode: 0o600)) }
+        #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(String(repeating: "ab", count: 32), mode: 0o600)) }
+    }
 }
