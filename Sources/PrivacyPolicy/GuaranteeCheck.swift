@@ -43,11 +43,3 @@ public enum GuaranteeCheck {
     }
 }
 
-/// Plain-language parameters of a differentially private record file, for
-/// `policy explain` (the derivation itself lives with the mechanism, in the
-/// DifferentialPrivacy module; this text only names what it does).
-enum SafePubSummary {
-    static func describe(epsilon: Double, delta: Double) -> String {
-        "each record is kept with a probability set by ε, and any group of look-alike sampled records smaller than a k derived from ε and δ is removed (SafePub; the exact probability and k are in each release's report)."
-    }
-}

@@ -53,8 +53,7 @@ public enum PolicyExplainer {
                 }
                 let who = policy.privacyUnit == nil ? "records" : "people"
                 if let privacy = spec.privacy {
-                    let derived = SafePubSummary.describe(epsilon: privacy.epsilon, delta: privacy.delta)
-                    text.append("\(name): one row per \(policy.privacyUnit == nil ? "record" : "person") drawn into a random sample, with differential privacy (ε = \(format(privacy.epsilon)), δ = \(privacy.delta)): \(derived) Every published column, \(list(spec.columns)), is coarsened together; the coarsening is itself chosen at random, favouring the most detailed. Adding or removing any one \(policy.privacyUnit == nil ? "record" : "person") changes the probability of any published file by at most a factor of e^\(format(privacy.epsilon)), except with probability \(privacy.delta).")
+                    text.append("\(name): one row per \(policy.privacyUnit == nil ? "record" : "person") drawn into a random sample, with differential privacy (ε = \(format(privacy.epsilon)), δ = \(privacy.delta)): each record is kept with a probability set by ε, and any group of look-alike sampled records smaller than a k derived from ε and δ is removed (SafePub; the exact probability and k are in each release's report). Every published column, \(list(spec.columns)), is coarsened together; the coarsening is itself chosen at random, favouring the most detailed. Adding or removing any one \(policy.privacyUnit == nil ? "record" : "person") changes the probability of any published file by at most a factor of e^\(format(privacy.epsilon)), except with probability \(privacy.delta).")
                     continue
                 }
                 var sentence = "\(name): at most one row per \(policy.privacyUnit == nil ? "record" : "person"), coarsened so that every published row matches at least \(spec.k - 1) other \(who) on \(list(quasi))"

@@ -106,8 +106,7 @@ public enum AggregatePlanner {
         // would otherwise make every such row a person of its own, and one caller with a
         // missing id could add hundreds to a count. They are left out of every DP output.
         if let unit = policy.privacyUnit, let column = table.column(named: unit) {
-            let empty = column.code(of: "")
-            for (row, code) in column.codes.enumerated() where code == Column.nullCode || code == empty { inside[row] = false }
+            for (row, missing) in column.rowsWithoutUnit().enumerated() where missing { inside[row] = false }
         }
         var groupKeys: [[String]] = []
         func key(_ combination: Int) -> [String] {

@@ -111,7 +111,6 @@ public enum AggregateRelease {
                 if case let .rho(value, _) = item.spec.privacy { rho = value }
                 return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
             }
-        let recordFiles = try records.map { item throws(PublisherError) in (item.output, try ledger.encoded(item)) }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
             if let people {
@@ -120,9 +119,8 @@ public enum AggregateRelease {
                                      budget: BudgetCaps(epsilon: policy.budget.rolling365DayEpsilon, delta: policy.budget.rolling365DayDelta),
                                      dataset: policy.dataset.id, window: window.label, at: now, in: db)
             }
-            for (output, data) in recordFiles {
-                try db.execute(sql: "INSERT INTO record_results (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [policy.dataset.id, window.label, sequence, output, data])
+            for item in records {
+                try ledger.store(item, dataset: policy.dataset.id, window: window.label, sequence: sequence, in: db)
             }
         }
         let sampler = ExactSampler(random: random)

@@ -85,13 +85,12 @@ public struct BudgetLedger {
         try store(result, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence, output: output)
     }
 
-    /// A record file as the state keeps it (JSON), written with the spend so the same window is never sampled twice.
-    func encoded(_ records: DPMicrodataRelease.Records) throws(PublisherError) -> Data {
-        do {
-            return try JSONEncoder().encode(records)
-        } catch {
-            throw .io(path: state.path, reason: "cannot encode the record file of \(records.output) (\(error))")
-        }
+    /// Stores a differentially private record file inside the release's commit transaction
+    /// (``spend(dataset:window:sequence:outputs:perReleaseCap:now:alsoWrite:)``), so the same
+    /// window is never sampled twice.
+    func store(_ records: DPMicrodataRelease.Records, dataset: String, window: String, sequence: Int, in db: Database) throws {
+        try Self.insert(records, into: "record_results", dataset: dataset, window: window, sequence: sequence,
+                        output: records.output, in: db)
     }
 
     /// Stored record files of `dataset`'s `window` at `sequence`, keyed by output id.
@@ -103,14 +102,19 @@ public struct BudgetLedger {
     private func store(_ value: some Encodable, table: String, dataset: String, window: String, sequence: Int,
                        output: String) throws(PublisherError) {
         do {
-            let data = try JSONEncoder().encode(value)
             try state.queue.write { db in
-                try db.execute(sql: "INSERT INTO \(table) (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [dataset, window, sequence, output, data])
+                try Self.insert(value, into: table, dataset: dataset, window: window, sequence: sequence, output: output, in: db)
             }
         } catch {
             throw .io(path: state.path, reason: "cannot store the results of \(output) in \(table) (\(error))")
         }
+    }
+
+    /// Writes one output's result as JSON into `table`, in the caller's transaction.
+    private static func insert(_ value: some Encodable, into table: String, dataset: String, window: String, sequence: Int,
+                               output: String, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO \(table) (dataset, window, sequence, output, result) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [dataset, window, sequence, output, try JSONEncoder().encode(value)])
     }
 
     /// Every output's stored result of a release in `table`, keyed by output id.

@@ -32,13 +32,13 @@ public enum RecordSelection {
         guard let unit = policy.privacyUnit, let units = table.column(named: unit) else {
             return Selected(table: published, withoutUnit: 0, repeats: 0)
         }
-        let empty = units.code(of: "")
+        let blank = units.rowsWithoutUnit()
         // Reservoir of size one per unit: the i-th row of a unit replaces the kept one with probability 1/i.
         var chosen = [Int](repeating: -1, count: units.dictionary.count)
         var seen = [UInt64](repeating: 0, count: units.dictionary.count)
         var withoutUnit = 0
         for (row, code) in units.codes.enumerated() {
-            if code == Column.nullCode || code == empty {
+            if blank[row] {
                 withoutUnit += 1
                 continue
             }

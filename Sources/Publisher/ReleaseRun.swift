@@ -305,8 +305,7 @@ public enum ReleaseRun {
         }
         if table.rowCount == 0 { progress("\(dataset): window \(window.label) is empty; publishing an empty release (--allow-empty)") }
         if let unit = policy.privacyUnit, let units = table.column(named: unit) {
-            let empty = units.code(of: "")
-            let missing = units.codes.reduce(0) { $0 + ($1 == Column.nullCode || $1 == empty ? 1 : 0) }
+            let missing = units.rowsWithoutUnit().reduce(0) { $0 + ($1 ? 1 : 0) }
             if missing > 0 {
                 progress("\(dataset) (steward's log, exact): \(missing) records without a \(unit) are left out of every DP output and record file")
             }

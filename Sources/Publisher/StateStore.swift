@@ -215,15 +215,6 @@ public final class StateStore: Sendable {
             throw .io(path: path, reason: "cannot read the cap history (\(error))")
         }
     }
-}
-
-/// A population's caps as the cap history keeps them.
-struct BudgetCaps: Equatable {
-    var epsilon: Double?
-    var delta: Double?
-}
-
-extension StateStore {
 
     /// A table of per-output results of a release (JSON blobs), one row per
     /// (dataset, window, sequence, output).
@@ -299,4 +290,10 @@ extension StateStore {
             throw .io(path: path, reason: "cannot read the retention audit (\(error))")
         }
     }
+}
+
+/// A population's caps as the cap history keeps them.
+struct BudgetCaps: Equatable {
+    var epsilon: Double?
+    var delta: Double?
 }
