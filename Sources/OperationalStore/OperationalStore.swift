@@ -20,6 +20,8 @@ public final class OperationalStore: Sendable {
             throw .io(path: path, reason: "no operational store here; create one with opendata demo or opendata import")
         }
         var configuration = Configuration()
+        // A nightly export appending rows while a release reads is waited for, not failed on.
+        configuration.busyMode = .timeout(15)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }

@@ -36,7 +36,10 @@ extension OperationalStore {
     /// Guarantee: with `secure_delete` on (every connection of the store) and
     /// the WAL truncated, the bytes of deleted rows no longer appear in the
     /// database files. Rows with a true `keepIf` are untouched. A dry run only counts.
-    public func applyRetention(_ rule: RetentionRule, dryRun: Bool) throws(StoreError) -> RetentionResult {
+    /// With `auditID`, the counts are written under that id into the store's
+    /// `opendata_retention` table in the same transaction as the deletion, so no
+    /// deletion is ever made without its record (``retentionRecord(id:)``).
+    public func applyRetention(_ rule: RetentionRule, dryRun: Bool, auditID: String? = nil) throws(StoreError) -> RetentionResult {
         guard let columns = try columns(of: rule.table) else { throw .noSuchTable(rule.table) }
         for column in [rule.measuredFrom] + (rule.keepIf.map { [$0] } ?? []) where !columns.contains(column) {
             throw .noSuchColumn(table: rule.table, column: column)
@@ -85,9 +88,29 @@ extension OperationalStore {
                 deleted += db.changesCount
                 start += chunk.count
             }
+            if let auditID {
+                try db.execute(sql: Self.retentionTable)
+                try db.execute(sql: "INSERT INTO opendata_retention (id, deleted, held, undated) VALUES (?, ?, ?, ?)",
+                               arguments: [auditID, deleted, found.held, found.undated])
+            }
             return RetentionResult(deleted: deleted, held: found.held, undated: found.undated, dryRun: false)
         }
         try checkpoint()
         return result
+    }
+
+    private static let retentionTable = """
+        CREATE TABLE IF NOT EXISTS opendata_retention (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL, held INTEGER NOT NULL, undated INTEGER NOT NULL)
+        """
+
+    /// The counts a retention run with `id` committed together with its deletion, or nil
+    /// when no such deletion was made.
+    public func retentionRecord(id: String) throws(StoreError) -> RetentionResult? {
+        try read { db in
+            guard try db.tableExists("opendata_retention"),
+                  let row = try Row.fetchOne(db, sql: "SELECT deleted, held, undated FROM opendata_retention WHERE id = ?", arguments: [id])
+            else { return nil }
+            return RetentionResult(deleted: row["deleted"], held: row["held"], undated: row["undated"], dryRun: false)
+        }
     }
 }

@@ -56,8 +56,8 @@ public enum AggregateRelease {
         }
         let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
         let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
-        // Record files are stored right after the spend and before any aggregate noise, so when
-        // every aggregate result is stored, every record file of the release is too.
+        // The spend, every record file and every aggregate result are one transaction
+        // (``finish(policy:window:bounded:records:people:state:random:newSequence:now:)``).
         let records = try ledger.storedRecords(dataset: policy.dataset.id, window: window.label, sequence: latest)
         guard stored.count == aggregates.count else { return nil }
         return Outcome(sequence: latest, results: aggregates.compactMap { output in
@@ -93,8 +93,8 @@ public enum AggregateRelease {
         return bounded
     }
 
-    /// Records the spend of `bounded` (checking both caps), then draws the
-    /// noise and stores each result before returning it.
+    /// Draws the noise of `bounded`, then records the spend (checking the
+    /// per-release cap) and every result in one transaction before returning them.
     /// `records` are the differentially private record files prepared for the
     /// same release: charged in the same spend and stored right after it.
     /// `people` is who the release charges and leaves out (``PersonLedger/plan(policy:table:window:)``),
@@ -111,6 +111,18 @@ public enum AggregateRelease {
                 if case let .rho(value, _) = item.spec.privacy { rho = value }
                 return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
             }
+        // The noise is drawn first, in memory, and written in the same transaction as the spend:
+        // one commit point per release. A run killed before it has published nothing and spent
+        // nothing (the drawn values are discarded unseen); after it, a re-run finds every result
+        // stored and rolls the same release forward: same name, same noise, no second charge.
+        let sampler = ExactSampler(random: random)
+        var results: [(String, AggregateResult, Table)] = []
+        for item in bounded {
+            var result = AggregateEngine.release(item.aggregate, sampler: sampler)
+            // The exact number of bounded rows is a total the state does not need: not stored.
+            result.rowsAfterBounding = 0
+            results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
+        }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
             if let people {
@@ -122,15 +134,9 @@ public enum AggregateRelease {
             for item in records {
                 try ledger.store(item, dataset: policy.dataset.id, window: window.label, sequence: sequence, in: db)
             }
-        }
-        let sampler = ExactSampler(random: random)
-        var results: [(String, AggregateResult, Table)] = []
-        for item in bounded {
-            var result = AggregateEngine.release(item.aggregate, sampler: sampler)
-            // The exact number of bounded rows is a total the state does not need: not stored.
-            result.rowsAfterBounding = 0
-            try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: item.output.id)
-            results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
+            for (output, result, _) in results {
+                try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: output, in: db)
+            }
         }
         return Outcome(sequence: sequence, results: results, reused: false,
                        records: Dictionary(uniqueKeysWithValues: records.map { ($0.output, $0) }))

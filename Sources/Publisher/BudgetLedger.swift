@@ -25,10 +25,11 @@ public struct LedgerEntry: Sendable, Equatable, Codable, FetchableRecord, Persis
 /// The privacy budget ledger in the state database: what each release of each
 /// dataset spent, output by output.
 ///
-/// Guarantees: a release's spend is written (one transaction, synchronous)
-/// *before* any noise is drawn, together with every person's charge
-/// (``PersonLedger``), the people it leaves out and its record files, so a
-/// crash can waste budget but never hide it, and a re-run reuses all of it; a
+/// Guarantees: a release's spend is written in one synchronous transaction
+/// together with every person's charge (``PersonLedger``), the people it
+/// leaves out, its record files and its noisy results, *before* anything is
+/// published; a crash before that commit has spent and shown nothing, and a
+/// re-run after it republishes exactly what was committed; a
 /// release over the per-release cap is refused before anything is recorded or
 /// drawn. The rolling cap is per person, in ``PersonLedger``.
 public struct BudgetLedger {
@@ -80,9 +81,9 @@ public struct BudgetLedger {
         try stored(AggregateResult.self, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence)
     }
 
-    /// Stores a noisy result so the same window is never noised twice.
-    public func store(_ result: AggregateResult, dataset: String, window: String, sequence: Int, output: String) throws(PublisherError) {
-        try store(result, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence, output: output)
+    /// Stores a noisy result inside the release's commit transaction, so the same window is never noised twice.
+    func store(_ result: AggregateResult, dataset: String, window: String, sequence: Int, output: String, in db: Database) throws {
+        try Self.insert(result, into: "aggregate_results", dataset: dataset, window: window, sequence: sequence, output: output, in: db)
     }
 
     /// Stores a differentially private record file inside the release's commit transaction
@@ -96,18 +97,6 @@ public struct BudgetLedger {
     /// Stored record files of `dataset`'s `window` at `sequence`, keyed by output id.
     public func storedRecords(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: DPMicrodataRelease.Records] {
         try stored(DPMicrodataRelease.Records.self, table: "record_results", dataset: dataset, window: window, sequence: sequence)
-    }
-
-    /// One output's result of a release, as JSON in `table` (a ``StateStore/createResultsTable(_:named:)`` table).
-    private func store(_ value: some Encodable, table: String, dataset: String, window: String, sequence: Int,
-                       output: String) throws(PublisherError) {
-        do {
-            try state.queue.write { db in
-                try Self.insert(value, into: table, dataset: dataset, window: window, sequence: sequence, output: output, in: db)
-            }
-        } catch {
-            throw .io(path: state.path, reason: "cannot store the results of \(output) in \(table) (\(error))")
-        }
     }
 
     /// Writes one output's result as JSON into `table`, in the caller's transaction.

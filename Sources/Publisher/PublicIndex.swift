@@ -19,20 +19,10 @@ public enum PublicIndex {
                              now: Date = Date()) throws(PublisherError) {
         let catalog = try catalogJSON(datasets: datasets)
         let page = html(datasets: datasets, populations: populations, key: key, now: now)
-        do {
-            try FileManager.default.createDirectory(atPath: (out as NSString).appendingPathComponent("catalog"), withIntermediateDirectories: true)
-            try replace((out as NSString).appendingPathComponent("catalog/data.json"), with: catalog)
-            try replace((out as NSString).appendingPathComponent("index.html"), with: Data(page.utf8))
-            try replace((out as NSString).appendingPathComponent("release.pub"), with: Data(key.fileContents.utf8))
-        } catch {
-            throw .io(path: out, reason: "cannot write the catalog or index (\(error.localizedDescription))")
-        }
-    }
-
-    static func replace(_ path: String, with data: Data) throws {
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        let root = try PublicFolder.root(out)
+        try root.folder("catalog").replace("data.json", with: catalog)
+        try root.replace("index.html", with: Data(page.utf8))
+        try root.replace("release.pub", with: Data(key.fileContents.utf8))
     }
 
     static let licenses = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",

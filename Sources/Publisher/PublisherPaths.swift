@@ -35,14 +35,23 @@ public struct PublisherPaths: Sendable, Equatable {
         ((incoming as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent(release)
     }
 
-    /// Creates the private folder (mode 0700) if needed.
+    /// Creates the private folder (mode 0700) if needed, and refuses one that is a
+    /// link or belongs to another user: the ledger and the staged releases would
+    /// then live wherever someone else chose.
     public func createPrivateFolder() throws(PublisherError) {
-        do {
-            try FileManager.default.createDirectory(atPath: privateFolder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: privateFolder)
-        } catch {
-            throw .io(path: privateFolder, reason: "cannot create the private folder beside the output (\(error.localizedDescription))")
+        if mkdir(privateFolder, 0o700) != 0 && errno != EEXIST {
+            throw .io(path: privateFolder, reason: "cannot create the private folder beside the output (\(String(cString: strerror(errno))))")
         }
+        var info = stat()
+        guard lstat(privateFolder, &info) == 0 else {
+            throw .io(path: privateFolder, reason: "cannot inspect the private folder (\(String(cString: strerror(errno))))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .refused("\(privateFolder) is a symbolic link or not a folder; the private state is never kept through a link. Remove it and run again")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .refused("\(privateFolder) belongs to user \(info.st_uid), not to this user (\(geteuid())); the private state must be the publisher's own")
+        }
+        if info.st_mode & 0o777 != 0o700 { chmod(privateFolder, 0o700) }
     }
 }

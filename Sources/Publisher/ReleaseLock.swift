@@ -13,15 +13,14 @@ public final class ReleaseLock {
 
     /// Takes the lock of `paths` or refuses at once (exit 3) naming the holder's pid.
     public init(_ paths: PublisherPaths) throws(PublisherError) {
-        do {
-            try FileManager.default.createDirectory(atPath: paths.out, withIntermediateDirectories: true)
-        } catch {
-            throw .io(path: paths.out, reason: "cannot create the output folder (\(error.localizedDescription))")
-        }
+        _ = try PublicFolder.root(paths.out)
         try paths.createPrivateFolder()
         path = paths.lock
-        let fd = open(path, O_RDWR | O_CREAT, 0o600)
-        guard fd >= 0 else { throw .io(path: path, reason: "cannot open the lock file") }
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw .refused("\(path) is a symbolic link; the lock is never opened through a link. Remove it and run again") }
+            throw .io(path: path, reason: "cannot open the lock file (\(String(cString: strerror(errno))))")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = pread(fd, &buffer, 32, 0)

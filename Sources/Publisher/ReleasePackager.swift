@@ -39,9 +39,8 @@ public enum ReleasePackager {
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
                                now: Date = Date(), validity: TimeInterval = 400 * 86400,
                                progress: StageProgress? = nil) throws(PublisherError) -> (staged: String, manifestSHA256: String) {
-        let datasetFolder = (out as NSString).appendingPathComponent(policy.dataset.id)
-        let final = (datasetFolder as NSString).appendingPathComponent(name)
-        if FileManager.default.fileExists(atPath: final) {
+        let final = ((out as NSString).appendingPathComponent(policy.dataset.id) as NSString).appendingPathComponent(name)
+        if let datasetFolder = try? PublicFolder.root(out).folder(policy.dataset.id, create: false), datasetFolder.contains(name) {
             throw .refused("\(final) already exists; releases are never overwritten")
         }
         let temporary = PublisherPaths(out: out).staging(dataset: policy.dataset.id, release: name)
@@ -97,23 +96,10 @@ public enum ReleasePackager {
     public static func commit(staged: String, out: String) throws(PublisherError) -> String {
         let name = (staged as NSString).lastPathComponent
         let dataset = ((staged as NSString).deletingLastPathComponent as NSString).lastPathComponent
-        let datasetFolder = (out as NSString).appendingPathComponent(dataset)
-        let final = (datasetFolder as NSString).appendingPathComponent(name)
-        do {
-            try FileManager.default.createDirectory(atPath: datasetFolder, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: final) {
-                throw PublisherError.refused("\(final) already exists; releases are never overwritten")
-            }
-            try FileManager.default.moveItem(atPath: staged, toPath: final)
-            let latest = (datasetFolder as NSString).appendingPathComponent("latest")
-            try (name + "\n").write(toFile: latest + ".tmp", atomically: false, encoding: .utf8)
-            _ = rename(latest + ".tmp", latest)
-            return final
-        } catch let error as PublisherError {
-            throw error
-        } catch {
-            throw .io(path: final, reason: "cannot publish the release (\(error.localizedDescription))")
-        }
+        let folder = try PublicFolder.root(out).folder(dataset)
+        try folder.moveIn(staged, as: name)
+        try folder.replace("latest", with: Data((name + "\n").utf8))
+        return (folder.path as NSString).appendingPathComponent(name)
     }
 
     /// Plain descriptions of published columns, from the policy's treatments and,

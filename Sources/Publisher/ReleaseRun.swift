@@ -176,7 +176,10 @@ public enum ReleaseRun {
             windows[policy.dataset.id] = window
         }
         let state = try StateStore(path: options.state)
-        if !options.dryRun { try bindLedger(store: store, state: state, now: options.now) }
+        if !options.dryRun {
+            try bindLedger(store: store, state: state, now: options.now)
+            try state.bindPublishedFolder(options.out)
+        }
         try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
@@ -250,10 +253,14 @@ public enum ReleaseRun {
     }
 
     /// Finishes what a killed run left, under the lock: a sealed staged release
-    /// already in the history is renamed into place (it was committed to the
-    /// history, so it must be visible); any other staged folder is deleted.
+    /// already in the history is moved into place (it was committed to the
+    /// history, so it must be visible); any other staged folder is deleted;
+    /// `latest` of every dataset is made to name its newest release in the
+    /// history; temporary files of interrupted writes are removed. The index,
+    /// catalog, log and snapshot are rewritten at the end of every run.
     static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) {
-        let history = Set(try state.releases().map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
+        let history = try state.releases()
+        let committed = Set(history.map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
         let incoming = PublisherPaths(out: out).incoming
         for dataset in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
             let folder = (incoming as NSString).appendingPathComponent(dataset)
@@ -261,11 +268,26 @@ public enum ReleaseRun {
                 let staged = (folder as NSString).appendingPathComponent(release)
                 if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
-                   history.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
+                   committed.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
                     _ = try ReleasePackager.commit(staged: staged, out: out)
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)
                 }
+            }
+        }
+        let root = try PublicFolder.root(out)
+        root.removeLeftovers()
+        for folder in ["catalog", "log"] where root.entryType(folder) == S_IFDIR {
+            try root.folder(folder).removeLeftovers()
+        }
+        var newest: [String: String] = [:]
+        for release in history { newest[release.dataset] = release.release }
+        for (dataset, release) in newest where root.entryType(dataset) == S_IFDIR {
+            let folder = try root.folder(dataset)
+            folder.removeLeftovers()
+            let line = Data((release + "\n").utf8)
+            if folder.contains(release) && folder.read("latest") != line {
+                try folder.replace("latest", with: line)
             }
         }
     }

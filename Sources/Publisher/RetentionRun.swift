@@ -16,29 +16,60 @@ public enum RetentionRun {
     /// Runs the retention of `policy` as of `now`. A dry run counts only and
     /// records nothing. Returns nil when the policy has no retention section.
     ///
-    /// The state database is opened before anything is deleted, so a run that
-    /// cannot record its audit entry deletes nothing.
+    /// Guarantee (write-ahead audit): the audit row is written to the state as
+    /// `pending` before anything is deleted, so a state that cannot be written
+    /// (locked, full, read-only) stops the run with nothing deleted; the deletion
+    /// and its counts are one transaction in the store; the counts are then
+    /// copied into the audit row. A run killed between those steps is completed
+    /// by the next one from the store's record (``reconcile(store:state:)``).
     public static func run(policy: Policy, store: OperationalStore, state: StateStore?, now: Date,
                            dryRun: Bool) throws(PublisherError) -> Outcome? {
         guard let retention = policy.retention else { return nil }
         let cutoff = retention.deleteAfter.subtracted(from: now)
         let rule = "delete \(policy.source.table) rows whose \(retention.measuredFrom) is more than \(retention.deleteAfter) old"
             + (retention.keepIf.map { " unless \($0) is true" } ?? "")
-        let result: RetentionResult
-        do {
-            result = try store.applyRetention(
-                RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
-                              keepIf: retention.keepIf, cutoff: cutoff),
-                dryRun: dryRun)
-        } catch {
-            throw .store(error)
-        }
+        let ruleSpec = RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
+                                     keepIf: retention.keepIf, cutoff: cutoff)
+        var runID: String?
         if !dryRun, let state {
+            try reconcile(store: store, state: state)
+            let id = UUID().uuidString
             try state.append(RetentionAuditEntry(
                 ranAt: Date(), dataset: policy.dataset.id, sourceTable: policy.source.table,
                 policySHA256: Digest.sha256Hex(policy.bytes), rule: rule, cutoff: cutoff,
-                deleted: result.deleted, held: result.held, undated: result.undated))
+                deleted: 0, held: 0, undated: 0, status: "pending", runID: id))
+            runID = id
         }
+        let result: RetentionResult
+        do {
+            result = try store.applyRetention(ruleSpec, dryRun: dryRun, auditID: runID)
+        } catch {
+            if let runID, let state {
+                // Whatever the store committed (nothing, if the deletion rolled back) is what the audit says.
+                if let record = try? store.retentionRecord(id: runID) {
+                    try? state.completeRetention(runID: runID, result: record)
+                } else {
+                    try? state.completeRetention(runID: runID, result: nil)
+                }
+            }
+            throw .store(error)
+        }
+        if let runID, let state { try state.completeRetention(runID: runID, result: result) }
         return Outcome(dataset: policy.dataset.id, rule: rule, cutoff: cutoff, result: result)
+    }
+
+    /// Completes the audit rows a killed run left `pending`: from the counts the store
+    /// committed with the deletion, or as `not run` when the store has no such deletion.
+    public static func reconcile(store: OperationalStore, state: StateStore) throws(PublisherError) {
+        for entry in try state.retentionAudit() where entry.status == "pending" {
+            guard let runID = entry.runID else { continue }
+            let record: RetentionResult?
+            do {
+                record = try store.retentionRecord(id: runID)
+            } catch {
+                throw .store(error)
+            }
+            try state.completeRetention(runID: runID, result: record)
+        }
     }
 }

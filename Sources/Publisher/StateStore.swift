@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OperationalStore
 
 /// One retention run as recorded in the state database: when, under which
 /// policy, which rule, and how many records were deleted or held. Never any
@@ -15,10 +16,16 @@ public struct RetentionAuditEntry: Sendable, Equatable, Codable, FetchableRecord
     public var deleted: Int
     public var held: Int
     public var undated: Int
+    /// `done`; `pending` from just before the deletion until its counts are copied here
+    /// (a run killed in between is completed by the next one from the store's own record);
+    /// `not run` when the deletion never happened.
+    public var status: String = "done"
+    /// The id under which the store recorded the deletion in the same transaction.
+    public var runID: String?
 
     enum CodingKeys: String, CodingKey {
         case ranAt = "ran_at", dataset, sourceTable = "source_table", policySHA256 = "policy_sha256", rule, cutoff
-        case deleted, held, undated
+        case deleted, held, undated, status, runID = "run_id"
     }
 }
 
@@ -37,6 +44,8 @@ public final class StateStore: Sendable {
         do {
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             var configuration = Configuration()
+            // Another process holding the database (a backup, `status`) is waited for, not failed on.
+            configuration.busyMode = .timeout(15)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
@@ -149,6 +158,13 @@ public final class StateStore: Sendable {
                 t.column("recorded_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6-retention-write-ahead") { db in
+            // Retention writes its audit row before deleting, then completes it (RetentionRun).
+            try db.alter(table: "retention_audit") { t in
+                t.add(column: "status", .text).notNull().defaults(to: "done")
+                t.add(column: "run_id", .text)
+            }
+        }
         return migrator
     }
 
@@ -171,6 +187,29 @@ public final class StateStore: Sendable {
 
     /// The key of the person ledger's unit ids (HMAC-SHA256), 32 random bytes kept here.
     public func ledgerKey() throws(PublisherError) -> [UInt8] { try metaValue("ledger_key", length: 32) }
+
+    /// Binds this state to the published folder `out` on first use, and refuses another one:
+    /// two folders sharing one state would each believe the other's releases were theirs
+    /// (a window published in one would be missing, or published twice, in the other).
+    public func bindPublishedFolder(_ out: String) throws(PublisherError) {
+        let real = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
+        do {
+            let bound: String? = try queue.write { db in
+                if let value = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'published_folder'") {
+                    return String(decoding: value, as: UTF8.self)
+                }
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('published_folder', ?)", arguments: [Data(real.utf8)])
+                return nil
+            }
+            if let bound, bound != real {
+                throw PublisherError.refused("the state database \(path) keeps the history of the releases in \(bound), not \(real); one state serves one published folder. Publish into \(bound), or give this folder its own state (and its own store)")
+            }
+        } catch let error as PublisherError {
+            throw error
+        } catch {
+            throw .io(path: path, reason: "cannot read the state's published folder (\(error))")
+        }
+    }
 
     /// This state database's random identity, which the store it keeps the ledger of records.
     public func identity() throws(PublisherError) -> String {
@@ -283,6 +322,19 @@ public final class StateStore: Sendable {
     }
 
     /// Every retention audit entry, oldest first.
+    /// Fills in the counts of the pending audit row `runID` (or marks it `not run` when `result` is nil).
+    public func completeRetention(runID: String, result: RetentionResult?) throws(PublisherError) {
+        do {
+            try queue.write { db in
+                try db.execute(sql: "UPDATE retention_audit SET status = ?, deleted = ?, held = ?, undated = ? WHERE run_id = ?",
+                               arguments: [result == nil ? "not run" : "done", result?.deleted ?? 0, result?.held ?? 0,
+                                           result?.undated ?? 0, runID])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot complete the retention audit entry \(runID) (\(error)); the next run completes it")
+        }
+    }
+
     public func retentionAudit() throws(PublisherError) -> [RetentionAuditEntry] {
         do {
             return try queue.read { db in try RetentionAuditEntry.order(Column("id")).fetchAll(db) }

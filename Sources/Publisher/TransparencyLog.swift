@@ -27,17 +27,16 @@ public enum TransparencyLog {
         let folder = (out as NSString).appendingPathComponent("log")
         let leaves = entries.map { MerkleTree.leafHash($0.leaf) }
         let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]))
+        let list: Data, note: String
         do {
-            let list = try CanonicalJSON.encode(entries.map { ["dataset": $0.dataset, "release": $0.release, "manifest_sha256": $0.manifestSHA256] })
-            let note = try checkpoint.signed(name: signerName(key.publicKeyFile), key: key)
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try PublicIndex.replace((folder as NSString).appendingPathComponent("entries.json"), with: list)
-            try PublicIndex.replace((folder as NSString).appendingPathComponent("checkpoint"), with: Data(note.utf8))
-        } catch let error as ReleaseFormatError {
-            throw .io(path: folder, reason: error.description)
+            list = try CanonicalJSON.encode(entries.map { ["dataset": $0.dataset, "release": $0.release, "manifest_sha256": $0.manifestSHA256] })
+            note = try checkpoint.signed(name: signerName(key.publicKeyFile), key: key)
         } catch {
-            throw .io(path: folder, reason: "cannot write the transparency log (\(error.localizedDescription))")
+            throw .io(path: folder, reason: error.description)
         }
+        let log = try PublicFolder.root(out).folder("log")
+        try log.replace("entries.json", with: list)
+        try log.replace("checkpoint", with: Data(note.utf8))
     }
 
     /// Reads `log/entries.json`.
