@@ -35,9 +35,9 @@ public final class PublicFolder {
 
     deinit { close(descriptor) }
 
-    /// Opens (creating if needed) the published root folder `out`.
-    public static func root(_ out: String) throws(PublisherError) -> PublicFolder {
-        if mkdir(out, 0o755) != 0 && errno != EEXIST {
+    /// Opens (creating it with `create`) the published root folder `out`.
+    public static func root(_ out: String, create: Bool = true) throws(PublisherError) -> PublicFolder {
+        if create && mkdir(out, 0o755) != 0 && errno != EEXIST {
             throw .io(path: out, reason: "cannot create the output folder (\(String(cString: strerror(errno))))")
         }
         let fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -57,6 +57,8 @@ public enum ReleaseRun {
         public var now: Date
         /// Publish a window with no records (reported as empty) instead of refusing it.
         public var allowEmpty = false
+        /// How long the signed snapshot of the published folder stays valid (``ReleaseSnapshot``).
+        public var snapshotTTL: TimeInterval = ReleaseSnapshot.defaultTTL
         /// Receives how far long stages have got (reading, the k-anonymity search,
         /// writing large files), for a progress bar; nil for none.
         public var stageProgress: StageProgress?
@@ -225,7 +227,8 @@ public enum ReleaseRun {
             let history = try state.releases()
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
-            }, key: key)
+            }, key: key, now: options.now)
+            try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL)
         }
         return outcomes
     }

@@ -46,10 +46,9 @@ public enum RetentionRun {
         } catch {
             if let runID, let state {
                 // Whatever the store committed (nothing, if the deletion rolled back) is what the audit says.
-                if let record = try? store.retentionRecord(id: runID) {
+                // If the store cannot even be read, the row stays pending for the next run to settle.
+                if let record = try? store.retentionRecord(id: runID) as RetentionResult?? {
                     try? state.completeRetention(runID: runID, result: record)
-                } else {
-                    try? state.completeRetention(runID: runID, result: nil)
                 }
             }
             throw .store(error)

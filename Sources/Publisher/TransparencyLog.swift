@@ -23,10 +23,10 @@ public enum TransparencyLog {
     public static func signerName(_ key: Minisign.PublicKey) -> String { "opendata-release-\(key.keyIDText)" }
 
     /// Rewrites `log/entries.json` and `log/checkpoint` from the publication history (append-only by construction).
-    public static func write(out: String, entries: [Entry], key: Minisign.SecretKey) throws(PublisherError) {
+    public static func write(out: String, entries: [Entry], key: Minisign.SecretKey, now: Date = Date()) throws(PublisherError) {
         let folder = (out as NSString).appendingPathComponent("log")
         let leaves = entries.map { MerkleTree.leafHash($0.leaf) }
-        let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]))
+        let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]), timestamp: now)
         let list: Data, note: String
         do {
             list = try CanonicalJSON.encode(entries.map { ["dataset": $0.dataset, "release": $0.release, "manifest_sha256": $0.manifestSHA256] })
@@ -68,7 +68,8 @@ public enum TransparencyLog {
             throw .invalidInput("\(file): check 'checkpoint-signature' failed: not signed by a trusted key")
         }
         let checkpoint = try open(text, checkpointPath)
-        var passed = ["checkpoint-signature: tree of \(checkpoint.size) releases"]
+        var passed = ["checkpoint-signature: tree of \(checkpoint.size) releases"
+                      + (checkpoint.timestamp.map { ", signed \(ISO8601DateFormatter().string(from: $0))" } ?? "")]
         let logged = try entries(out: out)
         guard logged.count == checkpoint.size else {
             throw .invalidInput("\(checkpointPath): check 'tree-size' failed: the checkpoint covers \(checkpoint.size) releases, entries.json lists \(logged.count)")

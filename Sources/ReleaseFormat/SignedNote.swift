@@ -5,18 +5,27 @@ import Foundation
 /// `origin\nsize\nbase64(root)\n`, followed by a blank line and one signature
 /// line `— name base64(key hash (4) ‖ signature (64))`, where the key hash is the
 /// first four bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
+///
+/// An optional extension line (tlog-checkpoint allows lines after the root)
+/// `time <ISO 8601 UTC>` says when the checkpoint was signed, so a verifier
+/// can tell a log that stopped growing from a fresh one.
 public struct Checkpoint: Sendable, Equatable {
     public var origin: String
     public var size: Int
     public var root: [UInt8]
+    /// When the checkpoint was signed (whole seconds), if it says.
+    public var timestamp: Date?
 
-    public init(origin: String, size: Int, root: [UInt8]) {
+    public init(origin: String, size: Int, root: [UInt8], timestamp: Date? = nil) {
         self.origin = origin
         self.size = size
         self.root = root
+        self.timestamp = timestamp.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
     }
 
-    public var body: String { "\(origin)\n\(size)\n\(Data(root).base64EncodedString())\n" }
+    public var body: String {
+        "\(origin)\n\(size)\n\(Data(root).base64EncodedString())\n" + (timestamp.map { "time \(ISO8601DateFormatter().string(from: $0))\n" } ?? "")
+    }
 
     static func keyHash(name: String, publicKey: [UInt8]) -> [UInt8] {
         Array(StreamingDigest.hash(Data(Array(name.utf8) + [0x0A, 0x01] + publicKey), .sha256).prefix(4))
@@ -41,7 +50,9 @@ public struct Checkpoint: Sendable, Equatable {
             guard let blob = Data(base64Encoded: String(line.dropFirst("\u{2014} \(name) ".count))), blob.count == 68 else { continue }
             let bytes = Array(blob)
             if Array(bytes[0..<4]) == expected, Ed25519.verify(Array(bytes[4...]), message: Array(body.utf8), publicKey: publicKey) {
-                return Checkpoint(origin: String(lines[0]), size: size, root: Array(root))
+                let time = lines.dropFirst(3).first { $0.hasPrefix("time ") }
+                    .flatMap { ISO8601DateFormatter().date(from: String($0.dropFirst(5))) }
+                return Checkpoint(origin: String(lines[0]), size: size, root: Array(root), timestamp: time)
             }
         }
         throw .verification(file: file, check: "checkpoint-signature", reason: "no valid signature by \(name)")

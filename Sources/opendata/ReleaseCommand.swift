@@ -56,6 +56,10 @@ struct ReleaseCommand: ParsableCommand {
     @Flag(help: "Publish a window with no records as an empty release instead of refusing it (exit 1).")
     var allowEmpty = false
 
+    @Option(help: ArgumentHelp("How long the signed snapshot (snapshot.json) stays valid: 90m, 36h, 2d.",
+                               discussion: "Portals refuse an expired snapshot, so a mirror that stopped updating is noticed; keep it a little longer than the time between runs."))
+    var snapshotTTL = "2d"
+
     @Option(help: "File with the passphrase of an encrypted key (else OPENDATA_KEY_PASSPHRASE).")
     var passphraseFile: String?
 
@@ -78,6 +82,10 @@ struct ReleaseCommand: ParsableCommand {
         var options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
                                          out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
         options.allowEmpty = allowEmpty
+        guard let ttl = Self.duration(snapshotTTL), ttl >= 3600, ttl <= 366 * 86400 else {
+            throw ValidationError("--snapshot-ttl must be a duration such as 90m, 36h or 2d, between 1 hour and 366 days; got '\(snapshotTTL)'")
+        }
+        options.snapshotTTL = ttl
         let bar = ProgressBar(format: console.format)
         options.stageProgress = bar.stageProgress
         let started = Date()
@@ -111,5 +119,16 @@ struct ReleaseCommand: ParsableCommand {
             throw Failure.report(error, console)
         }
         if refusedCount > 0 { throw ExitCode(invalidOnly ? 1 : 3) }
+    }
+
+    /// Seconds in `90m`, `36h` or `2d`; nil for anything else.
+    static func duration(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let value = Double(text.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "m": return value * 60
+        case "h": return value * 3600
+        case "d": return value * 86400
+        default: return nil
+        }
     }
 }

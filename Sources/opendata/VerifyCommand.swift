@@ -11,8 +11,14 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Checks, each reported by name: manifest, signature, global-signature, trusted-comment, \
             files (size and SHA-256 of every listed file; no links leaving the release), \
-            no-unlisted-files, datapackage (its hashes agree with the files), not-expired, and \
-            no-rollback (with --previous, or when the previous release sits beside this one). \
+            no-unlisted-files, datapackage (its hashes agree with the files), not-expired, \
+            no-rollback (with --previous, or when the previous release sits beside this one), \
+            names (the folder is <dataset>/<release> as the manifest says: a release copied under \
+            another name fails), log-inclusion (the release is a leaf of the signed transparency \
+            log two folders up; a missing log fails unless --no-log), and the snapshot checks \
+            (snapshot.json two folders up, signed and not expired; latest, the catalog, the index \
+            page and release.pub as it signed them; this release no newer than the signed newest: \
+            replay and frozen mirrors fail; --no-snapshot for a lone release folder). \
             Exit 0 only when all pass; otherwise 1, naming the first failing file and check.
 
             The same signature checks with stock tools:
@@ -34,6 +40,12 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: "State database of the publisher: the release must be in its history, linked to the release before it.")
     var state: String?
+
+    @Flag(help: "Verify a release folder that is not inside a published tree: skip the log-inclusion check.")
+    var noLog = false
+
+    @Flag(help: "Verify a release folder that is not inside a published tree: skip the snapshot checks.")
+    var noSnapshot = false
 
     @OptionGroup var output: OutputOptions
 
@@ -60,8 +72,14 @@ struct VerifyCommand: ParsableCommand {
         if report.passed, let state, let manifest = report.manifest {
             report.checks.append(Self.historyCheck(release: release, manifest: manifest, state: state))
         }
-        if report.passed, let manifest = report.manifest, let check = Self.inclusionCheck(release: release, manifest: manifest, keys: keys) {
-            report.checks.append(check)
+        if report.passed, let manifest = report.manifest {
+            report.checks.append(Self.namesCheck(release: release, manifest: manifest))
+        }
+        if report.passed, let manifest = report.manifest, !noLog {
+            report.checks.append(Self.inclusionCheck(release: release, manifest: manifest, keys: keys))
+        }
+        if report.passed, let manifest = report.manifest, !noSnapshot {
+            report.checks += Self.snapshotChecks(release: release, manifest: manifest, keys: keys)
         }
         for check in report.checks where check.passed {
             console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
@@ -94,12 +112,30 @@ struct VerifyCommand: ParsableCommand {
                                      detail: "sequence \(entry.sequence) of \(newest) in the history, linked to \(before?.release ?? "nothing (first release)")")
     }
 
-    /// `log-inclusion`, when the releases folder has a transparency log: the
-    /// release is a leaf of the signed tree (RFC 6962 audit path).
-    static func inclusionCheck(release: String, manifest: Manifest, keys: [Minisign.PublicKey]) -> ReleaseVerifier.Check? {
-        let out = ((release as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+    /// `names`: the folder is `<dataset>/<release>` as the signed manifest says, so a
+    /// release copied under another dataset or date does not pass as that one.
+    static func namesCheck(release: String, manifest: Manifest) -> ReleaseVerifier.Check {
+        let folder = URL(fileURLWithPath: release).standardizedFileURL
+        let name = folder.lastPathComponent, dataset = folder.deletingLastPathComponent().lastPathComponent
+        guard name == manifest.release, dataset == manifest.dataset else {
+            return ReleaseVerifier.Check(name: "names", passed: false, detail: "\(release): the folder is \(dataset)/\(name) but the signed manifest is of \(manifest.dataset)/\(manifest.release) (copied or renamed)")
+        }
+        return ReleaseVerifier.Check(name: "names", passed: true, detail: "\(dataset)/\(name) as signed")
+    }
+
+    /// The published folder a release folder sits in (two levels up).
+    static func publishedFolder(of release: String) -> String {
+        URL(fileURLWithPath: release).standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// `log-inclusion`: the release is a leaf of the signed transparency log of its
+    /// published folder (RFC 6962 audit path). A missing log is a failure.
+    static func inclusionCheck(release: String, manifest: Manifest, keys: [Minisign.PublicKey]) -> ReleaseVerifier.Check {
+        let out = publishedFolder(of: release)
         let checkpointPath = (out as NSString).appendingPathComponent("log/checkpoint")
-        guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else {
+            return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(checkpointPath): no transparency log beside the release (deleted?); pass --no-log only for a lone release folder")
+        }
         let checkpoint = keys.lazy.compactMap {
             try? Checkpoint.verify(text, name: TransparencyLog.signerName($0), publicKey: $0.key, file: checkpointPath)
         }.first
@@ -111,23 +147,44 @@ struct VerifyCommand: ParsableCommand {
         guard let index = entries.prefix(checkpoint.size).firstIndex(where: {
             $0.dataset == manifest.dataset && $0.release == manifest.release && $0.manifestSHA256 == sha
         }) else {
-            // The log is rewritten at the end of each run, so the newest release of a dataset may not be in it yet;
-            // an older one missing from it, or one whose logged manifest differs, is a failure.
-            let logged = entries.prefix(checkpoint.size).filter { $0.dataset == manifest.dataset }
-            let loggedSequences = logged.compactMap { entry -> Int? in
-                let path = ((out as NSString).appendingPathComponent(entry.dataset) as NSString).appendingPathComponent(entry.release + "/manifest.json")
-                return FileManager.default.contents(atPath: path).flatMap { try? Manifest.parse($0, file: path) }?.sequence
-            }
-            if logged.contains(where: { $0.release == manifest.release }) || loggedSequences.contains(where: { $0 >= manifest.sequence }) {
-                return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(release): not in the transparency log, which already covers later releases of \(manifest.dataset)")
-            }
-            return ReleaseVerifier.Check(name: "log-inclusion", passed: true, detail: "published after the latest checkpoint (\(checkpoint.size) releases); the next run logs it")
+            return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(release): not in the signed transparency log (\(checkpoint.size) releases); every published release is logged by the run that publishes it")
         }
         let proof = MerkleTree.inclusionProof(index, leaves[...])
         guard MerkleTree.verifyInclusion(leaf: leaves[index], index: index, size: checkpoint.size, proof: proof, root: checkpoint.root) else {
             return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(release): the audit path does not reach the signed root")
         }
         return ReleaseVerifier.Check(name: "log-inclusion", passed: true, detail: "leaf \(index + 1) of \(checkpoint.size) in the signed log")
+    }
+
+    /// The snapshot checks (``ReleaseSnapshot/verify(out:keys:now:)``) and `snapshot-release`:
+    /// this release is the signed newest of its dataset, or older than it.
+    static func snapshotChecks(release: String, manifest: Manifest, keys: [Minisign.PublicKey]) -> [ReleaseVerifier.Check] {
+        let out = publishedFolder(of: release)
+        let snapshot: ReleaseSnapshot, passed: [String]
+        do {
+            (snapshot, passed) = try ReleaseSnapshot.verify(out: out, keys: keys)
+        } catch {
+            let text = error.description
+            let name = text.components(separatedBy: "check '").dropFirst().first?.components(separatedBy: "'").first ?? "snapshot"
+            return [ReleaseVerifier.Check(name: name, passed: false, detail: text)]
+        }
+        var checks = passed.map { line in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return ReleaseVerifier.Check(name: String(parts[0]), passed: true, detail: parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
+        }
+        let sha = (try? StreamingDigest.hash(file: (release as NSString).appendingPathComponent("manifest.json"), .sha256)).map(Encoding.hex) ?? ""
+        let newestPath = ((out as NSString).appendingPathComponent(manifest.dataset) as NSString)
+            .appendingPathComponent((snapshot.datasets[manifest.dataset]?.release ?? "") + "/manifest.json")
+        if let newest = snapshot.datasets[manifest.dataset], newest.release == manifest.release, newest.manifestSHA256 == sha {
+            checks.append(ReleaseVerifier.Check(name: "snapshot-release", passed: true, detail: "the newest release of \(manifest.dataset), as signed"))
+        } else if let newest = snapshot.datasets[manifest.dataset], newest.release != manifest.release,
+                  let data = FileManager.default.contents(atPath: newestPath), let signed = try? Manifest.parse(data, file: newestPath),
+                  signed.sequence > manifest.sequence {
+            checks.append(ReleaseVerifier.Check(name: "snapshot-release", passed: true, detail: "older than the signed newest, \(newest.release)"))
+        } else {
+            checks.append(ReleaseVerifier.Check(name: "snapshot-release", passed: false, detail: "\(release): not covered by the signed snapshot (newer than its newest release of \(manifest.dataset), or another manifest under the same name)"))
+        }
+        return checks
     }
 
     /// The manifest of the release beside this one whose SHA-256 this release names as previous.

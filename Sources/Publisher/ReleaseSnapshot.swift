@@ -1,0 +1,164 @@
+import Foundation
+import ReleaseFormat
+
+/// `Releases/snapshot.json` and its minisign signature: one signed statement of
+/// what the whole published folder holds right now, in the manner of TUF's
+/// snapshot and timestamp roles (The Update Framework specification, §4.4–4.6).
+///
+/// It names every dataset's newest release with its manifest's SHA-256, the
+/// SHA-256 of `catalog/data.json`, `index.html`, `release.pub` and the log's
+/// files, and the log's size, and it expires soon (two days by default). So a
+/// verifier holding only the release key catches what per-release signatures
+/// cannot:
+/// - **replay**: an old, validly signed release put back as the newest, with
+///   `latest` pointed at it, differs from the snapshot's newest;
+/// - **freeze**: a mirror that stops updating serves an expired snapshot;
+/// - **substitution**: an edited catalog, index page or public key differs
+///   from its signed hash.
+/// It is rewritten, with a later `created`, at the end of every release run.
+public struct ReleaseSnapshot: Sendable, Equatable {
+    /// A dataset's newest release.
+    public struct Latest: Sendable, Equatable {
+        public var release: String
+        public var manifestSHA256: String
+    }
+
+    public var created: Date
+    public var expires: Date
+    /// Newest release per dataset id.
+    public var datasets: [String: Latest]
+    /// SHA-256 of each top-level file, by path relative to the published folder.
+    public var files: [String: String]
+    /// Releases in the transparency log.
+    public var logSize: Int
+
+    /// The files whose hashes the snapshot signs (those present are listed).
+    static let signedFiles = ["catalog/data.json", "index.html", "release.pub", "log/checkpoint", "log/entries.json"]
+    /// How long a snapshot stays valid unless told otherwise.
+    public static let defaultTTL: TimeInterval = 2 * 86400
+
+    /// The canonical JSON that is signed.
+    public func canonicalJSON() throws(PublisherError) -> Data {
+        let formatter = ISO8601DateFormatter()
+        let object: [String: Any] = [
+            "type": "opendata-snapshot", "version": 1,
+            "created": formatter.string(from: created), "expires": formatter.string(from: expires),
+            "datasets": datasets.mapValues { ["release": $0.release, "manifest_sha256": $0.manifestSHA256] },
+            "files": files, "log_size": logSize,
+        ]
+        do {
+            return try CanonicalJSON.encode(object)
+        } catch {
+            throw .io(path: "snapshot.json", reason: error.description)
+        }
+    }
+
+    /// Parses `snapshot.json` (after its signature was checked).
+    public static func parse(_ data: Data, file: String) throws(PublisherError) -> ReleaseSnapshot {
+        let formatter = ISO8601DateFormatter()
+        guard let object = try? CanonicalJSON.object(data, file: file), object["type"] as? String == "opendata-snapshot",
+              let created = (object["created"] as? String).flatMap(formatter.date(from:)),
+              let expires = (object["expires"] as? String).flatMap(formatter.date(from:)),
+              let datasets = object["datasets"] as? [String: [String: String]], let files = object["files"] as? [String: String],
+              let logSize = object["log_size"] as? Int else {
+            throw .invalidInput("\(file): check 'snapshot' failed: not an opendata snapshot (type, created, expires, datasets, files, log_size)")
+        }
+        var latest: [String: Latest] = [:]
+        for (dataset, entry) in datasets {
+            guard let release = entry["release"], let sha = entry["manifest_sha256"] else {
+                throw .invalidInput("\(file): check 'snapshot' failed: dataset \(dataset) lacks release or manifest_sha256")
+            }
+            latest[dataset] = Latest(release: release, manifestSHA256: sha)
+        }
+        return ReleaseSnapshot(created: created, expires: expires, datasets: latest, files: files, logSize: logSize)
+    }
+
+    /// Writes `snapshot.json` and `snapshot.json.minisig` into `out`, describing
+    /// `history` (every published release, oldest first) and the files on disk now.
+    public static func write(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey,
+                             now: Date, ttl: TimeInterval) throws(PublisherError) {
+        let root = try PublicFolder.root(out)
+        var datasets: [String: Latest] = [:]
+        for release in history { datasets[release.dataset] = Latest(release: release.release, manifestSHA256: release.manifestSHA256) }
+        var files: [String: String] = [:]
+        for path in signedFiles {
+            if let data = try read(path, in: root) { files[path] = Digest.sha256Hex(data) }
+        }
+        let snapshot = ReleaseSnapshot(created: now, expires: now.addingTimeInterval(ttl), datasets: datasets, files: files,
+                                       logSize: history.count)
+        let bytes = try snapshot.canonicalJSON()
+        let formatter = ISO8601DateFormatter()
+        do {
+            let signature = try Minisign.Signature.sign(
+                bytes, key: key,
+                trustedComment: "opendata snapshot sha256:\(Digest.sha256Hex(bytes)) expires:\(formatter.string(from: snapshot.expires))",
+                untrustedComment: "opendata snapshot of \(datasets.count) datasets, key \(key.keyIDText)")
+            // The signature first: a reader between the two renames sees a mismatch and retries,
+            // never an unsigned snapshot passing.
+            try root.replace("snapshot.json.minisig", with: Data(signature.fileContents.utf8))
+            try root.replace("snapshot.json", with: bytes)
+        } catch let error as PublisherError {
+            throw error
+        } catch {
+            throw .io(path: (out as NSString).appendingPathComponent("snapshot.json"), reason: "cannot sign the snapshot (\(error))")
+        }
+    }
+
+    /// Reads and checks `out`'s snapshot: signed by one of `keys`, not expired at
+    /// `now`, every signed file unaltered, every dataset's `latest` naming its
+    /// signed newest release. Returns the snapshot and the checks passed; throws
+    /// ``PublisherError/invalidInput(_:)`` naming the first failure.
+    public static func verify(out: String, keys: [Minisign.PublicKey], now: Date = Date()) throws(PublisherError) -> (ReleaseSnapshot, [String]) {
+        let path = (out as NSString).appendingPathComponent("snapshot.json")
+        let root = try PublicFolder.root(out, create: false)
+        guard let bytes = root.read("snapshot.json") else {
+            throw .invalidInput("\(path): check 'snapshot' failed: missing; a published folder carries a signed snapshot (pass --no-snapshot to verify a lone release)")
+        }
+        guard let signatureBytes = root.read("snapshot.json.minisig"),
+              let signature = try? Minisign.Signature.parse(String(decoding: signatureBytes, as: UTF8.self), file: path + ".minisig") else {
+            throw .invalidInput("\(path).minisig: check 'snapshot-signature' failed: missing or unreadable")
+        }
+        guard let key = keys.first(where: { $0.keyID == signature.keyID }), signature.failure(for: bytes, key: key) == nil else {
+            throw .invalidInput("\(path): check 'snapshot-signature' failed: not signed by a trusted key")
+        }
+        let snapshot = try parse(bytes, file: path)
+        let formatter = ISO8601DateFormatter()
+        guard signature.trustedComment.hasPrefix("opendata snapshot sha256:\(Digest.sha256Hex(bytes)) ") else {
+            throw .invalidInput("\(path).minisig: check 'snapshot-signature' failed: the trusted comment does not describe this snapshot")
+        }
+        var passed = ["snapshot-signature: key \(key.keyIDText), created \(formatter.string(from: snapshot.created))"]
+        guard snapshot.expires > now else {
+            throw .invalidInput("\(path): check 'snapshot-fresh' failed: expired at \(formatter.string(from: snapshot.expires)); this copy has not been updated since (a frozen mirror, or the nightly run stopped)")
+        }
+        passed.append("snapshot-fresh: expires \(formatter.string(from: snapshot.expires))")
+        for (file, sha) in snapshot.files.sorted(by: { $0.key < $1.key }) {
+            guard let data = try read(file, in: root), Digest.sha256Hex(data) == sha else {
+                throw .invalidInput("\((out as NSString).appendingPathComponent(file)): check 'snapshot-files' failed: missing or not the file the snapshot signed")
+            }
+        }
+        for file in signedFiles where snapshot.files[file] == nil && (try? read(file, in: root)) != nil {
+            throw .invalidInput("\((out as NSString).appendingPathComponent(file)): check 'snapshot-files' failed: present but not in the signed snapshot")
+        }
+        passed.append("snapshot-files: \(snapshot.files.count) files as signed")
+        for (dataset, latest) in snapshot.datasets.sorted(by: { $0.key < $1.key }) {
+            guard let folder = try? root.folder(dataset, create: false), let line = folder.read("latest"),
+                  String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == latest.release else {
+                throw .invalidInput("\((out as NSString).appendingPathComponent(dataset))/latest: check 'snapshot-latest' failed: does not name \(latest.release), the newest release the snapshot signed")
+            }
+            guard let manifest = try? folder.folder(latest.release, create: false).read("manifest.json"),
+                  Digest.sha256Hex(manifest) == latest.manifestSHA256 else {
+                throw .invalidInput("\((out as NSString).appendingPathComponent(dataset))/\(latest.release)/manifest.json: check 'snapshot-latest' failed: missing or not the manifest the snapshot signed")
+            }
+        }
+        passed.append("snapshot-latest: \(snapshot.datasets.count) datasets' latest as signed")
+        return (snapshot, passed)
+    }
+
+    /// Reads `path` (one or two components) under `root` without following links.
+    static func read(_ path: String, in root: PublicFolder) throws(PublisherError) -> Data? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { return root.read(path) }
+        guard root.entryType(parts[0]) == S_IFDIR else { return nil }
+        return try root.folder(parts[0], create: false).read(parts[1])
+    }
+}
