@@ -111,6 +111,7 @@ public enum AggregateRelease {
                 if case let .rho(value, _) = item.spec.privacy { rho = value }
                 return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
             }
+        try ledger.checkCap(dataset: policy.dataset.id, outputs: charges, perReleaseCap: policy.budget.perReleaseEpsilon)
         // The noise is drawn first, in memory, and written in the same transaction as the spend:
         // one commit point per release. A run killed before it has published nothing and spent
         // nothing (the drawn values are discarded unseen); after it, a re-run finds every result

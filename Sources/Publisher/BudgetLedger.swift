@@ -58,10 +58,7 @@ public struct BudgetLedger {
                       outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)],
                       perReleaseCap: Double, now: Date = Date(),
                       alsoWrite: ((Database) throws -> Void)? = nil) throws(PublisherError) {
-        let total = outputs.reduce(0) { $0 + $1.epsilon }
-        if total > perReleaseCap + 1e-12 {
-            throw .refused("dataset \(dataset): this release needs ε \(format(total)) but the per-release cap is \(format(perReleaseCap)); nothing was published or spent")
-        }
+        try checkCap(dataset: dataset, outputs: outputs, perReleaseCap: perReleaseCap)
         do {
             try state.queue.write { db in
                 for output in outputs {
@@ -73,6 +70,15 @@ public struct BudgetLedger {
             }
         } catch {
             throw .io(path: state.path, reason: "cannot record the spend in the ledger (\(error)); nothing was published")
+        }
+    }
+
+    /// Refuses (exit 3, nothing recorded) a release of `outputs` whose ε adds up to more than `perReleaseCap`.
+    public func checkCap(dataset: String, outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)],
+                         perReleaseCap: Double) throws(PublisherError) {
+        let total = outputs.reduce(0) { $0 + $1.epsilon }
+        if total > perReleaseCap + 1e-12 {
+            throw .refused("dataset \(dataset): this release needs ε \(format(total)) but the per-release cap is \(format(perReleaseCap)); nothing was published or spent")
         }
     }
 

@@ -41,6 +41,10 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "State database of the publisher: the release must be in its history, linked to the release before it.")
     var state: String?
 
+    @Option(help: ArgumentHelp("Verify as of this time (ISO 8601, e.g. 2026-11-23T12:00:00Z) instead of now.",
+                               discussion: "For an auditor checking an archived copy: expiry of the manifest and of the snapshot is judged at that time."))
+    var at: String?
+
     @Flag(help: "Verify a release folder that is not inside a published tree: skip the log-inclusion check.")
     var noLog = false
 
@@ -68,7 +72,14 @@ struct VerifyCommand: ParsableCommand {
         } else {
             previousBytes = Self.siblingPrevious(of: release)
         }
-        var report = ReleaseVerifier.verify(folder: release, keys: keys, previous: previousBytes)
+        var now = Date()
+        if let at {
+            guard let time = ISO8601DateFormatter().date(from: at) ?? ISO8601DateFormatter.dayOnly(at) else {
+                throw ValidationError("--at must be an ISO 8601 time such as 2026-11-23T12:00:00Z, got '\(at)'")
+            }
+            now = time
+        }
+        var report = ReleaseVerifier.verify(folder: release, keys: keys, previous: previousBytes, now: now)
         if report.passed, let state, let manifest = report.manifest {
             report.checks.append(Self.historyCheck(release: release, manifest: manifest, state: state))
         }
@@ -79,7 +90,7 @@ struct VerifyCommand: ParsableCommand {
             report.checks.append(Self.inclusionCheck(release: release, manifest: manifest, keys: keys))
         }
         if report.passed, let manifest = report.manifest, !noSnapshot {
-            report.checks += Self.snapshotChecks(release: release, manifest: manifest, keys: keys)
+            report.checks += Self.snapshotChecks(release: release, manifest: manifest, keys: keys, now: now)
         }
         for check in report.checks where check.passed {
             console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
@@ -158,11 +169,11 @@ struct VerifyCommand: ParsableCommand {
 
     /// The snapshot checks (``ReleaseSnapshot/verify(out:keys:now:)``) and `snapshot-release`:
     /// this release is the signed newest of its dataset, or older than it.
-    static func snapshotChecks(release: String, manifest: Manifest, keys: [Minisign.PublicKey]) -> [ReleaseVerifier.Check] {
+    static func snapshotChecks(release: String, manifest: Manifest, keys: [Minisign.PublicKey], now: Date) -> [ReleaseVerifier.Check] {
         let out = publishedFolder(of: release)
         let snapshot: ReleaseSnapshot, passed: [String]
         do {
-            (snapshot, passed) = try ReleaseSnapshot.verify(out: out, keys: keys)
+            (snapshot, passed) = try ReleaseSnapshot.verify(out: out, keys: keys, now: now)
         } catch {
             let text = error.description
             let name = text.components(separatedBy: "check '").dropFirst().first?.components(separatedBy: "'").first ?? "snapshot"
@@ -199,5 +210,14 @@ struct VerifyCommand: ParsableCommand {
                Encoding.hex(StreamingDigest.hash(candidate, .sha256)) == wanted { return candidate }
         }
         return nil
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// `YYYY-MM-DD` as midnight UTC.
+    static func dayOnly(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text)
     }
 }
