@@ -2,7 +2,8 @@ import Foundation
 
 /// A streaming RFC 4180 reader: quoted fields with embedded delimiters, doubled
 /// quotes and line breaks, CRLF or LF line ends, an optional UTF-8 byte-order
-/// mark. It reads the file in 1 MiB chunks, so memory does not grow with the file.
+/// mark. NUL bytes and lone carriage returns outside quotes are refused with
+/// their line (they would otherwise cut a value short or merge every line into one). It reads the file in 1 MiB chunks, so memory does not grow with the file.
 ///
 /// Every record reports the physical line it starts on, so errors can name it.
 public struct CSVReader {
@@ -97,6 +98,10 @@ public struct CSVReader {
                 return (startLine, fields)
             }
             position += 1
+            if byte == 0 {
+                throw .malformedCSV(file: path, line: line, column: fields.count + 1,
+                                    reason: "a NUL byte: this is binary data or UTF-16 text, not a UTF-8 CSV; export the table again as UTF-8 CSV")
+            }
             if quoted && !afterQuote {
                 if byte == UInt8(ascii: "\"") {
                     afterQuote = true
@@ -124,7 +129,8 @@ public struct CSVReader {
                 return (startLine, fields)
             case UInt8(ascii: "\r"):
                 if try peek() == UInt8(ascii: "\n") { continue }
-                field.append(byte)
+                throw .malformedCSV(file: path, line: line, column: fields.count + 1,
+                                    reason: "a carriage return not followed by a line feed (classic Mac OS line endings); convert the file to LF or CRLF line endings")
             case UInt8(ascii: "\"") where field.isEmpty && !quoted:
                 quoted = true
             default:

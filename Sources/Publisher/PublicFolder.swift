@@ -118,6 +118,8 @@ public final class PublicFolder {
     /// file system) in as `name`, where nothing may exist yet.
     public func moveIn(_ staged: String, as name: String) throws(PublisherError) {
         let full = child(name)
+        // An empty folder is the placeholder of a run killed between its mkdirat and its rename.
+        if entryType(name) == S_IFDIR { unlinkat(descriptor, name, AT_REMOVEDIR) }
         if let type = entryType(name) {
             throw .refused(type == S_IFLNK ? linkRefusal(full) : "\(full) already exists; releases are never overwritten")
         }

@@ -78,6 +78,7 @@ public enum ReleasePackager {
                                     previousManifestSHA256: previousManifestSHA256, policySHA256: Digest.sha256Hex(policy.bytes),
                                     keyID: key.keyIDText, toolVersion: toolVersion, files: [])
             let sha = try ReleaseSigner.seal(folder: temporary, manifest: manifest, key: key)
+            try flush(folder: temporary)
             return (temporary, sha)
         } catch let error as ReleaseFormatError {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -100,6 +101,18 @@ public enum ReleasePackager {
         try folder.moveIn(staged, as: name)
         try folder.replace("latest", with: Data((name + "\n").utf8))
         return (folder.path as NSString).appendingPathComponent(name)
+    }
+
+    /// Flushes every file of a sealed folder and the folder itself to disk (`fsync`), so the
+    /// rename that makes the release visible never exposes files a power cut would lose.
+    static func flush(folder: String) throws(PublisherError) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for path in names.map({ (folder as NSString).appendingPathComponent($0) }) + [folder] {
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw .io(path: path, reason: "cannot open to flush (\(String(cString: strerror(errno))))") }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw .io(path: path, reason: "cannot flush to disk (\(String(cString: strerror(errno))))") }
+        }
     }
 
     /// Plain descriptions of published columns, from the policy's treatments and,

@@ -52,9 +52,14 @@ public enum KeyFiles {
         }
     }
 
-    /// The passphrase from `file` (first line) or the environment; `key` names what it unlocks in errors.
+    /// The passphrase from `file` (first line; the file must be 0600 like the key it unlocks)
+    /// or the environment; `key` names what it unlocks in errors.
     public static func passphrase(file: String?, key: String) throws(ReleaseFormatError) -> String {
         if let file {
+            if let permissions = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int,
+               permissions & 0o077 != 0 {
+                throw .insecureKey(path: file)
+            }
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw .passphrase("cannot read the passphrase file \(file)")
             }

@@ -19,7 +19,7 @@ public enum ReleaseFormatError: Error, Sendable, Equatable, CustomStringConverti
         case let .malformed(file, reason): "\(file): \(reason)"
         case let .crypto(reason): "cryptographic failure: \(reason)"
         case let .io(path, reason): "\(path): \(reason)"
-        case let .insecureKey(path): "\(path): the secret key is readable by group or others; run chmod 600 \(path)"
+        case let .insecureKey(path): "\(path): this secret file is readable by group or others; run chmod 600 \(path)"
         case let .passphrase(reason): reason
         case let .verification(file, check, reason): "\(file): check '\(check)' failed: \(reason)"
         }
