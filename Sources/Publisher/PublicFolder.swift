@@ -134,6 +134,21 @@ public final class PublicFolder {
         fsync(descriptor)
     }
 
+    /// Refuses (exit 3, naming it) a link anywhere opendata will write in `out` for
+    /// `datasets`, before a run changes anything: the index, key, snapshot, catalog
+    /// and log files and folders, each dataset folder and its `latest`.
+    public static func refuseLinks(in out: String, datasets: [String]) throws(PublisherError) {
+        let root = try PublicFolder.root(out)
+        let files = ["index.html", "release.pub", "snapshot.json", "snapshot.json.minisig"]
+        let folders: [(String, [String])] = [("catalog", ["data.json"]), ("log", ["entries.json", "checkpoint"])]
+            + datasets.map { ($0, ["latest"]) }
+        for name in files where root.entryType(name) == S_IFLNK { throw .refused(root.linkRefusal(root.child(name))) }
+        for (name, inside) in folders where root.contains(name) {
+            let folder = try root.folder(name, create: false)
+            for file in inside where folder.entryType(file) == S_IFLNK { throw .refused(folder.linkRefusal(folder.child(file))) }
+        }
+    }
+
     /// Names of the entries of this folder (never following links).
     public func entries() -> [String] {
         let copy = dup(descriptor)

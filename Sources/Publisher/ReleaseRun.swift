@@ -177,6 +177,7 @@ public enum ReleaseRun {
             }
             windows[policy.dataset.id] = window
         }
+        try PublicFolder.refuseLinks(in: options.out, datasets: policies.map(\.dataset.id))
         let state = try StateStore(path: options.state)
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)

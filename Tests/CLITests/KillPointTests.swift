@@ -18,24 +18,8 @@ import TestSupport
             #expect(!TestSupport.isCI, "strace is required under CI")
             return
         }
-        let folder = TestSupport.temporaryFolder("kill-points")
-        let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "2000", "--days", "2", "--seed", "5",
-                                "--today", "2026-11-23"])
-        #expect(demo.status == 0, "\(demo.stderr)")
-        // A publisher of its own: the demo store without the demo's ledger binding, one night published.
-        let store = folder + "/store.sqlite"
-        try FileManager.default.copyItem(atPath: folder + "/demo/store.sqlite", toPath: store)
-        try DatabaseQueue(path: store).write { db in try db.execute(sql: "DROP TABLE opendata_ledger") }
-        let release = ["release", "--store", store, "--key", folder + "/demo/keys/release.key", "--pseudonym-key",
-                       folder + "/demo/pseudonym.key", "--out", folder + "/Releases", "--policy",
-                       folder + "/demo/Policies/calls-for-service.yaml", "--window"]
-        let first = try CLI.run(release + ["2026-11-21"])
-        #expect(first.status == 0, "\(first.stderr)")
-        let baseline = folder + "/baseline"
-        try FileManager.default.createDirectory(atPath: baseline, withIntermediateDirectories: true)
-        for item in ["Releases", "Releases.private", "store.sqlite"] {
-            try FileManager.default.copyItem(atPath: folder + "/" + item, toPath: baseline + "/" + item)
-        }
+        let night = try NightlyFixture("kill-points")
+        let (folder, release) = (night.folder, night.release)
         // How many of each call the next night makes when nothing goes wrong.
         let trace = folder + "/trace.txt"
         let counted = try OutsideTool.run("strace", ["-f", "-o", trace, "-e", "trace=" + Self.syscalls.joined(separator: ","),
@@ -50,7 +34,7 @@ import TestSupport
         var cases = 0
         for name in Self.syscalls {
             for when in 1...max(counts[name] ?? 0, 1) {
-                try restore(baseline, into: folder)
+                try night.restore()
                 let killed = try OutsideTool.run("strace", ["-f", "-o", "/dev/null", "-e", "trace=\(name)",
                                                             "-e", "inject=\(name):signal=KILL:when=\(when)", CLI.executable]
                                                      + release + ["2026-11-22"])
@@ -62,13 +46,6 @@ import TestSupport
             }
         }
         #expect(cases >= 40)
-    }
-
-    func restore(_ baseline: String, into folder: String) throws {
-        for item in ["Releases", "Releases.private", "store.sqlite"] {
-            for path in [item, item + "-wal", item + "-shm"] { try? FileManager.default.removeItem(atPath: folder + "/" + path) }
-            try FileManager.default.copyItem(atPath: baseline + "/" + item, toPath: folder + "/" + item)
-        }
     }
 
     static func checkInvariants(_ folder: String, after point: String) throws {
