@@ -16,8 +16,10 @@ struct NightlyFixture {
     private var baseline: String { folder + "/baseline" }
     static let items = ["Releases", "Releases.private", "store.sqlite"]
 
-    init(_ name: String) throws {
-        folder = TestSupport.temporaryFolder(name)
+    /// Builds the fixture in a new temporary folder named after `name`, or in `folder`.
+    init(_ name: String, in given: String? = nil) throws {
+        let folder = given ?? TestSupport.temporaryFolder(name)
+        self.folder = folder
         let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "2000", "--days", "2", "--seed", "5",
                                 "--today", "2026-11-23"])
         #expect(demo.status == 0, "\(demo.stderr)")
