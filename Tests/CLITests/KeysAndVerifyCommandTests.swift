@@ -80,6 +80,21 @@ import TestSupport
         }
     }
 
+    @Test func aPassphraseFileReadableByOthersIsRefused() throws {
+        let folder = TestSupport.temporaryFolder("cli-passphrase")
+        TestSupport.write("correct horse battery staple\n", to: folder + "/pass")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/pass")
+        let made = try CLI.run(["keys", "generate", "--out", folder + "/k", "--passphrase-file", folder + "/pass"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try KeyFiles.loadSecretKey(path: folder + "/k.key", passphraseFile: folder + "/pass").keyIDText.count == 16)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/pass")
+        #expect {
+            try KeyFiles.loadSecretKey(path: folder + "/k.key", passphraseFile: folder + "/pass")
+        } throws: { error in
+            (error as? ReleaseFormatError)?.description.contains("chmod 600 \(folder)/pass") == true
+        }
+    }
+
     @Test func verifyNeedsAKey() throws {
         let result = try CLI.run(["verify", "/nonexistent"])
         #expect(result.status == 2)

@@ -24,6 +24,25 @@ import TestSupport
         #expect(records.map(\.0) == [1, 2, 3, 5], "records report the physical line they start on")
     }
 
+    @Test func nulBytesAndLoneCarriageReturnsAreRefusedWithTheirLine() throws {
+        let (store, folder) = try store()
+        let cases: [(name: String, bytes: Data, line: Int, what: String)] = [
+            ("nul.csv", Data("id,name\n1,bob\n2,al".utf8) + Data([0]) + Data("ice\n".utf8), 3, "NUL byte"),
+            ("cr.csv", Data("id,name\r1,bob\r2,alice\r".utf8), 1, "carriage return"),
+        ]
+        for item in cases {
+            let path = folder + "/" + item.name
+            _ = FileManager.default.createFile(atPath: path, contents: item.bytes)
+            #expect {
+                try CSVImporter.importFile(path, into: store, table: "t_" + item.name.prefix(2))
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("\(path):\(item.line):") && text.contains(item.what)
+            }
+            #expect(try store.tables().isEmpty, "nothing imported from \(item.name)")
+        }
+    }
+
     @Test func semicolonFilesAreDetected() throws {
         let path = TestSupport.temporaryFolder("csv") + "/adult.csv"
         TestSupport.write("sex;age\nMale;39\n", to: path)
