@@ -35,7 +35,8 @@ public enum HierarchyRecipe: Sendable, Equatable {
         if case let .time(granularities, timezone) = self {
             var labeller = TimeLabeller(timezone: timezone)
             for value in values {
-                guard let seconds = TimeLabeller.epochSeconds(value) else {
+                // A naive timestamp is local time in the policy's zone (the source's own clock).
+                guard let seconds = TimeLabeller.epochSeconds(value, naiveIn: timezone) else {
                     throw .unreadableValue(column: column, value: value, reason: "not an ISO-8601 date-time")
                 }
                 rows.append([value] + granularities.map { labeller.label(seconds, $0) } + ["*"])

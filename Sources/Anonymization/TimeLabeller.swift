@@ -16,8 +16,11 @@ struct TimeLabeller {
         self.calendar = calendar
     }
 
-    /// Seconds since 1970 of `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|±HH[:]MM]`; no zone means UTC.
-    static func epochSeconds(_ text: String) -> Int? {
+    /// Seconds since 1970 of `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|±HH[:]MM]`. A value
+    /// without a zone is wall-clock time in `naiveZone` (UTC when nil): the instant
+    /// whose local time it is (in the repeated hour when clocks go back, the first;
+    /// in the skipped hour when they go forward, the offset before the change).
+    static func epochSeconds(_ text: String, naiveIn naiveZone: TimeZone? = nil) -> Int? {
         let b = Array(text.utf8)
         func number(_ start: Int, _ length: Int) -> Int? {
             guard start + length <= b.count else { return nil }
@@ -31,6 +34,7 @@ struct TimeLabeller {
         guard b.count >= 10, b[4] == 45, b[7] == 45, let year = number(0, 4), let month = number(5, 2),
               let day = number(8, 2), (1...12).contains(month), (1...31).contains(day) else { return nil }
         var hour = 0, minute = 0, second = 0, offset = 0
+        var zoned = false
         var i = 10
         if b.count > 10 {
             guard b[10] == 84 || b[10] == 32, let h = number(11, 2), b.count > 13, b[13] == 58, let m = number(14, 2) else { return nil }
@@ -47,6 +51,7 @@ struct TimeLabeller {
                 }
             }
             if i < b.count {
+                zoned = true
                 if b[i] == 90 {
                     i += 1
                 } else if b[i] == 43 || b[i] == 45 {
@@ -63,7 +68,15 @@ struct TimeLabeller {
             }
             guard i == b.count, hour < 24, minute < 60, second < 61 else { return nil }
         }
-        return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
+        let wall = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+        if !zoned, let zone = naiveZone {
+            let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall - 86400)))
+            let guess = wall - before
+            let at = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess)))
+            // Usually `at == before`; across a change, the offset in force at the first guess.
+            return at == before ? guess : (zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall - at))) == at ? wall - at : guess)
+        }
+        return wall - offset
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant).

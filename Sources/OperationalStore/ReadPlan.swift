@@ -26,6 +26,9 @@ public struct ReadPlan: Sendable, Equatable {
     public var exclude: [(column: String, values: [String])]
     /// Only rows whose `column` time lies in [from, to) are returned.
     public var window: (column: String, from: Date, to: Date)?
+    /// The zone a timestamp without an offset (`2018-05-01 00:10:28`) is local time in,
+    /// as a naive export from a dispatch system in that zone is; nil reads it as UTC.
+    public var naiveZone: TimeZone?
 
     public init(table: String, columns: [String], pseudonymized: Set<String> = [],
                 derived: [(name: String, derivation: Derivation)] = [],
@@ -82,8 +85,22 @@ public struct ReadPlan: Sendable, Equatable {
             // One date parse per row: BETWEEN evaluates its left side once. The bounds are the
             // Julian days SQLite itself computes (integer milliseconds / 86 400 000), the upper one
             // the largest double below the exclusive end, so the test is exactly from ≤ t < to.
-            conditions.append("julianday(\(SQL.quote(window.column))) BETWEEN ? AND ?")
-            arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown]
+            let column = SQL.quote(window.column)
+            if let zone = naiveZone, zone.secondsFromGMT(for: window.from) != 0 || zone.secondsFromGMT(for: window.to) != 0 {
+                // A value with a zone (…Z, …±HH:MM) is an instant, compared with the window's instants;
+                // a naive value is wall-clock time in `zone`, compared with the window's wall-clock
+                // bounds (local midnight to local midnight: exact on 23- and 25-hour days too).
+                let local = { (date: Date) in date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))) }
+                conditions.append("""
+                    (CASE WHEN substr(\(column), -1) IN ('Z', 'z') OR (substr(\(column), -3, 1) = ':' AND substr(\(column), -6, 1) IN ('+', '-')) \
+                    THEN julianday(\(column)) BETWEEN ? AND ? ELSE julianday(\(column)) BETWEEN ? AND ? END)
+                    """)
+                arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown,
+                              Self.julianDay(local(window.from)), Self.julianDay(local(window.to)).nextDown]
+            } else {
+                conditions.append("julianday(\(column)) BETWEEN ? AND ?")
+                arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown]
+            }
         }
         for rule in exclude where !rule.values.isEmpty {
             let marks = Array(repeating: "?", count: rule.values.count).joined(separator: ", ")

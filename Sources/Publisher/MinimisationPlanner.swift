@@ -42,8 +42,10 @@ public enum MinimisationPlanner {
                 case let .secondsBetween(start, end): (column.name, .secondsBetween(start: start, end: end))
                 }
             }
-        return ReadPlan(table: policy.source.table, columns: columns, pseudonymized: pseudonymized, derived: derived,
-                        exclude: policy.exclude.map { ($0.column, $0.values) },
-                        window: window.map { (policy.source.windowBy, $0.start, $0.end) })
+        var plan = ReadPlan(table: policy.source.table, columns: columns, pseudonymized: pseudonymized, derived: derived,
+                            exclude: policy.exclude.map { ($0.column, $0.values) },
+                            window: window.map { (policy.source.windowBy, $0.start, $0.end) })
+        plan.naiveZone = TimeZone(identifier: policy.source.timezone)
+        return plan
     }
 }

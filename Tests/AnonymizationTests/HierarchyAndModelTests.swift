@@ -94,6 +94,18 @@ import TestSupport
         histogram = [2, 0, 0, 0]
         #expect(abs(reference.distance(histogram: histogram, touched: [0], total: 2) - 0.625) < 1e-12)
     }
+
+    @Test func naiveTimestampsAreLabelledInTheirOwnZone() throws {
+        let chicago = try #require(TimeZone(identifier: "America/Chicago"))
+        let values = ["2026-05-01 23:30:00", "2026-05-01T04:30:00Z", "2026-03-08 03:15:00", "2026-11-01 01:30:00", "2026-11-01 23:30:00"]
+        let hierarchy = try HierarchyRecipe.time([.hour, .day], timezone: chicago).build(column: "t", values: values)
+        let labels = Dictionary(uniqueKeysWithValues: hierarchy.rows.map { ($0[0], Array($0[1...2])) })
+        #expect(labels["2026-05-01 23:30:00"] == ["2026-05-01T23", "2026-05-01"], "a naive value keeps its wall-clock hour")
+        #expect(labels["2026-05-01T04:30:00Z"] == ["2026-04-30T23", "2026-04-30"], "an instant is shown in local time")
+        #expect(labels["2026-03-08 03:15:00"] == ["2026-03-08T03", "2026-03-08"], "after the clocks went forward")
+        #expect(labels["2026-11-01 01:30:00"] == ["2026-11-01T01", "2026-11-01"], "in the repeated hour")
+        #expect(labels["2026-11-01 23:30:00"] == ["2026-11-01T23", "2026-11-01"], "late on the 25-hour day")
+    }
 }
 
 import Tabular
