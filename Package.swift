@@ -29,7 +29,7 @@ let package = Package(
                 dependencies: [.product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "OperationalStore",
-                dependencies: ["Tabular", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+                dependencies: ["Tabular", "COpenSSL", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// Calendar labels of timestamps for the `time` hierarchy builder, fast enough
 /// for every distinct timestamp of a large window: timestamps are parsed by
@@ -68,25 +69,9 @@ struct TimeLabeller {
             }
             guard i == b.count, hour < 24, minute < 60, second < 61 else { return nil }
         }
-        let wall = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-        if !zoned, let zone = naiveZone {
-            let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall - 86400)))
-            let guess = wall - before
-            let at = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess)))
-            // Usually `at == before`; across a change, the offset in force at the first guess.
-            return at == before ? guess : (zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall - at))) == at ? wall - at : guess)
-        }
+        let wall = WallClock.daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+        if !zoned, let zone = naiveZone { return WallClock.instant(wall: wall, in: zone) }
         return wall - offset
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// (year, month, day) of days since 1970-01-01 (Hinnant).

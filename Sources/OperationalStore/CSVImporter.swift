@@ -1,37 +1,86 @@
 import Foundation
 import GRDB
 
-/// What `import` did: the table it created, its inferred column types, the rows it wrote.
+/// What `import` did: the table, its column types, the rows read and what became of them.
 public struct ImportReport: Sendable, Equatable {
     public var table: String
     public var columns: [(name: String, type: ColumnType)]
+    /// Data rows in the file.
     public var rows: Int
+    /// Rows added to the table.
+    public var inserted = 0
+    /// Rows whose key was already present and were left as they were (`--key`, skip).
+    public var skipped = 0
+    /// Rows whose key was already present and replaced the stored row (`--key`, replace).
+    public var replaced = 0
+    /// True when the rows were added to an existing table.
+    public var appended = false
+    /// True when the file was gzip-compressed.
+    public var gzip = false
 
     public static func == (lhs: ImportReport, rhs: ImportReport) -> Bool {
         lhs.table == rhs.table && lhs.rows == rhs.rows
             && lhs.columns.map(\.name) == rhs.columns.map(\.name) && lhs.columns.map(\.type) == rhs.columns.map(\.type)
+            && (lhs.inserted, lhs.skipped, lhs.replaced, lhs.appended) == (rhs.inserted, rhs.skipped, rhs.replaced, rhs.appended)
     }
 }
 
-/// Imports an RFC 4180 CSV file into a new table of the store, all or nothing.
+/// How an export is read and added to the store.
+public struct ImportOptions: Sendable {
+    /// What to do with a row whose `key` value is already in the table.
+    public enum Duplicate: String, Sendable, CaseIterable {
+        /// Keep the stored row (a re-sent night adds nothing twice).
+        case skip
+        /// Overwrite the stored row with the new one (a corrected export).
+        case replace
+    }
+
+    /// The field separator; nil detects `,` or `;` from the header.
+    public var delimiter: UInt8? = UInt8(ascii: ",")
+    public var encoding: CSVInput.TextEncoding = .utf8
+    /// Add to an existing table with the same columns (a nightly export); the table is created if missing.
+    public var append = false
+    /// A column identifying a row: rows whose value is already present are skipped or replaced.
+    public var key: String?
+    public var onDuplicate: Duplicate = .skip
+    /// What counts as a timestamp and how it is stored.
+    public var timestamps = TimestampParser()
+
+    public init(delimiter: UInt8? = UInt8(ascii: ",")) {
+        self.delimiter = delimiter
+    }
+}
+
+/// Imports an RFC 4180 CSV export (plain or gzip, UTF-8 or Latin-1) into the
+/// store, all or nothing.
 ///
 /// Two streaming passes: the first checks every row and infers each column's
-/// type (``ColumnType``), the second inserts inside one transaction. Neither
-/// holds more than one record in memory, so a file of any size imports in
-/// constant memory. A malformed row (wrong field count, broken quoting, bad
-/// UTF-8) aborts before anything is written and names its line; a failure in
+/// type (``ColumnType``; timestamps as ``TimestampParser`` says), the second
+/// writes inside one transaction. Neither holds more than one record in memory,
+/// so a file of any size imports in constant memory. A malformed row (wrong
+/// field count, broken quoting, bad UTF-8, a value the existing column cannot
+/// hold) aborts before anything is written and names its line; a failure in
 /// the second pass rolls the transaction back, so the store is unchanged.
+/// Timestamps are written as ``TimestampParser/normalize(_:)`` says (with their
+/// offset when they have one or `--timezone` gives one).
 public enum CSVImporter {
-    /// Imports `file` as table `table` of `store`.
+    /// Imports `file` as the new table `table` of `store`.
     public static func importFile(_ file: String, into store: OperationalStore, table: String,
                                   delimiter: UInt8? = UInt8(ascii: ",")) throws(StoreError) -> ImportReport {
+        try importFile(file, into: store, table: table, options: ImportOptions(delimiter: delimiter))
+    }
+
+    /// Imports `file` into `table` of `store` with `options`.
+    public static func importFile(_ file: String, into store: OperationalStore, table: String,
+                                  options: ImportOptions) throws(StoreError) -> ImportReport {
         guard !table.isEmpty, table.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
             throw .invalidArgument("table name '\(table)' must start with a letter or '_' and hold only letters, digits and '_'")
         }
-        if try store.columns(of: table) != nil { throw .tableExists(table) }
+        let existing = try store.columnTypes(of: table)
+        if existing != nil && !options.append { throw .tableExists(table) }
 
         // Pass 1: validate and infer.
-        var reader = try CSVReader(path: file, delimiter: delimiter)
+        var reader = try CSVReader(path: file, delimiter: options.delimiter, encoding: options.encoding)
         guard let header = try reader.next() else {
             throw .malformedCSV(file: file, line: 1, column: nil, reason: "the file is empty; it needs a header row")
         }
@@ -45,6 +94,26 @@ public enum CSVImporter {
                 throw .malformedCSV(file: file, line: 1, column: index + 1, reason: "column name '\(name)' appears twice in the header")
             }
         }
+        if names.count == 1 && options.delimiter != nil && header.fields[0].contains(where: { ";\t|".contains($0) }) {
+            throw .malformedCSV(file: file, line: 1, column: nil, reason: "the header is one column '\(names[0])'; the file seems to use another separator: pass --delimiter ';' (or tab, '|')")
+        }
+        if let existing {
+            let missing = existing.map(\.name).filter { !names.contains($0) }
+            let unexpected = names.filter { name in !existing.contains { $0.name == name } }
+            if !missing.isEmpty || !unexpected.isEmpty {
+                throw .malformedCSV(file: file, line: 1, column: nil, reason: "the header's columns differ from table \(table)'s"
+                    + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: ", "))")
+                    + (unexpected.isEmpty ? "" : "; not in the table: \(unexpected.joined(separator: ", "))")
+                    + "; an appended export must have the table's columns (in any order)")
+            }
+        }
+        var keyIndex: Int?
+        if let key = options.key {
+            guard let index = names.firstIndex(of: key) else {
+                throw .invalidArgument("--key \(key): the file has no such column (it has \(names.joined(separator: ", ")))")
+            }
+            keyIndex = index
+        }
         var types = [ColumnType?](repeating: nil, count: names.count)
         var rows = 0
         while let record = try reader.next() {
@@ -54,38 +123,103 @@ public enum CSVImporter {
                                     reason: "row has \(record.fields.count) fields, the header has \(names.count)")
             }
             for (index, value) in record.fields.enumerated() where !value.isEmpty {
-                types[index] = types[index].map { $0.widened(toHold: value) } ?? ColumnType.of(value)
+                types[index] = types[index].map { $0.widened(toHold: value, timestamps: options.timestamps) }
+                    ?? ColumnType.of(value, timestamps: options.timestamps)
+                if let existing, let declared = existing.first(where: { $0.name == names[index] })?.type,
+                   let problem = Self.mismatch(value, declared: declared) {
+                    throw .malformedCSV(file: file, line: record.line, column: index + 1,
+                                        reason: "'\(value)' is \(problem), but column \(names[index]) of table \(table) holds \(declared.rawValue) values")
+                }
+            }
+            if let keyIndex, record.fields[keyIndex].isEmpty {
+                throw .malformedCSV(file: file, line: record.line, column: keyIndex + 1, reason: "the key column \(names[keyIndex]) is empty; every row needs a key")
             }
             rows += 1
         }
-        let columns = zip(names, types).map { (name: $0, type: $1 ?? .text) }
+        var columns = zip(names, types).map { (name: $0, type: $1 ?? .text) }
+        if let existing {
+            // Values keep the table's types; a text column still gets its timestamps written canonically.
+            columns = columns.map { column in
+                let declared = existing.first { $0.name == column.name }?.type ?? .text
+                return (column.name, declared == .text && column.type == .datetime ? .datetime : declared)
+            }
+        }
 
-        // Pass 2: create and insert in one transaction.
-        let definition = columns.map { "\(SQL.quote($0.name)) \($0.type.sqlType)" }.joined(separator: ", ")
+        // Pass 2: create (if needed) and write in one transaction.
+        var report = ImportReport(table: table, columns: columns, rows: rows, appended: existing != nil)
+        let list = columns.map { SQL.quote($0.name) }.joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         try store.write { db in
-            try db.execute(sql: "CREATE TABLE \(SQL.quote(table)) (\(definition))")
-            let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) VALUES (\(placeholders))")
-            var reader = try CSVReader(path: file, delimiter: delimiter)
+            if existing == nil {
+                let definition = columns.map { "\(SQL.quote($0.name)) \($0.type.sqlType)" }.joined(separator: ", ")
+                try db.execute(sql: "CREATE TABLE \(SQL.quote(table)) (\(definition))")
+            }
+            let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) (\(list)) VALUES (\(placeholders))")
+            var find: Statement?, update: Statement?
+            if let keyIndex {
+                let key = SQL.quote(names[keyIndex])
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(SQL.quote("opendata_key_\(table)_\(names[keyIndex])")) ON \(SQL.quote(table)) (\(key))")
+                find = try db.makeStatement(sql: "SELECT rowid FROM \(SQL.quote(table)) WHERE \(key) = ? LIMIT 1")
+                let assignments = columns.map { "\(SQL.quote($0.name)) = ?" }.joined(separator: ", ")
+                update = try db.makeStatement(sql: "UPDATE \(SQL.quote(table)) SET \(assignments) WHERE rowid = ?")
+            }
+            var reader = try CSVReader(path: file, delimiter: options.delimiter, encoding: options.encoding)
+            report.gzip = reader.isGzip
             _ = try reader.next()
             var values = [DatabaseValue](repeating: .null, count: columns.count)
             while let record = try reader.next() {
                 if record.fields.count == 1 && record.fields[0].isEmpty { continue }
                 for (index, value) in record.fields.enumerated() {
-                    values[index] = Self.databaseValue(value, type: columns[index].type)
+                    values[index] = Self.databaseValue(value, type: columns[index].type, timestamps: options.timestamps)
+                }
+                if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
+                    if options.onDuplicate == .replace, let update {
+                        try update.execute(arguments: StatementArguments(values + [rowid.databaseValue]))
+                        report.replaced += 1
+                    } else {
+                        report.skipped += 1
+                    }
+                    continue
                 }
                 try insert.execute(arguments: StatementArguments(values))
+                report.inserted += 1
             }
         }
-        return ImportReport(table: table, columns: columns, rows: rows)
+        return report
     }
 
-    static func databaseValue(_ value: String, type: ColumnType) -> DatabaseValue {
+    /// Why `value` cannot go into a column declared `declared`, or nil when it can.
+    static func mismatch(_ value: String, declared: ColumnType) -> String? {
+        switch declared {
+        case .integer: ColumnType.isInteger(value) ? nil : "not a whole number"
+        case .real: ColumnType.isReal(value) || ColumnType.isInteger(value) ? nil : "not a number"
+        case .datetime, .text: nil
+        }
+    }
+
+    static func databaseValue(_ value: String, type: ColumnType, timestamps: TimestampParser) -> DatabaseValue {
         if value.isEmpty { return .null }
         switch type {
         case .integer: return Int64(value).map(\.databaseValue) ?? value.databaseValue
         case .real: return Double(value).map(\.databaseValue) ?? value.databaseValue
-        case .datetime, .text: return value.databaseValue
+        case .datetime: return (timestamps.normalize(value) ?? value).databaseValue
+        case .text: return value.databaseValue
+        }
+    }
+}
+
+extension OperationalStore {
+    /// The declared types of `table`'s columns (INTEGER, REAL, else text), or nil when there is no such table.
+    func columnTypes(of table: String) throws(StoreError) -> [(name: String, type: ColumnType)]? {
+        try read { db in
+            guard try db.tableExists(table) else { return nil }
+            return try db.columns(in: table).map { column in
+                switch column.type.uppercased() {
+                case "INTEGER": (column.name, ColumnType.integer)
+                case "REAL": (column.name, ColumnType.real)
+                default: (column.name, ColumnType.text)
+                }
+            }
         }
     }
 }

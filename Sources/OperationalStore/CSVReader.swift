@@ -9,44 +9,38 @@ import Foundation
 public struct CSVReader {
     /// The path as given, for error messages.
     public let path: String
-    /// Field separator (`,` or `;`).
+    /// Field separator (`,`, `;`, tab or `|`).
     public let delimiter: UInt8
-    private let handle: FileHandle
+    private let input: CSVInput
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEnd = false
     private var line = 1
     private var started = false
 
-    /// Opens `path`. With `delimiter` nil, the first line decides: `;` when it
-    /// holds more semicolons than commas, else `,`.
-    public init(path: String, delimiter: UInt8? = nil) throws(StoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .io(path: path, reason: "cannot open the file for reading; check the path and permissions")
-        }
+    /// Opens `path` (plain or gzip, in `encoding`). With `delimiter` nil, the first
+    /// line decides: `;` when it holds more semicolons than commas, else `,`.
+    public init(path: String, delimiter: UInt8? = nil, encoding: CSVInput.TextEncoding = .utf8) throws(StoreError) {
+        input = try CSVInput(path: path, encoding: encoding)
         self.path = path
-        self.handle = handle
+        buffer = try input.next() ?? []
+        atEnd = buffer.isEmpty
         if let delimiter {
             self.delimiter = delimiter
         } else {
-            let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
-            try? handle.seek(toOffset: 0)
-            let firstLine = head.prefix { $0 != UInt8(ascii: "\n") }
+            let firstLine = buffer.prefix { $0 != UInt8(ascii: "\n") }
             let semicolons = firstLine.filter { $0 == UInt8(ascii: ";") }.count
             let commas = firstLine.filter { $0 == UInt8(ascii: ",") }.count
             self.delimiter = semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",")
         }
     }
 
+    /// True when the file is gzip-compressed.
+    public var isGzip: Bool { input.isGzip }
+
     private mutating func fill() throws(StoreError) -> Bool {
         if atEnd { return false }
-        let chunk: Data?
-        do {
-            chunk = try handle.read(upToCount: 1 << 20)
-        } catch {
-            throw .io(path: path, reason: "read failed (\(error.localizedDescription))")
-        }
-        guard let chunk, !chunk.isEmpty else {
+        guard let chunk = try input.next() else {
             atEnd = true
             return false
         }

@@ -18,6 +18,19 @@ public enum ColumnType: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// The narrowest type that holds both; `timestamps` says what a timestamp is.
+    func widened(toHold value: String, timestamps: TimestampParser) -> ColumnType {
+        if self == .datetime { return timestamps.normalize(value) != nil ? .datetime : .text }
+        return widened(toHold: value)
+    }
+
+    /// The type of a first value; `timestamps` says what a timestamp is.
+    static func of(_ value: String, timestamps: TimestampParser) -> ColumnType {
+        let plain = of(value)
+        if plain == .text && timestamps.normalize(value) != nil { return .datetime }
+        return plain
+    }
+
     /// The narrowest type that holds both.
     func widened(toHold value: String) -> ColumnType {
         switch self {

@@ -22,7 +22,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(file):\(line)\(column.map { ":\($0)" } ?? ""): \(reason); nothing was imported"
         case let .io(path, reason): "\(path): \(reason)"
         case let .noSuchTable(name): "table '\(name)' does not exist in the store; import it or check the name"
-        case let .tableExists(name): "table '\(name)' already exists in the store; import into a new table name or remove the old table first"
+        case let .tableExists(name): "table '\(name)' already exists in the store; add the next export to it with --append (and --key COLUMN to skip or replace rows already there), or import into a new table name"
         case let .noSuchColumn(table, column): "table '\(table)' has no column '\(column)'; the policy and the store disagree (run opendata policy check --store)"
         case let .pseudonymKey(reason): "pseudonymisation key: \(reason)"
         case let .invalidArgument(reason): reason

@@ -1,0 +1,210 @@
+import Foundation
+import Tabular
+
+/// Recognises the timestamps of an export and writes them unambiguously.
+///
+/// Accepted: ISO 8601 `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]` with
+/// no zone or a zone in any common spelling (`Z`, `+00`, `+0000`, `+00:00`, as
+/// PostgreSQL's `\copy … csv` writes `2026-12-01 05:10:28+00`), and values
+/// matching any of the strptime(3)-style `formats` (``read(_:format:)``) (`%m/%d/%Y %I:%M:%S %p` for US
+/// exports; `%z` reads an offset). Impossible dates (`2026-02-30`) are not
+/// timestamps.
+///
+/// Written as: a value with a zone as `YYYY-MM-DDTHH:MM:SS[.f]±HH:MM` (or `Z`),
+/// keeping the zone it was given in; a naive value, when `zone` is set, with that
+/// zone's offset at that local time attached (the instant is then fixed, even in
+/// the hour repeated when clocks go back: the first is taken); otherwise a naive
+/// value is kept naive (`YYYY-MM-DD HH:MM:SS`), and a release reads it as local
+/// time in its policy's zone. A date alone stays a date.
+public struct TimestampParser: Sendable {
+    public var formats: [String]
+    public var zone: TimeZone?
+
+    public init(formats: [String] = [], zone: TimeZone? = nil) {
+        self.formats = formats
+        self.zone = zone
+    }
+
+    /// The parts of a timestamp.
+    struct Parts {
+        var year, month, day: Int
+        var hour = 0, minute = 0, second = 0
+        var fraction = ""
+        /// Offset from UTC in seconds, when the value has one.
+        var offset: Int?
+        var dateOnly = false
+    }
+
+    /// The canonical text of `value`, or nil when it is not a timestamp.
+    public func normalize(_ value: String) -> String? {
+        guard let parts = Self.iso(value) ?? custom(value) else { return nil }
+        guard (1...12).contains(parts.month), parts.day >= 1, parts.day <= WallClock.daysIn(month: parts.month, year: parts.year),
+              parts.hour < 24, parts.minute < 60, parts.second < 61 else { return nil }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        let date = String(format: "%04d", parts.year) + "-\(two(parts.month))-\(two(parts.day))"
+        if parts.dateOnly { return date }
+        let time = "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))" + (parts.fraction.isEmpty ? "" : "." + parts.fraction)
+        var offset = parts.offset
+        if offset == nil, let zone {
+            let wall = WallClock.daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second
+            offset = wall - WallClock.instant(wall: wall, in: zone)
+        }
+        guard let offset else { return date + " " + time }
+        if offset == 0 && parts.offset == 0 && value.hasSuffix("Z") { return date + "T" + time + "Z" }
+        let sign = offset < 0 ? "-" : "+"
+        return date + "T" + time + sign + two(abs(offset) / 3600) + ":" + two(abs(offset) % 3600 / 60)
+    }
+
+    /// ISO 8601 in the spellings above.
+    static func iso(_ value: String) -> Parts? {
+        let b = Array(value.utf8)
+        func number(_ start: Int, _ length: Int) -> Int? {
+            guard start + length <= b.count else { return nil }
+            var result = 0
+            for i in start..<(start + length) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                result = result * 10 + Int(b[i] - 48)
+            }
+            return result
+        }
+        guard b.count >= 10, b[4] == 45, b[7] == 45, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2) else {
+            return nil
+        }
+        var parts = Parts(year: year, month: month, day: day)
+        if b.count == 10 {
+            parts.dateOnly = true
+            return parts
+        }
+        guard b[10] == 84 || b[10] == 32, let hour = number(11, 2), b.count >= 16, b[13] == 58, let minute = number(14, 2) else { return nil }
+        parts.hour = hour
+        parts.minute = minute
+        var i = 16
+        if i < b.count, b[i] == 58 {
+            guard let second = number(i + 1, 2) else { return nil }
+            parts.second = second
+            i += 3
+            if i < b.count, b[i] == 46 {
+                let start = i + 1
+                i = start
+                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+                guard i > start else { return nil }
+                parts.fraction = String(decoding: b[start..<i], as: UTF8.self)
+            }
+        }
+        if i == b.count { return parts }
+        if b[i] == 90 || b[i] == 122 {
+            parts.offset = 0
+            return i + 1 == b.count ? parts : nil
+        }
+        guard b[i] == 43 || b[i] == 45, let hours = number(i + 1, 2) else { return nil }
+        let sign = b[i] == 45 ? -1 : 1
+        var j = i + 3
+        var minutes = 0
+        if j < b.count {
+            if b[j] == 58 { j += 1 }
+            guard let m = number(j, 2), j + 2 == b.count else { return nil }
+            minutes = m
+        }
+        guard hours <= 14, minutes < 60 else { return nil }
+        parts.offset = sign * (hours * 3600 + minutes * 60)
+        return parts
+    }
+
+    /// The first of `formats` that reads the whole of `value`.
+    func custom(_ value: String) -> Parts? {
+        for format in formats {
+            if let parts = Self.read(value, format: format) { return parts }
+        }
+        return nil
+    }
+
+    static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    /// Reads `value` with a strptime(3)-style `format`: `%Y` (4 digits), `%y` (2, 1969–2068),
+    /// `%m`, `%d`, `%e`, `%H`, `%I` (1–12, with `%p` AM/PM), `%M`, `%S` (1 or 2 digits each),
+    /// `%b`/`%h` (month name or its first three letters), `%p`, `%z` (`Z`, `±HH`, `±HHMM`,
+    /// `±HH:MM`), `%T` (= `%H:%M:%S`), `%F` (= `%Y-%m-%d`), `%%`; any other character must
+    /// match itself, and a space matches one or more spaces. The whole value must be read.
+    static func read(_ value: String, format: String) -> Parts? {
+        let format = format.replacingOccurrences(of: "%T", with: "%H:%M:%S").replacingOccurrences(of: "%F", with: "%Y-%m-%d")
+        let v = Array(value.utf8), f = Array(format.utf8)
+        var i = 0, k = 0
+        var year: Int?, month: Int?, day: Int?, hour = 0, minute = 0, second = 0, offset: Int?
+        var twelve: Int?, pm: Bool?
+        var hasTime = false
+        func digits(_ minimum: Int, _ maximum: Int) -> Int? {
+            var n = 0, count = 0
+            while count < maximum, i < v.count, v[i] >= 48, v[i] <= 57 {
+                n = n * 10 + Int(v[i] - 48)
+                i += 1
+                count += 1
+            }
+            return count >= minimum ? n : nil
+        }
+        while k < f.count {
+            if f[k] == 37, k + 1 < f.count {
+                let directive = f[k + 1]
+                k += 2
+                switch directive {
+                case UInt8(ascii: "Y"): guard let n = digits(4, 4) else { return nil }; year = n
+                case UInt8(ascii: "y"): guard let n = digits(2, 2) else { return nil }; year = n < 69 ? 2000 + n : 1900 + n
+                case UInt8(ascii: "m"): guard let n = digits(1, 2) else { return nil }; month = n
+                case UInt8(ascii: "d"), UInt8(ascii: "e"):
+                    while i < v.count, v[i] == 32, directive == UInt8(ascii: "e") { i += 1 }
+                    guard let n = digits(1, 2) else { return nil }; day = n
+                case UInt8(ascii: "H"): guard let n = digits(1, 2) else { return nil }; hour = n; hasTime = true
+                case UInt8(ascii: "I"): guard let n = digits(1, 2), (1...12).contains(n) else { return nil }; twelve = n; hasTime = true
+                case UInt8(ascii: "M"): guard let n = digits(1, 2) else { return nil }; minute = n; hasTime = true
+                case UInt8(ascii: "S"): guard let n = digits(1, 2) else { return nil }; second = n
+                case UInt8(ascii: "p"):
+                    guard i + 2 <= v.count else { return nil }
+                    let text = String(decoding: v[i..<(i + 2)], as: UTF8.self).lowercased()
+                    guard text == "am" || text == "pm" else { return nil }
+                    pm = text == "pm"
+                    i += 2
+                case UInt8(ascii: "b"), UInt8(ascii: "h"):
+                    var end = i
+                    while end < v.count, (v[end] | 0x20) >= 97, (v[end] | 0x20) <= 122 { end += 1 }
+                    let word = String(decoding: v[i..<end], as: UTF8.self).lowercased()
+                    guard word.count >= 3, let index = months.firstIndex(where: { word.hasPrefix($0) }) else { return nil }
+                    month = index + 1
+                    i = end
+                case UInt8(ascii: "z"):
+                    guard i < v.count else { return nil }
+                    if v[i] == 90 || v[i] == 122 {
+                        offset = 0
+                        i += 1
+                    } else {
+                        guard v[i] == 43 || v[i] == 45 else { return nil }
+                        let sign = v[i] == 45 ? -1 : 1
+                        i += 1
+                        guard let hours = digits(2, 2) else { return nil }
+                        var minutes = 0
+                        if i < v.count, v[i] == 58 { i += 1 }
+                        if i < v.count, v[i] >= 48, v[i] <= 57 { guard let m = digits(2, 2) else { return nil }; minutes = m }
+                        offset = sign * (hours * 3600 + minutes * 60)
+                    }
+                case UInt8(ascii: "%"): guard i < v.count, v[i] == 37 else { return nil }; i += 1
+                default: return nil
+                }
+            } else if f[k] == 32 {
+                guard i < v.count, v[i] == 32 else { return nil }
+                while i < v.count, v[i] == 32 { i += 1 }
+                k += 1
+            } else {
+                guard i < v.count, v[i] == f[k] else { return nil }
+                i += 1
+                k += 1
+            }
+        }
+        guard i == v.count, let year, let month, let day else { return nil }
+        if let twelve {
+            guard let pm else { return nil }
+            hour = twelve % 12 + (pm ? 12 : 0)
+        }
+        var parts = Parts(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        parts.offset = offset
+        parts.dateOnly = !hasTime
+        return parts
+    }
+}
