@@ -44,11 +44,14 @@ public struct Hierarchy: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .malformedHierarchy(file: path, line: 1, reason: "cannot read the file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard var text = String(data: data, encoding: .utf8) else {
             throw .malformedHierarchy(file: path, line: 1, reason: "not UTF-8 text")
         }
+        // Spreadsheets save a byte-order mark and CRLF line endings; both are read as plain text.
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var rows: [[String]] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so both line ends are split on explicitly.
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { continue }
             let cells = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)

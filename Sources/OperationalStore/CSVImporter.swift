@@ -202,7 +202,9 @@ public enum CSVImporter {
         switch type {
         case .integer: return Int64(value).map(\.databaseValue) ?? value.databaseValue
         case .real: return Double(value).map(\.databaseValue) ?? value.databaseValue
-        case .datetime: return (timestamps.normalize(value) ?? value).databaseValue
+        case .datetime:
+            // Pass 1 found every value of the column to be a timestamp; canonical ones are stored as they are.
+            return (TimestampParser.isCanonical(value) ? value : timestamps.normalize(value) ?? value).databaseValue
         case .text: return value.databaseValue
         }
     }

@@ -55,6 +55,20 @@ public struct TimestampParser: Sendable {
         return date + "T" + time + sign + two(abs(offset) / 3600) + ":" + two(abs(offset) % 3600 / 60)
     }
 
+    /// True when `value` is already written as ``normalize(_:)`` writes a timestamp with a zone
+    /// (`YYYY-MM-DDTHH:MM:SS[.f]` then `Z` or `±HH:MM`): a cheap test that lets import
+    /// store such values as they are, once the first pass has checked they are timestamps.
+    public static func isCanonical(_ value: String) -> Bool {
+        let b = value.utf8
+        guard b.count >= 20 else { return false }
+        var index = b.startIndex
+        func at(_ offset: Int) -> UInt8 { b[b.index(index, offsetBy: offset)] }
+        guard at(10) == 84, at(13) == 58, at(16) == 58 else { return false }
+        index = b.index(b.endIndex, offsetBy: -6)
+        if b.last == 90 { return true }
+        return (at(0) == 43 || at(0) == 45) && at(3) == 58
+    }
+
     /// ISO 8601 in the spellings above.
     static func iso(_ value: String) -> Parts? {
         let b = Array(value.utf8)

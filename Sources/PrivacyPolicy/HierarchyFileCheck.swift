@@ -12,9 +12,10 @@ public enum HierarchyFileCheck {
         guard FileManager.default.fileExists(atPath: path) else {
             return ["file not found (paths are relative to the policy's folder)"]
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
             return ["cannot be read as UTF-8 text"]
         }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let rows = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             .enumerated().filter { !$0.element.isEmpty }

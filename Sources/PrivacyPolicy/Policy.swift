@@ -175,6 +175,20 @@ public enum Treatment: Sendable, Equatable {
     }
 }
 
+extension Policy {
+    /// Where `text` first appears in the policy file (its line, the column of the text), for a
+    /// diagnostic about a value that has no location of its own; line 1 when it does not appear.
+    public func location(ofText text: String) -> SourceLocation {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            if let range = line.range(of: text) {
+                return SourceLocation(file: path, line: index + 1, column: line.distance(from: line.startIndex, to: range.lowerBound) + 1)
+            }
+        }
+        return SourceLocation(file: path, line: 1, column: 1)
+    }
+}
+
 /// A column of the source table and its treatment.
 public struct ColumnSpec: Sendable, Equatable {
     public var name: String

@@ -1,5 +1,5 @@
 /// "Did you mean" suggestions for misspelt keys and names.
-enum Suggestion {
+public enum Suggestion {
     /// `; did you mean 'x'?` for the closest candidate within a small edit
     /// distance, or an empty string when nothing is close; lists the choices
     /// when there are few.
@@ -16,7 +16,7 @@ enum Suggestion {
     }
 
     /// Levenshtein distance between two strings, by Unicode characters.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

@@ -23,7 +23,9 @@ public enum PolicyCheck {
         } catch {
             throw .store(error)
         }
-        let diagnostics = guarantee + StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
+        var diagnostics = guarantee + StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
+        // The data checks need the table's columns to be those the policy names.
+        if diagnostics.isEmpty { diagnostics += try StoreDataCheck.diagnostics(for: policy, store: store) }
         return (diagnostics.isEmpty ? policy : nil, diagnostics)
     }
 

@@ -1,0 +1,71 @@
+import Anonymization
+import Foundation
+import OperationalStore
+import PrivacyPolicy
+
+/// What `policy check --store` can check against the data itself, beyond the
+/// column names: every problem is found before a release reads, charges or
+/// publishes anything.
+///
+/// - An exclusion value that occurs nowhere in its column but is a few edits
+///   from one that does is a likely typo ("BATTERY  DV"): the records it meant
+///   would be published, so it is refused naming the value that does occur. (A
+///   value that matches nothing and resembles nothing is allowed: an exclusion
+///   may be written before its category first occurs.)
+/// - A builder that cannot apply to the column's values: `bands` and `round` on
+///   a column holding text, `time` on one holding something that is not a timestamp.
+/// - A hierarchy file (any line ending, with or without a byte-order mark) that
+///   does not cover every value of its column.
+///
+/// Dropped columns are never read: their exclusions are checked for existence only.
+public enum StoreDataCheck {
+    /// Distinct values fetched at most, for suggestions and hierarchy coverage.
+    static let distinctLimit = 50_000
+
+    public static func diagnostics(for policy: Policy, store: OperationalStore) throws(PublisherError) -> [PolicyDiagnostic] {
+        let table = policy.source.table
+        var result: [PolicyDiagnostic] = []
+        do {
+            for rule in policy.exclude {
+                let dropped = policy.treatment(of: rule.column) == .drop
+                var candidates: [String]?
+                for value in rule.values where try !store.contains(value, in: rule.column, of: table) {
+                    if dropped { continue }
+                    if candidates == nil { candidates = try store.distinctValues(of: rule.column, in: table, limit: distinctLimit) ?? [] }
+                    let near = (candidates ?? []).filter { Suggestion.distance(value.lowercased(), $0.lowercased()) <= max(2, value.count / 4) }
+                        .sorted { Suggestion.distance(value, $0) < Suggestion.distance(value, $1) }
+                    if !near.isEmpty {
+                        result.append(PolicyDiagnostic(policy.location(ofText: value),
+                            "exclusion value '\(value)' of column \(rule.column) occurs nowhere in table \(table), but \(near.prefix(3).map { "'\($0)'" }.joined(separator: ", ")) does; as written, those records would be published. Fix the value"))
+                    }
+                }
+            }
+            for column in policy.columns {
+                guard case let .generalize(hierarchy) = column.treatment else { continue }
+                switch hierarchy {
+                case .bands, .round:
+                    if let value = try store.firstNonNumber(in: column.name, of: table) {
+                        result.append(PolicyDiagnostic(column.location, "column \(column.name) holds '\(value)', which is not a number, so the \(hierarchy.builder) builder cannot apply; use a hierarchy file or another builder, or clean the column"))
+                    }
+                case .time:
+                    if let value = try store.firstNonTimestamp(in: column.name, of: table) {
+                        result.append(PolicyDiagnostic(column.location, "column \(column.name) holds '\(value)', which is not a timestamp, so the time builder cannot apply; import it with --timestamp-format, or use another builder"))
+                    }
+                case let .file(path):
+                    let full = path.hasPrefix("/") ? path : ((policy.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+                    guard let loaded = try? Hierarchy.load(arxFile: full, column: column.name) else { continue }
+                    guard let values = try store.distinctValues(of: column.name, in: table, limit: distinctLimit) else { continue }
+                    let missing = values.filter { !loaded.covers($0) }.sorted()
+                    if !missing.isEmpty {
+                        result.append(PolicyDiagnostic(column.location, "hierarchy file \(path) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of column \(column.name) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); add a row for each"))
+                    }
+                case .streetBlock, .prefix:
+                    break
+                }
+            }
+        } catch {
+            throw .store(error)
+        }
+        return result
+    }
+}
