@@ -132,6 +132,20 @@ public struct RetentionSpec: Sendable, Equatable {
     public var measuredFrom: String
     /// A boolean column (e.g. a legal hold) that protects a record from deletion.
     public var keepIf: String?
+    /// The largest share of the table one run may delete without `--confirm-mass-deletion`.
+    public var maxSharePerRun: Double = RetentionSpec.defaultMaxSharePerRun
+
+    /// 10%: a nightly run deletes one night's worth (1/365 of a table kept a year, 1/2,555 of
+    /// one kept seven), so more than a tenth at once means a wrong rule, a wrong clock or
+    /// timestamps read in the wrong format, and deleting is the one step that cannot be undone.
+    public static let defaultMaxSharePerRun = 0.10
+
+    public init(deleteAfter: RetentionPeriod, measuredFrom: String, keepIf: String?, maxSharePerRun: Double = RetentionSpec.defaultMaxSharePerRun) {
+        self.deleteAfter = deleteAfter
+        self.measuredFrom = measuredFrom
+        self.keepIf = keepIf
+        self.maxSharePerRun = maxSharePerRun
+    }
 }
 
 /// What happens to one column of the source table.

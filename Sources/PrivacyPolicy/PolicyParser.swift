@@ -100,7 +100,7 @@ struct PolicyParser {
     }
 
     private mutating func parseRetention(_ node: Node) -> RetentionSpec? {
-        guard let entries = reader.mapping(node, "retention", allowed: ["delete_after", "measured_from", "keep_if"],
+        guard let entries = reader.mapping(node, "retention", allowed: ["delete_after", "measured_from", "keep_if", "max_share_per_run"],
                                            required: ["delete_after", "measured_from"]) else { return nil }
         var period: RetentionPeriod?
         if let node = entries["delete_after"], let text = reader.string(node, "retention.delete_after") {
@@ -111,8 +111,10 @@ struct PolicyParser {
         }
         let measuredFrom = entries["measured_from"].flatMap { reader.nonEmptyString($0, "retention.measured_from") }
         let keepIf = entries["keep_if"].flatMap { reader.nonEmptyString($0, "retention.keep_if") }
-        guard let period, let measuredFrom else { return nil }
-        return RetentionSpec(deleteAfter: period, measuredFrom: measuredFrom, keepIf: keepIf)
+        let share = entries["max_share_per_run"].map { reader.fraction($0, "retention.max_share_per_run") }
+        guard let period, let measuredFrom, share != .some(nil) else { return nil }
+        return RetentionSpec(deleteAfter: period, measuredFrom: measuredFrom, keepIf: keepIf,
+                             maxSharePerRun: share.flatMap { $0 } ?? RetentionSpec.defaultMaxSharePerRun)
     }
 
     static func period(_ text: String) -> RetentionPeriod? {

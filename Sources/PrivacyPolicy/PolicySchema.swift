@@ -42,7 +42,8 @@ public enum PolicySchema {
       "properties": {
         "delete_after": {"type": "string", "pattern": "^[1-9][0-9]* (day|days|month|months|year|years)$"},
         "measured_from": {"type": "string"},
-        "keep_if": {"type": "string", "description": "Boolean column; records where it is true are never deleted."}
+        "keep_if": {"type": "string", "description": "Boolean column; records where it is true are never deleted."},
+        "max_share_per_run": {"$ref": "#/$defs/share", "description": "Largest share of the table one run may delete without --confirm-mass-deletion (default 10%)."}
       }
     },
     "columns": {

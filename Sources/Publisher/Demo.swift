@@ -108,9 +108,12 @@ public enum Demo {
         for daysAgo in (1...options.city.days).reversed() {
             // Noon UTC after each generated day: the city's local day has ended everywhere in the Americas and Europe.
             let night = options.city.end.addingTimeInterval(Double(1 - daysAgo) * 86400 + 12 * 3600)
-            let run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
+            var run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
                                          window: .yesterday, out: prepared.releases, state: prepared.statePath,
                                          pseudonymKey: prepared.pseudonymKey, now: night)
+            // The synthetic city holds years of history, so its first retention run clears a backlog
+            // on purpose (a real store's first run would be confirmed the same way, once).
+            run.confirmMassDeletion = true
             outcomes += try ReleaseRun.run(run, progress: progress)
         }
         return Report(storePath: prepared.storePath, statePath: prepared.statePath, city: prepared.city, outcomes: outcomes,

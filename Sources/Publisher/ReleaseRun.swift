@@ -57,6 +57,8 @@ public enum ReleaseRun {
         public var now: Date
         /// Publish a window with no records (reported as empty) instead of refusing it.
         public var allowEmpty = false
+        /// Let retention delete more than its policy's `max_share_per_run` of a table.
+        public var confirmMassDeletion = false
         /// How long the signed snapshot of the published folder stays valid (``ReleaseSnapshot``).
         public var snapshotTTL: TimeInterval = ReleaseSnapshot.defaultTTL
         /// Receives how far long stages have got (reading, the k-anonymity search,
@@ -187,11 +189,13 @@ public enum ReleaseRun {
         var outcomes: [Outcome] = []
         for policy in policies {
             guard let window = windows[policy.dataset.id] else { continue }
-            let retention = options.dryRun ? nil
-                : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false)
-            // A refused dataset (a cap, a record-level window over its budget) changes nothing and
-            // does not stop the others; the command still exits 3 and names it.
+            // A refused dataset (a cap, a record-level window over its budget, a mass deletion) changes
+            // nothing and does not stop the others; the command still exits 3 and names it.
+            var retention: RetentionRun.Outcome?
             do {
+                retention = options.dryRun ? nil
+                    : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false,
+                                           confirmMassDeletion: options.confirmMassDeletion)
                 var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                                  out: options.out, random: source, newSequence: options.newSequence,
                                                  dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,

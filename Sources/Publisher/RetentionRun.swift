@@ -22,14 +22,29 @@ public enum RetentionRun {
     /// and its counts are one transaction in the store; the counts are then
     /// copied into the audit row. A run killed between those steps is completed
     /// by the next one from the store's record (``reconcile(store:state:)``).
+    ///
+    /// A run that would delete more than the policy's `max_share_per_run` of the table
+    /// (default 10%) is refused with nothing deleted unless `confirmMassDeletion`.
     public static func run(policy: Policy, store: OperationalStore, state: StateStore?, now: Date,
-                           dryRun: Bool) throws(PublisherError) -> Outcome? {
+                           dryRun: Bool, confirmMassDeletion: Bool = false) throws(PublisherError) -> Outcome? {
         guard let retention = policy.retention else { return nil }
         let cutoff = retention.deleteAfter.subtracted(from: now)
         let rule = "delete \(policy.source.table) rows whose \(retention.measuredFrom) is more than \(retention.deleteAfter) old"
             + (retention.keepIf.map { " unless \($0) is true" } ?? "")
         let ruleSpec = RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
                                      keepIf: retention.keepIf, cutoff: cutoff)
+        if !dryRun && !confirmMassDeletion {
+            let would: RetentionResult, total: Int
+            do {
+                would = try store.applyRetention(ruleSpec, dryRun: true)
+                total = try store.rowCount(of: policy.source.table)
+            } catch {
+                throw .store(error)
+            }
+            if total > 0 && Double(would.deleted) > retention.maxSharePerRun * Double(total) {
+                throw .refused("retention of \(policy.dataset.id) would delete \(would.deleted) of \(total) rows of \(policy.source.table) (\(String(format: "%.1f", 100 * Double(would.deleted) / Double(total)))%), more than its max_share_per_run of \(String(format: "%g", 100 * retention.maxSharePerRun))%; nothing was deleted. Check the rule, the clock and the timestamps (opendata retention --dry-run); if this is expected (a first run on an old store, a changed rule), run again with --confirm-mass-deletion")
+            }
+        }
         var runID: String?
         if !dryRun, let state {
             try reconcile(store: store, state: state)

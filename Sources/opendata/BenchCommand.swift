@@ -257,9 +257,11 @@ struct BenchReleaseCommand: ParsableCommand {
         }
         // Every bench run measures a first release of the generated city, with a ledger of its own.
         try OperationalStore(path: prepared.storePath).unbindLedger()
-        let run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
+        var run = ReleaseRun.Options(store: prepared.storePath, key: prepared.key, policies: prepared.policies,
                                      window: .day("2026-11-22"), out: out, pseudonymKey: prepared.pseudonymKey,
                                      now: day.addingTimeInterval(86400 + 12 * 3600))
+        // The generated city's history is cleared by its first retention run, as in the demo.
+        run.confirmMassDeletion = true
         let started = Date()
         let outcomes = try ReleaseRun.run(run) { line in
             print(String(format: "%7.1f s  ", Date().timeIntervalSince(started)) + line)

@@ -56,6 +56,9 @@ struct ReleaseCommand: ParsableCommand {
     @Flag(help: "Publish a window with no records as an empty release instead of refusing it (exit 1).")
     var allowEmpty = false
 
+    @Flag(help: "Let retention delete more than its policy's max_share_per_run (default 10%) of a table in this run.")
+    var confirmMassDeletion = false
+
     @Option(help: ArgumentHelp("How long the signed snapshot (snapshot.json) stays valid: 90m, 36h, 2d.",
                                discussion: "Portals refuse an expired snapshot, so a mirror that stopped updating is noticed; keep it a little longer than the time between runs."))
     var snapshotTTL = "2d"
@@ -82,6 +85,7 @@ struct ReleaseCommand: ParsableCommand {
         var options = ReleaseRun.Options(store: store, key: key, passphraseFile: passphraseFile, policies: policy, window: choice,
                                          out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
         options.allowEmpty = allowEmpty
+        options.confirmMassDeletion = confirmMassDeletion
         guard let ttl = Self.duration(snapshotTTL), ttl >= 3600, ttl <= 366 * 86400 else {
             throw ValidationError("--snapshot-ttl must be a duration such as 90m, 36h or 2d, between 1 hour and 366 days; got '\(snapshotTTL)'")
         }

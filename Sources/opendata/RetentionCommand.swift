@@ -32,6 +32,9 @@ struct RetentionCommand: ParsableCommand {
     @Flag(help: "Count what would be deleted; change nothing.")
     var dryRun = false
 
+    @Flag(help: "Allow deleting more than the policy's max_share_per_run (default 10%) of the table in this run.")
+    var confirmMassDeletion = false
+
     @Option(help: "Measure ages from this date (YYYY-MM-DD, UTC) instead of now.")
     var now: String?
 
@@ -51,7 +54,7 @@ struct RetentionCommand: ParsableCommand {
             let loaded = try PolicyCheck.require(path: policy, store: database)
             let stateStore = dryRun ? nil : try StateStore(path: state)
             guard let outcome = try RetentionRun.run(policy: loaded, store: database, state: stateStore,
-                                                     now: reference, dryRun: dryRun) else {
+                                                     now: reference, dryRun: dryRun, confirmMassDeletion: confirmMassDeletion) else {
                 console.info("\(policy): the policy has no retention section; nothing to do")
                 return
             }

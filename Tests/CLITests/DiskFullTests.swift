@@ -67,7 +67,7 @@ final class SmallDisk {
         #expect(demo.status == 0, "\(demo.stderr)")
         let state = disk.path + "/state.sqlite"
         let retention = ["retention", "--store", folder + "/store.sqlite", "--policy", folder + "/Policies/engagement-logs.yaml",
-                         "--state", state, "--now"]
+                         "--state", state, "--confirm-mass-deletion", "--now"]
         #expect(try CLI.run(retention + ["2026-11-23"]).status == 0)
         func rows() throws -> Int {
             try DatabaseQueue(path: folder + "/store.sqlite").read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM engagement_logs") ?? 0 }

@@ -78,12 +78,40 @@ import TestSupport
         #expect((dry?.result.deleted ?? 0) > 0)
         #expect(try store.rowCount(of: "calls_for_service") == rows)
         #expect(try state.retentionAudit().isEmpty)
-        let real = try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: false)
+        let real = try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: false,
+                                        confirmMassDeletion: true)
         #expect(real?.result.deleted == dry?.result.deleted)
         #expect(try store.rowCount(of: "calls_for_service") == rows - (dry?.result.deleted ?? 0))
         let audit = try state.retentionAudit()
         #expect(audit.count == 1)
         #expect(audit.first?.rule == "delete calls_for_service rows whose closed_at is more than 7 years old unless legal_hold is true")
+    }
+
+    @Test func retentionRefusesToDeleteMoreThanItsShareUnlessConfirmed() throws {
+        let workdir = TestSupport.temporaryFolder("mass-deletion")
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 3000, days: 2, seed: 9, end: Self.end),
+                                                     policiesFolder: nil)) { _ in }
+        let store = try OperationalStore(path: prepared.storePath)
+        let state = try StateStore(path: workdir + "/state.sqlite")
+        var policy = try PolicyCheck.require(path: workdir + "/Policies/engagement-logs.yaml", store: store)
+        let rows = try store.rowCount(of: "engagement_logs")
+        // Two years on every contact is past its 365 days: a wrong clock would delete the whole table.
+        let later = Self.end.addingTimeInterval(2 * 365 * 86400)
+        #expect {
+            try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: false)
+        } throws: { error in
+            guard let error = error as? PublisherError, error.exitCode == 3 else { return false }
+            return error.description.contains("more than its max_share_per_run of 10%") && error.description.contains("--confirm-mass-deletion")
+        }
+        #expect(try store.rowCount(of: "engagement_logs") == rows, "nothing was deleted")
+        #expect(try state.retentionAudit().isEmpty, "nothing was recorded")
+        // A policy may allow more; or the steward confirms once.
+        policy.retention?.maxSharePerRun = 1
+        #expect(try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: true)?.result.deleted == rows)
+        policy.retention?.maxSharePerRun = 0.1
+        let confirmed = try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: false, confirmMassDeletion: true)
+        #expect(confirmed?.result.deleted == rows)
+        #expect(try store.rowCount(of: "engagement_logs") == 0)
     }
 
     @Test func windowsAreCalendarDaysInThePolicyZone() throws {
