@@ -193,9 +193,12 @@ public enum ReleaseRun {
             // nothing and does not stop the others; the command still exits 3 and names it.
             var retention: RetentionRun.Outcome?
             do {
-                retention = options.dryRun ? nil
-                    : try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false,
-                                           confirmMassDeletion: options.confirmMassDeletion)
+                retention = try RetentionRun.run(policy: policy, store: store, state: options.dryRun ? nil : state, now: options.now,
+                                                 dryRun: options.dryRun, confirmMassDeletion: options.confirmMassDeletion)
+                if options.dryRun, let retention {
+                    let total = (try? store.rowCount(of: policy.source.table)) ?? 0
+                    progress("\(policy.dataset.id) (steward's log, exact): retention would delete \(retention.result.deleted) of \(total) rows now (\(retention.result.held) held, \(retention.result.undated) undated)\(total > 0 && Double(retention.result.deleted) > (policy.retention?.maxSharePerRun ?? 1) * Double(total) ? ", more than max_share_per_run: the real run would be refused without --confirm-mass-deletion" : "")")
+                }
                 var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                                  out: options.out, random: source, newSequence: options.newSequence,
                                                  dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
@@ -390,7 +393,11 @@ public enum ReleaseRun {
                 progress("\(dataset)/\(output.id): would publish \(plan.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.budget.epsilonEquivalent)")
             }
             outcome.status = .dryRun
-            progress("\(dataset): dry run: nothing published, no budget spent, no noise drawn")
+            let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
+                + recordOutputs.reduce(0) { total, output in
+                    if case let .microdata(spec) = output.kind, let privacy = spec.privacy { total + privacy.epsilon } else { total }
+                }
+            progress("\(dataset): dry run: would spend ε \(String(format: "%g", epsilon)) of the per-release cap \(String(format: "%g", policy.budget.perReleaseEpsilon)); nothing published, no budget spent, no noise drawn, nothing deleted")
             return outcome
         }
         let aggregates: AggregateRelease.Outcome

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import OperationalStore
 import PrivacyPolicy
@@ -48,6 +49,11 @@ struct PolicyCheckCommand: ParsableCommand {
                 }
                 if let policy {
                     console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
+                    if let database, let retention = try RetentionRun.run(policy: policy, store: database, state: nil, now: Date(), dryRun: true) {
+                        let total = try database.rowCount(of: policy.source.table)
+                        console.info("  retention would delete \(retention.result.deleted) of \(total) rows of \(policy.source.table) now (\(retention.result.held) held, \(retention.result.undated) undated)",
+                                     ["dataset": policy.dataset.id, "would_delete": String(retention.result.deleted), "rows": String(total)])
+                    }
                 } else {
                     failed += 1
                 }

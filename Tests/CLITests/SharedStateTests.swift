@@ -39,3 +39,20 @@ import TestSupport
         try KillPointTests.checkInvariants(night.folder, after: "a busy state")
     }
 }
+
+/// `release --dry-run` and `policy check --store` say what a run would do, and change nothing.
+@Suite struct DryRunTests {
+    @Test func aDryRunSaysWhatWouldBeDeletedReadAndSpent() throws {
+        let night = try NightlyFixture("dry-run")
+        let before = ReleaseCommandTests.snapshot(night.folder + "/Releases")
+        let dry = try CLI.run(night.release + ["2026-11-22", "--dry-run", "--log-format", "json"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("retention would delete 0 of"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("records read through minimisation"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("would spend ε 2.5 of the per-release cap 2.5"), "\(dry.stdout)")
+        #expect(ReleaseCommandTests.snapshot(night.folder + "/Releases") == before, "a dry run changed the published folder")
+        let check = try CLI.run(["policy", "check", "--store", night.folder + "/store.sqlite", night.folder + "/demo/Policies/calls-for-service.yaml"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("retention would delete 0 of"), "\(check.stdout)")
+    }
+}
