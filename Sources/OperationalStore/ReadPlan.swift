@@ -60,6 +60,18 @@ public struct ReadPlan: Sendable, Equatable {
             && lhs.window?.column == rhs.window?.column && lhs.window?.from == rhs.window?.from && lhs.window?.to == rhs.window?.to
     }
 
+    /// The table of the columns a read returned, with pseudonymised columns replaced: each
+    /// distinct value is keyed once, and the raw values never leave the reading function.
+    func finish(_ columns: [Tabular.Column], pseudonymizer: Pseudonymizer?) -> Tabular.Table {
+        var columns = columns
+        if let pseudonymizer {
+            for index in columns.indices where pseudonymized.contains(columns[index].name) {
+                columns[index] = columns[index].mappingValues { pseudonymizer.pseudonym($0) }
+            }
+        }
+        return Tabular.Table(columns: columns)
+    }
+
     /// The single SELECT statement this plan runs, with its arguments.
     /// The Julian day SQLite's `julianday()` returns for `date` (millisecond precision).
     static func julianDay(_ date: Date) -> Double {
@@ -139,13 +151,7 @@ extension OperationalStore {
                 for index in columns.indices { columns[index].append(contentsOf: part[index]) }
             }
         }
-        // Pseudonymise each distinct value once; the raw values never leave this function.
-        if let pseudonymizer {
-            for index in columns.indices where plan.pseudonymized.contains(columns[index].name) {
-                columns[index] = columns[index].mappingValues { pseudonymizer.pseudonym($0) }
-            }
-        }
-        return Tabular.Table(columns: columns)
+        return plan.finish(columns, pseudonymizer: pseudonymizer)
     }
 
     /// Reads the plan's rows as consecutive rowid ranges, one per core, on

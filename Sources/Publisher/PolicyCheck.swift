@@ -6,7 +6,7 @@ public enum PolicyCheck {
     /// Loads `path` and checks it; with `store`, also against its source table.
     ///
     /// - Returns: the policy when it has no problem, and every diagnostic found.
-    public static func check(path: String, store: OperationalStore?) throws(PublisherError)
+    public static func check(path: String, store: (any RecordSource)?) throws(PublisherError)
         -> (policy: Policy?, diagnostics: [PolicyDiagnostic])
     {
         let policy: Policy
@@ -31,7 +31,7 @@ public enum PolicyCheck {
 
     /// Loads `path` and requires it to be valid against `store`; used by every
     /// command that acts on a policy.
-    public static func require(path: String, store: OperationalStore) throws(PublisherError) -> Policy {
+    public static func require(path: String, store: any RecordSource) throws(PublisherError) -> Policy {
         let (policy, diagnostics) = try check(path: path, store: store)
         guard let policy else { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }
         return policy

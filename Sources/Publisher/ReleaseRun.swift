@@ -129,9 +129,9 @@ public enum ReleaseRun {
         guard source.isCryptographic else {
             throw .refused("releases need the operating system's CSPRNG; a seeded generator is for tests only")
         }
-        let store: OperationalStore
+        let store: any RecordSource
         do {
-            store = try OperationalStore(path: options.store)
+            store = try openRecordSource(options.store)
         } catch {
             throw .store(error)
         }
@@ -244,7 +244,7 @@ public enum ReleaseRun {
     /// Binds `store` to `state`'s ledger on the first release, and refuses a release
     /// whose state is not the one the store is bound to (a fresh or a different one
     /// would start every person's budget from zero).
-    static func bindLedger(store: OperationalStore, state: StateStore, now: Date) throws(PublisherError) {
+    static func bindLedger(store: any RecordSource, state: StateStore, now: Date) throws(PublisherError) {
         let identity = try state.identity()
         do {
             if let binding = try store.ledgerBinding() {
@@ -304,7 +304,7 @@ public enum ReleaseRun {
     }
 
     /// Releases one dataset's window (see ``run(_:random:progress:)``).
-    static func releaseDataset(policy: Policy, window: ReleaseWindow, store: OperationalStore, state: StateStore,
+    static func releaseDataset(policy: Policy, window: ReleaseWindow, store: any RecordSource, state: StateStore,
                                key: Minisign.SecretKey, out: String, random: RandomSource, newSequence: Bool, dryRun: Bool,
                                pseudonymizer: Pseudonymizer?, now: Date, retention: RetentionRun.Outcome? = nil,
                                allowEmpty: Bool = false, stageProgress: StageProgress? = nil,

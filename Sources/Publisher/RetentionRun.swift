@@ -25,7 +25,7 @@ public enum RetentionRun {
     ///
     /// A run that would delete more than the policy's `max_share_per_run` of the table
     /// (default 10%) is refused with nothing deleted unless `confirmMassDeletion`.
-    public static func run(policy: Policy, store: OperationalStore, state: StateStore?, now: Date,
+    public static func run(policy: Policy, store: any RecordSource, state: StateStore?, now: Date,
                            dryRun: Bool, confirmMassDeletion: Bool = false) throws(PublisherError) -> Outcome? {
         guard let retention = policy.retention else { return nil }
         let cutoff = retention.deleteAfter.subtracted(from: now)
@@ -36,7 +36,7 @@ public enum RetentionRun {
         if !dryRun && !confirmMassDeletion {
             let would: RetentionResult, total: Int
             do {
-                would = try store.applyRetention(ruleSpec, dryRun: true)
+                would = try store.applyRetention(ruleSpec, dryRun: true, auditID: nil)
                 total = try store.rowCount(of: policy.source.table)
             } catch {
                 throw .store(error)
@@ -74,7 +74,7 @@ public enum RetentionRun {
 
     /// Completes the audit rows a killed run left `pending`: from the counts the store
     /// committed with the deletion, or as `not run` when the store has no such deletion.
-    public static func reconcile(store: OperationalStore, state: StateStore) throws(PublisherError) {
+    public static func reconcile(store: any RecordSource, state: StateStore) throws(PublisherError) {
         for entry in try state.retentionAudit() where entry.status == "pending" {
             guard let runID = entry.runID else { continue }
             let record: RetentionResult?

@@ -22,7 +22,7 @@ public enum StoreDataCheck {
     /// Distinct values fetched at most, for suggestions and hierarchy coverage.
     static let distinctLimit = 50_000
 
-    public static func diagnostics(for policy: Policy, store: OperationalStore) throws(PublisherError) -> [PolicyDiagnostic] {
+    public static func diagnostics(for policy: Policy, store: any RecordSource) throws(PublisherError) -> [PolicyDiagnostic] {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []
         do {

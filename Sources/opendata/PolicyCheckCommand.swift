@@ -38,7 +38,7 @@ struct PolicyCheckCommand: ParsableCommand {
     func run() throws {
         let console = output.console
         do {
-            let database = try store.map { path throws(StoreError) in try OperationalStore(path: path) }
+            let database = try store.map { path throws(StoreError) in try openRecordSource(path) }
             var failed = 0
             for path in policies {
                 let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database)

@@ -50,7 +50,7 @@ struct RetentionCommand: ParsableCommand {
             reference = day.start
         }
         do {
-            let database = try OperationalStore(path: store)
+            let database = try openRecordSource(store)
             let loaded = try PolicyCheck.require(path: policy, store: database)
             let stateStore = dryRun ? nil : try StateStore(path: state)
             guard let outcome = try RetentionRun.run(policy: loaded, store: database, state: stateStore,

@@ -9,7 +9,7 @@ import TestSupport
         #expect(help.status == 0)
         for command in ["demo", "import", "policy", "retention"] { #expect(help.stdout.contains(command)) }
         let importHelp = try CLI.run(["import", "--help"])
-        #expect(importHelp.stdout.contains("Example:"))
+        #expect(importHelp.stdout.contains("Examples:") && importHelp.stdout.contains("--append"))
         let unknown = try CLI.run(["import", "--stor", "x.sqlite"])
         #expect(unknown.status == 2)
         #expect(!unknown.stderr.isEmpty)

@@ -84,3 +84,21 @@ import TestSupport
         #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(String(repeating: "ab", count: 32), mode: 0o600)) }
     }
 }
+
+/// The SELECT sent to PostgreSQL names only what the plan touches.
+@Suite struct PostgresSQLTests {
+    @Test func theSelectNamesOnlyTouchedColumns() throws {
+        var plan = ReadPlan(table: "cad.calls", columns: ["district", "call_type"], pseudonymized: [],
+                            derived: [("response_seconds", .secondsBetween(start: "received_at", end: "arrived_at"))],
+                            exclude: [("call_type", ["DOMESTIC VIOLENCE"])],
+                            window: ("received_at", Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 86400)))
+        plan.naiveZone = TimeZone(identifier: "America/Chicago")
+        let (sql, arguments) = PostgresSQL.select(plan, types: ["received_at": "timestamp with time zone", "arrived_at": "timestamp without time zone"])
+        #expect(sql.hasPrefix("SELECT \"district\"::text, \"call_type\"::text, round(extract(epoch FROM ((\"arrived_at\")::timestamptz - \"received_at\")))::bigint::text FROM \"cad\".\"calls\""), "\(sql)")
+        #expect(sql.contains("\"received_at\" >= $1 AND \"received_at\" < $2") && sql.contains("NOT IN ($3)"), "\(sql)")
+        #expect(arguments.count == 3)
+        // Every quoted identifier in the statement is one the plan touches, or the table.
+        let identifiers = Set(sql.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
+        #expect(identifiers.isSubset(of: plan.touchedColumns.union(["cad", "calls"])), "\(identifiers)")
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Tabular
+
+/// Where a department's operational records live: a SQLite store
+/// (``OperationalStore``) or a PostgreSQL database (``PostgresSource``).
+/// Everything a release, a policy check and retention ask of the records goes
+/// through these calls, each with the same guarantees on every backend:
+///
+/// - ``read(_:pseudonymizer:progress:)`` runs the plan's one minimised SELECT:
+///   no column outside ``ReadPlan/touchedColumns`` is ever named, excluded rows
+///   never leave the database, pseudonymised values are replaced before the
+///   table is built;
+/// - ``applyRetention(_:dryRun:auditID:)`` deletes in one transaction together
+///   with its audit record;
+/// - the probes return no more than they need (an existence bit, one value, a
+///   bounded set of distinct values).
+public protocol RecordSource: AnyObject, Sendable {
+    /// The source as shown in messages (a path, or a URL without its password).
+    var path: String { get }
+    /// The columns of `table` in order, or nil when there is no such table.
+    func columns(of table: String) throws(StoreError) -> [String]?
+    /// Number of rows in `table`.
+    func rowCount(of table: String) throws(StoreError) -> Int
+    /// The rows `plan` selects, minimised (see the protocol's guarantees).
+    func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?, progress: (@Sendable (Double?) -> Void)?) throws(StoreError) -> Tabular.Table
+    /// Applies `rule`; with `auditID`, records its counts in the same transaction.
+    func applyRetention(_ rule: RetentionRule, dryRun: Bool, auditID: String?) throws(StoreError) -> RetentionResult
+    /// The counts a retention run with `id` committed with its deletion, or nil.
+    func retentionRecord(id: String) throws(StoreError) -> RetentionResult?
+    /// The state database this source's people are accounted in, if bound.
+    func ledgerBinding() throws(StoreError) -> LedgerBinding?
+    /// Binds the source to a ledger (only when it has none).
+    func bindLedger(_ binding: LedgerBinding) throws(StoreError)
+    /// True when some row holds `value` in `column` (compared as text).
+    func contains(_ value: String, in column: String, of table: String) throws(StoreError) -> Bool
+    /// The distinct non-null values of `column` as text, or nil when there are more than `limit`.
+    func distinctValues(of column: String, in table: String, limit: Int) throws(StoreError) -> [String]?
+    /// A value of `column` that is not a number, or nil.
+    func firstNonNumber(in column: String, of table: String) throws(StoreError) -> String?
+    /// A value of `column` that is not a timestamp, or nil.
+    func firstNonTimestamp(in column: String, of table: String) throws(StoreError) -> String?
+}
+
+extension RecordSource {
+    /// ``read(_:pseudonymizer:progress:)`` without progress.
+    public func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?) throws(StoreError) -> Tabular.Table {
+        try read(plan, pseudonymizer: pseudonymizer, progress: nil)
+    }
+}
+
+/// Opens the records at `location`: a `postgresql://` (or `postgres://`) URL
+/// opens a ``PostgresSource``; anything else is the path of a SQLite store.
+public func openRecordSource(_ location: String) throws(StoreError) -> any RecordSource {
+    if location.hasPrefix("postgresql://") || location.hasPrefix("postgres://") {
+        return try PostgresSource(url: location)
+    }
+    return try OperationalStore(path: location)
+}
+
+extension OperationalStore: RecordSource {}
