@@ -19,6 +19,10 @@ public enum LossMetric: String, Sendable, CaseIterable {
     /// Discernibility (Bayardo & Agrawal 2005): Σ |E|² over published classes
     /// plus N for each suppressed record.
     case discernibility = "dm"
+    /// DM* (ARX's `createDiscernabilityMetric(true)`, the monotonic discernibility of
+    /// El Emam et al. 2009): Σ |E|² over every class, the suppressed ones included
+    /// at their own size, with no penalty of N per suppressed record.
+    case discernibilityStar = "dm-star"
     /// Average equivalence class size (LeFevre et al. 2006): N over the number
     /// of classes, the suppressed records counting as one class.
     case aecs
@@ -74,7 +78,7 @@ struct MetricEvaluator {
             }
         case .loss:
             return geometricMean(levels.enumerated().map { normalizedShare(shareSum[$0][$1], column: $0) })
-        case .discernibility, .aecs:
+        case .discernibility, .discernibilityStar, .aecs:
             return 0
         }
     }
@@ -135,6 +139,13 @@ struct MetricEvaluator {
             for cls in 0..<classes.classCount {
                 let count = Double(classes.counts[cls])
                 total += classes.passes[cls] ? count * count : n * count
+            }
+            return total
+        case .discernibilityStar:
+            var total = 0.0
+            for cls in 0..<classes.classCount {
+                let count = Double(classes.counts[cls])
+                total += count * count
             }
             return total
         case .aecs:

@@ -67,6 +67,8 @@ public enum Metric: String, Sendable, CaseIterable {
     case entropyNonMonotonic = "entropy-nm"
     case loss
     case discernibility
+    /// DM*: Σ|E|² over every class, suppressed ones included (ARX's monotonic discernibility).
+    case discernibilityStar = "dm-star"
     case aecs
 }
 

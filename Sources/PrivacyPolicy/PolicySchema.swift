@@ -114,7 +114,7 @@ public enum PolicySchema {
                          "distance": {"enum": ["equal", "ordered", "hierarchical"]}}
         },
         "max_suppression": {"$ref": "#/$defs/share"},
-        "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "aecs"]},
+        "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "dm-star", "aecs"]},
         "privacy": {
           "type": "object", "additionalProperties": false, "required": ["epsilon", "delta"],
           "description": "Differentially private record-level release (SafePub): records sampled, a generalisation chosen by the exponential mechanism, classes below the derived k suppressed.",

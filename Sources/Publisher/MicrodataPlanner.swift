@@ -118,6 +118,7 @@ public enum MicrodataPlanner {
         case .entropyNonMonotonic: .entropyNonMonotonic
         case .loss: .loss
         case .discernibility: .discernibility
+        case .discernibilityStar: .discernibilityStar
         case .aecs: .aecs
         }
     }

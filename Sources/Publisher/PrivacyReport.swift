@@ -1,3 +1,4 @@
+import Anonymization
 import DifferentialPrivacy
 import Foundation
 import PrivacyPolicy
@@ -31,6 +32,8 @@ public struct PrivacyReport {
         public var insensitive: [String: String]
         /// (ε, δ, β, ε of the sampling, ε of the search) of a differentially private file.
         public var privacy: DPMicrodataRelease.Records?
+        /// Quasi-identifiers published as `*` for more than half of the records (read off the published file).
+        public var lost: [LostColumns.Finding] = []
 
         /// A plain k-anonymous file.
         init(plain output: OutputSpec, spec: MicrodataSpec, policy: Policy, outcome: MicrodataPlanner.Outcome) {
@@ -44,6 +47,7 @@ public struct PrivacyReport {
             highestRisk = outcome.result.risk.highestProsecutorRisk
             averageRisk = outcome.result.risk.averageProsecutorRisk
             insensitive = Self.reasons(spec, policy)
+            lost = LostColumns.find(in: outcome.table, columns: outcome.quasiIdentifiers)
         }
 
         /// A differentially private file.
@@ -54,6 +58,7 @@ public struct PrivacyReport {
             levels = records.levels
             insensitive = [:]
             privacy = records
+            lost = LostColumns.find(in: records.table, columns: records.levels.keys.sorted())
         }
 
         static func reasons(_ spec: MicrodataSpec, _ policy: Policy) -> [String: String] {
@@ -103,7 +108,8 @@ public struct PrivacyReport {
                           "membership_hidden": policy.dataset.guarantee == .differentialPrivacy] as [String: Any],
             "microdata": microdata.map { item -> [String: Any] in
                 var entry: [String: Any] = ["output": item.output, "k": item.k, "records": item.records,
-                                            "generalization_levels": item.levels, "insensitive_columns": item.insensitive]
+                                            "generalization_levels": item.levels, "insensitive_columns": item.insensitive,
+                                            "columns_lost": item.lost.map { ["column": $0.column, "share_removed": ($0.share * 100).rounded() / 100] }]
                 if let privacy = item.privacy {
                     entry["differential_privacy"] = ["epsilon": privacy.epsilon, "delta": privacy.delta,
                                                      "sampling_probability": privacy.beta, "epsilon_sampling": privacy.epsilonSampling,
@@ -172,6 +178,9 @@ public struct PrivacyReport {
                 body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">Record-level file \(escape(item.output)) (differential privacy)</h2>"
                 body += "<p>Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each person's record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.</p>"
                 body += "<p>Levels chosen: \(escape(item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) (0 is the original value; the highest level is removed).</p></section>\n"
+            }
+            for finding in item.lost {
+                body += "<p class=\"warning\"><strong>\(escape(item.output)): \(escape(LostColumns.sentence(finding, k: item.k))).</strong></p>\n"
             }
             for (column, reason) in item.insensitive.sorted(by: { $0.key < $1.key }) {
                 body += "<p>\(escape(item.output)): \(escape(column)) is published as recorded and not treated as identifying, because: \(escape(reason))</p>\n"

@@ -1,3 +1,4 @@
+import Anonymization
 import DifferentialPrivacy
 import Foundation
 import OperationalStore
@@ -377,6 +378,7 @@ public enum ReleaseRun {
             let report = PrivacyReport.Microdata(plain: output, spec: spec, policy: policy, outcome: anonymized)
             outcome.microdata.append(report)
             progress("\(dataset)/\(output.id): \(anonymized.table.rowCount) records of \(anonymized.consideredRows) (one per person), k = \(spec.k), \(anonymized.result.suppressed) suppressed, highest risk \(String(format: "%.3f", anonymized.result.risk.highestProsecutorRisk))")
+            for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: spec.k))") }
             package(output.id, title: output.title, table: anonymized.table, primaryKey: [])
         }
         if dryRun {
@@ -419,7 +421,9 @@ public enum ReleaseRun {
             guard let records = aggregates.records[output.id] else {
                 throw .io(path: state.path, reason: "the record file of output '\(output.id)' is missing from the state database")
             }
-            outcome.microdata.append(PrivacyReport.Microdata(private: output, records: records))
+            let report = PrivacyReport.Microdata(private: output, records: records)
+            outcome.microdata.append(report)
+            for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: records.k))") }
             progress("\(dataset)/\(output.id): \(records.table.rowCount) records, (ε \(records.epsilon), δ \(records.delta))-DP, k = \(records.k)\(aggregates.reused ? " (stored, no new sample)" : "")")
             package(output.id, title: output.title, table: records.table, primaryKey: [])
         }

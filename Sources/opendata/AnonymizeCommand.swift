@@ -12,14 +12,18 @@ struct AnonymizeCommand: ParsableCommand {
         discussion: """
             Reads a ';'- or ','-separated CSV with a header. Every column with a hierarchy file in \
             DIR (named <name>_hierarchy_<column>.csv, as ARX names them, or <column>.csv) is a \
-            quasi-identifier; other columns are published unchanged. Hierarchy files use ARX's \
-            format: one row per original value, one ';'-separated column per level, the last '*'.
+            quasi-identifier. Deny by default, like policies: every other column must be named \
+            with --keep (published unchanged: you judge it not identifying), --drop (left out) or \
+            --sensitive (published unchanged as the attribute ℓ-diversity or t-closeness protects); \
+            an unnamed one stops the run. Hierarchy files use ARX's format: one row per original \
+            value, one ';'-separated column per level, the last '*'. A quasi-identifier removed \
+            ('*') for more than half of the records is reported as lost.
 
             The search covers every combination of levels and returns the one with the least \
             information loss whose failing classes hold at most --suppression of the records \
             (those records are suppressed: '*' in every quasi-identifier and the sensitive column).
 
-            Example (ARX's Adult test data):
+            Examples (ARX's Adult test data, where every column has a hierarchy):
               opendata anonymize --csv adult.csv --hierarchies . --k 5 --suppression 0.04
               opendata anonymize --csv adult.csv --hierarchies . --k 1 --suppression 0.04 \\
                 --l-diversity occupation:5:entropy --metric entropy-nm
@@ -47,6 +51,15 @@ struct AnonymizeCommand: ParsableCommand {
     @Option(name: .customLong("t-closeness"), help: "COL:T[:equal|ordered|hierarchical] — t-closeness of a sensitive column.")
     var tCloseness: String?
 
+    @Option(help: "A column without a hierarchy to publish unchanged (repeatable).")
+    var keep: [String] = []
+
+    @Option(help: "A column to leave out (repeatable).")
+    var drop: [String] = []
+
+    @Option(name: .customLong("sensitive"), help: "A column without a hierarchy published as the protected attribute (repeatable).")
+    var sensitiveColumns: [String] = []
+
     @Option(help: "Write the generalised CSV here.")
     var out: String?
 
@@ -61,8 +74,20 @@ struct AnonymizeCommand: ParsableCommand {
                                            lDiversity: lDiversity, tCloseness: tCloseness)
         let started = Date()
         do {
-            let (table, delimiter) = try CSVTable.load(csv)
+            var (table, delimiter) = try CSVTable.load(csv)
             let sensitive = request.sensitiveColumn
+            for name in keep + drop + sensitiveColumns where table.column(named: name) == nil {
+                throw ValidationError("the CSV has no column '\(name)' (it has \(table.columnNames.joined(separator: ", ")))")
+            }
+            let unnamed = table.columnNames.filter { column in
+                Self.hierarchyFile(for: column, csv: csv, in: hierarchies) == nil && column != sensitive
+                    && !keep.contains(column) && !drop.contains(column) && !sensitiveColumns.contains(column)
+            }
+            if !unnamed.isEmpty {
+                console.error("\(csv): column\(unnamed.count == 1 ? "" : "s") \(unnamed.joined(separator: ", ")) \(unnamed.count == 1 ? "has" : "have") no hierarchy in \(hierarchies); name each with --keep (published unchanged), --drop (left out) or --sensitive (the protected attribute), or add a hierarchy file")
+                throw ExitCode(1)
+            }
+            table = Table(columns: table.columns.filter { !drop.contains($0.name) })
             var quasiIdentifiers: [Hierarchy] = []
             var sensitiveHierarchy: Hierarchy?
             for column in table.columnNames {
@@ -87,6 +112,7 @@ struct AnonymizeCommand: ParsableCommand {
                     "loss": result.loss, "metric": request.metric.rawValue, "suppressed": result.suppressed,
                     "records": table.rowCount, "classes": result.classes, "checked": result.checked,
                     "lattice": result.latticeSize, "seconds": seconds,
+                    "columns_lost": LostColumns.find(in: result.table, columns: names).map { ["column": $0.column, "share_removed": $0.share] },
                     "risk": ["highest_prosecutor": result.risk.highestProsecutorRisk,
                              "average_prosecutor": result.risk.averageProsecutorRisk,
                              "records_at_risk": result.risk.recordsAtRisk, "threshold": result.risk.threshold,
@@ -100,6 +126,9 @@ struct AnonymizeCommand: ParsableCommand {
             console.info("optimal transformation: [\(result.transformation.map(String.init).joined(separator: ","))]")
             console.info("information loss (\(request.metric.rawValue)): \(result.loss)")
             console.info("suppressed: \(result.suppressed) of \(table.rowCount) records; \(result.classes) classes")
+            for finding in LostColumns.find(in: result.table, columns: names) {
+                console.info("warning: \(LostColumns.sentence(finding, k: request.models.compactMap { if case let .kAnonymity(k) = $0 { k } else { nil } }.first ?? 1))")
+            }
             console.info(String(format: "prosecutor risk: highest %.4f, average %.4f; records above %.0f%%: %.2f%%; sample uniques before suppression: %d",
                                 result.risk.highestProsecutorRisk, result.risk.averageProsecutorRisk,
                                 result.risk.threshold * 100, result.risk.recordsAtRisk * 100, result.risk.sampleUniques))

@@ -28,6 +28,28 @@ import TestSupport
         #expect(classes.filter { !$0.key.hasPrefix("*;*;*") }.values.allSatisfy { $0 >= 5 })
     }
 
+    @Test func columnsWithoutAHierarchyMustBeNamed() throws {
+        let data = TestSupport.sharedPath("data/real-police")
+        let empty = TestSupport.temporaryFolder("no-hierarchies")
+        let csv = data + "/mke_calls_for_service_2018-05.csv"
+        // The real Milwaukee calls without hierarchies: nothing passes through unnamed.
+        let refused = try CLI.run(["anonymize", "--csv", csv, "--hierarchies", empty, "--k", "5"])
+        #expect(refused.status == 1, "\(refused.stdout)")
+        #expect(refused.stderr.contains("id, time, location, latitude, longitude, district, nature, status have no hierarchy"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        // Named, the run goes on: coordinates and the exact location dropped, the rest judged.
+        let districts = ["1", "2", "3", "4", "5", "6", "7", "CIB", "CITY", "DPR", "FI", "ICS1", "NTF", "OCOE", "OUT", "SCD", "SPD"]
+        TestSupport.write(districts.map { "\($0);*\n" }.joined(), to: empty + "/district.csv")
+        let named = try CLI.run(["anonymize", "--csv", csv, "--hierarchies", empty, "--k", "5", "--drop", "id", "--drop", "location",
+                                 "--drop", "latitude", "--drop", "longitude", "--drop", "time", "--keep", "status",
+                                 "--sensitive", "nature", "--json", "--out", empty + "/out.csv"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let header = try String(contentsOfFile: empty + "/out.csv", encoding: .utf8).split(separator: "\n").first.map(String.init)
+        #expect(header == "district,nature,status", "dropped columns are not written")
+        let unknown = try CLI.run(["anonymize", "--csv", csv, "--hierarchies", empty, "--k", "5", "--keep", "nosuch"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no column 'nosuch'"), "\(unknown.stderr)")
+    }
+
     @Test func lDiversityMakesTheColumnSensitive() throws {
         let data = TestSupport.sharedPath("data/arx-adult")
         let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "1",

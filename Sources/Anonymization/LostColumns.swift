@@ -1,0 +1,30 @@
+import Tabular
+
+/// Quasi-identifiers a generalisation emptied: published as `*` (removed) for more
+/// than half of the records. Full-domain generalisation can throw a whole column
+/// away to reach k on real data; the steward and the report's readers must be told,
+/// with what would bring it back.
+public enum LostColumns {
+    /// A column and the share of records in which it is `*`.
+    public struct Finding: Sendable, Equatable {
+        public var column: String
+        public var share: Double
+    }
+
+    /// The `columns` of `table` that are `*` in more than `threshold` of its rows.
+    public static func find(in table: Table, columns: [String], threshold: Double = 0.5) -> [Finding] {
+        guard table.rowCount > 0 else { return [] }
+        return columns.compactMap { name in
+            guard let column = table.column(named: name), let star = column.dictionary.firstIndex(of: "*") else { return nil }
+            let code = Int32(star)
+            let count = column.codes.reduce(0) { $0 + ($1 == code ? 1 : 0) }
+            let share = Double(count) / Double(table.rowCount)
+            return share > threshold ? Finding(column: name, share: share) : nil
+        }
+    }
+
+    /// One sentence for a log or a report.
+    public static func sentence(_ finding: Finding, k: Int) -> String {
+        "column \(finding.column) lost its value: it is * (removed) in \(Int((finding.share * 100).rounded()))% of the records to reach k = \(k); a lower k, a coarser level of another column (e.g. time by week instead of day) or a larger window would restore it (local recoding, which would keep it for most records, is not built yet)"
+    }
+}
