@@ -317,6 +317,13 @@ enum Diversity {
             var sum = 0.0
             for f in counts where f > 0 { sum += Double(f) * log(Double(f)) }
             return sum <= n * (log(n) - log(l)) + 1e-9
+        case .grassberger:
+            // As ARX tests it: at least ⌈ℓ⌉ distinct values, and Σ f·G(f) ≤ n (G(n) − ln ℓ), i.e. the
+            // estimate G(n) − (1/n) Σ f·G(f) ≥ ln ℓ (Grassberger's G in place of the logarithm throughout).
+            guard total > 0, Double(counts.filter { $0 > 0 }.count) >= l.rounded(.up) else { return false }
+            var sum = 0.0
+            for f in counts where f > 0 { sum += Double(f) * Digamma.grassbergerG(f) }
+            return sum <= Double(total) * (Digamma.grassbergerG(total) - log(l)) + 1e-9
         case let .recursive(c):
             let sorted = counts.sorted(by: >)
             let needed = Int(l.rounded(.up))

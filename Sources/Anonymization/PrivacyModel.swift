@@ -30,6 +30,11 @@ public enum LDiversityVariant: Sendable, Equatable {
     /// Shannon entropy of the sensitive values at least ln ℓ, tested in ARX's
     /// exact form Σ f·ln f ≤ n·(ln n − ln ℓ); implies at least ℓ records.
     case entropy
+    /// Entropy ℓ-diversity with Grassberger's estimator of the entropy (ARX's default in
+    /// its tests): at least ⌈ℓ⌉ distinct values and Ĥ = G(n) − (1/n) Σ f·G(f) ≥ ln ℓ, with
+    /// G(f) = ψ(f) + ½(−1)^f (ψ((f+1)/2) − ψ(f/2)) (Grassberger, "Entropy estimates from insufficient
+    /// samplings", 2003, eq. 35; ψ the digamma function), G(n) standing for ln n as in ARX.
+    case grassberger
     /// Recursive (c, ℓ): the most frequent value r₁ < c · (r_ℓ + … + r_m).
     case recursive(c: Double)
 }

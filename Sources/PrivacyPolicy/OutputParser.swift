@@ -86,6 +86,7 @@ extension PolicyParser {
             switch word {
             case "distinct": variant = .distinct
             case "entropy": variant = .entropy
+            case "grassberger": variant = .grassberger
             case "recursive":
                 guard let cNode = entries["c"] else {
                     reader.error(node, "\(where_): the recursive variant needs 'c', e.g. {variant: recursive, c: 3}")
@@ -94,7 +95,7 @@ extension PolicyParser {
                 guard let c = reader.positiveNumber(cNode, "\(where_).c") else { return nil }
                 variant = .recursive(c: c)
             default:
-                reader.error(node, "\(where_): unknown variant '\(word)'\(Suggestion.didYouMean(word, among: ["distinct", "entropy", "recursive"]))")
+                reader.error(node, "\(where_): unknown variant '\(word)'\(Suggestion.didYouMean(word, among: ["distinct", "entropy", "grassberger", "recursive"]))")
                 return nil
             }
         }

@@ -77,6 +77,8 @@ public struct LDiversitySpec: Sendable, Equatable {
     public enum Variant: Sendable, Equatable {
         case distinct
         case entropy
+        /// Entropy ℓ-diversity with Grassberger's estimator.
+        case grassberger
         case recursive(c: Double)
     }
     public var column: String

@@ -62,6 +62,7 @@ public enum PolicyExplainer {
                     switch l.variant {
                     case .distinct: variant = "at least \(format(l.l)) different values"
                     case .entropy: variant = "values as varied as \(format(l.l)) equally common ones (entropy ℓ-diversity)"
+                    case .grassberger: variant = "values as varied as \(format(l.l)) equally common ones, judged with a small-sample correction (entropy ℓ-diversity, Grassberger's estimator)"
                     case let .recursive(c): variant = "no value more common than \(format(c)) times the rarer ones together (recursive (c, ℓ)-diversity with ℓ = \(format(l.l)))"
                     }
                     sentence += "; within each such group \(l.column) takes \(variant)"

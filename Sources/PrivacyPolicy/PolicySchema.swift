@@ -106,7 +106,7 @@ public enum PolicySchema {
         "l_diversity": {
           "type": "object", "additionalProperties": false, "required": ["column", "l"],
           "properties": {"column": {"type": "string"}, "l": {"type": "number", "minimum": 1},
-                         "variant": {"enum": ["distinct", "entropy", "recursive"]}, "c": {"type": "number", "exclusiveMinimum": 0}}
+                         "variant": {"enum": ["distinct", "entropy", "grassberger", "recursive"]}, "c": {"type": "number", "exclusiveMinimum": 0}}
         },
         "t_closeness": {
           "type": "object", "additionalProperties": false, "required": ["column", "t"],

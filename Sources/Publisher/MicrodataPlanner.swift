@@ -79,6 +79,7 @@ public enum MicrodataPlanner {
             switch l.variant {
             case .distinct: models.append(.lDiversity(l.l, .distinct))
             case .entropy: models.append(.lDiversity(l.l, .entropy))
+            case .grassberger: models.append(.lDiversity(l.l, .grassberger))
             case let .recursive(c): models.append(.lDiversity(l.l, .recursive(c: c)))
             }
         }

@@ -45,7 +45,7 @@ struct AnonymizeCommand: ParsableCommand {
     @Option(help: "Information-loss metric: entropy, entropy-nm, loss, dm, aecs.")
     var metric: String = "entropy"
 
-    @Option(name: .customLong("l-diversity"), help: "COL:L[:distinct|entropy|recursive:C] — ℓ-diversity of a sensitive column.")
+    @Option(name: .customLong("l-diversity"), help: "COL:L[:distinct|entropy|grassberger|recursive:C] — ℓ-diversity of a sensitive column.")
     var lDiversity: String?
 
     @Option(name: .customLong("t-closeness"), help: "COL:T[:equal|ordered|hierarchical] — t-closeness of a sensitive column.")
@@ -184,6 +184,7 @@ struct AnonymizeRequest {
             switch parts.count > 2 ? parts[2] : "distinct" {
             case "distinct": variant = .distinct
             case "entropy": variant = .entropy
+            case "grassberger": variant = .grassberger
             case "recursive":
                 guard parts.count == 4, let c = Double(parts[3]), c > 0 else {
                     throw ValidationError("recursive ℓ-diversity needs c: COL:L:recursive:C")
