@@ -234,6 +234,13 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
             binds.append(cutoff)
             let found = try await run(tally, binds).first ?? []
             guard !dryRun else { return found }
+            if let share = rule.maxShare {
+                let rows = Int((try await run("SELECT count(*)::text FROM \(table)", PostgresBindings()).first?.first ?? nil) ?? "0") ?? 0
+                let would = Int(found[2] ?? "0") ?? 0
+                if Double(would) > share * Double(rows) {
+                    throw StoreError.massDeletion(table: rule.table, wouldDelete: would, rows: rows, maxShare: share)
+                }
+            }
             let deleted = try await run("WITH gone AS (DELETE FROM \(table) WHERE \(measured) < $1 AND NOT \(held) RETURNING 1) SELECT count(*)::text FROM gone", binds).first?.first ?? "0"
             if let auditID {
                 _ = try await run("CREATE TABLE IF NOT EXISTS opendata_retention (id text PRIMARY KEY, deleted bigint NOT NULL, held bigint NOT NULL, undated bigint NOT NULL)", PostgresBindings())

@@ -8,12 +8,16 @@ public struct RetentionRule: Sendable, Equatable {
     public var measuredFrom: String
     public var keepIf: String?
     public var cutoff: Date
+    /// The largest share of the table one run may delete; more is refused with nothing deleted
+    /// (``StoreError/massDeletion(table:wouldDelete:rows:maxShare:)``). Nil: no limit.
+    public var maxShare: Double?
 
-    public init(table: String, measuredFrom: String, keepIf: String?, cutoff: Date) {
+    public init(table: String, measuredFrom: String, keepIf: String?, cutoff: Date, maxShare: Double? = nil) {
         self.table = table
         self.measuredFrom = measuredFrom
         self.keepIf = keepIf
         self.cutoff = cutoff
+        self.maxShare = maxShare
     }
 }
 
@@ -79,6 +83,12 @@ extension OperationalStore {
         }
         let result = try write { db in
             let found = try tally(db)
+            if let share = rule.maxShare {
+                let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+                if Double(found.deletable.count) > share * Double(rows) {
+                    throw StoreError.massDeletion(table: rule.table, wouldDelete: found.deletable.count, rows: rows, maxShare: share)
+                }
+            }
             var deleted = 0
             var start = 0
             while start < found.deletable.count {

@@ -15,6 +15,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case pseudonymKey(String)
     /// An argument is out of range.
     case invalidArgument(String)
+    /// Retention would delete more than the share of the table it may delete in one run; nothing was deleted.
+    case massDeletion(table: String, wouldDelete: Int, rows: Int, maxShare: Double)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case let .noSuchColumn(table, column): "table '\(table)' has no column '\(column)'; the policy and the store disagree (run opendata policy check --store)"
         case let .pseudonymKey(reason): "pseudonymisation key: \(reason)"
         case let .invalidArgument(reason): reason
+        case let .massDeletion(table, would, rows, share):
+            "retention would delete \(would) of \(rows) rows of \(table) (\(String(format: "%.1f", 100 * Double(would) / Double(max(rows, 1))))%), more than its max_share_per_run of \(String(format: "%g", 100 * share))%; nothing was deleted. Check the rule, the clock and the timestamps (opendata retention --dry-run); if this is expected (a first run on an old store, a changed rule), run again with --confirm-mass-deletion"
         }
     }
 }

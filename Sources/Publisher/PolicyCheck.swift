@@ -6,7 +6,8 @@ public enum PolicyCheck {
     /// Loads `path` and checks it; with `store`, also against its source table.
     ///
     /// - Returns: the policy when it has no problem, and every diagnostic found.
-    public static func check(path: String, store: (any RecordSource)?) throws(PublisherError)
+    /// `thorough` adds the checks that scan whole columns (``StoreDataCheck``), as `policy check --store` does.
+    public static func check(path: String, store: (any RecordSource)?, thorough: Bool = false) throws(PublisherError)
         -> (policy: Policy?, diagnostics: [PolicyDiagnostic])
     {
         let policy: Policy
@@ -25,7 +26,7 @@ public enum PolicyCheck {
         }
         var diagnostics = guarantee + StoreSchemaCheck.diagnostics(for: policy, tableColumns: columns)
         // The data checks need the table's columns to be those the policy names.
-        if diagnostics.isEmpty { diagnostics += try StoreDataCheck.diagnostics(for: policy, store: store) }
+        if diagnostics.isEmpty { diagnostics += try StoreDataCheck.diagnostics(for: policy, store: store, thorough: thorough) }
         return (diagnostics.isEmpty ? policy : nil, diagnostics)
     }
 

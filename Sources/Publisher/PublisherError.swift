@@ -25,6 +25,7 @@ public enum PublisherError: Error, Sendable, CustomStringConvertible {
             switch error {
             case .io: 4
             case .invalidArgument: 2
+            case .massDeletion: 3
             case .malformedCSV, .noSuchTable, .tableExists, .noSuchColumn, .pseudonymKey: 1
             }
         case .refused: 3

@@ -31,20 +31,10 @@ public enum RetentionRun {
         let cutoff = retention.deleteAfter.subtracted(from: now)
         let rule = "delete \(policy.source.table) rows whose \(retention.measuredFrom) is more than \(retention.deleteAfter) old"
             + (retention.keepIf.map { " unless \($0) is true" } ?? "")
+        // The share limit is checked inside the deletion's own transaction (one scan, nothing deleted when refused).
         let ruleSpec = RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
-                                     keepIf: retention.keepIf, cutoff: cutoff)
-        if !dryRun && !confirmMassDeletion {
-            let would: RetentionResult, total: Int
-            do {
-                would = try store.applyRetention(ruleSpec, dryRun: true, auditID: nil)
-                total = try store.rowCount(of: policy.source.table)
-            } catch {
-                throw .store(error)
-            }
-            if total > 0 && Double(would.deleted) > retention.maxSharePerRun * Double(total) {
-                throw .refused("retention of \(policy.dataset.id) would delete \(would.deleted) of \(total) rows of \(policy.source.table) (\(String(format: "%.1f", 100 * Double(would.deleted) / Double(total)))%), more than its max_share_per_run of \(String(format: "%g", 100 * retention.maxSharePerRun))%; nothing was deleted. Check the rule, the clock and the timestamps (opendata retention --dry-run); if this is expected (a first run on an old store, a changed rule), run again with --confirm-mass-deletion")
-            }
-        }
+                                     keepIf: retention.keepIf, cutoff: cutoff,
+                                     maxShare: dryRun || confirmMassDeletion ? nil : retention.maxSharePerRun)
         var runID: String?
         if !dryRun, let state {
             try reconcile(store: store, state: state)
@@ -59,6 +49,10 @@ public enum RetentionRun {
         do {
             result = try store.applyRetention(ruleSpec, dryRun: dryRun, auditID: runID)
         } catch {
+            if case .massDeletion = error {
+                if let runID, let state { try? state.completeRetention(runID: runID, result: nil) }
+                throw .refused("retention of \(policy.dataset.id): \(error.description)")
+            }
             if let runID, let state {
                 // Whatever the store committed (nothing, if the deletion rolled back) is what the audit says.
                 // If the store cannot even be read, the row stays pending for the next run to settle.

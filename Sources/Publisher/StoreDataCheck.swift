@@ -18,11 +18,15 @@ import PrivacyPolicy
 ///   does not cover every value of its column.
 ///
 /// Dropped columns are never read: their exclusions are checked for existence only.
+/// A release runs the exclusion check only (a few indexed or early-ending queries);
+/// the builder and hierarchy checks scan whole columns and run in `policy check
+/// --store` (`thorough`), since a release that met those problems would fail in
+/// anonymisation anyway, before anything is charged or published.
 public enum StoreDataCheck {
     /// Distinct values fetched at most, for suggestions and hierarchy coverage.
     static let distinctLimit = 50_000
 
-    public static func diagnostics(for policy: Policy, store: any RecordSource) throws(PublisherError) -> [PolicyDiagnostic] {
+    public static func diagnostics(for policy: Policy, store: any RecordSource, thorough: Bool = true) throws(PublisherError) -> [PolicyDiagnostic] {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []
         do {
@@ -40,7 +44,7 @@ public enum StoreDataCheck {
                     }
                 }
             }
-            for column in policy.columns {
+            for column in policy.columns where thorough {
                 guard case let .generalize(hierarchy) = column.treatment else { continue }
                 switch hierarchy {
                 case .bands, .round:

@@ -41,7 +41,7 @@ struct PolicyCheckCommand: ParsableCommand {
             let database = try store.map { path throws(StoreError) in try openRecordSource(path) }
             var failed = 0
             for path in policies {
-                let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database)
+                let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database, thorough: true)
                 for diagnostic in diagnostics {
                     console.error(diagnostic.description, ["file": diagnostic.location.file,
                                                            "line": String(diagnostic.location.line),

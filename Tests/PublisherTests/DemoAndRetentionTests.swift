@@ -104,7 +104,7 @@ import TestSupport
             return error.description.contains("more than its max_share_per_run of 10%") && error.description.contains("--confirm-mass-deletion")
         }
         #expect(try store.rowCount(of: "engagement_logs") == rows, "nothing was deleted")
-        #expect(try state.retentionAudit().isEmpty, "nothing was recorded")
+        #expect(try state.retentionAudit().map(\.status) == ["not run"], "the refused run is on the audit record as not run")
         // A policy may allow more; or the steward confirms once.
         policy.retention?.maxSharePerRun = 1
         #expect(try RetentionRun.run(policy: policy, store: store, state: state, now: later, dryRun: true)?.result.deleted == rows)
