@@ -229,7 +229,10 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
                    count(*) FILTER (WHERE \(measured) < $1 AND \(held))::text,
                    count(*) FILTER (WHERE \(measured) < $1 AND NOT \(held))::text FROM \(table)
             """
+        let zone = rule.naiveZone?.identifier ?? "UTC"
         let counts: [String?] = try transaction { run in
+            // Naive timestamps are local time in the policy's zone, for this transaction only.
+            _ = try await run("SELECT set_config('TimeZone', $1, true)", Self.binds([zone]))
             var binds = PostgresBindings()
             binds.append(cutoff)
             let found = try await run(tally, binds).first ?? []

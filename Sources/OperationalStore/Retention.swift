@@ -11,6 +11,8 @@ public struct RetentionRule: Sendable, Equatable {
     /// The largest share of the table one run may delete; more is refused with nothing deleted
     /// (``StoreError/massDeletion(table:wouldDelete:rows:maxShare:)``). Nil: no limit.
     public var maxShare: Double?
+    /// The zone a timestamp without an offset is local time in (the policy's); nil reads it as UTC.
+    public var naiveZone: TimeZone?
 
     public init(table: String, measuredFrom: String, keepIf: String?, cutoff: Date, maxShare: Double? = nil) {
         self.table = table
@@ -52,15 +54,26 @@ extension OperationalStore {
         let measured = "julianday(\(SQL.quote(rule.measuredFrom)))"
         let held = rule.keepIf.map { SQL.isTrue($0) } ?? "0"
         let cutoff = ISO8601DateFormatter().string(from: rule.cutoff)
+        // A naive timestamp is wall-clock time in the policy's zone: it is compared with the cutoff's
+        // local wall-clock time (values with an offset with the cutoff instant itself).
+        let localCutoff: String = {
+            let offset = rule.naiveZone?.secondsFromGMT(for: rule.cutoff) ?? 0
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
+            return formatter.string(from: rule.cutoff.addingTimeInterval(TimeInterval(offset)))
+        }()
+        let column = SQL.quote(rule.measuredFrom)
+        let zoned = "(substr(\(column), -1) IN ('Z', 'z') OR (substr(\(column), -3, 1) = ':' AND substr(\(column), -6, 1) IN ('+', '-')))"
         // One scan with one date parse per row finds the rows that are past the cutoff
         // or undated ((date >= cutoff) IS NOT 1 holds for both); only those few rows are
         // then classified, and the expired, unheld ones are deleted by rowid.
         let candidates = """
-            SELECT rowid, \(measured) IS NULL, \(held) FROM \(table) WHERE (\(measured) >= julianday(?)) IS NOT 1
+            SELECT rowid, \(measured) IS NULL, \(held) FROM \(table)
+            WHERE (\(measured) >= (CASE WHEN \(zoned) THEN julianday(?) ELSE julianday(?) END)) IS NOT 1
             """
         let tally: (Database) throws -> (deletable: [Int64], held: Int, undated: Int) = { db in
             var deletable: [Int64] = [], heldCount = 0, undated = 0
-            let rows = try Row.fetchCursor(db, sql: candidates, arguments: [cutoff])
+            let rows = try Row.fetchCursor(db, sql: candidates, arguments: [cutoff, localCutoff])
             while let row = try rows.next() {
                 if row[1] as Bool? ?? false {
                     undated += 1

@@ -32,9 +32,10 @@ public enum RetentionRun {
         let rule = "delete \(policy.source.table) rows whose \(retention.measuredFrom) is more than \(retention.deleteAfter) old"
             + (retention.keepIf.map { " unless \($0) is true" } ?? "")
         // The share limit is checked inside the deletion's own transaction (one scan, nothing deleted when refused).
-        let ruleSpec = RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
+        var ruleSpec = RetentionRule(table: policy.source.table, measuredFrom: retention.measuredFrom,
                                      keepIf: retention.keepIf, cutoff: cutoff,
                                      maxShare: dryRun || confirmMassDeletion ? nil : retention.maxSharePerRun)
+        ruleSpec.naiveZone = TimeZone(identifier: policy.source.timezone)
         var runID: String?
         if !dryRun, let state {
             try reconcile(store: store, state: state)

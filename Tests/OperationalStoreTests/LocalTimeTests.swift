@@ -59,3 +59,25 @@ import TestSupport
         #expect(try !ids(in: "2026-05-01", zone: nil, store: store).contains(2))
     }
 }
+
+/// Retention measures a naive timestamp's age in the policy's zone too.
+@Suite struct LocalRetentionTests {
+    @Test func naiveTimestampsExpireByLocalTime() throws {
+        for (zone, expected) in [(TimeZone(identifier: "America/Chicago"), 2), (nil, 3)] as [(TimeZone?, Int)] {
+            let path = TestSupport.temporaryFolder("local-retention") + "/store.sqlite"
+            let store = try OperationalStore(path: path, create: true)
+            try store.write { db in
+                try db.execute(sql: "CREATE TABLE t (id INTEGER, at TEXT)")
+                for (id, at) in [(1, "2019-12-31 23:30:00"), (2, "2020-01-01 00:30:00"), (3, "2020-01-01T05:30:00Z"), (4, "2020-01-01T06:30:00Z")] {
+                    try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, at])
+                }
+            }
+            // The cutoff is local midnight in Chicago (06:00 UTC).
+            var rule = RetentionRule(table: "t", measuredFrom: "at", keepIf: nil,
+                                     cutoff: try #require(ISO8601DateFormatter().date(from: "2020-01-01T06:00:00Z")))
+            rule.naiveZone = zone
+            let result = try store.applyRetention(rule, dryRun: false)
+            #expect(result.deleted == expected, "zone \(String(describing: zone)): \(result)")
+        }
+    }
+}
