@@ -22,56 +22,10 @@ struct TimeLabeller {
     /// whose local time it is (in the repeated hour when clocks go back, the first;
     /// in the skipped hour when they go forward, the offset before the change).
     static func epochSeconds(_ text: String, naiveIn naiveZone: TimeZone? = nil) -> Int? {
-        let b = Array(text.utf8)
-        func number(_ start: Int, _ length: Int) -> Int? {
-            guard start + length <= b.count else { return nil }
-            var value = 0
-            for i in start..<(start + length) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                value = value * 10 + Int(b[i] - 48)
-            }
-            return value
-        }
-        guard b.count >= 10, b[4] == 45, b[7] == 45, let year = number(0, 4), let month = number(5, 2),
-              let day = number(8, 2), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var hour = 0, minute = 0, second = 0, offset = 0
-        var zoned = false
-        var i = 10
-        if b.count > 10 {
-            guard b[10] == 84 || b[10] == 32, let h = number(11, 2), b.count > 13, b[13] == 58, let m = number(14, 2) else { return nil }
-            hour = h
-            minute = m
-            i = 16
-            if i < b.count, b[i] == 58 {
-                guard let s = number(i + 1, 2) else { return nil }
-                second = s
-                i += 3
-                if i < b.count, b[i] == 46 {
-                    i += 1
-                    while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
-                }
-            }
-            if i < b.count {
-                zoned = true
-                if b[i] == 90 {
-                    i += 1
-                } else if b[i] == 43 || b[i] == 45 {
-                    let sign = b[i] == 45 ? -1 : 1
-                    guard let oh = number(i + 1, 2) else { return nil }
-                    var j = i + 3
-                    if j < b.count, b[j] == 58 { j += 1 }
-                    guard let om = number(j, 2) else { return nil }
-                    offset = sign * (oh * 3600 + om * 60)
-                    i = j + 2
-                } else {
-                    return nil
-                }
-            }
-            guard i == b.count, hour < 24, minute < 60, second < 61 else { return nil }
-        }
-        let wall = WallClock.daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-        if !zoned, let zone = naiveZone { return WallClock.instant(wall: wall, in: zone) }
-        return wall - offset
+        guard let parts = ISOTimestamp.parse(text) else { return nil }
+        if let offset = parts.offset { return parts.wallSeconds - offset }
+        if let zone = naiveZone { return WallClock.instant(wall: parts.wallSeconds, in: zone) }
+        return parts.wallSeconds
     }
 
     /// (year, month, day) of days since 1970-01-01 (Hinnant).

@@ -103,10 +103,7 @@ public struct ReadPlan: Sendable, Equatable {
                 // a naive value is wall-clock time in `zone`, compared with the window's wall-clock
                 // bounds (local midnight to local midnight: exact on 23- and 25-hour days too).
                 let local = { (date: Date) in date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))) }
-                conditions.append("""
-                    (CASE WHEN substr(\(column), -1) IN ('Z', 'z') OR (substr(\(column), -3, 1) = ':' AND substr(\(column), -6, 1) IN ('+', '-')) \
-                    THEN julianday(\(column)) BETWEEN ? AND ? ELSE julianday(\(column)) BETWEEN ? AND ? END)
-                    """)
+                conditions.append("(CASE WHEN \(SQL.hasZone(window.column)) THEN julianday(\(column)) BETWEEN ? AND ? ELSE julianday(\(column)) BETWEEN ? AND ? END)")
                 arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown,
                               Self.julianDay(local(window.from)), Self.julianDay(local(window.to)).nextDown]
             } else {

@@ -62,8 +62,7 @@ extension OperationalStore {
             formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
             return formatter.string(from: rule.cutoff.addingTimeInterval(TimeInterval(offset)))
         }()
-        let column = SQL.quote(rule.measuredFrom)
-        let zoned = "(substr(\(column), -1) IN ('Z', 'z') OR (substr(\(column), -3, 1) = ':' AND substr(\(column), -6, 1) IN ('+', '-')))"
+        let zoned = SQL.hasZone(rule.measuredFrom)
         // One scan with one date parse per row finds the rows that are past the cutoff
         // or undated ((date >= cutoff) IS NOT 1 holds for both); only those few rows are
         // then classified, and the expired, unheld ones are deleted by rowid.

@@ -7,6 +7,12 @@ enum SQL {
     }
 
     /// SQL that is true when `column` holds a true flag (1, 'true', 'yes', 't', 'y'; any case).
+    /// True (in SQL) when the text of `column` ends in a zone (`Z`, `±HH:MM`): an instant, not a naive local time.
+    static func hasZone(_ column: String) -> String {
+        let quoted = quote(column)
+        return "(substr(\(quoted), -1) IN ('Z', 'z') OR (substr(\(quoted), -3, 1) = ':' AND substr(\(quoted), -6, 1) IN ('+', '-')))"
+    }
+
     static func isTrue(_ column: String) -> String {
         "(lower(CAST(\(quote(column)) AS TEXT)) IN ('1', 'true', 'yes', 't', 'y'))"
     }

@@ -25,15 +25,7 @@ public struct TimestampParser: Sendable {
         self.zone = zone
     }
 
-    /// The parts of a timestamp.
-    struct Parts {
-        var year, month, day: Int
-        var hour = 0, minute = 0, second = 0
-        var fraction = ""
-        /// Offset from UTC in seconds, when the value has one.
-        var offset: Int?
-        var dateOnly = false
-    }
+    typealias Parts = ISOTimestamp
 
     /// The canonical text of `value`, or nil when it is not a timestamp.
     public func normalize(_ value: String) -> String? {
@@ -46,8 +38,7 @@ public struct TimestampParser: Sendable {
         let time = "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))" + (parts.fraction.isEmpty ? "" : "." + parts.fraction)
         var offset = parts.offset
         if offset == nil, let zone {
-            let wall = WallClock.daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second
-            offset = wall - WallClock.instant(wall: wall, in: zone)
+            offset = parts.wallSeconds - WallClock.instant(wall: parts.wallSeconds, in: zone)
         }
         guard let offset else { return date + " " + time }
         if offset == 0 && parts.offset == 0 && value.hasSuffix("Z") { return date + "T" + time + "Z" }
@@ -70,59 +61,7 @@ public struct TimestampParser: Sendable {
     }
 
     /// ISO 8601 in the spellings above.
-    static func iso(_ value: String) -> Parts? {
-        let b = Array(value.utf8)
-        func number(_ start: Int, _ length: Int) -> Int? {
-            guard start + length <= b.count else { return nil }
-            var result = 0
-            for i in start..<(start + length) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                result = result * 10 + Int(b[i] - 48)
-            }
-            return result
-        }
-        guard b.count >= 10, b[4] == 45, b[7] == 45, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2) else {
-            return nil
-        }
-        var parts = Parts(year: year, month: month, day: day)
-        if b.count == 10 {
-            parts.dateOnly = true
-            return parts
-        }
-        guard b[10] == 84 || b[10] == 32, let hour = number(11, 2), b.count >= 16, b[13] == 58, let minute = number(14, 2) else { return nil }
-        parts.hour = hour
-        parts.minute = minute
-        var i = 16
-        if i < b.count, b[i] == 58 {
-            guard let second = number(i + 1, 2) else { return nil }
-            parts.second = second
-            i += 3
-            if i < b.count, b[i] == 46 {
-                let start = i + 1
-                i = start
-                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
-                guard i > start else { return nil }
-                parts.fraction = String(decoding: b[start..<i], as: UTF8.self)
-            }
-        }
-        if i == b.count { return parts }
-        if b[i] == 90 || b[i] == 122 {
-            parts.offset = 0
-            return i + 1 == b.count ? parts : nil
-        }
-        guard b[i] == 43 || b[i] == 45, let hours = number(i + 1, 2) else { return nil }
-        let sign = b[i] == 45 ? -1 : 1
-        var j = i + 3
-        var minutes = 0
-        if j < b.count {
-            if b[j] == 58 { j += 1 }
-            guard let m = number(j, 2), j + 2 == b.count else { return nil }
-            minutes = m
-        }
-        guard hours <= 14, minutes < 60 else { return nil }
-        parts.offset = sign * (hours * 3600 + minutes * 60)
-        return parts
-    }
+    static func iso(_ value: String) -> Parts? { ISOTimestamp.parse(value) }
 
     /// The first of `formats` that reads the whole of `value`.
     func custom(_ value: String) -> Parts? {
