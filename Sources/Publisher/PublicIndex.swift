@@ -15,9 +15,13 @@ public enum PublicIndex {
     }
 
     /// Writes `catalog/data.json` and `index.html` under `out`.
+    ///
+    /// With `baseURL` (where `out` is served, e.g. `https://data.city.gov/police`), every URL in
+    /// the catalog is absolute, as DCAT-US requires and harvesters need; without it they are
+    /// relative to the catalog, which a browser follows but the schema's URI format rejects.
     public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
-                             now: Date = Date()) throws(PublisherError) {
-        let catalog = try catalogJSON(datasets: datasets)
+                             now: Date = Date(), baseURL: String? = nil) throws(PublisherError) {
+        let catalog = try catalogJSON(datasets: datasets, baseURL: baseURL)
         let page = html(datasets: datasets, populations: populations, key: key, now: now)
         let root = try PublicFolder.root(out)
         try root.folder("catalog").replace("data.json", with: catalog)
@@ -32,21 +36,25 @@ public enum PublicIndex {
     static let periodicity = ["daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M", "yearly": "R/P1Y"]
 
     /// DCAT-US v1.1 (https://resources.data.gov/resources/dcat-us/) with every required field per dataset.
-    static func catalogJSON(datasets: [Dataset]) throws(PublisherError) -> Data {
+    static func catalogJSON(datasets: [Dataset], baseURL: String? = nil) throws(PublisherError) -> Data {
+        // A path under the published folder, as the catalog (in catalog/) links it.
+        func url(_ path: String) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
         let entries: [[String: Any]] = datasets.compactMap { item in
             guard let latest = item.releases.last else { return nil }
             let policy = item.policy
-            let windows = item.ledger.map { ($0.windowStart, $0.windowEnd) }
             let formatter = ISO8601DateFormatter()
-            let temporal = windows.isEmpty ? latest.window
-                : "\(formatter.string(from: windows.map(\.0).min() ?? Date()))/\(formatter.string(from: windows.map(\.1).max() ?? Date()))"
+            // The distributions listed are the latest release's files, so `temporal` is that release's window.
+            let window = item.ledger.last { $0.window == latest.window && $0.sequence == latest.windowSequence }
+            let temporal = window.map { "\(formatter.string(from: $0.windowStart))/\(formatter.string(from: $0.windowEnd))" } ?? latest.window
             let folder = "\(policy.dataset.id)/\(latest.release)"
+            let landing = url("index.html#\(policy.dataset.id)")
             let files = policy.outputs.map { output -> [String: Any] in
                 ["@type": "dcat:Distribution", "title": output.title ?? output.id,
-                 "downloadURL": "../\(folder)/\(output.id).csv.gz", "mediaType": "application/gzip", "format": "CSV (gzip)",
-                 "describedBy": "../\(folder)/datapackage.json", "describedByType": "application/json"]
+                 "downloadURL": url("\(folder)/\(output.id).csv.gz"), "accessURL": landing,
+                 "mediaType": "application/gzip", "format": "CSV (gzip)",
+                 "describedBy": url("\(folder)/datapackage.json"), "describedByType": "application/json"]
             }
-            return [
+            var entry: [String: Any] = [
                 "@type": "dcat:Dataset", "title": policy.dataset.title, "description": policy.dataset.description,
                 "keyword": policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords,
                 "modified": formatter.string(from: latest.publishedAt),
@@ -55,16 +63,18 @@ public enum PublicIndex {
                 "identifier": policy.dataset.id, "accessLevel": "public",
                 "license": licenses[policy.dataset.license] ?? policy.dataset.license,
                 "temporal": temporal, "accrualPeriodicity": periodicity[policy.dataset.frequency ?? ""] ?? "irregular",
-                "describedBy": "../\(folder)/datapackage.json", "describedByType": "application/json",
-                "distribution": files + [["@type": "dcat:Distribution", "title": "Privacy report", "downloadURL": "../\(folder)/privacy-report.html",
+                "describedBy": url("\(folder)/datapackage.json"), "describedByType": "application/json",
+                "distribution": files + [["@type": "dcat:Distribution", "title": "Privacy report", "downloadURL": url("\(folder)/privacy-report.html"),
                                           "mediaType": "text/html", "format": "HTML"]],
             ]
+            if baseURL != nil { entry["landingPage"] = landing }
+            return entry
         }
         let catalog: [String: Any] = [
             "@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld", "@type": "dcat:Catalog",
             "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
             "describedBy": "https://project-open-data.cio.gov/v1.1/schema/catalog.json", "dataset": entries,
-        ]
+        ].merging(baseURL.map { ["@id": "\($0)/catalog/data.json"] } ?? [:]) { a, _ in a }
         do {
             return try CanonicalJSON.encode(catalog)
         } catch {

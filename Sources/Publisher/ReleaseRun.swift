@@ -58,6 +58,9 @@ public enum ReleaseRun {
         public var now: Date
         /// Publish a window with no records (reported as empty) instead of refusing it.
         public var allowEmpty = false
+        /// Where the published folder is served (`https://data.city.gov/police`): every URL in the
+        /// catalog is then absolute (DCAT-US). Nil keeps them relative.
+        public var baseURL: String?
         /// Let retention delete more than its policy's `max_share_per_run` of a table.
         public var confirmMassDeletion = false
         /// How long the signed snapshot of the published folder stays valid (``ReleaseSnapshot``).
@@ -232,7 +235,7 @@ public enum ReleaseRun {
             }
             try PublicIndex.write(out: options.out, datasets: datasets,
                                   populations: try PopulationSummary.all(state: state, now: options.now),
-                                  key: key.publicKeyFile, now: options.now)
+                                  key: key.publicKeyFile, now: options.now, baseURL: options.baseURL)
             let history = try state.releases()
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)

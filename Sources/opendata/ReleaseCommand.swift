@@ -56,6 +56,10 @@ struct ReleaseCommand: ParsableCommand {
     @Flag(help: "Publish a window with no records as an empty release instead of refusing it (exit 1).")
     var allowEmpty = false
 
+    @Option(help: ArgumentHelp("Where OUT is served, e.g. https://data.city.gov/police: every URL in the catalog becomes absolute.",
+                               discussion: "DCAT-US harvesters (data.gov, CKAN) need absolute URLs; without this option the catalog links are relative."))
+    var baseURL: String?
+
     @Flag(help: "Let retention delete more than its policy's max_share_per_run (default 10%) of a table in this run.")
     var confirmMassDeletion = false
 
@@ -86,6 +90,13 @@ struct ReleaseCommand: ParsableCommand {
                                          out: out, state: state, dryRun: dryRun, newSequence: newSequence, pseudonymKey: pseudonymKey)
         options.allowEmpty = allowEmpty
         options.confirmMassDeletion = confirmMassDeletion
+        if let baseURL {
+            guard let url = URL(string: baseURL), ["https", "http"].contains(url.scheme ?? ""), url.host != nil,
+                  url.query == nil, url.fragment == nil else {
+                throw ValidationError("--base-url must be an http(s) URL without a query, e.g. https://data.city.gov/police; got '\(baseURL)'")
+            }
+            options.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        }
         guard let ttl = Self.duration(snapshotTTL), ttl >= 3600, ttl <= 366 * 86400 else {
             throw ValidationError("--snapshot-ttl must be a duration such as 90m, 36h or 2d, between 1 hour and 366 days; got '\(snapshotTTL)'")
         }

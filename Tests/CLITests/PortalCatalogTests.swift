@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The catalog a portal harvests: with `--base-url`, `catalog/data.json` validates against the
+/// DCAT-US v1.1 JSON Schema data.gov's harvester applies to non-federal publishers (committed
+/// under Tests/Fixtures/dcat-us-1.1 with its source) with format checking, so every URL is
+/// absolute and every media type is IANA's.
+@Suite struct PortalCatalogTests {
+    static let validator = """
+        import json, pathlib, sys
+        from jsonschema import Draft4Validator, FormatChecker, RefResolver
+        folder = pathlib.Path(sys.argv[1])
+        schemas = {json.load(open(p))['id'].rstrip('#'): json.load(open(p)) for p in folder.glob('*.json')}
+        catalog_schema = schemas['https://project-open-data.cio.gov/v1.1/schema/catalog.json']
+        resolver = RefResolver(base_uri=catalog_schema['id'], referrer=catalog_schema, store=schemas)
+        checker = FormatChecker()
+        assert 'uri' in checker.checkers, 'the uri format is not checked (pip install rfc3987)'
+        errors = list(Draft4Validator(catalog_schema, resolver=resolver, format_checker=checker).iter_errors(json.load(open(sys.argv[2]))))
+        for error in errors[:5]: print('/'.join(map(str, error.absolute_path)), error.message)
+        sys.exit(1 if errors else 0)
+        """
+
+    static func validate(_ catalog: String) throws -> (status: Int32, output: String) {
+        try OutsideTool.run("python3", ["-W", "ignore", "-c", validator, TestSupport.repositoryPath("Tests/Fixtures/dcat-us-1.1"), catalog])
+    }
+
+    @Test func theCatalogValidatesAgainstDCATUSWithAbsoluteURLs() throws {
+        let available = try OutsideTool.run("python3", ["-c", "import jsonschema, rfc3987"])
+        guard available.status == 0 else {
+            FileHandle.standardError.write(Data("SKIPPED: python3 with jsonschema and rfc3987 is needed (CI installs them)\n".utf8))
+            #expect(!TestSupport.isCI, "jsonschema and rfc3987 are required under CI")
+            return
+        }
+        let night = try NightlyFixture("portal")
+        let catalog = night.releases + "/catalog/data.json"
+        // Without a base URL the links are relative, which the schema's URI format refuses.
+        let relative = try Self.validate(catalog)
+        #expect(relative.status == 1 && relative.output.contains("'../calls-for-service/2026-11-21/datapackage.json' is not valid"), "\(relative.output)")
+        let result = try CLI.run(night.release + ["2026-11-22", "--base-url", "https://data.example.gov/police/"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let valid = try Self.validate(catalog)
+        #expect(valid.status == 0, "\(valid.output)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: catalog))) as? [String: Any])
+        let dataset = try #require((object["dataset"] as? [[String: Any]])?.first)
+        #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/index.html#calls-for-service")
+        let files = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["downloadURL"] as? String }
+        #expect(files.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"), "\(files)")
+        // `temporal` is the window the listed files hold: the latest release's day in Chicago.
+        #expect(dataset["temporal"] as? String == "2026-11-22T06:00:00Z/2026-11-23T06:00:00Z")
+        // A bad base URL is a usage error.
+        #expect(try CLI.run(night.release + ["2026-11-22", "--base-url", "data.example.gov"]).status == 2)
+    }
+}
