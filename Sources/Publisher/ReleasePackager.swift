@@ -57,8 +57,7 @@ public enum ReleasePackager {
                                   progress: progress.map { progress in { fraction in progress(stage, fraction) } })
                 let (bytes, sha) = try writer.finish()
                 let fields = output.table.columnNames.map { column in
-                    DataPackage.Field(name: column, type: fieldType(output.table.column(named: column)),
-                                      description: output.fieldDescriptions[column] ?? column)
+                    field(column, output.table.column(named: column), description: output.fieldDescriptions[column] ?? column)
                 }
                 resources.append(DataPackage.Resource(name: output.id, path: file, title: output.title, bytes: bytes, sha256: sha,
                                                       fields: fields, primaryKey: output.primaryKey))
@@ -119,7 +118,8 @@ public enum ReleasePackager {
     /// for a table, the output's contribution bounds. A margin says exactly what it
     /// covers: the noise, around the value after each person's contribution was
     /// bounded; never "the true value".
-    static func describe(policy: Policy, output: OutputSpec? = nil, columns: [String]) -> [String: String] {
+    /// `levels` are the generalisation levels a record file was published at (0: the value as recorded).
+    static func describe(policy: Policy, output: OutputSpec? = nil, columns: [String], levels: [String: Int] = [:]) -> [String: String] {
         var result: [String: String] = [:]
         let unit = policy.privacyUnit.map { "each \($0.replacingOccurrences(of: "_id", with: "").replacingOccurrences(of: "_", with: " "))" } ?? "each record"
         var bounding = "\(unit) counted once"
@@ -140,7 +140,9 @@ public enum ReleasePackager {
                 continue
             }
             switch policy.treatment(of: column) {
-            case let .generalize(hierarchy)?: result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy); * where removed"
+            case let .generalize(hierarchy)?:
+                result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"
+                    + (levels[column].map { "; published at \(Self.levelName($0, of: hierarchy)) (level \($0))" } ?? "") + "; * where removed"
             case .pseudonymize?: result[column] = "\(column), replaced by a keyed pseudonym (HMAC-SHA256); linkable across releases"
             case .sensitive?: result[column] = privateRecords
                 ? "\(column) (sensitive); * where removed"
@@ -155,15 +157,41 @@ public enum ReleasePackager {
         return result
     }
 
-    /// A Table Schema type for a column: integer or number when every value parses, else string.
-    static func fieldType(_ column: Column?) -> String {
-        guard let values = column?.dictionary, !values.isEmpty else { return "string" }
-        if values.allSatisfy({ Int($0) != nil }) { return "integer" }
-        if values.allSatisfy({ Double($0) != nil }) { return "number" }
-        return "string"
+    /// A generalisation level in words: `day`, `bands of 10`, `blocks of 100`, `the value as recorded`.
+    static func levelName(_ level: Int, of hierarchy: HierarchySpec) -> String {
+        guard level > 0 else { return "the value as recorded" }
+        switch hierarchy {
+        case let .time(levels) where level <= levels.count: return levels[level - 1].rawValue
+        case let .bands(widths, _) where level <= widths.count: return "bands of \(widths[level - 1])"
+        case let .streetBlock(sizes) where level <= sizes.count: return "blocks of \(sizes[level - 1])"
+        case let .prefix(masks) where level <= masks.count: return "\(masks[level - 1]) characters masked"
+        case let .round(places) where level <= places.count: return "\(places[level - 1]) decimal places"
+        default: return "level \(level)"
+        }
+    }
+
+    /// The Table Schema type (and constraints) of a published column, from its name and every
+    /// value it holds (`*`, a removed value, and empty cells are missing values): counts are
+    /// non-negative integers, margins non-negative numbers, calendar labels typed (`date`,
+    /// `yearmonth`) or patterned (ISO weeks, hours, quarters), so a validator rejects a tampered
+    /// `2026-13-45` or a count of −5.
+    static func field(_ name: String, _ column: Column?, description: String) -> DataPackage.Field {
+        let values = (column?.dictionary ?? []).filter { $0 != "*" && !$0.isEmpty }
+        func all(_ test: (String) -> Bool) -> Bool { !values.isEmpty && values.allSatisfy(test) }
+        func matches(_ pattern: String) -> (String) -> Bool { { $0.range(of: pattern, options: .regularExpression) != nil } }
+        if name == "count" { return DataPackage.Field(name: name, type: "integer", description: description, minimum: 0) }
+        if name.hasSuffix("_moe95") { return DataPackage.Field(name: name, type: "number", description: description, minimum: 0) }
+        if all({ Int($0) != nil }) { return DataPackage.Field(name: name, type: "integer", description: description) }
+        if all({ Double($0) != nil }) { return DataPackage.Field(name: name, type: "number", description: description) }
+        if all({ ISOTimestamp.parse($0).map { $0.dateOnly } ?? false }) {
+            return DataPackage.Field(name: name, type: "date", description: description)
+        }
+        if all(matches("^[0-9]{4}-(0[1-9]|1[0-2])$")) { return DataPackage.Field(name: name, type: "yearmonth", description: description) }
+        let labels = ["^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", "^[0-9]{4}-Q[1-4]$",
+                      "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3])$"]
+        for pattern in labels where all(matches(pattern)) {
+            return DataPackage.Field(name: name, type: "string", description: description, pattern: pattern)
+        }
+        return DataPackage.Field(name: name, type: "string", description: description)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

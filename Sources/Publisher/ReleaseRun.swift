@@ -368,10 +368,10 @@ public enum ReleaseRun {
         }
         var packaged: [ReleasePackager.Output] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
-        func package(_ id: String, title: String?, table: Table, primaryKey: [String]) {
+        func package(_ id: String, title: String?, table: Table, primaryKey: [String], levels: [String: Int] = [:]) {
             let spec = policy.outputs.first { $0.id == id }
             packaged.append(ReleasePackager.Output(id: id, title: title ?? id, table: table,
-                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, output: spec, columns: table.columnNames),
+                                                   fieldDescriptions: ReleasePackager.describe(policy: policy, output: spec, columns: table.columnNames, levels: levels),
                                                    primaryKey: primaryKey))
         }
         let recordOutputs = policy.outputs.filter { if case let .microdata(spec) = $0.kind { spec.privacy != nil } else { false } }
@@ -382,7 +382,7 @@ public enum ReleaseRun {
             outcome.microdata.append(report)
             progress("\(dataset)/\(output.id): \(anonymized.table.rowCount) records of \(anonymized.consideredRows) (one per person), k = \(spec.k), \(anonymized.result.suppressed) suppressed, highest risk \(String(format: "%.3f", anonymized.result.risk.highestProsecutorRisk))")
             for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: spec.k))") }
-            package(output.id, title: output.title, table: anonymized.table, primaryKey: [])
+            package(output.id, title: output.title, table: anonymized.table, primaryKey: [], levels: report.levels)
         }
         if dryRun {
             for output in recordOutputs {
@@ -428,7 +428,7 @@ public enum ReleaseRun {
             outcome.microdata.append(report)
             for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: records.k))") }
             progress("\(dataset)/\(output.id): \(records.table.rowCount) records, (ε \(records.epsilon), δ \(records.delta))-DP, k = \(records.k)\(aggregates.reused ? " (stored, no new sample)" : "")")
-            package(output.id, title: output.title, table: records.table, primaryKey: [])
+            package(output.id, title: output.title, table: records.table, primaryKey: [], levels: records.levels)
         }
         for (id, result, published) in aggregates.results {
             let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })

@@ -9,14 +9,30 @@ public struct DataPackage: Sendable {
     /// One field of a Table Schema.
     public struct Field: Sendable, Equatable {
         public var name: String
-        /// Table Schema type: string, integer, number, date, datetime, ….
+        /// Table Schema type: string, integer, number, date, datetime, yearmonth, ….
         public var type: String
         public var description: String
+        /// `constraints.minimum` (counts and margins are never negative).
+        public var minimum: Int?
+        /// `constraints.pattern` of a string field (a week or quarter label, say).
+        public var pattern: String?
 
-        public init(name: String, type: String, description: String) {
+        public init(name: String, type: String, description: String, minimum: Int? = nil, pattern: String? = nil) {
             self.name = name
             self.type = type
             self.description = description
+            self.minimum = minimum
+            self.pattern = pattern
+        }
+
+        /// The field as Table Schema JSON.
+        var json: [String: Any] {
+            var field: [String: Any] = ["name": name, "type": type, "description": description]
+            var constraints: [String: Any] = [:]
+            if let minimum { constraints["minimum"] = minimum }
+            if let pattern { constraints["pattern"] = pattern }
+            if !constraints.isEmpty { field["constraints"] = constraints }
+            return field
         }
     }
 
@@ -66,6 +82,8 @@ public struct DataPackage: Sendable {
 
     /// The label for empty cells: suppressed by the privacy policy, or missing at the source.
     public static let missingLabel = "suppressed or missing"
+    /// The label of `*`: the value was generalised away (removed) to protect the people in the file.
+    public static let removedLabel = "removed to protect the people in the file (generalised to *)"
 
     public func json() throws(ReleaseFormatError) -> Data {
         let licensePaths = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -81,8 +99,8 @@ public struct DataPackage: Sendable {
             "contributors": [["title": publisher, "roles": ["publisher"], "email": contact]],
             "resources": resources.map { resource -> [String: Any] in
                 var schema: [String: Any] = [
-                    "fields": resource.fields.map { ["name": $0.name, "type": $0.type, "description": $0.description] },
-                    "missingValues": [["value": "", "label": Self.missingLabel]],
+                    "fields": resource.fields.map(\.json),
+                    "missingValues": [["value": "", "label": Self.missingLabel], ["value": "*", "label": Self.removedLabel]],
                 ]
                 if !resource.primaryKey.isEmpty { schema["primaryKey"] = resource.primaryKey }
                 return ["name": resource.name, "path": resource.path, "title": resource.title, "type": "table",

@@ -52,3 +52,54 @@ import TestSupport
         #expect(try CLI.run(night.release + ["2026-11-22", "--base-url", "data.example.gov"]).status == 2)
     }
 }
+
+/// The Table Schemas of a release are typed: frictionless accepts the signed files and rejects
+/// a tampered count (−5) or an impossible date (2026-13-45) inside them.
+@Suite struct TypedSchemaTests {
+    @Test func frictionlessRejectsTamperedValues() throws {
+        guard OutsideTool.available("frictionless"), OutsideTool.available("gzip") else {
+            #expect(!TestSupport.isCI, "frictionless and gzip are required under CI")
+            return
+        }
+        let night = try NightlyFixture("typed-schema")
+        let result = try CLI.run(night.release + ["2026-11-22"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let release = night.releases + "/calls-for-service/2026-11-22"
+        let valid = try OutsideTool.run("frictionless", ["validate", "datapackage.json"], in: release)
+        #expect(valid.status == 0, "\(valid.output)")
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: release + "/datapackage.json"))) as? [String: Any])
+        let resources = try #require(package["resources"] as? [[String: Any]])
+        let table = try #require(resources.first { $0["name"] as? String == "calls-by-district-day" })
+        let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: Any]])
+        #expect(fields.first { $0["name"] as? String == "count" }.flatMap { ($0["constraints"] as? [String: Any])?["minimum"] as? Int } == 0)
+        let dateField = try #require(fields.first { $0["type"] as? String == "date" }?["name"] as? String, "a day column typed as a date: \(fields)")
+        // Tamper with a copy: the value is changed and the hash claims dropped, so only the schema can object.
+        for (column, value, error) in [("count", "-5", "constraint-error"), (dateField, "2026-13-45", "type-error")] {
+            let copy = TestSupport.temporaryFolder("tampered")
+            try FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: release, toPath: copy)
+            let text = try OutsideTool.run("gzip", ["-dc", copy + "/calls-by-district-day.csv.gz"]).output
+            var lines = text.split(separator: "\n").map(String.init)
+            let header = lines[0].split(separator: ",").map(String.init)
+            let index = try #require(header.firstIndex(of: column))
+            var cells = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells[index] = value
+            lines[1] = cells.joined(separator: ",")
+            try (lines.joined(separator: "\n") + "\n").write(toFile: copy + "/calls-by-district-day.csv", atomically: true, encoding: .utf8)
+            try FileManager.default.removeItem(atPath: copy + "/calls-by-district-day.csv.gz")
+            _ = try OutsideTool.run("gzip", ["-n", copy + "/calls-by-district-day.csv"])
+            var edited = package
+            edited["resources"] = resources.map { resource -> [String: Any] in
+                var resource = resource
+                if resource["name"] as? String == "calls-by-district-day" {
+                    resource.removeValue(forKey: "hash")
+                    resource.removeValue(forKey: "bytes")
+                }
+                return resource
+            }
+            try JSONSerialization.data(withJSONObject: edited).write(to: URL(fileURLWithPath: copy + "/datapackage.json"))
+            let tampered = try OutsideTool.run("frictionless", ["validate", "datapackage.json"], in: copy)
+            #expect(tampered.status != 0 && tampered.output.contains(error), "\(column) = \(value): \(tampered.output)")
+        }
+    }
+}
