@@ -12,23 +12,50 @@ struct Console: Sendable {
 
     let format: Format
 
+    /// A field of a JSON log line, typed as JSON types it (a count is a number, a flag a boolean).
+    enum Value: Sendable {
+        case text(String)
+        case integer(Int)
+        case number(Double)
+        case flag(Bool)
+
+        var json: Any {
+            switch self {
+            case let .text(value): value
+            case let .integer(value): value
+            case let .number(value): value
+            case let .flag(value): value
+            }
+        }
+    }
+
     /// A result or progress line on standard output.
     func info(_ message: String, _ fields: [String: String] = [:]) {
+        write(level: "info", message, fields.mapValues { .text($0) }, to: FileHandle.standardOutput)
+    }
+
+    /// A result line with typed fields.
+    func info(_ message: String, typed fields: [String: Value]) {
         write(level: "info", message, fields, to: FileHandle.standardOutput)
     }
 
     /// A problem on standard error.
     func error(_ message: String, _ fields: [String: String] = [:]) {
+        write(level: "error", message, fields.mapValues { .text($0) }, to: FileHandle.standardError)
+    }
+
+    /// A problem with typed fields.
+    func error(_ message: String, typed fields: [String: Value]) {
         write(level: "error", message, fields, to: FileHandle.standardError)
     }
 
-    private func write(level: String, _ message: String, _ fields: [String: String], to handle: FileHandle) {
+    private func write(level: String, _ message: String, _ fields: [String: Value], to handle: FileHandle) {
         let line: String
         switch format {
         case .text:
             line = message
         case .json:
-            var object: [String: String] = fields
+            var object: [String: Any] = fields.mapValues(\.json)
             object["time"] = ISO8601DateFormatter().string(from: Date())
             object["level"] = level
             object["message"] = message

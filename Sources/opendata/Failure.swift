@@ -6,7 +6,7 @@ import Publisher
 enum Failure {
     static func report(_ error: PublisherError, _ console: Console) -> ExitCode {
         for line in error.description.split(separator: "\n") {
-            console.error(String(line), ["exit_code": String(error.exitCode)])
+            console.error(String(line), typed: ["exit_code": .integer(Int(error.exitCode))])
         }
         return ExitCode(error.exitCode)
     }

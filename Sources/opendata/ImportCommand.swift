@@ -98,8 +98,8 @@ struct ImportCommand: ParsableCommand {
             var line = "\(report.appended ? "appended" : "imported") \(report.inserted) of \(report.rows) rows into \(report.table)"
             if report.skipped > 0 { line += "; \(report.skipped) already present (skipped)" }
             if report.replaced > 0 { line += "; \(report.replaced) replaced" }
-            console.info(line, ["rows": String(report.rows), "inserted": String(report.inserted), "skipped": String(report.skipped),
-                                "replaced": String(report.replaced), "table": report.table, "gzip": String(report.gzip)])
+            console.info(line, typed: ["rows": .integer(report.rows), "inserted": .integer(report.inserted), "skipped": .integer(report.skipped),
+                                       "replaced": .integer(report.replaced), "table": .text(report.table), "gzip": .flag(report.gzip)])
             for column in report.columns {
                 console.info("  \(column.name): \(column.type.rawValue)", ["column": column.name, "type": column.type.rawValue])
             }

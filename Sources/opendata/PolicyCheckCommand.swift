@@ -52,7 +52,7 @@ struct PolicyCheckCommand: ParsableCommand {
                     if let database, let retention = try RetentionRun.run(policy: policy, store: database, state: nil, now: Date(), dryRun: true) {
                         let total = try database.rowCount(of: policy.source.table)
                         console.info("  retention would delete \(retention.result.deleted) of \(total) rows of \(policy.source.table) now (\(retention.result.held) held, \(retention.result.undated) undated)",
-                                     ["dataset": policy.dataset.id, "would_delete": String(retention.result.deleted), "rows": String(total)])
+                                     typed: ["dataset": .text(policy.dataset.id), "would_delete": .integer(retention.result.deleted), "rows": .integer(total)])
                     }
                 } else {
                     failed += 1

@@ -117,9 +117,9 @@ struct ReleaseCommand: ParsableCommand {
                 let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
                 console.info("\(outcome.dataset) \(outcome.window): \(outcome.status.rawValue)\(outcome.folder.map { " → \($0)" } ?? "")"
                                 + (outcome.status == .published ? "; ε \(epsilon); \(outcome.microdata.map { "\($0.output) \($0.records) records" }.joined(separator: ", "))" : ""),
-                             ["dataset": outcome.dataset, "window": outcome.window, "status": outcome.status.rawValue,
-                              "release": outcome.release ?? "", "sequence": outcome.sequence.map(String.init) ?? "",
-                              "epsilon": String(epsilon)])
+                             typed: ["dataset": .text(outcome.dataset), "window": .text(outcome.window), "status": .text(outcome.status.rawValue),
+                                     "release": .text(outcome.release ?? ""), "sequence": outcome.sequence.map { .integer($0) } ?? .text(""),
+                                     "epsilon": .number(epsilon)])
             }
             console.info(String(format: "%d datasets in %.1f s", outcomes.count, Date().timeIntervalSince(started)))
             // A refused dataset did not stop the others, but the run is not a success: exit 3, naming it.

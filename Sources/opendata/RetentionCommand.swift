@@ -61,8 +61,8 @@ struct RetentionCommand: ParsableCommand {
             let result = outcome.result
             let verb = dryRun ? "would delete" : "deleted"
             console.info("\(outcome.dataset): \(verb) \(result.deleted) records, held \(result.held), undated \(result.undated)",
-                         ["dataset": outcome.dataset, "deleted": String(result.deleted), "held": String(result.held),
-                          "undated": String(result.undated), "dry_run": String(dryRun)])
+                         typed: ["dataset": .text(outcome.dataset), "deleted": .integer(result.deleted), "held": .integer(result.held),
+                                 "undated": .integer(result.undated), "dry_run": .flag(dryRun)])
             console.info("  rule: \(outcome.rule); cutoff \(ISO8601DateFormatter().string(from: outcome.cutoff))")
         } catch let error as StoreError {
             throw Failure.report(error, console)

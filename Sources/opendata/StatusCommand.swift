@@ -34,8 +34,8 @@ struct StatusCommand: ParsableCommand {
                 let lastEnd = entries.filter { $0.window == last.window }.map(\.windowEnd).max()
                 let next = lastEnd.map { ISO8601DateFormatter().string(from: $0).prefix(10) } ?? "?"
                 console.info("\(dataset): last release \(last.release) (sequence \(last.sequence)), ε of its releases in the last 365 days \(String(format: "%.2f", spent)) (a sum over releases; each person is charged only for the releases holding their records, see the population below), next window \(next)",
-                             ["dataset": dataset, "release": last.release, "sequence": String(last.sequence),
-                              "epsilon_365": String(spent), "next_window": String(next)])
+                             typed: ["dataset": .text(dataset), "release": .text(last.release), "sequence": .integer(last.sequence),
+                                     "epsilon_365": .number(spent), "next_window": .text(String(next))])
             }
             // Per population: the per-person cap, the most anyone accrued over the last 365 days,
             // and how far the budget goes for someone who is in every nightly release.

@@ -93,10 +93,10 @@ struct VerifyCommand: ParsableCommand {
             report.checks += Self.snapshotChecks(release: release, manifest: manifest, keys: keys, now: now)
         }
         for check in report.checks where check.passed {
-            console.info("ok   \(check.name): \(check.detail)", ["check": check.name, "passed": "true"])
+            console.info("ok   \(check.name): \(check.detail)", typed: ["check": .text(check.name), "passed": .flag(true)])
         }
         if let failure = report.firstFailure {
-            console.error("FAIL \(failure.name): \(failure.detail)", ["check": failure.name, "passed": "false"])
+            console.error("FAIL \(failure.name): \(failure.detail)", typed: ["check": .text(failure.name), "passed": .flag(false)])
             throw ExitCode(1)
         }
         console.info("\(release): verified")

@@ -45,11 +45,13 @@ import TestSupport
                                   TestSupport.sharedPath("data/real-police/mke_calls_for_service_2018-05.csv"), "--log-format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let objects = result.stdout.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(objects.count == 9)
-        #expect(objects.first?["rows"] == "33968")
-        #expect(objects.contains { $0["column"] == "time" && $0["type"] == "datetime" })
+        // Typed JSON: counts are numbers, flags booleans.
+        #expect(objects.first?["rows"] as? Int == 33968)
+        #expect(objects.first?["gzip"] as? Bool == false)
+        #expect(objects.contains { $0["column"] as? String == "time" && $0["type"] as? String == "datetime" })
 
         TestSupport.write("a,b\n1,2\n3\n", to: folder + "/bad.csv")
         let bad = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "bad", folder + "/bad.csv"])
