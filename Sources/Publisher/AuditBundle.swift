@@ -101,9 +101,7 @@ public enum AuditBundle {
             leaves["\(entry["dataset"] ?? "")/\(entry["release"] ?? "")/\(entry["manifest_sha256"] ?? "")"] = index
         }
         let checkpointText = log["checkpoint"] ?? ""
-        guard let checkpoint = keys.lazy.compactMap({
-            try? Checkpoint.verify(checkpointText, name: TransparencyLog.signerName($0), publicKey: $0.key, file: "checkpoint")
-        }).first else {
+        guard let checkpoint = TransparencyLog.openCheckpoint(checkpointText, keys: keys, file: "checkpoint") else {
             throw .invalidInput("\(file): check 'log-checkpoint' failed: the checkpoint is not signed by a trusted key")
         }
         let leafHashes = logEntries.map { entry in

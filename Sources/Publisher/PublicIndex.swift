@@ -27,6 +27,14 @@ public enum PublicIndex {
         try root.folder("catalog").replace("data.json", with: catalog)
         try root.replace("index.html", with: Data(page.utf8))
         try root.replace("release.pub", with: Data(key.fileContents.utf8))
+        // The same key as PEM (RFC 8410), for openssl and other tools that do not read minisign's format.
+        let pem: String
+        do {
+            pem = try Ed25519.pem(publicKey: key.key)
+        } catch {
+            throw .io(path: (out as NSString).appendingPathComponent("release.pem"), reason: error.description)
+        }
+        try root.replace("release.pem", with: Data(pem.utf8))
     }
 
     static let licenses = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",

@@ -20,7 +20,19 @@ public enum TransparencyLog {
         public var leaf: [UInt8] { hexBytes(manifestSHA256) + Array("\(dataset)/\(release)".utf8) }
     }
 
-    public static func signerName(_ key: Minisign.PublicKey) -> String { "opendata-release-\(key.keyIDText)" }
+    /// The signed note's key name, which is also the checkpoint's origin (C2SP tlog-checkpoint).
+    public static func signerName(_ key: Minisign.PublicKey) -> String { "opendata/\(key.keyIDText)" }
+
+    /// The checkpoint `text` signed by one of `keys` (under the current key name, or the
+    /// `opendata-release-<id>` name of checkpoints written before it equalled the origin), or nil.
+    public static func openCheckpoint(_ text: String, keys: [Minisign.PublicKey], file: String) -> Checkpoint? {
+        for key in keys {
+            for name in [signerName(key), "opendata-release-\(key.keyIDText)"] {
+                if let checkpoint = try? Checkpoint.verify(text, name: name, publicKey: key.key, file: file) { return checkpoint }
+            }
+        }
+        return nil
+    }
 
     /// Rewrites `log/entries.json` and `log/checkpoint` from the publication history (append-only by construction).
     public static func write(out: String, entries: [Entry], key: Minisign.SecretKey, now: Date = Date()) throws(PublisherError) {
@@ -37,6 +49,7 @@ public enum TransparencyLog {
         let log = try PublicFolder.root(out).folder("log")
         try log.replace("entries.json", with: list)
         try log.replace("checkpoint", with: Data(note.utf8))
+        try log.replace("verifier", with: Data((verifierKey(key.publicKeyFile) + "\n").utf8))
     }
 
     /// Reads `log/entries.json`.
@@ -62,10 +75,10 @@ public enum TransparencyLog {
             throw .io(path: checkpointPath, reason: "no checkpoint; nothing has been logged here")
         }
         func open(_ text: String, _ file: String) throws(PublisherError) -> Checkpoint {
-            for key in keys {
-                if let checkpoint = try? Checkpoint.verify(text, name: signerName(key), publicKey: key.key, file: file) { return checkpoint }
+            guard let checkpoint = openCheckpoint(text, keys: keys, file: file) else {
+                throw .invalidInput("\(file): check 'checkpoint-signature' failed: not signed by a trusted key")
             }
-            throw .invalidInput("\(file): check 'checkpoint-signature' failed: not signed by a trusted key")
+            return checkpoint
         }
         let checkpoint = try open(text, checkpointPath)
         var passed = ["checkpoint-signature: tree of \(checkpoint.size) releases"
@@ -102,6 +115,13 @@ public enum TransparencyLog {
             passed.append("consistency: the log extends the checkpoint of \(old.size) releases")
         }
         return passed
+    }
+
+    /// The log's verifier key in the C2SP signed-note format, `<name>+<key hash>+<base64(0x01 ‖ public key)>`,
+    /// as note verifiers (e.g. golang.org/x/mod/sumdb/note) take it.
+    public static func verifierKey(_ key: Minisign.PublicKey) -> String {
+        let name = signerName(key)
+        return "\(name)+\(Encoding.hex(Checkpoint.keyHash(name: name, publicKey: key.key)))+\(Data([0x01] + key.key).base64EncodedString())"
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {

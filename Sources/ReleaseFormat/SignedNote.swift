@@ -27,7 +27,8 @@ public struct Checkpoint: Sendable, Equatable {
         "\(origin)\n\(size)\n\(Data(root).base64EncodedString())\n" + (timestamp.map { "time \(ISO8601DateFormatter().string(from: $0))\n" } ?? "")
     }
 
-    static func keyHash(name: String, publicKey: [UInt8]) -> [UInt8] {
+    /// The first four bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key): how a signature line names its key.
+    public static func keyHash(name: String, publicKey: [UInt8]) -> [UInt8] {
         Array(StreamingDigest.hash(Data(Array(name.utf8) + [0x0A, 0x01] + publicKey), .sha256).prefix(4))
     }
 

@@ -147,9 +147,7 @@ struct VerifyCommand: ParsableCommand {
         guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else {
             return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(checkpointPath): no transparency log beside the release (deleted?); pass --no-log only for a lone release folder")
         }
-        let checkpoint = keys.lazy.compactMap {
-            try? Checkpoint.verify(text, name: TransparencyLog.signerName($0), publicKey: $0.key, file: checkpointPath)
-        }.first
+        let checkpoint = TransparencyLog.openCheckpoint(text, keys: keys, file: checkpointPath)
         guard let checkpoint, let entries = try? TransparencyLog.entries(out: out) else {
             return ReleaseVerifier.Check(name: "log-inclusion", passed: false, detail: "\(checkpointPath): the log checkpoint is unreadable or not signed by a trusted key")
         }

@@ -103,3 +103,43 @@ import TestSupport
         }
     }
 }
+
+/// The log can be checked without opendata: the checkpoint's key name is its origin, the
+/// verifier key is published in the signed-note format, and openssl verifies the checkpoint's
+/// Ed25519 signature with the published `release.pem`.
+@Suite struct LogKeyTests {
+    @Test func theCheckpointVerifiesWithTheSelfDescribingKeysAndOpenSSL() throws {
+        guard OutsideTool.available("openssl") else {
+            #expect(!TestSupport.isCI, "openssl is required under CI")
+            return
+        }
+        let night = try NightlyFixture("log-keys")
+        let note = try String(contentsOfFile: night.releases + "/log/checkpoint", encoding: .utf8)
+        let parts = note.components(separatedBy: "\n\n")
+        let body = parts[0] + "\n"
+        let origin = String(body.split(separator: "\n")[0])
+        let signature = try #require(parts[1].split(separator: "\n").first.map(String.init))
+        #expect(signature.hasPrefix("\u{2014} \(origin) "), "the key name is the origin: \(signature)")
+        let verifier = try String(contentsOfFile: night.releases + "/log/verifier", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let fields = verifier.split(separator: "+").map(String.init)
+        #expect(fields.count == 3 && fields[0] == origin, "\(verifier)")
+        // The key hash in the verifier key is the one in the signature line, and is SHA-256(name ‖ \n ‖ 0x01 ‖ key)[0..<4].
+        let blob = try #require(Data(base64Encoded: String(signature.split(separator: " ").last ?? "")))
+        #expect(blob.prefix(4).map { String(format: "%02x", $0) }.joined() == fields[1])
+        let check = try OutsideTool.run("python3", ["-c", """
+            import base64, hashlib, sys
+            name, keyhash, key = sys.argv[1].split('+')
+            raw = base64.b64decode(key)
+            assert raw[0] == 1 and len(raw) == 33, 'an Ed25519 key with its algorithm byte'
+            assert hashlib.sha256(name.encode() + b'\\n' + raw).digest()[:4].hex() == keyhash, 'key hash'
+            print('ok')
+            """, verifier])
+        #expect(check.status == 0 && check.output.contains("ok"), "\(check.output)")
+        let folder = TestSupport.temporaryFolder("openssl-note")
+        try Data(body.utf8).write(to: URL(fileURLWithPath: folder + "/body"))
+        try blob.dropFirst(4).write(to: URL(fileURLWithPath: folder + "/signature"))
+        let openssl = try OutsideTool.run("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", night.releases + "/release.pem",
+                                                      "-rawin", "-in", folder + "/body", "-sigfile", folder + "/signature"])
+        #expect(openssl.status == 0 && openssl.output.contains("Signature Verified Successfully"), "\(openssl.output)")
+    }
+}
