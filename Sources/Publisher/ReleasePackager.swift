@@ -13,7 +13,7 @@ import Tabular
 /// release folder is never overwritten.
 public enum ReleasePackager {
     /// The version written into manifests and printed by `opendata --version`.
-    public static let toolVersion = "0.1.0"
+    public static let toolVersion = "0.2.0"
 
     /// One output's published table.
     public struct Output {

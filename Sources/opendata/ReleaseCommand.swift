@@ -60,6 +60,10 @@ struct ReleaseCommand: ParsableCommand {
                                discussion: "DCAT-US harvesters (data.gov, CKAN) need absolute URLs; without this option the catalog links are relative."))
     var baseURL: String?
 
+    @Option(help: ArgumentHelp("Write Prometheus metrics (node_exporter textfile) here after the run.",
+                               discussion: "Last run and last success times, duration, refused datasets, latest sequences, ε accrued per population: alert when opendata_last_success_timestamp_seconds grows old."))
+    var metrics: String?
+
     @Flag(help: "Let retention delete more than its policy's max_share_per_run (default 10%) of a table in this run.")
     var confirmMassDeletion = false
 
@@ -107,12 +111,29 @@ struct ReleaseCommand: ParsableCommand {
         defer { bar.clear() }
         var refusedCount = 0
         var invalidOnly = false
+        var finished: [ReleaseRun.Outcome]?
+        defer {
+            if let metrics, !dryRun {
+                let statePath = self.state ?? PublisherPaths(out: out).state
+                let state = FileManager.default.fileExists(atPath: statePath) ? try? StateStore(path: statePath) : nil
+                let populations = state.flatMap { try? PopulationSummary.all(state: $0, now: Date()) } ?? []
+                var sequences: [String: Int] = [:]
+                for release in (try? state?.releases()) ?? [] { sequences[release.dataset] = release.sequence }
+                do {
+                    try MetricsFile(path: metrics).write(now: Date(), duration: Date().timeIntervalSince(started), outcomes: finished,
+                                                         populations: populations, sequences: sequences)
+                } catch {
+                    console.error(error.description)
+                }
+            }
+        }
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
                 if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 { console.info(line) }
             }
             bar.clear()
+            finished = options.dryRun ? nil : outcomes
             for outcome in outcomes {
                 let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
                 console.info("\(outcome.dataset) \(outcome.window): \(outcome.status.rawValue)\(outcome.folder.map { " → \($0)" } ?? "")"

@@ -56,3 +56,38 @@ import TestSupport
         #expect(check.stdout.contains("retention would delete 0 of"), "\(check.stdout)")
     }
 }
+
+/// `--metrics FILE`: a node_exporter textfile that makes a failed night visible.
+@Suite struct MetricsTests {
+    @Test func aFailedNightKeepsTheLastSuccessTime() throws {
+        let night = try NightlyFixture("metrics")
+        let file = night.folder + "/opendata.prom"
+        let ok = try CLI.run(night.release + ["2026-11-22", "--metrics", file])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        func values() throws -> [String: Double] {
+            var result: [String: Double] = [:]
+            for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                #expect(parts.count == 2, "a sample is a name and a value: \(line)")
+                result[String(parts[0])] = Double(parts[1])
+            }
+            return result
+        }
+        let first = try values()
+        #expect(first["opendata_last_run_success"] == 1)
+        #expect(first["opendata_release_sequence{dataset=\"calls-for-service\"}"] == 2)
+        #expect((first["opendata_population_epsilon_spent_max{population=\"calls_for_service.caller_id\"}"] ?? 0) > 0, "\(first)")
+        #expect(first["opendata_population_epsilon_cap{population=\"calls_for_service.caller_id\"}"] == 60, "\(first)")
+        let success = try #require(first["opendata_last_success_timestamp_seconds"])
+        // A night refused by a planted link: the run and its failure are recorded, the last success kept.
+        sleep(1)
+        try FileManager.default.removeItem(atPath: night.releases + "/index.html")
+        try FileManager.default.createSymbolicLink(atPath: night.releases + "/index.html", withDestinationPath: "/etc/hostname")
+        let refused = try CLI.run(night.release + ["2026-11-23", "--metrics", file])
+        #expect(refused.status != 0)
+        let second = try values()
+        #expect(second["opendata_last_run_success"] == 0)
+        #expect(second["opendata_last_success_timestamp_seconds"] == success)
+        #expect((second["opendata_last_run_timestamp_seconds"] ?? 0) > success)
+    }
+}
