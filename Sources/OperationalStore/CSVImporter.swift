@@ -37,15 +37,18 @@ public struct ImportOptions: Sendable {
 
     /// The field separator; nil detects `,` or `;` from the header.
     public var delimiter: UInt8? = UInt8(ascii: ",")
+    /// The file's text encoding.
     public var encoding: CSVInput.TextEncoding = .utf8
     /// Add to an existing table with the same columns (a nightly export); the table is created if missing.
     public var append = false
     /// A column identifying a row: rows whose value is already present are skipped or replaced.
     public var key: String?
+    /// With `key`: what a row whose key is already present does.
     public var onDuplicate: Duplicate = .skip
     /// What counts as a timestamp and how it is stored.
     public var timestamps = TimestampParser()
 
+    /// Options for a plain import of a new table, with `delimiter` (nil: detect `,` or `;`).
     public init(delimiter: UInt8? = UInt8(ascii: ",")) {
         self.delimiter = delimiter
     }

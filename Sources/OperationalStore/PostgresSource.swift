@@ -143,7 +143,7 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return binds
     }
 
-    // MARK: RecordSource
+    // MARK: RecordSource (each call's contract is documented on the protocol)
 
     /// Column names and their PostgreSQL types (`information_schema.columns.data_type`), in order.
     func columnTypes(of table: String) throws(StoreError) -> [(name: String, type: String)]? {

@@ -17,9 +17,12 @@ import Tabular
 /// value is kept naive (`YYYY-MM-DD HH:MM:SS`), and a release reads it as local
 /// time in its policy's zone. A date alone stays a date.
 public struct TimestampParser: Sendable {
+    /// strptime-style formats tried, in order, on values that are not ISO 8601.
     public var formats: [String]
+    /// The zone naive values are local time in; nil keeps them naive.
     public var zone: TimeZone?
 
+    /// A parser for `formats`, attaching `zone`'s offset to naive values.
     public init(formats: [String] = [], zone: TimeZone? = nil) {
         self.formats = formats
         self.zone = zone

@@ -9,8 +9,10 @@ import Foundation
 /// half a file. `opendata_last_success_timestamp_seconds` is carried over from the previous file
 /// when this run did not succeed, so an alert on its age fires after a failed night.
 public struct MetricsFile {
+    /// The textfile (in node_exporter's `--collector.textfile.directory`).
     public var path: String
 
+    /// Metrics written to `path`.
     public init(path: String) {
         self.path = path
     }

@@ -26,6 +26,8 @@ public enum StoreDataCheck {
     /// Distinct values fetched at most, for suggestions and hierarchy coverage.
     static let distinctLimit = 50_000
 
+    /// Every problem the data shows with `policy`, at the policy's PATH:LINE:COL; empty when none.
+    /// `thorough` adds the checks that scan whole columns (builders, hierarchy coverage).
     public static func diagnostics(for policy: Policy, store: any RecordSource, thorough: Bool = true) throws(PublisherError) -> [PolicyDiagnostic] {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []
