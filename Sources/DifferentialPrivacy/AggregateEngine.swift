@@ -55,21 +55,7 @@ public enum AggregateEngine {
             case .count: break
             }
         }
-        let needsSelectionCount = keys == .privateKeys && !statistics.contains(.count)
-        let shares = statistics.count + (needsSelectionCount ? 1 : 0)
-        let delta: Double?
-        var gaussian: Fraction?
-        var laplace: Fraction?
-        switch budget {
-        case let .epsilon(epsilon, d):
-            guard epsilon > 0 else { throw .invalidParameters("ε must be positive") }
-            laplace = Fraction.below(epsilon) / Fraction(shares)
-            delta = d
-        case let .rho(rho, d):
-            guard rho > 0, d > 0, d < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
-            gaussian = Fraction.below(rho) / Fraction(shares)
-            delta = d
-        }
+        let (laplace, gaussian, delta) = try shareOfEachStatistic(budget: budget, statistics: statistics, keys: keys)
         if keys == .privateKeys && (delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
         }
@@ -131,13 +117,12 @@ public enum AggregateEngine {
 
         /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared`.
         func noise(l1: Int, l2Squared: Int, part: Fraction = Fraction(1)) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
-            if let share = laplace {
-                let scale = Fraction(BigUInt(l1), 1) / (share * part)
-                return ({ sampler.discreteLaplace(scale: scale) }, .discreteLaplace(scale: scale.doubleValue))
+            let parameters = noiseParameters(l1: l1, l2Squared: l2Squared, part: part, laplace: laplace, gaussian: gaussian)
+            if let scale = parameters.laplaceScale {
+                return ({ sampler.discreteLaplace(scale: scale) }, parameters.distribution)
             }
-            let rho = (gaussian ?? Fraction(1)) * part
-            let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * rho)
-            return ({ sampler.discreteGaussian(sigmaSquared: sigmaSquared) }, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
+            let sigmaSquared = parameters.sigmaSquared ?? Fraction(1)
+            return ({ sampler.discreteGaussian(sigmaSquared: sigmaSquared) }, parameters.distribution)
         }
 
         // Noisy counts first: they decide the private key set.
@@ -251,6 +236,36 @@ public enum AggregateEngine {
 
     /// For zCDP outputs, quantiles use the pure-DP exponential mechanism with
     /// ε = √(2ρ) (ρ-zCDP is implied by ε-DP with ρ = ε²/2, Bun & Steinke Prop. 1.4).
+    /// Each statistic's share of the output's budget (sequential composition: ε/k or ρ/k over the
+    /// k statistics, plus a count for private partition selection when the output has none).
+    static func shareOfEachStatistic(budget: AggregateBudget, statistics: [AggregateStatistic],
+                                     keys: KeySelection) throws(DPError) -> (laplace: Fraction?, gaussian: Fraction?, delta: Double?) {
+        let needsSelectionCount = keys == .privateKeys && !statistics.contains(.count)
+        let shares = Fraction(statistics.count + (needsSelectionCount ? 1 : 0))
+        switch budget {
+        case let .epsilon(epsilon, delta):
+            guard epsilon > 0 else { throw .invalidParameters("ε must be positive") }
+            return (Fraction.below(epsilon) / shares, nil, delta)
+        case let .rho(rho, delta):
+            guard rho > 0, delta > 0, delta < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
+            return (nil, Fraction.below(rho) / shares, delta)
+        }
+    }
+
+    /// The exact noise of an integer query with L1 sensitivity `l1` (discrete Laplace of scale
+    /// l1 / (share · part)) or squared L2 sensitivity `l2Squared` (discrete Gaussian of variance
+    /// l2² / (2 ρ-share · part)), and its distribution for margins.
+    static func noiseParameters(l1: Int, l2Squared: Int, part: Fraction, laplace: Fraction?,
+                                gaussian: Fraction?) -> (laplaceScale: Fraction?, sigmaSquared: Fraction?, distribution: NoiseDistribution) {
+        if let share = laplace {
+            let scale = Fraction(BigUInt(l1), 1) / (share * part)
+            return (scale, nil, .discreteLaplace(scale: scale.doubleValue))
+        }
+        let rho = (gaussian ?? Fraction(1)) * part
+        let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * rho)
+        return (nil, sigmaSquared, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
+    }
+
     static func rhoToEpsilonShare(_ rho: Fraction) -> Fraction {
         Fraction.below((2 * rho.doubleValue).squareRoot())
     }

@@ -141,12 +141,23 @@ public enum AggregatePlanner {
             }
         }
         var measures: [String: [Double?]] = [:]
-        var statistics: [AggregateStatistic] = []
         for statistic in spec.statistics {
             if let name = statistic.column, measures[name] == nil, let column = table.column(named: name) {
                 let parsed = column.dictionary.map(Double.init)
                 measures[name] = column.codes.map { $0 == Column.nullCode ? nil : parsed[Int($0)] }
             }
+        }
+        let (statistics, bounds, budget) = parameters(of: spec)
+        return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures),
+                statistics, isPrivate ? .privateKeys : .publicKeys, bounds, budget)
+    }
+
+    /// The engine's statistics, contribution bounds and budget of an aggregate output: they
+    /// come from the policy alone, never from the data.
+    public static func parameters(of spec: AggregateSpec) -> (statistics: [AggregateStatistic], bounds: ContributionBounds,
+                                                               budget: AggregateBudget) {
+        var statistics: [AggregateStatistic] = []
+        for statistic in spec.statistics {
             switch statistic {
             case .count: statistics.append(.count)
             case let .sum(column, bounds): statistics.append(.sum(column: column, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound)))
@@ -165,8 +176,7 @@ public enum AggregatePlanner {
         case let .epsilon(epsilon, delta): budget = .epsilon(epsilon, delta: delta)
         case let .rho(rho, delta): budget = .rho(rho, delta: delta)
         }
-        return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures),
-                statistics, isPrivate ? .privateKeys : .publicKeys, bounds, budget)
+        return (statistics, bounds, budget)
     }
 
     /// The published table of a result: key columns, then each statistic and its `_moe95`.

@@ -397,6 +397,11 @@ public enum ReleaseRun {
                                            plan.budget.epsilonEquivalent, [:]))
                 progress("\(dataset)/\(output.id): would publish \(plan.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.budget.epsilonEquivalent)")
             }
+            var previous: [String: AggregateResult] = [:]
+            if let last = history.last {
+                previous = (try? BudgetLedger(state: state).storedResults(dataset: dataset, window: last.window, sequence: last.windowSequence)) ?? [:]
+            }
+            for line in PolicyForecast.lines(for: policy, previous: previous) { progress("\(dataset)/\(line)") }
             outcome.status = .dryRun
             let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
                 + recordOutputs.reduce(0) { total, output in

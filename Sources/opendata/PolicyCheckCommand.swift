@@ -49,6 +49,10 @@ struct PolicyCheckCommand: ParsableCommand {
                 }
                 if let policy {
                     console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
+                    for warning in PolicyForecast.warnings(for: policy) {
+                        console.error("\(warning.location): warning: \(warning.message)",
+                                      ["file": warning.location.file, "line": String(warning.location.line), "level_detail": "warning"])
+                    }
                     if let database, let retention = try RetentionRun.run(policy: policy, store: database, state: nil, now: Date(), dryRun: true) {
                         let total = try database.rowCount(of: policy.source.table)
                         console.info("  retention would delete \(retention.result.deleted) of \(total) rows of \(policy.source.table) now (\(retention.result.held) held, \(retention.result.undated) undated)",

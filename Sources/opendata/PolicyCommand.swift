@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PrivacyPolicy
+import Publisher
 
 /// `opendata policy`: tools for privacy officers.
 struct PolicyCommand: ParsableCommand {
@@ -26,6 +27,10 @@ struct PolicyExplainCommand: ParsableCommand {
         do {
             let loaded = try PolicyLoader.load(path: policy)
             print(PolicyExplainer.explain(loaded).joined(separator: "\n\n"))
+            let forecast = PolicyForecast.lines(for: loaded)
+            if !forecast.isEmpty {
+                print("\nExpected accuracy at this policy's budget (95% margins of the noise; each person's contribution bounded as the policy says):\n" + forecast.map { "- " + $0 }.joined(separator: "\n"))
+            }
         } catch {
             for diagnostic in error.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
             throw ExitCode(1)

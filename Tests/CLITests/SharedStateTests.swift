@@ -54,6 +54,27 @@ import TestSupport
         let check = try CLI.run(["policy", "check", "--store", night.folder + "/store.sqlite", night.folder + "/demo/Policies/calls-for-service.yaml"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("retention would delete 0 of"), "\(check.stdout)")
+        // The forecast: every statistic's margin before anything is spent, and the last release's swamped groups.
+        #expect(dry.stdout.contains("calls-by-beat: 95% margins: count ±"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("pure noise for groups of"), "\(dry.stdout)")
+        let explain = try CLI.run(["policy", "explain", night.folder + "/demo/Policies/calls-for-service.yaml"])
+        #expect(explain.stdout.contains("Expected accuracy") && explain.stdout.contains("mean_response_seconds ±"), "\(explain.stdout)")
+    }
+
+    @Test func aMeanThatWouldBeNoiseIsAWarning() throws {
+        let folder = TestSupport.temporaryFolder("forecast-warning")
+        let demo = try CLI.run(["demo", "--workdir", folder, "--records", "2000", "--days", "1", "--seed", "4", "--today", "2026-11-23"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let path = folder + "/Policies/calls-for-service.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // A mean's noise relative to its range does not depend on the range; it grows as ε shrinks.
+        let wide = text.replacingOccurrences(of: "privacy: {epsilon: 1.0}", with: "privacy: {epsilon: 0.25}")
+        #expect(wide != text, "the demo's calls-by-district-day has ε 1.0")
+        try wide.write(toFile: folder + "/wide.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: folder + "/Policies/hierarchies", toPath: folder + "/hierarchies")
+        let check = try CLI.run(["policy", "check", folder + "/wide.yaml"])
+        #expect(check.status == 0, "a warning does not fail the check: \(check.stderr)")
+        #expect(check.stderr.contains("warning: output 'calls-by-district-day': mean_response_seconds would be noise"), "\(check.stderr)")
     }
 }
 

@@ -84,6 +84,39 @@ import Testing
         #expect(seen.count > 10, "not first-come: the kept groups vary")
     }
 
+    /// The forecast is the engine's own arithmetic: the margins it predicts before any data are
+    /// those the engine publishes (counts, sums, quantile ranks exactly; a mean's per-row bound
+    /// at each row's noisy size), for ε and ρ budgets, public and private keys.
+    @Test func theForecastIsWhatTheEnginePublishes() throws {
+        let input = Self.dataset(seed: 5, units: 400, rows: 20_000, groups: 6)
+        let statistics: [AggregateStatistic] = [.count, .sum(column: "seconds", low: -1000, high: 7200),
+                                                .mean(column: "seconds", low: 0, high: 7200),
+                                                .quantile(column: "seconds", q: 0.5, low: 0, high: 7200)]
+        for (budget, keys) in [(AggregateBudget.epsilon(2, delta: 1e-6), KeySelection.publicKeys), (.rho(0.3, delta: 1e-6), .privateKeys)] {
+            let bounds = ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 3)
+            let forecast = try AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: budget)
+            let result = try AggregateEngine.run(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
+                                                 sampler: ExactSampler(random: SeededRandom(seed: 2)))
+            #expect(forecast.statistics.map(\.name) == result.statistics)
+            for index in [0, 1, 3] {
+                #expect(result.rows.allSatisfy { $0.margins[index] == forecast.statistics[index].margin },
+                        "\(result.statistics[index]): forecast \(forecast.statistics[index].margin), published \(result.rows.first?.margins[index] ?? -1)")
+            }
+            // A mean's published bound is the forecast at its own noisy size (a half-share count, not the published one):
+            // both noisy sizes are far within six count margins of the true size.
+            let mean = try #require(forecast.statistics[2].meanMargin)
+            let countMargin = forecast.statistics[0].margin
+            for row in result.rows {
+                let n = Int(row.values[0])
+                let low = mean(n + 6 * Int(countMargin)), high = mean(max(n - 6 * Int(countMargin), 1))
+                #expect(row.margins[2] >= low - 1e-9 && row.margins[2] <= high + 1e-9, "mean margin \(row.margins[2]) outside [\(low), \(high)] for n ≈ \(n)")
+            }
+            // Groups at or below the range size get the whole range.
+            let size = try #require(forecast.statistics[2].rangeGroupSize)
+            #expect(mean(size) == 7200 && mean(size + 1) < 7200)
+        }
+    }
+
     @Test func noiseScalesFollowTheSensitivities() throws {
         let input = Self.dataset(seed: 3, units: 50, rows: 500, groups: 5)
         let result = try AggregateEngine.run(input, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),

@@ -1,0 +1,63 @@
+import DifferentialPrivacy
+import Foundation
+import PrivacyPolicy
+
+/// The accuracy a policy's aggregate outputs will have, said before anything is read or spent
+/// (``AccuracyForecast``), for `policy explain`, `policy check` and `release --dry-run`.
+public enum PolicyForecast {
+    /// One line per aggregate output: each statistic's 95% margin; for a mean, at groups of
+    /// 100 and 1,000 records and the group size below which it is noise. With `previous` (the
+    /// stored results of the dataset's last release, which are published already), how many
+    /// groups had a margin larger than their value then.
+    public static func lines(for policy: Policy, previous: [String: AggregateResult] = [:]) -> [String] {
+        var lines: [String] = []
+        for output in policy.outputs {
+            guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { continue }
+            var parts: [String] = []
+            for statistic in forecast.statistics {
+                if let margin = statistic.meanMargin, let bounds = statistic.bounds {
+                    parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records, ±\(format(margin(1000))) for 1,000 (range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
+                } else if statistic.inRanks {
+                    parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank")
+                } else {
+                    parts.append("\(statistic.name) ±\(format(statistic.margin))")
+                }
+            }
+            var line = "\(output.id): 95% margins: " + parts.joined(separator: "; ")
+            if let result = previous[output.id], !result.rows.isEmpty {
+                let swamped = result.statistics.indices.map { index in
+                    result.rows.filter { $0.margins[index] > abs($0.values[index]) }.count
+                }
+                let worst = zip(result.statistics, swamped).filter { $0.1 > 0 }
+                if !worst.isEmpty {
+                    line += ". In the last release, " + worst.map { "\($0.1) of \(result.rows.count) groups had a \($0.0) smaller than its margin" }.joined(separator: ", ")
+                }
+            }
+            lines.append(line + ".")
+        }
+        return lines
+    }
+
+    /// Warnings (they do not stop a release): a mean whose margin is its whole range for groups
+    /// of 100 records or more is noise in most groups; the warning names the output and what
+    /// would help.
+    public static func warnings(for policy: Policy) -> [PolicyDiagnostic] {
+        policy.outputs.flatMap { output -> [PolicyDiagnostic] in
+            guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { return [] }
+            return forecast.statistics.compactMap { statistic in
+                guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }
+                return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, or fewer statistics in this output")
+            }
+        }
+    }
+
+    static func forecast(_ spec: AggregateSpec) -> AccuracyForecast? {
+        let (statistics, bounds, budget) = AggregatePlanner.parameters(of: spec)
+        let isPrivate = spec.keys.values.contains { if case .private = $0 { true } else { false } }
+        return try? AccuracyForecast(statistics: statistics, keys: isPrivate ? .privateKeys : .publicKeys, bounds: bounds, budget: budget)
+    }
+
+    static func format(_ value: Double) -> String {
+        value >= 100 ? String(Int(value.rounded())) : String(format: "%.3g", value)
+    }
+}
