@@ -60,7 +60,7 @@ public enum PublicIndex {
                 ["@type": "dcat:Distribution", "title": output.title ?? output.id,
                  "downloadURL": url("\(folder)/\(output.id).csv.gz"), "accessURL": landing,
                  "mediaType": "application/gzip", "format": "CSV (gzip)",
-                 "describedBy": url("\(folder)/datapackage.json"), "describedByType": "application/json"]
+                 "describedBy": url("\(folder)/\(output.id).schema.json"), "describedByType": "application/json"]
             }
             var entry: [String: Any] = [
                 "@type": "dcat:Dataset", "title": policy.dataset.title, "description": policy.dataset.description,

@@ -67,6 +67,10 @@ public enum ReleasePackager {
                                       license: policy.dataset.license, version: "1.0.\(sequence)", created: formatter.string(from: now),
                                       publisher: policy.dataset.publisher, contact: policy.dataset.contact, resources: resources)
             try package.json().write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("datapackage.json")))
+            for resource in resources {
+                try DataPackage.tableSchemaJSON(resource)
+                    .write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("\(resource.name).schema.json")))
+            }
             try policy.bytes.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("policy.yaml")))
             for file in extraFiles {
                 try file.contents.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent(file.name)))

@@ -98,17 +98,30 @@ public struct DataPackage: Sendable {
             "licenses": [license],
             "contributors": [["title": publisher, "roles": ["publisher"], "email": contact]],
             "resources": resources.map { resource -> [String: Any] in
-                var schema: [String: Any] = [
-                    "fields": resource.fields.map(\.json),
-                    "missingValues": [["value": "", "label": Self.missingLabel], ["value": "*", "label": Self.removedLabel]],
-                ]
-                if !resource.primaryKey.isEmpty { schema["primaryKey"] = resource.primaryKey }
-                return ["name": resource.name, "path": resource.path, "title": resource.title, "type": "table",
+                ["name": resource.name, "path": resource.path, "title": resource.title, "type": "table",
                         "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "compression": "gz",
-                        "bytes": resource.bytes, "hash": "sha256:\(resource.sha256)", "schema": schema]
+                        "bytes": resource.bytes, "hash": "sha256:\(resource.sha256)", "schema": Self.schema(of: resource)]
             },
         ]
         return try CanonicalJSON.encode(object)
+    }
+
+    /// A resource's Table Schema (https://datapackage.org/standard/table-schema/): fields with their
+    /// types and constraints, the missing values, the primary key.
+    static func schema(of resource: Resource) -> [String: Any] {
+        var schema: [String: Any] = [
+            "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
+            "fields": resource.fields.map(\.json),
+            "missingValues": [["value": "", "label": Self.missingLabel], ["value": "*", "label": Self.removedLabel]],
+        ]
+        if !resource.primaryKey.isEmpty { schema["primaryKey"] = resource.primaryKey }
+        return schema
+    }
+
+    /// A resource's Table Schema as its own JSON file (`<output>.schema.json` in a release), the
+    /// data dictionary a catalog's `describedBy` names.
+    public static func tableSchemaJSON(_ resource: Resource) throws(ReleaseFormatError) -> Data {
+        try CanonicalJSON.encode(schema(of: resource))
     }
 
     /// The `path → (bytes, sha256)` claims of a datapackage.json, for verification.

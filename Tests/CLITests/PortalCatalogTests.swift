@@ -46,6 +46,12 @@ import TestSupport
         #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/index.html#calls-for-service")
         let files = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["downloadURL"] as? String }
         #expect(files.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"), "\(files)")
+        // Each distribution's describedBy is its own published Table Schema, signed with the release.
+        let dictionaries = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["describedBy"] as? String }
+        #expect(dictionaries.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.schema.json"), "\(dictionaries)")
+        let schema = night.releases + "/calls-for-service/2026-11-22/calls-by-beat.schema.json"
+        let fields = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schema))) as? [String: Any])?["fields"] as? [[String: Any]]
+        #expect(fields?.first { $0["name"] as? String == "count" }?["type"] as? String == "integer")
         // `temporal` is the window the listed files hold: the latest release's day in Chicago.
         #expect(dataset["temporal"] as? String == "2026-11-22T06:00:00Z/2026-11-23T06:00:00Z")
         // A bad base URL is a usage error.
@@ -121,14 +127,15 @@ import TestSupport
         let signature = try #require(parts[1].split(separator: "\n").first.map(String.init))
         #expect(signature.hasPrefix("\u{2014} \(origin) "), "the key name is the origin: \(signature)")
         let verifier = try String(contentsOfFile: night.releases + "/log/verifier", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let fields = verifier.split(separator: "+").map(String.init)
+        // The key's base64 may itself hold '+': the name and the hash are the first two fields.
+        let fields = verifier.split(separator: "+", maxSplits: 2).map(String.init)
         #expect(fields.count == 3 && fields[0] == origin, "\(verifier)")
         // The key hash in the verifier key is the one in the signature line, and is SHA-256(name ‖ \n ‖ 0x01 ‖ key)[0..<4].
         let blob = try #require(Data(base64Encoded: String(signature.split(separator: " ").last ?? "")))
         #expect(blob.prefix(4).map { String(format: "%02x", $0) }.joined() == fields[1])
         let check = try OutsideTool.run("python3", ["-c", """
             import base64, hashlib, sys
-            name, keyhash, key = sys.argv[1].split('+')
+            name, keyhash, key = sys.argv[1].split('+', 2)
             raw = base64.b64decode(key)
             assert raw[0] == 1 and len(raw) == 33, 'an Ed25519 key with its algorithm byte'
             assert hashlib.sha256(name.encode() + b'\\n' + raw).digest()[:4].hex() == keyhash, 'key hash'
