@@ -105,54 +105,64 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         }
     }
 
-    /// Reads and checks `out`'s snapshot: signed by one of `keys`, not expired at
-    /// `now`, every signed file unaltered, every dataset's `latest` naming its
-    /// signed newest release. Returns the snapshot and the checks passed; throws
-    /// ``PublisherError/invalidInput(_:)`` naming the first failure.
-    public static func verify(out: String, keys: [Minisign.PublicKey], now: Date = Date()) throws(PublisherError) -> (ReleaseSnapshot, [String]) {
+    /// Reads and checks `out`'s snapshot: signed by one of `keys`, not expired at `now`, every
+    /// signed file unaltered, every dataset's `latest` naming its signed newest release. Returns
+    /// the checks in order (`snapshot-signature`, `snapshot-fresh`, `snapshot-files`,
+    /// `snapshot-latest`), ending at the first failure, and the snapshot when all passed.
+    public static func verify(out: String, keys: [Minisign.PublicKey], now: Date = Date()) -> (snapshot: ReleaseSnapshot?, checks: [ReleaseVerifier.Check]) {
+        var checks: [ReleaseVerifier.Check] = []
+        func fail(_ check: String, _ file: String, _ reason: String) -> (ReleaseSnapshot?, [ReleaseVerifier.Check]) {
+            (nil, checks + [ReleaseVerifier.Check(name: check, passed: false, detail: "\(file): check '\(check)' failed: \(reason)")])
+        }
         let path = (out as NSString).appendingPathComponent("snapshot.json")
-        let root = try PublicFolder.root(out, create: false)
-        guard let bytes = root.read("snapshot.json") else {
-            throw .invalidInput("\(path): check 'snapshot' failed: missing; a published folder carries a signed snapshot (pass --no-snapshot to verify a lone release)")
+        guard let root = try? PublicFolder.root(out, create: false), let bytes = root.read("snapshot.json") else {
+            return fail("snapshot", path, "missing; a published folder carries a signed snapshot (pass --no-snapshot to verify a lone release)")
         }
         guard let signatureBytes = root.read("snapshot.json.minisig"),
               let signature = try? Minisign.Signature.parse(String(decoding: signatureBytes, as: UTF8.self), file: path + ".minisig") else {
-            throw .invalidInput("\(path).minisig: check 'snapshot-signature' failed: missing or unreadable")
+            return fail("snapshot-signature", path + ".minisig", "missing or unreadable")
         }
         guard let key = keys.first(where: { $0.keyID == signature.keyID }), signature.failure(for: bytes, key: key) == nil else {
-            throw .invalidInput("\(path): check 'snapshot-signature' failed: not signed by a trusted key")
+            return fail("snapshot-signature", path, "not signed by a trusted key")
         }
-        let snapshot = try parse(bytes, file: path)
+        let snapshot: ReleaseSnapshot
+        do {
+            snapshot = try parse(bytes, file: path)
+        } catch {
+            return (nil, [ReleaseVerifier.Check(name: "snapshot", passed: false, detail: error.description)])
+        }
         let formatter = ISO8601DateFormatter()
         guard signature.trustedComment.hasPrefix("opendata snapshot sha256:\(Digest.sha256Hex(bytes)) ") else {
-            throw .invalidInput("\(path).minisig: check 'snapshot-signature' failed: the trusted comment does not describe this snapshot")
+            return fail("snapshot-signature", path + ".minisig", "the trusted comment does not describe this snapshot")
         }
-        var passed = ["snapshot-signature: key \(key.keyIDText), created \(formatter.string(from: snapshot.created))"]
+        checks.append(ReleaseVerifier.Check(name: "snapshot-signature", passed: true,
+                                            detail: "key \(key.keyIDText), created \(formatter.string(from: snapshot.created))"))
         guard snapshot.expires > now else {
-            throw .invalidInput("\(path): check 'snapshot-fresh' failed: expired at \(formatter.string(from: snapshot.expires)); this copy has not been updated since (a frozen mirror, or the nightly run stopped)")
+            return fail("snapshot-fresh", path, "expired at \(formatter.string(from: snapshot.expires)); this copy has not been updated since (a frozen mirror, or the nightly run stopped)")
         }
-        passed.append("snapshot-fresh: expires \(formatter.string(from: snapshot.expires))")
+        checks.append(ReleaseVerifier.Check(name: "snapshot-fresh", passed: true, detail: "expires \(formatter.string(from: snapshot.expires))"))
         for (file, sha) in snapshot.files.sorted(by: { $0.key < $1.key }) {
-            guard let data = try read(file, in: root), Digest.sha256Hex(data) == sha else {
-                throw .invalidInput("\((out as NSString).appendingPathComponent(file)): check 'snapshot-files' failed: missing or not the file the snapshot signed")
+            guard let data = try? read(file, in: root), Digest.sha256Hex(data) == sha else {
+                return fail("snapshot-files", (out as NSString).appendingPathComponent(file), "missing or not the file the snapshot signed")
             }
         }
         for file in signedFiles where snapshot.files[file] == nil && (try? read(file, in: root)) != nil {
-            throw .invalidInput("\((out as NSString).appendingPathComponent(file)): check 'snapshot-files' failed: present but not in the signed snapshot")
+            return fail("snapshot-files", (out as NSString).appendingPathComponent(file), "present but not in the signed snapshot")
         }
-        passed.append("snapshot-files: \(snapshot.files.count) files as signed")
+        checks.append(ReleaseVerifier.Check(name: "snapshot-files", passed: true, detail: "\(snapshot.files.count) files as signed"))
         for (dataset, latest) in snapshot.datasets.sorted(by: { $0.key < $1.key }) {
+            let datasetPath = (out as NSString).appendingPathComponent(dataset)
             guard let folder = try? root.folder(dataset, create: false), let line = folder.read("latest"),
                   String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == latest.release else {
-                throw .invalidInput("\((out as NSString).appendingPathComponent(dataset))/latest: check 'snapshot-latest' failed: does not name \(latest.release), the newest release the snapshot signed")
+                return fail("snapshot-latest", datasetPath + "/latest", "does not name \(latest.release), the newest release the snapshot signed")
             }
             guard let manifest = try? folder.folder(latest.release, create: false).read("manifest.json"),
                   Digest.sha256Hex(manifest) == latest.manifestSHA256 else {
-                throw .invalidInput("\((out as NSString).appendingPathComponent(dataset))/\(latest.release)/manifest.json: check 'snapshot-latest' failed: missing or not the manifest the snapshot signed")
+                return fail("snapshot-latest", "\(datasetPath)/\(latest.release)/manifest.json", "missing or not the manifest the snapshot signed")
             }
         }
-        passed.append("snapshot-latest: \(snapshot.datasets.count) datasets' latest as signed")
-        return (snapshot, passed)
+        checks.append(ReleaseVerifier.Check(name: "snapshot-latest", passed: true, detail: "\(snapshot.datasets.count) datasets' latest as signed"))
+        return (snapshot, checks)
     }
 
     /// Reads `path` (one or two components) under `root` without following links.

@@ -169,18 +169,8 @@ struct VerifyCommand: ParsableCommand {
     /// this release is the signed newest of its dataset, or older than it.
     static func snapshotChecks(release: String, manifest: Manifest, keys: [Minisign.PublicKey], now: Date) -> [ReleaseVerifier.Check] {
         let out = publishedFolder(of: release)
-        let snapshot: ReleaseSnapshot, passed: [String]
-        do {
-            (snapshot, passed) = try ReleaseSnapshot.verify(out: out, keys: keys, now: now)
-        } catch {
-            let text = error.description
-            let name = text.components(separatedBy: "check '").dropFirst().first?.components(separatedBy: "'").first ?? "snapshot"
-            return [ReleaseVerifier.Check(name: name, passed: false, detail: text)]
-        }
-        var checks = passed.map { line in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return ReleaseVerifier.Check(name: String(parts[0]), passed: true, detail: parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
-        }
+        var (verified, checks) = ReleaseSnapshot.verify(out: out, keys: keys, now: now)
+        guard let snapshot = verified else { return checks }
         let sha = (try? StreamingDigest.hash(file: (release as NSString).appendingPathComponent("manifest.json"), .sha256)).map(Encoding.hex) ?? ""
         let newestPath = ((out as NSString).appendingPathComponent(manifest.dataset) as NSString)
             .appendingPathComponent((snapshot.datasets[manifest.dataset]?.release ?? "") + "/manifest.json")
