@@ -51,15 +51,13 @@ public struct AccuracyForecast: Sendable {
                 let a = Double(distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), half).marginOfError(level: 0.975)) / 2
                 let b = Double(distribution(g * r, g * r * r, half).marginOfError(level: 0.975))
                 let margin: @Sendable (Int) -> Double = { n in
-                    let denominator = Double(n) - b
-                    return denominator > 0 ? min(width, (a + width / 2 * b) / denominator) : width
+                    AggregateEngine.meanMargin(sumMargin: a, countMargin: b, width: width, size: Double(n))
                 }
                 let threshold = Int((b + (a + width / 2 * b) / width).rounded(.down))
                 return Statistic(name: statistic.name, margin: margin(100), meanMargin: margin, rangeGroupSize: threshold, bounds: low...high)
             case let .quantile(_, _, low, high):
                 let share = laplace ?? gaussian.map { AggregateEngine.rhoToEpsilonShare($0) } ?? Fraction(1)
-                let epsilon = (share / Fraction(g)).doubleValue
-                let rank = (2 * Double(r) / epsilon * (log(Double(high - low + 1)) + log(20))).rounded(.up)
+                let rank = AggregateEngine.quantileRankMargin(rows: r, epsilon: (share / Fraction(g)).doubleValue, domain: high - low + 1)
                 return Statistic(name: statistic.name, margin: rank, bounds: low...high, inRanks: true)
             }
         }

@@ -175,8 +175,7 @@ public enum AggregateEngine {
                     let noisySum = Double(doubled[group] + Int(sumNoise.draw())) / 2
                     let center = Double(low + high) / 2
                     means.append(min(Double(high), max(Double(low), center + noisySum / max(noisyN, 1))))
-                    let denominator = noisyN - b
-                    bounds.append(denominator > 0 ? min(Double(width), (a + Double(width) / 2 * b) / denominator) : Double(width))
+                    bounds.append(meanMargin(sumMargin: a, countMargin: b, width: Double(width), size: noisyN))
                 }
                 columns.append(means)
                 margins.append(bounds)
@@ -190,8 +189,7 @@ public enum AggregateEngine {
                 guard let share = laplace ?? gaussian.map({ rhoToEpsilonShare($0) }) else { continue }
                 let epsilon = share / Fraction(g)
                 let domain = high - low + 1
-                // Exponential mechanism tail: P(rank error > (2R/ε)(ln|domain| + ln 20)) ≤ 5%.
-                let rankMargin = (2 * Double(r) / epsilon.doubleValue * (log(Double(domain)) + log(20))).rounded(.up)
+                let rankMargin = quantileRankMargin(rows: r, epsilon: epsilon.doubleValue, domain: domain)
                 columns.append(published.map { group in
                     Double(quantile(perGroup[group], q: q, low: low, high: high, epsilon: epsilon, sensitivity: r, sampler: sampler))
                 })
@@ -264,6 +262,20 @@ public enum AggregateEngine {
         let rho = (gaussian ?? Fraction(1)) * part
         let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * rho)
         return (nil, sigmaSquared, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
+    }
+
+    /// A mean's 95% bound in a group of (noisy) size `n`: with `a` the halved sum noise's margin
+    /// and `b` the count noise's margin, each at 97.5%, |mean − bounded mean| ≤ (a + w/2 · b) / (n − b),
+    /// capped at the range `w` (the whole range when n ≤ b).
+    static func meanMargin(sumMargin a: Double, countMargin b: Double, width: Double, size n: Double) -> Double {
+        let denominator = n - b
+        return denominator > 0 ? min(width, (a + width / 2 * b) / denominator) : width
+    }
+
+    /// A quantile's 95% margin in ranks: the exponential mechanism's tail,
+    /// P(rank error > (2R/ε)(ln|domain| + ln 20)) ≤ 5% (McSherry & Talwar 2007, Thm 6).
+    static func quantileRankMargin(rows r: Int, epsilon: Double, domain: Int) -> Double {
+        (2 * Double(r) / epsilon * (log(Double(domain)) + log(20))).rounded(.up)
     }
 
     static func rhoToEpsilonShare(_ rho: Fraction) -> Fraction {
