@@ -104,13 +104,17 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// Every row of `sql` as text cells (nil for NULL).
     func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(StoreError) -> [[String?]] {
         let connection = self.connection, logger = self.logger
-        return try Self.blocking(path) {
-            var result: [[String?]] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                result.append(row.map { cell in cell.bytes.map { String(buffer: $0) } })
-            }
-            return result
+        return try Self.blocking(path) { try await Self.collect(sql, binds, on: connection, logger: logger) }
+    }
+
+    /// Runs one statement and returns every row as text cells.
+    static func collect(_ sql: String, _ binds: PostgresBindings, on connection: PostgresConnection,
+                        logger: Logger) async throws -> [[String?]] {
+        var result: [[String?]] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            result.append(row.map { cell in cell.bytes.map { String(buffer: $0) } })
         }
+        return result
     }
 
     /// Runs statements in one transaction; `body` gets a function running one statement
@@ -119,11 +123,7 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         let connection = self.connection, logger = self.logger
         return try Self.blocking(path) {
             let run: @Sendable (String, PostgresBindings) async throws -> [[String?]] = { sql, binds in
-                var result: [[String?]] = []
-                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                    result.append(row.map { cell in cell.bytes.map { String(buffer: $0) } })
-                }
-                return result
+                try await PostgresSource.collect(sql, binds, on: connection, logger: logger)
             }
             _ = try await run("BEGIN", PostgresBindings())
             do {

@@ -197,11 +197,14 @@ public enum ReleaseRun {
             // nothing and does not stop the others; the command still exits 3 and names it.
             var retention: RetentionRun.Outcome?
             do {
-                retention = try RetentionRun.run(policy: policy, store: store, state: options.dryRun ? nil : state, now: options.now,
-                                                 dryRun: options.dryRun, confirmMassDeletion: options.confirmMassDeletion)
-                if options.dryRun, let retention {
-                    let total = (try? store.rowCount(of: policy.source.table)) ?? 0
-                    progress("\(policy.dataset.id) (steward's log, exact): retention would delete \(retention.result.deleted) of \(total) rows now (\(retention.result.held) held, \(retention.result.undated) undated)\(total > 0 && Double(retention.result.deleted) > (policy.retention?.maxSharePerRun ?? 1) * Double(total) ? ", more than max_share_per_run: the real run would be refused without --confirm-mass-deletion" : "")")
+                if options.dryRun {
+                    if let preview = try RetentionRun.preview(policy: policy, store: store, now: options.now) {
+                        retention = preview.outcome
+                        progress("\(policy.dataset.id) (steward's log, exact): \(preview.sentence)")
+                    }
+                } else {
+                    retention = try RetentionRun.run(policy: policy, store: store, state: state, now: options.now, dryRun: false,
+                                                     confirmMassDeletion: options.confirmMassDeletion)
                 }
                 var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                                  out: options.out, random: source, newSequence: options.newSequence,

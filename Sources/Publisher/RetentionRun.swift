@@ -50,35 +50,52 @@ public enum RetentionRun {
         do {
             result = try store.applyRetention(ruleSpec, dryRun: dryRun, auditID: runID)
         } catch {
-            if case .massDeletion = error {
-                if let runID, let state { try? state.completeRetention(runID: runID, result: nil) }
-                throw .refused("retention of \(policy.dataset.id): \(error.description)")
-            }
-            if let runID, let state {
-                // Whatever the store committed (nothing, if the deletion rolled back) is what the audit says.
-                // If the store cannot even be read, the row stays pending for the next run to settle.
-                if let record = try? store.retentionRecord(id: runID) as RetentionResult?? {
-                    try? state.completeRetention(runID: runID, result: record)
-                }
-            }
+            // Whatever the store committed (nothing, if the deletion rolled back or was refused) is what
+            // the audit says; if that cannot be settled now, the row stays pending for the next run.
+            if let runID, let state { try? settle(runID, store: store, state: state) }
+            if case .massDeletion = error { throw .refused("retention of \(policy.dataset.id): \(error.description)") }
             throw .store(error)
         }
         if let runID, let state { try state.completeRetention(runID: runID, result: result) }
         return Outcome(dataset: policy.dataset.id, rule: rule, cutoff: cutoff, result: result)
     }
 
+    /// What the retention of `policy` would delete at `now`, changing nothing: the counts, the
+    /// table's rows, and the sentence `policy check --store` and `release --dry-run` print
+    /// (naming a share over `max_share_per_run`). Nil when the policy has no retention section.
+    public static func preview(policy: Policy, store: any RecordSource,
+                               now: Date) throws(PublisherError) -> (outcome: Outcome, rows: Int, sentence: String)? {
+        guard let outcome = try run(policy: policy, store: store, state: nil, now: now, dryRun: true) else { return nil }
+        let rows: Int
+        do {
+            rows = try store.rowCount(of: policy.source.table)
+        } catch {
+            throw .store(error)
+        }
+        let result = outcome.result
+        let tooMany = rows > 0 && Double(result.deleted) > (policy.retention?.maxSharePerRun ?? 1) * Double(rows)
+        let sentence = "retention would delete \(result.deleted) of \(rows) rows of \(policy.source.table) now (\(result.held) held, \(result.undated) undated)"
+            + (tooMany ? ", more than max_share_per_run: the real run would be refused without --confirm-mass-deletion" : "")
+        return (outcome, rows, sentence)
+    }
+
     /// Completes the audit rows a killed run left `pending`: from the counts the store
     /// committed with the deletion, or as `not run` when the store has no such deletion.
     public static func reconcile(store: any RecordSource, state: StateStore) throws(PublisherError) {
         for entry in try state.retentionAudit() where entry.status == "pending" {
-            guard let runID = entry.runID else { continue }
-            let record: RetentionResult?
-            do {
-                record = try store.retentionRecord(id: runID)
-            } catch {
-                throw .store(error)
-            }
-            try state.completeRetention(runID: runID, result: record)
+            if let runID = entry.runID { try settle(runID, store: store, state: state) }
         }
+    }
+
+    /// Copies into the audit row `runID` the counts the store committed with that deletion,
+    /// or marks it `not run` when the store has none.
+    static func settle(_ runID: String, store: any RecordSource, state: StateStore) throws(PublisherError) {
+        let record: RetentionResult?
+        do {
+            record = try store.retentionRecord(id: runID)
+        } catch {
+            throw .store(error)
+        }
+        try state.completeRetention(runID: runID, result: record)
     }
 }

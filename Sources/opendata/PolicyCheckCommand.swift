@@ -53,10 +53,9 @@ struct PolicyCheckCommand: ParsableCommand {
                         console.error("\(warning.location): warning: \(warning.message)",
                                       ["file": warning.location.file, "line": String(warning.location.line), "level_detail": "warning"])
                     }
-                    if let database, let retention = try RetentionRun.run(policy: policy, store: database, state: nil, now: Date(), dryRun: true) {
-                        let total = try database.rowCount(of: policy.source.table)
-                        console.info("  retention would delete \(retention.result.deleted) of \(total) rows of \(policy.source.table) now (\(retention.result.held) held, \(retention.result.undated) undated)",
-                                     typed: ["dataset": .text(policy.dataset.id), "would_delete": .integer(retention.result.deleted), "rows": .integer(total)])
+                    if let database, let preview = try RetentionRun.preview(policy: policy, store: database, now: Date()) {
+                        console.info("  " + preview.sentence, typed: ["dataset": .text(policy.dataset.id), "would_delete": .integer(preview.outcome.result.deleted),
+                                                                       "rows": .integer(preview.rows)])
                     }
                 } else {
                     failed += 1
