@@ -38,8 +38,9 @@ public enum StoreDataCheck {
                 for value in rule.values where try !store.contains(value, in: rule.column, of: table) {
                     if dropped { continue }
                     if candidates == nil { candidates = try store.distinctValues(of: rule.column, in: table, limit: distinctLimit) ?? [] }
-                    let near = (candidates ?? []).filter { Suggestion.distance(value.lowercased(), $0.lowercased()) <= max(2, value.count / 4) }
-                        .sorted { Suggestion.distance(value, $0) < Suggestion.distance(value, $1) }
+                    // Each candidate's distance once (there may be tens of thousands), nearest first.
+                    let near = (candidates ?? []).map { ($0, Suggestion.distance(value.lowercased(), $0.lowercased())) }
+                        .filter { $0.1 <= max(2, value.count / 4) }.sorted { $0.1 < $1.1 }.map(\.0)
                     if !near.isEmpty {
                         result.append(PolicyDiagnostic(policy.location(ofText: value),
                             "exclusion value '\(value)' of column \(rule.column) occurs nowhere in table \(table), but \(near.prefix(3).map { "'\($0)'" }.joined(separator: ", ")) does; as written, those records would be published. Fix the value"))
