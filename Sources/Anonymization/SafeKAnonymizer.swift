@@ -89,29 +89,48 @@ public enum SafeKAnonymizer {
                 return true
             }
         }
-        // The lattice splits on up to two two-level columns (value or `*`) into parts, each closed
-        // under every other column, scored on the cores side by side (heaviest part first, as the
-        // parts with original values have the most cells); without such a column, one part.
-        let splits = Array(heights.indices.filter { heights[$0] == 2 && (lowest?[$0] ?? 0) == 0 }.suffix(2))
-        var split: [[Int]] = [Array(nodes.indices)]
-        for column in splits {
-            split = split.flatMap { part in [part.filter { nodes[$0][column] == 0 }, part.filter { nodes[$0][column] == 1 }] }
+        // A step that maps the sample's labels one to one (a one-day window is one day, one week and
+        // one month) leaves the classes as they were: such a node has the classes of the node below
+        // it, so only the nodes with no such step below them ("canonical") are grouped.
+        let sameClasses: [[Bool]] = data.labels.indices.map { c in
+            nested[c].indices.map { level in nested[c][level] && data.labels[c][level].count == data.labels[c][level + 1].count }
         }
-        let parts = split
+        func canonical(_ levels: [Int]) -> [Int] {
+            levels.indices.map { c in
+                var level = levels[c]
+                let floor = lowest?[c] ?? 0
+                while level > floor, sameClasses[c][level - 1] { level -= 1 }
+                return level
+            }
+        }
+        let position = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+        let canonicalOf = nodes.indices.map { position[canonical(nodes[$0])] ?? $0 }
+        let grouped = nodes.indices.filter { canonicalOf[$0] == $0 }
+        // The grouped nodes split on up to two two-level columns (value or `*`) into parts, each
+        // closed under every other column, scored on the cores side by side (heaviest part first,
+        // as the parts with original values have the most cells); without such a column, one part.
+        let splits = Array(heights.indices.filter { heights[$0] == 2 && (lowest?[$0] ?? 0) == 0 }.suffix(2))
+        var parts: [[Int]] = [grouped]
+        for column in splits {
+            parts = parts.flatMap { part in [part.filter { nodes[$0][column] == 0 }, part.filter { nodes[$0][column] == 1 }] }
+        }
         let results = UnsafeMutableBufferPointer<Int64>.allocate(capacity: nodes.count)
         results.initialize(repeating: 0)
         defer { results.deallocate() }
-        let output = SendableBuffer(results)
-        let counter = ProgressCounter(total: nodes.count, report: progress)
-        let cacheLimit = max(2_000_000, 2 * data.tupleCount)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+        let weights = SendableBuffer(results)
+        let counter = ProgressCounter(total: grouped.count, report: progress)
+        // Cells kept per part for rolling up: a few times the sample (8 bytes a cell), the largest
+        // dropped first, as small cells are the cheap sources of the coarse nodes still to come.
+        let cacheLimit = max(2_000_000, 8 * data.tupleCount)
+        let partsToScore = parts
+        DispatchQueue.concurrentPerform(iterations: partsToScore.count) { part in
             // Finer nodes first, so each node rolls up from the cells of a node below it.
-            let order = parts[part].sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
+            let order = partsToScore[part].sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
             let scratch = GroupingScratch()
             var cache: [Cells] = []
             var cached = 0
-            for position in order {
-                let levels = nodes[position]
+            for node in order {
+                let levels = nodes[node]
                 var source = bottom
                 for cells in cache where cells.count.count < source.count.count
                     && cells.levels.indices.allSatisfy({ c in
@@ -123,18 +142,25 @@ public enum SafeKAnonymizer {
                                                  scratch: scratch)
                 var weight: Int64 = 0
                 for count in classes.counts { weight += count >= k ? Int64(count) : Int64(max(0, 2 * count - k)) }
-                let cost = zip(levels, heights).reduce(Int64(0)) { sum, pair in
-                    pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
-                }
-                output.buffer[position] = weight * (m * denominator - cost)
-                if classes.cells.count.count < source.count.count, cached + classes.cells.count.count <= cacheLimit {
+                weights.buffer[node] = weight
+                let size = classes.cells.count.count
+                if size < source.count.count, size <= cacheLimit {
                     cache.append(classes.cells)
-                    cached += classes.cells.count.count
+                    cached += size
+                    while cached > cacheLimit, let largest = cache.indices.max(by: { cache[$0].count.count < cache[$1].count.count }) {
+                        cached -= cache[largest].count.count
+                        cache.remove(at: largest)
+                    }
                 }
                 counter.advance()
             }
         }
-        let utilities = Array(results)
+        let utilities = nodes.indices.map { node in
+            let cost = zip(nodes[node], heights).reduce(Int64(0)) { sum, pair in
+                pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
+            }
+            return results[canonicalOf[node]] * (m * denominator - cost)
+        }
         return Scores(nodes: nodes, utilities: utilities, sensitivity: sensitivity)
     }
 

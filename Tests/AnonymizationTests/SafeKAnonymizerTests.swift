@@ -56,4 +56,40 @@ import Testing
             #expect(sizes.values.allSatisfy { $0 >= 7 }, "levels \(levels)")
         }
     }
+
+    /// Every node's utility equals the definition computed directly from the rows, also where
+    /// levels map the data one to one (the scorer groups such nodes once) and from raised lowest levels.
+    @Test func utilitiesMatchTheDefinitionOnEveryNode() throws {
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<24 {
+            var table = Table(columnNames: ["age", "zip", "type"])
+            // Narrow value ranges in some trials make whole steps one to one (one zip prefix, one type).
+            let narrow = trial % 3
+            for _ in 0..<Int.random(in: 1...150, using: &generator) {
+                let zip = narrow == 0 ? "5320" + String(Int.random(in: 0...9, using: &generator))
+                                      : "53" + String(Int.random(in: 200...215, using: &generator))
+                let type = narrow == 1 ? "A" : ["A", "B", "C"].randomElement(using: &generator)
+                table.append(row: [String(Int.random(in: 18...70, using: &generator)), zip, type])
+            }
+            let hierarchies = try Self.hierarchies(table)
+            let heights = hierarchies.map(\.height)
+            let lowest = trial % 2 == 0 ? nil : [1, 0, 0]
+            let k = [1, 2, 3, 5][trial % 4]
+            let scores = try SafeKAnonymizer.utilities(table, hierarchies: hierarchies, heights: heights, lowest: lowest, k: k)
+            let m = Int64(heights.count)
+            let denominator = heights.reduce(Int64(1)) { SafeKAnonymizer.lcm($0, Int64(max($1 - 1, 1))) }
+            for (node, levels) in scores.nodes.enumerated() {
+                var sizes: [[String]: Int] = [:]
+                for row in 0..<table.rowCount {
+                    let key = table.row(row).enumerated().map { c, value in
+                        hierarchies[c].rows.first { $0[0] == value }?[levels[c]] ?? "?"
+                    }
+                    sizes[key, default: 0] += 1
+                }
+                let weight = sizes.values.reduce(Int64(0)) { $0 + ($1 >= k ? Int64($1) : Int64(max(0, 2 * $1 - k))) }
+                let cost = zip(levels, heights).reduce(Int64(0)) { $0 + ($1.1 > 1 ? Int64($1.0) * (denominator / Int64($1.1 - 1)) : 0) }
+                #expect(scores.utilities[node] == weight * (m * denominator - cost), "trial \(trial), levels \(levels)")
+            }
+        }
+    }
 }
