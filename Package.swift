@@ -53,6 +53,7 @@ let package = Package(
                     "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
                     "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
+                    .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 ],
                 swiftSettings: strict),
         .executableTarget(name: "opendata",

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Keyed pseudonyms: HMAC-SHA256 (RFC 2104, FIPS 198-1) of each value under a
@@ -10,7 +9,7 @@ import Foundation
 /// linkable across records and releases and are reported as such. The key is
 /// never part of a policy; it comes from a file or an environment variable.
 public struct Pseudonymizer: Sendable {
-    private let key: [UInt8]
+    private let hash: KeyedHash
 
     /// Minimum key length in bytes (the SHA-256 output size, per RFC 2104 §3).
     public static let minimumKeyBytes = 32
@@ -20,7 +19,7 @@ public struct Pseudonymizer: Sendable {
         guard key.count >= Self.minimumKeyBytes else {
             throw .pseudonymKey("the key has \(key.count) bytes; use at least \(Self.minimumKeyBytes) random bytes (e.g. head -c 32 /dev/urandom | base64)")
         }
-        self.key = key
+        hash = KeyedHash(key: key)
     }
 
     /// Reads the key from the file `path` (surrounding whitespace ignored), or
@@ -57,15 +56,6 @@ public struct Pseudonymizer: Sendable {
 
     /// The pseudonym of `value`.
     public func pseudonym(_ value: String) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let message = Array(value.utf8)
-        key.withUnsafeBufferPointer { keyBytes in
-            message.withUnsafeBufferPointer { messageBytes in
-                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
-                         messageBytes.baseAddress, messageBytes.count, &digest, &length)
-            }
-        }
-        return digest.map { String(format: "%02x", $0) }.joined()
+        hash.session().mac(value).map { String(format: "%02x", $0) }.joined()
     }
 }

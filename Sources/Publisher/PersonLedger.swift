@@ -1,6 +1,7 @@
-import COpenSSL
 import Foundation
 import GRDB
+import GRDBSQLite
+import OperationalStore
 import PrivacyPolicy
 import Tabular
 
@@ -230,10 +231,23 @@ public struct PersonLedger {
         } else {
             // The charges read when the plan was made are current: the release holds the lock.
             // Keys in order, so the B-tree is written front to back.
+            // Millions of rows in a backfill: bound and stepped with the C API, as GRDB's per-row
+            // argument arrays cost more than SQLite's own work.
             let write = try db.makeStatement(sql: "INSERT OR REPLACE INTO person_charges (population, unit, charges) VALUES (?, ?, ?)")
+            let handle = write.sqliteStatement
+            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             let encoded = Self.encode([charge])
+            sqlite3_bind_text(handle, 1, plan.population, -1, transient)
             for id in Self.sortedIDs(plan.charged) {
-                try write.execute(arguments: [plan.population, id, (plan.previous[id] ?? Data()) + encoded])
+                let charges = (plan.previous[id] ?? Data()) + encoded
+                id.withUnsafeBytes { unit in _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient) }
+                charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
+                let status = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                guard status == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                        sql: write.sql)
+                }
             }
         }
         if !plan.excluded.isEmpty {
@@ -343,15 +357,11 @@ public struct PersonLedger {
 
     /// The ledger id of a unit value: the first 16 bytes of HMAC-SHA256(key, population ‖ 0 ‖ value).
     static func id(of value: String, population: String, key: [UInt8]) -> Data {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let message = Array(population.utf8) + [0] + Array(value.utf8)
-        key.withUnsafeBufferPointer { keyBytes in
-            message.withUnsafeBufferPointer { bytes in
-                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count), bytes.baseAddress, bytes.count, &digest, &length)
-            }
-        }
-        return Data(digest.prefix(16))
+        id(of: value, prefix: Array(population.utf8) + [0], session: KeyedHash(key: key).session())
+    }
+
+    private static func id(of value: String, prefix: [UInt8], session: KeyedHash.Session) -> Data {
+        Data(session.mac(prefix: prefix, value).prefix(16))
     }
 
     /// The ledger ids of `values`, computed on every core (millions of people in a backfill).
@@ -359,9 +369,12 @@ public struct PersonLedger {
         let parts = values.count < 100_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
         let chunk = (values.count + parts - 1) / max(parts, 1)
         let results = IDChunks(count: parts)
+        let hash = KeyedHash(key: key)
+        let prefix = Array(population.utf8) + [0]
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = min(part * chunk, values.count)..<min((part + 1) * chunk, values.count)
-            results.set(part, values[range].map { id(of: $0, population: population, key: key) })
+            let session = hash.session()
+            results.set(part, values[range].map { id(of: $0, prefix: prefix, session: session) })
         }
         return results.joined()
     }
@@ -382,15 +395,15 @@ public struct PersonLedger {
     /// Ledger ids in byte order (compared as two big-endian words: a generic sort of `Data` is
     /// slow enough to matter for the millions of people of a backfill).
     static func sortedIDs(_ ids: [Data]) -> [Data] {
-        func words(_ id: Data) -> (UInt64, UInt64) {
+        var keyed = ids.enumerated().map { position, id in
             var bytes = [UInt8](repeating: 0, count: 16)
             id.copyBytes(to: &bytes, count: min(16, id.count))
             let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            return (high, low)
+            return (high: high, low: low, position: position)
         }
-        let keys = ids.map(words)
-        return ids.indices.sorted { keys[$0] < keys[$1] }.map { ids[$0] }
+        keyed.sort { ($0.high, $0.low) < ($1.high, $1.low) }
+        return keyed.map { ids[$0.position] }
     }
 
     /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.
