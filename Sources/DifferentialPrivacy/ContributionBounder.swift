@@ -69,6 +69,9 @@ enum ContributionBounder {
         var eligible: [Int] = []
         var pairs: [(group: Int32, row: Int)] = []
         var groupStarts: [Int] = []
+        // Reused for every unit (millions in a backfill), so no unit allocates.
+        var chosen: [Int] = []
+        var groupRows: [Int] = []
         let start = unitRows.start, rows = unitRows.rows
         for unit in 0..<(start.count - 1) {
             eligible.removeAll(keepingCapacity: true)
@@ -84,13 +87,15 @@ enum ContributionBounder {
             pairs.sort { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
             groupStarts.removeAll(keepingCapacity: true)
             for i in pairs.indices where i == 0 || pairs[i].group != pairs[i - 1].group { groupStarts.append(i) }
-            var chosen = Array(groupStarts.indices)
+            chosen.removeAll(keepingCapacity: true)
+            chosen.append(contentsOf: groupStarts.indices)
             shuffleFront(&chosen, keeping: bounds.groupsPerUnit, sampler)
             for g in chosen.prefix(bounds.groupsPerUnit) {
                 let from = groupStarts[g], to = g + 1 < groupStarts.count ? groupStarts[g + 1] : pairs.count
-                var rows = pairs[from..<to].map(\.row)
-                shuffleFront(&rows, keeping: bounds.rowsPerUnitPerGroup, sampler)
-                for row in rows.prefix(bounds.rowsPerUnitPerGroup) { keep[row] = true }
+                groupRows.removeAll(keepingCapacity: true)
+                for i in from..<to { groupRows.append(pairs[i].row) }
+                shuffleFront(&groupRows, keeping: bounds.rowsPerUnitPerGroup, sampler)
+                for row in groupRows.prefix(bounds.rowsPerUnitPerGroup) { keep[row] = true }
             }
         }
         return keep.indices.filter { keep[$0] }

@@ -47,6 +47,49 @@ public enum DPMicrodataRelease {
         public var name: String
         public var dictionary: [String]
         public var codes: [Int32]
+
+        public init(name: String, dictionary: [String], codes: [Int32]) {
+            self.name = name
+            self.dictionary = dictionary
+            self.codes = codes
+        }
+
+        private enum CodingKeys: String, CodingKey { case name, dictionary, codes, packedCodes }
+
+        /// Codes are stored packed (little-endian 32-bit words, base64 in JSON): a backfill keeps
+        /// hundreds of thousands of records, which as a JSON array of numbers took seconds to write.
+        /// Releases stored before that, with `codes` as an array, still read.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(dictionary, forKey: .dictionary)
+            try container.encode(codes.withUnsafeBufferPointer { words in
+                Data(words.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { Array($0) })
+            }, forKey: .packedCodes)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            dictionary = try container.decode([String].self, forKey: .dictionary)
+            if let packed = try container.decodeIfPresent(Data.self, forKey: .packedCodes) {
+                guard packed.count % 4 == 0 else {
+                    throw DecodingError.dataCorruptedError(forKey: .packedCodes, in: container,
+                                                           debugDescription: "packed codes are not whole 32-bit words")
+                }
+                let bytes = [UInt8](packed)
+                codes = stride(from: 0, to: bytes.count, by: 4).map { offset in
+                    Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+                        | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+                }
+            } else {
+                codes = try container.decode([Int32].self, forKey: .codes)
+            }
+            guard codes.allSatisfy({ $0 == Column.nullCode || ($0 >= 0 && Int($0) < dictionary.count) }) else {
+                throw DecodingError.dataCorruptedError(forKey: .codes, in: container,
+                                                       debugDescription: "a stored code lies outside its column's dictionary")
+            }
+        }
     }
 
     /// The released records of one output, as published and as kept in the
