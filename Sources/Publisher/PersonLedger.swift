@@ -155,11 +155,11 @@ public struct PersonLedger {
         /// True for a population without units (charged per window).
         public var recordLevel: Bool
         /// Ledger ids of the people charged (empty for a record-level population).
-        public var charged: [Data]
+        public var charged: [LedgerID]
         /// Their charges so far, as stored (absent for people never charged).
-        var previous: [Data: Data] = [:]
+        var previous: [LedgerID: Data] = [:]
         /// Ledger ids of the people left out because of the cap.
-        public var excluded: Set<Data>
+        public var excluded: Set<LedgerID>
         /// Rows of the table to keep (nil: all).
         public var keep: [Bool]?
         /// The largest total over any 365 days of anyone in this release, this release included
@@ -186,8 +186,8 @@ public struct PersonLedger {
         let stored = try storedCharges(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
-        var excluded: Set<Data> = []
-        var charged: [Data] = []
+        var excluded: Set<LedgerID> = []
+        var charged: [LedgerID] = []
         var largest = cost
         for (code, id) in ids.enumerated() where !units.dictionary[code].isEmpty {
             let busiest = existing[id].map { Self.busiestSpan($0, overlapping: window, adding: cost) } ?? cost
@@ -238,9 +238,10 @@ public struct PersonLedger {
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             let encoded = Self.encode([charge])
             sqlite3_bind_text(handle, 1, plan.population, -1, transient)
-            for id in Self.sortedIDs(plan.charged) {
-                let charges = (plan.previous[id] ?? Data()) + encoded
-                id.withUnsafeBytes { unit in _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient) }
+            let first = plan.previous.isEmpty
+            for id in plan.charged.sorted() {
+                let charges = first ? encoded : (plan.previous[id] ?? Data()) + encoded
+                id.withBytes { unit in _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient) }
                 charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
                 let status = sqlite3_step(handle)
                 sqlite3_reset(handle)
@@ -252,28 +253,28 @@ public struct PersonLedger {
         }
         if !plan.excluded.isEmpty {
             try db.execute(sql: "INSERT INTO excluded_units (dataset, window, sequence, units) VALUES (?, ?, ?, ?)",
-                           arguments: [dataset, plan.window.label, sequence, Self.sortedIDs(Array(plan.excluded)).reduce(into: Data()) { $0.append($1) }])
+                           arguments: [dataset, plan.window.label, sequence, LedgerID.pack(plan.excluded)])
         }
     }
 
     // MARK: Reading
 
     /// The charges of each of `units` in `population` (those with none are absent).
-    public func charges(population: String, units: [Data]) throws(PublisherError) -> [Data: [Charge]] {
+    public func charges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: [Charge]] {
         try storedCharges(population: population, units: units).mapValues(Self.decode)
     }
 
     /// The stored charges of each of `units`, as encoded.
-    func storedCharges(population: String, units: [Data]) throws(PublisherError) -> [Data: Data] {
+    func storedCharges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: Data] {
         do {
             return try state.queue.read { db in
-                var result: [Data: Data] = [:]
+                var result: [LedgerID: Data] = [:]
                 // Nothing to look up in a population nobody was charged in (a first backfill).
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM person_charges WHERE population = ?)",
                                         arguments: [population]) == true else { return result }
                 let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
                 for id in units {
-                    if let blob = try Data.fetchOne(statement, arguments: [population, id]) { result[id] = blob }
+                    if let blob = try Data.fetchOne(statement, arguments: [population, id.data]) { result[id] = blob }
                 }
                 return result
             }
@@ -283,12 +284,12 @@ public struct PersonLedger {
     }
 
     /// Every person's charges in `population`.
-    public func allCharges(population: String) throws(PublisherError) -> [Data: [Charge]] {
+    public func allCharges(population: String) throws(PublisherError) -> [LedgerID: [Charge]] {
         do {
             return try state.queue.read { db in
-                var result: [Data: [Charge]] = [:]
+                var result: [LedgerID: [Charge]] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT unit, charges FROM person_charges WHERE population = ?", arguments: [population]) {
-                    result[row["unit"]] = Self.decode(row["charges"])
+                    result[LedgerID(bytes: row["unit"] as Data)] = Self.decode(row["charges"])
                 }
                 return result
             }
@@ -356,16 +357,16 @@ public struct PersonLedger {
     // MARK: Identity and encoding
 
     /// The ledger id of a unit value: the first 16 bytes of HMAC-SHA256(key, population ‖ 0 ‖ value).
-    static func id(of value: String, population: String, key: [UInt8]) -> Data {
+    static func id(of value: String, population: String, key: [UInt8]) -> LedgerID {
         id(of: value, prefix: Array(population.utf8) + [0], session: KeyedHash(key: key).session())
     }
 
-    private static func id(of value: String, prefix: [UInt8], session: KeyedHash.Session) -> Data {
-        Data(session.mac(prefix: prefix, value).prefix(16))
+    private static func id(of value: String, prefix: [UInt8], session: KeyedHash.Session) -> LedgerID {
+        LedgerID(bytes: session.mac(prefix: prefix, value).prefix(16))
     }
 
     /// The ledger ids of `values`, computed on every core (millions of people in a backfill).
-    static func ids(of values: [String], population: String, key: [UInt8]) -> [Data] {
+    static func ids(of values: [String], population: String, key: [UInt8]) -> [LedgerID] {
         let parts = values.count < 100_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
         let chunk = (values.count + parts - 1) / max(parts, 1)
         let results = IDChunks(count: parts)
@@ -381,29 +382,15 @@ public struct PersonLedger {
 
     /// Per-part results of ``ids(of:population:key:)``, each part written once by its own worker.
     private final class IDChunks: @unchecked Sendable {
-        private var chunks: [[Data]]
+        private var chunks: [[LedgerID]]
         private let lock = NSLock()
         init(count: Int) { chunks = Array(repeating: [], count: count) }
-        func set(_ part: Int, _ ids: [Data]) {
+        func set(_ part: Int, _ ids: [LedgerID]) {
             lock.lock()
             chunks[part] = ids
             lock.unlock()
         }
-        func joined() -> [Data] { chunks.flatMap { $0 } }
-    }
-
-    /// Ledger ids in byte order (compared as two big-endian words: a generic sort of `Data` is
-    /// slow enough to matter for the millions of people of a backfill).
-    static func sortedIDs(_ ids: [Data]) -> [Data] {
-        var keyed = ids.enumerated().map { position, id in
-            var bytes = [UInt8](repeating: 0, count: 16)
-            id.copyBytes(to: &bytes, count: min(16, id.count))
-            let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            return (high: high, low: low, position: position)
-        }
-        keyed.sort { ($0.high, $0.low) < ($1.high, $1.low) }
-        return keyed.map { ids[$0.position] }
+        func joined() -> [LedgerID] { chunks.flatMap { $0 } }
     }
 
     /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.

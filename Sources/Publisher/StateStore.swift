@@ -217,14 +217,14 @@ public final class StateStore: Sendable {
     }
 
     /// The ledger ids a release left out.
-    public func excludedUnits(dataset: String, window: String, sequence: Int) throws(PublisherError) -> Set<Data> {
+    public func excludedUnits(dataset: String, window: String, sequence: Int) throws(PublisherError) -> Set<LedgerID> {
         do {
             let blob = try queue.read { db in
                 try Data.fetchOne(db, sql: "SELECT units FROM excluded_units WHERE dataset = ? AND window = ? AND sequence = ?",
                                   arguments: [dataset, window, sequence])
             }
             guard let blob else { return [] }
-            return Set(stride(from: 0, to: blob.count, by: 16).map { blob.subdata(in: $0..<min($0 + 16, blob.count)) })
+            return Set(LedgerID.unpack(blob))
         } catch {
             throw .io(path: path, reason: "cannot read the excluded units (\(error))")
         }

@@ -104,7 +104,11 @@ import TestSupport
         }
         #expect(expected["900000"] == 10)
         // No raw id is kept: the ledger holds 16-byte keyed hashes only.
-        #expect(charges.keys.allSatisfy { $0.count == 16 })
+        let storedUnits = try state.queue.read { db in
+            try Data.fetchAll(db, sql: "SELECT unit FROM person_charges WHERE population = ?", arguments: [loaded.population])
+        }
+        #expect(storedUnits.count == expected.count && storedUnits.allSatisfy { $0.count == 16 })
+        #expect(Set(storedUnits.map { LedgerID(bytes: $0) }) == Set(charges.keys))
     }
 
     @Test func aFreshOrDifferentStateIsRefusedAndPoliciesOverThePeopleShareOneBudget() throws {

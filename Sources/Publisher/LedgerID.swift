@@ -1,0 +1,48 @@
+import Foundation
+
+/// A person as the privacy ledger knows them: the first 16 bytes of
+/// HMAC-SHA256(ledger key, population ‖ 0 ‖ unit value), never the value itself
+/// (see ``PersonLedger``). Held as two big-endian words, so ids compare, hash
+/// and sort as plain integers (a backfill handles millions of them) and order
+/// exactly as their bytes do, which is how SQLite orders the stored blobs.
+public struct LedgerID: Hashable, Comparable, Sendable {
+    /// Bytes 0–7 and 8–15, big-endian.
+    public var high: UInt64
+    public var low: UInt64
+
+    /// The id whose 16 bytes are `bytes` (shorter input is padded with zeros).
+    public init<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
+        var words: (UInt64, UInt64) = (0, 0)
+        for (index, byte) in bytes.prefix(16).enumerated() {
+            if index < 8 { words.0 |= UInt64(byte) << (8 * UInt64(7 - index)) } else { words.1 |= UInt64(byte) << (8 * UInt64(15 - index)) }
+        }
+        (high, low) = words
+    }
+
+    /// The 16 bytes, as stored.
+    public var data: Data {
+        var words = (high.bigEndian, low.bigEndian)
+        return withUnsafeBytes(of: &words) { Data($0) }
+    }
+
+    /// Calls `body` with the 16 bytes, without allocating.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var words = (high.bigEndian, low.bigEndian)
+        return try withUnsafeBytes(of: &words, body)
+    }
+
+    /// Ids packed one after another in a blob (16 bytes each; a torn tail is ignored).
+    static func unpack(_ blob: Data) -> [LedgerID] {
+        let bytes = [UInt8](blob)
+        return stride(from: 0, to: bytes.count - bytes.count % 16, by: 16).map { LedgerID(bytes: bytes[$0..<($0 + 16)]) }
+    }
+
+    /// `ids` in byte order, packed into one blob.
+    static func pack(_ ids: some Sequence<LedgerID>) -> Data {
+        var blob = Data()
+        for id in ids.sorted() { id.withBytes { blob.append(contentsOf: $0) } }
+        return blob
+    }
+
+    public static func < (a: LedgerID, b: LedgerID) -> Bool { (a.high, a.low) < (b.high, b.low) }
+}
