@@ -19,6 +19,8 @@ public struct AnonymizationConfiguration: Sendable {
     /// every record instead of failing; releases use this so a quiet day still
     /// publishes (nothing) rather than stopping the run.
     public var suppressAllWhenInfeasible = false
+    /// Global (one transformation for all records) or local recoding (``LocalRecoder``).
+    public var recoding: Recoding = .global
     /// Called after each transformation is checked, with the number checked so far
     /// (for progress displays; the search is best-first and usually stops early).
     public var progress: (@Sendable (_ checked: Int, _ latticeSize: Int) -> Void)?
@@ -54,6 +56,12 @@ public struct AnonymizationResult: Sendable {
     public var table: Table
     /// True for each suppressed record, in table order.
     public var suppressedRecords: [Bool]
+    /// With local recoding, each round's transformation and the records it published (the first
+    /// round is ``transformation``); empty for global recoding.
+    public var rounds: [RecodingRound] = []
+    /// With local recoding, the metric of the full-domain optimum alone, computed the same way as
+    /// ``loss`` (so the two compare); nil for global recoding.
+    public var fullDomainLoss: Double? = nil
 }
 
 /// Full-domain generalisation to k-anonymity, ℓ-diversity and t-closeness with
@@ -128,11 +136,11 @@ public enum Anonymizer {
         var feasible: [Int: EquivalenceClasses] = [:]
         var feasibleCells = 0
 
-        // With monotonic models (k-anonymity, distinct ℓ-diversity), generalising never
+        // With monotonic models (k-anonymity, distinct ℓ-diversity) and nested hierarchies, generalising never
         // raises the number of records in failing classes, so everything below an
         // infeasible node is infeasible. Each infeasible node is climbed to a maximal
         // infeasible one, which then rules out its whole down-set without grouping.
-        let monotonic = configuration.models.allSatisfy {
+        let monotonic = data.fullyNested && configuration.models.allSatisfy {
             switch $0 {
             case .kAnonymity, .lDiversity(_, .distinct): true
             default: false
@@ -187,10 +195,23 @@ public enum Anonymizer {
             let key = nodeIndex(target)
             if let outliers = outliersOf[key], outliers > limit { return nil }
             if let known = feasible[key] { return known }
-            var source = fallback
-            for (_, cells) in cache where cells.count.count < source.count.count
-                && zip(cells.levels, target).allSatisfy({ $0 <= $1 }) {
-                source = cells
+            // Cells roll up only through nested steps (a week can straddle two months).
+            var source = data.rollsUp(from: fallback.levels, to: target) ? fallback : bottom
+            let start = source.count.count
+            // The nodes one level below hold the fewest cells of any finer node; only when none of
+            // them is cached is every cached node considered.
+            for c in target.indices where target[c] > 0 {
+                var below = target
+                below[c] -= 1
+                if let cells = cache[nodeIndex(canonical(below))], cells.count.count < source.count.count,
+                   data.rollsUp(from: cells.levels, to: target) {
+                    source = cells
+                }
+            }
+            if source.count.count == start {
+                for (_, cells) in cache where cells.count.count < source.count.count && data.rollsUp(from: cells.levels, to: target) {
+                    source = cells
+                }
             }
             guard let classes = EquivalenceClasses(data: data, levels: target, from: source, models: configuration.models,
                                                    closeness: closeness, scratch: scratch, maxClasses: maxClasses,
@@ -200,7 +221,7 @@ public enum Anonymizer {
             }
             outliersOf[key] = classes.outliers
             if cache[key] == nil, cachedCells + classes.cells.count.count <= cacheLimit,
-               classes.cells.count.count * 4 < data.tupleCount {
+               classes.cells.count.count < data.tupleCount {
                 cache[key] = classes.cells
                 cachedCells += classes.cells.count.count
             }
@@ -266,11 +287,13 @@ public enum Anonymizer {
         }
         let (output, suppressedRecords) = apply(best.levels, best.classes, data: data, to: table,
                                                 sensitive: configuration.sensitive)
-        return AnonymizationResult(
+        let result = AnonymizationResult(
             transformation: best.levels, loss: best.loss, suppressed: best.classes.outliers,
             classes: best.classes.passes.filter { $0 }.count, checked: checked, latticeSize: nodes.count,
             risk: RiskReport(classes: best.classes, rowCount: data.rowCount),
             table: output, suppressedRecords: suppressedRecords)
+        guard configuration.recoding == .local, best.loss.isFinite else { return result }
+        return try LocalRecoder.refine(table, configuration: configuration, data: data, first: result, firstClasses: best.classes)
     }
 
     /// Rewrites the quasi-identifiers at `levels`; suppressed records get `*`.

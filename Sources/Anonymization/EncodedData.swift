@@ -34,6 +34,9 @@ struct EncodedData: Sendable {
     let sensitiveCounts: [Int]
     /// Hierarchy of the sensitive column, for hierarchical t-closeness.
     let sensitiveHierarchy: Hierarchy?
+    /// `nestedStep[c][level]`: on this data, each label at `level` of column `c` lies
+    /// within one label at `level + 1` (false where an ISO week straddles two months).
+    let nestedStep: [[Bool]]
 
     init(table: Table, hierarchies: [Hierarchy], sensitive: String?, sensitiveHierarchy: Hierarchy?) throws(AnonymizationError) {
         columns = hierarchies.map(\.column)
@@ -125,6 +128,17 @@ struct EncodedData: Sendable {
         self.recordCodes = recordCodes
         self.generalization = generalization
         self.labels = labels
+        nestedStep = generalization.map { levels in
+            (0..<max(levels.count - 1, 0)).map { level in
+                var image: [Int32: Int32] = [:]
+                for (code, value) in levels[level].enumerated() {
+                    let next = levels[level + 1][code]
+                    if let seen = image[value], seen != next { return false }
+                    image[value] = next
+                }
+                return true
+            }
+        }
         self.cardinality = cardinality
         self.share = share
         domainSize = hierarchies.map(\.rows.count)
@@ -242,6 +256,19 @@ struct EncodedData: Sendable {
     }
 
     var tupleCount: Int { tupleCounts.count }
+
+    /// True when the classes of `coarser` are unions of the classes of `finer`, so cells of
+    /// `finer` roll up into `coarser`: each column at least as general, and every step between
+    /// the two levels nested.
+    func rollsUp(from finer: [Int], to coarser: [Int]) -> Bool {
+        finer.indices.allSatisfy { c in
+            finer[c] <= coarser[c] && (finer[c]..<coarser[c]).allSatisfy { nestedStep[c][$0] }
+        }
+    }
+
+    /// True when every step of every column is nested: generalising then only merges classes,
+    /// which the search's monotonicity pruning needs.
+    var fullyNested: Bool { nestedStep.allSatisfy { $0.allSatisfy { $0 } } }
 
     /// Whether levels `a` and `b` of column `c` split the column's values into
     /// the same groups (then every transformation differing only there has the

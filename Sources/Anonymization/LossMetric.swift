@@ -155,14 +155,61 @@ struct MetricEvaluator {
         }
     }
 
-    private func normalizedShare(_ sum: Double, column: Int) -> Double {
+    /// The metric of a mixed output (local recoding): `rowLevels[r]` is the transformation of
+    /// record r (nil: suppressed), `classSizes` the published classes. Per record as in
+    /// ``loss(_:_:)``; a suppressed record counts as `*` (share 1 for `loss`, N for `dm`, one
+    /// class of the suppressed records for `dm-star` and `aecs`, its value against `*` for entropy).
+    func mixedLoss(rowLevels: [[Int]?], classSizes: [Int]) -> Double {
+        let n = Double(data.rowCount)
+        let width = data.columns.count
+        let suppressed = rowLevels.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+        switch metric {
+        case .loss:
+            var sums = [Double](repeating: Double(suppressed), count: width)
+            for (row, levels) in rowLevels.enumerated() {
+                guard let levels else { continue }
+                for c in 0..<width {
+                    let label = data.generalization[c][levels[c]][Int(data.recordCodes[c][row])]
+                    sums[c] += data.share[c][levels[c]][Int(label)]
+                }
+            }
+            return geometricMean(sums.enumerated().map { normalizedShare($1, column: $0) })
+        case .entropy, .entropyNonMonotonic:
+            var total = 0.0
+            for c in 0..<width {
+                var value = 0.0
+                for (row, levels) in rowLevels.enumerated() {
+                    let code0 = Int(data.recordCodes[c][row])
+                    let a = Double(data.cardinality[c][0][code0])
+                    let b: Double
+                    if let levels {
+                        b = Double(data.cardinality[c][levels[c]][Int(data.generalization[c][levels[c]][code0])])
+                    } else {
+                        b = n
+                    }
+                    value += Self.log2(a / b)
+                }
+                total += Self.round(value == 0 ? value : -value)
+            }
+            return total
+        case .discernibility:
+            return classSizes.reduce(0.0) { $0 + Double($1) * Double($1) } + n * Double(suppressed)
+        case .discernibilityStar:
+            return classSizes.reduce(0.0) { $0 + Double($1) * Double($1) } + Double(suppressed) * Double(suppressed)
+        case .aecs:
+            let groups = classSizes.count + (suppressed > 0 ? 1 : 0)
+            return groups == 0 ? n : n / Double(groups)
+        }
+    }
+
+    func normalizedShare(_ sum: Double, column: Int) -> Double {
         let n = Double(data.rowCount)
         let minimum = n / Double(data.domainSize[column])
         guard n > minimum else { return 0 }
         return Self.round(max((sum - minimum) / (n - minimum), 0))
     }
 
-    private func geometricMean(_ values: [Double]) -> Double {
+    func geometricMean(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         var product = 1.0
         for value in values { product *= pow(value + 1, 1 / Double(values.count)) }

@@ -36,4 +36,18 @@ public struct RiskReport: Sendable, Equatable, Codable {
         suppressed = classes.outliers
         self.classes = published
     }
+
+    /// The report of published classes of `classSizes` records (local recoding, whose classes
+    /// span rounds), with `sampleUniques` from the data before any suppression.
+    init(classSizes: [Int], rowCount: Int, suppressed: Int, sampleUniques: Int, threshold: Double = 0.2) {
+        let records = classSizes.reduce(0, +)
+        highestProsecutorRisk = classSizes.min().map { 1 / Double($0) } ?? 0
+        averageProsecutorRisk = records == 0 ? 0 : Double(classSizes.count) / Double(records)
+        let atRisk = classSizes.filter { 1 / Double($0) > threshold }.reduce(0, +)
+        recordsAtRisk = rowCount == 0 ? 0 : Double(atRisk) / Double(rowCount)
+        self.threshold = threshold
+        self.sampleUniques = sampleUniques
+        self.suppressed = suppressed
+        classes = classSizes.count
+    }
 }

@@ -76,19 +76,7 @@ public enum SafeKAnonymizer {
         let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)
         let models: [PrivacyModel] = [.kAnonymity(k)]
         let bottom = Cells.bottom(data)
-        // A coarser node can be grouped from a finer one's cells only where each step between
-        // their levels is a function of the step before (a week can straddle two months).
-        let nested: [[Bool]] = data.generalization.map { levels in
-            (0..<max(levels.count - 1, 0)).map { level in
-                var image = [Int32: Int32]()
-                for (code, value) in levels[level].enumerated() {
-                    let next = levels[level + 1][code]
-                    if let seen = image[value], seen != next { return false }
-                    image[value] = next
-                }
-                return true
-            }
-        }
+        let nested = data.nestedStep
         // A step that maps the sample's labels one to one (a one-day window is one day, one week and
         // one month) leaves the classes as they were: such a node has the classes of the node below
         // it, so only the nodes with no such step below them ("canonical") are grouped.
@@ -132,10 +120,7 @@ public enum SafeKAnonymizer {
             for node in order {
                 let levels = nodes[node]
                 var source = bottom
-                for cells in cache where cells.count.count < source.count.count
-                    && cells.levels.indices.allSatisfy({ c in
-                        cells.levels[c] <= levels[c] && (cells.levels[c]..<levels[c]).allSatisfy { nested[c][$0] }
-                    }) {
+                for cells in cache where cells.count.count < source.count.count && data.rollsUp(from: cells.levels, to: levels) {
                     source = cells
                 }
                 let classes = EquivalenceClasses(data: data, levels: levels, from: source, models: models, closeness: nil,

@@ -21,10 +21,14 @@ struct AnonymizeCommand: ParsableCommand {
 
             The search covers every combination of levels and returns the one with the least \
             information loss whose failing classes hold at most --suppression of the records \
-            (those records are suppressed: '*' in every quasi-identifier and the sensitive column).
+            (those records are suppressed: '*' in every quasi-identifier and the sensitive column). \
+            With --recoding local, the records that transformation suppresses get a transformation \
+            of their own, round after round (ARX's iterative local recoding), so far fewer are \
+            suppressed; every value is still a label of its hierarchy.
 
             Examples (ARX's Adult test data, where every column has a hierarchy):
               opendata anonymize --csv adult.csv --hierarchies . --k 5 --suppression 0.04
+              opendata anonymize --csv adult.csv --hierarchies . --k 10 --suppression 1 --metric loss --recoding local
               opendata anonymize --csv adult.csv --hierarchies . --k 1 --suppression 0.04 \\
                 --l-diversity occupation:5:entropy --metric entropy-nm
             """
@@ -42,8 +46,11 @@ struct AnonymizeCommand: ParsableCommand {
     @Option(help: "Largest share of records that may be suppressed (0 to 1, or a percentage such as 4%).")
     var suppression: String = "0"
 
-    @Option(help: "Information-loss metric: entropy, entropy-nm, loss, dm, aecs.")
+    @Option(help: "Information-loss metric: entropy, entropy-nm, loss, dm, dm-star, aecs.")
     var metric: String = "entropy"
+
+    @Option(help: "global (one transformation for every record) or local (suppressed records recoded in further rounds).")
+    var recoding: Recoding = .global
 
     @Option(name: .customLong("l-diversity"), help: "COL:L[:distinct|entropy|grassberger|recursive:C] — ℓ-diversity of a sensitive column.")
     var lDiversity: String?
@@ -98,9 +105,11 @@ struct AnonymizeCommand: ParsableCommand {
             if let sensitive, table.column(named: sensitive) == nil {
                 throw ValidationError("the CSV has no column '\(sensitive)'")
             }
-            let result = try Anonymizer.anonymize(table, configuration: AnonymizationConfiguration(
+            var configuration = AnonymizationConfiguration(
                 quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
-                models: request.models, suppressionLimit: request.suppressionLimit, metric: request.metric))
+                models: request.models, suppressionLimit: request.suppressionLimit, metric: request.metric)
+            configuration.recoding = recoding
+            let result = try Anonymizer.anonymize(table, configuration: configuration)
             let seconds = Date().timeIntervalSince(started)
             if let out {
                 try CSVTableWriter.write(result.table, to: out, delimiter: delimiter)
@@ -111,7 +120,9 @@ struct AnonymizeCommand: ParsableCommand {
                     "quasi_identifiers": names, "transformation": result.transformation,
                     "loss": result.loss, "metric": request.metric.rawValue, "suppressed": result.suppressed,
                     "records": table.rowCount, "classes": result.classes, "checked": result.checked,
-                    "lattice": result.latticeSize, "seconds": seconds,
+                    "lattice": result.latticeSize, "seconds": seconds, "recoding": recoding.rawValue,
+                    "rounds": result.rounds.map { ["transformation": $0.levels, "records": $0.records] as [String: Any] },
+                    "full_domain_loss": result.fullDomainLoss as Any,
                     "columns_lost": LostColumns.find(in: result.table, columns: names).map { ["column": $0.column, "share_removed": $0.share] },
                     "risk": ["highest_prosecutor": result.risk.highestProsecutorRisk,
                              "average_prosecutor": result.risk.averageProsecutorRisk,
@@ -125,6 +136,12 @@ struct AnonymizeCommand: ParsableCommand {
             console.info("quasi-identifiers: \(names.joined(separator: ", "))")
             console.info("optimal transformation: [\(result.transformation.map(String.init).joined(separator: ","))]")
             console.info("information loss (\(request.metric.rawValue)): \(result.loss)")
+            if let fullDomain = result.fullDomainLoss {
+                for (index, round) in result.rounds.enumerated() {
+                    console.info("local recoding round \(index + 1): [\(round.levels.map(String.init).joined(separator: ","))] for \(round.records) records")
+                }
+                console.info("information loss of the full-domain optimum alone: \(fullDomain)")
+            }
             console.info("suppressed: \(result.suppressed) of \(table.rowCount) records; \(result.classes) classes")
             for finding in LostColumns.find(in: result.table, columns: names) {
                 console.info("warning: \(LostColumns.sentence(finding, k: request.models.compactMap { if case let .kAnonymity(k) = $0 { k } else { nil } }.first ?? 1))")
@@ -210,3 +227,5 @@ struct AnonymizeRequest {
         if models.isEmpty { models = [.kAnonymity(1)] }
     }
 }
+
+extension Recoding: ExpressibleByArgument {}
