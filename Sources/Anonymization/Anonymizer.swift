@@ -21,6 +21,9 @@ public struct AnonymizationConfiguration: Sendable {
     public var suppressAllWhenInfeasible = false
     /// Global (one transformation for all records) or local recoding (``LocalRecoder``).
     public var recoding: Recoding = .global
+    /// The lowest level of each quasi-identifier the search may choose (local recoding's later
+    /// rounds search only transformations at least as general as the round before).
+    var minimumLevels: [Int]? = nil
     /// Called after each transformation is checked, with the number checked so far
     /// (for progress displays; the search is best-first and usually stops early).
     public var progress: (@Sendable (_ checked: Int, _ latticeSize: Int) -> Void)?
@@ -107,7 +110,10 @@ public enum Anonymizer {
             nodes = nodes.flatMap { prefix in (0..<height).map { prefix + [$0] } }
         }
         let bounds = nodes.map { evaluator.lowerBound($0) }
-        let order = nodes.indices.sorted {
+        let allowed = nodes.indices.filter { index in
+            configuration.minimumLevels.map { minimum in zip(nodes[index], minimum).allSatisfy { $0 >= $1 } } ?? true
+        }
+        let order = allowed.sorted {
             if bounds[$0] != bounds[$1] { return bounds[$0] < bounds[$1] }
             let (a, b) = (nodes[$0].reduce(0, +), nodes[$1].reduce(0, +))
             return a != b ? a < b : nodes[$0].lexicographicallyPrecedes(nodes[$1])

@@ -24,7 +24,12 @@ public struct RecodingRound: Sendable, Equatable {
 /// JBHI 22(2), 2018): the optimal full-domain transformation is found first;
 /// the records it suppresses are then anonymised on their own, with the same
 /// hierarchies, models, metric and suppression limit, and those published by
-/// that round keep its transformation; the rest go to the next round. A round
+/// that round keep its transformation; the rest go to the next round. Unlike
+/// ARX, each round searches only the transformations at least as general as
+/// the round before in every column: a record an earlier round could not
+/// publish is never published in more detail than that round would have
+/// shown (it is, after all, one of the unusual ones), and the search space
+/// shrinks from the whole lattice to that transformation's up-set. A round
 /// that publishes nothing is repeated with no suppression allowed (every
 /// remaining record must then fit a class, at worst under `*`), and the rounds
 /// stop when no record is left, too few are left for one class, or no
@@ -86,6 +91,7 @@ enum LocalRecoder {
             for row in remaining { keep[row] = true }
             let subset = Table(columns: table.columns.map { $0.filtered(keeping: keep) })
             subConfiguration.suppressionLimit = limit
+            subConfiguration.minimumLevels = rounds[rounds.count - 1].levels
             let result: AnonymizationResult
             do {
                 result = try Anonymizer.anonymize(subset, configuration: subConfiguration)
