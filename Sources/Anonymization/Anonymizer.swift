@@ -21,6 +21,11 @@ public struct AnonymizationConfiguration: Sendable {
     public var suppressAllWhenInfeasible = false
     /// Global (one transformation for all records) or local recoding (``LocalRecoder``).
     public var recoding: Recoding = .global
+    /// ARX's generalisation/suppression factor of the `loss` metric, in [0, 1] (0.5: ARX's
+    /// default, a suppressed record costs as much as a removed value in every column; lower
+    /// makes suppression cheaper, which with local recoding keeps detail for most records and
+    /// recodes the rest). Ignored by the other metrics.
+    public var gsFactor: Double = 0.5
     /// The lowest level of each quasi-identifier the search may choose (local recoding's later
     /// rounds search only transformations at least as general as the round before).
     var minimumLevels: [Int]? = nil
@@ -89,6 +94,9 @@ public enum Anonymizer {
         guard (0...1).contains(configuration.suppressionLimit) else {
             throw .invalidConfiguration("the suppression limit must be between 0 and 1")
         }
+        guard (0...1).contains(configuration.gsFactor) else {
+            throw .invalidConfiguration("the generalisation/suppression factor must be between 0 and 1")
+        }
         if configuration.models.contains(where: \.needsSensitiveColumn) && configuration.sensitive == nil {
             throw .invalidConfiguration("ℓ-diversity and t-closeness need a sensitive column")
         }
@@ -101,7 +109,7 @@ public enum Anonymizer {
         for model in configuration.models {
             if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
         }
-        let evaluator = MetricEvaluator(data: data, metric: configuration.metric)
+        let evaluator = MetricEvaluator(data: data, metric: configuration.metric, gsFactor: configuration.gsFactor)
         let limit = Int((configuration.suppressionLimit * Double(data.rowCount)).rounded(.down) + 1e-9)
 
         // Every node of the lattice with its lower bound, best first.

@@ -32,14 +32,23 @@ public enum LossMetric: String, Sendable, CaseIterable {
 struct MetricEvaluator {
     let data: EncodedData
     let metric: LossMetric
+    /// ARX's generalisation/suppression factor of the `loss` metric (`MetricMDNMLoss`), in [0, 1]:
+    /// 0.5 (the default) charges a suppressed record fully and a published one its domain share;
+    /// below 0.5 a suppressed record costs less (its share plus 2·gs of the rest), above 0.5 a
+    /// published one costs less (its share times 1 − 2·(gs − 0.5)).
+    let gsFactor: Double
+    /// Multiplier of a published record's share (ARX's gFactor) and of a suppressed record's extra cost (sFactor).
+    var gFactor: Double { gsFactor <= 0.5 ? 1 : 1 - 2 * (gsFactor - 0.5) }
+    var sFactor: Double { gsFactor < 0.5 ? 2 * gsFactor : 1 }
     /// Σ_v a·log₂(a/b) per column and level (≤ 0), summed in level-0 code order as ARX does.
     let entropy: [[Double]]
     /// Σ over records of the domain share of their value, per column and level.
     let shareSum: [[Double]]
 
-    init(data: EncodedData, metric: LossMetric) {
+    init(data: EncodedData, metric: LossMetric, gsFactor: Double = 0.5) {
         self.data = data
         self.metric = metric
+        self.gsFactor = gsFactor
         var entropy: [[Double]] = []
         var shareSum: [[Double]] = []
         for c in 0..<data.columns.count {
@@ -77,7 +86,7 @@ struct MetricEvaluator {
                 return total + Self.round(value == 0 ? value : -value)
             }
         case .loss:
-            return geometricMean(levels.enumerated().map { normalizedShare(shareSum[$0][$1], column: $0) })
+            return geometricMean(levels.enumerated().map { normalizedShare(gFactor * shareSum[$0][$1], column: $0) })
         case .discernibility, .discernibilityStar, .aecs:
             return 0
         }
@@ -115,23 +124,33 @@ struct MetricEvaluator {
         case .loss:
             // Records per generalised value (exact integers, any class order), then one
             // sum per column in label order: the result never depends on how classes were found.
+            // With gs = 0.5 a suppressed record costs 1 in every column, whatever its value.
+            let (g, s) = (gFactor, sFactor)
             var perLabel = levels.indices.map { [Int](repeating: 0, count: data.labels[$0][levels[$0]].count) }
+            var perLabelSuppressed = s == 1 ? [] : perLabel
             var suppressed = 0
             for cls in 0..<classes.classCount {
-                guard classes.passes[cls] else {
+                if !classes.passes[cls] {
                     suppressed += classes.counts[cls]
-                    continue
+                    if s == 1 { continue }
                 }
                 let tuple = Int(classes.representative[cls])
                 for c in 0..<levels.count {
                     let code0 = data.tuples[tuple * levels.count + c]
-                    perLabel[c][Int(data.generalization[c][levels[c]][Int(code0)])] += classes.counts[cls]
+                    let label = Int(data.generalization[c][levels[c]][Int(code0)])
+                    if classes.passes[cls] { perLabel[c][label] += classes.counts[cls] } else { perLabelSuppressed[c][label] += classes.counts[cls] }
                 }
             }
-            var sums = [Double](repeating: Double(suppressed), count: levels.count)
+            var sums = [Double](repeating: s == 1 ? Double(suppressed) : 0, count: levels.count)
             for c in 0..<levels.count {
                 let shares = data.share[c][levels[c]]
-                for (label, count) in perLabel[c].enumerated() where count > 0 { sums[c] += Double(count) * shares[label] }
+                for (label, count) in perLabel[c].enumerated() where count > 0 { sums[c] += g * Double(count) * shares[label] }
+                if s != 1 {
+                    for (label, count) in perLabelSuppressed[c].enumerated() where count > 0 {
+                        let share = Double(count) * shares[label]
+                        sums[c] += share + s * (Double(count) - share)
+                    }
+                }
             }
             return geometricMean(sums.enumerated().map { normalizedShare($1, column: $0) })
         case .discernibility:
@@ -204,7 +223,7 @@ struct MetricEvaluator {
 
     func normalizedShare(_ sum: Double, column: Int) -> Double {
         let n = Double(data.rowCount)
-        let minimum = n / Double(data.domainSize[column])
+        let minimum = gFactor * n / Double(data.domainSize[column])
         guard n > minimum else { return 0 }
         return Self.round(max((sum - minimum) / (n - minimum), 0))
     }

@@ -23,8 +23,23 @@ public enum LostColumns {
         }
     }
 
+    /// What can bring a lost column back, besides a lower k, a coarser other column or a larger window.
+    public enum Remedy: Sendable {
+        /// A plain k-anonymous file: local recoding keeps the column for the records that can have it.
+        case localRecoding
+        /// Local recoding is already on.
+        case alreadyLocal
+        /// A differentially private record file: one generalisation for every record is part of its guarantee.
+        case none
+    }
+
     /// One sentence for a log or a report.
-    public static func sentence(_ finding: Finding, k: Int) -> String {
-        "column \(finding.column) lost its value: it is * (removed) in \(Int((finding.share * 100).rounded()))% of the records to reach k = \(k); a lower k, a coarser level of another column (e.g. time by week instead of day) or a larger window would restore it (local recoding, which would keep it for most records, is not built yet)"
+    public static func sentence(_ finding: Finding, k: Int, remedy: Remedy) -> String {
+        let base = "column \(finding.column) lost its value: it is * (removed) in \(Int((finding.share * 100).rounded()))% of the records to reach k = \(k); a lower k, a coarser level of another column (e.g. time by week instead of day) or a larger window would restore it"
+        switch remedy {
+        case .localRecoding: return base + ", and so would local recoding (recoding: local in the output, --recoding local for anonymize), which keeps it for the records that can have it"
+        case .alreadyLocal: return base + " (local recoding is already on)"
+        case .none: return base + " (a differentially private record file uses one generalisation for every record, as its guarantee requires)"
+        }
     }
 }

@@ -2,7 +2,7 @@ import Yams
 
 extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
-                                "max_suppression", "metric", "privacy"]
+                                "max_suppression", "metric", "gs_factor", "recoding", "privacy"]
     static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "contribution", "privacy"]
 
     mutating func parseOutputs(_ node: Node) -> [OutputSpec]? {
@@ -51,6 +51,18 @@ extension PolicyParser {
         let metric: Metric = entries["metric"].flatMap { reader.choice($0, context, "metric") } ?? .entropy
         let lDiversity = entries["l_diversity"].flatMap { parseLDiversity($0, context) }
         let tCloseness = entries["t_closeness"].flatMap { parseTCloseness($0, context) }
+        let recoding: RecodingMode = entries["recoding"].flatMap { reader.choice($0, context, "recoding") } ?? .global
+        if recoding == .local, let node = entries["recoding"] {
+            if entries["privacy"] != nil {
+                reader.error(node, "\(context): recoding: local applies to k-anonymous record files; a differentially private one (privacy:) uses one generalisation for every record, which its guarantee needs. Remove recoding or privacy")
+            } else if entries["t_closeness"] != nil {
+                reader.error(node, "\(context): recoding: local cannot be combined with t_closeness (each round would measure closeness against its own records, not the whole table's distribution). Use l_diversity, or global recoding")
+            }
+        }
+        let gsFactor = entries["gs_factor"].map { reader.fraction($0, "\(context).gs_factor") } ?? 0.5
+        if let node = entries["gs_factor"], metric != .loss {
+            reader.error(node, "\(context): gs_factor weighs generalisation against suppression in the loss metric only; set metric: loss or remove gs_factor")
+        }
         var privacy: MicrodataPrivacy?
         if let node = entries["privacy"],
            let map = reader.mapping(node, "\(context).privacy", allowed: ["epsilon", "delta"], required: ["epsilon", "delta"]) {
@@ -66,9 +78,9 @@ extension PolicyParser {
                 privacy = MicrodataPrivacy(epsilon: epsilon, delta: delta)
             }
         }
-        guard let columns, let k, let suppression else { return nil }
+        guard let columns, let k, let suppression, let gsFactor else { return nil }
         return MicrodataSpec(columns: columns, k: k, lDiversity: lDiversity, tCloseness: tCloseness,
-                             maxSuppression: suppression, metric: metric, privacy: privacy)
+                             maxSuppression: suppression, metric: metric, recoding: recoding, gsFactor: gsFactor, privacy: privacy)
     }
 
     private mutating func parseLDiversity(_ node: Node, _ context: String) -> LDiversitySpec? {

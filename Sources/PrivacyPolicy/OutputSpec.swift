@@ -49,6 +49,10 @@ public struct MicrodataSpec: Sendable, Equatable {
     /// Largest share of records that may be suppressed, in [0, 1].
     public var maxSuppression: Double
     public var metric: Metric
+    /// Global (one generalisation for every record) or local recoding (plain k-anonymous files only).
+    public var recoding: RecodingMode = .global
+    /// ARX's generalisation/suppression factor of the `loss` metric (0.5 unless the policy says).
+    public var gsFactor: Double = 0.5
     /// When set, the output is released with (ε, δ)-differential privacy by
     /// sampling and safe k-anonymisation (SafePub); `k` and `maxSuppression`
     /// are then replaced by the k the parameters derive.
@@ -59,6 +63,14 @@ public struct MicrodataSpec: Sendable, Equatable {
 public struct MicrodataPrivacy: Sendable, Equatable {
     public var epsilon: Double
     public var delta: Double
+}
+
+/// How a k-anonymous record file is generalised: `global` applies one transformation to every
+/// record; `local` gives the records it would suppress transformations of their own, round by
+/// round (ARX's iterative local recoding), always labels of the same hierarchies.
+public enum RecodingMode: String, Sendable, CaseIterable {
+    case global
+    case local
 }
 
 /// Information-loss metric that picks the optimal generalisation, as ARX defines them.

@@ -99,6 +99,8 @@ public enum MicrodataPlanner {
                 quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
                 models: models, suppressionLimit: spec.maxSuppression, metric: metric(spec.metric))
             configuration.suppressAllWhenInfeasible = true
+            configuration.recoding = spec.recoding == .local ? .local : .global
+            configuration.gsFactor = spec.gsFactor
             if let progress {
                 let stage = "\(policy.dataset.id)/\(output.id): k-anonymity search"
                 configuration.progress = { checked, size in progress("\(stage), \(checked) of \(size) transformations checked", nil) }

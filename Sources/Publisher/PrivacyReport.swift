@@ -34,6 +34,10 @@ public struct PrivacyReport {
         public var privacy: DPMicrodataRelease.Records?
         /// Quasi-identifiers published as `*` for more than half of the records (read off the published file).
         public var lost: [LostColumns.Finding] = []
+        /// With local recoding (plain files only): each round's levels and the records it published.
+        public var rounds: [(levels: [String: Int], records: Int)] = []
+        /// What the lost-column warning offers: local recoding, already on, or nothing (DP files).
+        public var remedy: LostColumns.Remedy = .none
 
         /// A plain k-anonymous file.
         init(plain output: OutputSpec, spec: MicrodataSpec, policy: Policy, outcome: MicrodataPlanner.Outcome) {
@@ -48,6 +52,8 @@ public struct PrivacyReport {
             averageRisk = outcome.result.risk.averageProsecutorRisk
             insensitive = Self.reasons(spec, policy)
             lost = LostColumns.find(in: outcome.table, columns: outcome.quasiIdentifiers)
+            rounds = outcome.result.rounds.map { (Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, $0.levels)), $0.records) }
+            remedy = spec.recoding == .local ? .alreadyLocal : .localRecoding
         }
 
         /// A differentially private file.
@@ -118,6 +124,10 @@ public struct PrivacyReport {
                 } else {
                     entry["l_diversity"] = item.lDiversity.map { $0 as Any } ?? NSNull()
                     entry["suppressed"] = item.suppressed.map { $0 as Any } ?? NSNull()
+                    entry["recoding"] = item.rounds.isEmpty ? "global" : "local"
+                    if !item.rounds.isEmpty {
+                        entry["local_recoding_rounds"] = item.rounds.map { ["generalization_levels": $0.levels, "records": $0.records] as [String: Any] }
+                    }
                     entry["information_loss"] = item.loss.flatMap { $0.isFinite ? $0 as Any : nil } ?? NSNull()
                     entry["highest_prosecutor_risk"] = item.highestRisk.map { $0 as Any } ?? NSNull()
                     entry["average_prosecutor_risk"] = item.averageRisk.map { $0 as Any } ?? NSNull()
@@ -180,7 +190,13 @@ public struct PrivacyReport {
                 body += "<p>Levels chosen: \(escape(item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) (0 is the original value; the highest level is removed).</p></section>\n"
             }
             for finding in item.lost {
-                body += "<p class=\"warning\"><strong>\(escape(item.output)): \(escape(LostColumns.sentence(finding, k: item.k))).</strong></p>\n"
+                body += "<p class=\"warning\"><strong>\(escape(item.output)): \(escape(LostColumns.sentence(finding, k: item.k, remedy: item.remedy))).</strong></p>\n"
+            }
+            if !item.rounds.isEmpty {
+                let described = item.rounds.enumerated().map { index, round in
+                    "round \(index + 1): \(round.records) records at \(round.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+                }
+                body += "<p>\(escape(item.output)) uses local recoding: the records one coarsening would have removed were coarsened again on their own, each round at least as coarse as the one before, every group still of at least \(item.k) records. \(escape(described.joined(separator: "; "))) (0 is the original value).</p>\n"
             }
             for (column, reason) in item.insensitive.sorted(by: { $0.key < $1.key }) {
                 body += "<p>\(escape(item.output)): \(escape(column)) is published as recorded and not treated as identifying, because: \(escape(reason))</p>\n"

@@ -111,6 +111,10 @@ public enum ReleaseRun {
     /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
     /// before anything is changed: the lock, the key, every policy and the
     /// random source are checked first.
+    /// Marks a progress line that is a warning for the steward (a column lost its value): such
+    /// lines belong in every log, also where other progress lines are left out (text to a file).
+    public static let warningMarker = ": warning: "
+
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let lock = try ReleaseLock(PublisherPaths(out: options.out))
         defer { withExtendedLifetime(lock) {} }
@@ -384,7 +388,9 @@ public enum ReleaseRun {
             let report = PrivacyReport.Microdata(plain: output, spec: spec, policy: policy, outcome: anonymized)
             outcome.microdata.append(report)
             progress("\(dataset)/\(output.id): \(anonymized.table.rowCount) records of \(anonymized.consideredRows) (one per person), k = \(spec.k), \(anonymized.result.suppressed) suppressed, highest risk \(String(format: "%.3f", anonymized.result.risk.highestProsecutorRisk))")
-            for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: spec.k))") }
+            for finding in report.lost {
+                progress("\(dataset)/\(output.id)\(Self.warningMarker)\(LostColumns.sentence(finding, k: spec.k, remedy: spec.recoding == .local ? .alreadyLocal : .localRecoding))")
+            }
             package(output.id, title: output.title, table: anonymized.table, primaryKey: [], levels: report.levels)
         }
         if dryRun {
@@ -434,7 +440,7 @@ public enum ReleaseRun {
             }
             let report = PrivacyReport.Microdata(private: output, records: records)
             outcome.microdata.append(report)
-            for finding in report.lost { progress("\(dataset)/\(output.id): warning: \(LostColumns.sentence(finding, k: records.k))") }
+            for finding in report.lost { progress("\(dataset)/\(output.id)\(Self.warningMarker)\(LostColumns.sentence(finding, k: records.k, remedy: .none))") }
             progress("\(dataset)/\(output.id): \(records.table.rowCount) records, (ε \(records.epsilon), δ \(records.delta))-DP, k = \(records.k)\(aggregates.reused ? " (stored, no new sample)" : "")")
             package(output.id, title: output.title, table: records.table, primaryKey: [], levels: records.levels)
         }

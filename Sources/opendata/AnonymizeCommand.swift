@@ -52,6 +52,9 @@ struct AnonymizeCommand: ParsableCommand {
     @Option(help: "global (one transformation for every record) or local (suppressed records recoded in further rounds).")
     var recoding: Recoding = .global
 
+    @Option(name: .customLong("gs-factor"), help: "ARX's generalisation/suppression factor of the loss metric, 0 to 1 (0.5: suppression costs a removed value; lower makes suppression cheaper, which local recoding then undoes).")
+    var gsFactor: Double = 0.5
+
     @Option(name: .customLong("l-diversity"), help: "COL:L[:distinct|entropy|grassberger|recursive:C] — ℓ-diversity of a sensitive column.")
     var lDiversity: String?
 
@@ -109,6 +112,7 @@ struct AnonymizeCommand: ParsableCommand {
                 quasiIdentifiers: quasiIdentifiers, sensitive: sensitive, sensitiveHierarchy: sensitiveHierarchy,
                 models: request.models, suppressionLimit: request.suppressionLimit, metric: request.metric)
             configuration.recoding = recoding
+            configuration.gsFactor = gsFactor
             let result = try Anonymizer.anonymize(table, configuration: configuration)
             let seconds = Date().timeIntervalSince(started)
             if let out {
@@ -144,7 +148,8 @@ struct AnonymizeCommand: ParsableCommand {
             }
             console.info("suppressed: \(result.suppressed) of \(table.rowCount) records; \(result.classes) classes")
             for finding in LostColumns.find(in: result.table, columns: names) {
-                console.info("warning: \(LostColumns.sentence(finding, k: request.models.compactMap { if case let .kAnonymity(k) = $0 { k } else { nil } }.first ?? 1))")
+                let k = request.models.compactMap { if case let .kAnonymity(k) = $0 { k } else { nil } }.first ?? 1
+                console.info("warning: \(LostColumns.sentence(finding, k: k, remedy: recoding == .local ? .alreadyLocal : .localRecoding))")
             }
             console.info(String(format: "prosecutor risk: highest %.4f, average %.4f; records above %.0f%%: %.2f%%; sample uniques before suppression: %d",
                                 result.risk.highestProsecutorRisk, result.risk.averageProsecutorRisk,

@@ -130,7 +130,7 @@ struct ReleaseCommand: ParsableCommand {
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
-                if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 { console.info(line) }
+                if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 || line.contains(ReleaseRun.warningMarker) { console.info(line) }
             }
             bar.clear()
             finished = options.dryRun ? nil : outcomes

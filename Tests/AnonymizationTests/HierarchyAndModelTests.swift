@@ -116,6 +116,6 @@ import Tabular
         for row in [["*", "30-39"], ["*", "30-39"], ["*", "*"], ["N MAIN ST", "40-49"]] { table.append(row: row) }
         let lost = LostColumns.find(in: table, columns: ["place", "age"])
         #expect(lost == [LostColumns.Finding(column: "place", share: 0.75)])
-        #expect(LostColumns.sentence(lost[0], k: 5).contains("column place lost its value: it is * (removed) in 75% of the records to reach k = 5"))
+        #expect(LostColumns.sentence(lost[0], k: 5, remedy: .localRecoding).contains("column place lost its value: it is * (removed) in 75% of the records to reach k = 5"))
     }
 }
