@@ -70,7 +70,11 @@ public enum PolicyExplainer {
                 if let t = spec.tCloseness {
                     sentence += "; in each group the spread of \(t.column) stays within \(format(t.t)) of the whole table's (t-closeness, \(t.distance.rawValue) distance)"
                 }
-                sentence += ". Up to \(format(spec.maxSuppression * 100))% of records may be withheld to achieve this. This does not hide whether someone is in the file."
+                sentence += ". Up to \(format(spec.maxSuppression * 100))% of records may be withheld to achieve this"
+                if spec.recoding == .local {
+                    sentence += ", and records one coarsening would withhold are coarsened again on their own (local recoding), so far fewer are"
+                }
+                sentence += ". This does not hide whether someone is in the file."
                 text.append(sentence)
             case let .aggregate(spec):
                 let statistics = spec.statistics.map { statistic -> String in
