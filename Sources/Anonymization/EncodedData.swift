@@ -37,6 +37,9 @@ struct EncodedData: Sendable {
     /// `nestedStep[c][level]`: on this data, each label at `level` of column `c` lies
     /// within one label at `level + 1` (false where an ISO week straddles two months).
     let nestedStep: [[Bool]]
+    /// True when every step of every column is nested: generalising then only merges classes,
+    /// which the search's monotonicity pruning needs.
+    let fullyNested: Bool
 
     init(table: Table, hierarchies: [Hierarchy], sensitive: String?, sensitiveHierarchy: Hierarchy?) throws(AnonymizationError) {
         columns = hierarchies.map(\.column)
@@ -139,6 +142,7 @@ struct EncodedData: Sendable {
                 return true
             }
         }
+        fullyNested = nestedStep.allSatisfy { $0.allSatisfy { $0 } }
         self.cardinality = cardinality
         self.share = share
         domainSize = hierarchies.map(\.rows.count)
@@ -261,14 +265,14 @@ struct EncodedData: Sendable {
     /// `finer` roll up into `coarser`: each column at least as general, and every step between
     /// the two levels nested.
     func rollsUp(from finer: [Int], to coarser: [Int]) -> Bool {
-        finer.indices.allSatisfy { c in
-            finer[c] <= coarser[c] && (finer[c]..<coarser[c]).allSatisfy { nestedStep[c][$0] }
+        for c in finer.indices {
+            if finer[c] > coarser[c] { return false }
+            if !fullyNested {
+                for level in finer[c]..<coarser[c] where !nestedStep[c][level] { return false }
+            }
         }
+        return true
     }
-
-    /// True when every step of every column is nested: generalising then only merges classes,
-    /// which the search's monotonicity pruning needs.
-    var fullyNested: Bool { nestedStep.allSatisfy { $0.allSatisfy { $0 } } }
 
     /// Whether levels `a` and `b` of column `c` split the column's values into
     /// the same groups (then every transformation differing only there has the
