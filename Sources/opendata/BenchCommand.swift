@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the engines on generated or reference data (figures for the README).",
         subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self, BenchGzipCommand.self,
-                      BenchReleaseCommand.self]
+                      BenchReleaseCommand.self, BenchDisparityCommand.self]
     )
 }
 
