@@ -140,7 +140,7 @@ public final class PublicFolder {
     public static func refuseLinks(in out: String, datasets: [String]) throws(PublisherError) {
         let root = try PublicFolder.root(out)
         let files = ["index.html", "release.pub", "release.pem", "snapshot.json", "snapshot.json.minisig"]
-        let folders: [(String, [String])] = [("catalog", ["data.json"]), ("log", ["entries.json", "checkpoint", "verifier"])]
+        let folders: [(String, [String])] = [("catalog", ["data.json", "dcat-ap.jsonld"]), ("log", ["entries.json", "checkpoint", "verifier"])]
             + datasets.map { ($0, ["latest"]) }
         for name in files where root.entryType(name) == S_IFLNK { throw .refused(root.linkRefusal(root.child(name))) }
         for (name, inside) in folders where root.contains(name) {

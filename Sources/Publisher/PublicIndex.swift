@@ -3,7 +3,8 @@ import PrivacyPolicy
 import ReleaseFormat
 
 /// The public face of `Releases/`: `catalog/data.json` (DCAT-US v1.1, for
-/// data.gov-style harvesters) and `index.html` (every dataset, its latest
+/// data.gov-style harvesters), `catalog/dcat-ap.jsonld` (DCAT-AP 3, for European
+/// portals; ``DCATAP``) and `index.html` (every dataset, its latest
 /// release, the budget used over time, and how to verify). Both are rewritten
 /// after every run and replaced by rename, so readers never see a partial file.
 public enum PublicIndex {
@@ -22,9 +23,11 @@ public enum PublicIndex {
     public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
                              now: Date = Date(), baseURL: String? = nil) throws(PublisherError) {
         let catalog = try catalogJSON(datasets: datasets, baseURL: baseURL)
+        let europeanCatalog = try DCATAP.catalog(datasets: datasets, baseURL: baseURL, now: now)
         let page = html(datasets: datasets, populations: populations, key: key, now: now)
         let root = try PublicFolder.root(out)
         try root.folder("catalog").replace("data.json", with: catalog)
+        try root.folder("catalog").replace("dcat-ap.jsonld", with: europeanCatalog)
         try root.replace("index.html", with: Data(page.utf8))
         try root.replace("release.pub", with: Data(key.fileContents.utf8))
         // The same key as PEM (RFC 8410), for openssl and other tools that do not read minisign's format.

@@ -33,7 +33,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
     public var logSize: Int
 
     /// The files whose hashes the snapshot signs (those present are listed).
-    static let signedFiles = ["catalog/data.json", "index.html", "release.pub", "release.pem", "log/checkpoint", "log/entries.json",
+    static let signedFiles = ["catalog/data.json", "catalog/dcat-ap.jsonld", "index.html", "release.pub", "release.pem", "log/checkpoint", "log/entries.json",
                               "log/verifier"]
     /// How long a snapshot stays valid unless told otherwise.
     public static let defaultTTL: TimeInterval = 2 * 86400

@@ -149,4 +149,39 @@ import TestSupport
                                                       "-rawin", "-in", folder + "/body", "-sigfile", folder + "/signature"])
         #expect(openssl.status == 0 && openssl.output.contains("Signature Verified Successfully"), "\(openssl.output)")
     }
+
+    /// `catalog/dcat-ap.jsonld` conforms to SEMIC's DCAT-AP 3.0.0 SHACL shapes (committed under
+    /// Tests/Fixtures/dcat-ap-3.0.0 with their source), with relative and with absolute IRIs, and
+    /// the snapshot signs it: an edited copy fails `verify`.
+    @Test func theEuropeanCatalogConformsToTheDCATAPShapes() throws {
+        guard OutsideTool.available("pyshacl") else {
+            #expect(!TestSupport.isCI, "pyshacl is required under CI")
+            return
+        }
+        let night = try NightlyFixture("dcat-ap")
+        let catalog = night.releases + "/catalog/dcat-ap.jsonld"
+        let shapes = TestSupport.repositoryPath("Tests/Fixtures/dcat-ap-3.0.0/dcat-ap-SHACL.ttl")
+        func conforms() throws -> (Bool, String) {
+            let run = try OutsideTool.run("pyshacl", ["-i", "rdfs", "-s", shapes, "-df", "json-ld", catalog])
+            return (run.status == 0 && run.output.contains("Conforms: True"), run.output)
+        }
+        let relative = try conforms()
+        #expect(relative.0, "\(relative.1)")
+        let result = try CLI.run(night.release + ["2026-11-22", "--base-url", "https://data.example.gov/police/"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let absolute = try conforms()
+        #expect(absolute.0, "\(absolute.1)")
+        let text = try String(contentsOfFile: catalog, encoding: .utf8)
+        #expect(text.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"))
+        #expect(text.contains("http://publications.europa.eu/resource/authority/frequency/DAILY"))
+        #expect(text.contains("http://www.iana.org/assignments/media-types/application/gzip"))
+        // A shape is really checked: a catalog without its title does not conform.
+        try text.replacingOccurrences(of: "\"dct:title\":{\"@language\":\"en\",\"@value\":\"Open data releases\"},", with: "")
+            .write(toFile: catalog, atomically: true, encoding: .utf8)
+        let untitled = try conforms()
+        #expect(!untitled.0, "\(untitled.1)")
+        // And the snapshot signs the file: the edit is caught.
+        let verify = try night.verify(night.releases + "/calls-for-service/2026-11-22")
+        #expect(verify.status != 0 && (verify.stdout + verify.stderr).contains("dcat-ap.jsonld"), "\(verify.stdout + verify.stderr)")
+    }
 }
