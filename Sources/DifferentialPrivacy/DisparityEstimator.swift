@@ -35,8 +35,9 @@ import Foundation
 /// disparity in recorded incidents is a correlation, not a cause, and says
 /// nothing about incidents that were never recorded.
 public enum DisparityEstimator {
-    /// One group's exact counts (private: they never leave the mechanism).
-    public struct Counts: Sendable, Equatable {
+    /// One group's numerator and denominator: exact ones are private and never leave the
+    /// mechanism; noisy ones (``NoisyCounts``) are what is published.
+    public struct Counts: Sendable, Equatable, Codable {
         public var numerator: Int
         public var denominator: Int
         public init(numerator: Int, denominator: Int) {
@@ -46,14 +47,7 @@ public enum DisparityEstimator {
     }
 
     /// One group's noisy counts, as published.
-    public struct NoisyCounts: Sendable, Equatable, Codable {
-        public var numerator: Int
-        public var denominator: Int
-        public init(numerator: Int, denominator: Int) {
-            self.numerator = numerator
-            self.denominator = denominator
-        }
-    }
+    public typealias NoisyCounts = Counts
 
     /// An estimate with its 95% interval.
     public struct Interval: Sendable, Equatable, Codable {
