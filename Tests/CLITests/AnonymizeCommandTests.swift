@@ -50,6 +50,28 @@ import TestSupport
         #expect(unknown.status != 0 && unknown.stderr.contains("no column 'nosuch'"), "\(unknown.stderr)")
     }
 
+    /// `--recoding local` from the command line: Adult at k = 10 with every record published, the
+    /// rounds in the JSON, the written file 10-anonymous.
+    @Test func localRecodingFromTheCommandLine() throws {
+        let folder = TestSupport.temporaryFolder("cli-local")
+        let data = TestSupport.sharedPath("data/arx-adult")
+        let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "10", "--suppression", "100%",
+                                  "--metric", "loss", "--recoding", "local", "--json", "--out", folder + "/out.csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["recoding"] as? String == "local")
+        #expect(object["suppressed"] as? Int == 0)
+        let rounds = try #require(object["rounds"] as? [[String: Any]])
+        #expect(rounds.count >= 2 && rounds.reduce(0) { $0 + ($1["records"] as? Int ?? 0) } == 30_162)
+        #expect((object["loss"] as? Double ?? 1) < (object["full_domain_loss"] as? Double ?? 0))
+        let lines = try String(contentsOfFile: folder + "/out.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        var classes: [Substring: Int] = [:]
+        for line in lines { classes[line, default: 0] += 1 }
+        #expect(lines.count == 30_162 && classes.values.allSatisfy { $0 >= 10 })
+        let bad = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "10", "--recoding", "locale"])
+        #expect(bad.status != 0 && bad.stderr.contains("recoding"), "\(bad.stderr)")
+    }
+
     @Test func lDiversityMakesTheColumnSensitive() throws {
         let data = TestSupport.sharedPath("data/arx-adult")
         let result = try CLI.run(["anonymize", "--csv", data + "/adult.csv", "--hierarchies", data, "--k", "1",
