@@ -29,6 +29,9 @@ public struct AnonymizationConfiguration: Sendable {
     /// The lowest level of each quasi-identifier the search may choose (local recoding's later
     /// rounds search only transformations at least as general as the round before).
     var minimumLevels: [Int]? = nil
+    /// The whole table's sensitive values and counts when the data is a part of it (local
+    /// recoding's later rounds), so t-closeness is measured against the whole table.
+    var closenessPopulation: (labels: [String], counts: [Int])? = nil
     /// Called after each transformation is checked, with the number checked so far
     /// (for progress displays; the search is best-first and usually stops early).
     public var progress: (@Sendable (_ checked: Int, _ latticeSize: Int) -> Void)?
@@ -107,7 +110,9 @@ public enum Anonymizer {
                                    sensitive: configuration.sensitive, sensitiveHierarchy: configuration.sensitiveHierarchy)
         var closeness: ClosenessReference?
         for model in configuration.models {
-            if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
+            if case let .tCloseness(_, distance) = model {
+                closeness = try ClosenessReference(data: data, distance: distance, population: configuration.closenessPopulation)
+            }
         }
         let evaluator = MetricEvaluator(data: data, metric: configuration.metric, gsFactor: configuration.gsFactor)
         let limit = Int((configuration.suppressionLimit * Double(data.rowCount)).rounded(.down) + 1e-9)

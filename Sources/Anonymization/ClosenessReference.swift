@@ -15,12 +15,25 @@ struct ClosenessReference {
     let nodeLevels: [Int]
     let leafNode: [Int]
     let height: Int
+    /// The data's sensitive code of each reference value (-1: absent from the data), when the
+    /// reference is a larger population than the data (local recoding's later rounds); nil: the same.
+    let dataCode: [Int]?
 
-    init(data: EncodedData, distance: TClosenessDistance) throws(AnonymizationError) {
+    /// The reference of `data`, or of `population` (every sensitive value and its count in the
+    /// whole table) when `data` is a part of it: t-closeness is always measured against the whole.
+    init(data: EncodedData, distance: TClosenessDistance,
+         population: (labels: [String], counts: [Int])? = nil) throws(AnonymizationError) {
         distanceKind = distance
-        let total = Double(data.rowCount)
-        global = data.sensitiveCounts.map { Double($0) / total }
-        let labels = data.sensitiveLabels
+        let labels = population?.labels ?? data.sensitiveLabels
+        let counts = population?.counts ?? data.sensitiveCounts
+        let total = Double(max(counts.reduce(0, +), 1))
+        global = counts.map { Double($0) / total }
+        if population != nil {
+            let codeOf = Dictionary(data.sensitiveLabels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            dataCode = labels.map { codeOf[$0] ?? -1 }
+        } else {
+            dataCode = nil
+        }
         let numbers = labels.map { Double($0) }
         if numbers.allSatisfy({ $0 != nil }) {
             order = labels.indices.sorted { (numbers[$0] ?? 0) < (numbers[$1] ?? 0) }
@@ -65,26 +78,40 @@ struct ClosenessReference {
         self.height = height
     }
 
-    /// EMD between a class (sensitive counts in `histogram`, non-zero at `touched`) and the table.
+    /// EMD between a class (sensitive counts in `histogram`, indexed by the data's codes, non-zero
+    /// at `touched`) and the reference.
     func distance(histogram: [Int], touched: [Int32], total: Int) -> Double {
         let n = Double(total)
+        // The class's count of reference value `index`.
+        func count(_ index: Int) -> Double {
+            guard let dataCode else { return Double(histogram[index]) }
+            let code = dataCode[index]
+            return code < 0 ? 0 : Double(histogram[code])
+        }
         switch distanceKind {
         case .equal:
-            // ½ Σ |p − q|: over touched codes p − q, elsewhere q.
+            // ½ Σ |p − q|: over the class's values p − q, elsewhere q.
             var sum = 0.0
             var globalTouched = 0.0
-            for code in touched {
-                let q = global[Int(code)]
-                sum += abs(Double(histogram[Int(code)]) / n - q)
-                globalTouched += q
+            if let dataCode {
+                for (index, code) in dataCode.enumerated() where code >= 0 && histogram[code] > 0 {
+                    sum += abs(Double(histogram[code]) / n - global[index])
+                    globalTouched += global[index]
+                }
+            } else {
+                for code in touched {
+                    let q = global[Int(code)]
+                    sum += abs(Double(histogram[Int(code)]) / n - q)
+                    globalTouched += q
+                }
             }
             return (sum + (1 - globalTouched)) / 2
         case .ordered:
             let m = order.count
             guard m > 1 else { return 0 }
             var cumulative = 0.0, sum = 0.0
-            for code in order {
-                cumulative += Double(histogram[code]) / n - global[code]
+            for index in order {
+                cumulative += count(index) / n - global[index]
                 sum += abs(cumulative)
             }
             return sum / Double(m - 1)
@@ -93,7 +120,7 @@ struct ClosenessReference {
             var extra = [Double](repeating: 0, count: parents.count)
             var positive = [Double](repeating: 0, count: parents.count)
             var negative = [Double](repeating: 0, count: parents.count)
-            for (code, leaf) in leafNode.enumerated() { extra[leaf] = Double(histogram[code]) / n - global[code] }
+            for (index, leaf) in leafNode.enumerated() { extra[leaf] = count(index) / n - global[index] }
             var cost = 0.0
             for level in 0..<height {
                 for node in parents.indices where nodeLevels[node] == level {

@@ -47,9 +47,9 @@ public struct RecodingRound: Sendable, Equatable {
 /// a whole, and its records are suppressed if it fails (k-anonymity and
 /// distinct, entropy and recursive ℓ-diversity hold for unions of classes that
 /// hold them — Machanavajjhala et al. 2007, §5 — so only the Grassberger
-/// estimate can fail there). t-closeness is not offered with local recoding:
-/// each round would measure distance against its own records rather than the
-/// whole table's distribution.
+/// estimate can fail there). t-closeness is measured in every round against
+/// the whole table's distribution (not the round's records), and again for
+/// merged classes.
 ///
 /// The loss of the result is the configured metric over the mixed output: per
 /// record, its round's transformation; suppressed records count as `*`
@@ -62,9 +62,6 @@ enum LocalRecoder {
     /// Refines `first` (the full-domain optimum of `table`, whose encoding is `data`).
     static func refine(_ table: Table, configuration: AnonymizationConfiguration, data: EncodedData,
                        first: AnonymizationResult, firstClasses: EquivalenceClasses) throws(AnonymizationError) -> AnonymizationResult {
-        if configuration.models.contains(where: { if case .tCloseness = $0 { true } else { false } }) {
-            throw .invalidConfiguration("local recoding cannot be combined with t-closeness (each round would compare its classes with its own records, not the whole table); use global recoding")
-        }
         let qi = configuration.quasiIdentifiers.map(\.column)
         let k = PrivacyModel.smallestClass(configuration.models)
         // Published labels of each record, per quasi-identifier, and its round (nil: suppressed).
@@ -86,6 +83,8 @@ enum LocalRecoder {
         subConfiguration.recoding = .global
         subConfiguration.suppressAllWhenInfeasible = false
         subConfiguration.progress = nil
+        // t-closeness compares every class with the whole table, not with a round's records.
+        subConfiguration.closenessPopulation = (data.sensitiveLabels, data.sensitiveCounts)
         while !remaining.isEmpty, remaining.count >= k, rounds.count < maximumRounds {
             var keep = [Bool](repeating: false, count: table.rowCount)
             for row in remaining { keep[row] = true }
@@ -138,7 +137,11 @@ enum LocalRecoder {
             }
         }
         let sensitiveColumn = configuration.sensitive.flatMap { table.column(named: $0) }
-        for rows in classRows where !holds(rows, models: configuration.models, sensitive: sensitiveColumn, k: k) {
+        var closeness: ClosenessReference?
+        for model in configuration.models {
+            if case let .tCloseness(_, distance) = model { closeness = try ClosenessReference(data: data, distance: distance) }
+        }
+        for rows in classRows where !holds(rows, models: configuration.models, sensitive: sensitiveColumn, closeness: closeness, k: k) {
             for row in rows { roundOf[row] = nil }
         }
         let published = classRows.filter { roundOf[$0[0]] != nil }
@@ -176,15 +179,29 @@ enum LocalRecoder {
         return result
     }
 
-    /// True when the records `rows` form a class every model accepts.
-    private static func holds(_ rows: [Int], models: [PrivacyModel], sensitive: Column?, k: Int) -> Bool {
+    /// True when the records `rows` form a class every model accepts (t-closeness against the whole table).
+    private static func holds(_ rows: [Int], models: [PrivacyModel], sensitive: Column?, closeness: ClosenessReference?,
+                              k: Int) -> Bool {
         guard rows.count >= k else { return false }
         var counts: [Int32: Int] = [:]
         if let sensitive { for row in rows { counts[sensitive.codes[row], default: 0] += 1 } }
         for model in models {
-            if case let .lDiversity(l, variant) = model,
-               !Diversity.holds(counts: Array(counts.values), total: rows.count, l: l, variant: variant) {
-                return false
+            switch model {
+            case let .lDiversity(l, variant):
+                if !Diversity.holds(counts: Array(counts.values), total: rows.count, l: l, variant: variant) { return false }
+            case let .tCloseness(t, _):
+                // The encoding's sensitive codes are the column's, a missing value last.
+                guard let closeness, let sensitive else { return false }
+                var histogram = [Int](repeating: 0, count: sensitive.dictionary.count + 1)
+                var touched: [Int32] = []
+                for (code, count) in counts {
+                    let index = code == Column.nullCode ? sensitive.dictionary.count : Int(code)
+                    histogram[index] = count
+                    touched.append(Int32(index))
+                }
+                if closeness.distance(histogram: histogram, touched: touched, total: rows.count) > t + 1e-12 { return false }
+            case .kAnonymity:
+                break
             }
         }
         return true

@@ -55,8 +55,6 @@ extension PolicyParser {
         if recoding == .local, let node = entries["recoding"] {
             if entries["privacy"] != nil {
                 reader.error(node, "\(context): recoding: local applies to k-anonymous record files; a differentially private one (privacy:) uses one generalisation for every record, which its guarantee needs. Remove recoding or privacy")
-            } else if entries["t_closeness"] != nil {
-                reader.error(node, "\(context): recoding: local cannot be combined with t_closeness (each round would measure closeness against its own records, not the whole table's distribution). Use l_diversity, or global recoding")
             }
         }
         let gsFactor = entries["gs_factor"].map { reader.fraction($0, "\(context).gs_factor") } ?? 0.5

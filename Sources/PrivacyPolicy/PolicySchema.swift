@@ -116,7 +116,7 @@ public enum PolicySchema {
         "max_suppression": {"$ref": "#/$defs/share"},
         "metric": {"enum": ["entropy", "entropy-nm", "loss", "discernibility", "dm-star", "aecs"]},
         "recoding": {"enum": ["global", "local"],
-                     "description": "global: one generalisation for every record; local: the records it would suppress are generalised again on their own, round by round (k-anonymous files only, not with privacy or t_closeness)."},
+                     "description": "global: one generalisation for every record; local: the records it would suppress are generalised again on their own, round by round (k-anonymous files only, not with privacy)."},
         "gs_factor": {"$ref": "#/$defs/share",
                       "description": "ARX's generalisation/suppression factor of the loss metric (default 0.5; lower makes suppression cheaper, which local recoding then undoes)."},
         "privacy": {

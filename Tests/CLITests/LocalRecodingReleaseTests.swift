@@ -104,12 +104,11 @@ import TestSupport
         #expect((shares["local"] ?? 0) > 0.6, "most calls keep their street: \(shares)")
     }
 
-    /// Local recoding where its guarantee would not hold, and a gs_factor the metric ignores, are
+    /// Local recoding of a DP record file (whose guarantee needs one generalisation), and a gs_factor the metric ignores, are
     /// policy errors with their line; a misspelt mode gets a suggestion.
     @Test func misplacedRecodingOptionsAreRefused() throws {
         let folder = TestSupport.temporaryFolder("mke-recoding-check")
         let cases: [(String, String)] = [
-            ("    recoding: local\n    t_closeness: {column: nature, t: 0.2}", "recoding: local cannot be combined with t_closeness"),
             ("    recoding: local\n    privacy: {epsilon: 0.5, delta: 1.0e-6}", "recoding: local applies to k-anonymous record files"),
             ("    recoding: locale", "did you mean 'local'"),
         ]
