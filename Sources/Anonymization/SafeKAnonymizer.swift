@@ -76,19 +76,12 @@ public enum SafeKAnonymizer {
         let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)
         let models: [PrivacyModel] = [.kAnonymity(k)]
         let bottom = Cells.bottom(data)
-        let nested = data.nestedStep
-        // A step that maps the sample's labels one to one (a one-day window is one day, one week and
-        // one month) leaves the classes as they were: such a node has the classes of the node below
-        // it, so only the nodes with no such step below them ("canonical") are grouped.
-        let sameClasses: [[Bool]] = data.labels.indices.map { c in
-            nested[c].indices.map { level in nested[c][level] && data.labels[c][level].count == data.labels[c][level + 1].count }
-        }
+        // Levels that split the sample's values into the same groups (a one-day window is one day,
+        // one week and one month) give a node the classes of the node with the lower level, so only
+        // the nodes at their lowest such levels ("canonical") are grouped.
         func canonical(_ levels: [Int]) -> [Int] {
             levels.indices.map { c in
-                var level = levels[c]
-                let floor = lowest?[c] ?? 0
-                while level > floor, sameClasses[c][level - 1] { level -= 1 }
-                return level
+                (min(lowest?[c] ?? 0, levels[c])...levels[c]).first { data.samePartition(c, $0, levels[c]) } ?? levels[c]
             }
         }
         let position = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
