@@ -24,7 +24,7 @@ public enum DCATAP {
     /// The catalog of `datasets`' latest releases.
     static func catalog(datasets: [PublicIndex.Dataset], baseURL: String?, now: Date) throws(PublisherError) -> Data {
         // Paths under the published folder, as IRIs from the catalog (in catalog/).
-        func iri(_ path: String) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
+        func iri(_ path: String) -> String { PublicIndex.link(path, baseURL: baseURL) }
         func node(_ id: String, _ type: String, _ properties: [String: Any] = [:]) -> [String: Any] {
             properties.merging(["@id": id, "@type": type]) { a, _ in a }
         }
@@ -71,7 +71,7 @@ public enum DCATAP {
                 dataset["dct:accrualPeriodicity"] = node("http://publications.europa.eu/resource/authority/frequency/\(code)", "dct:Frequency")
             }
             // The distributions are the latest release's files, so the period is that release's window.
-            if let window = item.ledger.last(where: { $0.window == latest.window && $0.sequence == latest.windowSequence }) {
+            if let window = item.latestWindow {
                 dataset["dct:temporal"] = ["@type": "dct:PeriodOfTime", "dcat:startDate": dateTime(window.windowStart),
                                            "dcat:endDate": dateTime(window.windowEnd)]
             }

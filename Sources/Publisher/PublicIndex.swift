@@ -13,7 +13,17 @@ public enum PublicIndex {
         public var policy: Policy
         public var releases: [StateStore.PublishedRelease]
         public var ledger: [LedgerEntry]
+
+        /// The ledger entry of the latest release: its window's start and end (the catalogs' `temporal`).
+        var latestWindow: LedgerEntry? {
+            guard let latest = releases.last else { return nil }
+            return ledger.last { $0.window == latest.window && $0.sequence == latest.windowSequence }
+        }
     }
+
+    /// A path under the published folder as the catalogs (in `catalog/`) link it: absolute under
+    /// `baseURL`, else relative to the catalog.
+    static func link(_ path: String, baseURL: String?) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
 
     /// Writes `catalog/data.json` and `index.html` under `out`.
     ///
@@ -49,13 +59,13 @@ public enum PublicIndex {
     /// DCAT-US v1.1 (https://resources.data.gov/resources/dcat-us/) with every required field per dataset.
     static func catalogJSON(datasets: [Dataset], baseURL: String? = nil) throws(PublisherError) -> Data {
         // A path under the published folder, as the catalog (in catalog/) links it.
-        func url(_ path: String) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
+        func url(_ path: String) -> String { link(path, baseURL: baseURL) }
         let entries: [[String: Any]] = datasets.compactMap { item in
             guard let latest = item.releases.last else { return nil }
             let policy = item.policy
             let formatter = ISO8601DateFormatter()
             // The distributions listed are the latest release's files, so `temporal` is that release's window.
-            let window = item.ledger.last { $0.window == latest.window && $0.sequence == latest.windowSequence }
+            let window = item.latestWindow
             let temporal = window.map { "\(formatter.string(from: $0.windowStart))/\(formatter.string(from: $0.windowEnd))" } ?? latest.window
             let folder = "\(policy.dataset.id)/\(latest.release)"
             let landing = url("index.html#\(policy.dataset.id)")
