@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Paths and helpers shared by the test targets.
 public enum TestSupport {
@@ -63,11 +64,13 @@ public enum OutsideTool {
     }
 
     /// True when the tool exists. When it does not, a local run prints why the
-    /// test is skipped and returns false; under CI=true the caller must fail.
-    public static func available(_ name: String) -> Bool {
+    /// test is skipped and returns false; under CI=true the running test also fails,
+    /// since CI installs every tool the tests use.
+    public static func available(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         if path(name) != nil { return true }
         let message = "SKIPPED: '\(name)' is not installed (CI installs it; locally: apt-get install \(name))\n"
         FileHandle.standardError.write(Data(message.utf8))
+        if TestSupport.isCI { Issue.record("\(name) is required under CI", sourceLocation: sourceLocation) }
         return false
     }
 
