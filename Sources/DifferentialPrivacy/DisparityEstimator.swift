@@ -112,7 +112,7 @@ public enum DisparityEstimator {
         let rates = noisy.map { rate($0.numerator, $0.denominator) }
         let overallRate = rate(noisy.reduce(0) { $0 + $1.numerator }, noisy.reduce(0) { $0 + $1.denominator })
         // Replicas of the whole pipeline under the plug-in model.
-        var generator = Replicas(seed: noisy.reduce(UInt64(0x9E37_79B9_7F4A_7C15)) { hash, counts in
+        let generator = Replicas(seed: noisy.reduce(UInt64(0x9E37_79B9_7F4A_7C15)) { hash, counts in
             (hash ^ UInt64(bitPattern: Int64(counts.numerator)) &* 0x1000_0000_01B3) ^ UInt64(bitPattern: Int64(counts.denominator)) &* 0x100_0000_01B3
         })
         let q = exp(-1 / scale)
@@ -178,34 +178,29 @@ public enum DisparityEstimator {
         return Interval(estimate: estimate, low: min(estimate, quantile(tail)), high: max(estimate, quantile(1 - tail)))
     }
 
-    /// The bootstrap's own generator (SplitMix64): post-processing only, never published noise.
+    /// The bootstrap's draws, from the repeatable ``SeededRandom``: post-processing only, never
+    /// published noise.
     struct Replicas {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
+        let random: SeededRandom
+        init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        func next() -> UInt64 { random.nextWord() }
 
         /// Uniform in (0, 1).
-        mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
+        func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
 
         /// Geometric on {0, 1, …} with P(k) = (1 − q)·qᵏ.
-        mutating func geometric(_ q: Double) -> Int {
+        func geometric(_ q: Double) -> Int {
             guard q > 0 else { return 0 }
             return Int((log(uniform()) / log(q)).rounded(.down))
         }
 
         /// Discrete Laplace with P(k) ∝ q^|k|, as the difference of two geometric draws.
-        mutating func discreteLaplace(_ q: Double) -> Int { geometric(q) - geometric(q) }
+        func discreteLaplace(_ q: Double) -> Int { geometric(q) - geometric(q) }
 
         /// Binomial(n, p): exact by geometric gaps when few successes (or failures) are expected,
         /// else the normal approximation, rounded and clamped (n·p·(1 − p) ≥ 25 there).
-        mutating func binomial(_ n: Int, _ p: Double) -> Int {
+        func binomial(_ n: Int, _ p: Double) -> Int {
             guard n > 0, p > 0 else { return 0 }
             guard p < 1 else { return n }
             if Double(n) * p * (1 - p) >= 25 {
