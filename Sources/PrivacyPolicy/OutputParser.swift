@@ -4,6 +4,9 @@ extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
                                 "max_suppression", "metric", "gs_factor", "recoding", "privacy"]
     static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "contribution", "privacy"]
+    static let disparityKeys = ["id", "title", "kind", "compare", "period", "keys", "outcome", "reference", "min_group_size",
+                                "contribution", "privacy"]
+    static let kindWords = ["microdata", "aggregate", "disparity"]
 
     mutating func parseOutputs(_ node: Node) -> [OutputSpec]? {
         guard let items = reader.sequence(node, "outputs") else { return nil }
@@ -18,7 +21,8 @@ extension PolicyParser {
         switch kindWord {
         case "microdata": allowed = Self.microdataKeys
         case "aggregate": allowed = Self.aggregateKeys
-        default: allowed = Array(Set(Self.microdataKeys + Self.aggregateKeys)).sorted()
+        case "disparity": allowed = Self.disparityKeys
+        default: allowed = Array(Set(Self.microdataKeys + Self.aggregateKeys + Self.disparityKeys)).sorted()
         }
         guard let entries = reader.mapping(node, "output", allowed: allowed, required: ["id", "kind"]) else { return nil }
         let id = entries["id"].flatMap { reader.nonEmptyString($0, "output id") }
@@ -32,8 +36,9 @@ extension PolicyParser {
         switch kindWord {
         case "microdata": kind = parseMicrodata(entries, context).map { .microdata($0) }
         case "aggregate": kind = parseAggregate(entries, context).map { .aggregate($0) }
+        case "disparity": kind = parseDisparity(entries, context).map { .aggregate($0) }
         default:
-            reader.error(kindNode, "\(context): unknown kind '\(kindWord ?? "")'\(Suggestion.didYouMean(kindWord ?? "", among: ["microdata", "aggregate"]))")
+            reader.error(kindNode, "\(context): unknown kind '\(kindWord ?? "")'\(Suggestion.didYouMean(kindWord ?? "", among: Self.kindWords)); use one of \(Self.kindWords.joined(separator: ", "))")
             kind = nil
         }
         guard let id, let kind else { return nil }
@@ -162,7 +167,85 @@ extension PolicyParser {
         let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
         guard let groupBy, let statistics, let privacy else { return nil }
         return AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
-                             privacy: privacy)
+                             privacy: privacy, disparity: nil)
+    }
+
+    /// `kind: disparity`: an aggregate whose statistics are fixed (records with a recorded outcome,
+    /// and those with the outcome) over public groups of `compare`, optionally per `period`.
+    private mutating func parseDisparity(_ entries: Entries, _ context: String) -> AggregateSpec? {
+        for key in ["compare", "outcome", "privacy"] where entries[key] == nil {
+            reader.error(entries.node, "\(context): missing required key '\(key)'")
+        }
+        let group = entries["compare"].flatMap { reader.nonEmptyString($0, "\(context).compare") }
+        var period: GroupKey?
+        if let node = entries["period"] {
+            if let pair = reader.mapping(node, "\(context).period", allowed: []), pair.order.count == 1,
+               let column = pair.order.first, let levelNode = pair[column],
+               let level = reader.nonEmptyString(levelNode, "\(context).period level of '\(column)'") {
+                period = GroupKey(column: column, level: level)
+            } else {
+                reader.error(node, "\(context).period must be one time column at a level, e.g. {received_at: month}")
+            }
+        }
+        var keys: [String: KeySpec] = [:]
+        if let node = entries["keys"], let list = reader.stringList(node, "\(context).keys (the public list of \(group ?? "compared") values)"), let group {
+            if list.isEmpty { reader.error(node, "\(context).keys must list at least one value") } else { keys[group] = .values(list) }
+        }
+        let outcome = entries["outcome"].flatMap { parseOutcome($0, context) }
+        let reference: String? = entries["reference"].flatMap { node in
+            guard let word = reader.nonEmptyString(node, "\(context).reference") else { return nil }
+            return word == "overall" ? nil : word
+        }
+        if let node = entries["reference"], let reference, case let .values(list)? = group.flatMap({ keys[$0] }), !list.contains(reference) {
+            reader.error(node, "\(context).reference '\(reference)' is not one of the keys\(Suggestion.didYouMean(reference, among: list)); name a listed group or write overall")
+        }
+        let minimum = entries["min_group_size"].map { reader.integer($0, "\(context).min_group_size", minimum: 1) } ?? 30
+        let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
+        var privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
+        if case .rho? = privacy, let node = entries["privacy"] {
+            reader.error(node, "\(context).privacy: a disparity output takes epsilon (discrete Laplace); its intervals model that noise, not the Gaussian of rho")
+            privacy = nil
+        }
+        if privacy?.delta != nil, let node = entries["privacy"] {
+            reader.error(node, "\(context).privacy: a disparity output compares public groups and needs no delta; remove it")
+            privacy = nil
+        }
+        guard let group, let outcome, let minimum, let privacy else { return nil }
+        return AggregateSpec(groupBy: (period.map { [$0] } ?? []) + [GroupKey(column: group, level: nil)], keys: keys,
+                             statistics: [.count, .sum(column: outcome.column, bounds: 0...1)], contribution: contribution,
+                             privacy: privacy,
+                             disparity: DisparitySpec(group: group, period: period, outcome: outcome, reference: reference,
+                                                      minimumSize: minimum))
+    }
+
+    private mutating func parseOutcome(_ node: Node, _ context: String) -> OutcomeSpec? {
+        let where_ = "\(context).outcome"
+        guard let entries = reader.mapping(node, where_, allowed: ["column", "is", "at_most", "at_least", "among"], required: ["column"]) else {
+            return nil
+        }
+        let column = entries["column"].flatMap { reader.nonEmptyString($0, "\(where_).column") }
+        let tests = ["is", "at_most", "at_least"].filter { entries[$0] != nil }
+        guard tests.count == 1, let test = tests.first, let testNode = entries[test] else {
+            reader.error(node, "\(where_) needs exactly one of is: [labels], at_most: number or at_least: number, e.g. {column: finding, is: [Sustained]}")
+            return nil
+        }
+        let condition: OutcomeSpec.Condition?
+        switch test {
+        case "is":
+            let labels = testNode.scalar != nil ? reader.string(testNode, "\(where_).is").map { [$0] } : reader.stringList(testNode, "\(where_).is")
+            condition = labels.map { .oneOf($0) }
+        case "at_most": condition = reader.number(testNode, "\(where_).at_most").map { .atMost($0) }
+        default: condition = reader.number(testNode, "\(where_).at_least").map { .atLeast($0) }
+        }
+        var among: [String]?
+        if let node = entries["among"] {
+            among = reader.stringList(node, "\(where_).among")
+            if case let .oneOf(labels)?  = condition, let among, let stray = labels.first(where: { !among.contains($0) }) {
+                reader.error(node, "\(where_): '\(stray)' is in is: but not in among:, so it could never count; add it to among")
+            }
+        }
+        guard let column, let condition else { return nil }
+        return OutcomeSpec(column: column, condition: condition, among: among)
     }
 
     static let statisticWords = ["count", "sum", "mean", "median", "quantile"]

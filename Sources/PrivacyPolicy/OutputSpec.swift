@@ -116,6 +116,10 @@ public struct AggregateSpec: Sendable, Equatable {
     public var statistics: [StatisticSpec]
     public var contribution: ContributionSpec?
     public var privacy: PrivacySpec
+    /// Set for a `kind: disparity` output: the two statistics are its denominator (`count`) and
+    /// numerator (a sum of the outcome indicator), and the published table holds rates,
+    /// comparisons and findings instead (``DisparitySpec``).
+    public var disparity: DisparitySpec? = nil
 }
 
 /// A grouping column, optionally at a hierarchy level (`{received_at: day}`).

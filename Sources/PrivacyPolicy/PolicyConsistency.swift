@@ -166,6 +166,8 @@ struct PolicyConsistency {
             } else if spec.keys[key.column] == nil {
                 if case .generalize(.file) = treatment {
                     // The hierarchy file lists every value: those are the public keys.
+                } else if spec.disparity != nil {
+                    reader.error(at: locate(key.column, in: node), "output '\(output.id)': compared column '\(key.column)' needs keys: the public list of its groups (e.g. keys: [A, B]), or a file hierarchy that lists them")
                 } else {
                     reader.error(at: locate(key.column, in: node), "output '\(output.id)': group_by column '\(key.column)' needs keys: a public list of values, private for DP partition selection, or a file hierarchy that lists them")
                 }

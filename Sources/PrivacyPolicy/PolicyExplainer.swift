@@ -94,6 +94,9 @@ public enum PolicyExplainer {
                 case let .rho(rho, delta): parameters = "ρ = \(format(rho))-zCDP, at most ε = \(format(output.epsilon)) with δ = \(delta)"
                 }
                 var sentence = "\(name): \(list(statistics)) per \(list(groups)), with random noise added. "
+                if let disparity = spec.disparity {
+                    sentence = "\(name): compares the share of records where \(disparity.outcome.phrase) between groups of \(disparity.group)\(disparity.period.map { " for each \($0.level ?? "period")" } ?? ""). "
+                }
                 if policy.dataset.guarantee == .differentialPrivacy {
                     sentence += "Adding or removing any one \(unit) changes the probability of any published value by at most a factor of e^\(format(output.epsilon))\(output.delta.map { ", except with probability \($0)" } ?? "") (differential privacy, \(parameters))."
                 } else {
@@ -107,7 +110,11 @@ public enum PolicyExplainer {
                 } else {
                     sentence += " Every listed group is published, zeros included."
                 }
-                sentence += " Every number comes with the 95% margin of the noise added to it; the margin does not cover the effect of limiting each person's contribution, which can only lower counts."
+                if let disparity = spec.disparity {
+                    sentence += " " + disparity.explanation
+                } else {
+                    sentence += " Every number comes with the 95% margin of the noise added to it; the margin does not cover the effect of limiting each person's contribution, which can only lower counts."
+                }
                 text.append(sentence)
             }
         }

@@ -69,7 +69,7 @@ public enum PolicySchema {
         "properties": {"seconds_between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}}
       }
     },
-    "outputs": {"type": "array", "minItems": 1, "items": {"oneOf": [{"$ref": "#/$defs/microdata"}, {"$ref": "#/$defs/aggregate"}]}},
+    "outputs": {"type": "array", "minItems": 1, "items": {"oneOf": [{"$ref": "#/$defs/microdata"}, {"$ref": "#/$defs/aggregate"}, {"$ref": "#/$defs/disparity"}]}},
     "budget": {
       "type": "object", "additionalProperties": false, "required": ["per_release_epsilon"],
       "properties": {
@@ -157,6 +157,34 @@ public enum PolicySchema {
           "properties": {"epsilon": {"type": "number", "exclusiveMinimum": 0}, "rho": {"type": "number", "exclusiveMinimum": 0},
                          "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
           "oneOf": [{"required": ["epsilon"]}, {"required": ["rho", "delta"]}]
+        }
+      }
+    },
+    "disparity": {
+      "type": "object", "additionalProperties": false, "required": ["id", "kind", "compare", "outcome", "privacy"],
+      "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "title": {"type": "string"},
+        "kind": {"const": "disparity"},
+        "compare": {"type": "string"},
+        "period": {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": {"type": "string"}},
+        "keys": {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}},
+        "outcome": {
+          "type": "object", "additionalProperties": false, "required": ["column"],
+          "properties": {"column": {"type": "string"}, "is": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "number"]}}]},
+                         "at_most": {"type": "number"}, "at_least": {"type": "number"},
+                         "among": {"type": "array", "items": {"type": ["string", "number"]}}},
+          "oneOf": [{"required": ["is"]}, {"required": ["at_most"]}, {"required": ["at_least"]}]
+        },
+        "reference": {"type": ["string", "number"]},
+        "min_group_size": {"type": "integer", "minimum": 1},
+        "contribution": {
+          "type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
+          "properties": {"groups_per_unit": {"type": "integer", "minimum": 1}, "rows_per_unit_per_group": {"type": "integer", "minimum": 1}}
+        },
+        "privacy": {
+          "type": "object", "additionalProperties": false, "required": ["epsilon"],
+          "properties": {"epsilon": {"type": "number", "exclusiveMinimum": 0}}
         }
       }
     }

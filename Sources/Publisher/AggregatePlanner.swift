@@ -141,6 +141,28 @@ public enum AggregatePlanner {
             }
         }
         var measures: [String: [Double?]] = [:]
+        if let disparity = spec.disparity {
+            // The numerator is the sum of a 0/1 indicator; a record without a recorded outcome
+            // belongs to no group, so it is in neither count.
+            guard let column = table.column(named: disparity.outcome.column) else {
+                throw .usage("output '\(output.id)': column \(disparity.outcome.column) was not read")
+            }
+            let holds = column.dictionary.map { disparity.outcome.holds($0) }
+            let codes = column.codes
+            var indicator = [Double?](repeating: nil, count: table.rowCount)
+            for row in 0..<table.rowCount {
+                let code = codes[row]
+                if code != Column.nullCode, let value = holds[Int(code)] {
+                    indicator[row] = value ? 1 : 0
+                } else {
+                    groups[row] = -1
+                }
+            }
+            measures[disparity.outcome.column] = indicator
+            if let reference = disparity.reference, !groupKeys.contains(where: { $0.last == reference }) {
+                throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': the reference group '\(reference)' is not one of the public values of \(disparity.group); name one of them or write reference: overall")]))
+            }
+        }
         for statistic in spec.statistics {
             if let name = statistic.column, measures[name] == nil, let column = table.column(named: name) {
                 let parsed = column.dictionary.map(Double.init)
@@ -177,6 +199,13 @@ public enum AggregatePlanner {
         case let .rho(rho, delta): budget = .rho(rho, delta: delta)
         }
         return (statistics, bounds, budget)
+    }
+
+    /// The published table of an output's result: ``table(_:groupBy:)``, or for a disparity
+    /// output its rates and comparisons (``DisparityTable``).
+    public static func table(_ result: AggregateResult, spec: AggregateSpec) -> Table {
+        if let disparity = spec.disparity { return DisparityTable.table(result, disparity: disparity) }
+        return table(result, groupBy: spec.groupBy)
     }
 
     /// The published table of a result: key columns, then each statistic and its `_moe95`.

@@ -62,7 +62,7 @@ public enum AggregateRelease {
         guard stored.count == aggregates.count else { return nil }
         return Outcome(sequence: latest, results: aggregates.compactMap { output in
             guard let result = stored[output.id], case let .aggregate(spec) = output.kind else { return nil }
-            return (output.id, result, AggregatePlanner.table(result, groupBy: spec.groupBy))
+            return (output.id, result, AggregatePlanner.table(result, spec: spec))
         }, reused: true, records: records)
     }
 
@@ -119,10 +119,11 @@ public enum AggregateRelease {
         let sampler = ExactSampler(random: random)
         var results: [(String, AggregateResult, Table)] = []
         for item in bounded {
-            var result = AggregateEngine.release(item.aggregate, sampler: sampler)
+            // A disparity's counts stay as drawn (negative ones too): its intervals model exactly that noise.
+            var result = AggregateEngine.release(item.aggregate, sampler: sampler, nonNegative: item.spec.disparity == nil)
             // The exact number of bounded rows is a total the state does not need: not stored.
             result.rowsAfterBounding = 0
-            results.append((item.output.id, result, AggregatePlanner.table(result, groupBy: item.spec.groupBy)))
+            results.append((item.output.id, result, AggregatePlanner.table(result, spec: item.spec)))
         }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in

@@ -108,10 +108,22 @@ outputs:
       rows_per_unit_per_group: 1
     privacy: {epsilon: 0.5}
 
-budget:
-  per_release_epsilon: 2.5
-  rolling_365_day_epsilon: 60.0
+  - id: response-target-by-district
+    title: Share of calls answered within 10 minutes, by district
+    kind: disparity                   # rates per group, compared with all districts together, with 95% intervals
+    compare: district
+    keys: ["1", "2", "3", "4", "5", "6", "7"]
+    outcome: {column: response_seconds, at_most: 600}
+    reference: overall
+    min_group_size: 50
+    contribution:
+      groups_per_unit: 1
+      rows_per_unit_per_group: 1
+    privacy: {epsilon: 0.25}
 
+budget:
+  per_release_epsilon: 2.75
+  rolling_365_day_epsilon: 60.0
 """#),
         ("complaints.yaml", #"""
 # Citizen complaints against officers in the demo city (table complaints).
@@ -187,10 +199,29 @@ outputs:
       - count
     privacy: {epsilon: 0.5}
 
-budget:
-  per_release_epsilon: 0.5
-  rolling_365_day_epsilon: 30.0
+  # Equity: is a complaint's chance of being sustained different by who filed it? Rates among
+  # decided complaints (pending ones have no finding yet), each group against all together.
+  - id: sustained-by-race
+    title: Share of decided complaints sustained, by complainant race
+    kind: disparity
+    compare: complainant_race         # every value of hierarchies/race.csv is a public group
+    outcome: {column: finding, is: [Sustained], among: [Sustained, Not sustained, Unfounded, Exonerated]}
+    reference: overall
+    min_group_size: 30
+    privacy: {epsilon: 0.25}
 
+  - id: sustained-by-gender
+    title: Share of decided complaints sustained, by complainant gender
+    kind: disparity
+    compare: complainant_gender
+    outcome: {column: finding, is: [Sustained], among: [Sustained, Not sustained, Unfounded, Exonerated]}
+    reference: overall
+    min_group_size: 30
+    privacy: {epsilon: 0.25}
+
+budget:
+  per_release_epsilon: 1.0
+  rolling_365_day_epsilon: 30.0
 """#),
         ("engagement-logs.yaml", #"""
 # Community engagement contacts in the demo city (table engagement_logs).
@@ -240,10 +271,19 @@ outputs:
         bounds: [1, 5]
     privacy: {epsilon: 0.5}
 
-budget:
-  per_release_epsilon: 0.5
-  rolling_365_day_epsilon: 20.0
+  - id: satisfied-by-channel
+    title: Share of contacts rated 4 or 5 out of 5, by channel
+    kind: disparity
+    compare: channel
+    keys: [phone, portal, in-person, town-hall]
+    outcome: {column: satisfaction, at_least: 4}
+    reference: overall
+    min_group_size: 30
+    privacy: {epsilon: 0.25}
 
+budget:
+  per_release_epsilon: 0.75
+  rolling_365_day_epsilon: 20.0
 """#),
         ("hierarchies/beats.csv", #"""
 1A;1;*

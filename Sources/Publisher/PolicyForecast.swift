@@ -13,6 +13,10 @@ public enum PolicyForecast {
         var lines: [String] = []
         for output in policy.outputs {
             guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { continue }
+            if let disparity = spec.disparity {
+                lines.append(disparityLine(output, spec, disparity))
+                continue
+            }
             var parts: [String] = []
             for statistic in forecast.statistics {
                 if let margin = statistic.meanMargin, let bounds = statistic.bounds {
@@ -43,12 +47,24 @@ public enum PolicyForecast {
     /// would help.
     public static func warnings(for policy: Policy) -> [PolicyDiagnostic] {
         policy.outputs.flatMap { output -> [PolicyDiagnostic] in
-            guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { return [] }
+            guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec) else { return [] }
             return forecast.statistics.compactMap { statistic in
                 guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }
                 return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, or fewer statistics in this output")
             }
         }
+    }
+
+    /// A disparity output's expected interval half-widths at a 30% rate for groups of 100 and
+    /// 1,000 records, from the bootstrap the release itself uses (on made-up counts, no data).
+    static func disparityLine(_ output: OutputSpec, _ spec: AggregateSpec, _ disparity: DisparitySpec) -> String {
+        let bounds = AggregatePlanner.parameters(of: spec).bounds
+        let scale = 2 * Double(bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup) / output.epsilon
+        let sizes = [100, 1000]
+        let release = DisparityEstimator.infer(sizes.map { DisparityEstimator.NoisyCounts(numerator: $0 * 3 / 10, denominator: $0) },
+                                               scale: scale, reference: nil, minimumSize: disparity.minimumSize)
+        let widths = release.rates.map { format(($0.high - $0.low) / 2 * 100) }
+        return "\(output.id): 95% intervals of a 30% rate about ±\(widths[0]) points for a group of 100 records and ±\(widths[1]) for 1,000 (noise and chance variation together); groups under \(disparity.minimumSize) records are not enough data."
     }
 
     static func forecast(_ spec: AggregateSpec) -> AccuracyForecast? {

@@ -81,6 +81,8 @@ public struct PrivacyReport {
         public var title: String
         public var result: AggregateResult
         public var table: Table
+        /// Set for a disparity output: its rates and findings are shown instead of counts.
+        public var disparity: DisparitySpec? = nil
     }
 
     public var policy: Policy
@@ -135,7 +137,7 @@ public struct PrivacyReport {
                 return entry
             },
             "aggregates": aggregates.map { item -> [String: Any] in
-                ["output": item.output, "epsilon": item.result.epsilon, "delta": item.result.delta.map { $0 as Any } ?? NSNull(),
+                var entry: [String: Any] = ["output": item.output, "epsilon": item.result.epsilon, "delta": item.result.delta.map { $0 as Any } ?? NSNull(),
                  "rho": item.result.rho.map { $0 as Any } ?? NSNull(), "groups": item.table.rowCount,
                  "partition_threshold": item.result.threshold.map { $0 as Any } ?? NSNull(),
                  "statistics": item.result.noise.map { noise -> [String: Any] in
@@ -147,6 +149,12 @@ public struct PrivacyReport {
                      return ["statistic": noise.statistic, "share": noise.share, "noise": distribution,
                              "margin_of_error_95": noise.margin, "post_processing": noise.postProcessing]
                  }]
+                if let disparity = item.disparity {
+                    entry["disparity"] = ["compared": disparity.group, "outcome": disparity.outcome.phrase,
+                                          "reference": disparity.reference ?? "overall", "minimum_group_size": disparity.minimumSize,
+                                          "method": disparity.explanation] as [String: Any]
+                }
+                return entry
             },
             "budget": ["release_epsilon": releaseEpsilon,
                        "per_release_cap": policy.budget.perReleaseEpsilon,
@@ -207,6 +215,11 @@ public struct PrivacyReport {
             body += policy.dataset.guarantee == .differentialPrivacy
                 ? "<p>Differential privacy: ε = \(format(item.result.epsilon))\(item.result.delta.map { ", δ = \($0)" } ?? ""). "
                 : "<p>Random noise added (scale set by ε = \(format(item.result.epsilon))); beside this dataset's record-level file the table is not differentially private. "
+            if let disparity = item.disparity {
+                body += "Each count has noise within ±\(format(item.result.noise.first?.margin ?? 0)) at 95%.</p>\n<p>\(escape(disparity.explanation))</p>\n"
+                body += DisparityTable.charts(item.result, disparity: disparity, id: item.output) + "</section>\n"
+                continue
+            }
             for noise in item.result.noise {
                 body += "\(escape(noise.statistic)): ±\(format(noise.margin)) at 95% (\(escape(noise.postProcessing))). "
             }
@@ -274,10 +287,7 @@ public struct PrivacyReport {
         return svg + table + "</tbody></table>\n"
     }
 
-    func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    func escape(_ text: String) -> String { HTML.escape(text) }
 
     func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)

@@ -104,10 +104,7 @@ public enum PublicIndex {
     }
 
     static func html(datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey, now: Date) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = HTML.escape
         let fingerprint = Encoding.hex(StreamingDigest.hash(Data(key.key), .sha256))
         var body = "<header><h1>Open data releases</h1><p>Every file here was de-identified by a published policy and signed. Updated \(escape(ISO8601DateFormatter().string(from: now))).</p></header>\n<main>\n"
         for item in datasets {

@@ -130,6 +130,10 @@ public enum ReleasePackager {
         if case let .aggregate(spec)? = output?.kind, let contribution = spec.contribution {
             bounding = "\(unit) counted at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") per group and in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s")"
         }
+        if case let .aggregate(spec)? = output?.kind, let disparity = spec.disparity {
+            let described = DisparityTable.descriptions(disparity, bounding: bounding)
+            return Dictionary(uniqueKeysWithValues: columns.map { ($0, described[$0] ?? $0) })
+        }
         let privateRecords: Bool
         if case let .microdata(spec)? = output?.kind { privateRecords = spec.privacy != nil } else { privateRecords = false }
         for column in columns {

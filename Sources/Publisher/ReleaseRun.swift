@@ -448,9 +448,14 @@ public enum ReleaseRun {
             let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })
             outcome.aggregates.append((id, published.rowCount, result.epsilon, margins))
             let spec = policy.outputs.first { $0.id == id }
-            reportedAggregates.append(PrivacyReport.Aggregate(output: id, title: spec?.title ?? id, result: result, table: published))
             var keys: [String] = []
-            if case let .aggregate(aggregate)? = spec?.kind { keys = aggregate.groupBy.map(\.column) }
+            var disparity: DisparitySpec?
+            if case let .aggregate(aggregate)? = spec?.kind {
+                keys = aggregate.groupBy.map(\.column)
+                disparity = aggregate.disparity
+            }
+            reportedAggregates.append(PrivacyReport.Aggregate(output: id, title: spec?.title ?? id, result: result, table: published,
+                                                              disparity: disparity))
             package(id, title: spec?.title, table: published, primaryKey: keys)
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
