@@ -124,6 +124,7 @@ outputs:
 budget:
   per_release_epsilon: 2.75
   rolling_365_day_epsilon: 60.0
+
 """#),
         ("complaints.yaml", #"""
 # Citizen complaints against officers in the demo city (table complaints).
@@ -222,6 +223,7 @@ outputs:
 budget:
   per_release_epsilon: 1.0
   rolling_365_day_epsilon: 30.0
+
 """#),
         ("engagement-logs.yaml", #"""
 # Community engagement contacts in the demo city (table engagement_logs).
@@ -284,6 +286,7 @@ outputs:
 budget:
   per_release_epsilon: 0.75
   rolling_365_day_epsilon: 20.0
+
 """#),
         ("hierarchies/beats.csv", #"""
 1A;1;*

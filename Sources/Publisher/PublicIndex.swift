@@ -13,6 +13,8 @@ public enum PublicIndex {
         public var policy: Policy
         public var releases: [StateStore.PublishedRelease]
         public var ledger: [LedgerEntry]
+        /// What every release published, for the dashboard (``Dashboard``).
+        public var history = DatasetHistory()
 
         /// The ledger entry of the latest release: its window's start and end (the catalogs' `temporal`).
         var latestWindow: LedgerEntry? {
@@ -39,6 +41,10 @@ public enum PublicIndex {
         try root.folder("catalog").replace("data.json", with: catalog)
         try root.folder("catalog").replace("dcat-ap.jsonld", with: europeanCatalog)
         try root.replace("index.html", with: Data(page.utf8))
+        for dataset in datasets where !dataset.releases.isEmpty {
+            let folder = try root.folder(dataset.policy.dataset.id)
+            try folder.replace("index.html", with: Data(Dashboard.page(dataset, now: now).utf8))
+        }
         try root.replace("release.pub", with: Data(key.fileContents.utf8))
         // The same key as PEM (RFC 8410), for openssl and other tools that do not read minisign's format.
         let pem: String

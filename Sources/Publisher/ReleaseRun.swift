@@ -237,8 +237,10 @@ public enum ReleaseRun {
             let ledger = BudgetLedger(state: state)
             var datasets: [PublicIndex.Dataset] = []
             for policy in policies {
+                let entries = try ledger.entries(dataset: policy.dataset.id)
                 datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releases(dataset: policy.dataset.id),
-                                                    ledger: try ledger.entries(dataset: policy.dataset.id)))
+                                                    ledger: entries,
+                                                    history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }
             try PublicIndex.write(out: options.out, datasets: datasets,
                                   populations: try PopulationSummary.all(state: state, now: options.now),

@@ -82,7 +82,7 @@ import TestSupport
         // Budget exhausted: engagement records (no privacy unit) of a window already released, whose
         // cap leaves no room for the same records again. The other datasets of the run still go on.
         let policy = folder + "/Policies/engagement-logs.yaml"
-        let text = try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "rolling_365_day_epsilon: 20.0", with: "rolling_365_day_epsilon: 0.6")
+        let text = try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "rolling_365_day_epsilon: 20.0", with: "rolling_365_day_epsilon: 0.9")
         try text.write(toFile: policy, atomically: true, encoding: .utf8)
         let first = try CLI.run(arguments + ["--window", "2026-11-20"])
         #expect(first.status == 0, "\(first.stderr)")

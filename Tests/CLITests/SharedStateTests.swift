@@ -49,7 +49,7 @@ import TestSupport
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("retention would delete 0 of"), "\(dry.stdout)")
         #expect(dry.stdout.contains("records read through minimisation"), "\(dry.stdout)")
-        #expect(dry.stdout.contains("would spend ε 2.5 of the per-release cap 2.5"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("would spend ε 2.75 of the per-release cap 2.75"), "\(dry.stdout)")
         #expect(ReleaseCommandTests.snapshot(night.folder + "/Releases") == before, "a dry run changed the published folder")
         let check = try CLI.run(["policy", "check", "--store", night.folder + "/store.sqlite", night.folder + "/demo/Policies/calls-for-service.yaml"])
         #expect(check.status == 0, "\(check.stderr)")

@@ -32,7 +32,8 @@ import TestSupport
         #expect(report.outcomes.allSatisfy { $0.status == .published && $0.verifiedChecks >= 8 })
         #expect(report.releases.count == 6)
         #expect(report.outcomes[0].retention?.result.deleted ?? 0 > 0)
-        #expect(report.outcomes[0].aggregates.map(\.output) == ["calls-by-district-day", "calls-by-type", "calls-by-beat"])
+        #expect(report.outcomes[0].aggregates.map(\.output) == ["calls-by-district-day", "calls-by-type", "calls-by-beat",
+                                                                 "response-target-by-district"])
         #expect(report.outcomes[3].sequence == 2)
         let store = try OperationalStore(path: report.storePath)
         // The shipped policies and the reference engagement policy pass deny-by-default against the demo store.

@@ -37,7 +37,7 @@ import TestSupport
         }
         let policy = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
         let text = try String(contentsOfFile: policy, encoding: .utf8)
-            .replacingOccurrences(of: "rolling_365_day_epsilon: 60.0", with: "rolling_365_day_epsilon: 25.0")
+            .replacingOccurrences(of: "rolling_365_day_epsilon: 60.0", with: "rolling_365_day_epsilon: 27.5")
         TestSupport.write(text, to: policy)
         return (workdir, prepared, policy)
     }
@@ -73,12 +73,12 @@ import TestSupport
             #expect(outcomes.map(\.status) == [.published], "night \(index) is published")
             counts.append(try Self.beatCount(try #require(outcomes.first?.folder)))
         }
-        // ε 2.5 a night against a cap of 25: the fifty callers are in the first ten releases, then left out.
+        // ε 2.75 a night against a cap of 27.5: the fifty callers are in the first ten releases, then left out.
         #expect(counts.prefix(10).allSatisfy { $0 >= 35 }, "\(counts)")
         #expect(counts.suffix(4).allSatisfy { $0 <= 20 }, "the group falls to its ordinary level: \(counts)")
 
         // Recompute every caller's charges independently from the store: a caller with records in a
-        // night's window is charged 2.5 unless that would pass 25 (all nights lie within one year).
+        // night's window is charged 2.75 unless that would pass 27.5 (all nights lie within one year).
         let store = try OperationalStore(path: prepared.storePath)
         let loaded = try PolicyCheck.require(path: policy, store: store)
         let zone = try #require(TimeZone(identifier: loaded.source.timezone))
@@ -87,7 +87,7 @@ import TestSupport
             let window = try #require(ReleaseWindow(day: Self.day(index), timezone: zone))
             let table = try store.read(MinimisationPlanner.plan(for: loaded, window: window), pseudonymizer: nil)
             for caller in Set(table.column(named: "caller_id")?.values.compactMap { $0 } ?? []) where !caller.isEmpty {
-                if Double(expected[caller, default: 0] + 1) * 2.5 <= 25 + 1e-9 { expected[caller, default: 0] += 1 }
+                if Double(expected[caller, default: 0] + 1) * 2.75 <= 27.5 + 1e-9 { expected[caller, default: 0] += 1 }
             }
         }
         let state = try StateStore(path: prepared.statePath)
@@ -97,7 +97,7 @@ import TestSupport
         for (caller, nights) in expected {
             let recorded = charges[PersonLedger.id(of: caller, population: loaded.population, key: key)] ?? []
             #expect(recorded.count == nights, "caller \(caller)")
-            #expect(recorded.reduce(0) { $0 + $1.cost.epsilon } <= 25 + 1e-9)
+            #expect(recorded.reduce(0) { $0 + $1.cost.epsilon } <= 27.5 + 1e-9)
         }
         #expect(expected["900000"] == 10)
         // No raw id is kept: the ledger holds 16-byte keyed hashes only.
@@ -124,7 +124,7 @@ import TestSupport
         #expect(population == (try PolicyLoader.load(path: twin).population))
         let heavy = try PersonLedger(state: state).charges(population: population,
                                                              units: [PersonLedger.id(of: "900001", population: population, key: key)])
-        // Five nights, two policies, ε 2.5 each: the cap of 25 is reached after ten charges, both policies counted.
+        // Five nights, two policies, ε 2.75 each: the cap of 27.5 is reached after ten charges, both policies counted.
         #expect(heavy.values.first?.count == 10)
         let sixth = try Self.release(prepared, policies: [policy, twin], day: Self.day(5))
         #expect(sixth.map(\.status) == [.published, .published], "the nightly run goes on")
@@ -133,15 +133,15 @@ import TestSupport
 
         // Raising the cap is allowed, and on the record: the report lists every cap so far.
         TestSupport.write(try String(contentsOfFile: policy, encoding: .utf8)
-            .replacingOccurrences(of: "rolling_365_day_epsilon: 25.0", with: "rolling_365_day_epsilon: 30.0"), to: policy)
+            .replacingOccurrences(of: "rolling_365_day_epsilon: 27.5", with: "rolling_365_day_epsilon: 33.0"), to: policy)
         let raised = try Self.release(prepared, policies: [policy], day: Self.day(6))
         let folder = try #require(raised.first?.folder)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json"))) as? [String: Any])
         let caps = ((report["budget"] as? [String: Any])?["cap_history"] as? [[String: Any]])?.compactMap { $0["epsilon_cap"] as? Double }
-        // One row per dataset that joined the population and per change: 25 (calls), 25 (twin), then 30.
-        #expect(caps == [25, 25, 30])
+        // One row per dataset that joined the population and per change: 27.5 (calls), 27.5 (twin), then 33.
+        #expect(caps == [27.5, 27.5, 33])
         #expect(try PersonLedger(state: state).charges(population: population, units: Array(heavy.keys)).values.first?.count == 11,
-                "the raised cap lets the busiest callers back in (25 + 2.5 ≤ 30)")
+                "the raised cap lets the busiest callers back in (27.5 + 2.75 ≤ 33)")
 
         // A fresh state against this store is refused before anything happens, naming both databases.
         #expect {

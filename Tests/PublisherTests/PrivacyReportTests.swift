@@ -35,11 +35,15 @@ import TestSupport
         #expect(complaintsReport.contains("\"membership_hidden\":false"))
         #expect(complaintsReport.contains("k-anonymity only"))
         let aggregates = try #require(json["aggregates"] as? [[String: Any]])
-        #expect(aggregates.map { $0["output"] as? String } == ["calls-by-district-day", "calls-by-type", "calls-by-beat"])
+        #expect(aggregates.map { $0["output"] as? String } == ["calls-by-district-day", "calls-by-type", "calls-by-beat",
+                                                               "response-target-by-district"])
+        let disparity = try #require(aggregates.last?["disparity"] as? [String: Any])
+        #expect(disparity["compared"] as? String == "district" && disparity["reference"] as? String == "overall")
+        #expect((disparity["method"] as? String)?.contains("parametric bootstrap") == true)
         let statistics = try #require(aggregates.first?["statistics"] as? [[String: Any]])
         #expect(statistics.allSatisfy { $0["margin_of_error_95"] is Double && $0["noise"] is [String: Any] })
         let budget = try #require(json["budget"] as? [String: Any])
-        #expect(budget["release_epsilon"] as? Double == 2.5, "the record file is charged with the tables")
+        #expect(budget["release_epsilon"] as? Double == 2.75, "the record file is charged with the tables")
         #expect(budget["rolling_365_day_cap"] as? Double == 60.0)
         #expect((json["policy_explained"] as? [String])?.isEmpty == false)
 

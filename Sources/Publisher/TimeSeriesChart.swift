@@ -1,0 +1,85 @@
+import Foundation
+
+/// An accessible inline SVG of one value per release over time, with its 95% interval as a
+/// shaded band, and a table alternative in a `<details>` element. Points are evenly spaced by
+/// release (one per published window, in order); a missing value leaves a gap in the line.
+/// Nothing is fetched and no script runs.
+struct TimeSeriesChart {
+    /// One release's value: the window's label and the estimate with its interval.
+    struct Point {
+        var label: String
+        var value: Double?
+        var low: Double?
+        var high: Double?
+    }
+
+    var id: String
+    var title: String
+    var points: [Point]
+    /// Fixed axis range (rates use 0...1); nil fits the intervals, from 0.
+    var domain: ClosedRange<Double>?
+    var format: (Double) -> String = { value in
+        value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(format: "%.2f", value)
+    }
+    /// Small multiples are drawn narrower, with fewer labels.
+    var small = false
+
+    /// The figure: the SVG, its caption, and the table alternative.
+    var html: String {
+        let e = HTML.escape
+        let width = small ? 300 : 640, height = small ? 150 : 220
+        let left = small ? 44 : 60, right = 12, top = 12, bottom = 30
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let highs = points.compactMap { $0.high ?? $0.value }
+        let lows = points.compactMap { $0.low ?? $0.value }
+        let range = domain ?? (min(0, lows.min() ?? 0)...max(highs.max() ?? 1, 1e-9))
+        let span = max(range.upperBound - range.lowerBound, 1e-9)
+        func x(_ index: Int) -> Double {
+            points.count <= 1 ? Double(left + plotWidth / 2) : Double(left) + Double(plotWidth) * Double(index) / Double(points.count - 1)
+        }
+        func y(_ value: Double) -> Double {
+            Double(top) + Double(plotHeight) * (1 - (min(max(value, range.lowerBound), range.upperBound) - range.lowerBound) / span)
+        }
+        func n(_ value: Double) -> String { String(format: "%.1f", value) }
+        var svg = "<svg role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
+        svg += "<title id=\"\(e(id))-title\">\(e(title))</title>"
+        let first = points.first?.label ?? "", last = points.last?.label ?? ""
+        svg += "<desc id=\"\(e(id))-desc\">\(points.count) releases from \(e(first)) to \(e(last)); the line is the published value and the band its 95% interval. The values are in the table that follows.</desc>"
+        // Axes: three y ticks, first and last x labels.
+        svg += "<line x1=\"\(left)\" x2=\"\(left)\" y1=\"\(top)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
+        svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(top + plotHeight)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
+        for tick in 0...2 {
+            let value = range.lowerBound + span * Double(tick) / 2
+            svg += "<text x=\"\(left - 4)\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#1a1a1a\">\(e(format(value)))</text>"
+            svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(n(y(value)))\" y2=\"\(n(y(value)))\" stroke=\"#d9d9d9\"/>"
+        }
+        svg += "<text x=\"\(left)\" y=\"\(height - 8)\" font-size=\"11\" fill=\"#1a1a1a\">\(e(first))</text>"
+        if points.count > 1 {
+            svg += "<text x=\"\(left + plotWidth)\" y=\"\(height - 8)\" text-anchor=\"end\" font-size=\"11\" fill=\"#1a1a1a\">\(e(last))</text>"
+        }
+        // The band and the line, split at missing values.
+        var runs: [[Int]] = [[]]
+        for (index, point) in points.enumerated() {
+            if point.value == nil { runs.append([]) } else { runs[runs.count - 1].append(index) }
+        }
+        for run in runs where !run.isEmpty {
+            let upper = run.map { "\(n(x($0))),\(n(y(points[$0].high ?? points[$0].value ?? 0)))" }
+            let lower = run.reversed().map { "\(n(x($0))),\(n(y(points[$0].low ?? points[$0].value ?? 0)))" }
+            if run.count > 1 {
+                svg += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"#9ecae1\" fill-opacity=\"0.6\"/>"
+                svg += "<polyline points=\"\(run.map { "\(n(x($0))),\(n(y(points[$0].value ?? 0)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"#0b3d63\" stroke-width=\"2\"/>"
+            } else if let index = run.first {
+                svg += "<line x1=\"\(n(x(index)))\" x2=\"\(n(x(index)))\" y1=\"\(n(y(points[index].low ?? 0)))\" y2=\"\(n(y(points[index].high ?? 0)))\" stroke=\"#6baed6\" stroke-width=\"4\"/>"
+                svg += "<circle cx=\"\(n(x(index)))\" cy=\"\(n(y(points[index].value ?? 0)))\" r=\"3.5\" fill=\"#0b3d63\"/>"
+            }
+        }
+        svg += "</svg>"
+        var table = "<details><summary>Table: \(e(title))</summary><table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">Value</th><th scope=\"col\">95% interval</th></tr></thead><tbody>"
+        for point in points {
+            let interval = point.low.flatMap { low in point.high.map { "\(format(low)) to \(format($0))" } } ?? ""
+            table += "<tr><th scope=\"row\">\(e(point.label))</th><td>\(point.value.map(format) ?? "not published")</td><td>\(e(interval))</td></tr>"
+        }
+        table += "</tbody></table></details>"
+        return "<figure class=\"\(small ? "small" : "chart")\">\(svg)<figcaption>\(e(title))</figcaption>\(table)</figure>\n"
+    }
+}
