@@ -38,21 +38,20 @@ public enum DCATAP {
         for item in datasets {
             guard let latest = item.releases.last else { continue }
             let policy = item.policy
-            let folder = "\(policy.dataset.id)/\(latest.release)"
-            let landing = iri("index.html#\(policy.dataset.id)")
+            let landing = iri(PublicIndex.landingPath(policy.dataset.id))
             let publisherID = iri("catalog/dcat-ap.jsonld#publisher-\(publishers.count)")
             let publisher = publishers[policy.dataset.publisher] ?? publisherID
             publishers[policy.dataset.publisher] = publisher
             let licence = PublicIndex.licenses[policy.dataset.license] ?? policy.dataset.license
-            let distributions: [[String: Any]] = policy.outputs.map { output in
-                node(iri("\(folder)/\(output.id).csv.gz"), "dcat:Distribution", [
-                    "dct:title": text(output.title ?? output.id),
+            let distributions: [[String: Any]] = item.downloads.map { download in
+                node(iri(download.path), "dcat:Distribution", [
+                    "dct:title": text(download.title),
                     "dcat:accessURL": node(landing, "foaf:Document"),
-                    "dcat:downloadURL": ["@id": iri("\(folder)/\(output.id).csv.gz")],
+                    "dcat:downloadURL": ["@id": iri(download.path)],
                     "dcat:mediaType": node("http://www.iana.org/assignments/media-types/application/gzip", "dct:MediaType"),
                     "dct:format": node("http://publications.europa.eu/resource/authority/file-type/CSV", "dct:MediaTypeOrExtent"),
                     "dct:license": node(licence, "dct:LicenseDocument"),
-                    "dct:conformsTo": node(iri("\(folder)/\(output.id).schema.json"), "dct:Standard"),
+                    "dct:conformsTo": node(iri(download.schema), "dct:Standard"),
                 ])
             }
             var dataset: [String: Any] = [
@@ -70,10 +69,10 @@ public enum DCATAP {
             if let code = frequency[policy.dataset.frequency ?? ""] {
                 dataset["dct:accrualPeriodicity"] = node("http://publications.europa.eu/resource/authority/frequency/\(code)", "dct:Frequency")
             }
-            // The distributions are the latest release's files, so the period is that release's window.
-            if let window = item.latestWindow {
-                dataset["dct:temporal"] = ["@type": "dct:PeriodOfTime", "dcat:startDate": dateTime(window.windowStart),
-                                           "dcat:endDate": dateTime(window.windowEnd)]
+            // The period the distributions hold together.
+            if let period = item.temporal {
+                dataset["dct:temporal"] = ["@type": "dct:PeriodOfTime", "dcat:startDate": dateTime(period.start),
+                                           "dcat:endDate": dateTime(period.end)]
             }
             let datasetID = iri("catalog/dcat-ap.jsonld#dataset-\(policy.dataset.id)")
             graph.append(node(datasetID, "dcat:Dataset", dataset))

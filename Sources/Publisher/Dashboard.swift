@@ -121,13 +121,15 @@ public enum Dashboard {
     /// A record-level output's size and generalisation per release.
     static func recordSection(_ output: OutputSpec, spec: MicrodataSpec, history: [DatasetHistory.Release]) -> String {
         let e = HTML.escape
-        var html = "<h3 id=\"\(e(output.id))-records\">\(e(output.title ?? output.id))</h3><p>How coarsely each release published \(e(spec.columns.joined(separator: ", "))): 0 is the value as recorded, higher is coarser, the highest removes the value.</p>"
+        // Columns with a hierarchy have levels; sensitive and pseudonymised ones are published as they are or removed.
+        let columns = spec.columns.filter { column in history.contains { $0.records[output.id]?.levels[column] != nil } }
+        var html = "<h3 id=\"\(e(output.id))-records\">\(e(output.title ?? output.id))</h3><p>How coarsely each release published \(e(columns.joined(separator: ", "))): 0 is the value as recorded, higher is coarser, the highest removes the value.</p>"
         html += "<table><caption>Records and generalisation level of each column, per release</caption><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">Records</th>"
-        html += spec.columns.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
+        html += columns.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
         for release in history.suffix(60).reversed() {
             guard let records = release.records[output.id] else { continue }
             html += "<tr><th scope=\"row\">\(e(release.release.release))</th><td>\(records.count)</td>"
-            html += spec.columns.map { column in "<td>\(records.levels[column].map(String.init) ?? "")</td>" }.joined() + "</tr>"
+            html += columns.map { column in "<td>\(records.levels[column].map(String.init) ?? "")</td>" }.joined() + "</tr>"
         }
         return html + "</tbody></table>"
     }

@@ -16,10 +16,44 @@ public enum PublicIndex {
         /// What every release published, for the dashboard (``Dashboard``).
         public var history = DatasetHistory()
 
-        /// The ledger entry of the latest release: its window's start and end (the catalogs' `temporal`).
+        /// What each output's cumulative file holds (``CumulativeFiles``), once written.
+        public var coverage: [CumulativeFiles.Coverage] = []
+
+        /// The ledger entry of the latest release: its window's start and end.
         var latestWindow: LedgerEntry? {
             guard let latest = releases.last else { return nil }
             return ledger.last { $0.window == latest.window && $0.sequence == latest.windowSequence }
+        }
+
+        /// The period the catalogs' distributions hold (their `temporal`): from the first window
+        /// any cumulative file holds to the last; the latest release's window before they exist.
+        var temporal: (start: Date, end: Date)? {
+            if let start = coverage.map(\.start).min(), let end = coverage.map(\.end).max() { return (start, end) }
+            return latestWindow.map { ($0.windowStart, $0.windowEnd) }
+        }
+
+        /// One file the catalogs list: a stable URL under the published folder and its Table Schema.
+        struct Download {
+            var title: String
+            var path: String
+            var schema: String
+        }
+
+        /// Per output with a cumulative file: every release so far, then the latest release, at
+        /// stable URLs; for an output without one, the latest release folder's file.
+        var downloads: [Download] {
+            guard let latest = releases.last else { return [] }
+            let id = policy.dataset.id
+            return policy.outputs.flatMap { output -> [Download] in
+                let title = output.title ?? output.id
+                guard coverage.contains(where: { $0.output == output.id }) else {
+                    let file = "\(id)/\(latest.release)/\(output.id).csv.gz"
+                    return [Download(title: title, path: file, schema: CumulativeFiles.schemaPath(file))]
+                }
+                let all = CumulativeFiles.allPath(dataset: id, output: output.id), copy = CumulativeFiles.latestPath(dataset: id, output: output.id)
+                return [Download(title: "\(title), every release", path: all, schema: CumulativeFiles.schemaPath(all)),
+                        Download(title: "\(title), latest release", path: copy, schema: CumulativeFiles.schemaPath(copy))]
+            }
         }
     }
 
@@ -27,13 +61,27 @@ public enum PublicIndex {
     /// `baseURL`, else relative to the catalog.
     static func link(_ path: String, baseURL: String?) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
 
+    /// A dataset's landing page under the published folder: its dashboard (``Dashboard``).
+    static func landingPath(_ dataset: String) -> String { "\(dataset)/index.html" }
+
     /// Writes `catalog/data.json` and `index.html` under `out`.
     ///
     /// With `baseURL` (where `out` is served, e.g. `https://data.city.gov/police`), every URL in
     /// the catalog is absolute, as DCAT-US requires and harvesters need; without it they are
     /// relative to the catalog, which a browser follows but the schema's URI format rejects.
+    ///
+    /// Returns the paths written under dataset folders (dashboards, cumulative and latest files),
+    /// relative to `out`, for the snapshot to sign.
+    @discardableResult
     public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
-                             now: Date = Date(), baseURL: String? = nil) throws(PublisherError) {
+                             now: Date = Date(), baseURL: String? = nil) throws(PublisherError) -> [String] {
+        var datasets = datasets
+        var written: [String] = []
+        for index in datasets.indices where !datasets[index].releases.isEmpty {
+            let (coverage, paths) = try CumulativeFiles.write(dataset: datasets[index], out: out)
+            datasets[index].coverage = coverage
+            written += paths
+        }
         let catalog = try catalogJSON(datasets: datasets, baseURL: baseURL)
         let europeanCatalog = try DCATAP.catalog(datasets: datasets, baseURL: baseURL, now: now)
         let page = html(datasets: datasets, populations: populations, key: key, now: now)
@@ -44,6 +92,7 @@ public enum PublicIndex {
         for dataset in datasets where !dataset.releases.isEmpty {
             let folder = try root.folder(dataset.policy.dataset.id)
             try folder.replace("index.html", with: Data(Dashboard.page(dataset, now: now).utf8))
+            written.append(landingPath(dataset.policy.dataset.id))
         }
         try root.replace("release.pub", with: Data(key.fileContents.utf8))
         // The same key as PEM (RFC 8410), for openssl and other tools that do not read minisign's format.
@@ -54,6 +103,7 @@ public enum PublicIndex {
             throw .io(path: (out as NSString).appendingPathComponent("release.pem"), reason: error.description)
         }
         try root.replace("release.pem", with: Data(pem.utf8))
+        return written
     }
 
     static let licenses = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -70,16 +120,15 @@ public enum PublicIndex {
             guard let latest = item.releases.last else { return nil }
             let policy = item.policy
             let formatter = ISO8601DateFormatter()
-            // The distributions listed are the latest release's files, so `temporal` is that release's window.
-            let window = item.latestWindow
-            let temporal = window.map { "\(formatter.string(from: $0.windowStart))/\(formatter.string(from: $0.windowEnd))" } ?? latest.window
+            // `temporal` is the period the listed files hold together.
+            let temporal = item.temporal.map { "\(formatter.string(from: $0.start))/\(formatter.string(from: $0.end))" } ?? latest.window
             let folder = "\(policy.dataset.id)/\(latest.release)"
-            let landing = url("index.html#\(policy.dataset.id)")
-            let files = policy.outputs.map { output -> [String: Any] in
-                ["@type": "dcat:Distribution", "title": output.title ?? output.id,
-                 "downloadURL": url("\(folder)/\(output.id).csv.gz"), "accessURL": landing,
+            let landing = url(landingPath(policy.dataset.id))
+            let files = item.downloads.map { download -> [String: Any] in
+                ["@type": "dcat:Distribution", "title": download.title,
+                 "downloadURL": url(download.path), "accessURL": landing,
                  "mediaType": "application/gzip", "format": "CSV (gzip)",
-                 "describedBy": url("\(folder)/\(output.id).schema.json"), "describedByType": "application/json"]
+                 "describedBy": url(download.schema), "describedByType": "application/json"]
             }
             var entry: [String: Any] = [
                 "@type": "dcat:Dataset", "title": policy.dataset.title, "description": policy.dataset.description,
@@ -124,6 +173,7 @@ public enum PublicIndex {
             let folder = "\(policy.dataset.id)/\(latest.release)"
             body += "<p>Latest release: <strong>\(escape(latest.release))</strong> (sequence \(latest.sequence)). Files: "
             body += policy.outputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
+            body += "; <a href=\"\(escape(policy.dataset.id))/index.html\">dashboard of every release (trends\(policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } } ? ", equity" : ""))</a>"
             body += "; <a href=\"\(escape(folder))/privacy-report.html\">privacy report</a>, <a href=\"\(escape(folder))/datapackage.json\">data package</a>, <a href=\"\(escape(folder))/manifest.json\">signed manifest</a>.</p>\n"
             // Budget over time: ε per release as bars, the rolling cap as the scale.
             var perRelease: [(String, Double)] = []

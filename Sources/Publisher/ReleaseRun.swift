@@ -242,14 +242,15 @@ public enum ReleaseRun {
                                                     ledger: entries,
                                                     history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }
-            try PublicIndex.write(out: options.out, datasets: datasets,
+            let published = try PublicIndex.write(out: options.out, datasets: datasets,
                                   populations: try PopulationSummary.all(state: state, now: options.now),
                                   key: key.publicKeyFile, now: options.now, baseURL: options.baseURL)
             let history = try state.releases()
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
             }, key: key, now: options.now)
-            try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL)
+            try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL,
+                                      extraFiles: published)
         }
         return outcomes
     }

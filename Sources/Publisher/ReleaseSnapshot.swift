@@ -76,13 +76,14 @@ public struct ReleaseSnapshot: Sendable, Equatable {
 
     /// Writes `snapshot.json` and `snapshot.json.minisig` into `out`, describing
     /// `history` (every published release, oldest first) and the files on disk now.
+    /// `extraFiles` are further paths to sign (dataset dashboards, cumulative and latest files).
     public static func write(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey,
-                             now: Date, ttl: TimeInterval) throws(PublisherError) {
+                             now: Date, ttl: TimeInterval, extraFiles: [String] = []) throws(PublisherError) {
         let root = try PublicFolder.root(out)
         var datasets: [String: Latest] = [:]
         for release in history { datasets[release.dataset] = Latest(release: release.release, manifestSHA256: release.manifestSHA256) }
         var files: [String: String] = [:]
-        for path in signedFiles {
+        for path in signedFiles + extraFiles {
             if let data = try read(path, in: root) { files[path] = Digest.sha256Hex(data) }
         }
         let snapshot = ReleaseSnapshot(created: now, expires: now.addingTimeInterval(ttl), datasets: datasets, files: files,

@@ -24,6 +24,14 @@ struct TimeSeriesChart {
     /// Small multiples are drawn narrower, with fewer labels.
     var small = false
 
+    /// The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value` (0 for 0):
+    /// axis ends people can read.
+    static func nice(_ value: Double) -> Double {
+        guard value > 0 else { return 0 }
+        let power = pow(10, (log10(value)).rounded(.down))
+        return [1, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= value * (1 - 1e-12) } ?? 10 * power
+    }
+
     /// The figure: the SVG, its caption, and the table alternative.
     var html: String {
         let e = HTML.escape
@@ -32,7 +40,7 @@ struct TimeSeriesChart {
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let highs = points.compactMap { $0.high ?? $0.value }
         let lows = points.compactMap { $0.low ?? $0.value }
-        let range = domain ?? (min(0, lows.min() ?? 0)...max(highs.max() ?? 1, 1e-9))
+        let range = domain ?? (-Self.nice(-min(0, lows.min() ?? 0))...Self.nice(max(highs.max() ?? 1, 1e-9)))
         let span = max(range.upperBound - range.lowerBound, 1e-9)
         func x(_ index: Int) -> Double {
             points.count <= 1 ? Double(left + plotWidth / 2) : Double(left) + Double(plotWidth) * Double(index) / Double(points.count - 1)

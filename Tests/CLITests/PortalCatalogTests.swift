@@ -43,7 +43,7 @@ import TestSupport
         #expect(valid.status == 0, "\(valid.output)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: catalog))) as? [String: Any])
         let dataset = try #require((object["dataset"] as? [[String: Any]])?.first)
-        #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/index.html#calls-for-service")
+        #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/calls-for-service/index.html")
         let files = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["downloadURL"] as? String }
         #expect(files.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"), "\(files)")
         // Each distribution's describedBy is its own published Table Schema, signed with the release.
