@@ -33,6 +33,8 @@ public struct Policy: Sendable {
     /// The population the privacy unit belongs to, when the policy names one
     /// (`caller_id: {privacy_unit: {population: residents}}`).
     public var declaredPopulation: String? = nil
+    /// The dashboard's map, when the policy names a boundary file.
+    public var map: MapSpec? = nil
 
     /// The treatment of `column`, if the policy lists it.
     public func treatment(of column: String) -> Treatment? {

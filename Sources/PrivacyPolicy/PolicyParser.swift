@@ -33,6 +33,7 @@ struct PolicyParser {
         let derived = top["derived"].flatMap { parseDerived($0) } ?? []
         let outputs = top["outputs"].flatMap { parseOutputs($0) } ?? []
         let budget = top["budget"].flatMap { parseBudget($0) }
+        let map = top["map"].flatMap { parseMap($0, outputs: outputs) }
 
         // Cross-section checks run even when a section failed, so every problem
         // is reported at once; they skip what depends on a failed section.
@@ -42,7 +43,7 @@ struct PolicyParser {
                             source: source ?? SourceSpec(table: "", windowBy: "", timezone: "UTC"),
                             retention: retention, columns: columns, exclude: exclude, derived: derived,
                             outputs: outputs, budget: budget ?? BudgetSpec(perReleaseEpsilon: .infinity),
-                            path: path, bytes: bytes, declaredPopulation: declaredPopulation)
+                            path: path, bytes: bytes, declaredPopulation: declaredPopulation, map: map)
         var checker = PolicyConsistency(policy: policy, top: top, reader: reader,
                                         unparsedColumns: unparsedColumns, sourceParsed: source != nil)
         checker.run()
@@ -52,6 +53,43 @@ struct PolicyParser {
     }
 
     // MARK: Sections
+
+    /// `map: {boundaries: FILE, column: C, property: P, output: ID}`: the boundary file is read
+    /// now, so a missing or malformed one is reported with the policy's other problems.
+    private mutating func parseMap(_ node: Node, outputs: [OutputSpec]) -> MapSpec? {
+        guard let entries = reader.mapping(node, "map", allowed: ["boundaries", "column", "property", "output"],
+                                           required: ["boundaries", "column"]) else { return nil }
+        let file = entries["boundaries"].flatMap { reader.nonEmptyString($0, "map.boundaries") }
+        let column = entries["column"].flatMap { reader.nonEmptyString($0, "map.column") }
+        let property = entries["property"].flatMap { reader.nonEmptyString($0, "map.property") } ?? column
+        let output = entries["output"].flatMap { reader.nonEmptyString($0, "map.output") }
+        guard let file, let column, let property, let fileNode = entries["boundaries"] else { return nil }
+        // The mapped output: named, or the first aggregate with a count grouped by the column.
+        let candidates = outputs.filter { output in
+            guard case let .aggregate(spec) = output.kind, spec.disparity == nil else { return false }
+            return spec.statistics.contains(.count) && spec.groupBy.contains { $0.column == column && $0.level == nil }
+        }
+        if let output, !candidates.contains(where: { $0.id == output }), let outputNode = entries["output"] {
+            reader.error(outputNode, "map.output '\(output)' must be an aggregate output with a count grouped by \(column)\(Suggestion.didYouMean(output, among: candidates.map(\.id)))")
+            return nil
+        }
+        if output == nil && candidates.isEmpty, let columnNode = entries["column"] {
+            reader.error(columnNode, "map.column '\(column)': no aggregate output counts by \(column); the map shows such a count")
+            return nil
+        }
+        let full = file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
+        guard let data = FileManager.default.contents(atPath: full) else {
+            reader.error(fileNode, "map.boundaries: cannot read \(full); give a GeoJSON file relative to the policy's folder")
+            return nil
+        }
+        do {
+            let regions = try MapSpec.regions(geoJSON: data, property: property)
+            return MapSpec(file: file, column: column, property: property, output: output ?? candidates.first?.id, regions: regions)
+        } catch {
+            reader.error(fileNode, "map.boundaries \(file): \(error)")
+            return nil
+        }
+    }
 
     /// Names of folders and files of the published folder that a dataset may not take.
     static let reservedDatasetIDs: Set<String> = ["log", "catalog", "index", "latest", "snapshot", "release"]

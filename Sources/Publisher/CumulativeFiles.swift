@@ -5,9 +5,11 @@ import ReleaseFormat
 import Tabular
 
 /// Stable downloads for portals that harvest a URL rather than a release folder: per output,
-/// `<dataset>/<output>.all.csv.gz` holds every release so far (a leading `release` column says
-/// which), with its Table Schema `<output>.all.schema.json`, and `<dataset>/<output>.latest.csv.gz`
-/// (with `<output>.latest.schema.json`) is a byte-for-byte copy of the newest release's file.
+/// `catalog/<dataset>/<output>.all.csv.gz` holds every release so far (a leading `release` column
+/// says which), with its Table Schema `<output>.all.schema.json`, and
+/// `catalog/<dataset>/<output>.latest.csv.gz` (with `<output>.latest.schema.json`) is a
+/// byte-for-byte copy of the newest release's file. They live beside the catalogs, not in the
+/// dataset's folder, which holds only its releases and `latest` (DESIGN.md, release layout).
 ///
 /// Guarantees: both are rebuilt on every run from the published, signed release folders only
 /// (never from the operational store or the state database), so they hold nothing a release did
@@ -28,9 +30,9 @@ public enum CumulativeFiles {
     }
 
     /// The cumulative file of `output` (relative to the published folder).
-    public static func allPath(dataset: String, output: String) -> String { "\(dataset)/\(output).all.csv.gz" }
+    public static func allPath(dataset: String, output: String) -> String { "catalog/\(dataset)/\(output).all.csv.gz" }
     /// The copy of the newest release's file of `output`.
-    public static func latestPath(dataset: String, output: String) -> String { "\(dataset)/\(output).latest.csv.gz" }
+    public static func latestPath(dataset: String, output: String) -> String { "catalog/\(dataset)/\(output).latest.csv.gz" }
     /// The Table Schema beside a file written here (`x.all.csv.gz` → `x.all.schema.json`).
     public static func schemaPath(_ file: String) -> String { String(file.dropLast(".csv.gz".count)) + ".schema.json" }
 
@@ -47,7 +49,8 @@ public enum CumulativeFiles {
         let releases = dataset.releases.filter { newest[$0.window] == $0 }
         guard let latest = releases.last else { return ([], []) }
         let root = try PublicFolder.root(out)
-        let folder = try root.folder(id)
+        let folder = try root.folder(id, create: false)
+        let target = try root.folder("catalog").folder(id)
         var coverage: [Coverage] = []
         var paths: [String] = []
         for output in dataset.policy.outputs {
@@ -82,11 +85,11 @@ public enum CumulativeFiles {
             } catch {
                 throw .io(path: (out as NSString).appendingPathComponent(allPath(dataset: id, output: output.id)), reason: error.description)
             }
-            try folder.replace("\(output.id).all.csv.gz", with: compressed)
-            try folder.replace("\(output.id).all.schema.json", with: try schema(combined, latestSchema: latestSchema, compressed: compressed,
+            try target.replace("\(output.id).all.csv.gz", with: compressed)
+            try target.replace("\(output.id).all.schema.json", with: try schema(combined, latestSchema: latestSchema, compressed: compressed,
                                                                                output: output, path: "\(id)/\(latest.release)/\(schemaFile)"))
-            try folder.replace("\(output.id).latest.csv.gz", with: latestData)
-            try folder.replace("\(output.id).latest.schema.json", with: latestSchema)
+            try target.replace("\(output.id).latest.csv.gz", with: latestData)
+            try target.replace("\(output.id).latest.schema.json", with: latestSchema)
             let all = allPath(dataset: id, output: output.id), copy = latestPath(dataset: id, output: output.id)
             paths += [all, schemaPath(all), copy, schemaPath(copy)]
             let windows = included.compactMap { release in

@@ -3,7 +3,7 @@ import Foundation
 import PrivacyPolicy
 import Tabular
 
-/// The public dashboard of one dataset (`Releases/<dataset>/index.html`): how the published
+/// The public dashboard of one dataset (`Releases/catalog/<dataset>/index.html`): how the published
 /// figures change over releases, what the privacy protection costs in accuracy, how the record
 /// files were generalised each night, the equity comparisons, and a map when the policy names a
 /// boundary file.
@@ -22,14 +22,14 @@ public enum Dashboard {
         let e = HTML.escape
         let id = policy.dataset.id
         let history = dataset.history.releases
-        var body = "<header><p><a href=\"../index.html\">All datasets</a></p><h1>\(e(policy.dataset.title))</h1><p>\(e(policy.dataset.description))</p>"
+        var body = "<header><p><a href=\"../../index.html\">All datasets</a></p><h1>\(e(policy.dataset.title))</h1><p>\(e(policy.dataset.description))</p>"
         body += "<p><strong>\(policy.dataset.guarantee == .differentialPrivacy ? "Differential privacy" : "k-anonymity only")</strong>: \(e(GuaranteeCheck.statement(for: policy)))</p></header>\n<main>\n"
         guard let latest = history.last else {
             return wrap(title: policy.dataset.title, body: body + "<p>No release yet.</p></main>")
         }
-        body += "<section aria-labelledby=\"\(e(id))-files\"><h2 id=\"\(e(id))-files\">Downloads</h2><p>\(history.count) release\(history.count == 1 ? "" : "s") from \(e(history.first?.release.window ?? "")) to \(e(latest.release.window)); the latest is <a href=\"\(e(latest.release.release))/privacy-report.html\">\(e(latest.release.release))</a>.</p><ul>"
+        body += "<section aria-labelledby=\"\(e(id))-files\"><h2 id=\"\(e(id))-files\">Downloads</h2><p>\(history.count) release\(history.count == 1 ? "" : "s") from \(e(history.first?.release.window ?? "")) to \(e(latest.release.window)); the latest is <a href=\"../../\(e(id))/\(e(latest.release.release))/privacy-report.html\">\(e(latest.release.release))</a>.</p><ul>"
         for output in policy.outputs {
-            body += "<li>\(e(output.title ?? output.id)): <a href=\"\(e(latest.release.release))/\(e(output.id)).csv.gz\">latest release</a></li>"
+            body += "<li>\(e(output.title ?? output.id)): <a href=\"\(e(output.id)).all.csv.gz\">every release</a> (<a href=\"\(e(output.id)).all.schema.json\">schema</a>), <a href=\"\(e(output.id)).latest.csv.gz\">latest release</a></li>"
         }
         body += "</ul></section>\n"
         if let map { body += map }

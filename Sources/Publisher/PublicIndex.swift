@@ -61,8 +61,9 @@ public enum PublicIndex {
     /// `baseURL`, else relative to the catalog.
     static func link(_ path: String, baseURL: String?) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
 
-    /// A dataset's landing page under the published folder: its dashboard (``Dashboard``).
-    static func landingPath(_ dataset: String) -> String { "\(dataset)/index.html" }
+    /// A dataset's landing page under the published folder: its dashboard (``Dashboard``), beside
+    /// its stable downloads in `catalog/<dataset>/`.
+    static func landingPath(_ dataset: String) -> String { "catalog/\(dataset)/index.html" }
 
     /// Writes `catalog/data.json` and `index.html` under `out`.
     ///
@@ -90,7 +91,7 @@ public enum PublicIndex {
         try root.folder("catalog").replace("dcat-ap.jsonld", with: europeanCatalog)
         try root.replace("index.html", with: Data(page.utf8))
         for dataset in datasets where !dataset.releases.isEmpty {
-            let folder = try root.folder(dataset.policy.dataset.id)
+            let folder = try root.folder("catalog").folder(dataset.policy.dataset.id)
             try folder.replace("index.html", with: Data(Dashboard.page(dataset, now: now).utf8))
             written.append(landingPath(dataset.policy.dataset.id))
         }
@@ -173,7 +174,7 @@ public enum PublicIndex {
             let folder = "\(policy.dataset.id)/\(latest.release)"
             body += "<p>Latest release: <strong>\(escape(latest.release))</strong> (sequence \(latest.sequence)). Files: "
             body += policy.outputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
-            body += "; <a href=\"\(escape(policy.dataset.id))/index.html\">dashboard of every release (trends\(policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } } ? ", equity" : ""))</a>"
+            body += "; <a href=\"\(escape(landingPath(policy.dataset.id)))\">dashboard of every release (trends\(policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } } ? ", equity" : ""))</a>"
             body += "; <a href=\"\(escape(folder))/privacy-report.html\">privacy report</a>, <a href=\"\(escape(folder))/datapackage.json\">data package</a>, <a href=\"\(escape(folder))/manifest.json\">signed manifest</a>.</p>\n"
             // Budget over time: ε per release as bars, the rolling cap as the scale.
             var perRelease: [(String, Double)] = []

@@ -27,7 +27,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
     public var expires: Date
     /// Newest release per dataset id.
     public var datasets: [String: Latest]
-    /// SHA-256 of each top-level file, by path relative to the published folder.
+    /// SHA-256 of each signed file (catalogs, index, keys, log, dashboards, stable downloads), by path relative to the published folder.
     public var files: [String: String]
     /// Releases in the transparency log.
     public var logSize: Int
@@ -168,9 +168,13 @@ public struct ReleaseSnapshot: Sendable, Equatable {
 
     /// Reads `path` (one or two components) under `root` without following links.
     static func read(_ path: String, in root: PublicFolder) throws(PublisherError) -> Data? {
-        let parts = path.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { return root.read(path) }
-        guard root.entryType(parts[0]) == S_IFDIR else { return nil }
-        return try root.folder(parts[0], create: false).read(parts[1])
+        var parts = path.split(separator: "/").map(String.init)
+        guard let name = parts.popLast() else { return nil }
+        var folder = root
+        for part in parts {
+            guard folder.entryType(part) == S_IFDIR else { return nil }
+            folder = try folder.folder(part, create: false)
+        }
+        return folder.read(name)
     }
 }

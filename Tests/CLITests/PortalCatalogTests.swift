@@ -43,17 +43,19 @@ import TestSupport
         #expect(valid.status == 0, "\(valid.output)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: catalog))) as? [String: Any])
         let dataset = try #require((object["dataset"] as? [[String: Any]])?.first)
-        #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/calls-for-service/index.html")
+        #expect(dataset["landingPage"] as? String == "https://data.example.gov/police/catalog/calls-for-service/index.html")
         let files = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["downloadURL"] as? String }
-        #expect(files.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"), "\(files)")
-        // Each distribution's describedBy is its own published Table Schema, signed with the release.
+        // Stable URLs: every release so far, and the latest release, per output.
+        #expect(files.contains("https://data.example.gov/police/catalog/calls-for-service/calls-by-beat.all.csv.gz"), "\(files)")
+        #expect(files.contains("https://data.example.gov/police/catalog/calls-for-service/calls-by-beat.latest.csv.gz"), "\(files)")
+        // Each distribution's describedBy is its own published Table Schema, signed through the snapshot.
         let dictionaries = (dataset["distribution"] as? [[String: Any]] ?? []).compactMap { $0["describedBy"] as? String }
-        #expect(dictionaries.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.schema.json"), "\(dictionaries)")
+        #expect(dictionaries.contains("https://data.example.gov/police/catalog/calls-for-service/calls-by-beat.all.schema.json"), "\(dictionaries)")
         let schema = night.releases + "/calls-for-service/2026-11-22/calls-by-beat.schema.json"
         let fields = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schema))) as? [String: Any])?["fields"] as? [[String: Any]]
         #expect(fields?.first { $0["name"] as? String == "count" }?["type"] as? String == "integer")
-        // `temporal` is the window the listed files hold: the latest release's day in Chicago.
-        #expect(dataset["temporal"] as? String == "2026-11-22T06:00:00Z/2026-11-23T06:00:00Z")
+        // `temporal` is the period the listed files hold: both nights' days in Chicago.
+        #expect(dataset["temporal"] as? String == "2026-11-21T06:00:00Z/2026-11-23T06:00:00Z")
         // A bad base URL is a usage error.
         #expect(try CLI.run(night.release + ["2026-11-22", "--base-url", "data.example.gov"]).status == 2)
     }
@@ -163,7 +165,7 @@ import TestSupport
         let absolute = try conforms()
         #expect(absolute.0, "\(absolute.1)")
         let text = try String(contentsOfFile: catalog, encoding: .utf8)
-        #expect(text.contains("https://data.example.gov/police/calls-for-service/2026-11-22/calls-by-beat.csv.gz"))
+        #expect(text.contains("https://data.example.gov/police/catalog/calls-for-service/calls-by-beat.all.csv.gz"))
         #expect(text.contains("http://publications.europa.eu/resource/authority/frequency/DAILY"))
         #expect(text.contains("http://www.iana.org/assignments/media-types/application/gzip"))
         // A shape is really checked: a catalog without its title does not conform.
