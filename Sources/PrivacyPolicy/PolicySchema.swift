@@ -69,6 +69,12 @@ public enum PolicySchema {
         "properties": {"seconds_between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}}
       }
     },
+    "map": {
+      "type": "object", "additionalProperties": false, "required": ["boundaries", "column"],
+      "description": "The dashboard's choropleth: counts per region of a grouping column in the latest release.",
+      "properties": {"boundaries": {"type": "string", "description": "GeoJSON FeatureCollection, relative to the policy."},
+                     "column": {"type": "string"}, "property": {"type": "string"}, "output": {"type": "string"}}
+    },
     "outputs": {"type": "array", "minItems": 1, "items": {"oneOf": [{"$ref": "#/$defs/microdata"}, {"$ref": "#/$defs/aggregate"}, {"$ref": "#/$defs/disparity"}]}},
     "budget": {
       "type": "object", "additionalProperties": false, "required": ["per_release_epsilon"],

@@ -12,8 +12,10 @@ import Tabular
 /// dataset's folder, which holds only its releases and `latest` (DESIGN.md, release layout).
 ///
 /// Guarantees: both are rebuilt on every run from the published, signed release folders only
-/// (never from the operational store or the state database), so they hold nothing a release did
-/// not already publish. A window re-issued under a new sequence (`-s2`) replaces the earlier
+/// (never from the operational store), so they hold nothing a release did not already publish;
+/// each file read is checked against its release's manifest, and the manifest against the
+/// SHA-256 the state database recorded when the release was published, so a file altered in the
+/// published folder stops the run instead of spreading into the cumulative file. A window re-issued under a new sequence (`-s2`) replaces the earlier
 /// release of that window. A release whose columns differ from the newest one's (the policy
 /// changed the output) is left out of the cumulative file, and the coverage says which
 /// windows it holds. The files are written by rename (``PublicFolder``) and signed through the
@@ -22,7 +24,7 @@ public enum CumulativeFiles {
     /// What one output's cumulative file holds.
     public struct Coverage: Sendable, Equatable {
         public var output: String
-        /// Releases included, oldest first.
+        /// Releases included, in window order.
         public var releases: [String]
         /// Window starts and ends of the first and last included release.
         public var start: Date
@@ -46,8 +48,9 @@ public enum CumulativeFiles {
             if let seen = newest[release.window], seen.windowSequence > release.windowSequence { continue }
             newest[release.window] = release
         }
-        let releases = dataset.releases.filter { newest[$0.window] == $0 }
-        guard let latest = releases.last else { return ([], []) }
+        // Rows in window order; `latest` is the newest publication, as `<dataset>/latest` names it.
+        let releases = dataset.releases.filter { newest[$0.window] == $0 }.sorted { $0.window < $1.window }
+        guard let latest = dataset.releases.last else { return ([], []) }
         let root = try PublicFolder.root(out)
         let folder = try root.folder(id, create: false)
         let target = try root.folder("catalog").folder(id)
@@ -55,8 +58,8 @@ public enum CumulativeFiles {
         var paths: [String] = []
         for output in dataset.policy.outputs {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
-            let latestFolder = try folder.folder(latest.release, create: false)
-            guard let latestData = latestFolder.read(file), let latestSchema = latestFolder.read(schemaFile) else { continue }
+            guard let latestData = try published(file, of: latest, in: folder, dataset: id),
+                  let latestSchema = try published(schemaFile, of: latest, in: folder, dataset: id) else { continue }
             let latestRows = try rows(latestData, file: "\(id)/\(latest.release)/\(file)")
             guard let header = latestRows.first else { continue }
             var combined = Table(columnNames: ["release"] + header)
@@ -67,8 +70,7 @@ public enum CumulativeFiles {
                 if release == latest {
                     data = latestData
                 } else {
-                    guard folder.entryType(release.release) == S_IFDIR,
-                          let stored = try folder.folder(release.release, create: false).read(file) else { continue }
+                    guard let stored = try published(file, of: release, in: folder, dataset: id) else { continue }
                     data = stored
                 }
                 let parsed = release == latest ? latestRows : try rows(data, file: "\(id)/\(release.release)/\(file)")
@@ -100,6 +102,32 @@ public enum CumulativeFiles {
             }
         }
         return (coverage, paths)
+    }
+
+    /// The bytes of `file` in `release` as its signed manifest lists them; nil when the release
+    /// has no such file (the output did not exist then). Throws when the manifest is not the one
+    /// recorded at publication or the file does not match it.
+    static func published(_ file: String, of release: StateStore.PublishedRelease, in folder: PublicFolder,
+                          dataset: String) throws(PublisherError) -> Data? {
+        let path = "\(folder.path)/\(release.release)"
+        guard folder.entryType(release.release) == S_IFDIR else {
+            throw .refused("\(path): published release is missing from the published folder; restore it from a backup")
+        }
+        let releaseFolder = try folder.folder(release.release, create: false)
+        guard let manifestData = releaseFolder.read("manifest.json"), Digest.sha256Hex(manifestData) == release.manifestSHA256 else {
+            throw .refused("\(path)/manifest.json is not the manifest signed at publication; restore the release from a backup")
+        }
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.parse(manifestData, file: "\(path)/manifest.json")
+        } catch {
+            throw .refused("\(path)/manifest.json: \(error.description)")
+        }
+        guard let entry = manifest.files.first(where: { $0.path == file }) else { return nil }
+        guard let data = releaseFolder.read(file), Digest.sha256Hex(data) == entry.sha256 else {
+            throw .refused("\(path)/\(file) differs from its signed manifest; restore the release from a backup (nothing was rebuilt from it)")
+        }
+        return data
     }
 
     /// The Table Schema of a cumulative file: `release` first, then each column typed from every

@@ -17,7 +17,7 @@ public enum Dashboard {
     static let smallMultiples = 12
 
     /// The page of `dataset`.
-    public static func page(_ dataset: PublicIndex.Dataset, map: String? = nil, now: Date) -> String {
+    public static func page(_ dataset: PublicIndex.Dataset, now: Date) -> String {
         let policy = dataset.policy
         let e = HTML.escape
         let id = policy.dataset.id
@@ -32,7 +32,7 @@ public enum Dashboard {
             body += "<li>\(e(output.title ?? output.id)): <a href=\"\(e(output.id)).all.csv.gz\">every release</a> (<a href=\"\(e(output.id)).all.schema.json\">schema</a>), <a href=\"\(e(output.id)).latest.csv.gz\">latest release</a></li>"
         }
         body += "</ul></section>\n"
-        if let map { body += map }
+        if let map = policy.map, let section = mapSection(map, policy: policy, history: history) { body += section }
         var trends = ""
         var equity = ""
         for output in policy.outputs {
@@ -55,6 +55,29 @@ public enum Dashboard {
         }
         body += "</main><footer><p>Updated \(e(ISO8601DateFormatter().string(from: now))). Every figure here is read from published, signed releases; nothing on this page was computed from the department's records.</p></footer>"
         return wrap(title: policy.dataset.title, body: body)
+    }
+
+    /// The latest release's counts per region of the policy's map, summed over the output's other
+    /// keys, each with the 95% interval of its summed noise.
+    static func mapSection(_ map: MapSpec, policy: Policy, history: [DatasetHistory.Release]) -> String? {
+        guard let output = map.output,
+              case let .aggregate(spec)? = policy.outputs.first(where: { $0.id == output })?.kind,
+              let keyIndex = spec.groupBy.firstIndex(where: { $0.column == map.column && $0.level == nil }),
+              let (release, result) = history.reversed().lazy.compactMap({ release in release.results[output].map { (release, $0) } }).first,
+              let column = result.statistics.firstIndex(of: "count"),
+              let noise = result.noise.first(where: { $0.statistic == "count" }) else { return nil }
+        var sums: [String: (value: Double, cells: Int)] = [:]
+        for row in result.rows where keyIndex < row.key.count {
+            sums[row.key[keyIndex], default: (0, 0)].value += row.values[column]
+            sums[row.key[keyIndex], default: (0, 0)].cells += 1
+        }
+        let deviation = noise.distribution.standardDeviation
+        let values = sums.mapValues { (value: $0.value, margin: 1.96 * deviation * Double($0.cells).squareRoot()) }
+        let e = HTML.escape
+        let title = "\(output): count per \(map.column), release \(release.release.release)"
+        return "<section aria-labelledby=\"map-heading\"><h2 id=\"map-heading\">Map</h2>"
+            + ChoroplethMap(id: "map", title: title, map: map, values: values).html
+            + "<p>Boundaries: \(e(map.file)). Each area's count is the sum of its published noisy counts.</p></section>\n"
     }
 
     /// One aggregate output's counts over releases: the total, small multiples per group of its

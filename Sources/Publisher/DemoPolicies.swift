@@ -4,6 +4,18 @@
 public enum DemoPolicies {
     /// Relative path under `Policies/` and exact contents, in path order.
     public static let files: [(path: String, contents: String)] = [
+        ("boundaries/districts.geojson", #"""
+{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"district":"1","name":"District 1"},"geometry":{"type":"Polygon","coordinates":[[[-88.05,43.1],[-87.96,43.1],[-87.96,43.18],[-88.05,43.18],[-88.05,43.1]]]}},
+{"type":"Feature","properties":{"district":"2","name":"District 2"},"geometry":{"type":"Polygon","coordinates":[[[-87.96,43.1],[-87.87,43.1],[-87.87,43.18],[-87.96,43.18],[-87.96,43.1]]]}},
+{"type":"Feature","properties":{"district":"3","name":"District 3"},"geometry":{"type":"Polygon","coordinates":[[[-88.05,43.02],[-87.99,43.02],[-87.99,43.1],[-88.05,43.1],[-88.05,43.02]]]}},
+{"type":"Feature","properties":{"district":"4","name":"District 4"},"geometry":{"type":"Polygon","coordinates":[[[-87.99,43.02],[-87.93,43.02],[-87.93,43.1],[-87.99,43.1],[-87.99,43.02]]]}},
+{"type":"Feature","properties":{"district":"5","name":"District 5"},"geometry":{"type":"Polygon","coordinates":[[[-87.93,43.02],[-87.87,43.02],[-87.87,43.1],[-87.93,43.1],[-87.93,43.02]]]}},
+{"type":"Feature","properties":{"district":"6","name":"District 6"},"geometry":{"type":"Polygon","coordinates":[[[-88.05,42.94],[-87.96,42.94],[-87.96,43.02],[-88.05,43.02],[-88.05,42.94]]]}},
+{"type":"Feature","properties":{"district":"7","name":"District 7"},"geometry":{"type":"Polygon","coordinates":[[[-87.96,42.94],[-87.87,42.94],[-87.87,43.02],[-87.96,43.02],[-87.96,42.94]]]}}
+]}
+
+"""#),
         ("calls-for-service.yaml", #"""
 # Calls for service of the demo city (table calls_for_service).
 # Privacy officers: every column of the table is listed (deny by default).
@@ -120,6 +132,11 @@ outputs:
       groups_per_unit: 1
       rows_per_unit_per_group: 1
     privacy: {epsilon: 0.25}
+
+map:                                  # the dashboard's map: calls per district in the latest release
+  boundaries: boundaries/districts.geojson   # made-up districts of the demo city
+  column: district
+  property: district
 
 budget:
   per_release_epsilon: 2.75

@@ -305,6 +305,13 @@ public enum ReleaseRun {
         for folder in ["catalog", "log"] where root.entryType(folder) == S_IFDIR {
             try root.folder(folder).removeLeftovers()
         }
+        // Each dataset's dashboard and stable downloads (catalog/<dataset>/).
+        if root.entryType("catalog") == S_IFDIR {
+            let catalog = try root.folder("catalog")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: catalog.path)) ?? [] where catalog.entryType(name) == S_IFDIR {
+                try catalog.folder(name, create: false).removeLeftovers()
+            }
+        }
         var newest: [String: String] = [:]
         for release in history { newest[release.dataset] = release.release }
         for (dataset, release) in newest where root.entryType(dataset) == S_IFDIR {

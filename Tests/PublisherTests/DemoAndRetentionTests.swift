@@ -14,6 +14,7 @@ import TestSupport
         var onDisk: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".yaml") { onDisk.append(name) }
         for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/hierarchies") { onDisk.append("hierarchies/" + name) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/boundaries") { onDisk.append("boundaries/" + name) }
         #expect(DemoPolicies.files.map(\.path) == onDisk.sorted())
         for (path, contents) in DemoPolicies.files {
             let file = try String(contentsOfFile: folder + "/" + path, encoding: .utf8)
