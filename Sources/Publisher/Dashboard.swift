@@ -220,7 +220,7 @@ public enum Dashboard {
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:64rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
         h1,h2,h3,h4{color:#0b3d63}a{color:#0b5394}table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #767676;padding:.2rem .5rem;text-align:left}
         caption{text-align:left;font-weight:600}svg{max-width:100%;height:auto}figure{margin:.5rem 0}
-        .multiples{display:flex;flex-wrap:wrap;gap:.5rem}.multiples figure{flex:0 1 19rem}
+        .multiples{display:flex;flex-wrap:wrap;gap:.5rem}.multiples figure{flex:0 1 19rem}.map svg{max-width:36rem}
         summary{cursor:pointer;color:#0b5394}
         @media print{body{max-width:none}section{break-inside:avoid}details{display:block}}
         </style></head>
