@@ -88,19 +88,19 @@ public enum Dashboard {
         var html = "<h3 id=\"\(e(id))\">\(e(output.title ?? output.id))</h3>"
         let facet = spec.groupBy.firstIndex { $0.level == nil }
         // Per release: total and per-facet sums of the noisy counts, with the number of cells summed.
-        var totals: [TimeSeriesChart.Point] = []
+        var totals: [ChartPoint] = []
         var byFacet: [String: [Int: (sum: Double, cells: Int, deviation: Double)]] = [:]
         var latestMargins: (swamped: Int, cells: Int, margin: Double)?
         for (index, release) in history.enumerated() {
             guard let result = release.results[output.id], let column = result.statistics.firstIndex(of: "count"),
                   let noise = result.noise.first(where: { $0.statistic == "count" }) else {
-                totals.append(TimeSeriesChart.Point(label: release.release.window, value: nil))
+                totals.append(ChartPoint(label: release.release.window, value: nil))
                 continue
             }
             let deviation = noise.distribution.standardDeviation
             let sum = result.rows.reduce(0) { $0 + $1.values[column] }
             let spread = 1.96 * deviation * Double(result.rows.count).squareRoot()
-            totals.append(TimeSeriesChart.Point(label: release.release.window, value: sum, low: sum - spread, high: sum + spread))
+            totals.append(ChartPoint(label: release.release.window, value: sum, low: sum - spread, high: sum + spread))
             if let facet {
                 for row in result.rows where facet < row.key.count {
                     var entry = byFacet[row.key[facet], default: [:]][index] ?? (0, 0, deviation)
@@ -129,10 +129,10 @@ public enum Dashboard {
             let shown = ranked.prefix(smallMultiples).sorted()
             html += "<p>By \(e(column))\(ranked.count > shown.count ? " (the \(shown.count) largest of \(ranked.count))" : ""):</p><div class=\"multiples\">"
             for (number, group) in shown.enumerated() {
-                let points = history.indices.map { index -> TimeSeriesChart.Point in
-                    guard let entry = byFacet[group]?[index] else { return TimeSeriesChart.Point(label: history[index].release.window, value: nil) }
+                let points = history.indices.map { index -> ChartPoint in
+                    guard let entry = byFacet[group]?[index] else { return ChartPoint(label: history[index].release.window, value: nil) }
                     let spread = 1.96 * entry.deviation * Double(entry.cells).squareRoot()
-                    return TimeSeriesChart.Point(label: history[index].release.window, value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
+                    return ChartPoint(label: history[index].release.window, value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
                 }
                 html += TimeSeriesChart(id: "\(id)-\(number)", title: "\(column) \(group)", points: points, small: true).html
             }
@@ -190,13 +190,13 @@ public enum Dashboard {
                                          title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(withResults.first?.0.release.window ?? "") to \(latestRelease.release.window)")
             html += "<h4>Each group's rate over releases</h4><div class=\"multiples\">"
             for (number, group) in groups.enumerated() {
-                let points = withResults.map { release, result -> TimeSeriesChart.Point in
+                let points = withResults.map { release, result -> ChartPoint in
                     let period = DisparityTable.periods(result, disparity: disparity).last
                     guard let period, let index = period.groups.firstIndex(of: group), period.release.noisy[index].denominator >= 1 else {
-                        return TimeSeriesChart.Point(label: release.release.window, value: nil)
+                        return ChartPoint(label: release.release.window, value: nil)
                     }
                     let rate = period.release.rates[index]
-                    return TimeSeriesChart.Point(label: release.release.window, value: rate.estimate, low: rate.low, high: rate.high)
+                    return ChartPoint(label: release.release.window, value: rate.estimate, low: rate.low, high: rate.high)
                 }
                 html += TimeSeriesChart(id: "\(id)-\(number)", title: "\(disparity.group) \(group)", points: points, domain: 0...1,
                                         format: { String(format: "%.0f%%", $0 * 100) }, small: true).html

@@ -137,11 +137,11 @@ public enum DisparityTable {
         var findings: [Int: String] = [:]
         for comparison in release.comparisons { findings[comparison.group] = comparison.finding.rawValue }
         var rows = period.groups.enumerated().map { index, group in
-            IntervalChart.Row(label: group, estimate: release.noisy[index].denominator >= 1 ? release.rates[index].estimate : nil,
+            ChartPoint(label: group, value: release.noisy[index].denominator >= 1 ? release.rates[index].estimate : nil,
                               low: release.rates[index].low, high: release.rates[index].high,
                               note: findings[index] ?? "reference")
         }
-        rows.append(IntervalChart.Row(label: overallLabel, estimate: release.overall.estimate, low: release.overall.low,
+        rows.append(ChartPoint(label: overallLabel, value: release.overall.estimate, low: release.overall.low,
                                       high: release.overall.high, note: period.reference == nil ? "reference" : "overall"))
         let referenceRate = period.reference.map { release.rates[$0].estimate } ?? release.overall.estimate
         let name = period.reference.map { period.groups[$0] } ?? "all groups"

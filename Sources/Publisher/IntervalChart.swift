@@ -5,19 +5,9 @@ import Foundation
 /// intervals with it. Nothing is fetched and no script runs; the SVG has a title and a
 /// description, and the table is the text alternative.
 struct IntervalChart {
-    /// One row: its label and an estimate with its interval; nil estimate draws nothing ("no data").
-    struct Row {
-        var label: String
-        var estimate: Double?
-        var low: Double?
-        var high: Double?
-        /// Extra text for the table's last column (a finding, a size).
-        var note: String = ""
-    }
-
     var id: String
     var title: String
-    var rows: [Row]
+    var rows: [ChartPoint]
     /// The axis range; rates use 0...1.
     var domain: ClosedRange<Double> = 0...1
     /// A vertical dashed line (the reference rate, or parity at 0), with its label.
@@ -53,7 +43,7 @@ struct IntervalChart {
         for (index, row) in rows.enumerated() {
             let y = index * rowHeight + 16
             svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"12\" fill=\"#1a1a1a\">\(e(row.label))</text>"
-            guard let estimate = row.estimate else {
+            guard let estimate = row.value else {
                 svg += "<text x=\"\(labelWidth + 4)\" y=\"\(y + 4)\" font-size=\"11\" fill=\"#595959\">no data</text>"
                 continue
             }
@@ -67,7 +57,7 @@ struct IntervalChart {
         var table = "<table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Estimate</th><th scope=\"col\">95% interval</th>\(notes ? "<th scope=\"col\">\(e(noteHeading))</th>" : "")</tr></thead><tbody>"
         for row in rows {
             let interval = row.low.flatMap { low in row.high.map { "\(format(low)) to \(format($0))" } } ?? ""
-            table += "<tr><th scope=\"row\">\(e(row.label))</th><td>\(row.estimate.map(format) ?? "no data")</td><td>\(e(interval))</td>\(notes ? "<td>\(e(row.note))</td>" : "")</tr>"
+            table += "<tr><th scope=\"row\">\(e(row.label))</th><td>\(row.value.map(format) ?? "no data")</td><td>\(e(interval))</td>\(notes ? "<td>\(e(row.note))</td>" : "")</tr>"
         }
         return svg + table + "</tbody></table>\n"
     }

@@ -5,17 +5,9 @@ import Foundation
 /// release (one per published window, in order); a missing value leaves a gap in the line.
 /// Nothing is fetched and no script runs.
 struct TimeSeriesChart {
-    /// One release's value: the window's label and the estimate with its interval.
-    struct Point {
-        var label: String
-        var value: Double?
-        var low: Double?
-        var high: Double?
-    }
-
     var id: String
     var title: String
-    var points: [Point]
+    var points: [ChartPoint]
     /// Fixed axis range (rates use 0...1); nil fits the intervals, from 0.
     var domain: ClosedRange<Double>?
     var format: (Double) -> String = { value in
