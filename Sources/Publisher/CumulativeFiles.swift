@@ -2,7 +2,6 @@ import Foundation
 import OperationalStore
 import PrivacyPolicy
 import ReleaseFormat
-import Tabular
 
 /// Stable downloads for portals that harvest a URL rather than a release folder: per output,
 /// `catalog/<dataset>/<output>.all.csv.gz` holds every release so far (a leading `release` column
@@ -60,36 +59,37 @@ public enum CumulativeFiles {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
             guard let latestData = try published(file, of: latest, in: folder, dataset: id),
                   let latestSchema = try published(schemaFile, of: latest, in: folder, dataset: id) else { continue }
-            let latestRows = try rows(latestData, file: "\(id)/\(latest.release)/\(file)")
-            guard let header = latestRows.first else { continue }
-            var combined = Table(columnNames: ["release"] + header)
-            var text = ([ "release"] + header).map { CSVTableWriter.escape($0, ",") }.joined(separator: ",") + "\n"
+            let header = try records(latestData, file: "\(id)/\(latest.release)/\(file)").header
+            // Rows are copied as published, each prefixed with its release: no field is re-parsed or re-quoted.
+            var text = Data("release,".utf8) + header + Data("\n".utf8)
             var included: [StateStore.PublishedRelease] = []
+            var schemas: [Data] = []
             for release in releases {
-                let data: Data
-                if release == latest {
-                    data = latestData
-                } else {
-                    guard let stored = try published(file, of: release, in: folder, dataset: id) else { continue }
-                    data = stored
-                }
-                let parsed = release == latest ? latestRows : try rows(data, file: "\(id)/\(release.release)/\(file)")
-                guard parsed.first == header else { continue }
+                guard let data = release == latest ? latestData : try published(file, of: release, in: folder, dataset: id),
+                      let schema = release == latest ? latestSchema : try published(schemaFile, of: release, in: folder, dataset: id)
+                else { continue }
+                let parsed = try records(data, file: "\(id)/\(release.release)/\(file)")
+                guard parsed.header == header else { continue }
                 included.append(release)
-                for row in parsed.dropFirst() {
-                    combined.append(row: [release.release] + row.map { Optional($0) })
-                    text += ([release.release] + row).map { CSVTableWriter.escape($0, ",") }.joined(separator: ",") + "\n"
+                schemas.append(schema)
+                let prefix = Data("\(release.release),".utf8)
+                parsed.body.withUnsafeBytes { body in
+                    for range in parsed.lines {
+                        text.append(prefix)
+                        text.append(contentsOf: UnsafeRawBufferPointer(rebasing: body[range]))
+                        text.append(0x0A)
+                    }
                 }
             }
             let compressed: Data
             do {
-                compressed = try Gzip.compress(Data(text.utf8))
+                compressed = try Gzip.compress(text)
             } catch {
                 throw .io(path: (out as NSString).appendingPathComponent(allPath(dataset: id, output: output.id)), reason: error.description)
             }
             try target.replace("\(output.id).all.csv.gz", with: compressed)
-            try target.replace("\(output.id).all.schema.json", with: try schema(combined, latestSchema: latestSchema, compressed: compressed,
-                                                                               output: output, path: "\(id)/\(latest.release)/\(schemaFile)"))
+            try target.replace("\(output.id).all.schema.json", with: try schema(combining: schemas, compressed: compressed, output: output,
+                                                                               path: "\(id)/\(latest.release)/\(schemaFile)"))
             try target.replace("\(output.id).latest.csv.gz", with: latestData)
             try target.replace("\(output.id).latest.schema.json", with: latestSchema)
             let all = allPath(dataset: id, output: output.id), copy = latestPath(dataset: id, output: output.id)
@@ -130,32 +130,40 @@ public enum CumulativeFiles {
         return data
     }
 
-    /// The Table Schema of a cumulative file: `release` first, then each column typed from every
-    /// value the file holds (a column published by day one night and by week another is a
-    /// string), described as in the newest release.
-    static func schema(_ table: Table, latestSchema: Data, compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {
-        let object: [String: Any]
-        do {
-            object = try CanonicalJSON.object(latestSchema, file: path)
-        } catch {
-            throw .io(path: path, reason: error.description)
-        }
-        let latestFields = object["fields"] as? [[String: Any]] ?? []
-        var descriptions: [String: String] = [:]
-        for field in latestFields {
-            // The level one release was published at does not hold for every release here.
-            if let name = field["name"] as? String, let description = field["description"] as? String {
-                descriptions[name] = description.replacingOccurrences(of: "; published at [^;]* \\(level [0-9]+\\)", with: "; the level varies by release (see each release's report)",
-                                                                      options: .regularExpression)
+    /// The Table Schema of a cumulative file: `release` first, then each column as every included
+    /// release's own schema types it; where releases disagree (a column published by day one night
+    /// and by week another) the column is a plain string. Descriptions are the newest release's,
+    /// without the level that release was published at.
+    static func schema(combining schemas: [Data], compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {
+        var objects: [[String: Any]] = []
+        for data in schemas {
+            do {
+                objects.append(try CanonicalJSON.object(data, file: path))
+            } catch {
+                throw .io(path: path, reason: error.description)
             }
         }
-        let fields = table.columnNames.map { name in
-            name == "release"
-                ? DataPackage.Field(name: name, type: "string", description: "the release the row was published in: its window (a day), with -sN when that window was re-issued",
-                                    pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(\\.\\.[0-9]{4}-[0-9]{2}-[0-9]{2})?(-s[0-9]+)?$")
-                : ReleasePackager.field(name, table.column(named: name), description: descriptions[name] ?? name)
+        guard let newest = objects.last else { throw .io(path: path, reason: "no release schema to combine") }
+        let fieldLists = objects.map { ($0["fields"] as? [[String: Any]]) ?? [] }
+        var fields = [DataPackage.Field(name: "release", type: "string",
+                                        description: "the release the row was published in: its window (a day), with -sN when that window was re-issued",
+                                        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(\\.\\.[0-9]{4}-[0-9]{2}-[0-9]{2})?(-s[0-9]+)?$")]
+        for (index, field) in ((newest["fields"] as? [[String: Any]]) ?? []).enumerated() {
+            let name = field["name"] as? String ?? "column\(index + 1)"
+            let description = (field["description"] as? String ?? name)
+                .replacingOccurrences(of: "; published at [^;]* \\(level [0-9]+\\)", with: "; the level varies by release (see each release's report)",
+                                      options: .regularExpression)
+            // Identical in every release: kept; otherwise a string (every value is one).
+            let same = fieldLists.allSatisfy { list in
+                index < list.count && NSDictionary(dictionary: list[index]).isEqual(to: field)
+            }
+            let constraints = field["constraints"] as? [String: Any]
+            fields.append(same
+                ? DataPackage.Field(name: name, type: field["type"] as? String ?? "string", description: description,
+                                    minimum: constraints?["minimum"] as? Int, pattern: constraints?["pattern"] as? String)
+                : DataPackage.Field(name: name, type: "string", description: description))
         }
-        let key = (object["primaryKey"] as? [String]).map { ["release"] + $0 } ?? []
+        let key = (newest["primaryKey"] as? [String]).map { ["release"] + $0 } ?? []
         let resource = DataPackage.Resource(name: output.id + "-all", path: "\(output.id).all.csv.gz", title: (output.title ?? output.id) + ", every release",
                                             bytes: compressed.count, sha256: Digest.sha256Hex(compressed), fields: fields, primaryKey: key)
         do {
@@ -165,49 +173,31 @@ public enum CumulativeFiles {
         }
     }
 
-    /// The records of a published CSV file (RFC 4180: quoted fields may hold commas, quotes and
-    /// line breaks), header first.
-    static func rows(_ gzip: Data, file: String) throws(PublisherError) -> [[String]] {
+    /// A published CSV file's header line and the byte ranges of its other records (RFC 4180: a
+    /// quoted field may hold line breaks, so records end only at a line break outside quotes).
+    static func records(_ gzip: Data, file: String) throws(PublisherError) -> (header: Data, body: Data, lines: [Range<Int>]) {
         let bytes: Data
         do {
             bytes = try Gzip.decompress(gzip, file: file)
         } catch {
             throw .io(path: file, reason: error.description)
         }
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field: [UInt8] = []
-        var quoted = false, afterQuote = false
-        func endField() {
-            row.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            afterQuote = false
-        }
-        for byte in bytes {
-            if quoted {
-                if byte == UInt8(ascii: "\"") { quoted = false; afterQuote = true } else { field.append(byte) }
-                continue
+        var lines: [Range<Int>] = []
+        bytes.withUnsafeBytes { raw in
+            var quoted = false, start = 0
+            for index in 0..<raw.count {
+                switch raw[index] {
+                case 0x22: quoted.toggle()
+                case 0x0A where !quoted:
+                    lines.append(start..<index)
+                    start = index + 1
+                default: break
+                }
             }
-            switch byte {
-            case UInt8(ascii: "\""):
-                if afterQuote { field.append(byte) }
-                quoted = true
-            case UInt8(ascii: ","):
-                endField()
-            case UInt8(ascii: "\n"):
-                endField()
-                rows.append(row)
-                row.removeAll(keepingCapacity: true)
-            case UInt8(ascii: "\r"):
-                continue
-            default:
-                field.append(byte)
-            }
+            if start < raw.count { lines.append(start..<raw.count) }
         }
-        if !field.isEmpty || !row.isEmpty {
-            endField()
-            rows.append(row)
-        }
-        return rows
+        let body = Data(bytes)
+        guard let first = lines.first else { return (Data(), body, []) }
+        return (body.subdata(in: first), body, Array(lines.dropFirst()))
     }
 }

@@ -1,22 +1,32 @@
 import CZlib
+import Dispatch
 import Foundation
 
 /// Gzip (RFC 1952) of data held in memory, for files the publisher rebuilds from published
 /// ones (the cumulative files of every release).
 public enum Gzip {
     /// `data` as gzip members of ``GzipFileWriter/chunkSize`` bytes each, exactly as
-    /// ``GzipFileWriter`` writes them: the same bytes give the same file.
+    /// ``GzipFileWriter`` writes them (the same bytes give the same file), compressed on every core.
     public static func compress(_ data: Data, level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) -> Data {
-        var output = Data()
-        var offset = data.startIndex
-        repeat {
-            let end = min(offset + GzipFileWriter.chunkSize, data.endIndex)
-            let member = GzipFileWriter.member(Data(data[offset..<end]), level: level)
+        let size = GzipFileWriter.chunkSize
+        let count = max((data.count + size - 1) / size, 1)
+        let members = UnsafeMutableBufferPointer<Data>.allocate(capacity: count)
+        members.initialize(repeating: Data())
+        defer {
+            members.deinitialize()
+            members.deallocate()
+        }
+        nonisolated(unsafe) let output = members
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let start = data.startIndex + index * size
+            output[index] = GzipFileWriter.member(Data(data[start..<min(start + size, data.endIndex)]), level: level)
+        }
+        var result = Data()
+        for member in members {
             guard !member.isEmpty else { throw .crypto("zlib could not compress a chunk") }
-            output.append(member)
-            offset = end
-        } while offset < data.endIndex
-        return output
+            result.append(member)
+        }
+        return result
     }
 
     /// The uncompressed bytes of a gzip file of one or more members. Refuses damaged,
