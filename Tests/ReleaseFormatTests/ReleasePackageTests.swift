@@ -209,3 +209,23 @@ import TestSupport
         #expect(fractions.last == 1.0 && fractions == fractions.sorted())
     }
 }
+
+/// In-memory gzip, as the cumulative files use it: the same members as the file writer, several
+/// members read back as one stream, damage refused.
+@Suite struct InMemoryGzipTests {
+    @Test func roundTripsAcrossMembersAndRefusesDamage() throws {
+        var text = Data()
+        for index in 0..<400_000 { text.append(Data("row \(index),\(index % 97)\n".utf8)) }
+        #expect(text.count > GzipFileWriter.chunkSize, "spans several members")
+        let compressed = try Gzip.compress(text)
+        #expect(try Gzip.decompress(compressed, file: "x.gz") == text)
+        #expect(try Gzip.compress(text) == compressed, "deterministic")
+        // Two files concatenated are one gzip stream (RFC 1952 §2.2).
+        let tail = try Gzip.compress(Data("last\n".utf8))
+        #expect(try Gzip.decompress(compressed + tail, file: "x.gz") == text + Data("last\n".utf8))
+        #expect(try Gzip.decompress(try Gzip.compress(Data()), file: "empty.gz").isEmpty)
+        #expect(throws: ReleaseFormatError.self) { try Gzip.decompress(compressed.prefix(compressed.count - 10), file: "cut.gz") }
+        #expect(throws: ReleaseFormatError.self) { try Gzip.decompress(compressed + Data("junk".utf8), file: "junk.gz") }
+        #expect(throws: ReleaseFormatError.self) { try Gzip.decompress(Data("plain text".utf8), file: "plain.gz") }
+    }
+}
