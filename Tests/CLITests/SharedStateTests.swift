@@ -72,6 +72,7 @@ import TestSupport
         #expect(wide != text, "the demo's calls-by-district-day has ε 1.0")
         try wide.write(toFile: folder + "/wide.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: folder + "/Policies/hierarchies", toPath: folder + "/hierarchies")
+        try FileManager.default.copyItem(atPath: folder + "/Policies/boundaries", toPath: folder + "/boundaries")
         let check = try CLI.run(["policy", "check", folder + "/wide.yaml"])
         #expect(check.status == 0, "a warning does not fail the check: \(check.stderr)")
         #expect(check.stderr.contains("warning: output 'calls-by-district-day': mean_response_seconds would be noise"), "\(check.stderr)")

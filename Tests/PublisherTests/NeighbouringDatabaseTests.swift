@@ -127,7 +127,8 @@ import TestSupport
         let calls = try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") })
         let copy = workdir + "/calls-copy.yaml"
         TestSupport.write(try String(contentsOfFile: calls, encoding: .utf8)
-            .replacingOccurrences(of: "hierarchies/", with: workdir + "/Policies/hierarchies/"), to: copy)
+            .replacingOccurrences(of: "hierarchies/", with: workdir + "/Policies/hierarchies/")
+            .replacingOccurrences(of: "boundaries/", with: workdir + "/Policies/boundaries/"), to: copy)
         Self.expectInvalidPolicy(prepared, policies: [calls, copy], out: workdir + "/out", now: end.addingTimeInterval(43200),
                                  message: "dataset.id 'calls-for-service' is also the id of \(calls)")
     }
