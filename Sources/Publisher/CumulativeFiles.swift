@@ -55,20 +55,28 @@ public enum CumulativeFiles {
         let target = try root.folder("catalog").folder(id)
         var coverage: [Coverage] = []
         var paths: [String] = []
+        var verified: [String: VerifiedRelease] = [:]
+        func published(_ file: String, of release: StateStore.PublishedRelease) throws(PublisherError) -> Data? {
+            if let known = verified[release.release] { return try known.read(file) }
+            let opened = try VerifiedRelease(release, in: folder)
+            verified[release.release] = opened
+            return try opened.read(file)
+        }
         for output in dataset.policy.outputs {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
-            guard let latestData = try published(file, of: latest, in: folder, dataset: id),
-                  let latestSchema = try published(schemaFile, of: latest, in: folder, dataset: id) else { continue }
-            let header = try records(latestData, file: "\(id)/\(latest.release)/\(file)").header
+            guard let latestData = try published(file, of: latest),
+                  let latestSchema = try published(schemaFile, of: latest) else { continue }
+            let latestRecords = try records(latestData, file: "\(id)/\(latest.release)/\(file)")
+            let header = latestRecords.header
             // Rows are copied as published, each prefixed with its release: no field is re-parsed or re-quoted.
             var text = Data("release,".utf8) + header + Data("\n".utf8)
             var included: [StateStore.PublishedRelease] = []
             var schemas: [Data] = []
             for release in releases {
-                guard let data = release == latest ? latestData : try published(file, of: release, in: folder, dataset: id),
-                      let schema = release == latest ? latestSchema : try published(schemaFile, of: release, in: folder, dataset: id)
+                guard let data = release == latest ? latestData : try published(file, of: release),
+                      let schema = release == latest ? latestSchema : try published(schemaFile, of: release)
                 else { continue }
-                let parsed = try records(data, file: "\(id)/\(release.release)/\(file)")
+                let parsed = release == latest ? latestRecords : try records(data, file: "\(id)/\(release.release)/\(file)")
                 guard parsed.header == header else { continue }
                 included.append(release)
                 schemas.append(schema)
@@ -104,30 +112,39 @@ public enum CumulativeFiles {
         return (coverage, paths)
     }
 
-    /// The bytes of `file` in `release` as its signed manifest lists them; nil when the release
-    /// has no such file (the output did not exist then). Throws when the manifest is not the one
-    /// recorded at publication or the file does not match it.
-    static func published(_ file: String, of release: StateStore.PublishedRelease, in folder: PublicFolder,
-                          dataset: String) throws(PublisherError) -> Data? {
-        let path = "\(folder.path)/\(release.release)"
-        guard folder.entryType(release.release) == S_IFDIR else {
-            throw .refused("\(path): published release is missing from the published folder; restore it from a backup")
-        }
-        let releaseFolder = try folder.folder(release.release, create: false)
-        guard let manifestData = releaseFolder.read("manifest.json"), Digest.sha256Hex(manifestData) == release.manifestSHA256 else {
-            throw .refused("\(path)/manifest.json is not the manifest signed at publication; restore the release from a backup")
-        }
+    /// A release folder whose manifest is the one recorded at publication, with that manifest:
+    /// opened and checked once per release, then every file of it is read through it.
+    struct VerifiedRelease {
+        let folder: PublicFolder
         let manifest: Manifest
-        do {
-            manifest = try Manifest.parse(manifestData, file: "\(path)/manifest.json")
-        } catch {
-            throw .refused("\(path)/manifest.json: \(error.description)")
+
+        /// Opens `release` under `folder` and checks its manifest against the SHA-256 the state
+        /// recorded when it was published.
+        init(_ release: StateStore.PublishedRelease, in folder: PublicFolder) throws(PublisherError) {
+            let path = "\(folder.path)/\(release.release)"
+            guard folder.entryType(release.release) == S_IFDIR else {
+                throw .refused("\(path): published release is missing from the published folder; restore it from a backup")
+            }
+            self.folder = try folder.folder(release.release, create: false)
+            guard let data = self.folder.read("manifest.json"), Digest.sha256Hex(data) == release.manifestSHA256 else {
+                throw .refused("\(path)/manifest.json is not the manifest signed at publication; restore the release from a backup")
+            }
+            do {
+                manifest = try Manifest.parse(data, file: "\(path)/manifest.json")
+            } catch {
+                throw .refused("\(path)/manifest.json: \(error.description)")
+            }
         }
-        guard let entry = manifest.files.first(where: { $0.path == file }) else { return nil }
-        guard let data = releaseFolder.read(file), Digest.sha256Hex(data) == entry.sha256 else {
-            throw .refused("\(path)/\(file) differs from its signed manifest; restore the release from a backup (nothing was rebuilt from it)")
+
+        /// The bytes of `file` as the manifest lists them; nil when the release has no such file
+        /// (the output did not exist then). Throws when the file does not match the manifest.
+        func read(_ file: String) throws(PublisherError) -> Data? {
+            guard let entry = manifest.files.first(where: { $0.path == file }) else { return nil }
+            guard let data = folder.read(file), Digest.sha256Hex(data) == entry.sha256 else {
+                throw .refused("\(folder.path)/\(file) differs from its signed manifest; restore the release from a backup (nothing was rebuilt from it)")
+            }
+            return data
         }
-        return data
     }
 
     /// The Table Schema of a cumulative file: `release` first, then each column as every included

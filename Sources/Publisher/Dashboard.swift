@@ -72,7 +72,7 @@ public enum Dashboard {
             sums[row.key[keyIndex], default: (0, 0)].cells += 1
         }
         let deviation = noise.distribution.standardDeviation
-        let values = sums.mapValues { (value: $0.value, margin: 1.96 * deviation * Double($0.cells).squareRoot()) }
+        let values = sums.mapValues { (value: $0.value, margin: summedMargin(deviation: deviation, cells: $0.cells)) }
         let e = HTML.escape
         let title = "\(output): count per \(map.column), release \(release.release.release)"
         return "<section aria-labelledby=\"map-heading\"><h2 id=\"map-heading\">Map</h2>"
@@ -99,7 +99,7 @@ public enum Dashboard {
             }
             let deviation = noise.distribution.standardDeviation
             let sum = result.rows.reduce(0) { $0 + $1.values[column] }
-            let spread = 1.96 * deviation * Double(result.rows.count).squareRoot()
+            let spread = summedMargin(deviation: deviation, cells: result.rows.count)
             totals.append(ChartPoint(label: release.release.window, value: sum, low: sum - spread, high: sum + spread))
             if let facet {
                 for row in result.rows where facet < row.key.count {
@@ -117,21 +117,19 @@ public enum Dashboard {
             return html + "<p>This output publishes no counts; its statistics are in the files.</p>"
         }
         if let latestMargins {
-            html += "<p>What privacy costs here: each published count carries noise within ±\(e(format(latestMargins.margin))) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")</p>"
+            html += "<p>What privacy costs here: each published count carries noise within ±\(e(AggregatePlanner.format(latestMargins.margin))) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")</p>"
         }
         html += TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals).html
         if let facet {
             let column = spec.groupBy[facet].column
-            let ranked = byFacet.keys.sorted { a, b in
-                let sa = byFacet[a]?.values.reduce(0) { $0 + $1.sum } ?? 0, sb = byFacet[b]?.values.reduce(0) { $0 + $1.sum } ?? 0
-                return sa != sb ? sa > sb : a < b
-            }
+            let size = byFacet.mapValues { $0.values.reduce(0) { $0 + $1.sum } }
+            let ranked = byFacet.keys.sorted { a, b in size[a] != size[b] ? size[a] ?? 0 > size[b] ?? 0 : a < b }
             let shown = ranked.prefix(smallMultiples).sorted()
             html += "<p>By \(e(column))\(ranked.count > shown.count ? " (the \(shown.count) largest of \(ranked.count))" : ""):</p><div class=\"multiples\">"
             for (number, group) in shown.enumerated() {
                 let points = history.indices.map { index -> ChartPoint in
                     guard let entry = byFacet[group]?[index] else { return ChartPoint(label: history[index].release.window, value: nil) }
-                    let spread = 1.96 * entry.deviation * Double(entry.cells).squareRoot()
+                    let spread = summedMargin(deviation: entry.deviation, cells: entry.cells)
                     return ChartPoint(label: history[index].release.window, value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
                 }
                 html += TimeSeriesChart(id: "\(id)-\(number)", title: "\(column) \(group)", points: points, small: true).html
@@ -189,9 +187,11 @@ public enum Dashboard {
             html += DisparityTable.chart(combined, disparity: disparity, id: id + "-pooled",
                                          title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(withResults.first?.0.release.window ?? "") to \(latestRelease.release.window)")
             html += "<h4>Each group's rate over releases</h4><div class=\"multiples\">"
+            // Each release's comparison once (a bootstrap each), shared by every group's chart.
+            let latestPeriods = withResults.map { DisparityTable.periods($0.1, disparity: disparity).last }
             for (number, group) in groups.enumerated() {
-                let points = withResults.map { release, result -> ChartPoint in
-                    let period = DisparityTable.periods(result, disparity: disparity).last
+                let points = zip(withResults, latestPeriods).map { item, period -> ChartPoint in
+                    let release = item.0
                     guard let period, let index = period.groups.firstIndex(of: group), period.release.noisy[index].denominator >= 1 else {
                         return ChartPoint(label: release.release.window, value: nil)
                     }
@@ -206,8 +206,10 @@ public enum Dashboard {
         return html
     }
 
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(format: "%.2f", value)
+    /// The 95% margin of a sum of `cells` independent noisy counts whose noise has standard
+    /// deviation `deviation` (normal approximation: 1.96 standard deviations of the sum).
+    static func summedMargin(deviation: Double, cells: Int) -> Double {
+        1.96 * deviation * Double(cells).squareRoot()
     }
 
     /// The page around `body`, with the one inline style sheet.

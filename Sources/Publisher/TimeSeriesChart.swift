@@ -10,9 +10,7 @@ struct TimeSeriesChart {
     var points: [ChartPoint]
     /// Fixed axis range (rates use 0...1); nil fits the intervals, from 0.
     var domain: ClosedRange<Double>?
-    var format: (Double) -> String = { value in
-        value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(format: "%.2f", value)
-    }
+    var format: (Double) -> String = AggregatePlanner.format
     /// Small multiples are drawn narrower, with fewer labels.
     var small = false
 

@@ -36,7 +36,7 @@ import TestSupport
             return
         }
         for (name, page) in pages {
-            let violations = try Chromium.axeViolations(page, axe: axe, folder: folder)
+            let violations = try Chromium.axeViolations(page, axe: axe)
             #expect(violations.isEmpty, "\(name): \(violations)")
         }
     }

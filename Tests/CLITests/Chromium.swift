@@ -80,7 +80,7 @@ enum Chromium {
     /// axe-core's violations on `page` (WCAG 2.0/2.1 A and AA and best practices), each as
     /// "rule: help (n elements)". A copy of the page gets axe inlined (so nothing is fetched) and
     /// a runner that writes the result into the DOM, which `--dump-dom` prints once axe finished.
-    static func axeViolations(_ page: String, axe: String, folder: String) throws -> [String] {
+    static func axeViolations(_ page: String, axe: String) throws -> [String] {
         let html = try String(contentsOfFile: page, encoding: .utf8)
         let runner = """
             <script>\(axe)</script>
