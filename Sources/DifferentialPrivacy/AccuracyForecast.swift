@@ -1,15 +1,16 @@
 import Foundation
 
 /// What the noise of an aggregate output will cost in accuracy, known before anything is
-/// read or spent: each statistic's 95% margin at the output's budget, from the same shares
-/// and noise distributions ``AggregateEngine`` draws from (no noise is drawn here).
+/// read or spent: each statistic's 95% margin at the output's budget, from the same
+/// ``BudgetSplit`` and noise distributions ``AggregateEngine`` draws from (no noise is drawn here).
 ///
 /// A count's and a sum's margins do not depend on the data. A mean's does, through its
-/// group's size n: with a the sum's half-share margin at 97.5% (halved, as the doubled sum
-/// is) and b the count's half-share margin at 97.5%, both hold together with probability
-/// ≥ 95% and the mean is then within (a + w/2 · b) / (n − b) of the bounded mean, w the range
-/// H − L (the engine publishes the same bound per row). It is wider than the whole range
-/// for groups of at most ``Statistic/rangeGroupSize`` records, where the mean is noise.
+/// group's size n: with a the sum noise's margin at 97.5% (halved, as the doubled sum
+/// is) and b the margin at 97.5% of the count it divides by (the output's, or its own),
+/// both hold together with probability ≥ 95% and the mean is then within
+/// (a + w/2 · b) / (n − b) of the bounded mean, w the range H − L (the engine publishes
+/// the same bound per row). It is the whole range for groups of at most
+/// ``Statistic/rangeGroupSize`` records, where the mean is noise.
 /// A quantile's margin is in ranks (records), from the exponential mechanism's tail.
 public struct AccuracyForecast: Sendable {
     /// One statistic's forecast.
@@ -26,40 +27,51 @@ public struct AccuracyForecast: Sendable {
         public var bounds: ClosedRange<Int>?
         /// True when `margin` counts records (a quantile's rank).
         public var inRanks = false
+        /// The share of the output's budget this statistic spends (0…1).
+        public var fraction: Double = 1
     }
 
     public var statistics: [Statistic]
 
-    /// The forecast of an output with `statistics` under `budget` and `bounds`.
+    /// The forecast of an output with `statistics` under `budget` and `bounds`;
+    /// `weights` and `complete` as for ``BudgetSplit``.
     public init(statistics: [AggregateStatistic], keys: KeySelection, bounds: ContributionBounds,
-                budget: AggregateBudget) throws(DPError) {
-        let (laplace, gaussian, _) = try AggregateEngine.shareOfEachStatistic(budget: budget, statistics: statistics, keys: keys)
+                budget: AggregateBudget, weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
+        let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)
+        let total = statistics.indices.reduce(0.0) { $0 + split.spent(by: $1).doubleValue }
+            + (statistics.contains(.count) ? 0 : split.count?.doubleValue ?? 0)
         let g = bounds.groupsPerUnit, r = bounds.rowsPerUnitPerGroup
-        func distribution(_ l1: Int, _ l2Squared: Int, _ part: Fraction = Fraction(1)) -> NoiseDistribution {
-            AggregateEngine.noiseParameters(l1: l1, l2Squared: l2Squared, part: part, laplace: laplace, gaussian: gaussian).distribution
+        func distribution(_ l1: Int, _ l2Squared: Int, _ share: Fraction) -> NoiseDistribution {
+            AggregateEngine.noiseParameters(l1: l1, l2Squared: l2Squared, share: share, gaussian: split.isGaussian).distribution
         }
-        self.statistics = statistics.map { statistic in
+        self.statistics = statistics.enumerated().map { index, statistic in
+            var forecast: Statistic
             switch statistic {
             case .count:
-                return Statistic(name: statistic.name, margin: Double(distribution(g * r, g * r * r).marginOfError()))
+                forecast = Statistic(name: statistic.name, margin: Double(distribution(g * r, g * r * r, split.main[index]).marginOfError()))
             case let .sum(_, low, high):
                 let m = max(abs(low), abs(high))
-                return Statistic(name: statistic.name, margin: Double(distribution(g * r * m, g * r * r * m * m).marginOfError()), bounds: low...high)
+                forecast = Statistic(name: statistic.name, margin: Double(distribution(g * r * m, g * r * r * m * m, split.main[index]).marginOfError()),
+                                     bounds: low...high)
             case let .mean(_, low, high):
                 let width = Double(high - low)
-                let half = Fraction(1, 2)
-                let a = Double(distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), half).marginOfError(level: 0.975)) / 2
-                let b = Double(distribution(g * r, g * r * r, half).marginOfError(level: 0.975))
+                let a = Double(distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), split.main[index])
+                    .marginOfError(level: 0.975)) / 2
+                let countShare = split.ownCount[index] ?? split.count ?? Fraction(1)
+                let b = Double(distribution(g * r, g * r * r, countShare).marginOfError(level: 0.975))
                 let margin: @Sendable (Int) -> Double = { n in
                     AggregateEngine.meanMargin(sumMargin: a, countMargin: b, width: width, size: Double(n))
                 }
                 let threshold = Int((b + (a + width / 2 * b) / width).rounded(.down))
-                return Statistic(name: statistic.name, margin: margin(100), meanMargin: margin, rangeGroupSize: threshold, bounds: low...high)
-            case let .quantile(_, _, low, high):
-                let share = laplace ?? gaussian.map { AggregateEngine.rhoToEpsilonShare($0) } ?? Fraction(1)
-                let rank = AggregateEngine.quantileRankMargin(rows: r, epsilon: (share / Fraction(g)).doubleValue, domain: high - low + 1)
-                return Statistic(name: statistic.name, margin: rank, bounds: low...high, inRanks: true)
+                forecast = Statistic(name: statistic.name, margin: margin(100), meanMargin: margin, rangeGroupSize: threshold, bounds: low...high)
+            case let .quantile(_, q, low, high):
+                let share = split.isGaussian ? AggregateEngine.rhoToEpsilonShare(split.main[index]) : split.main[index]
+                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r)
+                forecast = Statistic(name: statistic.name, margin: mechanism.rankMargin(epsilon: (share / Fraction(g)).doubleValue),
+                                     bounds: low...high, inRanks: true)
             }
+            forecast.fraction = total > 0 ? split.spent(by: index).doubleValue / total : 0
+            return forecast
         }
     }
 }

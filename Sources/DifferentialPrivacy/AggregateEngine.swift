@@ -4,32 +4,37 @@ import Foundation
 /// Differentially private statistics per group (DESIGN.md, "aggregate" outputs).
 ///
 /// Guarantee, for one output with budget ε (or ρ): after ``ContributionBounder``
-/// limits each unit to G groups and R rows per group, every statistic gets
-/// ε/k (k statistics, plus one noisy count for private partition selection when
-/// the output has no count), and sequential composition gives ε-DP for the
-/// output (Dwork & Roth 2014, Thm 3.16); with private keys, Laplace
-/// thresholding adds δ (Wilson et al. 2020, §4); with ρ, each statistic gets
-/// ρ/k and the output is ρ-zCDP (Bun & Steinke 2016, Lemma 2.3). Noise is exact
-/// (``ExactSampler``); ε and ρ are rounded down to multiples of 10⁻⁶ and noise
-/// scales up, so the noise is never smaller than the stated parameters need.
+/// limits each unit to G groups and R rows per group (add/remove neighbours: one
+/// unit's rows appear or not), the budget is split exactly among the output's
+/// mechanisms (``BudgetSplit``: by policy weights, or by default to minimise the
+/// total relative error) and sequential composition gives ε-DP for the output
+/// (Dwork & Roth 2014, Thm 3.16); with private keys, Laplace thresholding adds δ
+/// (Wilson et al. 2020, §4); with ρ, the output is ρ-zCDP (Bun & Steinke 2016,
+/// Lemma 2.3). Noise is exact (``ExactSampler``); ε and ρ are rounded down to
+/// multiples of 10⁻⁶ and noise scales up, so the noise is never smaller than the
+/// stated parameters need.
 ///
-/// Sensitivities (L1 for Laplace, squared L2 for the Gaussian):
+/// Mechanisms and sensitivities (L1 for Laplace, squared L2 for the Gaussian):
 /// - count: G·R and G·R²;
 /// - sum of values clamped to [L, H]: G·R·M and G·R²·M² with M = max(|L|, |H|);
-/// - mean: a count and a sum of 2x − (L + H), each with half the share,
-///   sensitivities G·R·(H − L) for the sum;
-/// - quantile: the exponential mechanism (McSherry & Talwar 2007) over the
-///   integers of [L, H] with utility −|#{v ≤ x} − q·n| (sensitivity R) and
-///   ε/k/G per group, sampled exactly by rejection.
+/// - mean: a sum of 2x − (L + H), sensitivities G·R·(H − L) and G·R²·(H − L)²,
+///   divided by the output's noisy count when the column can never be missing
+///   (post-processing, no extra budget), else by its own noisy count of the rows
+///   with a value;
+/// - quantile: ``QuantileMechanism`` (the exponential mechanism over the integers
+///   of [L, H], utility sensitivity R·max(q, 1 − q)) with ε/G per group; under ρ
+///   it runs at ε = √(2ρ) of its share (ε-DP implies ε²/2-zCDP, Bun & Steinke
+///   2016, Prop. 1.4).
 public enum AggregateEngine {
-    /// Runs one output: ``bound(_:statistics:keys:bounds:budget:sampler:unitRows:)``
+    /// Runs one output: ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:)``
     /// then ``release(_:sampler:nonNegative:)``.
     ///
     /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
     public static func run(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
-                           bounds: ContributionBounds, budget: AggregateBudget, sampler: ExactSampler,
-                           nonNegative: Bool = true) throws(DPError) -> AggregateResult {
-        let exact = try bound(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget, sampler: sampler)
+                           bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
+                           sampler: ExactSampler, nonNegative: Bool = true) throws(DPError) -> AggregateResult {
+        let exact = try bound(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget, weights: weights,
+                              sampler: sampler)
         return release(exact, sampler: sampler, nonNegative: nonNegative)
     }
 
@@ -38,11 +43,17 @@ public enum AggregateEngine {
     /// random choices, no noise; the result is private and must go through
     /// ``release(_:sampler:nonNegative:)`` before anything leaves.
     ///
-    /// - Parameter unitRows: `input.units` already grouped by unit (several
-    ///   outputs of one table share it); nil to group them here.
+    /// Throws ``DPError/missingValues(column:rows:)`` when a column declared
+    /// complete (``AggregateInput/complete``) has kept rows without a value:
+    /// the mean that divides by the output's count would be wrong.
+    ///
+    /// - Parameters:
+    ///   - weights: one per statistic for the budget split, or nil for ``BudgetSplit``'s defaults.
+    ///   - unitRows: `input.units` already grouped by unit (several outputs of one
+    ///     table share it); nil to group them here.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
-                             bounds: ContributionBounds, budget: AggregateBudget, sampler: ExactSampler,
-                             unitRows: UnitRows? = nil) throws(DPError) -> BoundedAggregate {
+                             bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
+                             sampler: ExactSampler, unitRows: UnitRows? = nil) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
         guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
             throw .invalidParameters("contribution bounds must be at least 1")
@@ -55,8 +66,8 @@ public enum AggregateEngine {
             case .count: break
             }
         }
-        let (laplace, gaussian, delta) = try shareOfEachStatistic(budget: budget, statistics: statistics, keys: keys)
-        if keys == .privateKeys && (delta ?? 0) <= 0 {
+        let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: input.complete)
+        if keys == .privateKeys && (split.delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
         }
         if let unitRows, unitRows.rowCount != input.rowCount || input.units == nil {
@@ -66,6 +77,12 @@ public enum AggregateEngine {
             ContributionBounder.bound(unitRows: unitRows, groups: input.groups, bounds: bounds, sampler: sampler)
         } else {
             ContributionBounder.bound(units: input.units, groups: input.groups, bounds: bounds, sampler: sampler)
+        }
+        // A column promised complete must be: a mean over it divides by the count of all rows.
+        for column in input.complete.sorted() {
+            guard let values = input.measures[column] else { continue }
+            let missing = kept.reduce(0) { $0 + (values[$1] == nil ? 1 : 0) }
+            if missing > 0 { throw .missingValues(column: column, rows: missing) }
         }
 
         // Exact per-group aggregates of the bounded rows.
@@ -100,8 +117,7 @@ public enum AggregateEngine {
             }
         }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
-                                laplace: laplace, gaussian: gaussian, delta: delta, counts: counts, exact: exact,
-                                rowsAfterBounding: kept.count)
+                                split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count)
     }
 
     /// Adds the noise to a bounded output (see the type's guarantee) and, with
@@ -109,15 +125,14 @@ public enum AggregateEngine {
     ///
     /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
     public static func release(_ bounded: BoundedAggregate, sampler: ExactSampler, nonNegative: Bool = true) -> AggregateResult {
-        let (statistics, keys, budget) = (bounded.statistics, bounded.keys, bounded.budget)
-        let (laplace, gaussian, delta) = (bounded.laplace, bounded.gaussian, bounded.delta)
+        let (statistics, keys, budget, split) = (bounded.statistics, bounded.keys, bounded.budget, bounded.split)
         let g = bounded.bounds.groupsPerUnit, r = bounded.bounds.rowsPerUnitPerGroup
         let counts = bounded.counts
         let groupCount = counts.count
 
-        /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared`.
-        func noise(l1: Int, l2Squared: Int, part: Fraction = Fraction(1)) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
-            let parameters = noiseParameters(l1: l1, l2Squared: l2Squared, part: part, laplace: laplace, gaussian: gaussian)
+        /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared` at `share`.
+        func noise(l1: Int, l2Squared: Int, share: Fraction) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
+            let parameters = noiseParameters(l1: l1, l2Squared: l2Squared, share: share, gaussian: split.isGaussian)
             if let scale = parameters.laplaceScale {
                 return ({ sampler.discreteLaplace(scale: scale) }, parameters.distribution)
             }
@@ -125,12 +140,12 @@ public enum AggregateEngine {
             return ({ sampler.discreteGaussian(sigmaSquared: sigmaSquared) }, parameters.distribution)
         }
 
-        // Noisy counts first: they decide the private key set.
-        let countNoise = noise(l1: g * r, l2Squared: g * r * r)
-        let noisyCounts = counts.map { $0 + Int(countNoise.draw()) }
+        // The output's noisy count first: it decides the private key set, and complete means divide by it.
+        let countNoise = split.count.map { noise(l1: g * r, l2Squared: g * r * r, share: $0) }
+        let noisyCounts = countNoise.map { countNoise in counts.map { $0 + Int(countNoise.draw()) } }
         var published = Array(0..<groupCount)
         var threshold: Int?
-        if keys == .privateKeys, let delta {
+        if keys == .privateKeys, let delta = split.delta, let countNoise, let noisyCounts {
             // A new unit brings at most G partitions of count ≤ R; each must pass τ with probability ≤ δ/G.
             let tau = r + selectionMargin(countNoise.distribution, probability: delta / Double(g))
             threshold = tau
@@ -140,10 +155,11 @@ public enum AggregateEngine {
         var columns: [[Double]] = []
         var margins: [[Double]] = []
         var reports: [StatisticNoise] = []
-        let shareValue = (laplace ?? gaussian ?? Fraction(1)).doubleValue
         for (index, statistic) in statistics.enumerated() {
+            let shareValue = split.spent(by: index).doubleValue
             switch statistic {
             case .count:
+                guard let countNoise, let noisyCounts else { continue }
                 let margin = Double(countNoise.distribution.marginOfError())
                 columns.append(published.map { Double(nonNegative ? max(noisyCounts[$0], 0) : noisyCounts[$0]) })
                 margins.append(published.map { _ in margin })
@@ -154,7 +170,7 @@ public enum AggregateEngine {
             case let .sum(_, low, high):
                 guard case let .sum(sums) = bounded.exact[index] else { continue }
                 let m = max(abs(low), abs(high))
-                let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m)
+                let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m, share: split.main[index])
                 let margin = Double(sumNoise.distribution.marginOfError())
                 columns.append(published.map { Double(sums[$0] + Int(sumNoise.draw())) })
                 margins.append(published.map { _ in margin })
@@ -163,15 +179,24 @@ public enum AggregateEngine {
             case let .mean(_, low, high):
                 guard case let .mean(doubled, present) = bounded.exact[index] else { continue }
                 let width = high - low
-                let half = Fraction(1, 2)
-                let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, part: half)
-                let nNoise = noise(l1: g * r, l2Squared: g * r * r, part: half)
-                // Each half-margin at 97.5%, so both hold together with probability ≥ 95%.
+                let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
+                // The denominator: the output's noisy count, or the mean's own count of rows with a value.
+                let ownNoise = split.ownCount[index].map { noise(l1: g * r, l2Squared: g * r * r, share: $0) }
+                let denominators: [Int]
+                let denominatorNoise: NoiseDistribution
+                if let ownNoise {
+                    denominators = present.map { $0 + Int(ownNoise.draw()) }
+                    denominatorNoise = ownNoise.distribution
+                } else if let noisyCounts, let countNoise {
+                    denominators = noisyCounts
+                    denominatorNoise = countNoise.distribution
+                } else { continue }
+                // Each margin at 97.5%, so both hold together with probability ≥ 95%.
                 let a = Double(sumNoise.distribution.marginOfError(level: 0.975)) / 2
-                let b = Double(nNoise.distribution.marginOfError(level: 0.975))
+                let b = Double(denominatorNoise.marginOfError(level: 0.975))
                 var means: [Double] = [], bounds: [Double] = []
                 for group in published {
-                    let noisyN = Double(present[group] + Int(nNoise.draw()))
+                    let noisyN = Double(denominators[group])
                     let noisySum = Double(doubled[group] + Int(sumNoise.draw())) / 2
                     let center = Double(low + high) / 2
                     means.append(min(Double(high), max(Double(low), center + noisySum / max(noisyN, 1))))
@@ -181,23 +206,24 @@ public enum AggregateEngine {
                 margins.append(bounds)
                 let sortedBounds = bounds.sorted()
                 let typical = sortedBounds.isEmpty ? Double(width) : sortedBounds[sortedBounds.count / 2]
+                let denominator = ownNoise == nil
+                    ? "over the output's noisy count (the column is never missing, so the mean spends nothing on a count of its own)"
+                    : "over its own noisy count of the rows with a value"
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
                                               margin: typical,
-                                              postProcessing: "noisy sum over noisy count (half the share each), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
+                                              postProcessing: "noisy sum \(denominator), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
             case let .quantile(_, q, low, high):
                 guard case let .quantile(perGroup) = bounded.exact[index] else { continue }
-                guard let share = laplace ?? gaussian.map({ rhoToEpsilonShare($0) }) else { continue }
+                let share = split.isGaussian ? rhoToEpsilonShare(split.main[index]) : split.main[index]
                 let epsilon = share / Fraction(g)
-                let domain = high - low + 1
-                let rankMargin = quantileRankMargin(rows: r, epsilon: epsilon.doubleValue, domain: domain)
-                columns.append(published.map { group in
-                    Double(quantile(perGroup[group], q: q, low: low, high: high, epsilon: epsilon, sensitivity: r, sampler: sampler))
-                })
+                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r)
+                let rankMargin = mechanism.rankMargin(epsilon: epsilon.doubleValue)
+                columns.append(published.map { group in Double(mechanism.sample(perGroup[group], epsilon: epsilon, sampler: sampler)) })
                 margins.append(published.map { _ in rankMargin })
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue,
-                                              distribution: .discreteLaplace(scale: 2 * Double(r) / epsilon.doubleValue),
+                                              distribution: .discreteLaplace(scale: 2 * mechanism.sensitivity / epsilon.doubleValue),
                                               margin: rankMargin,
-                                              postProcessing: "exponential mechanism over the integers \(low)…\(high); the margin is in records: the published value's rank is within it of the true \(q)-quantile's rank with probability ≥ 95%"))
+                                              postProcessing: "exponential mechanism over the integers \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: the published value's rank is within it of the true \(q)-quantile's rank with probability ≥ 95%"))
             }
         }
         let rows = published.enumerated().map { index, group in
@@ -206,7 +232,7 @@ public enum AggregateEngine {
         var rho: Double?
         if case let .rho(value, _) = budget { rho = value }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
-                               epsilon: budget.epsilonEquivalent, delta: delta, rho: rho, threshold: threshold,
+                               epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
                                rowsAfterBounding: bounded.rowsAfterBounding)
     }
 
@@ -232,35 +258,16 @@ public enum AggregateEngine {
         }
     }
 
-    /// For zCDP outputs, quantiles use the pure-DP exponential mechanism with
-    /// ε = √(2ρ) (ρ-zCDP is implied by ε-DP with ρ = ε²/2, Bun & Steinke Prop. 1.4).
-    /// Each statistic's share of the output's budget (sequential composition: ε/k or ρ/k over the
-    /// k statistics, plus a count for private partition selection when the output has none).
-    static func shareOfEachStatistic(budget: AggregateBudget, statistics: [AggregateStatistic],
-                                     keys: KeySelection) throws(DPError) -> (laplace: Fraction?, gaussian: Fraction?, delta: Double?) {
-        let needsSelectionCount = keys == .privateKeys && !statistics.contains(.count)
-        let shares = Fraction(statistics.count + (needsSelectionCount ? 1 : 0))
-        switch budget {
-        case let .epsilon(epsilon, delta):
-            guard epsilon > 0 else { throw .invalidParameters("ε must be positive") }
-            return (Fraction.below(epsilon) / shares, nil, delta)
-        case let .rho(rho, delta):
-            guard rho > 0, delta > 0, delta < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
-            return (nil, Fraction.below(rho) / shares, delta)
-        }
-    }
-
     /// The exact noise of an integer query with L1 sensitivity `l1` (discrete Laplace of scale
-    /// l1 / (share · part)) or squared L2 sensitivity `l2Squared` (discrete Gaussian of variance
-    /// l2² / (2 ρ-share · part)), and its distribution for margins.
-    static func noiseParameters(l1: Int, l2Squared: Int, part: Fraction, laplace: Fraction?,
-                                gaussian: Fraction?) -> (laplaceScale: Fraction?, sigmaSquared: Fraction?, distribution: NoiseDistribution) {
-        if let share = laplace {
-            let scale = Fraction(BigUInt(l1), 1) / (share * part)
+    /// l1 / ε-share) or squared L2 sensitivity `l2Squared` (discrete Gaussian of variance
+    /// l2² / (2 ρ-share)), and its distribution for margins.
+    static func noiseParameters(l1: Int, l2Squared: Int, share: Fraction,
+                                gaussian: Bool) -> (laplaceScale: Fraction?, sigmaSquared: Fraction?, distribution: NoiseDistribution) {
+        if !gaussian {
+            let scale = Fraction(BigUInt(l1), 1) / share
             return (scale, nil, .discreteLaplace(scale: scale.doubleValue))
         }
-        let rho = (gaussian ?? Fraction(1)) * part
-        let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * rho)
+        let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * share)
         return (nil, sigmaSquared, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
     }
 
@@ -272,40 +279,10 @@ public enum AggregateEngine {
         return denominator > 0 ? min(width, (a + width / 2 * b) / denominator) : width
     }
 
-    /// A quantile's 95% margin in ranks: the exponential mechanism's tail,
-    /// P(rank error > (2R/ε)(ln|domain| + ln 20)) ≤ 5% (McSherry & Talwar 2007, Thm 6).
-    static func quantileRankMargin(rows r: Int, epsilon: Double, domain: Int) -> Double {
-        (2 * Double(r) / epsilon * (log(Double(domain)) + log(20))).rounded(.up)
-    }
-
+    /// The ε-DP share a ρ-zCDP share allows a pure-DP mechanism: ε = √(2ρ)
+    /// (ε-DP implies ε²/2-zCDP, Bun & Steinke 2016, Prop. 1.4), rounded down.
     static func rhoToEpsilonShare(_ rho: Fraction) -> Fraction {
         Fraction.below((2 * rho.doubleValue).squareRoot())
-    }
-
-    /// The exponential mechanism for the q-quantile over {low, …, high}, sampled
-    /// exactly: propose x uniformly, accept with Bernoulli(exp(−ε(u* − u(x))/(2Δ))).
-    /// `values` are already clamped to [low, high].
-    static func quantile(_ values: [Int], q: Double, low: Int, high: Int, epsilon: Fraction, sensitivity: Int,
-                         sampler: ExactSampler) -> Int {
-        let scale = 1_000_000
-        let target = Int((q * Double(scale)).rounded()) * values.count
-        let domain = high - low + 1
-        // d(x) = |c(x)·S − q·n·S| with c(x) = #{v ≤ x}, in units of 1/S; c from a histogram
-        // of the (clamped, so in-domain) values, which needs no sort.
-        var distances = [Int](repeating: 0, count: domain)
-        for value in values { distances[value - low] += 1 }
-        var atMost = 0
-        for offset in 0..<domain {
-            atMost += distances[offset]
-            distances[offset] = abs(atMost * scale - target)
-        }
-        let best = distances.min() ?? 0
-        let denominator = epsilon.denominator * BigUInt(2 * sensitivity * scale)
-        while true {
-            let candidate = Int(sampler.uniform(below: UInt64(domain)))
-            let gamma = Fraction(epsilon.numerator * BigUInt(distances[candidate] - best), denominator)
-            if sampler.bernoulliExpMinus(gamma) { return low + candidate }
-        }
     }
 }
 
@@ -329,9 +306,8 @@ public struct BoundedAggregate: Sendable {
     let keys: KeySelection
     let bounds: ContributionBounds
     let budget: AggregateBudget
-    let laplace: Fraction?
-    let gaussian: Fraction?
-    let delta: Double?
+    /// The output's budget per mechanism.
+    let split: BudgetSplit
     /// Bounded rows per group.
     let counts: [Int]
     /// Per statistic, in order.

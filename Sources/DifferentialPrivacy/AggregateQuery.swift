@@ -47,13 +47,20 @@ public struct AggregateInput: Sendable {
     public var groupKeys: [[String]]
     /// Measured columns: one value per row (nil when missing, which counts as not contributing).
     public var measures: [String: [Double?]]
+    /// Measured columns the policy declares can never be missing. A mean over one
+    /// divides by the output's noisy count instead of spending budget on its own;
+    /// a kept row without a value then stops the output (``DPError/missingValues(column:rows:)``).
+    /// Decided by the policy, never by the data, so the choice itself reveals nothing.
+    public var complete: Set<String>
 
-    public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]]) {
+    public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]],
+                complete: Set<String> = []) {
         self.rowCount = rowCount
         self.units = units
         self.groups = groups
         self.groupKeys = groupKeys
         self.measures = measures
+        self.complete = complete
     }
 }
 

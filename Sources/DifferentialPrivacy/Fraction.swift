@@ -50,3 +50,9 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(numerator)/\(denominator)" }
 }
+
+extension Fraction {
+    public static func + (lhs: Fraction, rhs: Fraction) -> Fraction {
+        Fraction(lhs.numerator * rhs.denominator + rhs.numerator * lhs.denominator, lhs.denominator * rhs.denominator).reduced
+    }
+}

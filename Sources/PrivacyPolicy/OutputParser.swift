@@ -3,7 +3,7 @@ import Yams
 extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
                                 "max_suppression", "metric", "gs_factor", "recoding", "privacy"]
-    static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "contribution", "privacy"]
+    static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "weights", "contribution", "privacy"]
     static let disparityKeys = ["id", "title", "kind", "compare", "period", "keys", "outcome", "reference", "min_group_size",
                                 "contribution", "privacy"]
     static let kindWords = ["microdata", "aggregate", "disparity"]
@@ -162,12 +162,35 @@ extension PolicyParser {
                 }
             }
         }
-        let statistics = entries["statistics"].flatMap { parseStatistics($0, context) }
+        var complete: Set<String> = []
+        let statistics = entries["statistics"].flatMap { parseStatistics($0, context, complete: &complete) }
+        let weights = entries["weights"].flatMap { node in statistics.flatMap { parseWeights(node, context, statistics: $0) } }
         let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
         let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
         guard let groupBy, let statistics, let privacy else { return nil }
         return AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
-                             privacy: privacy, disparity: nil)
+                             privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete)
+    }
+
+    /// `weights: {count: 1, mean_response_seconds: 2}`: positive relative shares of ε by published column.
+    private mutating func parseWeights(_ node: Node, _ context: String, statistics: [StatisticSpec]) -> [String: Double]? {
+        let names = statistics.map(\.name)
+        guard let map = reader.mapping(node, "\(context).weights", allowed: []) else { return nil }
+        var weights: [String: Double] = [:]
+        for name in map.order {
+            guard let valueNode = map[name] else { continue }
+            guard names.contains(name) else {
+                reader.error(valueNode, "\(context).weights: '\(name)' is not a statistic of this output\(Suggestion.didYouMean(name, among: names)); weights are keyed by the published columns \(names.joined(separator: ", "))")
+                continue
+            }
+            guard let weight = reader.positiveNumber(valueNode, "\(context).weights.\(name)") else { continue }
+            guard weight >= 1e-6, weight <= 1e6 else {
+                reader.error(valueNode, "\(context).weights.\(name) must be between 0.000001 and 1000000 (weights are relative shares of ε), found \(weight)")
+                continue
+            }
+            weights[name] = weight
+        }
+        return weights
     }
 
     /// `kind: disparity`: an aggregate whose statistics are fixed (records with a recorded outcome,
@@ -250,8 +273,10 @@ extension PolicyParser {
 
     static let statisticWords = ["count", "sum", "mean", "median", "quantile"]
 
-    private mutating func parseStatistics(_ node: Node, _ context: String) -> [StatisticSpec]? {
+    private mutating func parseStatistics(_ node: Node, _ context: String, complete: inout Set<String>) -> [StatisticSpec]? {
         guard let items = reader.sequence(node, "\(context).statistics") else { return nil }
+        // `missing:` is about the column: every statistic of a column must agree.
+        var missingChoice: [String: (refuse: Bool, node: Node)] = [:]
         if items.isEmpty { reader.error(node, "\(context).statistics must list at least one statistic") }
         return items.compactMap { item in
             if let word = item.scalar?.string {
@@ -260,12 +285,22 @@ extension PolicyParser {
                 return nil
             }
             guard let entries = reader.mapping(item, "\(context) statistic",
-                                               allowed: Self.statisticWords + ["bounds", "q"]) else { return nil }
+                                               allowed: Self.statisticWords + ["bounds", "q", "missing"]) else { return nil }
             let chosen = entries.order.filter { Self.statisticWords.contains($0) }
             guard chosen.count == 1, let word = chosen.first, let columnNode = entries[word],
                   let column = reader.nonEmptyString(columnNode, "\(context) \(word) column") else {
                 reader.error(item, "\(context): a statistic names exactly one of sum, mean, median, quantile with its column")
                 return nil
+            }
+            if let missingNode = entries["missing"], let choice = reader.string(missingNode, "\(context) \(word) missing") {
+                if choice != "skip" && choice != "refuse" {
+                    reader.error(missingNode, "\(context): missing must be skip (a record without \(column) is left out of this statistic) or refuse (\(column) is never missing: a mean then divides by the output's count, and a record without it stops the release), found '\(choice)'")
+                } else if let earlier = missingChoice[column], earlier.refuse != (choice == "refuse") {
+                    reader.error(missingNode, "\(context): the statistics of \(column) disagree on missing (skip here, refuse at \(reader.location(earlier.node))); it is a property of the column, so write the same for each")
+                } else {
+                    missingChoice[column] = (choice == "refuse", missingNode)
+                    if choice == "refuse" { complete.insert(column) }
+                }
             }
             guard let boundsNode = entries["bounds"] else {
                 reader.error(item, "\(context): \(word) of '\(column)' needs bounds: [low, high]; values are clamped to them and they set the noise")

@@ -120,6 +120,15 @@ public struct AggregateSpec: Sendable, Equatable {
     /// numerator (a sum of the outcome indicator), and the published table holds rates,
     /// comparisons and findings instead (``DisparitySpec``).
     public var disparity: DisparitySpec? = nil
+    /// `weights:` the relative share of the output's ε each statistic gets, by
+    /// published column name (``StatisticSpec/name``); a statistic not named gets
+    /// its default weight. Empty: every statistic gets its default, which minimises
+    /// the total relative error (see `BudgetSplit` in DifferentialPrivacy).
+    public var weights: [String: Double] = [:]
+    /// Measured columns a statistic declares `missing: refuse` for: never missing, so
+    /// a mean over one divides by the output's noisy count, and a record without a
+    /// value stops the release.
+    public var complete: Set<String> = []
 }
 
 /// A grouping column, optionally at a hierarchy level (`{received_at: day}`).
@@ -143,6 +152,17 @@ public enum StatisticSpec: Sendable, Equatable {
     case mean(column: String, bounds: ClosedRange<Double>)
     case median(column: String, bounds: ClosedRange<Double>)
     case quantile(column: String, q: Double, bounds: ClosedRange<Double>)
+
+    /// The published column: `count`, `sum_<column>`, `mean_<column>`, `median_<column>`, `q<percent>_<column>`.
+    public var name: String {
+        switch self {
+        case .count: "count"
+        case let .sum(column, _): "sum_\(column)"
+        case let .mean(column, _): "mean_\(column)"
+        case let .median(column, _): "median_\(column)"
+        case let .quantile(column, q, _): q == 0.5 ? "median_\(column)" : "q\(Int((q * 100).rounded()))_\(column)"
+        }
+    }
 
     /// The measured column, if the statistic has one.
     public var column: String? {

@@ -140,7 +140,9 @@ public enum PolicySchema {
          "minProperties": 2,
          "properties": {"sum": {"type": "string"}, "mean": {"type": "string"}, "median": {"type": "string"},
                         "quantile": {"type": "string"}, "q": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                        "bounds": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}}
+                        "bounds": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                        "missing": {"enum": ["skip", "refuse"],
+                                    "description": "skip (default): records without a value are left out of the statistic; refuse: the column is never missing, so a mean divides by the output's count (more accurate), and a record without a value stops the release."}}}
       ]
     },
     "aggregate": {
@@ -154,6 +156,8 @@ public enum PolicySchema {
         "keys": {"type": "object", "additionalProperties": {"oneOf": [{"const": "private"},
                  {"type": "array", "items": {"type": ["string", "number"]}}]}},
         "statistics": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/statistic"}},
+        "weights": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
+                    "description": "Relative share of the output's epsilon per statistic, keyed by published column (count, mean_<column>, median_<column>, ...). Unnamed statistics keep their default weight, which minimises the total relative error."},
         "contribution": {
           "type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
           "properties": {"groups_per_unit": {"type": "integer", "minimum": 1}, "rows_per_unit_per_group": {"type": "integer", "minimum": 1}}

@@ -15,8 +15,7 @@ import Tabular
 public enum AggregatePlanner {
     /// The engine inputs of `output` over the minimised `table` for `window`.
     public static func input(for output: OutputSpec, of policy: Policy, table: Table, window: ReleaseWindow) throws(PublisherError)
-        -> (input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection, bounds: ContributionBounds,
-            budget: AggregateBudget)
+        -> (input: AggregateInput, parameters: AggregateParameters)
     {
         guard case let .aggregate(spec) = output.kind else { throw .usage("output '\(output.id)' is not an aggregate") }
         guard let zone = TimeZone(identifier: policy.source.timezone) else { throw .usage("unknown time zone") }
@@ -169,36 +168,9 @@ public enum AggregatePlanner {
                 measures[name] = column.codes.map { $0 == Column.nullCode ? nil : parsed[Int($0)] }
             }
         }
-        let (statistics, bounds, budget) = parameters(of: spec)
-        return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures),
-                statistics, isPrivate ? .privateKeys : .publicKeys, bounds, budget)
-    }
-
-    /// The engine's statistics, contribution bounds and budget of an aggregate output: they
-    /// come from the policy alone, never from the data.
-    public static func parameters(of spec: AggregateSpec) -> (statistics: [AggregateStatistic], bounds: ContributionBounds,
-                                                               budget: AggregateBudget) {
-        var statistics: [AggregateStatistic] = []
-        for statistic in spec.statistics {
-            switch statistic {
-            case .count: statistics.append(.count)
-            case let .sum(column, bounds): statistics.append(.sum(column: column, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound)))
-            case let .mean(column, bounds): statistics.append(.mean(column: column, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound)))
-            case let .median(column, bounds):
-                statistics.append(.quantile(column: column, q: 0.5, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound)))
-            case let .quantile(column, q, bounds):
-                statistics.append(.quantile(column: column, q: q, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound)))
-            }
-        }
-        let bounds = spec.contribution.map {
-            ContributionBounds(groupsPerUnit: $0.groupsPerUnit, rowsPerUnitPerGroup: $0.rowsPerUnitPerGroup)
-        } ?? .recordLevel
-        let budget: AggregateBudget
-        switch spec.privacy {
-        case let .epsilon(epsilon, delta): budget = .epsilon(epsilon, delta: delta)
-        case let .rho(rho, delta): budget = .rho(rho, delta: delta)
-        }
-        return (statistics, bounds, budget)
+        let parameters = AggregateParameters(spec)
+        return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures,
+                               complete: parameters.complete), parameters)
     }
 
     /// The published table of an output's result: ``table(_:groupBy:)``, or for a disparity
@@ -239,9 +211,6 @@ public enum AggregatePlanner {
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
     }
-
-    static func floor(_ value: Double) -> Int { Int(value.rounded(.down)) }
-    static func ceil(_ value: Double) -> Int { Int(value.rounded(.up)) }
 
     /// The labels of the window's days (or other units) at `level`, in order.
     static func windowLabels(_ window: ReleaseWindow, level: String?, zone: TimeZone) -> [String] {

@@ -83,9 +83,11 @@ public enum AggregateRelease {
             let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
             if unitRows == nil, let units = plan.input.units { unitRows = UnitRows(units: units) }
             do {
+                let parameters = plan.parameters
                 bounded.append(Bounded(output: output, spec: spec, aggregate: try AggregateEngine.bound(
-                    plan.input, statistics: plan.statistics, keys: plan.keys, bounds: plan.bounds, budget: plan.budget,
-                    sampler: sampler, unitRows: plan.input.units == nil ? nil : unitRows)))
+                    plan.input, statistics: parameters.statistics, keys: parameters.keys, bounds: parameters.bounds,
+                    budget: parameters.budget, weights: parameters.weights, sampler: sampler,
+                    unitRows: plan.input.units == nil ? nil : unitRows)))
             } catch {
                 throw .refused("output '\(output.id)': \(error)")
             }

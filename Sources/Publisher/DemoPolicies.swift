@@ -288,6 +288,7 @@ outputs:
       - count
       - mean: satisfaction
         bounds: [1, 5]
+        missing: refuse                 # every contact is rated, so the mean divides by the published count
     privacy: {epsilon: 0.5}
 
   - id: satisfied-by-channel

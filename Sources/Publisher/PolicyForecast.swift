@@ -19,12 +19,13 @@ public enum PolicyForecast {
             }
             var parts: [String] = []
             for statistic in forecast.statistics {
+                let share = "\(format(statistic.fraction * 100))% of ε"
                 if let margin = statistic.meanMargin, let bounds = statistic.bounds {
-                    parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records, ±\(format(margin(1000))) for 1,000 (range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
+                    parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records, ±\(format(margin(1000))) for 1,000 (\(share); range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
                 } else if statistic.inRanks {
-                    parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank")
+                    parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank (\(share))")
                 } else {
-                    parts.append("\(statistic.name) ±\(format(statistic.margin))")
+                    parts.append("\(statistic.name) ±\(format(statistic.margin)) (\(share))")
                 }
             }
             var line = "\(output.id): 95% margins: " + parts.joined(separator: "; ")
@@ -50,7 +51,7 @@ public enum PolicyForecast {
             guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec) else { return [] }
             return forecast.statistics.compactMap { statistic in
                 guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }
-                return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, or fewer statistics in this output")
+                return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, a larger weight for it (weights:), missing: refuse if \(statistic.name.dropFirst(5)) is never missing (the mean then shares the output's count), or fewer statistics in this output")
             }
         }
     }
@@ -58,7 +59,7 @@ public enum PolicyForecast {
     /// A disparity output's expected interval half-widths at a 30% rate for groups of 100 and
     /// 1,000 records, from the bootstrap the release itself uses (on made-up counts, no data).
     static func disparityLine(_ output: OutputSpec, _ spec: AggregateSpec, _ disparity: DisparitySpec) -> String {
-        let bounds = AggregatePlanner.parameters(of: spec).bounds
+        let bounds = AggregateParameters(spec).bounds
         let scale = 2 * Double(bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup) / output.epsilon
         let sizes = [100, 1000]
         let release = DisparityEstimator.infer(sizes.map { DisparityEstimator.NoisyCounts(numerator: $0 * 3 / 10, denominator: $0) },
@@ -67,11 +68,7 @@ public enum PolicyForecast {
         return "\(output.id): 95% intervals of a 30% rate about ±\(widths[0]) points for a group of 100 records and ±\(widths[1]) for 1,000 (noise and chance variation together); groups under \(disparity.minimumSize) records are not enough data."
     }
 
-    static func forecast(_ spec: AggregateSpec) -> AccuracyForecast? {
-        let (statistics, bounds, budget) = AggregatePlanner.parameters(of: spec)
-        let isPrivate = spec.keys.values.contains { if case .private = $0 { true } else { false } }
-        return try? AccuracyForecast(statistics: statistics, keys: isPrivate ? .privateKeys : .publicKeys, bounds: bounds, budget: budget)
-    }
+    static func forecast(_ spec: AggregateSpec) -> AccuracyForecast? { AggregateParameters(spec).forecast }
 
     static func format(_ value: Double) -> String {
         value >= 100 ? String(Int(value.rounded())) : String(format: "%.3g", value)

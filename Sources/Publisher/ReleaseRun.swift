@@ -412,9 +412,9 @@ public enum ReleaseRun {
             for output in policy.outputs {
                 guard case .aggregate = output.kind else { continue }
                 let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
-                outcome.aggregates.append((output.id, plan.keys == .publicKeys ? plan.input.groupKeys.count : -1,
-                                           plan.budget.epsilonEquivalent, [:]))
-                progress("\(dataset)/\(output.id): would publish \(plan.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.budget.epsilonEquivalent)")
+                outcome.aggregates.append((output.id, plan.parameters.keys == .publicKeys ? plan.input.groupKeys.count : -1,
+                                           plan.parameters.budget.epsilonEquivalent, [:]))
+                progress("\(dataset)/\(output.id): would publish \(plan.parameters.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.parameters.budget.epsilonEquivalent)")
             }
             var previous: [String: AggregateResult] = [:]
             if let last = history.last {

@@ -133,40 +133,6 @@ struct BenchNoiseCommand: ParsableCommand {
     }
 }
 
-/// `opendata bench aggregate`: DP aggregation throughput.
-struct BenchAggregateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "aggregate",
-        abstract: "DP aggregation throughput: contribution bounding, count, mean and median per group.",
-        discussion: "Example:\n  opendata bench aggregate --rows 10000000"
-    )
-
-    @Option(help: "Rows to aggregate.")
-    var rows = 10_000_000
-
-    func run() throws {
-        var generator = SeededGenerator(seed: 7)
-        let units = max(rows / 5, 1), groups = 7 * 5
-        var unitOf = [Int32](repeating: 0, count: rows), groupOf = [Int32](repeating: 0, count: rows)
-        var values = [Double?](repeating: nil, count: rows)
-        for row in 0..<rows {
-            unitOf[row] = Int32(truncatingIfNeeded: generator.next() % UInt64(units))
-            groupOf[row] = Int32(truncatingIfNeeded: generator.next() % UInt64(groups))
-            values[row] = Double(generator.next() % 7200)
-        }
-        let input = AggregateInput(rowCount: rows, units: unitOf, groups: groupOf, groupKeys: (0..<groups).map { ["\($0)"] },
-                                   measures: ["seconds": values])
-        let started = Date()
-        let result = try AggregateEngine.run(input, statistics: [.count, .mean(column: "seconds", low: 0, high: 7200),
-                                                                 .quantile(column: "seconds", q: 0.5, low: 0, high: 7200)],
-                                             keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
-                                             budget: .epsilon(1, delta: nil), sampler: ExactSampler(random: try SystemRandom()))
-        let seconds = Date().timeIntervalSince(started)
-        print(String(format: "%d rows (%d units, %d groups) → %d rows after bounding, in %.2f s: %.1f million rows/s; peak resident memory %.0f MB",
-                     rows, units, groups, result.rowsAfterBounding, seconds, Double(rows) / seconds / 1e6, peakMemoryMegabytes()))
-    }
-}
-
 /// `opendata bench gzip`: CSV → deterministic gzip → SHA-256 throughput.
 struct BenchGzipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

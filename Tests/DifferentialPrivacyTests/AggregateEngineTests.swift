@@ -117,19 +117,56 @@ import Testing
         }
     }
 
+    /// A mean over a column promised complete divides its noisy sum by the published noisy count,
+    /// and a kept row without a value stops the output instead of publishing a wrong mean.
+    @Test func aCompleteMeanDividesByThePublishedCount() throws {
+        var input = Self.dataset(seed: 8, units: 300, rows: 3_000, groups: 4)
+        input.complete = ["seconds"]
+        let bounds = ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 3)
+        // Weights make the count noisy (scale 30) and the sum nearly exact (scale 3,000 on a centred
+        // sum of millions), so the published mean times the published count gives back the exact centred
+        // sum only if the mean divided by that very count; its own count would be off by tens of records, worth 10⁵ or more.
+        let result = try AggregateEngine.run(input, statistics: [.count, .mean(column: "seconds", low: 0, high: 20_000)], keys: .publicKeys,
+                                             bounds: bounds, budget: .epsilon(40, delta: nil), weights: [1, 100],
+                                             sampler: ExactSampler(random: SeededRandom(seed: 3)), nonNegative: false)
+        #expect(result.noise[0].distribution == .discreteLaplace(scale: 30.3), "count share 40/101, Δ = G·R = 12")
+        let (counts, sums) = Self.exact(input, bounds: bounds, seed: 3, low: 0, high: 20_000)
+        for ((row, sum), count) in zip(zip(result.rows, sums), counts) {
+            let centred = Double(sum) - 10_000 * Double(count)
+            let implied = (row.values[1] - 10_000) * row.values[0]
+            #expect(abs(implied - centred) < 20_000, "(mean − centre) × published count \(implied) vs exact centred sum \(centred)")
+        }
+        input.measures["seconds"]?[17] = nil
+        #expect(throws: DPError.self) {
+            try AggregateEngine.run(input, statistics: [.count, .mean(column: "seconds", low: 0, high: 100_000)], keys: .publicKeys,
+                                    bounds: ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 3_000), budget: .epsilon(1, delta: nil),
+                                    sampler: ExactSampler(random: SeededRandom(seed: 3)))
+        }
+    }
+
     @Test func noiseScalesFollowTheSensitivities() throws {
         let input = Self.dataset(seed: 3, units: 50, rows: 500, groups: 5)
         let result = try AggregateEngine.run(input, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),
                                                                  .mean(column: "seconds", low: 0, high: 7200)],
                                              keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
                                              budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
-        // ε = 1.5 over three statistics: 0.5 each. Count: Δ = G·R = 2 → scale 4. Sum: Δ = 2·7200 → scale 28,800.
-        #expect(result.noise[0].distribution == .discreteLaplace(scale: 4))
-        #expect(result.noise[1].distribution == .discreteLaplace(scale: 28_800))
-        // Mean: half of 0.5 for the doubled, centred sum: Δ = 2·7200 → scale 57,600.
-        #expect(result.noise[2].distribution == .discreteLaplace(scale: 57_600))
+        // ε = 1.5 over four mechanisms (the mean has its own count): 0.375 each. Count: Δ = G·R = 2 → scale 16/3.
+        // Sum: Δ = 2·7200 → scale 38,400. Mean: its doubled, centred sum, Δ = 2·7200 → scale 38,400.
+        #expect(result.noise[0].distribution == .discreteLaplace(scale: 16.0 / 3))
+        #expect(result.noise[1].distribution == .discreteLaplace(scale: 38_400))
+        #expect(result.noise[2].distribution == .discreteLaplace(scale: 38_400))
+        #expect(result.noise.map(\.share) == [0.375, 0.375, 0.75])
         #expect(result.rows.count == 5, "public keys: every group is published")
         #expect(result.epsilon == 1.5)
+        // With the column declared complete, the mean divides by the published count: three mechanisms of 0.5.
+        var complete = input
+        complete.complete = ["seconds"]
+        let reusing = try AggregateEngine.run(complete, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),
+                                                                     .mean(column: "seconds", low: 0, high: 7200)],
+                                              keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
+                                              budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
+        #expect(reusing.noise.map(\.distribution) == [.discreteLaplace(scale: 4), .discreteLaplace(scale: 28_800), .discreteLaplace(scale: 28_800)])
+        #expect(reusing.noise.map(\.share) == [0.5, 0.5, 0.5])
         let gaussian = try AggregateEngine.run(input, statistics: [.count], keys: .publicKeys,
                                                bounds: ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 1),
                                                budget: .rho(0.5, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 1)))

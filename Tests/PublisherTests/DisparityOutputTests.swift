@@ -109,8 +109,8 @@ import TestSupport
         let window = try #require(ReleaseWindow(day: "2026-11-22", timezone: TimeZone(identifier: "UTC") ?? .current))
         let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
         let sampler = ExactSampler(random: try SystemRandom())
-        let bounded = try AggregateEngine.bound(plan.input, statistics: plan.statistics, keys: plan.keys, bounds: plan.bounds,
-                                                budget: plan.budget, sampler: sampler)
+        let bounded = try AggregateEngine.bound(plan.input, statistics: plan.parameters.statistics, keys: plan.parameters.keys, bounds: plan.parameters.bounds,
+                                                budget: plan.parameters.budget, sampler: sampler)
         #expect(plan.input.groupKeys == [["A"], ["B"], ["C"]])
         #expect(bounded.counts == [2, 2, 1], "denominators: decided findings only")
         guard case let .sum(numerators)? = bounded.exact.last else {

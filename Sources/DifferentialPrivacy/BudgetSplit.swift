@@ -1,0 +1,120 @@
+import Foundation
+
+/// How one aggregate output's budget is divided among its noise mechanisms.
+///
+/// An output runs one mechanism per statistic, except that:
+/// - its count is one mechanism, shared by the published `count`, the
+///   partition selection of private keys, and every mean over a column that
+///   can never be missing (see ``AggregateInput/complete``): such a mean divides
+///   its noisy sum by the output's noisy count and needs no count of its own,
+///   which is free post-processing (Dwork & Roth 2014, Prop. 2.1);
+/// - any other mean runs two, a sum and its own count of the rows with a value.
+///
+/// Guarantee: the shares are exact rationals that add up to exactly the
+/// output's budget (ε rounded down to 10⁻⁶, or ρ), so sequential composition
+/// gives the output's ε-DP (Dwork & Roth 2014, Thm 3.16) or ρ-zCDP (Bun &
+/// Steinke 2016, Lemma 2.3) whatever the weights are.
+///
+/// The weights: mechanism m gets budget · w_m / Σ w. A policy may weight each
+/// statistic; a mean with its own count splits its weight equally between its
+/// sum and its count. The default minimises the total relative error: measure
+/// each mechanism's error in records (a count's noise; a sum's noise over the
+/// most one record moves it, H − L for a centred mean sum, max(|L|, |H|) for a
+/// sum; a quantile's rank error), so that relative to a group of n records every
+/// mechanism's expected error is c_m·G·R/(ε_m·n), with c = 1 for counts and sums
+/// and c = 2·max(q, 1 − q) for a q-quantile (Laplace scale 2·Δu/ε with Δu =
+/// R·max(q, 1 − q), see ``QuantileMechanism``). Minimising Σ c_m/ε_m under
+/// Σ ε_m = ε gives ε_m ∝ √c_m (Lagrange): weight 1 per count or sum mechanism,
+/// so 2 for a mean with its own count, and √(2·max(q, 1 − q)) for a quantile
+/// (1 for the median).
+public struct BudgetSplit: Sendable, Equatable {
+    /// Whether the shares are of ε (discrete Laplace) or of ρ (discrete Gaussian).
+    public let isGaussian: Bool
+    /// δ of the output (partition selection, or the zCDP conversion).
+    public let delta: Double?
+    /// The share of the output's count, when it has one (published, selecting keys, or reused by means).
+    public let count: Fraction?
+    /// Per statistic, the share of its own noise: the count's share for `count`, the sum's for a mean.
+    public let main: [Fraction]
+    /// Per statistic, a mean's own count share; nil for every other statistic and for a mean that reuses the count.
+    public let ownCount: [Fraction?]
+    /// Per statistic, whether it is a mean that divides its noisy sum by the output's noisy count.
+    public let reusesCount: [Bool]
+
+    /// The default weight of each statistic (see the type's derivation), given
+    /// whether each mean has its own count.
+    public static func defaultWeights(_ statistics: [AggregateStatistic], meanReusesCount: [Bool]) -> [Double] {
+        statistics.enumerated().map { index, statistic in
+            switch statistic {
+            case .count, .sum: 1
+            case .mean: meanReusesCount[index] ? 1 : 2
+            case let .quantile(_, q, _, _): (2 * max(q, 1 - q)).squareRoot()
+            }
+        }
+    }
+
+    /// Whether each statistic is a mean that divides by the output's count:
+    /// the output has a count mechanism and the mean's column can never be missing.
+    public static func meanReusesCount(_ statistics: [AggregateStatistic], keys: KeySelection, complete: Set<String>) -> [Bool] {
+        let hasCount = statistics.contains(.count) || keys == .privateKeys
+        return statistics.map { statistic in
+            if case let .mean(column, _, _) = statistic { return hasCount && complete.contains(column) }
+            return false
+        }
+    }
+
+    /// Splits `budget` among the mechanisms of `statistics`.
+    ///
+    /// - Parameters:
+    ///   - weights: one positive weight per statistic, or nil for the defaults.
+    ///   - complete: measure columns that can never be missing (their means may reuse the count).
+    public init(budget: AggregateBudget, statistics: [AggregateStatistic], keys: KeySelection,
+                weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
+        let total: Fraction
+        switch budget {
+        case let .epsilon(epsilon, delta):
+            guard epsilon > 0 else { throw .invalidParameters("ε must be positive") }
+            (total, isGaussian, self.delta) = (Fraction.below(epsilon), false, delta)
+        case let .rho(rho, delta):
+            guard rho > 0, delta > 0, delta < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
+            (total, isGaussian, self.delta) = (Fraction.below(rho), true, delta)
+        }
+        guard !total.isZero else { throw .invalidParameters("the budget rounds down to 0 at a resolution of 10⁻⁶") }
+        let reuses = Self.meanReusesCount(statistics, keys: keys, complete: complete)
+        let weights = weights ?? Self.defaultWeights(statistics, meanReusesCount: reuses)
+        guard weights.count == statistics.count else {
+            throw .invalidParameters("\(weights.count) weights for \(statistics.count) statistics")
+        }
+        guard weights.allSatisfy({ $0.isFinite && $0 >= 1e-6 }) else {
+            throw .invalidParameters("every weight must be a number of at least 0.000001")
+        }
+        // Mechanism weights as exact rationals; the split is then exact whatever they are.
+        let exact = weights.map { Fraction.below($0) }
+        let half = Fraction(1, 2)
+        var countWeight: Fraction? = keys == .privateKeys && !statistics.contains(.count) ? Fraction(1) : nil
+        var mainWeights: [Fraction] = [], ownWeights: [Fraction?] = []
+        for (index, statistic) in statistics.enumerated() {
+            let weight = exact[index]
+            switch statistic {
+            case .count:
+                countWeight = weight
+                mainWeights.append(weight); ownWeights.append(nil)
+            case .mean where !reuses[index]:
+                mainWeights.append(weight * half); ownWeights.append(weight * half)
+            default:
+                mainWeights.append(weight); ownWeights.append(nil)
+            }
+        }
+        let sum = ([countWeight].compactMap { $0 } + mainWeights.enumerated().compactMap { statistics[$0.offset] == .count ? nil : $0.element }
+                   + ownWeights.compactMap { $0 }).reduce(Fraction(0), +)
+        let share = { (weight: Fraction) in total * weight / sum }
+        count = countWeight.map(share)
+        main = mainWeights.map(share)
+        ownCount = ownWeights.map { $0.map(share) }
+        reusesCount = reuses
+    }
+
+    /// Everything statistic `index` spends: its own noise and a mean's own count.
+    public func spent(by index: Int) -> Fraction { main[index] + (ownCount[index] ?? Fraction(0)) }
+
+}

@@ -1,0 +1,61 @@
+import DifferentialPrivacy
+import PrivacyPolicy
+
+/// The engine parameters of one aggregate output, from the policy alone, never
+/// from the data: its statistics, key selection, contribution bounds, budget,
+/// the split of that budget (weights) and the columns declared never missing.
+/// ``AggregateRelease`` bounds with them and ``PolicyForecast`` forecasts with
+/// them, so the forecast is the release's own arithmetic.
+public struct AggregateParameters: Sendable {
+    public var statistics: [AggregateStatistic]
+    public var keys: KeySelection
+    public var bounds: ContributionBounds
+    public var budget: AggregateBudget
+    /// One weight per statistic, or nil for ``BudgetSplit``'s defaults.
+    public var weights: [Double]?
+    /// Measured columns with `missing: refuse`.
+    public var complete: Set<String>
+
+    /// The parameters of `spec`. A statistic the policy's `weights:` does not name
+    /// keeps its default weight.
+    public init(_ spec: AggregateSpec) {
+        // Integer bounds that contain the policy's: clamping never cuts inside them.
+        func floor(_ value: Double) -> Int { Int(value.rounded(.down)) }
+        func ceil(_ value: Double) -> Int { Int(value.rounded(.up)) }
+        statistics = spec.statistics.map { statistic in
+            switch statistic {
+            case .count: .count
+            case let .sum(column, bounds): .sum(column: column, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound))
+            case let .mean(column, bounds): .mean(column: column, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound))
+            case let .median(column, bounds): .quantile(column: column, q: 0.5, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound))
+            case let .quantile(column, q, bounds): .quantile(column: column, q: q, low: floor(bounds.lowerBound), high: ceil(bounds.upperBound))
+            }
+        }
+        keys = spec.groupBy.contains { spec.keys[$0.column] == .private } ? .privateKeys : .publicKeys
+        bounds = spec.contribution.map {
+            ContributionBounds(groupsPerUnit: $0.groupsPerUnit, rowsPerUnitPerGroup: $0.rowsPerUnitPerGroup)
+        } ?? .recordLevel
+        budget = switch spec.privacy {
+        case let .epsilon(epsilon, delta): .epsilon(epsilon, delta: delta)
+        case let .rho(rho, delta): .rho(rho, delta: delta)
+        }
+        complete = spec.complete
+        if spec.weights.isEmpty {
+            weights = nil
+        } else {
+            let defaults = BudgetSplit.defaultWeights(statistics, meanReusesCount: BudgetSplit.meanReusesCount(statistics, keys: keys, complete: complete))
+            weights = zip(spec.statistics, defaults).map { spec.weights[$0.name] ?? $1 }
+        }
+    }
+
+    /// The output's accuracy forecast (nil when the parameters cannot give a guarantee).
+    public var forecast: AccuracyForecast? {
+        try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: budget, weights: weights, complete: complete)
+    }
+
+    /// The split of the output's budget among its mechanisms.
+    public var split: BudgetSplit? {
+        try? BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)
+    }
+
+}

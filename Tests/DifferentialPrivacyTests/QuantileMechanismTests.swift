@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import DifferentialPrivacy
+
+/// The quantile mechanism's privacy property, checked on its exact output
+/// distribution over many random neighbouring pairs, and its sampler against
+/// that distribution.
+@Suite struct QuantileMechanismTests {
+    /// Add/remove neighbours: one unit's up-to-R rows appear. For every candidate,
+    /// P(x | D) ≤ e^ε · P(x | D′) both ways, and the worst pair comes close to e^ε
+    /// (so a sensitivity set too small would fail here).
+    @Test(arguments: [0.5, 0.1, 0.9, 0.25])
+    func neighbouringGroupsStayWithinEpsilon(q: Double) throws {
+        let random = SeededRandom(seed: 11)
+        var worst = 0.0
+        for trial in 0..<400 {
+            let rows = 1 + Int(random.nextWord() % 3)
+            let mechanism = QuantileMechanism(q: q, low: 0, high: 30, rowsPerUnit: rows)
+            let size = Int(random.nextWord() % 40)
+            // Clustered values make the utility steep, where a wrong sensitivity shows.
+            let values = (0..<size).map { _ in trial % 2 == 0 ? Int(random.nextWord() % 31) : 10 + Int(random.nextWord() % 5) }
+            let added = (0..<(1 + Int(random.nextWord() % UInt64(rows)))).map { _ in Int(random.nextWord() % 31) }
+            let epsilon = [0.1, 0.5, 1, 3][trial % 4]
+            let p = mechanism.probabilities(values, epsilon: epsilon)
+            let p2 = mechanism.probabilities(values + added, epsilon: epsilon)
+            for (a, b) in zip(p, p2) {
+                let ratio = abs(log(a) - log(b))
+                #expect(ratio <= epsilon * (1 + 1e-9), "q \(q), ε \(epsilon): log-ratio \(ratio) for \(values) + \(added)")
+                worst = max(worst, ratio / epsilon)
+            }
+        }
+        #expect(worst > 0.5, "the sensitivity is not loose by more than 2×: worst log-ratio \(worst)·ε")
+    }
+
+    @Test func theMedianChargesHalfARowPerRow() {
+        #expect(QuantileMechanism(q: 0.5, low: 0, high: 10, rowsPerUnit: 1).sensitivity == 0.5)
+        #expect(QuantileMechanism(q: 0.9, low: 0, high: 10, rowsPerUnit: 2).sensitivity == 1.8)
+        #expect(QuantileMechanism(q: 0.1, low: 0, high: 10, rowsPerUnit: 3).sensitivity == 2.7)
+    }
+
+    /// The exact sampler draws from the stated distribution (χ², p = 0.001).
+    @Test func samplesFollowTheExactDistribution() throws {
+        let mechanism = QuantileMechanism(q: 0.5, low: 0, high: 9, rowsPerUnit: 1)
+        let values = [1, 2, 2, 3, 5, 5, 6, 8, 9, 9, 9]
+        let epsilon = Fraction(7, 10)
+        let sampler = ExactSampler(random: try SystemRandom())
+        let trials = 50_000
+        var counts = [Int](repeating: 0, count: 10)
+        for _ in 0..<trials { counts[mechanism.sample(values, epsilon: epsilon, sampler: sampler)] += 1 }
+        let expected = mechanism.probabilities(values, epsilon: 0.7).map { $0 * Double(trials) }
+        var statistic = 0.0, bins = 0
+        for (observed, wanted) in zip(counts, expected) where wanted >= 5 {
+            statistic += (Double(observed) - wanted) * (Double(observed) - wanted) / wanted
+            bins += 1
+        }
+        let k = Double(bins - 1), z = 3.0902
+        let term = 1 - 2 / (9 * k) + z * (2 / (9 * k)).squareRoot()
+        #expect(statistic < k * term * term * term, "χ² \(statistic) over \(bins) bins: \(counts)")
+    }
+}
