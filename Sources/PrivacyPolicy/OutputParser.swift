@@ -3,7 +3,7 @@ import Yams
 extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
                                 "max_suppression", "metric", "gs_factor", "recoding", "privacy"]
-    static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "weights", "contribution", "privacy"]
+    static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "weights", "totals_over", "contribution", "privacy"]
     static let disparityKeys = ["id", "title", "kind", "compare", "period", "keys", "outcome", "reference", "min_group_size",
                                 "contribution", "privacy"]
     static let kindWords = ["microdata", "aggregate", "disparity"]
@@ -167,9 +167,43 @@ extension PolicyParser {
         let weights = entries["weights"].flatMap { node in statistics.flatMap { parseWeights(node, context, statistics: $0) } }
         let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
         let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
+        var totals: [String]?
+        if let node = entries["totals_over"], let groupBy, let statistics {
+            totals = parseTotalsOver(node, context, groupBy: groupBy, keys: keys, statistics: statistics)
+        }
         guard let groupBy, let statistics, let privacy else { return nil }
         return AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
-                             privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete)
+                             privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete, totalsOver: totals ?? [])
+    }
+
+    static let periodLevels = ["week", "month", "quarter", "year"]
+
+    /// `totals_over: [month, year]`: period totals need days to add up, public keys and an additive statistic.
+    private mutating func parseTotalsOver(_ node: Node, _ context: String, groupBy: [GroupKey], keys: [String: KeySpec],
+                                          statistics: [StatisticSpec]) -> [String]? {
+        guard let levels = reader.stringList(node, "\(context).totals_over") else { return nil }
+        var problems = false
+        for level in levels where !Self.periodLevels.contains(level) {
+            reader.error(node, "\(context).totals_over: unknown level '\(level)'\(Suggestion.didYouMean(level, among: Self.periodLevels)); use week, month, quarter or year")
+            problems = true
+        }
+        if Set(levels).count != levels.count {
+            reader.error(node, "\(context).totals_over lists a level twice")
+            problems = true
+        }
+        if groupBy.filter({ $0.level == "day" }).count != 1 {
+            reader.error(node, "\(context).totals_over adds up days, so group_by needs exactly one time column at day, e.g. {received_at: day}")
+            problems = true
+        }
+        if let column = groupBy.first(where: { keys[$0.column] == .private })?.column {
+            reader.error(node, "\(context).totals_over needs public keys; \(column) is private, and its keys would be chosen again each day")
+            problems = true
+        }
+        if !statistics.contains(where: { if case .mean = $0 { false } else if case .median = $0 { false } else if case .quantile = $0 { false } else { true } }) {
+            reader.error(node, "\(context).totals_over adds up counts and sums, and this output has neither; add count or a sum")
+            problems = true
+        }
+        return problems ? nil : levels
     }
 
     /// `weights: {count: 1, mean_response_seconds: 2}`: positive relative shares of ε by published column.

@@ -129,6 +129,25 @@ public struct AggregateSpec: Sendable, Equatable {
     /// a mean over one divides by the output's noisy count, and a record without a
     /// value stops the release.
     public var complete: Set<String> = []
+    /// `totals_over:` calendar levels (week, month, quarter, year) whose totals of the
+    /// output's counts and sums are published as their own outputs when each period
+    /// ends (``Policy/publishedOutputs``), one noisy value per period instead of a sum
+    /// of daily noises. The output's ε is split evenly between its daily table and
+    /// each level. Needs a group-by time column at `day` and public keys.
+    public var totalsOver: [String] = []
+    /// Set on an output that holds another output's period totals.
+    public var periodOf: PeriodOf? = nil
+}
+
+/// What a period-total output adds up: the daily output, the calendar level, and which
+/// group-by column holds the day.
+public struct PeriodOf: Sendable, Equatable {
+    /// The id of the daily output.
+    public var output: String
+    /// `week`, `month`, `quarter` or `year`.
+    public var level: String
+    /// Index in the daily output's `group_by` of the time column grouped by day.
+    public var dayIndex: Int
 }
 
 /// A grouping column, optionally at a hierarchy level (`{received_at: day}`).

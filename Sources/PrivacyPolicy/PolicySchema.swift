@@ -158,6 +158,8 @@ public enum PolicySchema {
         "statistics": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/statistic"}},
         "weights": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
                     "description": "Relative share of the output's epsilon per statistic, keyed by published column (count, mean_<column>, median_<column>, ...). Unnamed statistics keep their default weight, which minimises the total relative error."},
+        "totals_over": {"type": "array", "uniqueItems": true, "items": {"enum": ["week", "month", "quarter", "year"]},
+                        "description": "Publish totals of the counts and sums per period, each with one noise (not a sum of daily noises), as outputs <id>-weekly, -monthly, -quarterly, -yearly when each period ends; the output's epsilon is split evenly between the daily table and each level. Needs a time column grouped by day and public keys."},
         "contribution": {
           "type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
           "properties": {"groups_per_unit": {"type": "integer", "minimum": 1}, "rows_per_unit_per_group": {"type": "integer", "minimum": 1}}

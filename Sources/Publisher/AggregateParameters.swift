@@ -35,7 +35,8 @@ public struct AggregateParameters: Sendable {
         bounds = spec.contribution.map {
             ContributionBounds(groupsPerUnit: $0.groupsPerUnit, rowsPerUnitPerGroup: $0.rowsPerUnitPerGroup)
         } ?? .recordLevel
-        budget = switch spec.privacy {
+        // With totals_over, the daily table gets its share only; the period outputs get theirs.
+        budget = switch spec.dailyPrivacy {
         case let .epsilon(epsilon, delta): .epsilon(epsilon, delta: delta)
         case let .rho(rho, delta): .rho(rho, delta: delta)
         }

@@ -54,7 +54,7 @@ public enum AggregateRelease {
         guard !newSequence, let latest = try ledger.latestSequence(dataset: policy.dataset.id, window: window.label) else {
             return nil
         }
-        let aggregates = policy.outputs.filter { if case .aggregate = $0.kind { true } else { false } }
+        let aggregates = policy.publishedOutputs.filter { if case .aggregate = $0.kind { true } else { false } }
         let stored = try ledger.storedResults(dataset: policy.dataset.id, window: window.label, sequence: latest)
         // The spend, every record file and every aggregate result are one transaction
         // (``finish(policy:window:bounded:records:people:state:random:newSequence:now:)``).
@@ -111,7 +111,8 @@ public enum AggregateRelease {
             + bounded.map { item in
                 var rho: Double?
                 if case let .rho(value, _) = item.spec.privacy { rho = value }
-                return (id: item.output.id, epsilon: item.aggregate.epsilonEquivalent, delta: item.output.delta, rho: rho)
+                // The output's whole budget: with totals_over, the day's share and every period's, paid each night.
+                return (id: item.output.id, epsilon: item.output.epsilon, delta: item.output.delta, rho: rho)
             }
         try ledger.checkCap(dataset: policy.dataset.id, outputs: charges, perReleaseCap: policy.budget.perReleaseEpsilon)
         // The noise is drawn first, in memory, and written in the same transaction as the spend:
@@ -127,6 +128,10 @@ public enum AggregateRelease {
             result.rowsAfterBounding = 0
             results.append((item.output.id, result, AggregatePlanner.table(result, spec: item.spec)))
         }
+        let periods = try PeriodTotals.plan(policy: policy, window: window, bounded: bounded, state: state, sampler: sampler)
+        for (output, spec, result) in periods.results {
+            results.append((output.id, result, AggregatePlanner.table(result, spec: spec)))
+        }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
             if let people {
@@ -138,6 +143,7 @@ public enum AggregateRelease {
             for item in records {
                 try ledger.store(item, dataset: policy.dataset.id, window: window.label, sequence: sequence, in: db)
             }
+            try PeriodTotals.write(periods, dataset: policy.dataset.id, window: window, in: db)
             for (output, result, _) in results {
                 try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: output, in: db)
             }

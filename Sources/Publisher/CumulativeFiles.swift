@@ -62,7 +62,7 @@ public enum CumulativeFiles {
             verified[release.release] = opened
             return try opened.read(file)
         }
-        for output in dataset.policy.outputs {
+        for output in dataset.policy.publishedOutputs {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
             guard let latestData = try published(file, of: latest),
                   let latestSchema = try published(schemaFile, of: latest) else { continue }

@@ -11,7 +11,7 @@ public enum PolicyForecast {
     /// groups had a margin larger than their value then.
     public static func lines(for policy: Policy, previous: [String: AggregateResult] = [:]) -> [String] {
         var lines: [String] = []
-        for output in policy.outputs {
+        for output in policy.publishedOutputs {
             guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { continue }
             if let disparity = spec.disparity {
                 lines.append(disparityLine(output, spec, disparity))

@@ -44,7 +44,7 @@ public enum PublicIndex {
         var downloads: [Download] {
             guard let latest = releases.last else { return [] }
             let id = policy.dataset.id
-            return policy.outputs.flatMap { output -> [Download] in
+            return policy.publishedOutputs.flatMap { output -> [Download] in
                 let title = output.title ?? output.id
                 guard coverage.contains(where: { $0.output == output.id }) else {
                     let file = "\(id)/\(latest.release)/\(output.id).csv.gz"
@@ -173,7 +173,7 @@ public enum PublicIndex {
             }
             let folder = "\(policy.dataset.id)/\(latest.release)"
             body += "<p>Latest release: <strong>\(escape(latest.release))</strong> (sequence \(latest.sequence)). Files: "
-            body += policy.outputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
+            body += policy.publishedOutputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
             body += "; <a href=\"\(escape(landingPath(policy.dataset.id)))\">dashboard of every release (trends\(policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } } ? ", equity" : ""))</a>"
             body += "; <a href=\"\(escape(folder))/privacy-report.html\">privacy report</a>, <a href=\"\(escape(folder))/datapackage.json\">data package</a>, <a href=\"\(escape(folder))/manifest.json\">signed manifest</a>.</p>\n"
             // Budget over time: ε per release as bars, the rolling cap as the scale.

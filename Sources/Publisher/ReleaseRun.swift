@@ -386,7 +386,7 @@ public enum ReleaseRun {
         var packaged: [ReleasePackager.Output] = []
         var reportedAggregates: [PrivacyReport.Aggregate] = []
         func package(_ id: String, title: String?, table: Table, primaryKey: [String], levels: [String: Int] = [:]) {
-            let spec = policy.outputs.first { $0.id == id }
+            let spec = policy.publishedOutputs.first { $0.id == id }
             packaged.append(ReleasePackager.Output(id: id, title: title ?? id, table: table,
                                                    fieldDescriptions: ReleasePackager.describe(policy: policy, output: spec, columns: table.columnNames, levels: levels),
                                                    primaryKey: primaryKey))
@@ -457,7 +457,7 @@ public enum ReleaseRun {
         for (id, result, published) in aggregates.results {
             let margins = Dictionary(result.noise.map { ($0.statistic, $0.margin) }, uniquingKeysWith: { a, _ in a })
             outcome.aggregates.append((id, published.rowCount, result.epsilon, margins))
-            let spec = policy.outputs.first { $0.id == id }
+            let spec = policy.publishedOutputs.first { $0.id == id }
             var keys: [String] = []
             var disparity: DisparitySpec?
             if case let .aggregate(aggregate)? = spec?.kind {
@@ -470,7 +470,7 @@ public enum ReleaseRun {
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
         // Files in policy order.
-        let order = Dictionary(uniqueKeysWithValues: policy.outputs.enumerated().map { ($1.id, $0) })
+        let order = Dictionary(uniqueKeysWithValues: policy.publishedOutputs.enumerated().map { ($1.id, $0) })
         packaged.sort { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"

@@ -165,6 +165,26 @@ public final class StateStore: Sendable {
                 t.add(column: "run_id", .text)
             }
         }
+        migrator.registerMigration("v7-period-totals") { db in
+            // Exact bounded totals of each day of an output with totals_over (private), kept until
+            // every period containing the day has been published with noise, then deleted.
+            try db.create(table: "period_days", options: [.withoutRowID]) { t in
+                t.column("dataset", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("day", .text).notNull()
+                t.column("totals", .blob).notNull()
+                t.primaryKey(["dataset", "output", "day"])
+            }
+            // Each period's noisy totals, drawn once when the period ends and never again.
+            try db.create(table: "period_results", options: [.withoutRowID]) { t in
+                t.column("dataset", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("result", .blob).notNull()
+                t.primaryKey(["dataset", "output", "period"])
+            }
+        }
         return migrator
     }
 
