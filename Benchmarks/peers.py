@@ -134,13 +134,35 @@ def run_tumult(path, trials):
     return outputs, seconds / trials
 
 
+def descendants_peak_mb():
+    """Peak resident memory (VmHWM) of this process's living descendants, such as Spark's JVM and workers."""
+    children, total = {}, 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except OSError:
+                continue
+    pending = list(children.get(os.getpid(), []))
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 def run_tool(tool, path, trials):
     runner = {"pipelinedp": run_pipelinedp, "opendp": run_opendp, "tumult": run_tumult}[tool]
     outputs, seconds = runner(path, trials)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if tool == "tumult":
-        # Spark's JVM is a child process: count its peak too.
-        peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # This process, plus any helper processes still alive (Spark's JVM and Python workers for Tumult).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + descendants_peak_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak,
                       "outputs": [{str(group): values for group, values in output.items()} for output in outputs]}))
 

@@ -105,6 +105,10 @@ public enum PolicyExplainer {
                 if let contribution = spec.contribution {
                     sentence += " Each person counts in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s") and at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") in each."
                 }
+                if !spec.totalsOver.isEmpty {
+                    let levels = spec.totalsOver.map { "\($0)ly" }
+                    sentence += " When each \(list(spec.totalsOver, conjunction: "or")) ends, its totals are published once in their own file (\(list(levels)) totals), each with a single noise instead of a sum of daily noises, so they are far more accurate than adding up the days; the budget above is shared evenly by the daily table and each of these, and the exact daily totals wait in the private state database until their periods are published."
+                }
                 if spec.keys.values.contains(.private) {
                     sentence += " Only groups common enough that their presence reveals nothing about one person are listed."
                 } else {

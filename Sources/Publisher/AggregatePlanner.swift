@@ -177,12 +177,17 @@ public enum AggregatePlanner {
     /// output its rates and comparisons (``DisparityTable``).
     public static func table(_ result: AggregateResult, spec: AggregateSpec) -> Table {
         if let disparity = spec.disparity { return DisparityTable.table(result, disparity: disparity) }
-        return table(result, groupBy: spec.groupBy)
+        // A period total's key ends with how many released days it adds up (``PeriodTotals``).
+        return table(result, keyColumns: spec.groupBy.map(\.column) + (spec.periodOf == nil ? [] : [PeriodTotals.daysColumn]))
     }
 
     /// The published table of a result: key columns, then each statistic and its `_moe95`.
     public static func table(_ result: AggregateResult, groupBy: [GroupKey]) -> Table {
-        var names = groupBy.map(\.column)
+        table(result, keyColumns: groupBy.map(\.column))
+    }
+
+    static func table(_ result: AggregateResult, keyColumns: [String]) -> Table {
+        var names = keyColumns
         for statistic in result.statistics { names += [statistic, marginColumn(statistic)] }
         var table = Table(columnNames: names)
         // Privately selected groups are found in the data's order, which must not show:

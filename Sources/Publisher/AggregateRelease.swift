@@ -132,6 +132,9 @@ public enum AggregateRelease {
         for (output, spec, result) in periods.results {
             results.append((output.id, result, AggregatePlanner.table(result, spec: spec)))
         }
+        // In file order, as ``stored(policy:window:state:newSequence:)`` returns them.
+        let order = Dictionary(uniqueKeysWithValues: policy.publishedOutputs.enumerated().map { ($1.id, $0) })
+        results.sort { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
             if let people {

@@ -79,7 +79,8 @@ public enum CumulativeFiles {
                 let parsed = release == latest ? latestRecords : try records(data, file: "\(id)/\(release.release)/\(file)")
                 guard parsed.header == header else { continue }
                 included.append(release)
-                schemas.append(schema)
+                // A release with no rows (a period file on a night no period ended) types nothing.
+                if !parsed.lines.isEmpty { schemas.append(schema) }
                 let prefix = Data("\(release.release),".utf8)
                 parsed.body.withUnsafeBytes { body in
                     for range in parsed.lines {
@@ -96,7 +97,8 @@ public enum CumulativeFiles {
                 throw .io(path: (out as NSString).appendingPathComponent(allPath(dataset: id, output: output.id)), reason: error.description)
             }
             try target.replace("\(output.id).all.csv.gz", with: compressed)
-            try target.replace("\(output.id).all.schema.json", with: try schema(combining: schemas, compressed: compressed, output: output,
+            try target.replace("\(output.id).all.schema.json", with: try schema(combining: schemas.isEmpty ? [latestSchema] : schemas,
+                                                                               compressed: compressed, output: output,
                                                                                path: "\(id)/\(latest.release)/\(schemaFile)"))
             try target.replace("\(output.id).latest.csv.gz", with: latestData)
             try target.replace("\(output.id).latest.schema.json", with: latestSchema)
@@ -148,7 +150,7 @@ public enum CumulativeFiles {
     }
 
     /// The Table Schema of a cumulative file: `release` first, then each column as every included
-    /// release's own schema types it; where releases disagree (a column published by day one night
+    /// release with rows types it in its own schema; where releases disagree (a column published by day one night
     /// and by week another) the column is a plain string. Descriptions are the newest release's,
     /// without the level that release was published at.
     static func schema(combining schemas: [Data], compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {

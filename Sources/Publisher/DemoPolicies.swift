@@ -115,10 +115,11 @@ outputs:
     group_by: [beat, {received_at: day}]   # beats come from hierarchies/beats.csv: every beat is published
     statistics:
       - count
+    totals_over: [month]              # calls-by-beat-monthly: each month's total with one noise, published when it ends
     contribution:
       groups_per_unit: 1
       rows_per_unit_per_group: 1
-    privacy: {epsilon: 0.5}
+    privacy: {epsilon: 0.5}           # shared evenly by the daily table and the monthly totals
 
   - id: response-target-by-district
     title: Share of calls answered within 10 minutes, by district

@@ -13,10 +13,14 @@ import PrivacyPolicy
 /// day adds up that period's days, draws its noise and stores the result for good
 /// (`period_results`); a day is deleted once every period holding it is published.
 /// The release publishes, for each level, the periods that ended in its window (often
-/// none: a file with its header only), and a re-issued window publishes the same
-/// stored periods again. A day first released after its period was published is not in
+/// none: a file with its header only), each with the number of released days it adds up
+/// (`days`: a period that began before the dataset's first release has fewer), and a
+/// re-issued window publishes the same stored periods again. A day first released after its period was published is not in
 /// that period's total (its charge stands).
 enum PeriodTotals {
+    /// The column after a period total's key: how many released days it adds up.
+    static let daysColumn = "days"
+
     /// What one release does for period totals, computed (noise included) before its commit.
     struct Plan: Sendable {
         /// Exact totals of the window's days, per daily output (written in the commit).
@@ -65,7 +69,9 @@ enum PeriodTotals {
                         periodKey[dayIndex] = label
                         return periodKey
                     }
-                    let result = try release(sum, parameters: parameters, output: output.id, sampler: sampler)
+                    var result = try release(sum, parameters: parameters, output: output.id, sampler: sampler)
+                    // Which days were released is public; a period that began before the first release says so.
+                    for index in result.rows.indices { result.rows[index].key.append(String(parts.count)) }
                     plan.closed.append((output.id, label, result))
                     results.append((label, result))
                     published[period.level, default: []].insert(label)

@@ -130,6 +130,10 @@ public enum ReleasePackager {
         if case let .aggregate(spec)? = output?.kind, let contribution = spec.contribution {
             bounding = "\(unit) counted at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") per group and in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s")"
         }
+        // A period total adds up days, each bounded on its own.
+        let periodTotal: Bool
+        if case let .aggregate(spec)? = output?.kind { periodTotal = spec.periodOf != nil } else { periodTotal = false }
+        if periodTotal { bounding += " on each day" }
         if case let .aggregate(spec)? = output?.kind, let disparity = spec.disparity {
             let described = DisparityTable.descriptions(disparity, bounding: bounding)
             return Dictionary(uniqueKeysWithValues: columns.map { ($0, described[$0] ?? $0) })
@@ -137,6 +141,10 @@ public enum ReleasePackager {
         let privateRecords: Bool
         if case let .microdata(spec)? = output?.kind { privateRecords = spec.privacy != nil } else { privateRecords = false }
         for column in columns {
+            if periodTotal && column == PeriodTotals.daysColumn {
+                result[column] = "how many released days this period's total adds up (fewer than the period's days when it began before the first release); public, no noise"
+                continue
+            }
             if column.hasSuffix("_rank_moe95") {
                 let statistic = String(column.dropLast("_rank_moe95".count))
                 result[column] = "95% margin of \(statistic) in records (ranks), not in its unit: with probability at least 95% the published value's rank among the bounded values is within this many records of the exact quantile's rank (\(bounding))"

@@ -412,9 +412,10 @@ public enum ReleaseRun {
             for output in policy.outputs {
                 guard case .aggregate = output.kind else { continue }
                 let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
+                // What the ledger would charge: the output's whole ε (with totals_over, its periods' shares too).
                 outcome.aggregates.append((output.id, plan.parameters.keys == .publicKeys ? plan.input.groupKeys.count : -1,
-                                           plan.parameters.budget.epsilonEquivalent, [:]))
-                progress("\(dataset)/\(output.id): would publish \(plan.parameters.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(plan.parameters.budget.epsilonEquivalent)")
+                                           output.epsilon, [:]))
+                progress("\(dataset)/\(output.id): would publish \(plan.parameters.keys == .publicKeys ? "\(plan.input.groupKeys.count) groups" : "privately selected groups"), ε \(output.epsilon)")
             }
             var previous: [String: AggregateResult] = [:]
             if let last = history.last {

@@ -34,7 +34,7 @@ import TestSupport
         #expect(report.releases.count == 6)
         #expect(report.outcomes[0].retention?.result.deleted ?? 0 > 0)
         #expect(report.outcomes[0].aggregates.map(\.output) == ["calls-by-district-day", "calls-by-type", "calls-by-beat",
-                                                                 "response-target-by-district"])
+                                                                 "calls-by-beat-monthly", "response-target-by-district"])
         #expect(report.outcomes[3].sequence == 2)
         let store = try OperationalStore(path: report.storePath)
         // The shipped policies and the reference engagement policy pass deny-by-default against the demo store.

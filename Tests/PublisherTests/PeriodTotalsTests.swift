@@ -119,17 +119,22 @@ import TestSupport
             #expect(outcome.results.map { $0.output } == ["per-day", "per-day-monthly"])
             let file = try #require(outcome.results.last?.table)
             monthly[day] = (0..<file.rowCount).map { row in file.columns.map { $0[row] ?? "" } }
-            #expect(file.columnNames == ["district", "received_at", "count", "count_moe95", "sum_seconds", "sum_seconds_moe95"])
+            #expect(file.columnNames == ["district", "received_at", "days", "count", "count_moe95", "sum_seconds", "sum_seconds_moe95"])
         }
         #expect(monthly["2026-11-28"] == [] && monthly["2026-11-29"] == [] && monthly["2026-12-01"] == [] && monthly["2026-12-02"] == [])
         let closing = try #require(monthly["2026-11-30"])
-        #expect(closing.map { Array($0[0...2]) } == [["A", "2026-11", "\(november["A"] ?? -1)"], ["B", "2026-11", "\(november["B"] ?? -1)"]])
+        #expect(closing.map { Array($0[0...3]) } == [["A", "2026-11", "3", "\(november["A"] ?? -1)"], ["B", "2026-11", "3", "\(november["B"] ?? -1)"]])
         // November's days are deleted once November is published; December's wait for theirs.
         let days = try state.queue.read { db in try String.fetchAll(db, sql: "SELECT day FROM period_days ORDER BY day") }
         #expect(days == ["2026-12-01", "2026-12-02"])
+        // A November night released late is charged but not added to the published November, nor kept.
+        let late = try AggregateRelease.run(policy: policy, window: try #require(ReleaseWindow(day: "2026-11-27", timezone: Self.utc)),
+                                            table: Self.table(day: "2026-11-27").0, state: state, random: try SystemRandom(), newSequence: false)
+        #expect(late.results.last?.result.rows.isEmpty == true)
+        #expect(try state.queue.read { db in try String.fetchAll(db, sql: "SELECT day FROM period_days ORDER BY day") } == days)
         // Every night charged the output's whole ε once.
         let entries = try BudgetLedger(state: state).entries(dataset: "cases")
-        #expect(entries.count == 5 && entries.allSatisfy { $0.output == "per-day" && $0.epsilon == 20 })
+        #expect(entries.count == 6 && entries.allSatisfy { $0.output == "per-day" && $0.epsilon == 20 })
     }
 
     /// With real noise: the re-run of the closing night and its re-issue publish the same

@@ -36,7 +36,7 @@ import TestSupport
         #expect(complaintsReport.contains("k-anonymity only"))
         let aggregates = try #require(json["aggregates"] as? [[String: Any]])
         #expect(aggregates.map { $0["output"] as? String } == ["calls-by-district-day", "calls-by-type", "calls-by-beat",
-                                                               "response-target-by-district"])
+                                                               "calls-by-beat-monthly", "response-target-by-district"])
         let disparity = try #require(aggregates.last?["disparity"] as? [String: Any])
         #expect(disparity["compared"] as? String == "district" && disparity["reference"] as? String == "overall")
         #expect((disparity["method"] as? String)?.contains("parametric bootstrap") == true)
