@@ -29,6 +29,12 @@ public enum PolicyForecast {
                 }
             }
             var line = "\(output.id): 95% margins: " + parts.joined(separator: "; ")
+            if !spec.totalsOver.isEmpty {
+                let share = AggregateParameters(spec).budget.epsilonEquivalent
+                line += " (the daily table's ε \(format(share)) of the output's \(format(output.epsilon)); each of its \(spec.totalsOver.map { "\($0)ly" }.joined(separator: ", ")) totals gets as much)"
+            } else if let period = spec.periodOf {
+                line += " (per \(period.level), ε \(format(output.epsilon)) of \(period.output)'s budget, one noise per \(period.level) instead of one per day)"
+            }
             if let result = previous[output.id], !result.rows.isEmpty {
                 let swamped = result.statistics.indices.map { index in
                     result.rows.filter { $0.margins[index] > abs($0.values[index]) }.count
