@@ -80,6 +80,9 @@ public struct BudgetSplit: Sendable, Equatable {
             (total, isGaussian, self.delta) = (Fraction.below(rho), true, delta)
         }
         guard !total.isZero else { throw .invalidParameters("the budget rounds down to 0 at a resolution of 10⁻⁶") }
+        guard Set(statistics.map(\.name)).count == statistics.count else {
+            throw .invalidParameters("each statistic may appear once in an output")
+        }
         let reuses = Self.meanReusesCount(statistics, keys: keys, complete: complete)
         let weights = weights ?? Self.defaultWeights(statistics, meanReusesCount: reuses)
         guard weights.count == statistics.count else {

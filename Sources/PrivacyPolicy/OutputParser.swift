@@ -164,6 +164,12 @@ extension PolicyParser {
         }
         var complete: Set<String> = []
         let statistics = entries["statistics"].flatMap { parseStatistics($0, context, complete: &complete) }
+        if let statistics, let node = entries["statistics"] {
+            let names = statistics.map(\.name)
+            for name in Set(names).sorted() where names.filter({ $0 == name }).count > 1 {
+                reader.error(node, "\(context).statistics lists \(name) twice; each statistic is one published column")
+            }
+        }
         let weights = entries["weights"].flatMap { node in statistics.flatMap { parseWeights(node, context, statistics: $0) } }
         let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
         let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }

@@ -80,5 +80,8 @@ import Testing
         #expect(throws: DPError.self) {
             try BudgetSplit(budget: .epsilon(1, delta: nil), statistics: [.count], keys: .publicKeys, weights: [.nan])
         }
+        #expect(throws: DPError.self) {
+            try BudgetSplit(budget: .epsilon(1, delta: nil), statistics: [.count, .count], keys: .publicKeys)
+        }
     }
 }

@@ -62,6 +62,7 @@ import TestSupport
                     q: 0.9
                     bounds: [0, 7200]
                     missing: sometimes
+                  - count
                 weights: {count: 0, mean_response_second: 2}
             """)
         guard case let .failure(error) = result else { Issue.record("the policy loaded"); return }
@@ -71,6 +72,7 @@ import TestSupport
         #expect(at("missing: refuse").contains { $0.contains("disagree on missing") && $0.contains("policy.yaml:") }, "\(all)")
         #expect(at("missing: sometimes").contains { $0.contains("must be skip") && $0.contains("refuse") }, "\(all)")
         #expect(at("weights:").contains { $0.contains("count must be greater than 0") }, "\(all)")
+        #expect(found.contains { $0.message.contains("lists count twice") && $0.location.line == line(of: "statistics:", in: text) + 1 }, "\(all)")
         #expect(at("weights:").contains { $0.contains("'mean_response_second' is not a statistic") && $0.contains("did you mean 'mean_response_seconds'") }, "\(all)")
     }
 }
