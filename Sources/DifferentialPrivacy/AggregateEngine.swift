@@ -223,7 +223,7 @@ public enum AggregateEngine {
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue,
                                               distribution: .discreteLaplace(scale: 2 * mechanism.sensitivity / epsilon.doubleValue),
                                               margin: rankMargin,
-                                              postProcessing: "exponential mechanism over the integers \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: the published value's rank is within it of the true \(q)-quantile's rank with probability ≥ 95%"))
+                                              postProcessing: "exponential mechanism over the integers \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: with probability ≥ 95%, at most that many more records lie on either side of the published value than on that side of a true \(q)-quantile"))
             }
         }
         let rows = published.enumerated().map { index, group in

@@ -5,27 +5,31 @@ import Foundation
 /// integers of [L, H] (McSherry & Talwar 2007; for quantiles, Smith 2011 §3),
 /// sampled exactly.
 ///
-/// Utility of a candidate x: u(x) = −|c(x) − q·n|, c(x) = #{v ≤ x}, n the group's size.
+/// Utility of a candidate x: u(x) = −max(B(x) − q·n, A(x) − (1 − q)·n, 0), with
+/// B(x) = #{v < x}, A(x) = #{v > x} and n the group's size: the number of records
+/// on the wrong side of x beyond what a q-quantile allows. Every true q-quantile
+/// scores 0, the best, also where many records share its value (a utility built
+/// on #{v ≤ x} alone prefers the value just below a large tie).
 ///
 /// Sensitivity, for the add/remove neighbouring relation on units: a unit brings
-/// at most R rows to the group, b of them ≤ x; then c(x) − q·n moves by b − q·a
-/// for its a ≤ R rows, which lies in [−q·R, (1 − q)·R]. So |Δu| ≤ R·max(q, 1 − q):
-/// R/2 for the median, half the R a rank-count argument would charge. Choosing x
-/// with probability ∝ exp(ε·u(x) / (2·R·max(q, 1 − q))) is ε-DP for the group
-/// (McSherry & Talwar 2007, Thm 6); a unit in G groups composes to G·ε.
+/// at most R rows to the group; b of its a ≤ R rows below x move B(x) − q·n by
+/// b − q·a ∈ [−q·R, (1 − q)·R], and likewise A(x) − (1 − q)·n by at most
+/// R·max(q, 1 − q); a maximum of such terms and 0 moves no more. So |Δu| ≤
+/// R·max(q, 1 − q): R/2 for the median. Choosing x with probability
+/// ∝ exp(ε·u(x) / (2·R·max(q, 1 − q))) is ε-DP for the group (McSherry & Talwar
+/// 2007, Thm 6); a unit in G groups composes to G·ε.
 ///
 /// q is used as q' = round(q·10⁶)/10⁶ and utilities are integers in units of
-/// 10⁻⁶ ranks, so the sensitivity R·max(q', 1 − q') is exact too. Sampling:
+/// 10⁻⁶ records, so the sensitivity R·max(q', 1 − q') is exact too. Sampling:
 /// propose x uniformly, accept with Bernoulli(exp(−ε(u* − u(x))/(2Δu))) (see
 /// ``ExponentialSelection``); no floating point touches a draw.
 ///
-/// Accuracy: where the values are locally dense, the published value's rank
-/// differs from q·n by roughly a Laplace of scale 2·R·max(q, 1 − q)/ε; in the
-/// worst case the rank error exceeds (2Δu/ε)(ln|H − L + 1| + ln 20) with
-/// probability at most 5% (McSherry & Talwar 2007, Thm 6), which is the margin
-/// the engine publishes.
+/// Accuracy: the best utility is 0, so with probability at least 95% the
+/// published value has at most m = (2Δu/ε)(ln|H − L + 1| + ln 20) records beyond
+/// what a true q-quantile has on either side (McSherry & Talwar 2007, Thm 6):
+/// the margin the engine publishes, in records.
 struct QuantileMechanism {
-    /// Utilities are integers in units of 1/`resolution` ranks.
+    /// Utilities are integers in units of 1/`resolution` records.
     static let resolution = 1_000_000
     let q: Double
     let low: Int
@@ -36,23 +40,27 @@ struct QuantileMechanism {
     /// q·resolution, the quantile as used.
     var scaledQ: Int { Int((q * Double(Self.resolution)).rounded()) }
 
-    /// Δu in units of 1/`resolution` ranks: R·max(q', 1 − q')·resolution.
+    /// Δu in units of 1/`resolution` records: R·max(q', 1 − q')·resolution.
     var scaledSensitivity: Int { rowsPerUnit * max(scaledQ, Self.resolution - scaledQ) }
 
-    /// Δu in ranks.
+    /// Δu in records.
     var sensitivity: Double { Double(scaledSensitivity) / Double(Self.resolution) }
 
-    /// −u(x)·resolution for every candidate x = low + offset: |c(x)·S − q'·S·n|.
-    /// `values` must already be clamped to [low, high]; a histogram replaces the sort.
+    /// −u(x)·resolution for every candidate x = low + offset:
+    /// max(B(x)·S − q'·S·n, A(x)·S − (1 − q')·S·n, 0). `values` must already be
+    /// clamped to [low, high]; a histogram replaces the sort.
     func distances(_ values: [Int]) -> [Int] {
         let domain = high - low + 1
-        let target = scaledQ * values.count
+        let n = values.count
+        let belowTarget = scaledQ * n, aboveTarget = (Self.resolution - scaledQ) * n
+        var histogram = [Int](repeating: 0, count: domain)
+        for value in values { histogram[value - low] += 1 }
         var distances = [Int](repeating: 0, count: domain)
-        for value in values { distances[value - low] += 1 }
-        var atMost = 0
+        var below = 0
         for offset in 0..<domain {
-            atMost += distances[offset]
-            distances[offset] = abs(atMost * Self.resolution - target)
+            let above = n - below - histogram[offset]
+            distances[offset] = max(below * Self.resolution - belowTarget, above * Self.resolution - aboveTarget, 0)
+            below += histogram[offset]
         }
         return distances
     }
@@ -79,7 +87,7 @@ struct QuantileMechanism {
         return weights.map { $0 / total }
     }
 
-    /// The 95% margin in ranks at `epsilon` (see the type's accuracy note).
+    /// The 95% margin in records at `epsilon` (see the type's accuracy note).
     func rankMargin(epsilon: Double) -> Double {
         (2 * sensitivity / epsilon * (log(Double(high - low + 1)) + log(20))).rounded(.up)
     }

@@ -147,7 +147,7 @@ public enum ReleasePackager {
             }
             if column.hasSuffix("_rank_moe95") {
                 let statistic = String(column.dropLast("_rank_moe95".count))
-                result[column] = "95% margin of \(statistic) in records (ranks), not in its unit: with probability at least 95% the published value's rank among the bounded values is within this many records of the exact quantile's rank (\(bounding))"
+                result[column] = "95% margin of \(statistic) in records (ranks), not in its unit: with probability at least 95%, at most this many more of the bounded values lie below (or above) the published value than lie below (or above) an exact quantile (\(bounding))"
                 continue
             }
             if column.hasSuffix("_moe95") {

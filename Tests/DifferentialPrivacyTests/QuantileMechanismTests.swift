@@ -32,6 +32,32 @@ import Testing
         #expect(worst > 0.5, "the sensitivity is not loose by more than 2×: worst log-ratio \(worst)·ε")
     }
 
+    /// Every true quantile scores best, and nothing else: also when many records share the
+    /// median's value (where a utility on #{v ≤ x} alone prefers the value below the tie), and
+    /// when the median falls in a gap.
+    @Test func theBestCandidatesAreExactlyTheTrueQuantiles() {
+        let median = QuantileMechanism(q: 0.5, low: 0, high: 10, rowsPerUnit: 1)
+        func best(_ mechanism: QuantileMechanism, _ values: [Int]) -> [Int] {
+            let distances = mechanism.distances(values)
+            return distances.indices.filter { distances[$0] == 0 }.map { $0 + mechanism.low }
+        }
+        #expect(best(median, [1, 1, 5, 5, 5, 5, 5, 9, 9]) == [5])
+        #expect(best(median, [1, 2, 8, 9]) == [2, 3, 4, 5, 6, 7, 8])
+        #expect(best(QuantileMechanism(q: 0.9, low: 0, high: 10, rowsPerUnit: 1), Array(0...9)) == [8, 9])
+        let random = SeededRandom(seed: 5)
+        for _ in 0..<200 {
+            let values = (0..<(1 + Int(random.nextWord() % 30))).map { _ in Int(random.nextWord() % 11) }.sorted()
+            for q in [0.1, 0.5, 0.75] {
+                // x is a q-quantile when at most q·n values lie below it and at most (1 − q)·n above.
+                let truth = (0...10).filter { x in
+                    Double(values.filter { $0 < x }.count) <= q * Double(values.count) + 1e-9
+                        && Double(values.filter { $0 > x }.count) <= (1 - q) * Double(values.count) + 1e-9
+                }
+                #expect(best(QuantileMechanism(q: q, low: 0, high: 10, rowsPerUnit: 2), values) == truth, "q \(q) of \(values)")
+            }
+        }
+    }
+
     @Test func theMedianChargesHalfARowPerRow() {
         #expect(QuantileMechanism(q: 0.5, low: 0, high: 10, rowsPerUnit: 1).sensitivity == 0.5)
         #expect(QuantileMechanism(q: 0.9, low: 0, high: 10, rowsPerUnit: 2).sensitivity == 1.8)
