@@ -7,9 +7,13 @@ import PrivacyPolicy
 /// ``AggregateRelease`` bounds with them and ``PolicyForecast`` forecasts with
 /// them, so the forecast is the release's own arithmetic.
 public struct AggregateParameters: Sendable {
+    /// The statistics in policy order, with integer clamping bounds that contain the policy's.
     public var statistics: [AggregateStatistic]
+    /// Public key lists, or DP partition selection when a group-by column has `private` keys.
     public var keys: KeySelection
+    /// Each unit's groups and rows per group (one row, one group without a privacy unit).
     public var bounds: ContributionBounds
+    /// The budget of this table: the output's, or with `totals_over` the daily table's share.
     public var budget: AggregateBudget
     /// One weight per statistic, or nil for ``BudgetSplit``'s defaults.
     public var weights: [Double]?
