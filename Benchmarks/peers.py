@@ -106,8 +106,10 @@ def run_tumult(path, trials):
     from tmlt.analytics import (AddRowsWithID, KeySet, MaxGroupsPerID, MaxRowsPerGroupPerID, PureDPBudget,
                                 QueryBuilder, Session)
     os.environ["PYSPARK_PYTHON"] = sys.executable  # Spark's workers need the interpreter that has tmlt
+    # Spark's and Tumult's scratch tables go to a temporary folder, not the working directory.
+    warehouse = tempfile.mkdtemp(prefix="opendata-peers-spark-")
     spark = (SparkSession.builder.master("local[*]").config("spark.driver.memory", "8g")
-             .config("spark.ui.enabled", "false").getOrCreate())
+             .config("spark.sql.warehouse.dir", warehouse).config("spark.ui.enabled", "false").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     frame = spark.read.csv(path, header=True, inferSchema=True).cache()
     frame.count()
