@@ -38,8 +38,6 @@ public struct AccuracyForecast: Sendable {
     public init(statistics: [AggregateStatistic], keys: KeySelection, bounds: ContributionBounds,
                 budget: AggregateBudget, weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
         let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)
-        let total = statistics.indices.reduce(0.0) { $0 + split.spent(by: $1).doubleValue }
-            + (statistics.contains(.count) ? 0 : split.count?.doubleValue ?? 0)
         let g = bounds.groupsPerUnit, r = bounds.rowsPerUnitPerGroup
         func distribution(_ l1: Int, _ l2Squared: Int, _ share: Fraction) -> NoiseDistribution {
             AggregateEngine.noiseParameters(l1: l1, l2Squared: l2Squared, share: share, gaussian: split.isGaussian).distribution
@@ -70,7 +68,7 @@ public struct AccuracyForecast: Sendable {
                 forecast = Statistic(name: statistic.name, margin: mechanism.rankMargin(epsilon: (share / Fraction(g)).doubleValue),
                                      bounds: low...high, inRanks: true)
             }
-            forecast.fraction = total > 0 ? split.spent(by: index).doubleValue / total : 0
+            forecast.fraction = (split.spent(by: index) / split.total).doubleValue
             return forecast
         }
     }

@@ -30,6 +30,8 @@ import Foundation
 public struct BudgetSplit: Sendable, Equatable {
     /// Whether the shares are of ε (discrete Laplace) or of ρ (discrete Gaussian).
     public let isGaussian: Bool
+    /// The whole budget split: ε or ρ rounded down to 10⁻⁶; the shares add up to exactly this.
+    public let total: Fraction
     /// δ of the output (partition selection, or the zCDP conversion).
     public let delta: Double?
     /// The share of the output's count, when it has one (published, selecting keys, or reused by means).
@@ -94,24 +96,22 @@ public struct BudgetSplit: Sendable, Equatable {
         // Mechanism weights as exact rationals; the split is then exact whatever they are.
         let exact = weights.map { Fraction.below($0) }
         let half = Fraction(1, 2)
-        var countWeight: Fraction? = keys == .privateKeys && !statistics.contains(.count) ? Fraction(1) : nil
+        // Private keys with no count statistic: a count of their own for partition selection.
+        let selection: Fraction? = keys == .privateKeys && !statistics.contains(.count) ? Fraction(1) : nil
         var mainWeights: [Fraction] = [], ownWeights: [Fraction?] = []
         for (index, statistic) in statistics.enumerated() {
             let weight = exact[index]
-            switch statistic {
-            case .count:
-                countWeight = weight
-                mainWeights.append(weight); ownWeights.append(nil)
-            case .mean where !reuses[index]:
+            if case .mean = statistic, !reuses[index] {
                 mainWeights.append(weight * half); ownWeights.append(weight * half)
-            default:
+            } else {
                 mainWeights.append(weight); ownWeights.append(nil)
             }
         }
-        let sum = ([countWeight].compactMap { $0 } + mainWeights.enumerated().compactMap { statistics[$0.offset] == .count ? nil : $0.element }
-                   + ownWeights.compactMap { $0 }).reduce(Fraction(0), +)
+        // Statistics are distinct, so the count statistic's weight is the count mechanism's, counted once.
+        let sum = ([selection].compactMap { $0 } + mainWeights + ownWeights.compactMap { $0 }).reduce(Fraction(0), +)
         let share = { (weight: Fraction) in total * weight / sum }
-        count = countWeight.map(share)
+        self.total = total
+        count = statistics.firstIndex(of: .count).map { share(mainWeights[$0]) } ?? selection.map(share)
         main = mainWeights.map(share)
         ownCount = ownWeights.map { $0.map(share) }
         reusesCount = reuses

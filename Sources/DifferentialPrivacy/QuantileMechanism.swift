@@ -1,4 +1,3 @@
-import BigInt
 import Foundation
 
 /// The q-quantile of one group's values by the exponential mechanism over the
@@ -21,8 +20,8 @@ import Foundation
 ///
 /// q is used as q' = round(q·10⁶)/10⁶ and utilities are integers in units of
 /// 10⁻⁶ records, so the sensitivity R·max(q', 1 − q') is exact too. Sampling:
-/// propose x uniformly, accept with Bernoulli(exp(−ε(u* − u(x))/(2Δu))) (see
-/// ``ExponentialSelection``); no floating point touches a draw.
+/// ``ExponentialSelection`` (propose x uniformly, accept with
+/// Bernoulli(exp(−ε(u* − u(x))/(2Δu)))); no floating point touches a draw.
 ///
 /// Accuracy: the best utility is 0, so with probability at least 95% the
 /// published value has at most m = (2Δu/ε)(ln|H − L + 1| + ln 20) records beyond
@@ -67,14 +66,9 @@ struct QuantileMechanism {
 
     /// One draw for a group with `values` (clamped to [low, high]) at `epsilon`.
     func sample(_ values: [Int], epsilon: Fraction, sampler: ExactSampler) -> Int {
-        let distances = distances(values)
-        let best = distances.min() ?? 0
-        let denominator = epsilon.denominator * BigUInt(2 * scaledSensitivity)
-        while true {
-            let candidate = Int(sampler.uniform(below: UInt64(distances.count)))
-            let gamma = Fraction(epsilon.numerator * BigUInt(distances[candidate] - best), denominator)
-            if sampler.bernoulliExpMinus(gamma) { return low + candidate }
-        }
+        let utilities = distances(values).map { -Int64($0) }
+        return low + ExponentialSelection.choose(utilities: utilities, epsilon: epsilon, sensitivity: Int64(scaledSensitivity),
+                                                 sampler: sampler)
     }
 
     /// The mechanism's exact output distribution, in floating point: for tests

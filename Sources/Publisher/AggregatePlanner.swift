@@ -173,7 +173,7 @@ public enum AggregatePlanner {
                                complete: parameters.complete), parameters)
     }
 
-    /// The published table of an output's result: ``table(_:groupBy:)``, or for a disparity
+    /// The published table of an output's result: ``table(_:keyColumns:)`` over its group-by columns, or for a disparity
     /// output its rates and comparisons (``DisparityTable``).
     public static func table(_ result: AggregateResult, spec: AggregateSpec) -> Table {
         if let disparity = spec.disparity { return DisparityTable.table(result, disparity: disparity) }
@@ -182,10 +182,6 @@ public enum AggregatePlanner {
     }
 
     /// The published table of a result: key columns, then each statistic and its `_moe95`.
-    public static func table(_ result: AggregateResult, groupBy: [GroupKey]) -> Table {
-        table(result, keyColumns: groupBy.map(\.column))
-    }
-
     static func table(_ result: AggregateResult, keyColumns: [String]) -> Table {
         var names = keyColumns
         for statistic in result.statistics { names += [statistic, marginColumn(statistic)] }
