@@ -25,8 +25,17 @@ import Darwin
 /// Computing the maximum: a_n = Σ_{j > γn} f(j; n, β) is bounded by the Chernoff
 /// bound c_n = exp(−n·(γ·ln(γ/β) − (γ − β))), which decreases in n, so the scan
 /// over n stops as soon as the running maximum reaches c_n (every later a_n is
-/// at most c_n). Binomial terms are summed in log space (lgamma), and a relative
-/// margin of 1e-9 is added to every d so rounding can only raise k.
+/// at most c_n). Only the first n of each run with the same m = n − ⌊γn⌋ needs a
+/// look: within a run a_n = P(Bin(n, 1 − β) ≤ m − 1), which falls as n grows, so
+/// the scan jumps from run to run (at large ε a run is billions of n long, and a
+/// scan over every n would not finish). Binomial terms are summed in log space
+/// (lgamma), and a relative margin of 1e-9 is added to every d so rounding can only
+/// raise k.
+///
+/// Finding k: d(k, β, ε) never increases with k (a larger k starts the maximum at a
+/// larger n_m), so the smallest k with d ≤ δ is found by doubling and then
+/// bisection, about 2·log₂ k evaluations of d (ε = 10, δ = 10⁻⁶ gives k in the
+/// hundreds of thousands, found in well under a second).
 ///
 /// ARX's implementation returns one more than this k (its loop increments after
 /// the test); both are sound, this one is the paper's definition.
@@ -55,13 +64,25 @@ public struct SafePubParameters: Sendable, Equatable {
         self.epsilon = epsilon
         self.delta = delta
         self.beta = beta
-        var k = 1
-        var achieved = Self.d(k: k, beta: beta, epsilon: epsilon)
+        // The smallest k with d(k) ≤ δ, d non-increasing in k: double until it holds, then bisect.
+        var low = 0, high = 1
+        var achieved = Self.d(k: high, beta: beta, epsilon: epsilon)
         while achieved > delta {
-            k += 1
-            achieved = Self.d(k: k, beta: beta, epsilon: epsilon)
+            low = high
+            high *= 2
+            achieved = Self.d(k: high, beta: beta, epsilon: epsilon)
         }
-        self.k = k
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            let value = Self.d(k: middle, beta: beta, epsilon: epsilon)
+            if value <= delta {
+                high = middle
+                achieved = value
+            } else {
+                low = middle
+            }
+        }
+        self.k = high
         achievedDelta = achieved
     }
 
@@ -85,12 +106,33 @@ public struct SafePubParameters: Sendable, Equatable {
         var maximum = 0.0
         var n = start
         while true {
-            maximum = max(maximum, upperTail(n: n, above: Int((gamma * Double(n)).rounded(.down)), beta: beta))
-            let bound = exp(-Double(n) * exponent)
-            if maximum >= bound || n > 10_000_000 { break }
-            n += 1
+            let floor = Int((gamma * Double(n)).rounded(.down))
+            maximum = max(maximum, upperTail(n: n, above: floor, beta: beta))
+            // The next n whose m = n − ⌊γn⌋ is larger: a_n only falls until then.
+            let m = n - floor
+            let next = nextRun(after: n, m: m, gamma: gamma)
+            let bound = exp(-Double(next) * exponent)
+            if maximum >= bound || exponent <= 0 || next > 1 << 52 { break }
+            n = next
         }
         return maximum * (1 + 1e-9)
+    }
+
+    /// The first n′ > n with n′ − ⌊γn′⌋ > m (m = n − ⌊γn⌋), by bisection: that count never falls
+    /// as n grows, is at most (1 − γ)n + 1 and at least (1 − γ)n.
+    static func nextRun(after n: Int, m: Int, gamma: Double) -> Int {
+        func count(_ x: Int) -> Int { x - Int((gamma * Double(x)).rounded(.down)) }
+        let rate = 1 - gamma
+        guard rate > 0 else { return n + 1 }
+        var low = max(n, Int((Double(m - 1) / rate).rounded(.down)))   // count(low) ≤ m
+        var high = max(low + 1, Int((Double(m + 1) / rate).rounded(.up)) + 1)
+        if count(low) > m { low = n }
+        while count(high) <= m { high *= 2 }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if count(middle) > m { high = middle } else { low = middle }
+        }
+        return high
     }
 
     /// Σ_{j = from+1}^{n} C(n, j) β^j (1 − β)^(n−j), summed in log space from the largest term down.

@@ -156,6 +156,30 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return rows.map { ($0[0] ?? "", $0[1] ?? "") }
     }
 
+    /// The base table `table` names (``RecordSource/baseTable(of:)``): resolved by the server's own
+    /// name lookup (`to_regclass`: case folding, the search path), and a view over one table
+    /// followed to it (`information_schema.view_table_usage`). `schema.table`, without the schema
+    /// when it is `public`.
+    public func baseTable(of table: String) throws(StoreError) -> String? {
+        var binds = PostgresBindings()
+        binds.append(table)
+        guard let row = try rows("""
+            SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)
+            """, binds).first, let schema = row[0], let name = row[1] else { return nil }
+        func label(_ schema: String, _ name: String) -> String { (schema == "public" ? name : "\(schema).\(name)").lowercased() }
+        guard row[2] == "v" || row[2] == "m" else { return label(schema, name) }
+        var viewBinds = PostgresBindings()
+        viewBinds.append(schema)
+        viewBinds.append(name)
+        let bases = try rows("""
+            SELECT DISTINCT table_schema::text, table_name::text FROM information_schema.view_table_usage
+            WHERE view_schema = $1 AND view_name = $2
+            """, viewBinds)
+        if bases.count == 1, let baseSchema = bases[0][0], let baseName = bases[0][1] { return label(baseSchema, baseName) }
+        return label(schema, name)
+    }
+
     public func columns(of table: String) throws(StoreError) -> [String]? {
         try columnTypes(of: table)?.map(\.name)
     }

@@ -17,6 +17,10 @@ import Tabular
 public protocol RecordSource: AnyObject, Sendable {
     /// The source as shown in messages (a path, or a URL without its password).
     var path: String { get }
+    /// The base table `table` names as this source resolves it (case, schema prefix and a view
+    /// over one table resolved), lower-cased: two policies whose tables resolve alike hold the same
+    /// people. Nil when there is no such table.
+    func baseTable(of table: String) throws(StoreError) -> String?
     /// The columns of `table` in order, or nil when there is no such table.
     func columns(of table: String) throws(StoreError) -> [String]?
     /// Number of rows in `table`.

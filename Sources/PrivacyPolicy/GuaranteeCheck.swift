@@ -32,8 +32,7 @@ public enum GuaranteeCheck {
         let unit = policy.privacyUnit == nil ? "record" : "person"
         switch policy.dataset.guarantee {
         case .differentialPrivacy:
-            let epsilon = policy.outputs.reduce(0) { $0 + $1.epsilon }
-            let delta = policy.outputs.reduce(0) { $0 + ($1.delta ?? 0) }
+            let (epsilon, delta) = policy.releaseCost.converted
             var sentence = "Release-level guarantee: differential privacy for each release as a whole, all its files together: adding or removing any one \(unit) changes the probability of any published result by at most a factor of e^\(PolicyExplainer.format(epsilon))"
             sentence += delta > 0 ? ", except with probability at most \(delta) (ε = \(PolicyExplainer.format(epsilon)), δ = \(delta))." : " (ε = \(PolicyExplainer.format(epsilon)))."
             return sentence

@@ -35,16 +35,43 @@ public struct Policy: Sendable {
     public var declaredPopulation: String? = nil
     /// The dashboard's map, when the policy names a boundary file.
     public var map: MapSpec? = nil
+    /// The base table `source.table` names, as the store resolves it (case, schema prefix, a
+    /// view over one table); set by the publication plan when there is a store, nil before.
+    public var resolvedTable: String? = nil
 
     /// The treatment of `column`, if the policy lists it.
     public func treatment(of column: String) -> Treatment? {
         columns.first { $0.name == column }?.treatment
     }
 
-    /// The column that identifies a privacy unit (a caller, a resident), if any.
-    public var privacyUnit: String? {
-        columns.first { $0.treatment == .privacyUnit }?.name
+    /// The columns marked `privacy_unit`, in file order: one column (a caller id), or several that
+    /// together identify a person (a complainant's name and phone), whose values the release joins
+    /// and hashes under the ledger's key. Empty for a record-level dataset.
+    public var privacyUnitColumns: [String] {
+        columns.filter { $0.treatment == .privacyUnit }.map(\.name)
     }
+
+    /// The name of the privacy unit (a caller, a resident) in the table a release reads: the unit
+    /// column itself, or for a unit of several columns their names joined by `+`
+    /// (``privacyUnitColumns``). Nil for a record-level dataset, where each record is its own unit.
+    public var privacyUnit: String? {
+        let parts = privacyUnitColumns
+        return parts.isEmpty ? nil : parts.joined(separator: "+")
+    }
+
+    /// Columns whose name says they identify a person (a name, phone, e-mail, date of birth,
+    /// licence or passport number, social security number): a policy without a privacy unit over
+    /// such a table protects records, not people, and `policy check` warns.
+    public var identifyingColumns: [ColumnSpec] {
+        let words: Set<String> = ["name", "phone", "email", "mail", "mobile", "ssn", "dob", "birthdate", "birth", "license", "licence", "passport"]
+        return columns.filter { column in
+            column.name.lowercased().split(whereSeparator: { !$0.isLetter }).contains { words.contains(String($0)) }
+        }
+    }
+
+    /// "person" when the dataset names a privacy unit, else "record": the word every public text
+    /// uses for what one unit of protection covers.
+    public var unitNoun: String { privacyUnit == nil ? "record" : "person" }
 
     /// The ledger namespace this dataset's people are charged in. Datasets and
     /// policies over the same population share one per-person budget: by default
@@ -52,10 +79,21 @@ public struct Policy: Sendable {
     /// second policy does not get a budget of its own); a named population joins
     /// tables (callers and engagement contacts who are the same residents).
     /// Without a privacy unit, each record is its own unit: `records:<table>`.
+    /// The table is ``populationTable``, so `CALLS_FOR_SERVICE`, `main.calls_for_service` and a
+    /// view over it are the same people.
     public var population: String {
         if let declaredPopulation { return declaredPopulation }
-        if let unit = privacyUnit { return "\(source.table).\(unit)" }
-        return "records:\(source.table)"
+        if let unit = privacyUnit { return "\(populationTable).\(unit)" }
+        return "records:\(populationTable)"
+    }
+
+    /// The table of people this policy reads: ``resolvedTable`` when the store has resolved it,
+    /// else `source.table` lower-cased without a `main.` or `public.` schema prefix.
+    public var populationTable: String {
+        if let resolvedTable { return resolvedTable }
+        let table = source.table.lowercased()
+        for prefix in ["main.", "public."] where table.hasPrefix(prefix) { return String(table.dropFirst(prefix.count)) }
+        return table
     }
 }
 

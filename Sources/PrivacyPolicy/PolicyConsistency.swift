@@ -19,7 +19,6 @@ struct PolicyConsistency {
     }
 
     mutating func run() {
-        checkColumns()
         checkSourceAndRetention()
         checkExcludeAndDerived()
         checkOutputs()
@@ -49,13 +48,6 @@ struct PolicyConsistency {
     private func outputNode(_ output: OutputSpec) -> Node? {
         guard case let .sequence(items)? = top["outputs"] else { return nil }
         return items.first { reader.location($0) == output.location }
-    }
-
-    private mutating func checkColumns() {
-        let units = policy.columns.filter { $0.treatment == .privacyUnit }
-        for extra in units.dropFirst() {
-            reader.error(at: extra.location, "column '\(extra.name)': only one column may be the privacy_unit (already '\(units[0].name)')")
-        }
     }
 
     private mutating func requireColumn(_ name: String, _ what: String, in node: Node?, notDropped: Bool) {
@@ -200,7 +192,7 @@ struct PolicyConsistency {
 
     private mutating func checkBudget() {
         guard policy.budget.perReleaseEpsilon.isFinite else { return }
-        let spent = policy.outputs.reduce(0) { $0 + $1.epsilon }
+        let spent = policy.releaseCost.converted.epsilon
         let location = locate("per_release_epsilon", in: top["budget"])
         if spent > policy.budget.perReleaseEpsilon + 1e-12 {
             let parts = policy.outputs.filter { $0.epsilon > 0 }.map { "\($0.id) \(format($0.epsilon))" }

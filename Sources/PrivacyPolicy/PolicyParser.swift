@@ -211,6 +211,10 @@ struct PolicyParser {
                 reader.error(node, "\(context): population '\(name)' may hold only lowercase letters, digits and single '-', '_' or '.'")
                 return nil
             }
+            if let earlier = declaredPopulation, earlier != name, let node = options["population"] {
+                reader.error(node, "\(context): population '\(name)' differs from '\(earlier)', named by another privacy_unit column; the columns of one unit belong to one population")
+                return nil
+            }
             declaredPopulation = name
             return .privacyUnit
         }

@@ -137,6 +137,7 @@ public enum AggregateRelease {
         results.sort { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
         try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
+            try state.recordDataset(PublicationPlan.PublishedDataset(policy: policy), window: window.label, in: db)
             if let people {
                 try PersonLedger(state: state).record(people, dataset: policy.dataset.id, sequence: sequence, in: db)
                 try state.recordCaps(population: people.population,

@@ -151,7 +151,7 @@ policy: 1
 dataset:
   id: complaints
   title: Citizen complaints about police conduct
-  description: Complaints received from residents, with allegation and finding. Complainants are generalised to k-anonymity (each published complaint matches at least four others; membership is not hidden); officer badges are pseudonymised so repeated complaints about one officer stay visible without naming the officer.
+  description: Complaints received from residents, with allegation and finding. At most one complaint per complainant is published each day, coarsened to k-anonymity (each published complaint matches those of at least four other complainants; whether someone complained is not hidden). The officer's badge is pseudonymised but coarsened away whenever it would single out a complaint, which in practice is nearly always, so the records do not show repeated complaints about one officer.
   publisher: Demo City Police Department
   contact: opendata@demo-city.example
   license: CC-BY-4.0
@@ -174,8 +174,11 @@ retention:
 
 columns:
   complaint_id: drop
-  complainant_name: drop
-  complainant_phone: drop
+  # The complainant: name and phone together identify a person (a release joins and hashes them
+  # under a secret key; neither is ever published). k counts complainants, not complaints, and
+  # each complainant is charged in the ledger for the releases that hold their complaints.
+  complainant_name: privacy_unit
+  complainant_phone: privacy_unit
   narrative: drop
   legal_hold: drop
   closed_at: drop

@@ -10,9 +10,10 @@ import Tabular
 /// Guarantee: the returned table holds only the output's columns, one row per
 /// privacy unit at most (``RecordSelection``), in a random order. Every
 /// published column is a quasi-identifier unless the policy marks it
-/// `sensitive` or `insensitive: <reason>`: a column with a hierarchy is
-/// generalised along it, any other (`keep`, `pseudonymize`) is published as
-/// its value or `*`. Every row shares its quasi-identifiers with at least k − 1
+/// `sensitive`: a column with a hierarchy is generalised along it, any other
+/// (`keep`, `pseudonymize`, `insensitive: <reason>`) is published as its value
+/// or `*`. `insensitive` only says the column needs no hierarchy; it stays in
+/// the class key, so k holds over it too. Every row shares its quasi-identifiers with at least k − 1
 /// others (k different people when the dataset has a privacy unit) and its
 /// class satisfies the output's ℓ-diversity / t-closeness; suppressed records
 /// are removed, not published with stars. A window too small for any
@@ -66,8 +67,17 @@ public enum MicrodataPlanner {
         var quasiIdentifiers: [Hierarchy] = []
         do {
             for (column, role) in try roles(spec, of: policy, zone: zone) {
-                guard case let .quasiIdentifier(recipe) = role else { continue }
-                quasiIdentifiers.append(try hierarchy(recipe, for: published.column(named: column), named: column))
+                switch role {
+                case let .quasiIdentifier(recipe):
+                    quasiIdentifiers.append(try hierarchy(recipe, for: published.column(named: column), named: column))
+                case .insensitive:
+                    // Not generalised, but still in the class key: k holds over every published column
+                    // except the sensitive ones, so a class an insensitive value would make smaller than
+                    // k is suppressed (or the column shown as `*`), as for any kept column.
+                    quasiIdentifiers.append(try hierarchy(.valueOrSuppressed, for: published.column(named: column), named: column))
+                case .sensitive:
+                    continue
+                }
             }
         } catch {
             throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))

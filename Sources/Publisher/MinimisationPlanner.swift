@@ -6,7 +6,8 @@ import PrivacyPolicy
 /// (data minimisation, GDPR Art. 5(1)(c)).
 ///
 /// Guarantee: the plan names only columns some output publishes, groups by or
-/// measures, the privacy unit when an aggregate bounds contributions, the
+/// measures, the privacy unit's columns (for every output kind: a record file
+/// keeps one row per person, k counts people, the ledger charges people), the
 /// inputs of derived columns (computed inside SQLite) and the exclusion
 /// columns. A `drop` column can be none of these (``PolicyLoader`` rejects a
 /// policy that tries), so it is never read.
@@ -15,7 +16,6 @@ public enum MinimisationPlanner {
     public static func plan(for policy: Policy, window: ReleaseWindow?) -> ReadPlan {
         var used: Set<String> = []
         var usedDerived: Set<String> = []
-        var needsUnit = false
         let derivedNames = Set(policy.derived.map(\.name))
         for output in policy.outputs {
             switch output.kind {
@@ -26,10 +26,9 @@ public enum MinimisationPlanner {
                 for column in spec.statistics.compactMap(\.column) {
                     if derivedNames.contains(column) { usedDerived.insert(column) } else { used.insert(column) }
                 }
-                needsUnit = true
             }
         }
-        if needsUnit, let unit = policy.privacyUnit { used.insert(unit) }
+        used.formUnion(policy.privacyUnitColumns)
         // Policy column order, restricted to publishable or unit columns actually used.
         let columns = policy.columns.filter { spec in
             used.contains(spec.name) && spec.treatment != .drop

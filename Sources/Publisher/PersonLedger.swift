@@ -42,53 +42,8 @@ public struct PersonLedger {
         self.state = state
     }
 
-    /// One release's privacy loss for each person in it.
-    public struct Cost: Sendable, Equatable, Codable {
-        /// Pure and approximate DP parts, composed by addition.
-        public var epsilon: Double
-        public var delta: Double
-        /// ρ-zCDP parts, composed by addition of ρ.
-        public var rho: Double
-        /// The δ at which ρ is converted: the smallest a zCDP output states (0 without ρ).
-        public var rhoDelta: Double
-
-        public static let zero = Cost(epsilon: 0, delta: 0, rho: 0, rhoDelta: 0)
-
-        public static func + (a: Cost, b: Cost) -> Cost {
-            let rhoDelta = [a.rhoDelta, b.rhoDelta].filter { $0 > 0 }.min() ?? 0
-            return Cost(epsilon: a.epsilon + b.epsilon, delta: a.delta + b.delta, rho: a.rho + b.rho, rhoDelta: rhoDelta)
-        }
-
-        /// (ε, δ) of everything composed: ρ converted once, ρ + 2√(ρ·ln(1/δ_ρ)), and added.
-        public var converted: (epsilon: Double, delta: Double) {
-            guard rho > 0, rhoDelta > 0 else { return (epsilon, delta) }
-            return (epsilon + rho + 2 * (rho * log(1 / rhoDelta)).squareRoot(), delta + rhoDelta)
-        }
-
-        /// What one release of `policy` costs each person in it.
-        public init(policy: Policy) {
-            var cost = Cost.zero
-            for output in policy.outputs {
-                switch output.kind {
-                case let .microdata(spec):
-                    if let privacy = spec.privacy { cost = cost + Cost(epsilon: privacy.epsilon, delta: privacy.delta, rho: 0, rhoDelta: 0) }
-                case let .aggregate(spec):
-                    switch spec.privacy {
-                    case let .epsilon(epsilon, delta): cost = cost + Cost(epsilon: epsilon, delta: delta ?? 0, rho: 0, rhoDelta: 0)
-                    case let .rho(rho, delta): cost = cost + Cost(epsilon: 0, delta: 0, rho: rho, rhoDelta: delta)
-                    }
-                }
-            }
-            self = cost
-        }
-
-        public init(epsilon: Double, delta: Double, rho: Double, rhoDelta: Double) {
-            self.epsilon = epsilon
-            self.delta = delta
-            self.rho = rho
-            self.rhoDelta = rhoDelta
-        }
-    }
+    /// One release's privacy loss for each person in it (``PrivacyPolicy/PrivacyCost``).
+    public typealias Cost = PrivacyCost
 
     /// A charge: the cost of one release, over its window.
     public struct Charge: Sendable, Equatable {

@@ -53,7 +53,13 @@ public enum PolicyForecast {
     /// of 100 records or more is noise in most groups; the warning names the output and what
     /// would help.
     public static func warnings(for policy: Policy) -> [PolicyDiagnostic] {
-        policy.outputs.flatMap { output -> [PolicyDiagnostic] in
+        var warnings: [PolicyDiagnostic] = []
+        let identifying = policy.identifyingColumns
+        if policy.privacyUnit == nil, let first = identifying.first {
+            let names = identifying.map(\.name)
+            warnings.append(PolicyDiagnostic(first.location, "the table holds columns that identify people (\(names.joined(separator: ", "))) but the policy names no privacy_unit, so it protects each record, not each person: someone in many records is protected many times less, and k counts records. Mark the columns that identify a person as privacy_unit (several together form one unit, e.g. \(names.prefix(2).map { "\($0): privacy_unit" }.joined(separator: " and ")))"))
+        }
+        return warnings + policy.outputs.flatMap { output -> [PolicyDiagnostic] in
             guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec) else { return [] }
             return forecast.statistics.compactMap { statistic in
                 guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }

@@ -1,10 +1,12 @@
 import Foundation
 
 /// Where one population's per-person budget stands, for `opendata status` and
-/// the public index. Public by design: the cap, the largest total any one
-/// person has accrued over the last 365 days (a single number about the
-/// busiest person, not about anyone in particular) and how far the budget
-/// goes for someone who is in every nightly release.
+/// the public index. The cap, its history and how far the budget goes for
+/// someone who is in every nightly release are public (they follow from the
+/// policies and the release history alone). The largest total any one person has
+/// accrued (``largestEpsilon``) is an exact figure about people: it changes with
+/// one person's records, so it is for the steward only (`status`, the metrics
+/// file) and never written to a published file.
 public struct PopulationSummary: Sendable {
     public var population: String
     /// The datasets that charge it.

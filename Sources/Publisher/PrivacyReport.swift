@@ -90,18 +90,13 @@ public struct PrivacyReport {
     public var window: ReleaseWindow
     public var microdata: [Microdata]
     public var aggregates: [Aggregate]
-    /// The most any one person in this release has accrued over any 365 days, this release
-    /// included (nil when the release was rolled forward and charged nobody).
-    public var rollingSpent: Double?
     /// Every per-person cap this population was released under (public, and through the signed
     /// manifest of each report, in the transparency log).
     public var capHistory: [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)] = []
     public var retention: RetentionRun.Outcome?
 
-    /// ε of the whole release: its differentially private outputs added up.
-    var releaseEpsilon: Double {
-        aggregates.reduce(0) { $0 + $1.result.epsilon } + microdata.reduce(0) { $0 + ($1.privacy?.epsilon ?? 0) }
-    }
+    /// ε of the whole release: every output composed, as the ledger charges it (``PrivacyCost``).
+    var releaseEpsilon: Double { policy.releaseCost.converted.epsilon }
 
     /// Canonical JSON.
     public func json() throws(PublisherError) -> Data {
@@ -162,7 +157,6 @@ public struct PrivacyReport {
                        "cap_history": capHistory.map { ["epsilon_cap": $0.epsilon.map { $0 as Any } ?? NSNull(),
                                                         "delta_cap": $0.delta.map { $0 as Any } ?? NSNull(),
                                                         "dataset": $0.dataset, "from_window": $0.firstWindow] as [String: Any] },
-                       "largest_person_365_day_epsilon": rollingSpent.map { $0 as Any } ?? NSNull(),
                        "rolling_365_day_cap": policy.budget.rolling365DayEpsilon.map { $0 as Any } ?? NSNull()] as [String: Any],
             // Exact counts of deleted and held records stay in the steward's log and the state
             // database: a count of deleted records equals the exact size of a day published earlier.
@@ -227,7 +221,7 @@ public struct PrivacyReport {
         }
         body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
         if let cap = policy.budget.rolling365DayEpsilon {
-            body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)\(rollingSpent.map { "; the most anyone in this release has accrued over 365 days, this release included, is ε = \(format($0))" } ?? "")."
+            body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)."
 
         }
         if capHistory.count > 1 {

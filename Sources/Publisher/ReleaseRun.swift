@@ -106,6 +106,9 @@ public enum ReleaseRun {
         public var refusal: String? = nil
         /// True when the refusal is about the input (exit 1: an empty window), not a safety rule (exit 3).
         public var invalidInput = false
+        /// What this release charges each person (or record) in it, from the publication plan: the
+        /// figure the report states and the ledger records (zero when nothing new was published).
+        public var cost: PrivacyCost = .zero
     }
 
     /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
@@ -189,6 +192,11 @@ public enum ReleaseRun {
         }
         try PublicFolder.refuseLinks(in: options.out, datasets: policies.map(\.dataset.id))
         let state = try StateStore(path: options.state)
+        // One plan for the whole publication: populations across every policy of the run and
+        // everything this state published before (PublicationPlan).
+        let (plan, conflicts) = try PublicationPlan.build(policies: policies, store: store, published: try state.publishedDatasets())
+        if !conflicts.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: conflicts)) }
+        policies = plan.datasets.map(\.policy)
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
@@ -353,6 +361,7 @@ public enum ReleaseRun {
         } catch {
             throw .store(error)
         }
+        table = UnitColumn.attach(to: table, policy: policy)
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
         if table.rowCount == 0 && !allowEmpty {
             throw .invalidInput("window \(window.label) of \(dataset) holds no records in \(policy.source.table) (none whose \(policy.source.windowBy) is a timestamp in that window); nothing was published or charged. Check the export, or pass --allow-empty to publish an empty release")
@@ -423,10 +432,8 @@ public enum ReleaseRun {
             }
             for line in PolicyForecast.lines(for: policy, previous: previous) { progress("\(dataset)/\(line)") }
             outcome.status = .dryRun
-            let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
-                + recordOutputs.reduce(0) { total, output in
-                    if case let .microdata(spec) = output.kind, let privacy = spec.privacy { total + privacy.epsilon } else { total }
-                }
+            outcome.cost = policy.releaseCost
+            let epsilon = outcome.cost.converted.epsilon
             progress("\(dataset): dry run: would spend ε \(String(format: "%g", epsilon)) of the per-release cap \(String(format: "%g", policy.budget.perReleaseEpsilon)); nothing published, no budget spent, no noise drawn, nothing deleted")
             return outcome
         }
@@ -475,9 +482,11 @@ public enum ReleaseRun {
         packaged.sort { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }
         let sequence = (history.map(\.sequence).max() ?? 0) + 1
         let name = aggregates.sequence == 1 ? window.label : "\(window.label)-s\(aggregates.sequence)"
-        let rolling = people?.largestCharged?.converted.epsilon
+        if let largest = people?.largestCharged?.converted.epsilon {
+            progress("\(dataset) (steward's log, exact): the most anyone in this release has accrued over 365 days is ε \(String(format: "%.4g", largest))")
+        }
         var report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
-                                   aggregates: reportedAggregates, rollingSpent: rolling, retention: retention)
+                                   aggregates: reportedAggregates, retention: retention)
         report.capHistory = try state.capHistory(population: policy.population)
         let published = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
                                                     extraFiles: [("privacy-report.json", try report.json()),
@@ -499,6 +508,7 @@ public enum ReleaseRun {
         outcome.release = name
         outcome.folder = final
         outcome.sequence = sequence
+        outcome.cost = policy.releaseCost
         outcome.verifiedChecks = verification.checks.count
         progress("\(dataset): published \(final) (sequence \(sequence)) and verified it (\(verification.checks.count) checks)")
         return outcome

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PrivacyPolicy
 import OperationalStore
 
 /// One retention run as recorded in the state database: when, under which
@@ -165,6 +166,21 @@ public final class StateStore: Sendable {
                 t.add(column: "run_id", .text)
             }
         }
+        migrator.registerMigration("v8-dataset-populations") { db in
+            // Every dataset this state has published, with the population it draws on and what it
+            // guarantees, so the publication plan checks a new policy against everything already
+            // published over the same people (PublicationPlan).
+            try db.create(table: "dataset_populations", options: [.withoutRowID]) { t in
+                t.column("dataset", .text).primaryKey()
+                t.column("population", .text).notNull()
+                t.column("base_table", .text).notNull()
+                t.column("unit", .text)
+                t.column("guarantee", .text).notNull()
+                t.column("plain_records", .boolean).notNull()
+                t.column("policy_path", .text).notNull()
+                t.column("first_window", .text).notNull()
+            }
+        }
         migrator.registerMigration("v7-period-totals") { db in
             // Exact bounded totals of each day of an output with totals_over (private), kept until
             // every period containing the day has been published with noise, then deleted.
@@ -260,6 +276,34 @@ public final class StateStore: Sendable {
         if known, let last, last["epsilon_cap"] as Double? == budget.epsilon, last["delta_cap"] as Double? == budget.delta { return }
         try db.execute(sql: "INSERT INTO cap_history (population, epsilon_cap, delta_cap, dataset, first_window, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [population, budget.epsilon, budget.delta, dataset, window, now])
+    }
+
+    /// Records, in the release's commit, that `dataset` publishes from the population of `entry`
+    /// (kept from its first release; a later release updates what it guarantees).
+    func recordDataset(_ entry: PublicationPlan.PublishedDataset, window: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO dataset_populations (dataset, population, base_table, unit, guarantee, plain_records, policy_path, first_window)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dataset) DO UPDATE SET population = excluded.population, base_table = excluded.base_table,
+              unit = excluded.unit, guarantee = excluded.guarantee, plain_records = excluded.plain_records, policy_path = excluded.policy_path
+            """, arguments: [entry.dataset, entry.population, entry.table, entry.unit, entry.guarantee.rawValue, entry.plainRecords,
+                               entry.policyPath, window])
+    }
+
+    /// Every dataset this state has published, with its population and guarantee.
+    public func publishedDatasets() throws(PublisherError) -> [PublicationPlan.PublishedDataset] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM dataset_populations ORDER BY dataset").map { row in
+                    PublicationPlan.PublishedDataset(dataset: row["dataset"], population: row["population"], table: row["base_table"],
+                                                     unit: row["unit"],
+                                                     guarantee: ReleaseGuarantee(rawValue: row["guarantee"]) ?? .differentialPrivacy,
+                                                     plainRecords: row["plain_records"], policyPath: row["policy_path"])
+                }
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot read the published datasets (\(error))")
+        }
     }
 
     /// Every cap recorded for `population`, oldest first.

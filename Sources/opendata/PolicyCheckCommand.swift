@@ -16,6 +16,12 @@ struct PolicyCheckCommand: ParsableCommand {
             deny-by-default: every column of the source table must be in the policy, and every \
             column in the policy must be in the table.
 
+            The policies are also checked together, as one publication: every policy over \
+            the same table (as the store resolves it: case, schema and views) must name the \
+            same population, privacy unit and per-person cap, and plain k-anonymous records \
+            of a population are refused beside differentially private datasets of it. With \
+            --state, also against every dataset that state has already published.
+
             Exit code 0 when every policy is valid, 1 otherwise.
 
             Example:
@@ -25,6 +31,9 @@ struct PolicyCheckCommand: ParsableCommand {
 
     @Option(help: "Also check the policies against the tables of this operational store.")
     var store: String?
+
+    @Option(help: "Also check the policies against every dataset this state database has published.")
+    var state: String?
 
     @Argument(help: "Policy files.")
     var policies: [String]
@@ -40,6 +49,7 @@ struct PolicyCheckCommand: ParsableCommand {
         do {
             let database = try store.map { path throws(StoreError) in try openRecordSource(path) }
             var failed = 0
+            var valid: [Policy] = []
             for path in policies {
                 let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database, thorough: true)
                 for diagnostic in diagnostics {
@@ -48,6 +58,7 @@ struct PolicyCheckCommand: ParsableCommand {
                                                            "column": String(diagnostic.location.column)])
                 }
                 if let policy {
+                    valid.append(policy)
                     console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
                     for warning in PolicyForecast.warnings(for: policy) {
                         console.error("\(warning.location): warning: \(warning.message)",
@@ -61,7 +72,20 @@ struct PolicyCheckCommand: ParsableCommand {
                     failed += 1
                 }
             }
-            if failed > 0 { throw ExitCode(1) }
+            // The policies together: one population per table of people, one guarantee across it.
+            var published: [PublicationPlan.PublishedDataset] = []
+            if let state {
+                guard FileManager.default.fileExists(atPath: state) else {
+                    throw ValidationError("--state \(state): no such state database (it is created by the first release)")
+                }
+                published = try StateStore(path: state).publishedDatasets()
+            }
+            let (_, conflicts) = try PublicationPlan.build(policies: valid, store: database, published: published)
+            for diagnostic in conflicts {
+                console.error(diagnostic.description, ["file": diagnostic.location.file, "line": String(diagnostic.location.line),
+                                                       "column": String(diagnostic.location.column)])
+            }
+            if failed > 0 || !conflicts.isEmpty { throw ExitCode(1) }
         } catch let error as StoreError {
             throw Failure.report(error, console)
         } catch let error as PublisherError {

@@ -130,12 +130,12 @@ struct ReleaseCommand: ParsableCommand {
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
-                if output.logFormat == .json || isatty(STDOUT_FILENO) != 0 || line.contains(ReleaseRun.warningMarker) { console.info(line) }
+                if output.logFormat == .json || options.dryRun || isatty(STDOUT_FILENO) != 0 || line.contains(ReleaseRun.warningMarker) { console.info(line) }
             }
             bar.clear()
             finished = options.dryRun ? nil : outcomes
             for outcome in outcomes {
-                let epsilon = outcome.aggregates.reduce(0) { $0 + $1.epsilon }
+                let epsilon = outcome.cost.converted.epsilon
                 console.info("\(outcome.dataset) \(outcome.window): \(outcome.status.rawValue)\(outcome.folder.map { " → \($0)" } ?? "")"
                                 + (outcome.status == .published ? "; ε \(epsilon); \(outcome.microdata.map { "\($0.output) \($0.records) records" }.joined(separator: ", "))" : ""),
                              typed: ["dataset": .text(outcome.dataset), "window": .text(outcome.window), "status": .text(outcome.status.rawValue),
