@@ -28,25 +28,12 @@ struct TimeLabeller {
         return parts.wallSeconds
     }
 
-    /// (year, month, day) of days since 1970-01-01 (Hinnant).
-    static func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
     /// The label of the calendar unit holding `seconds` in the zone: `2026-11-22T14`,
     /// `2026-11-22`, `2026-W47` (ISO week), `2026-11`, `2026-Q4`, `2026`.
     mutating func label(_ seconds: Int, _ granularity: HierarchyRecipe.TimeGranularity) -> String {
         let local = seconds + timezone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
         let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
-        let (year, month, day) = Self.civil(days)
+        let (year, month, day) = WallClock.civilFromDays(days)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
         func four(_ n: Int) -> String { n < 1000 ? String(format: "%04d", n) : String(n) }
         switch granularity {

@@ -135,20 +135,30 @@ public struct SafePubParameters: Sendable, Equatable {
         return high
     }
 
-    /// Σ_{j = from+1}^{n} C(n, j) β^j (1 − β)^(n−j), summed in log space from the largest term down.
+    /// Σ_{j = from+1}^{n} C(n, j) β^j (1 − β)^(n−j). The first term comes from lgamma; each next
+    /// one is the previous times (n − j)/(j + 1) · β/(1 − β). Past the mode ((n + 1)β) the terms
+    /// fall, faster than geometrically, so the sum stops once they no longer change it; before
+    /// the mode (from + 1 < (n + 1)β, which γ > β makes rare) every term is added.
     static func upperTail(n: Int, above from: Int, beta: Double) -> Double {
         guard from < n else { return 0 }
-        let logBeta = log(beta), logRest = log1p(-beta)
         func logGamma(_ x: Double) -> Double {
             var sign: Int32 = 0
             return lgamma_r(x, &sign)
         }
-        let lgN = logGamma(Double(n) + 1)
+        let j0 = from + 1
+        let logBeta = log(beta), logRest = log1p(-beta)
+        var term = exp(logGamma(Double(n) + 1) - logGamma(Double(j0) + 1) - logGamma(Double(n - j0) + 1)
+                       + Double(j0) * logBeta + Double(n - j0) * logRest)
+        let odds = beta / (1 - beta)
+        let mode = Double(n + 1) * beta
         var sum = 0.0
-        for j in stride(from: n, to: from, by: -1) {
-            let term = exp(lgN - logGamma(Double(j) + 1) - logGamma(Double(n - j) + 1) + Double(j) * logBeta + Double(n - j) * logRest)
+        var j = j0
+        while true {
             sum += term
-            if term < sum * 1e-18 && Double(j) < Double(n) * beta { break }
+            if j == n { break }
+            term *= Double(n - j) / Double(j + 1) * odds
+            j += 1
+            if Double(j) > mode && (term == 0 || term < sum * 1e-18) { break }
         }
         return sum
     }

@@ -17,11 +17,14 @@ public struct ImportReport: Sendable, Equatable {
     public var appended = false
     /// True when the file was gzip-compressed.
     public var gzip = false
+    /// The local days recorded as covered, per timestamp column (``ImportCoverage``).
+    public var covered: [(column: String, days: ClosedRange<String>)] = []
 
     public static func == (lhs: ImportReport, rhs: ImportReport) -> Bool {
         lhs.table == rhs.table && lhs.rows == rhs.rows
             && lhs.columns.map(\.name) == rhs.columns.map(\.name) && lhs.columns.map(\.type) == rhs.columns.map(\.type)
             && (lhs.inserted, lhs.skipped, lhs.replaced, lhs.appended) == (rhs.inserted, rhs.skipped, rhs.replaced, rhs.appended)
+            && lhs.covered.map(\.column) == rhs.covered.map(\.column) && lhs.covered.map(\.days) == rhs.covered.map(\.days)
     }
 }
 
@@ -47,6 +50,9 @@ public struct ImportOptions: Sendable {
     public var onDuplicate: Duplicate = .skip
     /// What counts as a timestamp and how it is stored.
     public var timestamps = TimestampParser()
+    /// The local days this export covers (`--covers`), recorded for every timestamp column; nil
+    /// records each column's days from its earliest to its latest value (``ImportCoverage``).
+    public var covers: ClosedRange<String>?
 
     /// Options for a plain import of a new table, with `delimiter` (nil: detect `,` or `;`).
     public init(delimiter: UInt8? = UInt8(ascii: ",")) {
@@ -170,10 +176,21 @@ public enum CSVImporter {
             report.gzip = reader.isGzip
             _ = try reader.next()
             var values = [DatabaseValue](repeating: .null, count: columns.count)
+            // Each timestamp column's first and last local day, unless --covers says which days.
+            let timestampColumns = columns.indices.filter { columns[$0].type == .datetime }
+            var firstDay = [String?](repeating: nil, count: columns.count), lastDay = firstDay
             while let record = try reader.next() {
                 if record.fields.count == 1 && record.fields[0].isEmpty { continue }
                 for (index, value) in record.fields.enumerated() {
                     values[index] = Self.databaseValue(value, type: columns[index].type, timestamps: options.timestamps)
+                }
+                if options.covers == nil {
+                    for index in timestampColumns {
+                        guard case let .string(stored) = values[index].storage,
+                              let day = ImportCoverage.localDay(of: stored, zone: options.timestamps.zone) else { continue }
+                        if firstDay[index].map({ day < $0 }) ?? true { firstDay[index] = day }
+                        if lastDay[index].map({ day > $0 }) ?? true { lastDay[index] = day }
+                    }
                 }
                 if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
                     if options.onDuplicate == .replace, let update {
@@ -186,6 +203,19 @@ public enum CSVImporter {
                 }
                 try insert.execute(arguments: StatementArguments(values))
                 report.inserted += 1
+            }
+            for index in timestampColumns {
+                let days: ClosedRange<String>?
+                if let covers = options.covers {
+                    days = covers
+                } else if let first = firstDay[index], let last = lastDay[index] {
+                    days = first...last
+                } else {
+                    days = nil
+                }
+                guard let days else { continue }
+                try ImportCoverage.record(table: table, column: columns[index].name, days: days, in: db)
+                report.covered.append((columns[index].name, days))
             }
         }
         return report

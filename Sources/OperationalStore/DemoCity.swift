@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Tabular
 
 /// Size and shape of a synthetic city.
 public struct DemoCityOptions: Sendable, Equatable {
@@ -80,6 +81,16 @@ public enum DemoCity {
             try db.execute(sql: DemoGenerator.schema)
             let summary = try generator.fill(db)
             try db.execute(sql: DemoGenerator.indexes)
+            // The city is a complete export of its span: every local day (Chicago) from its oldest
+            // record through the day before `end` is covered, whether or not a day holds a record.
+            let zone = TimeZone(identifier: "America/Chicago")
+            let last = ImportCoverage.localDay(of: DemoGenerator.iso(Int(options.end.timeIntervalSince1970) - 1), zone: zone)
+            for (table, column) in [("calls_for_service", "received_at"), ("complaints", "received_at"), ("engagement_logs", "occurred_at")] {
+                if let oldest = try String.fetchOne(db, sql: "SELECT min(\(column)) FROM \(table)"),
+                   let first = ImportCoverage.localDay(of: oldest, zone: zone), let last, first <= last {
+                    try ImportCoverage.record(table: table, column: column, days: first...last, in: db)
+                }
+            }
             return summary
         }
         try store.checkpoint()
@@ -243,20 +254,12 @@ struct DemoGenerator {
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since 1970, without Foundation's
-    /// formatter (Hinnant's civil-from-days algorithm), which is fast enough
+    /// formatter (``Tabular/WallClock/civilFromDays(_:)``), which is fast enough
     /// for ten million rows.
     static func iso(_ seconds: Int) -> String {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = WallClock.civilFromDays(days)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
         return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
     }

@@ -16,8 +16,10 @@ extension OperationalStore {
         }
         guard let found else { return nil }
         guard found.type == "view" else { return found.name.lowercased() }
-        let read = Self.tablesRead(byView: found.name, path: path)
-        return read.count == 1 ? read.first : found.name.lowercased()
+        // SQLite reports reads of the view itself and of views inside it too: keep base tables only.
+        let views = try read { db in Set(try String.fetchAll(db, sql: "SELECT lower(name) FROM sqlite_master WHERE type = 'view'")) }
+        let tables = Self.tablesRead(byView: found.name, path: path).subtracting(views)
+        return tables.count == 1 ? tables.first : found.name.lowercased()
     }
 
     /// The tables SQLite reads to evaluate `SELECT * FROM view` (lower-cased), from its authorizer.

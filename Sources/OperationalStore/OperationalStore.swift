@@ -43,7 +43,7 @@ public final class OperationalStore: Sendable {
     /// Column names of `table` in schema order, or nil when the table does not exist.
     public func columns(of table: String) throws(StoreError) -> [String]? {
         try read { db in
-            guard try db.tableExists(table) else { return nil }
+            guard try db.tableExists(table) || db.viewExists(table) else { return nil }
             return try db.columns(in: table).map(\.name)
         }
     }

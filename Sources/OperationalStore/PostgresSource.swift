@@ -180,6 +180,24 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return label(schema, name)
     }
 
+    /// The days imported for `column` of `table`, from the loading job's `opendata_coverage` table
+    /// (`table_name`, `column_name`, `first_day`, `last_day` as dates; ``ImportCoverage``), or nil
+    /// when there is no such table or it names nothing of `table`.
+    public func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]? {
+        guard try rows("SELECT to_regclass('\(ImportCoverage.table)')::text").first?.first??.isEmpty == false else { return nil }
+        var binds = PostgresBindings()
+        binds.append(PostgresSQL.split(table).name)
+        let found = try rows("""
+            SELECT column_name::text, to_char(first_day::date, 'YYYY-MM-DD'), to_char(last_day::date, 'YYYY-MM-DD')
+            FROM \(ImportCoverage.table) WHERE lower(table_name) = lower($1)
+            """, binds)
+        if found.isEmpty { return nil }
+        return found.compactMap { row in
+            guard row[0] == column, let first = row[1], let last = row[2], first <= last else { return nil }
+            return first...last
+        }
+    }
+
     public func columns(of table: String) throws(StoreError) -> [String]? {
         try columnTypes(of: table)?.map(\.name)
     }

@@ -23,6 +23,9 @@ public protocol RecordSource: AnyObject, Sendable {
     func baseTable(of table: String) throws(StoreError) -> String?
     /// The columns of `table` in order, or nil when there is no such table.
     func columns(of table: String) throws(StoreError) -> [String]?
+    /// The local days imported for `column` of `table` (``ImportCoverage``), or nil when the
+    /// source records no coverage for `table`.
+    func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]?
     /// Number of rows in `table`.
     func rowCount(of table: String) throws(StoreError) -> Int
     /// The rows `plan` selects, minimised (see the protocol's guarantees).

@@ -53,6 +53,25 @@ public struct AggregateParameters: Sendable {
         }
     }
 
+    /// Everything the noise of a period total depends on besides its sum: contribution bounds,
+    /// the statistics with their clamping bounds, and the budget. Stored with each day of a
+    /// `totals_over` output, so a change while a period is open is found (``PeriodTotals``).
+    var periodSettings: String {
+        let named = statistics.map { statistic in
+            switch statistic {
+            case .count: "count"
+            case let .sum(column, low, high): "sum \(column) [\(low), \(high)]"
+            case let .mean(column, low, high): "mean \(column) [\(low), \(high)]"
+            case let .quantile(column, q, low, high): "q\(q) \(column) [\(low), \(high)]"
+            }
+        }
+        let money = switch budget {
+        case let .epsilon(epsilon, delta): "ε \(epsilon)\(delta.map { " δ \($0)" } ?? "")"
+        case let .rho(rho, delta): "ρ \(rho) δ \(delta)"
+        }
+        return "\(bounds.groupsPerUnit) groups × \(bounds.rowsPerUnitPerGroup) rows per person; \(named.joined(separator: ", ")); \(money)"
+    }
+
     /// The output's accuracy forecast (nil when the parameters cannot give a guarantee).
     public var forecast: AccuracyForecast? {
         try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: budget, weights: weights, complete: complete)

@@ -17,6 +17,13 @@ import PrivacyPolicy
 /// (`days`: a period that began before the dataset's first release has fewer), and a
 /// re-issued window publishes the same stored periods again. A day first released after its period was published is not in
 /// that period's total (its charge stands).
+///
+/// A period keeps its bounds: each stored day records the settings it was bounded with
+/// (contribution bounds, statistics with their clamping bounds, ε). A period is noised for
+/// the settings of the night that closes it, so a release whose settings differ from those
+/// of a day still stored for an open period is refused, naming the period and its first
+/// released day: otherwise days bounded at 50 rows per person would be noised as if bounded
+/// at 1, and one person could move the total far beyond its published margin.
 enum PeriodTotals {
     /// The column after a period total's key: how many released days it adds up.
     static let daysColumn = "days"
@@ -25,6 +32,8 @@ enum PeriodTotals {
     struct Plan: Sendable {
         /// Exact totals of the window's days, per daily output (written in the commit).
         var days: [(output: String, day: String, totals: ExactTotals)] = []
+        /// The settings each daily output's days were bounded with (``AggregateParameters/periodSettings``).
+        var settings: [String: String] = [:]
         /// Periods that end now: their noisy totals (written in the commit).
         var closed: [(output: String, period: String, result: AggregateResult)] = []
         /// Days no period still needs (deleted in the commit).
@@ -44,10 +53,22 @@ enum PeriodTotals {
             guard let dayIndex = item.spec.groupBy.firstIndex(where: { $0.level == "day" }) else { continue }
             // This window's days, then every stored day of this output with this window's replacing stored ones.
             let totals = item.aggregate.additiveTotals
-            var days: [String: ExactTotals] = try storedDays(dataset: dataset, output: item.output.id, state: state)
+            let settings = AggregateParameters(item.spec).periodSettings
+            let storedWithSettings = try storedDays(dataset: dataset, output: item.output.id, state: state)
+            var changed: [String: [String]] = [:]   // period → stored days bounded otherwise
+            for (day, stored) in storedWithSettings where !stored.settings.isEmpty && stored.settings != settings {
+                for level in item.spec.totalsOver {
+                    if let label = PeriodCalendar.period(of: day, level: level) { changed[label, default: []].append(day) }
+                }
+            }
+            if let (period, days) = changed.min(by: { $0.key < $1.key }), let first = days.min() {
+                throw .refused("output '\(item.output.id)': its contribution bounds, statistics or ε changed while period \(period) is open (released from \(first) with \(storedWithSettings[first]?.settings ?? "other settings"); now \(settings)); its total would be noised for the new bounds. Keep the old settings until the period ends, then change them")
+            }
+            var days: [String: ExactTotals] = storedWithSettings.mapValues(\.totals)
             for day in Set(totals.groupKeys.map { $0[dayIndex] }).sorted() {
                 let part = totals.regrouped { $0[dayIndex] == day ? $0 : nil }
                 plan.days.append((item.output.id, day, part))
+                plan.settings[item.output.id] = settings
                 days[day] = part
             }
             var published: [String: Set<String>] = [:]
@@ -96,8 +117,8 @@ enum PeriodTotals {
     static func write(_ plan: Plan, dataset: String, window: ReleaseWindow, in db: Database) throws {
         let encoder = JSONEncoder()
         for (output, day, totals) in plan.days {
-            try db.execute(sql: "INSERT OR REPLACE INTO period_days (dataset, output, day, totals) VALUES (?, ?, ?, ?)",
-                           arguments: [dataset, output, day, try encoder.encode(totals)])
+            try db.execute(sql: "INSERT OR REPLACE INTO period_days (dataset, output, day, totals, settings) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [dataset, output, day, try encoder.encode(totals), plan.settings[output] ?? ""])
         }
         for (output, period, result) in plan.closed {
             try db.execute(sql: "INSERT INTO period_results (dataset, output, period, window, result) VALUES (?, ?, ?, ?, ?)",
@@ -119,14 +140,15 @@ enum PeriodTotals {
         }
     }
 
-    private static func storedDays(dataset: String, output: String, state: StateStore) throws(PublisherError) -> [String: ExactTotals] {
+    private static func storedDays(dataset: String, output: String,
+                                   state: StateStore) throws(PublisherError) -> [String: (totals: ExactTotals, settings: String)] {
         do {
             return try state.queue.read { db in
-                var days: [String: ExactTotals] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT day, totals FROM period_days WHERE dataset = ? AND output = ?",
+                var days: [String: (totals: ExactTotals, settings: String)] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT day, totals, settings FROM period_days WHERE dataset = ? AND output = ?",
                                             arguments: [dataset, output]) {
                     let data: Data = row["totals"]
-                    days[row["day"]] = try JSONDecoder().decode(ExactTotals.self, from: data)
+                    days[row["day"]] = (try JSONDecoder().decode(ExactTotals.self, from: data), row["settings"])
                 }
                 return days
             }

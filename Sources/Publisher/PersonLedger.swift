@@ -177,12 +177,17 @@ public struct PersonLedger {
     /// Writes `plan`'s charges inside the release's commit transaction.
     func record(_ plan: Plan, dataset: String, sequence: Int, in db: Database) throws {
         let charge = Charge(start: plan.window.start, end: plan.window.end, cost: plan.cost)
+        // The ledger's digest follows every row written (LedgerSeal), in this same transaction.
+        var digest = try LedgerSeal.stored(in: db) ?? LedgerSeal.compute(in: db)
         if plan.recordLevel {
             try db.execute(sql: """
                 INSERT INTO window_charges (population, window_start, window_end, epsilon, delta, rho, rho_delta, dataset, window, sequence)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [plan.population, charge.start, charge.end, charge.cost.epsilon, charge.cost.delta, charge.cost.rho,
                                  charge.cost.rhoDelta, dataset, plan.window.label, sequence])
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM window_charges WHERE id = ?", arguments: [db.lastInsertedRowID]) {
+                LedgerSeal.fold(&digest, LedgerSeal.windowRow(row))
+            }
         } else {
             // The charges read when the plan was made are current: the release holds the lock.
             // Keys in order, so the B-tree is written front to back.
@@ -195,7 +200,10 @@ public struct PersonLedger {
             sqlite3_bind_text(handle, 1, plan.population, -1, transient)
             let first = plan.previous.isEmpty
             for id in plan.charged.sorted() {
-                let charges = first ? encoded : (plan.previous[id] ?? Data()) + encoded
+                let before = first ? nil : plan.previous[id]
+                let charges = (before ?? Data()) + encoded
+                if let before { LedgerSeal.fold(&digest, LedgerSeal.personRow(population: plan.population, unit: id.data, charges: before)) }
+                LedgerSeal.fold(&digest, LedgerSeal.personRow(population: plan.population, unit: id.data, charges: charges))
                 id.withBytes { unit in _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient) }
                 charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
                 let status = sqlite3_step(handle)
@@ -206,6 +214,7 @@ public struct PersonLedger {
                 }
             }
         }
+        try LedgerSeal.store(digest, in: db)
         if !plan.excluded.isEmpty {
             try db.execute(sql: "INSERT INTO excluded_units (dataset, window, sequence, units) VALUES (?, ?, ?, ?)",
                            arguments: [dataset, plan.window.label, sequence, LedgerID.pack(plan.excluded)])

@@ -200,6 +200,7 @@ public enum ReleaseRun {
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
+            try LedgerSeal.check(state)
         }
         try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
@@ -208,7 +209,15 @@ public enum ReleaseRun {
             // A refused dataset (a cap, a record-level window over its budget, a mass deletion) changes
             // nothing and does not stop the others; the command still exits 3 and names it.
             var retention: RetentionRun.Outcome?
-            do {
+            do throws(PublisherError) {
+                // Whether the window is published depends on what was imported, never on its records.
+                let covered = try coverage(of: policy, window: window, store: store)
+                if covered == false && !options.allowEmpty {
+                    throw PublisherError.invalidInput(uncoveredReason(policy: policy, window: window, store: store))
+                }
+                if covered == nil {
+                    progress("\(policy.dataset.id)\(Self.warningMarker)the store records no import coverage for \(policy.source.table).\(policy.source.windowBy), so a window is published only when it holds a record, and one person's record can decide that; import with opendata import (it records the days each export covers) or keep an opendata_coverage table (README, \"Import coverage\")")
+                }
                 if options.dryRun {
                     if let preview = try RetentionRun.preview(policy: policy, store: store, now: options.now) {
                         retention = preview.outcome
@@ -221,7 +230,7 @@ public enum ReleaseRun {
                 var outcome = try releaseDataset(policy: policy, window: window, store: store, state: state, key: key,
                                                  out: options.out, random: source, newSequence: options.newSequence,
                                                  dryRun: options.dryRun, pseudonymizer: pseudonymizer, now: options.now,
-                                                 retention: retention, allowEmpty: options.allowEmpty,
+                                                 retention: retention, allowEmpty: options.allowEmpty || covered == true,
                                                  stageProgress: options.stageProgress, progress: progress)
                 outcome.retention = retention
                 outcomes.append(outcome)
@@ -261,6 +270,28 @@ public enum ReleaseRun {
                                       extraFiles: published)
         }
         return outcomes
+    }
+
+    /// True when imports cover every day of `window` for the policy's window column, false when
+    /// they do not, nil when the store records no coverage for the table (``OperationalStore/ImportCoverage``).
+    static func coverage(of policy: Policy, window: ReleaseWindow, store: any RecordSource) throws(PublisherError) -> Bool? {
+        let ranges: [ClosedRange<String>]?
+        do {
+            ranges = try store.coveredDays(of: policy.source.table, column: policy.source.windowBy)
+        } catch {
+            throw .store(error)
+        }
+        guard let ranges else { return nil }
+        let days = window.label.components(separatedBy: "..")
+        return ImportCoverage.covers(ranges, first: days.first ?? window.label, last: days.last ?? window.label)
+    }
+
+    /// Why an uncovered window is refused, naming what is covered.
+    static func uncoveredReason(policy: Policy, window: ReleaseWindow, store: any RecordSource) -> String {
+        let ranges = ((try? store.coveredDays(of: policy.source.table, column: policy.source.windowBy)) ?? nil) ?? []
+        let latest = ranges.max { $0.upperBound < $1.upperBound }
+        let covered = latest.map { "the latest import covers \($0.lowerBound == $0.upperBound ? $0.lowerBound : "\($0.lowerBound)..\($0.upperBound)")" } ?? "no import covers \(policy.source.windowBy) yet"
+        return "window \(window.label) of \(policy.dataset.id) is not covered by any import of \(policy.source.table) (\(covered)); nothing was read, published or charged. Import that night's export first (opendata import --append --covers \(window.label) …), or pass --allow-empty to publish the window as it is"
     }
 
     /// Binds `store` to `state`'s ledger on the first release, and refuses a release
@@ -366,7 +397,7 @@ public enum ReleaseRun {
         if table.rowCount == 0 && !allowEmpty {
             throw .invalidInput("window \(window.label) of \(dataset) holds no records in \(policy.source.table) (none whose \(policy.source.windowBy) is a timestamp in that window); nothing was published or charged. Check the export, or pass --allow-empty to publish an empty release")
         }
-        if table.rowCount == 0 { progress("\(dataset): window \(window.label) is empty; publishing an empty release (--allow-empty)") }
+        if table.rowCount == 0 { progress("\(dataset) (steward's log, exact): window \(window.label) holds no records; it is published like any other window, its counts pure noise") }
         if let unit = policy.privacyUnit, let units = table.column(named: unit) {
             let missing = units.rowsWithoutUnit().reduce(0) { $0 + ($1 ? 1 : 0) }
             if missing > 0 {

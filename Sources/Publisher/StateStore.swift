@@ -166,21 +166,6 @@ public final class StateStore: Sendable {
                 t.add(column: "run_id", .text)
             }
         }
-        migrator.registerMigration("v8-dataset-populations") { db in
-            // Every dataset this state has published, with the population it draws on and what it
-            // guarantees, so the publication plan checks a new policy against everything already
-            // published over the same people (PublicationPlan).
-            try db.create(table: "dataset_populations", options: [.withoutRowID]) { t in
-                t.column("dataset", .text).primaryKey()
-                t.column("population", .text).notNull()
-                t.column("base_table", .text).notNull()
-                t.column("unit", .text)
-                t.column("guarantee", .text).notNull()
-                t.column("plain_records", .boolean).notNull()
-                t.column("policy_path", .text).notNull()
-                t.column("first_window", .text).notNull()
-            }
-        }
         migrator.registerMigration("v7-period-totals") { db in
             // Exact bounded totals of each day of an output with totals_over (private), kept until
             // every period containing the day has been published with noise, then deleted.
@@ -199,6 +184,27 @@ public final class StateStore: Sendable {
                 t.column("window", .text).notNull()
                 t.column("result", .blob).notNull()
                 t.primaryKey(["dataset", "output", "period"])
+            }
+        }
+        migrator.registerMigration("v8-dataset-populations") { db in
+            // Every dataset this state has published, with the population it draws on and what it
+            // guarantees, so the publication plan checks a new policy against everything already
+            // published over the same people (PublicationPlan).
+            try db.create(table: "dataset_populations", options: [.withoutRowID]) { t in
+                t.column("dataset", .text).primaryKey()
+                t.column("population", .text).notNull()
+                t.column("base_table", .text).notNull()
+                t.column("unit", .text)
+                t.column("guarantee", .text).notNull()
+                t.column("plain_records", .boolean).notNull()
+                t.column("policy_path", .text).notNull()
+                t.column("first_window", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v9-period-settings") { db in
+            // The settings each stored day was bounded with; a period keeps them until it ends.
+            try db.alter(table: "period_days") { t in
+                t.add(column: "settings", .text).notNull().defaults(to: "")
             }
         }
         return migrator
@@ -230,9 +236,15 @@ public final class StateStore: Sendable {
     public func bindPublishedFolder(_ out: String) throws(PublisherError) {
         let real = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
         do {
+            let stranger = Self.publishedReleases(in: out).first
             let bound: String? = try queue.write { db in
                 if let value = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'published_folder'") {
                     return String(decoding: value, as: UTF8.self)
+                }
+                // A folder that already holds releases was published with another state: this one knows
+                // nobody's charges, so binding it would start every budget from zero.
+                if let stranger {
+                    throw PublisherError.refused("the published folder \(real) already holds releases this state database (\(path)) did not publish, e.g. \(stranger); a fresh or different state would start everyone's budget from zero. Run with the state that published them (by default \(PublisherPaths(out: out).state)), or restore it from its backup")
                 }
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('published_folder', ?)", arguments: [Data(real.utf8)])
                 return nil
@@ -245,6 +257,20 @@ public final class StateStore: Sendable {
         } catch {
             throw .io(path: path, reason: "cannot read the state's published folder (\(error))")
         }
+    }
+
+    /// Every `<dataset>/<release>` under `out` that holds a manifest (a published release).
+    static func publishedReleases(in out: String) -> [String] {
+        let files = FileManager.default
+        var found: [String] = []
+        for dataset in ((try? files.contentsOfDirectory(atPath: out)) ?? []).sorted() where !dataset.hasPrefix(".") && dataset != "catalog" && dataset != "log" {
+            let folder = (out as NSString).appendingPathComponent(dataset)
+            for release in ((try? files.contentsOfDirectory(atPath: folder)) ?? []).sorted() where !release.hasPrefix(".") {
+                let manifest = ((folder as NSString).appendingPathComponent(release) as NSString).appendingPathComponent("manifest.json")
+                if files.fileExists(atPath: manifest) { found.append("\(dataset)/\(release)") }
+            }
+        }
+        return found
     }
 
     /// This state database's random identity, which the store it keeps the ledger of records.

@@ -5,6 +5,25 @@ import Foundation
 /// Gregorian days (Hinnant's algorithms, http://howardhinnant.github.io/date_algorithms.html)
 /// and the instant a local time stands for in a zone.
 public enum WallClock {
+    /// The date `days` after 1970-01-01 (the inverse of ``daysFromCivil(_:_:_:)``, Howard Hinnant's civil_from_days).
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// `YYYY-MM-DD` of the day `days` after 1970-01-01.
+    public static func isoDay(_ days: Int) -> String {
+        let (year, month, day) = civilFromDays(days)
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     public static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

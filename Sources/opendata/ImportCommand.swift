@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OperationalStore
+import Publisher
 
 /// `opendata import`: loads a CSV export into the operational store.
 struct ImportCommand: ParsableCommand {
@@ -60,6 +61,10 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The IANA time zone naive timestamps are local time in (e.g. America/Chicago).")
     var timezone: String?
 
+    @Option(help: ArgumentHelp("The local days this export covers, FIRST..LAST (or one day), recorded for every timestamp column.",
+                               discussion: "A release publishes a window only when imports cover its days, whether or not the window holds a record. Without --covers, an import covers the days from its earliest to its latest timestamp, which depends on the data at its ends; say which days a nightly export is for to make it independent of them."))
+    var covers: String?
+
     @Argument(help: "The CSV file (plain or .gz).")
     var file: String
 
@@ -92,6 +97,16 @@ struct ImportCommand: ParsableCommand {
             zone = found
         }
         options.timestamps = TimestampParser(formats: timestampFormat, zone: zone)
+        if let covers {
+            if let problem = ReleaseWindow.problem(covers), covers != "yesterday" {
+                throw ValidationError("--covers: \(problem)")
+            }
+            let days = covers.components(separatedBy: "..")
+            guard let first = days.first, let last = days.last, covers != "yesterday" else {
+                throw ValidationError("--covers takes days: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
+            }
+            options.covers = first...last
+        }
         do {
             let database = try OperationalStore(path: store, create: true)
             let report = try CSVImporter.importFile(file, into: database, table: table, options: options)
@@ -102,6 +117,10 @@ struct ImportCommand: ParsableCommand {
                                        "replaced": .integer(report.replaced), "table": .text(report.table), "gzip": .flag(report.gzip)])
             for column in report.columns {
                 console.info("  \(column.name): \(column.type.rawValue)", ["column": column.name, "type": column.type.rawValue])
+            }
+            for (column, days) in report.covered {
+                let span = days.lowerBound == days.upperBound ? days.lowerBound : "\(days.lowerBound)..\(days.upperBound)"
+                console.info("  covers \(span) (\(column))", ["column": column, "covers": span])
             }
         } catch {
             throw Failure.report(error, console)

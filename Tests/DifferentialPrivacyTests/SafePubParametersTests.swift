@@ -49,6 +49,28 @@ import TestSupport
         }
     }
 
+    /// Every ε a policy may give a record file (0.01 to 10) derives k quickly, and k is the
+    /// smallest that meets δ. At ε = 10 a run of equal n − ⌊γn⌋ is about 5·10⁸ long and k is in
+    /// the hundreds of thousands; a scan of every n and every k did not finish in a minute.
+    @Test func everyAcceptedEpsilonDerivesTheSmallestKQuickly() {
+        for epsilon in [0.01, 0.5, 2.0, 5.0, 7.5, 10.0] {
+            for delta in [1e-4, 1e-6, 1e-9] {
+                let started = Date()
+                let parameters = SafePubParameters(epsilon: epsilon, delta: delta)
+                #expect(Date().timeIntervalSince(started) < 1, "ε = \(epsilon), δ = \(delta) took \(Date().timeIntervalSince(started)) s")
+                #expect(parameters.achievedDelta <= delta)
+                #expect(parameters.k == 1 || SafePubParameters.d(k: parameters.k - 1, beta: parameters.beta, epsilon: epsilon) > delta,
+                        "k = \(parameters.k) is the smallest for ε = \(epsilon), δ = \(delta)")
+            }
+        }
+        // Where every n below 1/(1 − γ) lets no record be missing, d(k) = β^(n_m): k follows in closed form.
+        let beta = 1 - exp(-10.0)
+        let gamma = (exp(10.0) - 1 + beta) / exp(10.0)
+        let parameters = SafePubParameters(epsilon: 10, delta: 1e-6)
+        let expected = Int((log(1e-6) / log(beta)).rounded(.up))
+        #expect(abs(Double(parameters.k) / gamma - 1 - Double(expected)) <= 2, "k \(parameters.k) against β^n ≤ δ at n = \(expected)")
+    }
+
     @Test func exactSampleRateNeverExceedsWhatEpsilonAllows() {
         for epsilon in [0.01, 0.45, 1.0, 2.7] {
             let (beta, exponent) = SafePubParameters.sampleRate(epsilon: epsilon)

@@ -139,6 +139,35 @@ import TestSupport
 
     /// With real noise: the re-run of the closing night and its re-issue publish the same
     /// November total, and its noise is one draw at the level's share (not a sum of daily noises).
+    /// A period keeps its bounds: days released with one mean range, then a night whose policy
+    /// widens it while November is open, is refused naming November and its first released day;
+    /// back on the old settings, the night goes through, and December may use new ones.
+    @Test func aPeriodKeepsTheBoundsItWasReleasedWith() throws {
+        let state = try StateStore(path: TestSupport.temporaryFolder("totals-bounds") + "/state.sqlite")
+        let original = try Self.parse(Self.policy(epsilon: 1))
+        let widened = try Self.parse(Self.policy(epsilon: 1).replacingOccurrences(of: "bounds: [0, 100]", with: "bounds: [0, 5000]"))
+        let richer = try Self.parse(Self.policy(epsilon: 2))
+        func night(_ day: String, _ policy: Policy) throws -> AggregateRelease.Outcome {
+            let window = try #require(ReleaseWindow(day: day, timezone: Self.utc))
+            return try AggregateRelease.run(policy: policy, window: window, table: Self.table(day: day).0, state: state,
+                                            random: try SystemRandom(), newSequence: false)
+        }
+        _ = try night("2026-11-27", original)
+        _ = try night("2026-11-28", original)
+        for changed in [widened, richer] {
+            do {
+                _ = try night("2026-11-29", changed)
+                Issue.record("a night with other bounds or ε was released while November was open")
+            } catch {
+                guard case let .refused(why)? = error as? PublisherError else { throw error }
+                #expect(why.contains("period 2026-11 is open") && why.contains("released from 2026-11-27"), "\(why)")
+            }
+        }
+        _ = try night("2026-11-29", original)
+        _ = try night("2026-11-30", original)   // closes November
+        _ = try night("2026-12-01", widened)    // a new period may start with new bounds
+    }
+
     @Test func aPeriodIsNeverDrawnTwice() throws {
         let policy = try Self.parse(Self.policy(epsilon: 1.5))
         let state = try StateStore(path: TestSupport.temporaryFolder("totals-redraw") + "/state.sqlite")

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import ReleaseFormat
+
+/// A digest over every charge in the ledger, kept beside it and checked on every run,
+/// so charges deleted or edited outside opendata are found before anyone is released.
+///
+/// The digest is the XOR, over every row of `person_charges` and `window_charges`, of
+/// the SHA-256 of the row's contents: a set hash (Bellare & Micciancio 1997, "A new
+/// paradigm for collision-free hashing: incrementality at reduced cost"), so a release
+/// updates it in its own commit from the rows it replaces and writes, without reading
+/// the rest, and a full scan at the start of the next run recomputes it. A deleted
+/// person, a deleted charge inside a person's row or a deleted window charge changes it.
+///
+/// What it cannot do: someone who can write the state database can also rewrite the
+/// digest (it is not keyed by anything outside the database), and deleting the whole
+/// state database deletes the digest with it (``StateStore/bindPublishedFolder(_:)``
+/// then refuses a fresh state on a folder that holds releases, and the store's
+/// binding refuses a fresh state on a bound store). Back the state up.
+enum LedgerSeal {
+    static let metaKey = "ledger_digest"
+
+    /// SHA-256 of one person's row.
+    static func personRow(population: String, unit: Data, charges: Data) -> [UInt8] {
+        let digest = StreamingDigest(.sha256)
+        digest.update(Data("person\u{0}\(population)\u{0}".utf8))
+        digest.update(unit)
+        digest.update(Data([0]))
+        digest.update(charges)
+        return digest.finish()
+    }
+
+    /// SHA-256 of one record-level window charge.
+    static func windowRow(_ row: Row) -> [UInt8] {
+        let fields: [String] = ["population", "window_start", "window_end", "epsilon", "delta", "rho", "rho_delta", "dataset", "window", "sequence"]
+            .map { name in (row[name] as DatabaseValue).description }
+        return StreamingDigest.hash(Data(("window\u{0}" + fields.joined(separator: "\u{0}")).utf8), .sha256)
+    }
+
+    /// `digest` XOR `other`, in place.
+    static func fold(_ digest: inout [UInt8], _ other: [UInt8]) {
+        for index in digest.indices { digest[index] ^= other[index] }
+    }
+
+    /// The digest of everything in the ledger now (a full scan).
+    static func compute(in db: Database) throws -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let rows = try Row.fetchCursor(db, sql: "SELECT population, unit, charges FROM person_charges")
+        while let row = try rows.next() {
+            fold(&digest, personRow(population: row["population"], unit: row["unit"], charges: row["charges"]))
+        }
+        let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
+        while let row = try windows.next() { fold(&digest, windowRow(row)) }
+        return digest
+    }
+
+    /// The stored digest, or nil for a ledger never sealed (made by an earlier version).
+    static func stored(in db: Database) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey]).map { [UInt8]($0) }
+    }
+
+    static func store(_ digest: [UInt8], in db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [metaKey, Data(digest)])
+    }
+
+    /// Checks the ledger against its digest, sealing a ledger that has none; a mismatch is refused.
+    static func check(_ state: StateStore) throws(PublisherError) {
+        do {
+            try state.queue.write { db in
+                let now = try compute(in: db)
+                guard let sealed = try stored(in: db) else {
+                    try store(now, in: db)
+                    return
+                }
+                if sealed != now {
+                    throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
+                }
+            }
+        } catch let error as PublisherError {
+            throw error
+        } catch {
+            throw .io(path: state.path, reason: "cannot check the privacy ledger's digest (\(error))")
+        }
+    }
+}
