@@ -76,7 +76,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ReleaseFormatTests", dependencies: ["ReleaseFormat", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests",
-                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "Tabular", "TestSupport",
+                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "ReleaseFormat", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["opendata", "ReleaseFormat", "TestSupport"], swiftSettings: strict),

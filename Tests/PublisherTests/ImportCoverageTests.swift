@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import OperationalStore
+import PrivacyPolicy
+import ReleaseFormat
+import Testing
+import TestSupport
+@testable import Publisher
+
+/// Whether a window is published depends on what was imported, never on whether it
+/// holds a record: a covered window publishes noise with no records in it, from D and
+/// from D plus one call alike; a window no import covers is refused before anything.
+@Suite(.serialized) struct ImportCoverageTests {
+    static let policy = """
+        policy: 1
+        dataset: {id: cases, title: Cases, description: d, publisher: p, contact: c, license: CC-BY-4.0}
+        source: {table: cases, window_by: received_at, timezone: America/Chicago}
+        columns:
+          case_id: drop
+          received_at:
+            generalize: {time: [day, month]}
+          district: keep
+        outputs:
+          - id: per-district
+            kind: aggregate
+            group_by: [district]
+            keys: {district: ["1", "2"]}
+            statistics: [count]
+            privacy: {epsilon: 1.0}
+        budget: {per_release_epsilon: 1.0}
+        """
+
+    /// A store with one export imported (`rows`), its coverage declared or not, a key and the policy.
+    static func setUp(_ label: String, rows: [String], covers: ClosedRange<String>?) throws -> (folder: String, store: String, key: String, policy: String) {
+        let folder = TestSupport.temporaryFolder(label)
+        TestSupport.write("case_id,received_at,district\n" + rows.joined(separator: "\n") + "\n", to: folder + "/export.csv")
+        let store = try OperationalStore(path: folder + "/store.sqlite", create: true)
+        var options = ImportOptions()
+        options.covers = covers
+        options.timestamps = TimestampParser(zone: TimeZone(identifier: "America/Chicago"))
+        _ = try CSVImporter.importFile(folder + "/export.csv", into: store, table: "cases", options: options)
+        TestSupport.write(policy, to: folder + "/cases.yaml")
+        try FileManager.default.createDirectory(atPath: folder + "/keys", withIntermediateDirectories: true)
+        _ = try KeyFiles.generate(prefix: folder + "/keys/release", passphrase: nil)
+        return (folder, folder + "/store.sqlite", folder + "/keys/release.key", folder + "/cases.yaml")
+    }
+
+    static func release(_ setup: (folder: String, store: String, key: String, policy: String), window: String,
+                        out: String? = nil) throws -> ReleaseRun.Outcome? {
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-10T12:00:00Z"))
+        return try ReleaseRun.run(ReleaseRun.Options(store: setup.store, key: setup.key, policies: [setup.policy], window: .day(window),
+                                                     out: out ?? setup.folder + "/Releases", now: now)) { _ in }.first
+    }
+
+    @Test func importRecordsTheDaysItCovers() throws {
+        // Naive local times: 2026-12-02 00:30 and 23:50 in Chicago; one UTC value that is still Dec 3 in Chicago.
+        let setup = try Self.setUp("coverage-import", rows: ["1,2026-12-02 00:30:00,1", "2,2026-12-02 23:50:00,2", "3,2026-12-04T05:00:00Z,1"],
+                                   covers: nil)
+        let store = try OperationalStore(path: setup.store)
+        #expect(try store.coveredDays(of: "cases", column: "received_at") == ["2026-12-02"..."2026-12-03"])
+        #expect(try store.coveredDays(of: "CASES", column: "received_at") == ["2026-12-02"..."2026-12-03"])
+        #expect(try store.coveredDays(of: "other", column: "received_at") == nil)
+        // --covers declares the days, whatever the rows say.
+        let declared = try Self.setUp("coverage-declared", rows: ["1,2026-12-05 10:00:00,1"], covers: "2026-12-01"..."2026-12-07")
+        #expect(try OperationalStore(path: declared.store).coveredDays(of: "cases", column: "received_at") == ["2026-12-01"..."2026-12-07"])
+        #expect(ImportCoverage.covers(["2026-12-01"..."2026-12-03", "2026-12-04"..."2026-12-09"], first: "2026-12-02", last: "2026-12-06"))
+        #expect(!ImportCoverage.covers(["2026-12-01"..."2026-12-03", "2026-12-05"..."2026-12-09"], first: "2026-12-02", last: "2026-12-06"))
+        #expect(ImportCoverage.covers(["2026-11-25"..."2026-12-31"], first: "2026-12-31", last: "2026-12-31"))
+    }
+
+    @Test func aCoveredWindowIsPublishedWithOrWithoutRecordsAndAnUncoveredOneIsRefused() throws {
+        // D: an export declared to cover Dec 1–7 with no call on Dec 3. D′: the same plus one call on Dec 3.
+        let rows = ["1,2026-12-02 10:00:00,1", "2,2026-12-04 11:00:00,2"]
+        let d = try Self.setUp("coverage-d", rows: rows, covers: "2026-12-01"..."2026-12-07")
+        let dPrime = try Self.setUp("coverage-d-prime", rows: rows + ["3,2026-12-03 09:00:00,2"], covers: "2026-12-01"..."2026-12-07")
+        for setup in [d, dPrime] {
+            let outcome = try #require(try Self.release(setup, window: "2026-12-03"))
+            #expect(outcome.status == .published, "\(outcome.refusal ?? "")")
+            #expect(FileManager.default.fileExists(atPath: setup.folder + "/Releases/cases/2026-12-03/per-district.csv.gz"))
+        }
+        // Dec 9 is covered by no import: refused as invalid input before anything is read, published or charged.
+        let refused = try #require(try Self.release(d, window: "2026-12-09"))
+        #expect(refused.status == .refused && refused.invalidInput)
+        #expect(refused.refusal?.contains("not covered by any import of cases") == true, "\(refused.refusal ?? "")")
+        #expect(refused.refusal?.contains("2026-12-01..2026-12-07") == true)
+        #expect(!FileManager.default.fileExists(atPath: d.folder + "/Releases/cases/2026-12-09"))
+        let charged = try DatabaseQueue(path: d.folder + "/Releases.private/state.sqlite").read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE window = '2026-12-09'")
+        }
+        #expect(charged == 0)
+    }
+}
