@@ -110,25 +110,28 @@ public enum PolicyExplainer {
                     sentence += " When each \(list(spec.totalsOver, conjunction: "or")) ends, its totals are published once in their own file (\(list(levels)) totals), each with a single noise instead of a sum of daily noises, so they are far more accurate than adding up the days; the budget above is shared evenly by the daily table and each of these, and the exact daily totals wait in the private state database until their periods are published."
                 }
                 if spec.keys.values.contains(.private) {
-                    sentence += " Only groups common enough that their presence reveals nothing about one person are listed."
+                    sentence += " Only groups common enough that their presence reveals nothing about one \(policy.unitNoun) are listed."
                 } else {
                     sentence += " Every listed group is published, zeros included."
                 }
                 if let disparity = spec.disparity {
                     sentence += " " + disparity.explanation
                 } else {
-                    sentence += " Every number comes with the 95% margin of the noise added to it; the margin does not cover the effect of limiting each person's contribution, which can only lower counts."
+                    sentence += " Every number comes with the 95% margin of the noise added to it; the margin does not cover the effect of limiting each \(policy.unitNoun)'s contribution, which can only lower counts."
                 }
                 text.append(sentence)
             }
         }
         var budget = "Privacy budget: at most ε = \(format(policy.budget.perReleaseEpsilon)) per release"
-        if let rolling = policy.budget.rolling365DayEpsilon { budget += " and ε = \(format(rolling)) in total over the releases of any 365 days, which bounds what any one person's records can reveal over a year; a release that would exceed either is refused" }
+        if let rolling = policy.budget.rolling365DayEpsilon { budget += " and ε = \(format(rolling)) in total over the releases of any 365 days, which bounds what any one \(policy.privacyUnit == nil ? "record" : "person's records") can reveal over a year; a release that would exceed either is refused" }
         text.append(budget + ".")
         if let retention = policy.retention {
             text.append("Retention: records are deleted from the source \(retention.deleteAfter) after their \(retention.measuredFrom)" + (retention.keepIf.map { ", unless \($0) is set" } ?? "") + ".")
         }
-        text.append("What this does not cover: the protections limit what the published files reveal about any one person; they do not stop someone who already knows a lot about a person from learning what the statistics say about everyone, and they do not protect information published elsewhere.")
+        if policy.privacyUnit == nil {
+            text.append("Unit of protection: one record. The policy names no column that identifies a person, so someone with many records in a window is protected once per record, that is less than someone with one.")
+        }
+        text.append("What this does not cover: the protections limit what the published files reveal about any one \(policy.unitNoun); they do not stop someone who already knows a lot about a person from learning what the statistics say about everyone, and they do not protect information published elsewhere.")
         return text
     }
 

@@ -114,7 +114,7 @@ public enum AggregateRelease {
                 // The output's whole budget: with totals_over, the day's share and every period's, paid each night.
                 return (id: item.output.id, epsilon: item.output.epsilon, delta: item.output.delta, rho: rho)
             }
-        try ledger.checkCap(dataset: policy.dataset.id, outputs: charges, perReleaseCap: policy.budget.perReleaseEpsilon)
+        try ledger.checkCap(dataset: policy.dataset.id, cost: policy.releaseCost, perReleaseCap: policy.budget.perReleaseEpsilon)
         // The noise is drawn first, in memory, and written in the same transaction as the spend:
         // one commit point per release. A run killed before it has published nothing and spent
         // nothing (the drawn values are discarded unseen); after it, a re-run finds every result
@@ -135,7 +135,7 @@ public enum AggregateRelease {
         // In file order, as ``stored(policy:window:state:newSequence:)`` returns them.
         let order = Dictionary(uniqueKeysWithValues: policy.publishedOutputs.enumerated().map { ($1.id, $0) })
         results.sort { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
-        try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges,
+        try ledger.spend(dataset: policy.dataset.id, window: window, sequence: sequence, outputs: charges, cost: policy.releaseCost,
                          perReleaseCap: policy.budget.perReleaseEpsilon, now: now) { db in
             try state.recordDataset(PublicationPlan.PublishedDataset(policy: policy), window: window.label, in: db)
             if let people {

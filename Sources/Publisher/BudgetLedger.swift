@@ -1,6 +1,7 @@
 import DifferentialPrivacy
 import Foundation
 import GRDB
+import PrivacyPolicy
 
 /// One output's spend in one release, as the ledger keeps it.
 public struct LedgerEntry: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
@@ -55,10 +56,10 @@ public struct BudgetLedger {
     ///
     /// - Throws: ``PublisherError/refused(_:)`` naming the cap; nothing is recorded then.
     public func spend(dataset: String, window: ReleaseWindow, sequence: Int,
-                      outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)],
+                      outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)], cost: PrivacyCost,
                       perReleaseCap: Double, now: Date = Date(),
                       alsoWrite: ((Database) throws -> Void)? = nil) throws(PublisherError) {
-        try checkCap(dataset: dataset, outputs: outputs, perReleaseCap: perReleaseCap)
+        try checkCap(dataset: dataset, cost: cost, perReleaseCap: perReleaseCap)
         do {
             try state.queue.write { db in
                 for output in outputs {
@@ -73,10 +74,10 @@ public struct BudgetLedger {
         }
     }
 
-    /// Refuses (exit 3, nothing recorded) a release of `outputs` whose ε adds up to more than `perReleaseCap`.
-    public func checkCap(dataset: String, outputs: [(id: String, epsilon: Double, delta: Double?, rho: Double?)],
-                         perReleaseCap: Double) throws(PublisherError) {
-        let total = outputs.reduce(0) { $0 + $1.epsilon }
+    /// Refuses (exit 3, nothing recorded) a release whose composed cost (``PrivacyCost``, the figure
+    /// `policy check` compares with the same cap) is more than `perReleaseCap`.
+    public func checkCap(dataset: String, cost: PrivacyCost, perReleaseCap: Double) throws(PublisherError) {
+        let total = cost.converted.epsilon
         if total > perReleaseCap + 1e-12 {
             throw .refused("dataset \(dataset): this release needs ε \(format(total)) but the per-release cap is \(format(perReleaseCap)); nothing was published or spent")
         }

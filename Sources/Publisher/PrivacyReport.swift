@@ -188,7 +188,7 @@ public struct PrivacyReport {
         for item in microdata {
             if let privacy = item.privacy {
                 body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">Record-level file \(escape(item.output)) (differential privacy)</h2>"
-                body += "<p>Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each person's record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.</p>"
+                body += "<p>Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.</p>"
                 body += "<p>Levels chosen: \(escape(item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) (0 is the original value; the highest level is removed).</p></section>\n"
             }
             for finding in item.lost {
@@ -220,7 +220,9 @@ public struct PrivacyReport {
             body += "</p>\n" + chart(item) + "</section>\n"
         }
         body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
-        if let cap = policy.budget.rolling365DayEpsilon {
+        if let cap = policy.budget.rolling365DayEpsilon, policy.privacyUnit == nil {
+            body += " The policy names no column that identifies a person, so each record is its own unit: every record is charged for the releases of the window it falls in, at most ε = \(format(cap)) over any 365 days, and a release that would pass that is refused. Someone with many records is protected once per record."
+        } else if let cap = policy.budget.rolling365DayEpsilon {
             body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)."
 
         }

@@ -39,6 +39,32 @@ import TestSupport
         #expect(!result.stdout.contains("/calls-for-service.yaml: ok"))
     }
 
+    /// Two files over one table are one publication: a second cap for the same callers and plain
+    /// records beside the reference DP policy are refused, each at its line, naming the other file.
+    @Test func policyCheckComparesFilesOverTheSamePeople() throws {
+        let folder = TestSupport.temporaryFolder("cli-policy-population")
+        let dp = TestSupport.sharedPath("fixtures/policies/calls-for-service-dp.yaml")
+        let hierarchies = TestSupport.sharedPath("fixtures/policies/hierarchies")
+        let text = try String(contentsOfFile: dp, encoding: .utf8).replacingOccurrences(of: "hierarchies/", with: hierarchies + "/")
+        TestSupport.write(text.replacingOccurrences(of: "  id: calls-for-service ", with: "  id: calls-again ")
+            .replacingOccurrences(of: "table: calls ", with: "table: CALLS ")
+            .replacingOccurrences(of: "rolling_365_day_epsilon: 60.0", with: "rolling_365_day_epsilon: 1000"), to: folder + "/capped.yaml")
+        let capped = try CLI.run(["policy", "check", dp, folder + "/capped.yaml"])
+        #expect(capped.status == 1)
+        #expect(capped.stderr.contains(folder + "/capped.yaml:") && capped.stderr.contains("rolling_365_day_epsilon") && capped.stderr.contains(dp), "\(capped.stderr)")
+        #expect(capped.stderr.split(separator: "\n").count == 1, "one line per problem: \(capped.stderr)")
+        // Plain k-anonymous records of the same callers, declared k_anonymity on their own: fine alone, refused beside the DP file.
+        let plain = text.replacingOccurrences(of: "  id: calls-for-service ", with: "  id: calls-records ")
+            .replacingOccurrences(of: "  frequency: daily\n", with: "  frequency: daily\n  guarantee: k_anonymity\n")
+            .replacingOccurrences(of: "    privacy: {epsilon: 0.5, delta: 1.0e-6}   # DP record-level release (SafePub-style): sampled, then k-anonymised\n", with: "")
+        TestSupport.write(plain, to: folder + "/plain.yaml")
+        #expect(try CLI.run(["policy", "check", folder + "/plain.yaml"]).status == 0)
+        let mixed = try CLI.run(["policy", "check", dp, folder + "/plain.yaml"])
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains(folder + "/plain.yaml:") && mixed.stderr.contains("plain k-anonymous records of population calls.caller_id"), "\(mixed.stderr)")
+        #expect(mixed.stderr.contains(dp + ":"), "the DP file is told too: \(mixed.stderr)")
+    }
+
     @Test func importReportsTypesAndJSONLogsParse() throws {
         let folder = TestSupport.temporaryFolder("cli-import")
         let result = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "mke",

@@ -278,4 +278,25 @@ import TestSupport
         try FileManager.default.copyItem(atPath: backup, toPath: prepared.statePath)
         #expect(try Self.release(prepared, policies, day: "2026-11-14").allSatisfy { $0.status == .published })
     }
+
+    /// The ε of a release is one figure everywhere: the composed cost, which the per-release cap,
+    /// the guarantee statement and the explanation all use, for every built-in and reference policy.
+    @Test func everyPolicyStatesTheCostItIsCharged() throws {
+        let fixtures = ["calls-for-service-dp.yaml", "engagement-minimal.yaml"].map { TestSupport.sharedPath("fixtures/policies/" + $0) }
+        let builtIn = ["calls-for-service.yaml", "complaints.yaml", "engagement-logs.yaml"].map { TestSupport.repositoryPath("Policies/" + $0) }
+        let expected: [String: Double] = ["calls-for-service-dp.yaml": 2.0, "engagement-minimal.yaml": 0.5, "calls-for-service.yaml": 2.75,
+                                          "complaints.yaml": 1.0, "engagement-logs.yaml": 0.75]
+        for path in fixtures + builtIn {
+            let policy = try PolicyLoader.load(path: path)
+            let epsilon = policy.releaseCost.converted.epsilon
+            #expect(epsilon == expected[(path as NSString).lastPathComponent], "\(path): ε \(epsilon)")
+            #expect(epsilon <= policy.budget.perReleaseEpsilon + 1e-12)
+            if policy.dataset.guarantee == .differentialPrivacy {
+                #expect(GuaranteeCheck.statement(for: policy).contains("(ε = \(PolicyExplainer.format(epsilon))"), "\(path)")
+            }
+            // Record-level datasets say "record" where they would say "person".
+            let explained = PolicyExplainer.explain(policy).joined(separator: "\n")
+            #expect(policy.privacyUnit != nil || !explained.contains("one person"), "\(path)")
+        }
+    }
 }
