@@ -311,6 +311,9 @@ extension PolicyParser {
         return OutcomeSpec(column: column, condition: condition, among: among)
     }
 
+    /// The widest clamping bound a statistic may have: 10⁹ (ten million clamped values still sum exactly in 64 bits).
+    static let largestBound = 1e9
+
     static let statisticWords = ["count", "sum", "mean", "median", "quantile"]
 
     private mutating func parseStatistics(_ node: Node, _ context: String, complete: inout Set<String>) -> [StatisticSpec]? {
@@ -354,6 +357,11 @@ extension PolicyParser {
             }
             guard low < high else {
                 reader.error(boundsNode, "\(context): the lower bound \(low) must be below the upper bound \(high)")
+                return nil
+            }
+            // Sums of millions of clamped values must stay exact in 64-bit integers.
+            guard abs(low) <= Self.largestBound, abs(high) <= Self.largestBound else {
+                reader.error(boundsNode, "\(context): bounds [\(low), \(high)] are beyond ±\(Int(Self.largestBound)) (10⁹); a range that wide makes every value noise, and sums of it overflow. Use the unit's real range (e.g. seconds up to a day: [0, 86400])")
                 return nil
             }
             switch word {

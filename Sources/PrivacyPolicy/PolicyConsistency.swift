@@ -91,6 +91,14 @@ struct PolicyConsistency {
     private mutating func checkOutputs() {
         var seen: Set<String> = []
         let derivedNames = Set(policy.derived.map(\.name))
+        // A declared id equal to a generated period-total id (`calls-by-beat-monthly` beside
+        // `calls-by-beat` with totals_over: [month]) would name two files the same.
+        let declared = Set(policy.outputs.map(\.id))
+        for generated in policy.publishedOutputs where declared.contains(generated.id) {
+            guard case let .aggregate(spec) = generated.kind, let period = spec.periodOf else { continue }
+            let other = policy.outputs.first { $0.id == generated.id }
+            reader.error(at: other?.location ?? generated.location, "output id '\(generated.id)' is also the id of the period-total file that output '\(period.output)' generates with totals_over: [\(period.level)]; rename this output")
+        }
         for output in policy.outputs {
             let node = outputNode(output)
             if !seen.insert(output.id).inserted {

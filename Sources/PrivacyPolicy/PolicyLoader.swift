@@ -62,13 +62,24 @@ public enum PolicyLoader {
         (path as NSString).deletingLastPathComponent
     }
 
+    /// One line at the error's place: Yams' own description repeats the document around it.
     private static func yamlDiagnostic(_ error: YamlError, path: String) -> PolicyDiagnostic {
+        func oneLine(_ text: String) -> String {
+            let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+            return first.count > 200 ? String(first.prefix(200)) + "…" : first
+        }
         switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
             return PolicyDiagnostic(SourceLocation(file: path, line: mark.line, column: mark.column),
-                                    "YAML syntax error: \(problem)")
+                                    "YAML syntax error: \(oneLine(problem))\(context.map { " (\(oneLine($0.text)))" } ?? ""); check the indentation and quoting around this line")
+        case let .composer(_, problem, mark, _):
+            return PolicyDiagnostic(SourceLocation(file: path, line: mark.line, column: mark.column),
+                                    "YAML syntax error: \(oneLine(problem))")
+        case let .reader(problem, offset, value, _):
+            return PolicyDiagnostic(SourceLocation(file: path, line: 1, column: 1),
+                                    "YAML error: \(oneLine(problem)) at byte \(offset ?? 0) (0x\(String(value, radix: 16))); save the file as UTF-8")
         default:
-            return PolicyDiagnostic(SourceLocation(file: path, line: 1, column: 1), "YAML error: \(error)")
+            return PolicyDiagnostic(SourceLocation(file: path, line: 1, column: 1), "YAML error: \(oneLine(String(describing: error)))")
         }
     }
 }

@@ -3,7 +3,7 @@ public enum Suggestion {
     /// `; did you mean 'x'?` for the closest candidate within a small edit
     /// distance, or an empty string when nothing is close; lists the choices
     /// when there are few.
-    static func didYouMean(_ word: String, among candidates: [String]) -> String {
+    public static func didYouMean(_ word: String, among candidates: [String]) -> String {
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         let limit = max(2, word.count / 3)
         if let best = scored.filter({ $0.1 <= limit }).min(by: { $0.1 < $1.1 }) {

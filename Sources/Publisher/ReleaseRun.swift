@@ -19,7 +19,8 @@ public enum ReleaseRun {
 
         /// Parses `yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD` (real dates, in order;
         /// ``ReleaseWindow/problem(_:)`` says why another text is not one).
-        public init?(_ text: String) {
+        public init?(_ given: String) {
+            let text = ReleaseWindow.padded(given)
             if ReleaseWindow.problem(text) != nil { return nil }
             if text == "yesterday" {
                 self = .yesterday
@@ -119,6 +120,33 @@ public enum ReleaseRun {
     public static let warningMarker = ": warning: "
 
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
+        let paths = PublisherPaths(out: options.out)
+        let existed = (out: FileManager.default.fileExists(atPath: paths.out), private: FileManager.default.fileExists(atPath: paths.privateFolder),
+                       state: FileManager.default.fileExists(atPath: options.state))
+        do {
+            return try runLocked(options, random: random, progress: progress)
+        } catch {
+            removeLeftovers(paths, state: options.state, existed: existed)
+            throw error
+        }
+    }
+
+    /// After a refused or failed first run, removes the folders and the state database the run
+    /// created, when they hold nothing: no published file, no release, charge or retention audit.
+    /// A run that changed anything keeps everything, for the next run to finish or to be audited.
+    static func removeLeftovers(_ paths: PublisherPaths, state: String, existed: (out: Bool, private: Bool, state: Bool)) {
+        let files = FileManager.default
+        let outEmpty = ((try? files.contentsOfDirectory(atPath: paths.out)) ?? []).isEmpty
+        let stateEmpty = StateStore.holdsNothing(path: state)
+        guard outEmpty && stateEmpty else { return }
+        if !existed.state {
+            for suffix in ["", "-journal", "-wal", "-shm"] { try? files.removeItem(atPath: state + suffix) }
+        }
+        if !existed.private { try? files.removeItem(atPath: paths.privateFolder) }
+        if !existed.out { try? files.removeItem(atPath: paths.out) }
+    }
+
+    static func runLocked(_ options: Options, random: RandomSource?, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let lock = try ReleaseLock(PublisherPaths(out: options.out))
         defer { withExtendedLifetime(lock) {} }
         let key: Minisign.SecretKey
@@ -127,7 +155,10 @@ public enum ReleaseRun {
         } catch {
             switch error {
             case .insecureKey: throw .refused(error.description)
-            case .passphrase, .malformed: throw .usage(error.description)
+            // A wrong or missing passphrase is a key the run may not use (exit 3, like an unsafe key file);
+            // a damaged key file is invalid input (exit 1).
+            case .passphrase: throw .refused(error.description)
+            case .malformed: throw .invalidInput(error.description)
             default: throw .io(path: options.key, reason: error.description)
             }
         }
@@ -166,6 +197,11 @@ public enum ReleaseRun {
             seenIDs[policy.dataset.id] = policy.path
         }
         if !diagnostics.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }
+        for policy in policies {
+            for warning in try StoreDataCheck.exclusionWarnings(for: policy, store: store) {
+                progress("\(policy.dataset.id)\(Self.warningMarker)\(warning.description)")
+            }
+        }
         let needsPseudonyms = policies.contains { $0.columns.contains { $0.treatment == .pseudonymize } }
         var pseudonymizer: Pseudonymizer?
         if needsPseudonyms {

@@ -50,9 +50,21 @@ public struct ReleaseWindow: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `text` with each date's month and day padded to two digits (`2018-5-5` → `2018-05-05`, also
+    /// in a range); anything else unchanged.
+    public static func padded(_ text: String) -> String {
+        text.components(separatedBy: "..").map { day in
+            let parts = day.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0].count == 4, (1...2).contains(parts[1].count), (1...2).contains(parts[2].count),
+                  parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return day }
+            return parts[0] + "-" + (parts[1].count == 1 ? "0" : "") + parts[1] + "-" + (parts[2].count == 1 ? "0" : "") + parts[2]
+        }.joined(separator: "..")
+    }
+
     /// Why `text` is not a window, in one line a steward can act on; nil when it is one
-    /// (`yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`).
-    public static func problem(_ text: String) -> String? {
+    /// (`yesterday`, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`; month and day may be unpadded).
+    public static func problem(_ given: String) -> String? {
+        let text = padded(given)
         if text == "yesterday" { return nil }
         let days = text.components(separatedBy: "..")
         guard days.count <= 2 else { return "'\(text)' is not a window; use yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD" }

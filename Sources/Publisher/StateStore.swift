@@ -259,6 +259,19 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// True when there is no state database at `path`, or one without any release, charge or
+    /// retention audit (what a refused first run leaves).
+    static func holdsNothing(path: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return true }
+        guard let queue = try? DatabaseQueue(path: path) else { return false }
+        let rows = try? queue.read { db in
+            try ["releases", "ledger", "retention_audit"].reduce(0) { total, table in
+                try total + (db.tableExists(table) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 1 : 0)
+            }
+        }
+        return rows == 0
+    }
+
     /// Every `<dataset>/<release>` under `out` that holds a manifest (a published release).
     static func publishedReleases(in out: String) -> [String] {
         let files = FileManager.default

@@ -8,10 +8,13 @@ import PrivacyPolicy
 /// publishes anything.
 ///
 /// - An exclusion value that occurs nowhere in its column but is a few edits
-///   from one that does is a likely typo ("BATTERY  DV"): the records it meant
-///   would be published, so it is refused naming the value that does occur. (A
-///   value that matches nothing and resembles nothing is allowed: an exclusion
-///   may be written before its category first occurs.)
+///   from one that does may be a typo ("BATTERY  DV"), or a category that has
+///   not occurred yet ("HOSTAGE SIT-DV" beside "HOSTAGE SIT"): a warning names
+///   the near misses (``exclusionWarnings(for:store:)``), and the release goes on,
+///   since absence is normal for a nightly schedule and deleting the value would
+///   publish the first such record when it arrives.
+/// - The window column and retention's `measured_from` must hold timestamps: a
+///   text column would place no record in any window and date none for deletion.
 /// - A builder that cannot apply to the column's values: `bands` and `round` on
 ///   a column holding text, `time` on one holding something that is not a timestamp.
 /// - A hierarchy file (any line ending, with or without a byte-order mark) that
@@ -32,18 +35,13 @@ public enum StoreDataCheck {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []
         do {
-            for rule in policy.exclude {
-                let dropped = policy.treatment(of: rule.column) == .drop
-                var candidates: [String]?
-                for value in rule.values where try !store.contains(value, in: rule.column, of: table) {
-                    if dropped { continue }
-                    if candidates == nil { candidates = try store.distinctValues(of: rule.column, in: table, limit: distinctLimit) ?? [] }
-                    // Each candidate's distance once (there may be tens of thousands), nearest first.
-                    let near = (candidates ?? []).map { ($0, Suggestion.distance(value.lowercased(), $0.lowercased())) }
-                        .filter { $0.1 <= max(2, value.count / 4) }.sorted { $0.1 < $1.1 }.map(\.0)
-                    if !near.isEmpty {
-                        result.append(PolicyDiagnostic(policy.location(ofText: value),
-                            "exclusion value '\(value)' of column \(rule.column) occurs nowhere in table \(table), but \(near.prefix(3).map { "'\($0)'" }.joined(separator: ", ")) does; as written, those records would be published. Fix the value"))
+            if thorough {
+                var clocks = [("source.window_by", policy.source.windowBy)]
+                if let retention = policy.retention { clocks.append(("retention.measured_from", retention.measuredFrom)) }
+                for (key, column) in clocks {
+                    if let value = try store.firstNonTimestamp(in: column, of: table) {
+                        result.append(PolicyDiagnostic(policy.location(ofText: key.split(separator: ".").last.map { "\($0): \(column)" } ?? column),
+                            "\(key) column \(column) holds '\(value)', which is not a timestamp, so it cannot place records in time; name a timestamp column, or import this one with --timestamp-format"))
                     }
                 }
             }
@@ -68,6 +66,34 @@ public enum StoreDataCheck {
                     }
                 case .streetBlock, .prefix:
                     break
+                }
+            }
+        } catch {
+            throw .store(error)
+        }
+        return result
+    }
+
+    /// Exclusion values that occur nowhere in their column but are a few edits from values that
+    /// do, as warnings naming the near misses (see the type's notes). Dropped columns are only
+    /// checked for existence.
+    public static func exclusionWarnings(for policy: Policy, store: any RecordSource) throws(PublisherError) -> [PolicyDiagnostic] {
+        let table = policy.source.table
+        var result: [PolicyDiagnostic] = []
+        do {
+            for rule in policy.exclude {
+                let dropped = policy.treatment(of: rule.column) == .drop
+                var candidates: [String]?
+                for value in rule.values where try !store.contains(value, in: rule.column, of: table) {
+                    if dropped { continue }
+                    if candidates == nil { candidates = try store.distinctValues(of: rule.column, in: table, limit: distinctLimit) ?? [] }
+                    // Each candidate's distance once (there may be tens of thousands), nearest first.
+                    let near = (candidates ?? []).map { ($0, Suggestion.distance(value.lowercased(), $0.lowercased())) }
+                        .filter { $0.1 <= max(2, value.count / 4) }.sorted { $0.1 < $1.1 }.map(\.0)
+                    if !near.isEmpty {
+                        result.append(PolicyDiagnostic(policy.location(ofText: value),
+                            "exclusion value '\(value)' of column \(rule.column) occurs nowhere in table \(table) yet, but \(near.prefix(3).map { "'\($0)'" }.joined(separator: ", ")) does; if '\(value)' is a typo, those records are published: fix it. If it is a category still to come, keep it (its records will be withheld when they arrive)"))
+                    }
                 }
             }
         } catch {

@@ -8,7 +8,10 @@ public enum KeyFiles {
     public static let passphraseVariable = "OPENDATA_KEY_PASSPHRASE"
 
     /// Writes `PREFIX.key`, `PREFIX.pub` and `PREFIX.pem` for a new key pair; refuses to overwrite.
-    public static func generate(prefix: String, passphrase: String?) throws(ReleaseFormatError) -> Minisign.SecretKey {
+    public static func generate(prefix given: String, passphrase: String?) throws(ReleaseFormatError) -> Minisign.SecretKey {
+        // A bare name (`--out k`) is a file in the current folder: made absolute, so the atomic
+        // writes below have a folder to put their temporary file in.
+        let prefix = URL(fileURLWithPath: given).standardizedFileURL.path
         let paths = [prefix + ".key", prefix + ".pub", prefix + ".pem"]
         if let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             throw .io(path: existing, reason: "already exists; keys are never overwritten (choose another --out)")

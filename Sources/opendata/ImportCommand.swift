@@ -101,12 +101,14 @@ struct ImportCommand: ParsableCommand {
             if let problem = ReleaseWindow.problem(covers), covers != "yesterday" {
                 throw ValidationError("--covers: \(problem)")
             }
-            let days = covers.components(separatedBy: "..")
+            let days = ReleaseWindow.padded(covers).components(separatedBy: "..")
             guard let first = days.first, let last = days.last, covers != "yesterday" else {
                 throw ValidationError("--covers takes days: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
             }
             options.covers = first...last
         }
+        // A refused import of a new store leaves no empty store file behind.
+        let storeExisted = FileManager.default.fileExists(atPath: store)
         do {
             let database = try OperationalStore(path: store, create: true)
             let report = try CSVImporter.importFile(file, into: database, table: table, options: options)
@@ -123,6 +125,9 @@ struct ImportCommand: ParsableCommand {
                 console.info("  covers \(span) (\(column))", ["column": column, "covers": span])
             }
         } catch {
+            if !storeExisted {
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+            }
             throw Failure.report(error, console)
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivacyPolicy
 import Publisher
 
 /// The `opendata` command: publishes privacy-preserving open data from police
@@ -25,6 +26,10 @@ struct OpenData: ParsableCommand {
     /// Runs the command, mapping argument errors to exit code 2 as DESIGN.md requires
     /// (ArgumentParser's default is 64).
     static func main() {
+        if let problem = misspelling(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((problem + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -41,5 +46,39 @@ struct OpenData: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// A misspelt subcommand or option, said with the nearest real one (ArgumentParser alone
+    /// reports `opendata relase --store …` as an unknown `--store`); nil when every word is known.
+    static func misspelling(_ arguments: [String]) -> String? {
+        var command: any ParsableCommand.Type = OpenData.self
+        var path = ["opendata"]
+        var rest = arguments[...]
+        while let word = rest.first, !word.hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            if subcommands.isEmpty { break }
+            let names = subcommands.map { $0.configuration.commandName ?? $0._commandName }
+            guard let index = names.firstIndex(of: word) else {
+                if word == "help" { return nil }
+                return "\(path.joined(separator: " ")): unknown command '\(word)'\(Suggestion.didYouMean(word, among: names)) (run \(path.joined(separator: " ")) --help for the list)"
+            }
+            command = subcommands[index]
+            path.append(word)
+            rest = rest.dropFirst()
+        }
+        let help = OpenData.helpMessage(for: command)
+        var known: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        if let pattern = try? NSRegularExpression(pattern: "--[a-z][a-z0-9-]*") {
+            for match in pattern.matches(in: help, range: NSRange(help.startIndex..., in: help)) {
+                if let range = Range(match.range, in: help) { known.insert(String(help[range])) }
+            }
+        }
+        for argument in rest where argument.hasPrefix("--") && argument.count > 2 {
+            let name = String(argument.prefix { $0 != "=" })
+            if !known.contains(name) {
+                return "\(path.joined(separator: " ")): unknown option '\(name)'\(Suggestion.didYouMean(name, among: known.sorted())) (run \(path.joined(separator: " ")) --help for every option)"
+            }
+        }
+        return nil
     }
 }

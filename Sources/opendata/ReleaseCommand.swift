@@ -112,21 +112,7 @@ struct ReleaseCommand: ParsableCommand {
         var refusedCount = 0
         var invalidOnly = false
         var finished: [ReleaseRun.Outcome]?
-        defer {
-            if let metrics, !dryRun {
-                let statePath = self.state ?? PublisherPaths(out: out).state
-                let state = FileManager.default.fileExists(atPath: statePath) ? try? StateStore(path: statePath) : nil
-                let populations = state.flatMap { try? PopulationSummary.all(state: $0, now: Date()) } ?? []
-                var sequences: [String: Int] = [:]
-                for release in (try? state?.releases()) ?? [] { sequences[release.dataset] = release.sequence }
-                do {
-                    try MetricsFile(path: metrics).write(now: Date(), duration: Date().timeIntervalSince(started), outcomes: finished,
-                                                         populations: populations, sequences: sequences)
-                } catch {
-                    console.error(error.description)
-                }
-            }
-        }
+        var failure: (any Error)?
         do {
             let outcomes = try ReleaseRun.run(options) { line in
                 bar.clear()
@@ -152,9 +138,28 @@ struct ReleaseCommand: ParsableCommand {
             refusedCount = refused.count
             invalidOnly = !refused.isEmpty && refused.allSatisfy(\.invalidInput)
         } catch {
-            throw Failure.report(error, console)
+            failure = Failure.report(error, console)
         }
+        // The metrics file records every run, failed ones too; one that cannot be written fails the run
+        // (exit 4), so the timer's unit shows it, even when every dataset was published.
+        var metricsFailed = false
+        if let metrics, !dryRun {
+            let statePath = self.state ?? PublisherPaths(out: out).state
+            let state = FileManager.default.fileExists(atPath: statePath) ? try? StateStore(path: statePath) : nil
+            let populations = state.flatMap { try? PopulationSummary.all(state: $0, now: Date()) } ?? []
+            var sequences: [String: Int] = [:]
+            for release in (try? state?.releases()) ?? [] { sequences[release.dataset] = release.sequence }
+            do {
+                try MetricsFile(path: metrics).write(now: Date(), duration: Date().timeIntervalSince(started), outcomes: finished,
+                                                     populations: populations, sequences: sequences)
+            } catch {
+                console.error("\(error.description)\(finished == nil ? "" : "; the releases above were published, but monitoring will not see this run"): check the path and its permissions (exit 4)")
+                metricsFailed = true
+            }
+        }
+        if let failure { throw failure }
         if refusedCount > 0 { throw ExitCode(invalidOnly ? 1 : 3) }
+        if metricsFailed { throw ExitCode(4) }
     }
 
     /// Seconds in `90m`, `36h` or `2d`; nil for anything else.

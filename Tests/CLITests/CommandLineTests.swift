@@ -73,7 +73,9 @@ import TestSupport
         let objects = result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        #expect(objects.count == 9)
+        #expect(objects.count == 10)
+        // The days the export covers (its first and last local day), recorded for releases to check.
+        #expect(objects.contains { $0["column"] as? String == "time" && $0["covers"] as? String == "2018-05-01..2018-05-21" })
         // Typed JSON: counts are numbers, flags booleans.
         #expect(objects.first?["rows"] as? Int == 33968)
         #expect(objects.first?["gzip"] as? Bool == false)
