@@ -35,7 +35,7 @@ public struct DatasetHistory: Sendable {
         let root = try PublicFolder.root(out)
         let folder = root.entryType(dataset) == S_IFDIR ? try root.folder(dataset, create: false) : nil
         var releases: [Release] = []
-        for published in try state.releases(dataset: dataset) {
+        for published in try state.releasesByWindow(dataset: dataset) {
             let results = try budget.storedResults(dataset: dataset, window: published.window, sequence: published.windowSequence)
             let start = ledger.first { $0.window == published.window && $0.sequence == published.windowSequence }?.windowStart
             var records: [String: (count: Int, levels: [String: Int])] = [:]

@@ -96,13 +96,14 @@ public enum ReleasePackager {
     }
 
     /// Renames a sealed release folder staged for `out` (``PublisherPaths/staging(dataset:release:)``)
-    /// into place (never over an existing one) and points `latest` at it.
-    public static func commit(staged: String, out: String) throws(PublisherError) -> String {
+    /// into place (never over an existing one) and points `latest` at `latest`: the dataset's
+    /// newest window, which is this release unless it catches up an older night.
+    public static func commit(staged: String, out: String, latest: String) throws(PublisherError) -> String {
         let name = (staged as NSString).lastPathComponent
         let dataset = ((staged as NSString).deletingLastPathComponent as NSString).lastPathComponent
         let folder = try PublicFolder.root(out).folder(dataset)
         try folder.moveIn(staged, as: name)
-        try folder.replace("latest", with: Data((name + "\n").utf8))
+        try folder.replace("latest", with: Data((latest + "\n").utf8))
         return (folder.path as NSString).appendingPathComponent(name)
     }
 

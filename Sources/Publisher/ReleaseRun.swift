@@ -291,7 +291,7 @@ public enum ReleaseRun {
             var datasets: [PublicIndex.Dataset] = []
             for policy in policies {
                 let entries = try ledger.entries(dataset: policy.dataset.id)
-                datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releases(dataset: policy.dataset.id),
+                datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releasesByWindow(dataset: policy.dataset.id),
                                                     ledger: entries,
                                                     history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }
@@ -369,7 +369,8 @@ public enum ReleaseRun {
                 if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
                    committed.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
-                    _ = try ReleasePackager.commit(staged: staged, out: out)
+                    let newest = history.filter { $0.dataset == dataset }.sorted(by: StateStore.PublishedRelease.windowOrder).last?.release ?? release
+                    _ = try ReleasePackager.commit(staged: staged, out: out, latest: newest)
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)
                 }
@@ -388,7 +389,7 @@ public enum ReleaseRun {
             }
         }
         var newest: [String: String] = [:]
-        for release in history { newest[release.dataset] = release.release }
+        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) { newest[release.dataset] = release.release }
         for (dataset, release) in newest where root.entryType(dataset) == S_IFDIR {
             let folder = try root.folder(dataset)
             folder.removeLeftovers()
@@ -566,7 +567,8 @@ public enum ReleaseRun {
         try state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: name, window: window.label,
                                                             windowSequence: aggregates.sequence, sequence: sequence,
                                                             manifestSHA256: published.manifestSHA256, publishedAt: now))
-        let final = try ReleasePackager.commit(staged: published.staged, out: out)
+        let newest = try state.releasesByWindow(dataset: dataset).last?.release ?? name
+        let final = try ReleasePackager.commit(staged: published.staged, out: out, latest: newest)
         stageProgress?("\(dataset): verifying the release", nil)
         let verification = ReleaseVerifier.verify(folder: final, keys: [key.publicKeyFile], now: now)
         guard verification.passed else {

@@ -17,10 +17,14 @@ import ReleaseFormat
 ///   from its signed hash.
 /// It is rewritten, with a later `created`, at the end of every release run.
 public struct ReleaseSnapshot: Sendable, Equatable {
-    /// A dataset's newest release.
+    /// A dataset's newest release (in window order: what `latest` names), and the highest
+    /// publication sequence of the dataset, so a window caught up late (published after the
+    /// newest window, so with a higher sequence) is still covered by the snapshot.
     public struct Latest: Sendable, Equatable {
         public var release: String
         public var manifestSHA256: String
+        /// The highest sequence published for the dataset (nil in snapshots written before it was recorded).
+        public var sequence: Int? = nil
     }
 
     public var created: Date
@@ -44,7 +48,11 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         let object: [String: Any] = [
             "type": "opendata-snapshot", "version": 1,
             "created": formatter.string(from: created), "expires": formatter.string(from: expires),
-            "datasets": datasets.mapValues { ["release": $0.release, "manifest_sha256": $0.manifestSHA256] },
+            "datasets": datasets.mapValues { entry in
+                var fields = ["release": entry.release, "manifest_sha256": entry.manifestSHA256]
+                if let sequence = entry.sequence { fields["sequence"] = String(sequence) }
+                return fields
+            },
             "files": files, "log_size": logSize,
         ]
         do {
@@ -69,7 +77,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
             guard let release = entry["release"], let sha = entry["manifest_sha256"] else {
                 throw .invalidInput("\(file): check 'snapshot' failed: dataset \(dataset) lacks release or manifest_sha256")
             }
-            latest[dataset] = Latest(release: release, manifestSHA256: sha)
+            latest[dataset] = Latest(release: release, manifestSHA256: sha, sequence: entry["sequence"].flatMap { Int($0) })
         }
         return ReleaseSnapshot(created: created, expires: expires, datasets: latest, files: files, logSize: logSize)
     }
@@ -81,7 +89,13 @@ public struct ReleaseSnapshot: Sendable, Equatable {
                              now: Date, ttl: TimeInterval, extraFiles: [String] = []) throws(PublisherError) {
         let root = try PublicFolder.root(out)
         var datasets: [String: Latest] = [:]
-        for release in history { datasets[release.dataset] = Latest(release: release.release, manifestSHA256: release.manifestSHA256) }
+        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) {
+            datasets[release.dataset] = Latest(release: release.release, manifestSHA256: release.manifestSHA256)
+        }
+        for release in history {
+            let highest = max(datasets[release.dataset]?.sequence ?? 0, release.sequence)
+            datasets[release.dataset]?.sequence = highest
+        }
         var files: [String: String] = [:]
         for path in signedFiles + extraFiles {
             if let data = try read(path, in: root) { files[path] = Digest.sha256Hex(data) }

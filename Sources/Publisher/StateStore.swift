@@ -380,6 +380,24 @@ public final class StateStore: Sendable {
         public var sequence: Int
         public var manifestSHA256: String
         public var publishedAt: Date
+
+        /// Window order: by the window's last day, then its first, then its re-issue (`-s2` after the
+        /// first). What a reader means by "latest" and what charts run along; a night caught up late
+        /// takes its place among the others. (Publication order, ``sequence``, is only for the
+        /// manifests' hash chain.)
+        public static func windowOrder(_ a: PublishedRelease, _ b: PublishedRelease) -> Bool {
+            let (aFirst, aLast) = a.days, (bFirst, bLast) = b.days
+            if aLast != bLast { return aLast < bLast }
+            if aFirst != bFirst { return aFirst < bFirst }
+            if a.windowSequence != b.windowSequence { return a.windowSequence < b.windowSequence }
+            return a.sequence < b.sequence
+        }
+
+        /// The window's first and last day.
+        var days: (first: String, last: String) {
+            let parts = window.components(separatedBy: "..")
+            return (parts.first ?? window, parts.last ?? window)
+        }
     }
 
     /// Records a published release.
@@ -398,6 +416,11 @@ public final class StateStore: Sendable {
     }
 
     /// The releases of `dataset` (every dataset when nil), in the order they were published.
+    /// Every release of `dataset` (or of all datasets) in window order (``PublishedRelease/windowOrder(_:_:)``).
+    public func releasesByWindow(dataset: String) throws(PublisherError) -> [PublishedRelease] {
+        try releases(dataset: dataset).sorted(by: PublishedRelease.windowOrder)
+    }
+
     public func releases(dataset: String? = nil) throws(PublisherError) -> [PublishedRelease] {
         do {
             return try queue.read { db in

@@ -27,7 +27,8 @@ struct StatusCommand: ParsableCommand {
             if releases.isEmpty { console.info("no releases yet") }
             let ledger = BudgetLedger(state: store)
             for dataset in Set(releases.map(\.dataset)).sorted() {
-                guard let last = releases.last(where: { $0.dataset == dataset }) else { continue }
+                // The newest window, not the newest publication: a night caught up late is not "last".
+                guard let last = releases.filter({ $0.dataset == dataset }).sorted(by: StateStore.PublishedRelease.windowOrder).last else { continue }
                 let entries = try ledger.entries(dataset: dataset)
                 let yearAgo = Date().addingTimeInterval(-365 * 86400)
                 let spent = entries.filter { $0.windowEnd > yearAgo }.reduce(0) { $0 + $1.epsilon }

@@ -176,6 +176,10 @@ struct VerifyCommand: ParsableCommand {
             .appendingPathComponent((snapshot.datasets[manifest.dataset]?.release ?? "") + "/manifest.json")
         if let newest = snapshot.datasets[manifest.dataset], newest.release == manifest.release, newest.manifestSHA256 == sha {
             checks.append(ReleaseVerifier.Check(name: "snapshot-release", passed: true, detail: "the newest release of \(manifest.dataset), as signed"))
+        } else if let newest = snapshot.datasets[manifest.dataset], newest.release != manifest.release, let highest = newest.sequence,
+                  manifest.sequence <= highest {
+            checks.append(ReleaseVerifier.Check(name: "snapshot-release", passed: true,
+                                                detail: "sequence \(manifest.sequence) of the \(highest) the snapshot signed for \(manifest.dataset) (newest window: \(newest.release))"))
         } else if let newest = snapshot.datasets[manifest.dataset], newest.release != manifest.release,
                   let data = FileManager.default.contents(atPath: newestPath), let signed = try? Manifest.parse(data, file: newestPath),
                   signed.sequence > manifest.sequence {

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// A missed night caught up later takes its place by window, not by publication: `latest`,
+/// the snapshot, the stable downloads, the index and `status` keep naming the newest window,
+/// the cumulative file runs in window order, and every release still verifies.
+@Suite(.serialized) struct CatchUpNightTests {
+    @Test func aCaughtUpNightDoesNotBecomeLatest() throws {
+        guard OutsideTool.available("gzip") else { return }
+        let folder = TestSupport.temporaryFolder("catch-up")
+        let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "3000", "--days", "3", "--seed", "5",
+                                "--today", "2026-11-23"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let store = folder + "/store.sqlite"
+        try FileManager.default.copyItem(atPath: folder + "/demo/store.sqlite", toPath: store)
+        try DatabaseQueue(path: store).write { db in try db.execute(sql: "DROP TABLE opendata_ledger") }
+        let release = ["release", "--store", store, "--key", folder + "/demo/keys/release.key", "--pseudonym-key",
+                       folder + "/demo/pseudonym.key", "--out", folder + "/Releases", "--policy",
+                       folder + "/demo/Policies/calls-for-service.yaml", "--window"]
+        // 2026-11-21 is missed, and caught up after 2026-11-22.
+        for day in ["2026-11-20", "2026-11-22", "2026-11-21"] {
+            let run = try CLI.run(release + [day])
+            #expect(run.status == 0, "\(day): \(run.stderr)")
+        }
+        let dataset = folder + "/Releases/calls-for-service"
+        #expect(try String(contentsOfFile: dataset + "/latest", encoding: .utf8) == "2026-11-22\n")
+        let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/Releases/snapshot.json"))) as? [String: Any])
+        let newest = try #require((snapshot["datasets"] as? [String: [String: String]])?["calls-for-service"])
+        #expect(newest["release"] == "2026-11-22" && newest["sequence"] == "3")
+        // The stable "latest" download is the newest window's file, byte for byte.
+        let latestFile = try Data(contentsOf: URL(fileURLWithPath: folder + "/Releases/catalog/calls-for-service/calls-by-beat.latest.csv.gz"))
+        #expect(latestFile == (try Data(contentsOf: URL(fileURLWithPath: dataset + "/2026-11-22/calls-by-beat.csv.gz"))))
+        // The cumulative file runs in window order.
+        let all = try OutsideTool.run("gzip", ["-dc", folder + "/Releases/catalog/calls-for-service/calls-by-beat.all.csv.gz"]).output
+        let windows = all.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+        #expect(windows == windows.sorted() && Set(windows) == ["2026-11-20", "2026-11-21", "2026-11-22"], "\(Set(windows))")
+        // The index names the newest window as latest, and every release verifies, the caught-up one too.
+        let index = try String(contentsOfFile: folder + "/Releases/index.html", encoding: .utf8)
+        #expect(index.contains("2026-11-22"))
+        for day in ["2026-11-20", "2026-11-21", "2026-11-22"] {
+            let verified = try CLI.run(["verify", dataset + "/" + day, "--key", folder + "/demo/keys/release.pub"])
+            #expect(verified.status == 0, "\(day): \(verified.stdout) \(verified.stderr)")
+        }
+        let status = try CLI.run(["status", "--state", folder + "/Releases.private/state.sqlite"])
+        #expect(status.stdout.contains("last release 2026-11-22") && status.stdout.contains("next window 2026-11-23"), "\(status.stdout)")
+    }
+}
