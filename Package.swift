@@ -15,18 +15,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
-        // PostgreSQL as a source of records (--store postgresql://…).
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // System libraries (Debian: libssl-dev, zlib1g-dev).
+        // System libraries (Debian: libssl-dev, zlib1g-dev, libpq-dev).
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // PostgreSQL's own client library, for the PostgreSQL source (Debian: libpq-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
 
         // Stage modules: each depends only on what is below it in DESIGN.md.
         .target(name: "Tabular", swiftSettings: strict),
@@ -34,12 +32,8 @@ let package = Package(
                 dependencies: [.product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "OperationalStore",
-                dependencies: ["Tabular", "COpenSSL", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
-                               .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                               .product(name: "PostgresNIO", package: "postgres-nio"),
-                               .product(name: "NIOCore", package: "swift-nio"),
-                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                               .product(name: "Logging", package: "swift-log")],
+                dependencies: ["Tabular", "COpenSSL", "CZlib", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),
         .target(name: "DifferentialPrivacy",

@@ -39,7 +39,9 @@ extension OperationalStore {
         try read { db in
             try String.fetchOne(db, sql: """
                 SELECT CAST(\(SQL.quote(column)) AS TEXT) FROM \(SQL.quote(table))
-                WHERE \(SQL.quote(column)) IS NOT NULL AND julianday(\(SQL.quote(column))) IS NULL LIMIT 1
+                WHERE \(SQL.quote(column)) IS NOT NULL AND (julianday(\(SQL.quote(column))) IS NULL
+                  OR typeof(\(SQL.quote(column))) IN ('integer', 'real')
+                  OR CAST(\(SQL.quote(column)) AS TEXT) NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*') LIMIT 1
                 """)
         }
     }

@@ -1,35 +1,34 @@
 import Foundation
-import Logging
-import NIOCore
-import NIOSSL
-import PostgresNIO
 import Tabular
 
 /// Operational records in a PostgreSQL database (`--store postgresql://user@host:5432/db`),
-/// read through vapor/postgres-nio, for departments whose CAD or CRM data already lives in
-/// a database server (a read replica serves as well as the primary for reading; retention
-/// needs the primary).
+/// read through libpq (``PostgresConnection``), for departments whose CAD or CRM data already
+/// lives in a database server (a read replica serves as well as the primary for reading;
+/// retention needs the primary).
 ///
 /// Guarantees, as for every ``RecordSource``:
 /// - a release's read is the plan's one minimised SELECT (``PostgresSQL/select(_:types:)``):
 ///   dropped columns are never named, so never requested; excluded rows are filtered in
-///   the server; rows arrive as a stream with backpressure (postgres-nio pulls them from
-///   the server's portal as they are consumed), so memory holds the dictionary-encoded
-///   table, never the raw result;
+///   the server; rows arrive one at a time (libpq's single-row mode), so memory holds the
+///   dictionary-encoded table, never the raw result;
 /// - a timestamp without a zone (`timestamp`, or text) is read as local time in the
 ///   policy's zone: the session's `TimeZone` is set to it before the read, so windows are
 ///   local midnight to local midnight on 23- and 25-hour days too;
 /// - retention deletes inside one transaction that also writes its audit record;
+/// - a server that stops, freezes or refuses fails the call within the connect or read
+///   timeout, naming the host, the port and the cause;
 /// - the password (from the URL or `PGPASSWORD`) never appears in a message.
 ///
-/// URL: `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|require]`;
-/// `sslmode=require` verifies the server's certificate against the system's trust store.
+/// URL: `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&read_timeout=S&statement_timeout=S]`;
+/// `sslmode` is libpq's (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`; the
+/// default is `disable`), `read_timeout` the longest silence of the server during a call
+/// (20 s), `statement_timeout` the longest a statement may run (1,800 s).
 /// A policy's `source.table` may be schema-qualified (`cad.calls`).
 public final class PostgresSource: RecordSource, @unchecked Sendable {
-    // @unchecked: the connection is a thread-safe postgres-nio connection; nothing else is mutable.
+    // @unchecked: the libpq connection is used under `lock` only; nothing else is mutable.
     public let path: String
     private let connection: PostgresConnection
-    private let logger = Logger(label: "opendata.postgres")
+    private let lock = NSLock()
 
     /// Connects to the database at `url`.
     public init(url: String) throws(StoreError) {
@@ -39,33 +38,38 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         }
         let database = String(components.path.drop { $0 == "/" })
         let password = components.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
-        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         let redacted = Self.redact(url)
         path = redacted
-        var tls = PostgresConnection.Configuration.TLS.disable
-        switch mode {
-        case "disable": break
-        case "require", "verify-full":
-            do {
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            } catch {
-                throw .io(path: redacted, reason: "cannot set up TLS (\(error))")
+        for name in query.keys where !["sslmode", "read_timeout", "statement_timeout", "connect_timeout"].contains(name) {
+            throw .invalidArgument("\(redacted): unknown setting '\(name)'; the URL takes sslmode, connect_timeout, read_timeout and statement_timeout")
+        }
+        let mode = query["sslmode"] ?? "disable"
+        guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(mode) else {
+            throw .invalidArgument("\(redacted): sslmode must be disable, prefer, require, verify-ca or verify-full")
+        }
+        func seconds(_ name: String, _ fallback: Int) throws(StoreError) -> Int {
+            guard let text = query[name] else { return fallback }
+            guard let value = Int(text), value > 0, value <= 86400 else {
+                throw .invalidArgument("\(redacted): \(name) must be a number of seconds between 1 and 86400, got '\(text)'")
             }
-        default:
-            throw .invalidArgument("\(redacted): sslmode must be disable or require")
+            return value
         }
-        let configuration = PostgresConnection.Configuration(host: host, port: components.port ?? 5432, username: user,
-                                                             password: password, database: database.isEmpty ? user : database, tls: tls)
-        let logger = self.logger
-        connection = try Self.blocking(redacted) {
-            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        }
-    }
-
-    deinit {
-        // Closed before it is released (postgres-nio requires it), waiting on its event loop's future.
-        let closing: EventLoopFuture<Void> = connection.close()
-        try? closing.wait()
+        let connectTimeout = try seconds("connect_timeout", 10)
+        let readTimeout = try seconds("read_timeout", 20)
+        let statementTimeout = try seconds("statement_timeout", 1800)
+        let port = components.port ?? 5432
+        var settings: [(String, String)] = [
+            ("host", host), ("port", String(port)), ("user", user), ("dbname", database.isEmpty ? user : database),
+            ("sslmode", mode), ("connect_timeout", String(connectTimeout)), ("application_name", "opendata"),
+            // A peer that vanished is found by TCP itself: keepalive probes after 5 s idle, every
+            // 2 s, 3 misses; unacknowledged data for 15 s.
+            ("keepalives", "1"), ("keepalives_idle", "5"), ("keepalives_interval", "2"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "15000"),
+            ("options", "-c statement_timeout=\(statementTimeout * 1000) -c idle_in_transaction_session_timeout=\(max(readTimeout, 60) * 1000)"),
+        ]
+        if let password { settings.append(("password", password)) }
+        connection = try PostgresConnection(settings, server: "\(host):\(port)", readTimeout: TimeInterval(readTimeout), label: redacted)
     }
 
     /// `postgresql://user:secret@host/db` → `postgresql://user@host/db`.
@@ -77,83 +81,57 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
 
     // MARK: Running queries
 
-    /// Runs `body` on the cooperative pool and waits for it (the commands are synchronous).
-    static func blocking<T: Sendable>(_ path: String, _ body: @escaping @Sendable () async throws -> T) throws(StoreError) -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                box.result = .success(try await body())
-            } catch {
-                box.result = .failure(error)
-            }
-            done.signal()
-        }
-        done.wait()
-        switch box.result {
-        case let .success(value)?: return value
-        case let .failure(error as StoreError)?: throw error
-        case let .failure(error as PSQLError)?:
-            let message = error.serverInfo?[.message] ?? "\(error.code)"
-            throw .io(path: path, reason: "PostgreSQL: \(message)")
-        case let .failure(error)?: throw .io(path: path, reason: "PostgreSQL: \(error)")
-        case nil: throw .io(path: path, reason: "PostgreSQL: the query did not finish")
-        }
+    /// Every row of `sql` as text cells (nil for NULL); parameters are text (`$1`, `$2`, …).
+    func rows(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> [[String?]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try connection.rows(sql, parameters, label: path)
     }
 
-    /// Every row of `sql` as text cells (nil for NULL).
-    func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(StoreError) -> [[String?]] {
-        let connection = self.connection, logger = self.logger
-        return try Self.blocking(path) { try await Self.collect(sql, binds, on: connection, logger: logger) }
-    }
-
-    /// Runs one statement and returns every row as text cells.
-    static func collect(_ sql: String, _ binds: PostgresBindings, on connection: PostgresConnection,
-                        logger: Logger) async throws -> [[String?]] {
-        var result: [[String?]] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-            result.append(row.map { cell in cell.bytes.map { String(buffer: $0) } })
+    /// Runs statements in one transaction; `body` gets a function running one statement and
+    /// returning its rows. Any failure rolls everything back.
+    func transaction<T>(_ body: (_ run: (String, [String?]) throws(StoreError) -> [[String?]]) throws(StoreError) -> T) throws(StoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let connection = self.connection, label = path
+        let run: (String, [String?]) throws(StoreError) -> [[String?]] = { sql, parameters throws(StoreError) in
+            try connection.rows(sql, parameters, label: label)
         }
-        return result
-    }
-
-    /// Runs statements in one transaction; `body` gets a function running one statement
-    /// and returning its rows. Any failure rolls everything back.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (_ run: @escaping @Sendable (String, PostgresBindings) async throws -> [[String?]]) async throws -> T) throws(StoreError) -> T {
-        let connection = self.connection, logger = self.logger
-        return try Self.blocking(path) {
-            let run: @Sendable (String, PostgresBindings) async throws -> [[String?]] = { sql, binds in
-                try await PostgresSource.collect(sql, binds, on: connection, logger: logger)
-            }
-            _ = try await run("BEGIN", PostgresBindings())
-            do {
-                let value = try await body(run)
-                _ = try await run("COMMIT", PostgresBindings())
-                return value
-            } catch {
-                _ = try? await run("ROLLBACK", PostgresBindings())
-                throw error
-            }
+        _ = try run("BEGIN", [])
+        do {
+            let value = try body(run)
+            _ = try run("COMMIT", [])
+            return value
+        } catch {
+            _ = try? run("ROLLBACK", [])
+            throw error
         }
     }
 
-    static func binds(_ values: [String]) -> PostgresBindings {
-        var binds = PostgresBindings()
-        for value in values { binds.append(value) }
-        return binds
+    /// An instant as a parameter PostgreSQL reads as `timestamptz`.
+    static func parameter(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
     }
 
     // MARK: RecordSource (each call's contract is documented on the protocol)
 
     /// Column names and their PostgreSQL types (`information_schema.columns.data_type`), in order.
+    /// A table the user may not read is an error saying so, not a missing table.
     func columnTypes(of table: String) throws(StoreError) -> [(name: String, type: String)]? {
         let (schema, name) = PostgresSQL.split(table)
         let rows = try rows("""
             SELECT column_name::text, data_type::text FROM information_schema.columns
             WHERE table_schema = coalesce($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position
-            """, { var binds = PostgresBindings(); binds.append(schema); binds.append(name); return binds }())
-        guard !rows.isEmpty else { return nil }
-        return rows.map { ($0[0] ?? "", $0[1] ?? "") }
+            """, [schema, name])
+        guard rows.isEmpty else { return rows.map { ($0[0] ?? "", $0[1] ?? "") } }
+        // information_schema lists only columns the user holds a privilege on.
+        if let exists = try self.rows("SELECT (to_regclass($1) IS NOT NULL)::text, has_table_privilege(to_regclass($1), 'SELECT')::text WHERE to_regclass($1) IS NOT NULL",
+                                      [table]).first, exists[0] == "true", exists[1] == "false" {
+            throw .io(path: path, reason: "PostgreSQL at \(connection.server): permission denied: the user may not read table \(table); GRANT SELECT ON \(PostgresSQL.quote(table)) TO the store's user")
+        }
+        return nil
     }
 
     /// The base table `table` names (``RecordSource/baseTable(of:)``): resolved by the server's own
@@ -161,21 +139,16 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// followed to it (`information_schema.view_table_usage`). `schema.table`, without the schema
     /// when it is `public`.
     public func baseTable(of table: String) throws(StoreError) -> String? {
-        var binds = PostgresBindings()
-        binds.append(table)
         guard let row = try rows("""
             SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)
-            """, binds).first, let schema = row[0], let name = row[1] else { return nil }
+            """, [table]).first, let schema = row[0], let name = row[1] else { return nil }
         func label(_ schema: String, _ name: String) -> String { (schema == "public" ? name : "\(schema).\(name)").lowercased() }
         guard row[2] == "v" || row[2] == "m" else { return label(schema, name) }
-        var viewBinds = PostgresBindings()
-        viewBinds.append(schema)
-        viewBinds.append(name)
         let bases = try rows("""
             SELECT DISTINCT table_schema::text, table_name::text FROM information_schema.view_table_usage
             WHERE view_schema = $1 AND view_name = $2
-            """, viewBinds)
+            """, [schema, name])
         if bases.count == 1, let baseSchema = bases[0][0], let baseName = bases[0][1] { return label(baseSchema, baseName) }
         return label(schema, name)
     }
@@ -184,13 +157,11 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// (`table_name`, `column_name`, `first_day`, `last_day` as dates; ``ImportCoverage``), or nil
     /// when there is no such table or it names nothing of `table`.
     public func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]? {
-        guard try rows("SELECT to_regclass('\(ImportCoverage.table)')::text").first?.first??.isEmpty == false else { return nil }
-        var binds = PostgresBindings()
-        binds.append(PostgresSQL.split(table).name)
+        guard try rows("SELECT to_regclass($1)::text", [ImportCoverage.table]).first?.first ?? nil != nil else { return nil }
         let found = try rows("""
             SELECT column_name::text, to_char(first_day::date, 'YYYY-MM-DD'), to_char(last_day::date, 'YYYY-MM-DD')
             FROM \(ImportCoverage.table) WHERE lower(table_name) = lower($1)
-            """, binds)
+            """, [PostgresSQL.split(table).name])
         if found.isEmpty { return nil }
         return found.compactMap { row in
             guard row[0] == column, let first = row[1], let last = row[2], first <= last else { return nil }
@@ -219,41 +190,33 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         let (sql, arguments) = PostgresSQL.select(plan, types: Dictionary(types, uniquingKeysWith: { a, _ in a }))
         let names = plan.columns + plan.derived.map(\.name)
         let zone = (plan.naiveZone ?? TimeZone(identifier: "UTC"))?.identifier ?? "UTC"
-        let connection = self.connection, logger = self.logger
-        progress?(nil)
-        let columns: [Tabular.Column] = try Self.blocking(path) {
-            // Naive timestamps are local time in the policy's zone (and shown so).
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "SELECT set_config('TimeZone', $1, false)", binds: Self.binds([zone])),
-                                           logger: logger).collect()
-            var columns = names.map { Tabular.Column(name: $0) }
-            var batches = names.map { _ in ValueBatch() }
-            var rows = 0
-            var binds = PostgresBindings()
-            for argument in arguments {
-                switch argument {
-                case let .text(value): binds.append(value)
-                case let .time(value): binds.append(value)
-                }
+        let parameters: [String?] = arguments.map { argument in
+            switch argument {
+            case let .text(value): value
+            case let .time(value): Self.parameter(value)
             }
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                for (index, cell) in row.enumerated() where index < batches.count {
-                    if let bytes = cell.bytes {
-                        bytes.withUnsafeReadableBytes { batches[index].append(utf8: $0) }
-                    } else {
-                        batches[index].appendNull()
-                    }
-                }
-                rows += 1
-                if rows % 4096 == 0 {
-                    for index in columns.indices {
-                        columns[index].append(contentsOf: batches[index])
-                        batches[index].removeAll()
-                    }
-                }
-            }
-            for index in columns.indices { columns[index].append(contentsOf: batches[index]) }
-            return columns
         }
+        progress?(nil)
+        lock.lock()
+        defer { lock.unlock() }
+        // Naive timestamps are local time in the policy's zone (and shown so).
+        _ = try connection.rows("SELECT set_config('TimeZone', $1, false)", [zone], label: path)
+        var columns = names.map { Tabular.Column(name: $0) }
+        var batches = names.map { _ in ValueBatch() }
+        var rows = 0
+        try connection.stream(sql, parameters, label: path) { cells in
+            for (index, cell) in cells.enumerated() where index < batches.count {
+                if let cell { batches[index].append(utf8: cell) } else { batches[index].appendNull() }
+            }
+            rows += 1
+            if rows % 4096 == 0 {
+                for index in columns.indices {
+                    columns[index].append(contentsOf: batches[index])
+                    batches[index].removeAll()
+                }
+            }
+        }
+        for index in columns.indices { columns[index].append(contentsOf: batches[index]) }
         return plan.finish(columns, pseudonymizer: pseudonymizer)
     }
 
@@ -265,36 +228,31 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         let table = PostgresSQL.quote(rule.table)
         let measured = PostgresSQL.timestamp(rule.measuredFrom, type: types.first { $0.name == rule.measuredFrom }?.type ?? "text")
         let held = rule.keepIf.map { SQL.isTrue($0) } ?? "false"
-        let cutoff = rule.cutoff
+        let cutoff = Self.parameter(rule.cutoff)
         let tally = """
             SELECT count(*) FILTER (WHERE \(measured) IS NULL)::text,
                    count(*) FILTER (WHERE \(measured) < $1 AND \(held))::text,
                    count(*) FILTER (WHERE \(measured) < $1 AND NOT \(held))::text FROM \(table)
             """
         let zone = rule.naiveZone?.identifier ?? "UTC"
-        let counts: [String?] = try transaction { run in
+        let counts: [String?] = try transaction { run throws(StoreError) in
             // Naive timestamps are local time in the policy's zone, for this transaction only.
-            _ = try await run("SELECT set_config('TimeZone', $1, true)", Self.binds([zone]))
-            var binds = PostgresBindings()
-            binds.append(cutoff)
-            let found = try await run(tally, binds).first ?? []
+            _ = try run("SELECT set_config('TimeZone', $1, true)", [zone])
+            let found = try run(tally, [cutoff]).first ?? []
             guard !dryRun else { return found }
             if let share = rule.maxShare {
-                let rows = Int((try await run("SELECT count(*)::text FROM \(table)", PostgresBindings()).first?.first ?? nil) ?? "0") ?? 0
+                let rows = Int((try run("SELECT count(*)::text FROM \(table)", []).first?.first ?? nil) ?? "0") ?? 0
                 let would = Int(found[2] ?? "0") ?? 0
                 if Double(would) > share * Double(rows) {
                     throw StoreError.massDeletion(table: rule.table, wouldDelete: would, rows: rows, maxShare: share)
                 }
             }
-            let deleted = try await run("WITH gone AS (DELETE FROM \(table) WHERE \(measured) < $1 AND NOT \(held) RETURNING 1) SELECT count(*)::text FROM gone", binds).first?.first ?? "0"
+            let deleted = try run("WITH gone AS (DELETE FROM \(table) WHERE \(measured) < $1 AND NOT \(held) RETURNING 1) SELECT count(*)::text FROM gone",
+                                  [cutoff]).first?.first ?? "0"
             if let auditID {
-                _ = try await run("CREATE TABLE IF NOT EXISTS opendata_retention (id text PRIMARY KEY, deleted bigint NOT NULL, held bigint NOT NULL, undated bigint NOT NULL)", PostgresBindings())
-                var audit = PostgresBindings()
-                audit.append(auditID)
-                audit.append(Int(deleted ?? "0") ?? 0)
-                audit.append(Int(found[1] ?? "0") ?? 0)
-                audit.append(Int(found[0] ?? "0") ?? 0)
-                _ = try await run("INSERT INTO opendata_retention (id, deleted, held, undated) VALUES ($1, $2, $3, $4)", audit)
+                _ = try run("CREATE TABLE IF NOT EXISTS opendata_retention (id text PRIMARY KEY, deleted bigint NOT NULL, held bigint NOT NULL, undated bigint NOT NULL)", [])
+                _ = try run("INSERT INTO opendata_retention (id, deleted, held, undated) VALUES ($1, $2, $3, $4)",
+                            [auditID, deleted ?? "0", found[1] ?? "0", found[0] ?? "0"])
             }
             return [found[0], found[1], deleted]
         }
@@ -303,43 +261,39 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     }
 
     public func retentionRecord(id: String) throws(StoreError) -> RetentionResult? {
-        guard try columns(of: "opendata_retention") != nil else { return nil }
-        guard let row = try rows("SELECT deleted::text, held::text, undated::text FROM opendata_retention WHERE id = $1", Self.binds([id])).first else {
+        guard try rows("SELECT to_regclass('opendata_retention')::text").first?.first ?? nil != nil else { return nil }
+        guard let row = try rows("SELECT deleted::text, held::text, undated::text FROM opendata_retention WHERE id = $1", [id]).first else {
             return nil
         }
         return RetentionResult(deleted: Int(row[0] ?? "0") ?? 0, held: Int(row[1] ?? "0") ?? 0, undated: Int(row[2] ?? "0") ?? 0, dryRun: false)
     }
 
     public func ledgerBinding() throws(StoreError) -> LedgerBinding? {
-        guard try columns(of: "opendata_ledger") != nil,
+        guard try rows("SELECT to_regclass('opendata_ledger')::text").first?.first ?? nil != nil,
               let row = try rows("SELECT state_id, state_path, bound_at::text FROM opendata_ledger LIMIT 1").first else { return nil }
         return LedgerBinding(stateID: row[0] ?? "", statePath: row[1] ?? "",
                              boundAt: row[2].flatMap { PostgresSQL.parseTimestamp($0) } ?? Date(timeIntervalSince1970: 0))
     }
 
     public func bindLedger(_ binding: LedgerBinding) throws(StoreError) {
-        let _: Bool = try transaction { run in
-            _ = try await run("CREATE TABLE IF NOT EXISTS opendata_ledger (state_id text NOT NULL, state_path text NOT NULL, bound_at timestamptz NOT NULL)", PostgresBindings())
-            _ = try await run("LOCK TABLE opendata_ledger IN EXCLUSIVE MODE", PostgresBindings())
-            guard try await run("SELECT count(*)::text FROM opendata_ledger", PostgresBindings()).first?.first == "0" else { return false }
-            var binds = PostgresBindings()
-            binds.append(binding.stateID)
-            binds.append(binding.statePath)
-            binds.append(binding.boundAt)
-            _ = try await run("INSERT INTO opendata_ledger (state_id, state_path, bound_at) VALUES ($1, $2, $3)", binds)
+        let _: Bool = try transaction { run throws(StoreError) in
+            _ = try run("CREATE TABLE IF NOT EXISTS opendata_ledger (state_id text NOT NULL, state_path text NOT NULL, bound_at timestamptz NOT NULL)", [])
+            _ = try run("LOCK TABLE opendata_ledger IN EXCLUSIVE MODE", [])
+            guard try run("SELECT count(*)::text FROM opendata_ledger", []).first?.first == "0" else { return false }
+            _ = try run("INSERT INTO opendata_ledger (state_id, state_path, bound_at) VALUES ($1, $2, $3)",
+                        [binding.stateID, binding.statePath, Self.parameter(binding.boundAt)])
             return true
         }
     }
 
     public func contains(_ value: String, in column: String, of table: String) throws(StoreError) -> Bool {
         try rows("SELECT EXISTS (SELECT 1 FROM \(PostgresSQL.quote(table)) WHERE \(PostgresSQL.quote(column))::text = $1)::text",
-                 Self.binds([value])).first?.first == "true"
+                 [value]).first?.first == "true"
     }
 
     public func distinctValues(of column: String, in table: String, limit: Int) throws(StoreError) -> [String]? {
-        var binds = PostgresBindings()
-        binds.append(limit + 1)
-        let values = try rows("SELECT DISTINCT \(PostgresSQL.quote(column))::text FROM \(PostgresSQL.quote(table)) WHERE \(PostgresSQL.quote(column)) IS NOT NULL LIMIT $1", binds)
+        let values = try rows("SELECT DISTINCT \(PostgresSQL.quote(column))::text FROM \(PostgresSQL.quote(table)) WHERE \(PostgresSQL.quote(column)) IS NOT NULL LIMIT $1",
+                              [String(limit + 1)])
             .compactMap { $0.first ?? nil }
         return values.count > limit ? nil : values
     }
@@ -358,15 +312,5 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
             SELECT \(PostgresSQL.quote(column))::text FROM \(PostgresSQL.quote(table))
             WHERE \(PostgresSQL.quote(column)) IS NOT NULL AND \(PostgresSQL.quote(column))::text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([zZ]|[-+][0-9]{2}(:?[0-9]{2})?)?)?$' LIMIT 1
             """).first?.first ?? nil
-    }
-}
-
-/// Holds what a detached task produced, for the thread waiting on it.
-private final class ResultBox<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<T, any Error>?
-    var result: Result<T, any Error>? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }

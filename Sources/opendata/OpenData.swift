@@ -66,6 +66,11 @@ struct OpenData: ParsableCommand {
             path.append(word)
             rest = rest.dropFirst()
         }
+        // A command group runs its default subcommand when no subcommand is named (`opendata audit --from …`).
+        if !command.configuration.subcommands.isEmpty {
+            guard let fallback = command.configuration.defaultSubcommand else { return nil }
+            command = fallback
+        }
         let help = OpenData.helpMessage(for: command)
         var known: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
         if let pattern = try? NSRegularExpression(pattern: "--[a-z][a-z0-9-]*") {

@@ -53,9 +53,10 @@ import TestSupport
                     expected += file.dropFirst().map { "\(release),\($0)" }
                 }
                 #expect(all == expected, "\(id)/\(output.id)")
-                // The latest copy is the newest release's file, byte for byte (its manifest hash holds).
+                // The latest copy is the newest window's file, byte for byte (its manifest hash holds): a
+                // re-issue of an older window, published last, does not become the latest.
                 let latest = FileManager.default.contents(atPath: prepared.releases + "/catalog/\(id)/\(output.id).latest.csv.gz")
-                #expect(latest != nil && latest == FileManager.default.contents(atPath: prepared.releases + "/\(id)/2026-11-21-s2/\(output.id).csv.gz"))
+                #expect(latest != nil && latest == FileManager.default.contents(atPath: prepared.releases + "/\(id)/2026-11-22/\(output.id).csv.gz"))
                 checked += 1
             }
             // Dataset folders hold only releases and `latest` (DESIGN.md's layout).

@@ -33,11 +33,16 @@ import TestSupport
         }
     }
 
-    @Test func aMistypedExclusionIsRefusedNamingTheValueThatOccurs() throws {
+    /// An exclusion value not seen yet never blocks a night (it may be a category still to come),
+    /// but a near miss is named in a warning, at its place in the file.
+    @Test func aMistypedExclusionIsWarnedNamingTheValueThatOccurs() throws {
         let (folder, store) = try prepared()
-        let diagnostics = try check(folder, store, "calls-for-service") {
+        let blocking = try check(folder, store, "calls-for-service") {
             $0.replacingOccurrences(of: "[DOMESTIC VIOLENCE, SEXUAL ASSAULT", with: "[DOMESTIC  VIOLENCE, SEXUAL ASSAULT")
         }
+        #expect(blocking.isEmpty, "\(blocking)")
+        let diagnostics = try StoreDataCheck.exclusionWarnings(for: try PolicyLoader.load(path: folder + "/Policies/edited-calls-for-service.yaml"),
+                                                               store: store)
         #expect(diagnostics.count == 1, "\(diagnostics)")
         let diagnostic = try #require(diagnostics.first)
         #expect(diagnostic.message.contains("'DOMESTIC  VIOLENCE'") && diagnostic.message.contains("'DOMESTIC VIOLENCE' does"), "\(diagnostic)")
@@ -49,6 +54,14 @@ import TestSupport
             $0.replacingOccurrences(of: "CHILD ABUSE]", with: "CHILD ABUSE, HUMAN TRAFFICKING]")
         }
         #expect(proactive.isEmpty, "\(proactive)")
+    }
+
+    @Test func clocksThatAreNotTimestampsAreRefused() throws {
+        let (folder, store) = try prepared()
+        let window = try check(folder, store, "calls-for-service") { $0.replacingOccurrences(of: "window_by: received_at", with: "window_by: district") }
+        #expect(window.contains { $0.message.contains("source.window_by column district holds") && $0.message.contains("not a timestamp") }, "\(window)")
+        let retention = try check(folder, store, "calls-for-service") { $0.replacingOccurrences(of: "measured_from: closed_at", with: "measured_from: priority") }
+        #expect(retention.contains { $0.message.contains("retention.measured_from column priority holds") }, "\(retention)")
     }
 
     @Test func buildersThatCannotApplyAndHierarchiesThatDoNotCoverAreRefused() throws {
