@@ -17,6 +17,10 @@ public struct ImportReport: Sendable, Equatable {
     public var appended = false
     /// True when the file was gzip-compressed.
     public var gzip = false
+    /// Local times the clocks skip (read by `--nonexistent-time forward`) and pass twice (read
+    /// by `--ambiguous-time`), as the import's rules resolved them.
+    public var skippedLocalTimes = 0
+    public var repeatedLocalTimes = 0
     /// The local days recorded as covered, per timestamp column (``ImportCoverage``).
     public var covered: [(column: String, days: ClosedRange<String>)] = []
 
@@ -135,7 +139,7 @@ public enum CSVImporter {
                 types[index] = types[index].map { $0.widened(toHold: value, timestamps: options.timestamps) }
                     ?? ColumnType.of(value, timestamps: options.timestamps)
                 if let existing, let declared = existing.first(where: { $0.name == names[index] })?.type,
-                   let problem = Self.mismatch(value, declared: declared) {
+                   let problem = Self.mismatch(value, declared: declared, timestamps: options.timestamps) {
                     throw .malformedCSV(file: file, line: record.line, column: index + 1,
                                         reason: "'\(value)' is \(problem), but column \(names[index]) of table \(table) holds \(declared.rawValue) values")
                 }
@@ -182,6 +186,13 @@ public enum CSVImporter {
             while let record = try reader.next() {
                 if record.fields.count == 1 && record.fields[0].isEmpty { continue }
                 for (index, value) in record.fields.enumerated() {
+                    if columns[index].type == .datetime, options.timestamps.zone != nil, let change = options.timestamps.clockChange(value) {
+                        // A local time the clocks skip or repeat: refused with its place, or resolved by the declared rule.
+                        if let problem = options.timestamps.problem(value) {
+                            throw StoreError.malformedCSV(file: file, line: record.line, column: index + 1, reason: problem)
+                        }
+                        if change == .skipped { report.skippedLocalTimes += 1 } else { report.repeatedLocalTimes += 1 }
+                    }
                     values[index] = Self.databaseValue(value, type: columns[index].type, timestamps: options.timestamps)
                 }
                 if options.covers == nil {
@@ -222,11 +233,14 @@ public enum CSVImporter {
     }
 
     /// Why `value` cannot go into a column declared `declared`, or nil when it can.
-    static func mismatch(_ value: String, declared: ColumnType) -> String? {
+    static func mismatch(_ value: String, declared: ColumnType, timestamps: TimestampParser) -> String? {
         switch declared {
-        case .integer: ColumnType.isInteger(value) ? nil : "not a whole number"
+        case .integer:
+            ColumnType.isInteger(value) ? nil
+                : value.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }) ? "a whole number too large for 64 bits" : "not a whole number"
         case .real: ColumnType.isReal(value) || ColumnType.isInteger(value) ? nil : "not a number"
-        case .datetime, .text: nil
+        case .datetime: timestamps.normalize(value) != nil ? nil : "not a timestamp (pass --timestamp-format for another spelling)"
+        case .text: nil
         }
     }
 
@@ -244,15 +258,19 @@ public enum CSVImporter {
 }
 
 extension OperationalStore {
-    /// The declared types of `table`'s columns (INTEGER, REAL, else text), or nil when there is no such table.
+    /// The declared types of `table`'s columns (INTEGER, REAL, else text; a text column whose
+    /// first stored value is a timestamp is a timestamp column, as its first import inferred),
+    /// or nil when there is no such table.
     func columnTypes(of table: String) throws(StoreError) -> [(name: String, type: ColumnType)]? {
         try read { db in
             guard try db.tableExists(table) else { return nil }
             return try db.columns(in: table).map { column in
                 switch column.type.uppercased() {
-                case "INTEGER": (column.name, ColumnType.integer)
-                case "REAL": (column.name, ColumnType.real)
-                default: (column.name, ColumnType.text)
+                case "INTEGER": return (column.name, ColumnType.integer)
+                case "REAL": return (column.name, ColumnType.real)
+                default:
+                    let sample = try String.fetchOne(db, sql: "SELECT \(SQL.quote(column.name)) FROM \(SQL.quote(table)) WHERE \(SQL.quote(column.name)) IS NOT NULL AND \(SQL.quote(column.name)) != '' LIMIT 1")
+                    return (column.name, sample.map { ColumnType.isDateTime($0) } == true ? ColumnType.datetime : ColumnType.text)
                 }
             }
         }

@@ -4,7 +4,7 @@ import Tabular
 public enum ColumnType: String, Sendable, Equatable, CaseIterable {
     /// Whole numbers that fit in 64 bits, without leading zeros (so "00501" stays text).
     case integer
-    /// Finite decimal numbers.
+    /// Finite decimal numbers (not whole numbers beyond 64 bits, which stay exact as text).
     case real
     /// ISO-8601 dates or date-times ("2018-05-01", "2018-05-01 00:10:28", "…T…Z", "…+02:00").
     case datetime
@@ -63,9 +63,12 @@ public enum ColumnType: String, Sendable, Equatable, CaseIterable {
         return !(digits.count > 1 && digits.hasPrefix("0"))
     }
 
+    /// A finite decimal number that a REAL keeps as written: a whole number too large for 64 bits
+    /// (`99999999999999999999`) is not one (as REAL it would become `1.0e+20`), so it stays text.
     static func isReal(_ value: String) -> Bool {
         guard let number = Double(value), number.isFinite else { return false }
-        let digits = value.hasPrefix("-") ? value.dropFirst() : Substring(value)
+        let digits = value.hasPrefix("-") || value.hasPrefix("+") ? value.dropFirst() : Substring(value)
+        if !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) && Int64(value) == nil { return false }
         return !(digits.count > 1 && digits.hasPrefix("0") && !digits.hasPrefix("0."))
     }
 

@@ -12,15 +12,68 @@ import Tabular
 ///
 /// Written as: a value with a zone as `YYYY-MM-DDTHH:MM:SS[.f]±HH:MM` (or `Z`),
 /// keeping the zone it was given in; a naive value, when `zone` is set, with that
-/// zone's offset at that local time attached (the instant is then fixed, even in
-/// the hour repeated when clocks go back: the first is taken); otherwise a naive
+/// zone's offset at that local time attached (the instant is then fixed); otherwise a naive
 /// value is kept naive (`YYYY-MM-DD HH:MM:SS`), and a release reads it as local
 /// time in its policy's zone. A date alone stays a date.
+///
+/// Clock changes: a naive local time the clocks skip (02:30 on the night they go forward)
+/// or pass twice (01:15 on the night they go back) names no single instant. ``problem(_:)``
+/// says so and import refuses the row, with its line, unless the import declares a rule:
+/// `nonexistent` (`forward`: read the time with the offset before the change, so 02:30 CST
+/// becomes 03:30 CDT) and `ambiguous` (`earlier` or `later` of the two instants).
 public struct TimestampParser: Sendable {
+    /// What to do with a local time the clocks skip.
+    public enum Nonexistent: String, Sendable, CaseIterable {
+        case refuse, forward
+    }
+    /// What to do with a local time the clocks pass twice.
+    public enum Ambiguous: String, Sendable, CaseIterable {
+        case refuse, earlier, later
+    }
     /// strptime-style formats tried, in order, on values that are not ISO 8601.
     public var formats: [String]
     /// The zone naive values are local time in; nil keeps them naive.
     public var zone: TimeZone?
+    /// The rule for skipped local times (refuse unless the import says otherwise).
+    public var nonexistent: Nonexistent = .refuse
+    /// The rule for repeated local times (refuse unless the import says otherwise).
+    public var ambiguous: Ambiguous = .refuse
+
+    /// How a naive local time maps to instants in `zone`: none (skipped), one, or two (repeated).
+    public enum LocalTime: Equatable {
+        case skipped, single, repeated
+    }
+
+    /// The instants whose local time in `zone` is `wall` (wall-clock seconds since 1970 as if UTC).
+    static func instants(wall: Int, in zone: TimeZone) -> [Int] {
+        func offset(_ seconds: Int) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))) }
+        let before = offset(wall - 86400), after = offset(wall + 86400)
+        // No change of offset within a day either side (nearly always): one instant.
+        if before == after { return [wall - before] }
+        let offsets: Set<Int> = [before, after, offset(wall)]
+        return offsets.map { wall - $0 }.filter { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0))) == wall - $0 }.sorted()
+    }
+
+    /// Why `value` cannot be imported under the declared rules (a local time the clocks skip or
+    /// repeat in `zone`), or nil when it can.
+    public func problem(_ value: String) -> String? {
+        guard let zone, let parts = Self.iso(value) ?? custom(value), parts.offset == nil, !parts.dateOnly else { return nil }
+        let found = Self.instants(wall: parts.wallSeconds, in: zone)
+        if found.isEmpty && nonexistent == .refuse {
+            return "'\(value)' does not exist in \(zone.identifier) (the clocks skip it when they go forward); fix the export, or import with --nonexistent-time forward to read it with the offset before the change"
+        }
+        if found.count > 1 && ambiguous == .refuse {
+            return "'\(value)' happens twice in \(zone.identifier) (the clocks pass it twice when they go back); fix the export (an offset says which), or import with --ambiguous-time earlier or later"
+        }
+        return nil
+    }
+
+    /// Whether `value` is a naive local time the clocks skip or repeat in `zone` (nil: neither, or not naive).
+    public func clockChange(_ value: String) -> LocalTime? {
+        guard let zone, let parts = Self.iso(value) ?? custom(value), parts.offset == nil, !parts.dateOnly else { return nil }
+        let count = Self.instants(wall: parts.wallSeconds, in: zone).count
+        return count == 0 ? .skipped : count > 1 ? .repeated : nil
+    }
 
     /// A parser for `formats`, attaching `zone`'s offset to naive values.
     public init(formats: [String] = [], zone: TimeZone? = nil) {
@@ -41,7 +94,12 @@ public struct TimestampParser: Sendable {
         let time = "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))" + (parts.fraction.isEmpty ? "" : "." + parts.fraction)
         var offset = parts.offset
         if offset == nil, let zone {
-            offset = parts.wallSeconds - WallClock.instant(wall: parts.wallSeconds, in: zone)
+            let found = Self.instants(wall: parts.wallSeconds, in: zone)
+            if found.count > 1 {
+                offset = parts.wallSeconds - (ambiguous == .later ? found[found.count - 1] : found[0])
+            } else {
+                offset = parts.wallSeconds - WallClock.instant(wall: parts.wallSeconds, in: zone)
+            }
         }
         guard let offset else { return date + " " + time }
         if offset == 0 && parts.offset == 0 && value.hasSuffix("Z") { return date + "T" + time + "Z" }

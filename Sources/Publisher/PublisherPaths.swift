@@ -54,4 +54,37 @@ public struct PublisherPaths: Sendable, Equatable {
         }
         if info.st_mode & 0o777 != 0o700 { chmod(privateFolder, 0o700) }
     }
+
+    /// Refuses (exit 3, before anything changes) a link, or anything but a folder, where a run
+    /// stages releases (`incoming`, each dataset's and release's folder in it), and a link, or
+    /// anything but a file, at the state database or its journals. A run deletes leftovers in
+    /// `incoming` and writes the state: through a planted link it would delete or write files
+    /// elsewhere. Nothing here is ever followed.
+    public func refuseLinks(state: String) throws(PublisherError) {
+        func type(_ path: String) -> mode_t? {
+            var info = stat()
+            return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
+        }
+        for path in [state, state + "-journal", state + "-wal", state + "-shm"] {
+            if let found = type(path), found != S_IFREG {
+                throw .refused("\(path) is a symbolic link or not a file; the state database is never opened through a link. Remove it (restore the state from its backup if it was moved) and run again")
+            }
+        }
+        guard let found = type(incoming) else { return }
+        guard found == S_IFDIR else {
+            throw .refused("\(incoming) is a symbolic link or not a folder; releases are never staged through a link. Remove it and run again")
+        }
+        for dataset in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            let folder = (incoming as NSString).appendingPathComponent(dataset)
+            guard type(folder) == S_IFDIR else {
+                throw .refused("\(folder) is a symbolic link or not a folder; releases are never staged through a link. Remove it and run again")
+            }
+            for release in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                let staged = (folder as NSString).appendingPathComponent(release)
+                guard type(staged) == S_IFDIR else {
+                    throw .refused("\(staged) is a symbolic link or not a folder; releases are never staged through a link. Remove it and run again")
+                }
+            }
+        }
+    }
 }

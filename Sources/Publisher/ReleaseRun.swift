@@ -148,6 +148,7 @@ public enum ReleaseRun {
 
     static func runLocked(_ options: Options, random: RandomSource?, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let lock = try ReleaseLock(PublisherPaths(out: options.out))
+        try PublisherPaths(out: options.out).refuseLinks(state: options.state)
         defer { withExtendedLifetime(lock) {} }
         let key: Minisign.SecretKey
         do {

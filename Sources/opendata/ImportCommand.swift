@@ -61,6 +61,12 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The IANA time zone naive timestamps are local time in (e.g. America/Chicago).")
     var timezone: String?
 
+    @Option(help: ArgumentHelp("A local time the clocks skip in --timezone (02:30 when they go forward): refuse (the default, naming its line) or forward (read with the offset before the change: 02:30 CST is 03:30 CDT)."))
+    var nonexistentTime = "refuse"
+
+    @Option(help: ArgumentHelp("A local time the clocks pass twice in --timezone (01:15 when they go back): refuse (the default, naming its line), earlier or later of the two instants."))
+    var ambiguousTime = "refuse"
+
     @Option(help: ArgumentHelp("The local days this export covers, FIRST..LAST (or one day), recorded for every timestamp column.",
                                discussion: "A release publishes a window only when imports cover its days, whether or not the window holds a record. Without --covers, an import covers the days from its earliest to its latest timestamp, which depends on the data at its ends; say which days a nightly export is for to make it independent of them."))
     var covers: String?
@@ -97,6 +103,14 @@ struct ImportCommand: ParsableCommand {
             zone = found
         }
         options.timestamps = TimestampParser(formats: timestampFormat, zone: zone)
+        guard let nonexistent = TimestampParser.Nonexistent(rawValue: nonexistentTime) else {
+            throw ValidationError("--nonexistent-time must be refuse or forward; got '\(nonexistentTime)'")
+        }
+        guard let ambiguous = TimestampParser.Ambiguous(rawValue: ambiguousTime) else {
+            throw ValidationError("--ambiguous-time must be refuse, earlier or later; got '\(ambiguousTime)'")
+        }
+        options.timestamps.nonexistent = nonexistent
+        options.timestamps.ambiguous = ambiguous
         if let covers {
             if let problem = ReleaseWindow.problem(covers), covers != "yesterday" {
                 throw ValidationError("--covers: \(problem)")
@@ -119,6 +133,10 @@ struct ImportCommand: ParsableCommand {
                                        "replaced": .integer(report.replaced), "table": .text(report.table), "gzip": .flag(report.gzip)])
             for column in report.columns {
                 console.info("  \(column.name): \(column.type.rawValue)", ["column": column.name, "type": column.type.rawValue])
+            }
+            if report.skippedLocalTimes > 0 || report.repeatedLocalTimes > 0 {
+                console.info("  clock changes: \(report.skippedLocalTimes) local times the clocks skip (read \(nonexistentTime)), \(report.repeatedLocalTimes) they pass twice (read \(ambiguousTime))",
+                             typed: ["skipped_local_times": .integer(report.skippedLocalTimes), "repeated_local_times": .integer(report.repeatedLocalTimes)])
             }
             for (column, days) in report.covered {
                 let span = days.lowerBound == days.upperBound ? days.lowerBound : "\(days.lowerBound)..\(days.upperBound)"

@@ -65,6 +65,57 @@ import TestSupport
         #expect(mixed.stderr.contains(dp + ":"), "the DP file is told too: \(mixed.stderr)")
     }
 
+    /// Misspelt commands and options are named with the nearest real one (exit 2), before anything runs.
+    @Test func misspellingsAreSuggested() throws {
+        let command = try CLI.run(["relase", "--store", "x.sqlite"])
+        #expect(command.status == 2 && command.stderr.contains("unknown command 'relase'; did you mean 'release'?"), "\(command.stderr)")
+        let option = try CLI.run(["release", "--polcy", "p.yaml", "--store", "x.sqlite", "--key", "k"])
+        #expect(option.status == 2 && option.stderr.contains("unknown option '--polcy'; did you mean '--policy'?"), "\(option.stderr)")
+        let nested = try CLI.run(["policy", "chek", "p.yaml"])
+        #expect(nested.status == 2 && nested.stderr.contains("did you mean 'check'?"), "\(nested.stderr)")
+        #expect(command.stderr.split(separator: "\n").count == 1 && option.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// `keys generate --out NAME` writes into the current folder (it used to crash in a path helper).
+    @Test func keysWithABareNameAreWrittenHere() throws {
+        let folder = TestSupport.temporaryFolder("cli-bare-key")
+        let made = try CLI.run(["keys", "generate", "--out", "k", "--unencrypted"], in: folder)
+        #expect(made.status == 0, "\(made.stderr)")
+        for suffix in ["key", "pub", "pem"] { #expect(FileManager.default.fileExists(atPath: folder + "/k." + suffix)) }
+    }
+
+    /// A refused first run leaves nothing behind: no empty store, no empty output or private folder.
+    @Test func aRefusedFirstRunLeavesNoLeftovers() throws {
+        let folder = TestSupport.temporaryFolder("cli-leftovers")
+        TestSupport.write("id,received_at\n1,2026-12-01 08:00:00\n2,not-a-number-row-with,too,many\n", to: folder + "/bad.csv")
+        let imported = try CLI.run(["import", "--store", folder + "/new.sqlite", "--table", "calls", folder + "/bad.csv"])
+        #expect(imported.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/new.sqlite"), "an empty store was left")
+        let keys = try CLI.run(["keys", "generate", "--out", folder + "/k", "--unencrypted"])
+        #expect(keys.status == 0)
+        let demoPolicy = TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml")
+        TestSupport.write("interaction_id,occurred_at\n1,2026-12-01T08:00:00Z\n", to: folder + "/e.csv")
+        #expect(try CLI.run(["import", "--store", folder + "/e.sqlite", "--table", "engagement_logs", folder + "/e.csv"]).status == 0)
+        let refused = try CLI.run(["release", "--store", folder + "/e.sqlite", "--key", folder + "/k.key", "--policy", demoPolicy,
+                                   "--out", folder + "/Out", "--window", "2026-12-01"])
+        #expect(refused.status == 1, "the policy does not match the table: \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Out"), "an empty output folder was left")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Out.private"), "an empty private folder was left")
+    }
+
+    /// A wrong passphrase is a key the run may not use: refused (exit 3), not a usage error.
+    @Test func aWrongPassphraseIsRefused() throws {
+        let folder = TestSupport.temporaryFolder("cli-wrong-passphrase")
+        let made = try CLI.run(["keys", "generate", "--out", folder + "/k"], environment: ["OPENDATA_KEY_PASSPHRASE": "right one"])
+        #expect(made.status == 0, "\(made.stderr)")
+        TestSupport.write("interaction_id,occurred_at\n1,2026-12-01T08:00:00Z\n", to: folder + "/e.csv")
+        #expect(try CLI.run(["import", "--store", folder + "/e.sqlite", "--table", "t", folder + "/e.csv"]).status == 0)
+        let run = try CLI.run(["release", "--store", folder + "/e.sqlite", "--key", folder + "/k.key", "--policy",
+                               TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml"), "--out", folder + "/Out", "--window", "2026-12-01"],
+                              environment: ["OPENDATA_KEY_PASSPHRASE": "wrong one"])
+        #expect(run.status == 3 && run.stderr.contains("wrong passphrase") && !run.stderr.contains("wrong one"), "\(run.stderr)")
+    }
+
     @Test func importReportsTypesAndJSONLogsParse() throws {
         let folder = TestSupport.temporaryFolder("cli-import")
         let result = try CLI.run(["import", "--store", folder + "/s.sqlite", "--table", "mke",

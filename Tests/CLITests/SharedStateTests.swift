@@ -112,4 +112,14 @@ import TestSupport
         #expect(second["opendata_last_success_timestamp_seconds"] == success)
         #expect((second["opendata_last_run_timestamp_seconds"] ?? 0) > success)
     }
+
+    /// A metrics file that cannot be written fails the run (exit 4) although the night was
+    /// published, so the timer's unit shows it.
+    @Test func anUnwritableMetricsFileFailsTheRun() throws {
+        let night = try NightlyFixture("metrics-unwritable")
+        let run = try CLI.run(night.release + ["2026-11-22", "--metrics", night.folder + "/no-such-folder/opendata.prom"])
+        #expect(run.status == 4, "\(run.stderr)")
+        #expect(run.stderr.contains("monitoring will not see this run"), "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: night.releases + "/calls-for-service/2026-11-22/manifest.json"), "the night itself was published")
+    }
 }

@@ -84,6 +84,7 @@ import TestSupport
             ("Releases/calls-for-service/2026-11-22", night.folder + "/dangling-nowhere"),
             ("Releases/log", night.folder + "/elsewhere"),
             ("Releases.private/lock", victim),
+            ("Releases.private/state.sqlite", victim),
         ]
         for plant in plants {
             try night.restore()
@@ -113,6 +114,22 @@ import TestSupport
         let result = try CLI.run(night.release + ["2026-11-22"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "do not touch\n")
+        // Links where releases are staged: the run would clean that folder, so it is refused and
+        // what the link points at keeps every file.
+        for (link, label) in [("Releases.private/incoming/calls-for-service", "calls-for-service"), ("Releases.private/incoming", "incoming")] {
+            try night.restore()
+            let outside = night.folder + "/outside-\(label)"
+            try? manager.removeItem(atPath: outside)
+            try manager.createDirectory(atPath: outside + "/calls-for-service", withIntermediateDirectories: true)
+            for index in 0..<6 { try "keep \(index)\n".write(toFile: outside + "/file-\(index)", atomically: false, encoding: .utf8) }
+            try manager.createDirectory(atPath: night.folder + "/Releases.private/incoming", withIntermediateDirectories: true)
+            try? manager.removeItem(atPath: night.folder + "/" + link)
+            try manager.createSymbolicLink(atPath: night.folder + "/" + link, withDestinationPath: outside)
+            let planted = try CLI.run(night.release + ["2026-11-22"])
+            #expect(planted.status == 3 && planted.stderr.contains(label), "\(link): exit \(planted.status) \(planted.stderr)")
+            #expect(try manager.contentsOfDirectory(atPath: outside).filter { $0.hasPrefix("file-") }.count == 6, "\(link): files deleted through the link")
+            #expect(!manager.fileExists(atPath: night.releases + "/calls-for-service/2026-11-22/manifest.json"), "\(link): published anyway")
+        }
         // A private folder that is a link is refused too.
         try night.restore()
         try manager.moveItem(atPath: night.folder + "/Releases.private", toPath: night.folder + "/moved.private")

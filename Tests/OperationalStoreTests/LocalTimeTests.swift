@@ -80,4 +80,36 @@ import TestSupport
             #expect(result.deleted == expected, "zone \(String(describing: zone)): \(result)")
         }
     }
+
+    /// A local time the clocks skip (2018-03-11 02:30 in Chicago) or pass twice (2018-11-04 01:15)
+    /// is refused with its line unless the import declares how to read it; then the rule is applied
+    /// and the values it resolved are counted.
+    @Test func clockChangesAreRefusedOrResolvedByADeclaredRule() throws {
+        let folder = TestSupport.temporaryFolder("dst-import")
+        let file = folder + "/calls.csv"
+        TestSupport.write("id,received_at\n1,2018-03-11 01:59:00\n2,2018-03-11 02:30:00\n3,2018-11-04 01:15:00\n4,2018-11-04 03:00:00\n", to: file)
+        var options = ImportOptions()
+        options.timestamps = TimestampParser(zone: LocalTimeTests.chicago)
+        let store = try OperationalStore(path: folder + "/refused.sqlite", create: true)
+        #expect {
+            try CSVImporter.importFile(file, into: store, table: "calls", options: options)
+        } throws: { error in
+            "\(error)".contains("calls.csv:3:2:") && "\(error)".contains("2018-03-11 02:30:00") && "\(error)".contains("does not exist in America/Chicago")
+        }
+        options.timestamps.nonexistent = .forward
+        #expect {
+            try CSVImporter.importFile(file, into: store, table: "calls", options: options)
+        } throws: { error in
+            "\(error)".contains("calls.csv:4:2:") && "\(error)".contains("happens twice")
+        }
+        for (rule, offset) in [(TimestampParser.Ambiguous.earlier, "-05:00"), (.later, "-06:00")] {
+            options.timestamps.ambiguous = rule
+            let resolved = try OperationalStore(path: folder + "/\(rule).sqlite", create: true)
+            let report = try CSVImporter.importFile(file, into: resolved, table: "calls", options: options)
+            #expect(report.skippedLocalTimes == 1 && report.repeatedLocalTimes == 1)
+            let stored = try resolved.pool.read { db in try String.fetchAll(db, sql: "SELECT received_at FROM calls ORDER BY id") }
+            #expect(stored == ["2018-03-11T01:59:00-06:00", "2018-03-11T02:30:00-06:00", "2018-11-04T01:15:00\(offset)", "2018-11-04T03:00:00-06:00"],
+                    "\(rule): \(stored)")
+        }
+    }
 }

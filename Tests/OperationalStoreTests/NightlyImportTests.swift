@@ -124,4 +124,30 @@ import TestSupport
         let offsets = try rows(store, "SELECT DISTINCT substr(time, 20) FROM mke WHERE time IS NOT NULL")
         #expect(offsets == [["-05:00"]])
     }
+
+    /// A whole number beyond 64 bits stays exact (as text), and an appended night is held to the
+    /// types of the first: a timestamp column refuses what is not a timestamp, with its line.
+    @Test func bigNumbersStayExactAndAppendedTimestampsAreChecked() throws {
+        let (store, folder) = try store()
+        TestSupport.write("id,received_at,amount\n1,2026-12-01 08:00:00,99999999999999999999\n2,2026-12-01 09:00:00,5\n", to: folder + "/night1.csv")
+        var options = ImportOptions()
+        options.append = true
+        let first = try CSVImporter.importFile(folder + "/night1.csv", into: store, table: "calls", options: options)
+        #expect(first.columns.first { $0.name == "amount" }?.type == .text)
+        #expect(try rows(store, "SELECT amount FROM calls ORDER BY id") == [["99999999999999999999"], ["5"]])
+        TestSupport.write("id,received_at,amount\n3,not-a-time,7\n", to: folder + "/night2.csv")
+        #expect {
+            try CSVImporter.importFile(folder + "/night2.csv", into: store, table: "calls", options: options)
+        } throws: { error in
+            "\(error)".contains("night2.csv:2:2:") && "\(error)".contains("not a timestamp")
+        }
+        // An INTEGER column refuses a number it cannot hold exactly.
+        TestSupport.write("id,received_at,amount\n99999999999999999999,2026-12-02 08:00:00,1\n", to: folder + "/night3.csv")
+        #expect {
+            try CSVImporter.importFile(folder + "/night3.csv", into: store, table: "calls", options: options)
+        } throws: { error in
+            "\(error)".contains("too large for 64 bits")
+        }
+        #expect(try rows(store, "SELECT count(*) FROM calls") == [["2"]])
+    }
 }

@@ -31,4 +31,23 @@ import TestSupport
             #expect(problems.contains { $0.description.contains("dataset.id '\(reserved)' is reserved") }, "\(problems)")
         }
     }
+
+    /// Bounds so wide they crashed the planner (Double to Int) or would overflow exact sums are refused.
+    @Test func absurdBoundsAreRefusedAtTheirLine() throws {
+        for (low, high) in [("0", "1e19"), ("-1e308", "1e308"), ("0", "2000000000")] {
+            let problems = try Self.parse { $0.replacingOccurrences(of: "bounds: [1, 5]", with: "bounds: [\(low), \(high)]") }
+            #expect(problems.contains { $0.description.contains("are beyond ±1000000000") && $0.location.line > 1 }, "[\(low), \(high)]: \(problems)")
+        }
+        #expect(try Self.parse { $0.replacingOccurrences(of: "bounds: [1, 5]", with: "bounds: [-1000000000, 1000000000]") }.isEmpty)
+    }
+
+    /// An output named like a period-total file another output generates would overwrite it.
+    @Test func idsOfGeneratedPeriodFilesAreTaken() throws {
+        let problems = try Self.parse { text in
+            text.replacingOccurrences(of: "    group_by: [district, channel]", with: "    group_by: [district, channel, {occurred_at: day}]")
+                .replacingOccurrences(of: "    privacy: {epsilon: 0.5}\n", with: "    totals_over: [month]\n    privacy: {epsilon: 0.25}\n  - id: engagement-by-channel-monthly\n    kind: aggregate\n    group_by: [district]\n    keys:\n      district: [\"1\"]\n    statistics: [count]\n    privacy: {epsilon: 0.25}\n")
+                .replacingOccurrences(of: "      - mean: satisfaction\n        bounds: [1, 5]\n", with: "")
+        }
+        #expect(problems.contains { $0.description.contains("output id 'engagement-by-channel-monthly' is also the id of the period-total file") }, "\(problems)")
+    }
 }

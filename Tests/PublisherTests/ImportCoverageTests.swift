@@ -89,4 +89,10 @@ import TestSupport
         }
         #expect(charged == 0)
     }
+
+    @Test func unpaddedDatesAreDates() {
+        #expect(ReleaseWindow.padded("2018-5-5") == "2018-05-05" && ReleaseWindow.padded("2018-5-1..2018-5-31") == "2018-05-01..2018-05-31")
+        #expect(ReleaseWindow.problem("2018-5-5") == nil && ReleaseRun.WindowChoice("2018-5-5") == .day("2018-05-05"))
+        #expect(ReleaseWindow.problem("2018-2-30")?.contains("has 28 days") == true)
+    }
 }
