@@ -23,7 +23,7 @@ public enum PolicySchema {
         "publisher": {"type": "string", "minLength": 1},
         "contact": {"type": "string", "minLength": 1},
         "license": {"type": "string", "minLength": 1, "description": "SPDX identifier, e.g. CC-BY-4.0."},
-        "keywords": {"type": "array", "items": {"type": "string"}},
+        "keywords": {"type": "array", "items": {"type": ["string", "number", "boolean"]}, "description": "Catalog keywords; YAML reads 911 as a number, which is accepted as the text 911."},
         "frequency": {"type": "string"},
         "guarantee": {"enum": ["differential_privacy", "k_anonymity"],
                       "description": "Release-level guarantee. differential_privacy (default) needs every record-level output to carry privacy; k_anonymity publishes plain k-anonymous records and calls nothing differentially private."}

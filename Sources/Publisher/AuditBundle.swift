@@ -10,10 +10,23 @@ import ReleaseFormat
 /// `minisign -Vm FILE -p release.pub` checks it with stock tools.
 public enum AuditBundle {
     /// Writes the bundle for releases published in [from, to] and signs it.
-    public static func write(out: String, state: StateStore, from: Date, to: Date, file: String,
+    /// With `windows` (the first and last day of the period), releases and ledger entries are
+    /// chosen by the days their windows cover, not by when they were published: a data month,
+    /// whenever its nights were published or caught up. A period with no release is refused
+    /// (nothing is signed): an empty bundle would look like an audit of nothing having happened.
+    public static func write(out: String, state: StateStore, from: Date, to: Date, windows: ClosedRange<String>? = nil, file: String,
                              key: Minisign.SecretKey) throws(PublisherError) -> Int {
         let formatter = ISO8601DateFormatter()
-        let releases = try state.releases().filter { $0.publishedAt >= from && $0.publishedAt <= to }
+        func inPeriod(_ window: String) -> Bool {
+            guard let windows else { return false }
+            let days = window.components(separatedBy: "..")
+            return (days.first ?? window) >= windows.lowerBound && (days.last ?? window) <= windows.upperBound
+        }
+        let releases = try state.releases().filter { windows == nil ? ($0.publishedAt >= from && $0.publishedAt <= to) : inPeriod($0.window) }
+        guard !releases.isEmpty else {
+            let period = windows.map { "with windows in \($0.lowerBound)..\($0.upperBound)" } ?? "published from \(formatter.string(from: from)) to \(formatter.string(from: to))"
+            throw .invalidInput("no release \(period) in \(state.path); nothing was signed. Check the period\(windows == nil ? ", or select by data days with --windows" : "")")
+        }
         var entries: [[String: Any]] = []
         var previousPolicy: [String: (release: String, text: String)] = [:]
         var changes: [[String: Any]] = []
@@ -38,7 +51,8 @@ public enum AuditBundle {
         let ledger = BudgetLedger(state: state)
         var spend: [[String: Any]] = []
         for dataset in datasets.sorted() {
-            for entry in try ledger.entries(dataset: dataset) where entry.recordedAt >= from && entry.recordedAt <= to {
+            for entry in try ledger.entries(dataset: dataset)
+            where windows == nil ? (entry.recordedAt >= from && entry.recordedAt <= to) : inPeriod(entry.window) {
                 spend.append(["dataset": entry.dataset, "window": entry.window, "sequence": entry.sequence, "output": entry.output,
                               "epsilon": entry.epsilon, "delta": entry.delta.map { $0 as Any } ?? NSNull(),
                               "rho": entry.rho.map { $0 as Any } ?? NSNull(), "recorded_at": formatter.string(from: entry.recordedAt)])

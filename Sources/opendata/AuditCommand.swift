@@ -34,6 +34,9 @@ struct AuditCreateCommand: ParsableCommand {
     @Option(help: "The bundle file; its signature goes to FILE.minisig.")
     var out: String
 
+    @Flag(help: "Select releases by the days their windows cover (a data month), not by when they were published.")
+    var windows = false
+
     @Option(help: "The releases folder.")
     var releases = "Releases"
 
@@ -51,13 +54,15 @@ struct AuditCreateCommand: ParsableCommand {
     func run() throws {
         let console = output.console
         let utc = TimeZone(identifier: "UTC") ?? .current
-        guard let start = ReleaseWindow(day: from, timezone: utc), let end = ReleaseWindow(day: to, timezone: utc) else {
-            throw ValidationError("--from and --to must be dates YYYY-MM-DD")
+        guard let start = ReleaseWindow(day: ReleaseWindow.padded(from), timezone: utc), let end = ReleaseWindow(day: ReleaseWindow.padded(to), timezone: utc),
+              start.start <= end.start else {
+            throw ValidationError("--from and --to must be dates YYYY-MM-DD, --from not after --to")
         }
         do {
             let secret = try KeyFiles.loadSecretKey(path: key, passphraseFile: passphraseFile)
             let store = try StateStore(path: state ?? PublisherPaths(out: releases).state)
-            let count = try AuditBundle.write(out: releases, state: store, from: start.start, to: end.end, file: out, key: secret)
+            let count = try AuditBundle.write(out: releases, state: store, from: start.start, to: end.end,
+                                              windows: windows ? start.label...end.label : nil, file: out, key: secret)
             console.info("wrote \(out) (\(count) releases) and \(out).minisig")
         } catch let error as ReleaseFormatError {
             console.error(error.description)

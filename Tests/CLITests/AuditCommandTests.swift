@@ -28,6 +28,21 @@ import TestSupport
         if OutsideTool.available("minisign") {
             #expect(try OutsideTool.run("minisign", ["-Vm", bundle, "-p", folder + "/keys/release.pub"]).status == 0)
         }
+        // By data days: the demo's nights of 2026-11-20 (the re-released one included) and nothing else.
+        let byWindow = folder + "/audit-window.json"
+        let windows = try CLI.run(["audit", "--from", "2026-11-20", "--to", "2026-11-20", "--windows", "--out", byWindow,
+                                   "--key", folder + "/keys/release.key", "--releases", folder + "/Releases"])
+        #expect(windows.status == 0, "\(windows.stderr)")
+        let selected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: byWindow))) as? [String: Any])
+        let releases = try #require(selected["releases"] as? [[String: Any]])
+        #expect(!releases.isEmpty && releases.allSatisfy { ($0["release"] as? String)?.hasPrefix("2026-11-20") == true }, "\(releases.map { $0["release"] ?? "" })")
+        // A period with no release is refused, and nothing is signed.
+        let empty = folder + "/audit-empty.json"
+        let none = try CLI.run(["audit", "--from", "2019-01-01", "--to", "2019-03-31", "--windows", "--out", empty,
+                                "--key", folder + "/keys/release.key", "--releases", folder + "/Releases"])
+        #expect(none.status == 1 && none.stderr.contains("no release with windows in 2019-01-01..2019-03-31"), "\(none.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: empty) && !FileManager.default.fileExists(atPath: empty + ".minisig"))
+
         var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
         bytes[bytes.count / 2] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: bundle))
