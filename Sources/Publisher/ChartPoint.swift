@@ -7,4 +7,7 @@ struct ChartPoint {
     var high: Double?
     /// Extra text for a table's last column (a finding), if the chart has one.
     var note: String = ""
+    /// The group's size as published (a noisy count), shown beside a rate so a reader can tell a
+    /// rate of 30 records from one of 3,000.
+    var size: Int? = nil
 }

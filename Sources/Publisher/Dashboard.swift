@@ -119,7 +119,7 @@ public enum Dashboard {
         if let latestMargins {
             html += "<p>What privacy costs here: each published count carries noise within ±\(e(AggregatePlanner.format(latestMargins.margin))) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")</p>"
         }
-        html += TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals).html
+        html += TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals, counts: true).html
         if let facet {
             let column = spec.groupBy[facet].column
             let size = byFacet.mapValues { $0.values.reduce(0) { $0 + $1.sum } }
@@ -132,7 +132,7 @@ public enum Dashboard {
                     let spread = summedMargin(deviation: entry.deviation, cells: entry.cells)
                     return ChartPoint(label: history[index].release.window, value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
                 }
-                html += TimeSeriesChart(id: "\(id)-\(number)", title: "\(column) \(group)", points: points, small: true).html
+                html += TimeSeriesChart(id: "\(id)-\(number)", title: "\(column) \(group)", points: points, small: true, counts: true).html
             }
             html += "</div>"
         }

@@ -139,7 +139,7 @@ public enum DisparityTable {
         var rows = period.groups.enumerated().map { index, group in
             ChartPoint(label: group, value: release.noisy[index].denominator >= 1 ? release.rates[index].estimate : nil,
                               low: release.rates[index].low, high: release.rates[index].high,
-                              note: findings[index] ?? "reference")
+                              note: findings[index] ?? "reference", size: Int(release.noisy[index].denominator))
         }
         rows.append(ChartPoint(label: overallLabel, value: release.overall.estimate, low: release.overall.low,
                                       high: release.overall.high, note: period.reference == nil ? "reference" : "overall"))

@@ -54,10 +54,11 @@ struct IntervalChart {
         }
         svg += "</svg><figcaption>\(e(title)): dots are estimates, lines their 95% intervals\(marker.map { "; the dashed line is \(e($0.label))" } ?? "").</figcaption></figure>\n"
         let notes = rows.contains { !$0.note.isEmpty }
-        var table = "<table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Estimate</th><th scope=\"col\">95% interval</th>\(notes ? "<th scope=\"col\">\(e(noteHeading))</th>" : "")</tr></thead><tbody>"
+        let sizes = rows.contains { $0.size != nil }
+        var table = "<table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">Group</th>\(sizes ? "<th scope=\"col\">Records (noisy)</th>" : "")<th scope=\"col\">Estimate</th><th scope=\"col\">95% interval</th>\(notes ? "<th scope=\"col\">\(e(noteHeading))</th>" : "")</tr></thead><tbody>"
         for row in rows {
             let interval = row.low.flatMap { low in row.high.map { "\(format(low)) to \(format($0))" } } ?? ""
-            table += "<tr><th scope=\"row\">\(e(row.label))</th><td>\(row.value.map(format) ?? "no data")</td><td>\(e(interval))</td>\(notes ? "<td>\(e(row.note))</td>" : "")</tr>"
+            table += "<tr><th scope=\"row\">\(e(row.label))</th>\(sizes ? "<td>\(row.size.map(String.init) ?? "")</td>" : "")<td>\(row.value.map(format) ?? "no data")</td><td>\(e(interval))</td>\(notes ? "<td>\(e(row.note))</td>" : "")</tr>"
         }
         return svg + table + "</tbody></table>\n"
     }

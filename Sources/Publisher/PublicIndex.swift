@@ -183,15 +183,30 @@ public enum PublicIndex {
                 perRelease.append((release.release, spent))
             }
             let top = max(perRelease.map(\.1).max() ?? 1, policy.budget.perReleaseEpsilon, 0.001)
-            let width = 40 + perRelease.count * 26
-            var svg = "<figure><svg role=\"img\" aria-labelledby=\"\(escape(policy.dataset.id))-budget-title\" width=\"\(width * 2)\" height=\"300\" viewBox=\"0 0 \(width) 150\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"\(escape(policy.dataset.id))-budget-title\">Privacy budget (ε) spent by each of the last \(perRelease.count) releases; the cap per release is \(PolicyExplainer.format(policy.budget.perReleaseEpsilon))</title>"
+            let width = 60 + perRelease.count * 26
+            var svg = "<figure><svg role=\"img\" aria-labelledby=\"\(escape(policy.dataset.id))-budget-title\" width=\"\(width * 2)\" height=\"340\" viewBox=\"0 0 \(width) 170\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"\(escape(policy.dataset.id))-budget-title\">Privacy budget (ε) spent by each of the last \(perRelease.count) releases, \(escape(perRelease.first?.0 ?? "")) to \(escape(perRelease.last?.0 ?? "")); the cap per release is \(PolicyExplainer.format(policy.budget.perReleaseEpsilon))</title>"
+            // The y axis from 0 to the top, with its scale; the first and last release named under the bars.
+            svg += "<line x1=\"56\" x2=\"56\" y1=\"10\" y2=\"120\" stroke=\"#595959\"/><line x1=\"56\" x2=\"\(width)\" y1=\"120\" y2=\"120\" stroke=\"#595959\"/>"
+            for tick in [0.0, top / 2, top] {
+                let y = 120 - Int(110 * tick / top)
+                svg += "<text x=\"52\" y=\"\(y + 3)\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">ε \(PolicyExplainer.format((tick * 100).rounded() / 100))</text>"
+            }
             for (index, entry) in perRelease.enumerated() {
                 let height = Int(110 * entry.1 / top)
-                svg += "<rect x=\"\(40 + index * 26)\" y=\"\(120 - height)\" width=\"20\" height=\"\(height)\" fill=\"#1f5f8b\"><title>\(escape(entry.0)): ε \(PolicyExplainer.format(entry.1))</title></rect>"
+                svg += "<rect x=\"\(60 + index * 26)\" y=\"\(120 - height)\" width=\"20\" height=\"\(height)\" fill=\"#1f5f8b\"><title>\(escape(entry.0)): ε \(PolicyExplainer.format(entry.1))</title></rect>"
+            }
+            if let first = perRelease.first {
+                svg += "<text x=\"60\" y=\"136\" font-size=\"9\" fill=\"#1a1a1a\">\(escape(first.0))</text>"
+            }
+            if perRelease.count > 1, let last = perRelease.last {
+                svg += "<text x=\"\(width)\" y=\"150\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">\(escape(last.0))</text>"
             }
             let capY = 120 - Int(110 * policy.budget.perReleaseEpsilon / top)
-            svg += "<line x1=\"36\" x2=\"\(width)\" y1=\"\(capY)\" y2=\"\(capY)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/><text x=\"2\" y=\"\(capY + 4)\" font-size=\"10\" fill=\"#1a1a1a\">cap</text></svg>"
-            svg += "<figcaption>ε spent per release (bars) against the per-release cap (dashed line)"
+            svg += "<line x1=\"56\" x2=\"\(width)\" y1=\"\(capY)\" y2=\"\(capY)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/><text x=\"\(width)\" y=\"\(capY - 3)\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">cap</text></svg>"
+            svg += "<details><summary>Table: ε per release</summary><table><caption>Privacy budget spent by each release</caption><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">ε</th></tr></thead><tbody>"
+            svg += perRelease.map { "<tr><th scope=\"row\">\(escape($0.0))</th><td>\(PolicyExplainer.format($0.1))</td></tr>" }.joined()
+            svg += "</tbody></table></details>"
+            svg += "<figcaption>ε spent per release (bars, oldest left) against the per-release cap (dashed line)"
             if let rolling = policy.budget.rolling365DayEpsilon {
                 svg += "; each person may be charged at most ε \(PolicyExplainer.format(rolling)) over any 365 days (see the budget per person below)"
             }

@@ -13,6 +13,9 @@ struct TimeSeriesChart {
     var format: (Double) -> String = AggregatePlanner.format
     /// Small multiples are drawn narrower, with fewer labels.
     var small = false
+    /// Counts: the axis starts at zero and bands are cut there (a count cannot be negative; the
+    /// noisy value below zero is in the table), and the caption says so.
+    var counts = false
 
     /// The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value` (0 for 0):
     /// axis ends people can read.
@@ -30,7 +33,9 @@ struct TimeSeriesChart {
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let highs = points.compactMap { $0.high ?? $0.value }
         let lows = points.compactMap { $0.low ?? $0.value }
-        let range = domain ?? (-Self.nice(-min(0, lows.min() ?? 0))...Self.nice(max(highs.max() ?? 1, 1e-9)))
+        let floor = counts ? 0 : -Self.nice(-min(0, lows.min() ?? 0))
+        let range = domain ?? (floor...Self.nice(max(highs.max() ?? 1, 1e-9)))
+        let clipped = counts && lows.contains { $0 < 0 }
         let span = max(range.upperBound - range.lowerBound, 1e-9)
         func x(_ index: Int) -> Double {
             points.count <= 1 ? Double(left + plotWidth / 2) : Double(left) + Double(plotWidth) * Double(index) / Double(points.count - 1)
@@ -78,6 +83,7 @@ struct TimeSeriesChart {
             table += "<tr><th scope=\"row\">\(e(point.label))</th><td>\(point.value.map(format) ?? "not published")</td><td>\(e(interval))</td></tr>"
         }
         table += "</tbody></table></details>"
-        return "<figure class=\"\(small ? "small" : "chart")\">\(svg)<figcaption>\(e(title))</figcaption>\(table)</figure>\n"
+        let note = clipped ? " (the axis starts at zero; parts of the 95% bands below zero are cut, since a count cannot be negative)" : ""
+        return "<figure class=\"\(small ? "small" : "chart")\">\(svg)<figcaption>\(e(title))\(note)</figcaption>\(table)</figure>\n"
     }
 }
