@@ -30,6 +30,10 @@ public struct Policy: Sendable {
     public var path: String
     /// The exact bytes of the file, for hashing and for shipping with a release.
     public var bytes: Data
+    /// Columns whose published values are limited to a list (`publish_only:`): a record holding
+    /// any other value, or none, is withheld from every output and counted in the steward's log,
+    /// so a category that appears for the first time is never published before someone adds it.
+    public var publishOnly: [ExcludeRule] = []
     /// The population the privacy unit belongs to, when the policy names one
     /// (`caller_id: {privacy_unit: {population: residents}}`).
     public var declaredPopulation: String? = nil

@@ -75,6 +75,21 @@ struct PolicyConsistency {
     }
 
     private mutating func checkExcludeAndDerived() {
+        for rule in policy.publishOnly {
+            requireColumn(rule.column, "publish_only column", in: top["publish_only"], notDropped: true)
+            let published = policy.outputs.contains { output in
+                switch output.kind {
+                case let .microdata(spec): spec.columns.contains(rule.column)
+                case let .aggregate(spec): spec.groupBy.contains { $0.column == rule.column }
+                }
+            }
+            if !published && !unparsedColumns.contains(rule.column) {
+                reader.error(at: locate(rule.column, in: top["publish_only"]), "publish_only column '\(rule.column)' is published by no output (no record file lists it, no table groups by it); remove the rule or publish the column")
+            }
+            if rule.values.isEmpty {
+                reader.error(at: locate(rule.column, in: top["publish_only"]), "publish_only.\(rule.column) lists no value, so every record would be withheld; list the values that may be published")
+            }
+        }
         for rule in policy.exclude {
             requireColumn(rule.column, "exclude column", in: top["exclude"], notDropped: true)
         }

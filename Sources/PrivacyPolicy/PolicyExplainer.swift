@@ -16,6 +16,9 @@ public enum PolicyExplainer {
         for rule in policy.exclude where !rule.values.isEmpty {
             text.append("Records whose \(rule.column) is \(list(rule.values, conjunction: "or")) are withheld from every output.")
         }
+        for rule in policy.publishOnly {
+            text.append("Only these values of \(rule.column) are published: \(list(rule.values)); a record with any other value, or none, is withheld from every output (a new category waits until the policy lists it).")
+        }
         text.append(GuaranteeCheck.statement(for: policy))
         if let unit = policy.privacyUnit {
             text.append("\(unit) identifies the person a record is about. It is never published. It is used to limit how much any one person can count in the statistics and to keep at most one record per person in each record-level file; records without it are left out of both.")

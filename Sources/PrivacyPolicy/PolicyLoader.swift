@@ -12,7 +12,7 @@ import Yams
 public enum PolicyLoader {
     /// Top-level keys of format version 1.
     public static let topLevelKeys = [
-        "policy", "dataset", "source", "retention", "columns", "exclude", "derived", "outputs", "budget", "map",
+        "policy", "dataset", "source", "retention", "columns", "exclude", "publish_only", "derived", "outputs", "budget", "map",
     ]
 
     /// Loads and validates the policy at `path`.

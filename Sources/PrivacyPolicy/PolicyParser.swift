@@ -30,6 +30,7 @@ struct PolicyParser {
         let retention = top["retention"].flatMap { parseRetention($0) }
         let columns = top["columns"].flatMap { parseColumns($0) } ?? []
         let exclude = top["exclude"].flatMap { parseExclude($0) } ?? []
+        let publishOnly = top["publish_only"].flatMap { parseExclude($0, section: "publish_only") } ?? []
         let derived = top["derived"].flatMap { parseDerived($0) } ?? []
         let outputs = top["outputs"].flatMap { parseOutputs($0) } ?? []
         let budget = top["budget"].flatMap { parseBudget($0) }
@@ -39,11 +40,12 @@ struct PolicyParser {
         // is reported at once; they skip what depends on a failed section.
         let placeholder = DatasetInfo(id: "", title: "", description: "", publisher: "", contact: "", license: "",
                                       keywords: [], frequency: nil)
-        let policy = Policy(version: 1, dataset: dataset ?? placeholder,
+        var policy = Policy(version: 1, dataset: dataset ?? placeholder,
                             source: source ?? SourceSpec(table: "", windowBy: "", timezone: "UTC"),
                             retention: retention, columns: columns, exclude: exclude, derived: derived,
                             outputs: outputs, budget: budget ?? BudgetSpec(perReleaseEpsilon: .infinity),
                             path: path, bytes: bytes, declaredPopulation: declaredPopulation, map: map)
+        policy.publishOnly = publishOnly
         var checker = PolicyConsistency(policy: policy, top: top, reader: reader,
                                         unparsedColumns: unparsedColumns, sourceParsed: source != nil)
         checker.run()
@@ -301,11 +303,12 @@ struct PolicyParser {
         }
     }
 
-    private mutating func parseExclude(_ node: Node) -> [ExcludeRule]? {
-        guard let entries = reader.mapping(node, "exclude", allowed: []) else { return nil }
+    /// `exclude:` (and `publish_only:`, the same shape): column → list of values.
+    private mutating func parseExclude(_ node: Node, section: String = "exclude") -> [ExcludeRule]? {
+        guard let entries = reader.mapping(node, section, allowed: []) else { return nil }
         return entries.order.compactMap { column in
             guard let value = entries[column],
-                  let values = reader.stringList(value, "exclude.\(column)") else { return nil }
+                  let values = reader.stringList(value, "\(section).\(column)") else { return nil }
             return ExcludeRule(column: column, values: values)
         }
     }

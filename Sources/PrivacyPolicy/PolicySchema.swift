@@ -62,6 +62,7 @@ public enum PolicySchema {
       }
     },
     "exclude": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": ["string", "number"]}}},
+    "publish_only": {"type": "object", "description": "Columns whose published values are limited to a list; a record with any other value is withheld and counted in the steward's log.", "additionalProperties": {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}}},
     "derived": {
       "type": "object",
       "additionalProperties": {

@@ -431,6 +431,11 @@ public enum ReleaseRun {
             throw .store(error)
         }
         table = UnitColumn.attach(to: table, policy: policy)
+        let (allowed, withheld) = PublishOnly.apply(policy, to: table)
+        table = allowed
+        for (column, rows) in withheld where rows > 0 {
+            progress("\(dataset)\(Self.warningMarker)\(rows) records (steward's log, exact) hold a \(column) outside publish_only and were withheld; add the value to publish_only.\(column) in \(policy.path) if it may be published")
+        }
         progress("\(dataset): window \(window.label): \(table.rowCount) records read through minimisation")
         if table.rowCount == 0 && !allowEmpty {
             throw .invalidInput("window \(window.label) of \(dataset) holds no records in \(policy.source.table) (none whose \(policy.source.windowBy) is a timestamp in that window); nothing was published or charged. Check the export, or pass --allow-empty to publish an empty release")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Tabular
 import OperationalStore
 import PrivacyPolicy
 import ReleaseFormat
@@ -94,5 +95,34 @@ import TestSupport
         #expect(ReleaseWindow.padded("2018-5-5") == "2018-05-05" && ReleaseWindow.padded("2018-5-1..2018-5-31") == "2018-05-01..2018-05-31")
         #expect(ReleaseWindow.problem("2018-5-5") == nil && ReleaseRun.WindowChoice("2018-5-5") == .day("2018-05-05"))
         #expect(ReleaseWindow.problem("2018-2-30")?.contains("has 28 days") == true)
+    }
+
+    /// `publish_only:` withholds every record whose value is not listed (a category seen for the
+    /// first time, or none), says so in the steward's log, and is refused when no output publishes the column.
+    @Test func publishOnlyWithholdsUnlistedValues() throws {
+        let text = Self.policy + "\npublish_only:\n  district: [\"1\"]\n"
+        let policy = try PolicyLoader.parse(bytes: Data(text.utf8), path: "/tmp/publish-only.yaml")
+        let table = Tabular.Table(columns: [Tabular.Column(name: "district", values: ["1", "2", nil, "1", "3"]),
+                                            Tabular.Column(name: "received_at", values: ["a", "b", "c", "d", "e"])])
+        let (kept, withheld) = PublishOnly.apply(policy, to: table)
+        #expect(kept.rowCount == 2 && kept.column(named: "received_at")?.values == ["a", "d"])
+        #expect(withheld.map(\.rows) == [3])
+        #expect(PolicyExplainer.explain(policy).contains { $0.contains("Only these values of district are published: 1") })
+        // A column no output publishes cannot be limited.
+        let unpublished = Self.policy + "\npublish_only:\n  received_at: [\"x\"]\n"
+        #expect {
+            try PolicyLoader.parse(bytes: Data(unpublished.utf8), path: "/tmp/publish-only.yaml")
+        } throws: { error in
+            "\(error)".contains("publish_only column 'received_at' is published by no output")
+        }
+        // In a release, the withheld records are named in the steward's log only.
+        let setup = try Self.setUp("publish-only", rows: ["1,2026-12-02 10:00:00,1", "2,2026-12-02 11:00:00,7"], covers: nil)
+        TestSupport.write(text, to: setup.policy)
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-10T12:00:00Z"))
+        var lines: [String] = []
+        let outcome = try ReleaseRun.run(ReleaseRun.Options(store: setup.store, key: setup.key, policies: [setup.policy], window: .day("2026-12-02"),
+                                                            out: setup.folder + "/Releases", now: now)) { lines.append($0) }.first
+        #expect(outcome?.status == .published)
+        #expect(lines.contains { $0.contains("1 records (steward's log, exact) hold a district outside publish_only") }, "\(lines)")
     }
 }
