@@ -46,4 +46,64 @@ import TestSupport
         let status = try CLI.run(["status", "--state", folder + "/Releases.private/state.sqlite"])
         #expect(status.stdout.contains("last release 2026-11-22") && status.stdout.contains("next window 2026-11-23"), "\(status.stdout)")
     }
+
+    /// The real Milwaukee export released night by night, a missed night caught up at the end:
+    /// the newest window stays latest, and the cumulative file and the dashboard run in window order.
+    @Test func theMilwaukeeMonthWithAMissedNight() throws {
+        guard OutsideTool.available("gzip") else { return }
+        let folder = TestSupport.temporaryFolder("mke-catch-up")
+        let imported = try CLI.run(["import", "--store", folder + "/mke.sqlite", "--table", "calls", "--timezone", "America/Chicago",
+                                    TestSupport.sharedPath("data/real-police/mke_calls_for_service_2018-05.csv")])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try CLI.run(["keys", "generate", "--out", folder + "/release", "--unencrypted"]).status == 0)
+        TestSupport.write("""
+            policy: 1
+            dataset:
+              id: mke-calls
+              title: Milwaukee calls for service
+              description: Calls per district per day, with differential privacy.
+              publisher: Test
+              contact: test@example.org
+              license: CC-BY-4.0
+            source:
+              table: calls
+              window_by: time
+              timezone: America/Chicago
+            columns:
+              id: drop
+              location: drop
+              latitude: drop
+              longitude: drop
+              status: drop
+              nature: drop
+              time:
+                generalize: {time: [day, month]}
+              district: keep
+            outputs:
+              - id: calls-by-district
+                kind: aggregate
+                group_by: [district, {time: day}]
+                keys: {district: private}
+                statistics: [count]
+                privacy: {epsilon: 1.0, delta: 1.0e-6}
+            budget:
+              per_release_epsilon: 1.0
+            """, to: folder + "/mke.yaml")
+        let release = ["release", "--store", folder + "/mke.sqlite", "--key", folder + "/release.key", "--policy", folder + "/mke.yaml",
+                       "--out", folder + "/Releases", "--window"]
+        for day in ["2018-05-01", "2018-05-02", "2018-05-04", "2018-05-05", "2018-05-03"] {
+            let night = try CLI.run(release + [day])
+            #expect(night.status == 0, "\(day): \(night.stderr)")
+        }
+        let dataset = folder + "/Releases/mke-calls"
+        #expect(try String(contentsOfFile: dataset + "/latest", encoding: .utf8) == "2018-05-05\n")
+        let all = try OutsideTool.run("gzip", ["-dc", folder + "/Releases/catalog/mke-calls/calls-by-district.all.csv.gz"]).output
+        let windows = all.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+        #expect(windows == windows.sorted() && Set(windows).count == 5, "\(Set(windows).sorted())")
+        let dashboard = try String(contentsOfFile: folder + "/Releases/catalog/mke-calls/index.html", encoding: .utf8)
+        #expect(dashboard.contains("5 releases from 2018-05-01 to 2018-05-05"), "the dashboard runs in window order")
+        for day in ["2018-05-01", "2018-05-03", "2018-05-05"] {
+            #expect(try CLI.run(["verify", dataset + "/" + day, "--key", folder + "/release.pub"]).status == 0, "\(day)")
+        }
+    }
 }
