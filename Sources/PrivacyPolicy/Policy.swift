@@ -73,6 +73,23 @@ public struct Policy: Sendable {
         }
     }
 
+    /// The files the policy reads besides itself (hierarchy files, the map's boundaries), as
+    /// written in the policy and as a path: they shape a release as much as the policy's text,
+    /// so each release publishes them beside `policy.yaml` and its signed manifest covers them.
+    public var referencedFiles: [(written: String, path: String)] {
+        let folder = (path as NSString).deletingLastPathComponent
+        func resolve(_ written: String) -> String {
+            written.hasPrefix("/") ? written : (folder as NSString).appendingPathComponent(written)
+        }
+        var files: [(String, String)] = []
+        for column in columns {
+            if case let .generalize(.file(written)) = column.treatment { files.append((written, resolve(written))) }
+        }
+        if let map { files.append((map.file, resolve(map.file))) }
+        var seen: Set<String> = []
+        return files.filter { seen.insert($0.0).inserted }
+    }
+
     /// "person" when the dataset names a privacy unit, else "record": the word every public text
     /// uses for what one unit of protection covers.
     public var unitNoun: String { privacyUnit == nil ? "record" : "person" }

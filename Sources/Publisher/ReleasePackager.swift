@@ -72,6 +72,16 @@ public enum ReleasePackager {
                     .write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("\(resource.name).schema.json")))
             }
             try policy.bytes.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent("policy.yaml")))
+            // Every file the policy reads (hierarchies, boundaries) beside it, so the signed manifest
+            // covers everything that shaped the release: an edited hierarchy changes the manifest.
+            for (written, path) in policy.referencedFiles {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw PublisherError.io(path: path, reason: "cannot read a file the policy names (\(written)); nothing was published")
+                }
+                let target = (temporary as NSString).appendingPathComponent(Self.policyFilePath(written))
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try contents.write(to: URL(fileURLWithPath: target))
+            }
             for file in extraFiles {
                 try file.contents.write(to: URL(fileURLWithPath: (temporary as NSString).appendingPathComponent(file.name)))
             }
@@ -93,6 +103,14 @@ public enum ReleasePackager {
             try? FileManager.default.removeItem(atPath: temporary)
             throw .io(path: final, reason: "cannot write the release (\(error.localizedDescription))")
         }
+    }
+
+    /// Where a file the policy names is published in a release: `policy-files/` and the path as the
+    /// policy writes it (a path leaving the policy's folder, or an absolute one, by its name alone).
+    static func policyFilePath(_ written: String) -> String {
+        let parts = written.split(separator: "/").map(String.init)
+        let safe = written.hasPrefix("/") || parts.contains("..") || parts.contains(".") ? [parts.last ?? "file"] : parts
+        return "policy-files/" + safe.joined(separator: "/")
     }
 
     /// Renames a sealed release folder staged for `out` (``PublisherPaths/staging(dataset:release:)``)

@@ -5,7 +5,7 @@ import TestSupport
 /// A real browser renders the privacy report, the index and each dataset's dashboard: not
 /// blank, nothing fetched from any network, and no accessibility violation axe-core can find.
 @Suite struct BrowserTests {
-    @Test func chromiumRendersThePagesWithoutNetworkAccessOrAccessibilityViolations() throws {
+    @Test(OutsideTool.needed("chromium")) func chromiumRendersThePagesWithoutNetworkAccessOrAccessibilityViolations() throws {
         guard OutsideTool.available("chromium") else { return }
         let folder = TestSupport.temporaryFolder("browser")
         let demo = try CLI.run(["demo", "--workdir", folder, "--records", "3000", "--days", "2", "--seed", "4"])

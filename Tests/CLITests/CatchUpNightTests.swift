@@ -7,7 +7,7 @@ import TestSupport
 /// the snapshot, the stable downloads, the index and `status` keep naming the newest window,
 /// the cumulative file runs in window order, and every release still verifies.
 @Suite(.serialized) struct CatchUpNightTests {
-    @Test func aCaughtUpNightDoesNotBecomeLatest() throws {
+    @Test(OutsideTool.needed("gzip")) func aCaughtUpNightDoesNotBecomeLatest() throws {
         guard OutsideTool.available("gzip") else { return }
         let folder = TestSupport.temporaryFolder("catch-up")
         let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "3000", "--days", "3", "--seed", "5",
@@ -49,7 +49,7 @@ import TestSupport
 
     /// The real Milwaukee export released night by night, a missed night caught up at the end:
     /// the newest window stays latest, and the cumulative file and the dashboard run in window order.
-    @Test func theMilwaukeeMonthWithAMissedNight() throws {
+    @Test(OutsideTool.needed("gzip")) func theMilwaukeeMonthWithAMissedNight() throws {
         guard OutsideTool.available("gzip") else { return }
         let folder = TestSupport.temporaryFolder("mke-catch-up")
         let imported = try CLI.run(["import", "--store", folder + "/mke.sqlite", "--table", "calls", "--timezone", "America/Chicago",

@@ -91,23 +91,7 @@ import Glibc
         }
     }
 
-    static let policy = """
-        policy: 1
-        dataset: {id: dead-cases, title: Cases, description: d, publisher: p, contact: c, license: CC-BY-4.0}
-        source: {table: dead_server_cases, window_by: received_at, timezone: UTC}
-        columns:
-          received_at:
-            generalize: {time: [day, month]}
-          district: keep
-        outputs:
-          - id: per-district
-            kind: aggregate
-            group_by: [district]
-            keys: {district: ["1", "2"]}
-            statistics: [count]
-            privacy: {epsilon: 1.0}
-        budget: {per_release_epsilon: 1.0}
-        """
+    static let policy = TestSupport.casesPolicy(id: "dead-cases", table: "dead_server_cases", timezone: "UTC")
 
     @Test(arguments: [Relay.Failure.freeze, .close])
     func aServerThatDiesMidReleaseFailsTheRunQuickly(_ failure: Relay.Failure) throws {

@@ -13,7 +13,7 @@ import TestSupport
 @Suite(.serialized) struct KillPointTests {
     static let syscalls = ["rename", "renameat", "fsync", "fdatasync"]
 
-    @Test func everyRenameAndSyncIsAKillPointTheNextRunRepairs() throws {
+    @Test(OutsideTool.needed("strace")) func everyRenameAndSyncIsAKillPointTheNextRunRepairs() throws {
         guard OutsideTool.available("strace") else { return }
         let night = try NightlyFixture("kill-points")
         let (folder, release) = (night.folder, night.release)

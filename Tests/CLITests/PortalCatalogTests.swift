@@ -64,7 +64,7 @@ import TestSupport
 /// The Table Schemas of a release are typed: frictionless accepts the signed files and rejects
 /// a tampered count (−5) or an impossible date (2026-13-45) inside them.
 @Suite struct TypedSchemaTests {
-    @Test func frictionlessRejectsTamperedValues() throws {
+    @Test(OutsideTool.needed("frictionless", "gzip")) func frictionlessRejectsTamperedValues() throws {
         guard OutsideTool.available("frictionless"), OutsideTool.available("gzip") else { return }
         let night = try NightlyFixture("typed-schema")
         let result = try CLI.run(night.release + ["2026-11-22"])
@@ -113,7 +113,7 @@ import TestSupport
 /// verifier key is published in the signed-note format, and openssl verifies the checkpoint's
 /// Ed25519 signature with the published `release.pem`.
 @Suite struct LogKeyTests {
-    @Test func theCheckpointVerifiesWithTheSelfDescribingKeysAndOpenSSL() throws {
+    @Test(OutsideTool.needed("openssl")) func theCheckpointVerifiesWithTheSelfDescribingKeysAndOpenSSL() throws {
         guard OutsideTool.available("openssl") else { return }
         let night = try NightlyFixture("log-keys")
         let note = try String(contentsOfFile: night.releases + "/log/checkpoint", encoding: .utf8)
@@ -149,7 +149,7 @@ import TestSupport
     /// `catalog/dcat-ap.jsonld` conforms to SEMIC's DCAT-AP 3.0.0 SHACL shapes (committed under
     /// Tests/Fixtures/dcat-ap-3.0.0 with their source), with relative and with absolute IRIs, and
     /// the snapshot signs it: an edited copy fails `verify`.
-    @Test func theEuropeanCatalogConformsToTheDCATAPShapes() throws {
+    @Test(OutsideTool.needed("pyshacl")) func theEuropeanCatalogConformsToTheDCATAPShapes() throws {
         guard OutsideTool.available("pyshacl") else { return }
         let night = try NightlyFixture("dcat-ap")
         let catalog = night.releases + "/catalog/dcat-ap.jsonld"

@@ -19,7 +19,7 @@ import TestSupport
         #expect(text.contains("What this does not cover"))
     }
 
-    @Test func referencePoliciesValidateAgainstTheSchema() throws {
+    @Test(OutsideTool.needed("python3")) func referencePoliciesValidateAgainstTheSchema() throws {
         guard OutsideTool.available("python3") else { return }
         let folder = TestSupport.temporaryFolder("schema")
         try PolicySchema.json.write(toFile: folder + "/schema.json", atomically: true, encoding: .utf8)

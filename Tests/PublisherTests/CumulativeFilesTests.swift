@@ -25,7 +25,7 @@ import TestSupport
         return try ReleaseRun.run(options) { _ in }
     }
 
-    @Test func everyReleaseIsInTheCumulativeFileAndTheLatestIsACopy() throws {
+    @Test(OutsideTool.needed("gzip")) func everyReleaseIsInTheCumulativeFileAndTheLatestIsACopy() throws {
         guard OutsideTool.available("gzip") else { return }
         let workdir = TestSupport.temporaryFolder("cumulative")
         let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 3000, days: 3, seed: 8, end: Self.end),
@@ -74,7 +74,7 @@ import TestSupport
         }
     }
 
-    @Test func aFileAlteredInThePublishedFolderStopsTheRebuild() throws {
+    @Test(OutsideTool.needed("gzip")) func aFileAlteredInThePublishedFolderStopsTheRebuild() throws {
         guard OutsideTool.available("gzip") else { return }
         let workdir = TestSupport.temporaryFolder("cumulative-tamper")
         let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 2000, days: 2, seed: 9, end: Self.end),

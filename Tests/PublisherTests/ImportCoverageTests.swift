@@ -12,24 +12,7 @@ import TestSupport
 /// holds a record: a covered window publishes noise with no records in it, from D and
 /// from D plus one call alike; a window no import covers is refused before anything.
 @Suite(.serialized) struct ImportCoverageTests {
-    static let policy = """
-        policy: 1
-        dataset: {id: cases, title: Cases, description: d, publisher: p, contact: c, license: CC-BY-4.0}
-        source: {table: cases, window_by: received_at, timezone: America/Chicago}
-        columns:
-          case_id: drop
-          received_at:
-            generalize: {time: [day, month]}
-          district: keep
-        outputs:
-          - id: per-district
-            kind: aggregate
-            group_by: [district]
-            keys: {district: ["1", "2"]}
-            statistics: [count]
-            privacy: {epsilon: 1.0}
-        budget: {per_release_epsilon: 1.0}
-        """
+    static let policy = TestSupport.casesPolicy(id: "cases", table: "cases", timezone: "America/Chicago", dropped: ["case_id"])
 
     /// A store with one export imported (`rows`), its coverage declared or not, a key and the policy.
     static func setUp(_ label: String, rows: [String], covers: ClosedRange<String>?) throws -> (folder: String, store: String, key: String, policy: String) {

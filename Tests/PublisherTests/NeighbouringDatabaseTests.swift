@@ -34,7 +34,7 @@ import TestSupport
         return counts
     }
 
-    @Test func oneMorePersonCannotBeToldApartFromThePublishedCounts() throws {
+    @Test(OutsideTool.needed("gzip")) func oneMorePersonCannotBeToldApartFromThePublishedCounts() throws {
         guard OutsideTool.available("gzip") else { return }
         let workdir = TestSupport.temporaryFolder("neighbours")
         let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
@@ -77,9 +77,11 @@ import TestSupport
                                            "response-target-by-district.csv.gz"])
         for (file, samples) in observed {
             let (d, dPrime) = (samples[0], samples[1])
-            // The two distributions overlap: neither database's counts all lie above the other's.
-            #expect((dPrime.min() ?? 0) <= (d.max() ?? 0) && (d.min() ?? 0) <= (dPrime.max() ?? 0),
-                    "\(file): D gave \(d), D′ gave \(dPrime)")
+            // No ordering test of D against D′ here: with 5 runs each, one set lies entirely above the
+            // other by chance in 2/252 of cases per file, a test that fails about 5% of runs by design.
+            // NeighbouringPopulationTests checks the same property without chance (each mechanism's
+            // exact input moves by at most its sensitivity). What remains here can only fail if a
+            // count is exact: the chance that five noisy totals coincide is far below 10⁻⁶.
             // And no count is the same in every release (an exact count would be), unless the file is empty
             // every time (a DP record file of a small window often is: it reveals nothing then).
             #expect(Set(d).count > 1 || Set(dPrime).count > 1 || (d + dPrime).allSatisfy { $0 == 0 }, "\(file) looks exact: \(d) \(dPrime)")

@@ -64,7 +64,7 @@ import TestSupport
         return Double(line.split(separator: ",")[2]) ?? -1
     }
 
-    @Test func repeatCallersRunOutWhileEveryoneElseKeepsBeingPublished() throws {
+    @Test(OutsideTool.needed("gzip")) func repeatCallersRunOutWhileEveryoneElseKeepsBeingPublished() throws {
         guard OutsideTool.available("gzip") else { return }
         let (_, prepared, policy) = try Self.city("person-ledger")
         var counts: [Double] = []

@@ -222,6 +222,16 @@ import TestSupport
             #expect(budget["release_epsilon"] as? Double == outcome.cost.converted.epsilon)
             #expect(budget["largest_person_365_day_epsilon"] == nil)
         }
+        // Every file a policy reads is signed with its release: the calls policy's hierarchy and boundary files.
+        let calls = try #require(outcomes.first { $0.dataset == "calls-for-service" }?.folder)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: calls + "/manifest.json"))) as? [String: Any])
+        let files = try #require(manifest["files"] as? [[String: Any]])
+        let policiesFolder = (try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") }) as NSString).deletingLastPathComponent
+        for written in ["hierarchies/beats.csv", "boundaries/districts.geojson"] {
+            let entry = files.first { $0["path"] as? String == "policy-files/" + written }
+            let source = try Data(contentsOf: URL(fileURLWithPath: policiesFolder + "/" + written))
+            #expect(entry?["sha256"] as? String == Digest.sha256Hex(source), "\(written) is in the signed manifest")
+        }
         // The calls policy: its record file's ε is in the figure (0.5 + 1.0 + 0.5 + 0.5 + 0.25).
         #expect(outcomes.first { $0.dataset == "calls-for-service" }?.cost.converted.epsilon == 2.75)
         let index = try String(contentsOfFile: prepared.releases + "/index.html", encoding: .utf8)

@@ -47,7 +47,7 @@ import TestSupport
         }
     }
 
-    @Test func stockMinisignAcceptsOurSignaturesAndKeys() throws {
+    @Test(OutsideTool.needed("minisign")) func stockMinisignAcceptsOurSignaturesAndKeys() throws {
         guard OutsideTool.available("minisign") else { return }
         let folder = TestSupport.temporaryFolder("minisign")
         let key = try Minisign.SecretKey.generate()
@@ -73,7 +73,7 @@ import TestSupport
         #expect(try OutsideTool.run("minisign", ["-Vm", folder + "/manifest.json", "-p", folder + "/release.pub"]).status != 0)
     }
 
-    @Test func keysMadeByMinisignSignForUs() throws {
+    @Test(OutsideTool.needed("minisign")) func keysMadeByMinisignSignForUs() throws {
         guard OutsideTool.available("minisign") else { return }
         let folder = TestSupport.temporaryFolder("minisign-keys")
         // Unencrypted (-W) and encrypted keys, as minisign writes them.
@@ -96,7 +96,7 @@ import TestSupport
         }
     }
 
-    @Test func opensslVerifiesWithThePEMKey() throws {
+    @Test(OutsideTool.needed("openssl")) func opensslVerifiesWithThePEMKey() throws {
         guard OutsideTool.available("openssl") else { return }
         let folder = TestSupport.temporaryFolder("openssl")
         let key = try Minisign.SecretKey.generate()

@@ -123,7 +123,7 @@ import TestSupport
         #expect(python.output.contains("ok"), "\(python.output)")
     }
 
-    @Test func frictionlessValidatesTheDataPackage() throws {
+    @Test(OutsideTool.needed("frictionless")) func frictionlessValidatesTheDataPackage() throws {
         guard OutsideTool.available("frictionless") else { return }
         let folder = TestSupport.temporaryFolder("frictionless") + "/r"
         _ = try Self.release(folder, key: try Minisign.SecretKey.generate())
@@ -132,7 +132,7 @@ import TestSupport
         #expect(result.output.contains("VALID"))
     }
 
-    @Test func stockMinisignVerifiesASealedRelease() throws {
+    @Test(OutsideTool.needed("minisign")) func stockMinisignVerifiesASealedRelease() throws {
         guard OutsideTool.available("minisign") else { return }
         let folder = TestSupport.temporaryFolder("minisign-release") + "/r"
         let key = try Minisign.SecretKey.generate()

@@ -48,6 +48,28 @@ public enum TestSupport {
         [path, path + "-wal", path + "-shm", path + "-journal"].filter { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// The smallest useful policy over a table of cases (`received_at`, `district`, and the extra
+    /// `dropped` columns): one DP count per district, for tests of the release path around it.
+    public static func casesPolicy(id: String, table: String, timezone: String, dropped: [String] = []) -> String {
+        """
+        policy: 1
+        dataset: {id: \(id), title: Cases, description: d, publisher: p, contact: c, license: CC-BY-4.0}
+        source: {table: \(table), window_by: received_at, timezone: \(timezone)}
+        columns:
+        \(dropped.map { "  \($0): drop\n" }.joined())  received_at:
+            generalize: {time: [day, month]}
+          district: keep
+        outputs:
+          - id: per-district
+            kind: aggregate
+            group_by: [district]
+            keys: {district: ["1", "2"]}
+            statistics: [count]
+            privacy: {epsilon: 1.0}
+        budget: {per_release_epsilon: 1.0}
+        """
+    }
+
     /// True under CI (`CI=true`), where a missing outside tool is a failure, not a skip.
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
@@ -61,6 +83,14 @@ public enum OutsideTool {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+
+    /// A test trait that skips the test, visibly, when one of `names` is missing on a local run;
+    /// under CI=true the test always runs, and its ``available(_:sourceLocation:)`` check fails it.
+    public static func needed(_ names: String...) -> ConditionTrait {
+        let missing = names.filter { path($0) == nil }
+        return .enabled(if: TestSupport.isCI || missing.isEmpty,
+                        Comment(rawValue: "needs \(missing.joined(separator: ", ")) (CI installs it; locally: apt-get install or pip install it)"))
     }
 
     /// True when the tool exists. When it does not, a local run prints why the
