@@ -120,6 +120,7 @@ public enum Dashboard {
             html += "<p>What privacy costs here: each published count carries noise within ±\(e(AggregatePlanner.format(latestMargins.margin))) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")</p>"
         }
         html += TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals, counts: true).html
+        html += hourProfile(output, spec: spec, history: history, id: id)
         if let facet {
             let column = spec.groupBy[facet].column
             let size = byFacet.mapValues { $0.values.reduce(0) { $0 + $1.sum } }
@@ -137,6 +138,31 @@ public enum Dashboard {
             html += "</div>"
         }
         return html
+    }
+
+    /// For an output grouped by hour: the latest release's counts by hour of the day (its groups
+    /// summed per hour), each with the 95% margin of its summed noise; hours, not days, along the axis.
+    static func hourProfile(_ output: OutputSpec, spec: AggregateSpec, history: [DatasetHistory.Release], id: String) -> String {
+        guard let hourIndex = spec.groupBy.firstIndex(where: { $0.level == "hour" }),
+              let (release, result) = history.reversed().lazy.compactMap({ release in release.results[output.id].map { (release, $0) } }).first,
+              let column = result.statistics.firstIndex(of: "count"),
+              let noise = result.noise.first(where: { $0.statistic == "count" }) else { return "" }
+        var byHour: [String: (sum: Double, cells: Int)] = [:]
+        for row in result.rows where hourIndex < row.key.count {
+            // `2018-05-18T14` (or a range's hours): the hour of the day is what follows the T.
+            let label = row.key[hourIndex].split(separator: "T").last.map(String.init) ?? row.key[hourIndex]
+            byHour[label, default: (0, 0)].sum += row.values[column]
+            byHour[label, default: (0, 0)].cells += 1
+        }
+        guard !byHour.isEmpty else { return "" }
+        let deviation = noise.distribution.standardDeviation
+        let points = byHour.keys.sorted().map { hour -> ChartPoint in
+            let entry = byHour[hour] ?? (0, 0)
+            let spread = summedMargin(deviation: deviation, cells: entry.cells)
+            return ChartPoint(label: "\(hour):00", value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
+        }
+        return TimeSeriesChart(id: id + "-hours", title: "\(output.title ?? output.id): by hour of the day, release \(release.release.release)",
+                               points: points, counts: true, axis: "hours of the day").html
     }
 
     /// A record-level output's size and generalisation per release.

@@ -259,7 +259,10 @@ public struct PrivacyReport {
         let margins = item.table.column(named: AggregatePlanner.marginColumn(statistic))
         let values = rows.map { Double(column[$0] ?? "0") ?? 0 }
         let errors = rows.map { Double(margins?[$0] ?? "0") ?? 0 }
-        let labels = rows.map { row in (0..<keyCount).compactMap { item.table.columns[$0][row] }.joined(separator: " · ") }
+        // Keyed labels: "district 1 · received_at 2026-12-03 · priority 4", not "1 · 2026-12-03 · 4".
+        let labels = rows.map { row in
+            (0..<keyCount).compactMap { index in item.table.columns[index][row].map { "\(item.table.columnNames[index]) \($0)" } }.joined(separator: " · ")
+        }
         let top = max(zip(values, errors).map { $0 + $1 }.max() ?? 1, 1)
         let barHeight = 18, gap = 6, labelWidth = 260, plotWidth = 420
         let height = rows.count * (barHeight + gap) + 30

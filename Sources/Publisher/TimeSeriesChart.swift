@@ -16,6 +16,8 @@ struct TimeSeriesChart {
     /// Counts: the axis starts at zero and bands are cut there (a count cannot be negative; the
     /// noisy value below zero is in the table), and the caption says so.
     var counts = false
+    /// What the points are, for the description ("releases" along time, or "hours of the day").
+    var axis = "releases"
 
     /// The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value` (0 for 0):
     /// axis ends people can read.
@@ -47,7 +49,7 @@ struct TimeSeriesChart {
         var svg = "<svg role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
         svg += "<title id=\"\(e(id))-title\">\(e(title))</title>"
         let first = points.first?.label ?? "", last = points.last?.label ?? ""
-        svg += "<desc id=\"\(e(id))-desc\">\(points.count) releases from \(e(first)) to \(e(last)); the line is the published value and the band its 95% interval. The values are in the table that follows.</desc>"
+        svg += "<desc id=\"\(e(id))-desc\">\(points.count) \(e(axis)) from \(e(first)) to \(e(last)); the line is the published value and the band its 95% interval. The values are in the table that follows.</desc>"
         // Axes: three y ticks, first and last x labels.
         svg += "<line x1=\"\(left)\" x2=\"\(left)\" y1=\"\(top)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
         svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(top + plotHeight)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
@@ -77,7 +79,7 @@ struct TimeSeriesChart {
             }
         }
         svg += "</svg>"
-        var table = "<details><summary>Table: \(e(title))</summary><table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">Value</th><th scope=\"col\">95% interval</th></tr></thead><tbody>"
+        var table = "<details><summary>Table: \(e(title))</summary><table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">\(axis == "releases" ? "Release" : "Hour")</th><th scope=\"col\">Value</th><th scope=\"col\">95% interval</th></tr></thead><tbody>"
         for point in points {
             let interval = point.low.flatMap { low in point.high.map { "\(format(low)) to \(format($0))" } } ?? ""
             table += "<tr><th scope=\"row\">\(e(point.label))</th><td>\(point.value.map(format) ?? "not published")</td><td>\(e(interval))</td></tr>"
