@@ -67,13 +67,28 @@ public final class OperationalStore: Sendable {
         }
     }
 
+    /// One line about a database error: SQLite's message and code, never the statement (an import
+    /// of 5,000 columns would otherwise print its whole CREATE TABLE), with what to do for the
+    /// limits an export can hit.
+    static func describe(_ error: any Error) -> String {
+        guard let database = error as? DatabaseError else {
+            let text = "\(error)"
+            return text.count > 300 ? String(text.prefix(300)) + "…" : text
+        }
+        let message = database.message ?? "\(database.resultCode)"
+        if message.contains("too many columns") {
+            return "\(message): SQLite allows at most 2,000 columns in a table; drop the columns no policy needs from the export before importing"
+        }
+        return "SQLite: \(message) (\(database.resultCode))"
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.read(body)
         } catch let error as StoreError {
             throw error
         } catch {
-            throw .io(path: path, reason: "read failed (\(error))")
+            throw .io(path: path, reason: "read failed (\(Self.describe(error)))")
         }
     }
 
@@ -83,7 +98,7 @@ public final class OperationalStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw .io(path: path, reason: "write failed (\(error))")
+            throw .io(path: path, reason: "write failed (\(Self.describe(error)))")
         }
     }
 }

@@ -83,7 +83,9 @@ public enum DisparityTable {
                 values += [rate.estimate, rate.low, rate.high].map(format)
                 if let comparison = comparisons[index] {
                     values += [comparison.difference.estimate, comparison.difference.low, comparison.difference.high].map(format)
-                    values += comparison.ratio.map { [$0.estimate, $0.low, $0.high].map(format) } ?? [nil, nil, nil]
+                    // An interval with no upper end is INF (Table Schema's infinity), never an empty cell,
+                    // which means "no ratio" (a reference rate of 0).
+                    values += comparison.ratio.map { [format($0.estimate), format($0.low), $0.high == .infinity ? "INF" : format($0.high)] } ?? [nil, nil, nil]
                     values.append(comparison.finding.rawValue)
                 } else {
                     values += [String?](repeating: nil, count: 6) + ["reference"]
@@ -114,7 +116,7 @@ public enum DisparityTable {
             "difference_high95": "upper end of the difference's 95% interval",
             "ratio": "rate divided by the rate of \(against); empty when that rate is 0",
             "ratio_low95": "lower end of the ratio's 95% interval",
-            "ratio_high95": "upper end of the ratio's 95% interval",
+            "ratio_high95": "upper end of the ratio's 95% interval; INF when the interval has no upper end (the reference rate's interval reaches 0); empty only when there is no ratio",
             "finding": "disparity (the difference's interval at the Bonferroni level of this output excludes 0 and both groups have at least \(disparity.minimumSize) noisy records), no evidence of a difference (not the same as equal), not enough data, or reference/overall",
         ]
         if let period = disparity.period { result[period.column] = "\(period.column), by \(period.level ?? "period")" }

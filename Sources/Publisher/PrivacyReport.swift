@@ -138,6 +138,9 @@ public struct PrivacyReport {
                  "statistics": item.result.noise.map { noise -> [String: Any] in
                      var distribution: [String: Any] = [:]
                      switch noise.distribution {
+                     case let .discreteLaplace(scale) where noise.postProcessing.hasPrefix("exponential mechanism"):
+                         // A quantile: the exponential mechanism over ranks (QuantileMechanism); the scale is its utility's.
+                         distribution = ["mechanism": "exponential mechanism over ranks", "utility_scale": scale]
                      case let .discreteLaplace(scale): distribution = ["mechanism": "discrete Laplace", "scale": scale]
                      case let .discreteGaussian(sigmaSquared): distribution = ["mechanism": "discrete Gaussian", "sigma_squared": sigmaSquared]
                      }

@@ -76,6 +76,19 @@ import TestSupport
         #expect(command.stderr.split(separator: "\n").count == 1 && option.stderr.split(separator: "\n").count == 1)
     }
 
+    /// An export wider than SQLite allows is refused in one short line saying why, not with the
+    /// whole CREATE TABLE statement, and leaves no store behind.
+    @Test func aTooWideExportIsRefusedInOneLine() throws {
+        let folder = TestSupport.temporaryFolder("cli-wide")
+        let header = (0..<5000).map { "c\($0)" }.joined(separator: ",")
+        let row = (0..<5000).map { String($0) }.joined(separator: ",")
+        TestSupport.write(header + "\n" + row + "\n", to: folder + "/wide.csv")
+        let run = try CLI.run(["import", "--store", folder + "/wide.sqlite", "--table", "wide", folder + "/wide.csv"])
+        #expect(run.status != 0)
+        #expect(run.stderr.count < 400 && run.stderr.contains("2,000 columns"), "\(run.stderr.prefix(500))")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/wide.sqlite"))
+    }
+
     /// `keys generate --out NAME` writes into the current folder (it used to crash in a path helper).
     @Test func keysWithABareNameAreWrittenHere() throws {
         let folder = TestSupport.temporaryFolder("cli-bare-key")

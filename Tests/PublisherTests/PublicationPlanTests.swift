@@ -221,6 +221,14 @@ import TestSupport
             let budget = try #require((report as? [String: Any])?["budget"] as? [String: Any])
             #expect(budget["release_epsilon"] as? Double == outcome.cost.converted.epsilon)
             #expect(budget["largest_person_365_day_epsilon"] == nil)
+            // Each statistic names its own mechanism: a quantile is the exponential mechanism, not Laplace noise.
+            for aggregate in (report as? [String: Any])?["aggregates"] as? [[String: Any]] ?? [] {
+                for statistic in aggregate["statistics"] as? [[String: Any]] ?? [] {
+                    let name = statistic["statistic"] as? String ?? ""
+                    let mechanism = (statistic["noise"] as? [String: Any])?["mechanism"] as? String
+                    #expect(name.hasPrefix("median_") == (mechanism == "exponential mechanism over ranks"), "\(name): \(mechanism ?? "")")
+                }
+            }
         }
         // Every file a policy reads is signed with its release: the calls policy's hierarchy and boundary files.
         let calls = try #require(outcomes.first { $0.dataset == "calls-for-service" }?.folder)
