@@ -10,12 +10,7 @@ import TestSupport
     @Test(OutsideTool.needed("gzip")) func aCaughtUpNightDoesNotBecomeLatest() throws {
         guard OutsideTool.available("gzip") else { return }
         let folder = TestSupport.temporaryFolder("catch-up")
-        let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "3000", "--days", "3", "--seed", "5",
-                                "--today", "2026-11-23"])
-        #expect(demo.status == 0, "\(demo.stderr)")
-        let store = folder + "/store.sqlite"
-        try FileManager.default.copyItem(atPath: folder + "/demo/store.sqlite", toPath: store)
-        try DatabaseQueue(path: store).write { db in try db.execute(sql: "DROP TABLE opendata_ledger") }
+        let store = try NightlyFixture.publisherStore(in: folder, records: 3000, days: 3)
         let release = ["release", "--store", store, "--key", folder + "/demo/keys/release.key", "--pseudonym-key",
                        folder + "/demo/pseudonym.key", "--out", folder + "/Releases", "--policy",
                        folder + "/demo/Policies/calls-for-service.yaml", "--window"]

@@ -20,12 +20,7 @@ struct NightlyFixture {
     init(_ name: String, in given: String? = nil) throws {
         let folder = given ?? TestSupport.temporaryFolder(name)
         self.folder = folder
-        let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "2000", "--days", "2", "--seed", "5",
-                                "--today", "2026-11-23"])
-        #expect(demo.status == 0, "\(demo.stderr)")
-        let store = folder + "/store.sqlite"
-        try FileManager.default.copyItem(atPath: folder + "/demo/store.sqlite", toPath: store)
-        try DatabaseQueue(path: store).write { db in try db.execute(sql: "DROP TABLE opendata_ledger") }
+        let store = try Self.publisherStore(in: folder, records: 2000, days: 2)
         release = ["release", "--store", store, "--key", folder + "/demo/keys/release.key", "--pseudonym-key",
                    folder + "/demo/pseudonym.key", "--out", folder + "/Releases", "--policy",
                    folder + "/demo/Policies/calls-for-service.yaml", "--window"]
@@ -35,6 +30,18 @@ struct NightlyFixture {
         for item in Self.items {
             try FileManager.default.copyItem(atPath: folder + "/" + item, toPath: baseline + "/" + item)
         }
+    }
+
+    /// A demo city in `folder/demo` (up to 2026-11-22), and a copy of its store at `folder/store.sqlite`
+    /// without the demo's ledger binding: a publisher of its own, with nothing released yet.
+    static func publisherStore(in folder: String, records: Int, days: Int) throws -> String {
+        let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", String(records), "--days", String(days), "--seed", "5",
+                                "--today", "2026-11-23"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let store = folder + "/store.sqlite"
+        try FileManager.default.copyItem(atPath: folder + "/demo/store.sqlite", toPath: store)
+        try DatabaseQueue(path: store).write { db in try db.execute(sql: "DROP TABLE opendata_ledger") }
+        return store
     }
 
     /// Puts the published folder, the private folder and the store back as they were after the first night.
