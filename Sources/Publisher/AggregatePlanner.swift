@@ -178,13 +178,17 @@ public enum AggregatePlanner {
     public static func table(_ result: AggregateResult, spec: AggregateSpec) -> Table {
         if let disparity = spec.disparity { return DisparityTable.table(result, disparity: disparity) }
         // A period total's key ends with how many released days it adds up (``PeriodTotals``).
-        return table(result, keyColumns: spec.groupBy.map(\.column) + (spec.periodOf == nil ? [] : [PeriodTotals.daysColumn]))
+        let specs = Dictionary(spec.statistics.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return table(result, keyColumns: spec.groupBy.map(\.column) + (spec.periodOf == nil ? [] : [PeriodTotals.daysColumn]), statistics: specs)
     }
 
-    /// The published table of a result: key columns, then each statistic and its `_moe95`.
-    static func table(_ result: AggregateResult, keyColumns: [String]) -> Table {
+    /// The published table of a result: key columns, then each statistic, its `_moe95` and its
+    /// reliability `_flag` (``Reliability``, from published values only; a withheld mean or
+    /// quantile has empty value and margin).
+    static func table(_ result: AggregateResult, keyColumns: [String], statistics specs: [String: StatisticSpec] = [:]) -> Table {
         var names = keyColumns
-        for statistic in result.statistics { names += [statistic, marginColumn(statistic)] }
+        for statistic in result.statistics { names += [statistic, marginColumn(statistic), Reliability.column(statistic)] }
+        let countIndex = result.statistics.firstIndex(of: "count")
         var table = Table(columnNames: names)
         // Privately selected groups are found in the data's order, which must not show:
         // they are published sorted by key. Public key lists keep their own order.
@@ -192,7 +196,12 @@ public enum AggregatePlanner {
             : result.rows.sorted { $0.key.lexicographicallyPrecedes($1.key) }
         for row in rows {
             var values: [String?] = row.key
-            for (value, margin) in zip(row.values, row.margins) { values += [format(value), format(margin)] }
+            let count = countIndex.map { row.values[$0] }
+            for (index, (value, margin)) in zip(row.values, row.margins).enumerated() {
+                let name = result.statistics[index]
+                let flag = Reliability.of(specs[name], name: name, value: value, margin: margin, count: count)
+                values += flag == .withheld ? [nil, nil, flag.rawValue] : [format(value), format(margin), flag.rawValue]
+            }
             table.append(row: values)
         }
         return table

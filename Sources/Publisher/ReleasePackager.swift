@@ -105,12 +105,17 @@ public enum ReleasePackager {
         }
     }
 
-    /// Where a file the policy names is published in a release: `policy-files/` and the path as the
-    /// policy writes it (a path leaving the policy's folder, or an absolute one, by its name alone).
+    /// Where a file the policy names is published in a release: at the path the policy writes,
+    /// beside `policy.yaml`, so the published policy loads as it is (`opendata policy explain
+    /// RELEASE/policy.yaml`); a path leaving the policy's folder, or an absolute one, goes to
+    /// `policy-files/` by its name alone (and that policy then names a file it does not find).
     static func policyFilePath(_ written: String) -> String {
         let parts = written.split(separator: "/").map(String.init)
-        let safe = written.hasPrefix("/") || parts.contains("..") || parts.contains(".") ? [parts.last ?? "file"] : parts
-        return "policy-files/" + safe.joined(separator: "/")
+        let reserved = ["manifest.json", "manifest.json.minisig", "policy.yaml", "datapackage.json"]
+        if written.hasPrefix("/") || parts.contains("..") || parts.contains(".") || parts.count < 2 || reserved.contains(written) {
+            return "policy-files/" + (parts.last ?? "file")
+        }
+        return parts.joined(separator: "/")
     }
 
     /// Renames a sealed release folder staged for `out` (``PublisherPaths/staging(dataset:release:)``)
@@ -128,7 +133,8 @@ public enum ReleasePackager {
     /// Flushes every file of a sealed folder and the folder itself to disk (`fsync`), so the
     /// rename that makes the release visible never exposes files a power cut would lose.
     static func flush(folder: String) throws(PublisherError) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        // Every file and folder below, deepest first (the policy's files sit in subfolders), then the folder.
+        let names = (FileManager.default.subpaths(atPath: folder) ?? []).sorted { $0.count > $1.count }
         for path in names.map({ (folder as NSString).appendingPathComponent($0) }) + [folder] {
             let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw .io(path: path, reason: "cannot open to flush (\(String(cString: strerror(errno))))") }
@@ -162,6 +168,11 @@ public enum ReleasePackager {
         for column in columns {
             if periodTotal && column == PeriodTotals.daysColumn {
                 result[column] = "how many released days this period's total adds up (fewer than the period's days when it began before the first release); public, no noise"
+                continue
+            }
+            if column.hasSuffix("_flag"), case let .aggregate(spec)? = output?.kind {
+                let statistic = String(column.dropLast("_flag".count))
+                result[column] = Reliability.description(of: spec.statistics.first { $0.name == statistic }, name: statistic)
                 continue
             }
             if column.hasSuffix("_rank_moe95") {

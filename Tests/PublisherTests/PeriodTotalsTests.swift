@@ -119,7 +119,7 @@ import TestSupport
             #expect(outcome.results.map { $0.output } == ["per-day", "per-day-monthly"])
             let file = try #require(outcome.results.last?.table)
             monthly[day] = (0..<file.rowCount).map { row in file.columns.map { $0[row] ?? "" } }
-            #expect(file.columnNames == ["district", "received_at", "days", "count", "count_moe95", "sum_seconds", "sum_seconds_moe95"])
+            #expect(file.columnNames == ["district", "received_at", "days", "count", "count_moe95", "count_flag", "sum_seconds", "sum_seconds_moe95", "sum_seconds_flag"])
         }
         #expect(monthly["2026-11-28"] == [] && monthly["2026-11-29"] == [] && monthly["2026-12-01"] == [] && monthly["2026-12-02"] == [])
         let closing = try #require(monthly["2026-11-30"])

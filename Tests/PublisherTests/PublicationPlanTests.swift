@@ -236,7 +236,7 @@ import TestSupport
         let files = try #require(manifest["files"] as? [[String: Any]])
         let policiesFolder = (try #require(prepared.policies.first { $0.hasSuffix("calls-for-service.yaml") }) as NSString).deletingLastPathComponent
         for written in ["hierarchies/beats.csv", "boundaries/districts.geojson"] {
-            let entry = files.first { $0["path"] as? String == "policy-files/" + written }
+            let entry = files.first { $0["path"] as? String == written }
             let source = try Data(contentsOf: URL(fileURLWithPath: policiesFolder + "/" + written))
             #expect(entry?["sha256"] as? String == Digest.sha256Hex(source), "\(written) is in the signed manifest")
         }

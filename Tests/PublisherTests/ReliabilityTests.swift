@@ -1,0 +1,65 @@
+import Foundation
+import PrivacyPolicy
+import Tabular
+import Testing
+import TestSupport
+@testable import Publisher
+
+/// Every published statistic carries a reliability flag a reader can recompute from the same
+/// file (value, margin, the group's noisy count) and the policy's bounds; means and quantiles of
+/// groups under the stated size are withheld, never published as a bound.
+@Suite(.serialized) struct ReliabilityTests {
+    @Test func everyFlagFollowsFromThePublishedValues() throws {
+        let prepared = try PublicationPlanTests.city("reliability")
+        let outcomes = try PublicationPlanTests.release(prepared, prepared.policies.filter { $0.hasSuffix(".yaml") })
+        var checked = 0, withheld = 0, kinds: Set<String> = []
+        for outcome in outcomes {
+            let folder = try #require(outcome.folder)
+            let policy = try PolicyLoader.load(path: folder + "/policy.yaml")
+            for output in policy.publishedOutputs {
+                guard case let .aggregate(spec) = output.kind, spec.disparity == nil else { continue }
+                let (status, text) = try OutsideTool.run("gzip", ["-dc", folder + "/\(output.id).csv.gz"])
+                #expect(status == 0)
+                let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+                guard let header = lines.first else { continue }
+                let countIndex = header.firstIndex(of: "count")
+                for statistic in spec.statistics {
+                    guard let value = header.firstIndex(of: statistic.name), let flag = header.firstIndex(of: Reliability.column(statistic.name)) else {
+                        Issue.record("\(output.id): \(statistic.name) has no flag column")
+                        continue
+                    }
+                    let margin = value + 1
+                    for row in lines.dropFirst() where row.count == header.count {
+                        let count = countIndex.flatMap { Double(row[$0]) }
+                        if row[flag] == Reliability.withheld.rawValue {
+                            #expect(row[value].isEmpty && row[margin].isEmpty && (count ?? 0) < Reliability.minimumGroup, "\(output.id) \(row)")
+                            withheld += 1
+                        } else {
+                            let expected = Reliability.of(statistic, name: statistic.name, value: Double(row[value]) ?? .nan,
+                                                          margin: Double(row[margin]) ?? .nan, count: count)
+                            #expect(row[flag] == expected.rawValue, "\(output.id) \(statistic.name): \(row)")
+                        }
+                        kinds.insert(statistic.name.components(separatedBy: "_").first ?? "")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 100 && kinds.isSuperset(of: ["count", "mean", "median"]), "\(checked) values of \(kinds)")
+        #expect(withheld > 0, "some small groups' means or medians are withheld in a small city")
+    }
+
+    @Test func theRuleOnHandMadeValues() {
+        let mean = StatisticSpec.mean(column: "s", bounds: 0...100)
+        #expect(Reliability.of(.count, name: "count", value: 10, margin: 12, count: nil) == .noise)
+        #expect(Reliability.of(.count, name: "count", value: 100, margin: 12, count: nil) == .reliable)
+        #expect(Reliability.of(.count, name: "count", value: 30, margin: 12, count: nil) == .lowPrecision)
+        #expect(Reliability.of(mean, name: "mean_s", value: 50, margin: 60, count: 500) == .noise)
+        #expect(Reliability.of(mean, name: "mean_s", value: 50, margin: 5, count: 500) == .reliable)
+        #expect(Reliability.of(mean, name: "mean_s", value: 100, margin: 1, count: 19) == .withheld)
+        let median = StatisticSpec.median(column: "s", bounds: 0...100)
+        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 151, count: 100) == .noise)
+        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: 1000) == .reliable)
+        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: nil) == .unrated)
+    }
+}
