@@ -36,12 +36,20 @@ public enum PolicyForecast {
                 line += " (per \(period.level), ε \(format(output.epsilon)) of \(period.output)'s budget, one noise per \(period.level) instead of one per day)"
             }
             if let result = previous[output.id], !result.rows.isEmpty {
+                // Each statistic judged in its own unit, by the published flags' rule (a quantile's rank
+                // margin against the group's count, never against seconds).
+                let specs = Dictionary(spec.statistics.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+                let countIndex = result.statistics.firstIndex(of: "count")
                 let swamped = result.statistics.indices.map { index in
-                    result.rows.filter { $0.margins[index] > abs($0.values[index]) }.count
+                    result.rows.filter { row in
+                        let flag = Reliability.of(specs[result.statistics[index]], name: result.statistics[index], value: row.values[index],
+                                                  margin: row.margins[index], count: countIndex.map { row.values[$0] })
+                        return flag == .noise || flag == .withheld
+                    }.count
                 }
                 let worst = zip(result.statistics, swamped).filter { $0.1 > 0 }
                 if !worst.isEmpty {
-                    line += ". In the last release, " + worst.map { "\($0.1) of \(result.rows.count) groups had a \($0.0) smaller than its margin" }.joined(separator: ", ")
+                    line += ". In the last release, " + worst.map { "\($0.1) of \(result.rows.count) groups had a \($0.0) flagged noise or withheld" }.joined(separator: ", ")
                 }
             }
             lines.append(line + ".")
@@ -62,6 +70,13 @@ public enum PolicyForecast {
         return warnings + policy.outputs.flatMap { output -> [PolicyDiagnostic] in
             guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec) else { return [] }
             return forecast.statistics.compactMap { statistic in
+                // A quantile, in its own unit (records): its rank margin is half a group of 2m records, so
+                // it is flagged noise there (``Reliability``).
+                if statistic.inRanks {
+                    let size = Int((2 * statistic.margin).rounded(.up))
+                    guard size >= 100 else { return nil }
+                    return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise in every group of \(size) records or fewer (its published value may lie \(format(statistic.margin)) records away from the true rank, half such a group); use coarser groups, more ε, a larger weight for it (weights:), or fewer statistics in this output")
+                }
                 guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }
                 return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, a larger weight for it (weights:), missing: refuse if \(statistic.name.dropFirst(5)) is never missing (the mean then shares the output's count), or fewer statistics in this output")
             }

@@ -74,8 +74,11 @@ import TestSupport
             counts.append(try Self.beatCount(try #require(outcomes.first?.folder)))
         }
         // ε 2.75 a night against a cap of 27.5: the fifty callers are in the first ten releases, then left out.
-        #expect(counts.prefix(10).allSatisfy { $0 >= 35 }, "\(counts)")
-        #expect(counts.suffix(4).allSatisfy { $0 <= 20 }, "the group falls to its ordinary level: \(counts)")
+        // Compared as averages (each night's count has discrete Laplace noise of scale 4, its day's share of
+        // ε 0.25): the fifty callers lift the first ten nights by 50; a gap of 25 between the averages fails by
+        // chance with probability far below 10⁻⁶, where a per-night threshold failed about 3% of runs.
+        let before = counts.prefix(10).reduce(0, +) / 10, after = counts.suffix(4).reduce(0, +) / 4
+        #expect(before - after >= 25 && before >= 40, "the group falls to its ordinary level once they are left out: \(counts)")
 
         // Recompute every caller's charges independently from the store: a caller with records in a
         // night's window is charged 2.75 unless that would pass 27.5 (all nights lie within one year).

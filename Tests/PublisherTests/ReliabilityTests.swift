@@ -62,4 +62,21 @@ import TestSupport
         #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: 1000) == .reliable)
         #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: nil) == .unrated)
     }
+
+    /// `policy check` warns, in the statistic's own unit, when a quantile would be noise in
+    /// every group of a hundred records or more, as it does for means.
+    @Test func quantilesThatWouldBeNoiseAreWarnedInRecords() throws {
+        let base = try String(contentsOfFile: TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml"), encoding: .utf8)
+        let edited = base.replacingOccurrences(of: "      - mean: satisfaction\n        bounds: [1, 5]\n",
+                                               with: "      - median: satisfaction\n        bounds: [1, 5]\n")
+            .replacingOccurrences(of: "privacy: {epsilon: 0.5}", with: "privacy: {epsilon: 0.02}")
+        let policy = try PolicyLoader.parse(bytes: Data(edited.utf8), path: "/tmp/quantile-warning.yaml")
+        let warnings = PolicyForecast.warnings(for: policy).map(\.message)
+        #expect(warnings.contains { $0.contains("median_satisfaction would be noise in every group of") && $0.contains("records away from the true rank") },
+                "\(warnings)")
+        // At a useful ε, no warning.
+        let fine = try PolicyLoader.parse(bytes: Data(edited.replacingOccurrences(of: "privacy: {epsilon: 0.02}", with: "privacy: {epsilon: 2}")
+            .replacingOccurrences(of: "per_release_epsilon: 0.5", with: "per_release_epsilon: 2").utf8), path: "/tmp/quantile-fine.yaml")
+        #expect(!PolicyForecast.warnings(for: fine).contains { $0.message.contains("median_satisfaction") })
+    }
 }
