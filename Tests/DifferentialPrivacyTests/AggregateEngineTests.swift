@@ -184,7 +184,9 @@ import Testing
                                              budget: .epsilon(0.2, delta: nil), sampler: ExactSampler(random: try SystemRandom()),
                                              nonNegative: false)
         let covered = result.rows.filter { abs($0.values[0] - 30) <= $0.margins[0] }.count
-        #expect(Double(covered) / Double(groups) >= 0.92, "\(covered) of \(groups) covered")
+        // Each group is covered with probability 0.955; at least 89% of 400 fails by chance with
+        // probability 2·10⁻⁸, while a margin at half the true scale covers only about 78%.
+        #expect(Double(covered) / Double(groups) >= 0.89, "\(covered) of \(groups) covered")
         #expect(result.rows.allSatisfy { $0.margins[0] == result.noise[0].margin })
     }
 
@@ -200,8 +202,10 @@ import Testing
         let threshold = try #require(result.threshold)
         // Scale 2 (ε 0.5, Δ 1): P(Z ≥ k) = α^k/(1+α) ≤ 1e-7 with α = e^{-1/2} needs k ≥ 32, so τ = 1 + 32.
         #expect(threshold == 33)
-        #expect(result.rows.count == 30)
-        #expect(Set(result.rows.map { $0.key[0] }) == Set((0..<30).map { "k\($0)" }))
+        // Every large partition, and at most one of the 200 one-record ones (each passes τ with
+        // probability 7·10⁻⁸; two or more, about 10⁻¹⁰).
+        let published = Set(result.rows.map { $0.key[0] })
+        #expect(Set((0..<30).map { "k\($0)" }).isSubset(of: published) && published.count <= 31, "\(published.count) published")
         #expect(throws: DPError.self) {
             try AggregateEngine.run(input, statistics: [.count], keys: .privateKeys, bounds: .recordLevel,
                                     budget: .epsilon(0.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
@@ -222,7 +226,9 @@ import Testing
         #expect(result.statistics == ["median_seconds", "mean_seconds"])
         for row in result.rows {
             #expect(abs(row.values[0] - 3600) < 300, "median \(row.values[0])")
-            #expect(abs(row.values[1] - 3598) < row.margins[1] + 1, "mean \(row.values[1]) ± \(row.margins[1])")
+            // Within 2.5 margins: by chance outside with probability 5·10⁻⁸ over the groups; a wrong divisor or
+            // scale is off by thousands.
+            #expect(abs(row.values[1] - 3598) < 2.5 * row.margins[1] + 1, "mean \(row.values[1]) ± \(row.margins[1])")
         }
     }
 }

@@ -95,7 +95,8 @@ import TestSupport
             let expected = Double(trials) * weight / total
             chiSquare += (Double(count) - expected) * (Double(count) - expected) / expected
         }
-        // χ² with 2 degrees of freedom: P(> 13.8) = 0.001.
-        #expect(chiSquare < 13.8, "counts \(counts)")
+        // χ² with 2 degrees of freedom: P(> 32.2) = 10⁻⁷ (the suite's false-failure bound); an ε 10% off
+        // gives about 235 with these draws.
+        #expect(chiSquare < 32.2, "counts \(counts)")
     }
 }

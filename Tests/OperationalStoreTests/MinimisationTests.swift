@@ -77,7 +77,9 @@ import TestSupport
             #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]))
             return path
         }
-        let random = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        // 32 random bytes in base64, as the error message recommends (hex digits can repeat past the
+        // key's entropy rule by chance, about once in 250,000 keys).
+        let random = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         _ = try Pseudonymizer.load(path: key(random, mode: 0o600))
         #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(random, mode: 0o644)) }
         #expect(throws: StoreError.self) { try Pseudonymizer.load(path: key(String(repeating: "0", count: 64), mode: 0o600)) }

@@ -123,7 +123,12 @@ import TestSupport
         }
         #expect(monthly["2026-11-28"] == [] && monthly["2026-11-29"] == [] && monthly["2026-12-01"] == [] && monthly["2026-12-02"] == [])
         let closing = try #require(monthly["2026-11-30"])
-        #expect(closing.map { Array($0[0...3]) } == [["A", "2026-11", "3", "\(november["A"] ?? -1)"], ["B", "2026-11", "3", "\(november["B"] ?? -1)"]])
+        // At noise scale 0.1 the published total is the exact sum, or one off with probability 2·10⁻⁴
+        // (two off: 8·10⁻⁹); a day dropped or counted twice moves it by at least 3.
+        #expect(closing.map { Array($0[0...2]) } == [["A", "2026-11", "3"], ["B", "2026-11", "3"]])
+        for (row, district) in zip(closing, ["A", "B"]) {
+            #expect(abs((Double(row[3]) ?? -99) - Double(november[district] ?? -99)) <= 1, "\(row) against \(november)")
+        }
         // November's days are deleted once November is published; December's wait for theirs.
         let days = try state.queue.read { db in try String.fetchAll(db, sql: "SELECT day FROM period_days ORDER BY day") }
         #expect(days == ["2026-12-01", "2026-12-02"])
