@@ -186,12 +186,17 @@ public enum CSVImporter {
             while let record = try reader.next() {
                 if record.fields.count == 1 && record.fields[0].isEmpty { continue }
                 for (index, value) in record.fields.enumerated() {
-                    if columns[index].type == .datetime, options.timestamps.zone != nil, let change = options.timestamps.clockChange(value) {
+                    if columns[index].type == .datetime, !value.isEmpty, !TimestampParser.isCanonical(value),
+                       let (text, change) = options.timestamps.canonical(value) {
                         // A local time the clocks skip or repeat: refused with its place, or resolved by the declared rule.
-                        if let problem = options.timestamps.problem(value) {
-                            throw StoreError.malformedCSV(file: file, line: record.line, column: index + 1, reason: problem)
+                        if let change {
+                            if let problem = options.timestamps.problem(value, change) {
+                                throw StoreError.malformedCSV(file: file, line: record.line, column: index + 1, reason: problem)
+                            }
+                            if change == .skipped { report.skippedLocalTimes += 1 } else { report.repeatedLocalTimes += 1 }
                         }
-                        if change == .skipped { report.skippedLocalTimes += 1 } else { report.repeatedLocalTimes += 1 }
+                        values[index] = text.databaseValue
+                        continue
                     }
                     values[index] = Self.databaseValue(value, type: columns[index].type, timestamps: options.timestamps)
                 }

@@ -51,17 +51,13 @@ public enum ImportCoverage {
 
     /// True when the days `first`…`last` all lie in the union of `ranges`.
     public static func covers(_ ranges: [ClosedRange<String>], first: String, last: String) -> Bool {
+        // In order of their first day: each range must start by the first day not yet covered.
         var cursor = first
-        let sorted = ranges.sorted { $0.lowerBound < $1.lowerBound }
-        var progressed = true
-        while progressed {
-            progressed = false
-            for range in sorted where range.contains(cursor) {
-                if range.upperBound >= last { return true }
-                guard let next = following(range.upperBound) else { return false }
-                cursor = next
-                progressed = true
-            }
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where range.upperBound >= cursor {
+            guard range.lowerBound <= cursor else { return false }
+            if range.upperBound >= last { return true }
+            guard let next = following(range.upperBound) else { return false }
+            cursor = next
         }
         return false
     }

@@ -108,6 +108,11 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         }
     }
 
+    /// True when `name` is a table or view the server finds (its own name lookup, `to_regclass`).
+    func relationExists(_ name: String) throws(StoreError) -> Bool {
+        try rows("SELECT to_regclass($1)::text", [name]).first?.first ?? nil != nil
+    }
+
     /// An instant as a parameter PostgreSQL reads as `timestamptz`.
     static func parameter(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
@@ -157,7 +162,7 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// (`table_name`, `column_name`, `first_day`, `last_day` as dates; ``ImportCoverage``), or nil
     /// when there is no such table or it names nothing of `table`.
     public func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]? {
-        guard try rows("SELECT to_regclass($1)::text", [ImportCoverage.table]).first?.first ?? nil != nil else { return nil }
+        guard try relationExists(ImportCoverage.table) else { return nil }
         let found = try rows("""
             SELECT column_name::text, to_char(first_day::date, 'YYYY-MM-DD'), to_char(last_day::date, 'YYYY-MM-DD')
             FROM \(ImportCoverage.table) WHERE lower(table_name) = lower($1)
@@ -261,7 +266,7 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     }
 
     public func retentionRecord(id: String) throws(StoreError) -> RetentionResult? {
-        guard try rows("SELECT to_regclass('opendata_retention')::text").first?.first ?? nil != nil else { return nil }
+        guard try relationExists("opendata_retention") else { return nil }
         guard let row = try rows("SELECT deleted::text, held::text, undated::text FROM opendata_retention WHERE id = $1", [id]).first else {
             return nil
         }
@@ -269,7 +274,7 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     }
 
     public func ledgerBinding() throws(StoreError) -> LedgerBinding? {
-        guard try rows("SELECT to_regclass('opendata_ledger')::text").first?.first ?? nil != nil,
+        guard try relationExists("opendata_ledger"),
               let row = try rows("SELECT state_id, state_path, bound_at::text FROM opendata_ledger LIMIT 1").first else { return nil }
         return LedgerBinding(stateID: row[0] ?? "", statePath: row[1] ?? "",
                              boundAt: row[2].flatMap { PostgresSQL.parseTimestamp($0) } ?? Date(timeIntervalSince1970: 0))

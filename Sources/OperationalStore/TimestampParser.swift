@@ -39,9 +39,12 @@ public struct TimestampParser: Sendable {
     /// The rule for repeated local times (refuse unless the import says otherwise).
     public var ambiguous: Ambiguous = .refuse
 
-    /// How a naive local time maps to instants in `zone`: none (skipped), one, or two (repeated).
+    /// A naive local time that does not map to exactly one instant in `zone`.
     public enum LocalTime: Equatable {
-        case skipped, single, repeated
+        /// The clocks skip it (no instant).
+        case skipped
+        /// The clocks pass it twice (two instants).
+        case repeated
     }
 
     /// The instants whose local time in `zone` is `wall` (wall-clock seconds since 1970 as if UTC).
@@ -54,25 +57,18 @@ public struct TimestampParser: Sendable {
         return offsets.map { wall - $0 }.filter { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0))) == wall - $0 }.sorted()
     }
 
-    /// Why `value` cannot be imported under the declared rules (a local time the clocks skip or
-    /// repeat in `zone`), or nil when it can.
-    public func problem(_ value: String) -> String? {
-        guard let zone, let parts = Self.iso(value) ?? custom(value), parts.offset == nil, !parts.dateOnly else { return nil }
-        let found = Self.instants(wall: parts.wallSeconds, in: zone)
-        if found.isEmpty && nonexistent == .refuse {
-            return "'\(value)' does not exist in \(zone.identifier) (the clocks skip it when they go forward); fix the export, or import with --nonexistent-time forward to read it with the offset before the change"
+    /// Why `value`, a local time with `change`, cannot be imported under the declared rules, or
+    /// nil when a rule says how to read it.
+    public func problem(_ value: String, _ change: LocalTime) -> String? {
+        let zone = zone?.identifier ?? "its zone"
+        switch change {
+        case .skipped where nonexistent == .refuse:
+            return "'\(value)' does not exist in \(zone) (the clocks skip it when they go forward); fix the export, or import with --nonexistent-time forward to read it with the offset before the change"
+        case .repeated where ambiguous == .refuse:
+            return "'\(value)' happens twice in \(zone) (the clocks pass it twice when they go back); fix the export (an offset says which), or import with --ambiguous-time earlier or later"
+        default:
+            return nil
         }
-        if found.count > 1 && ambiguous == .refuse {
-            return "'\(value)' happens twice in \(zone.identifier) (the clocks pass it twice when they go back); fix the export (an offset says which), or import with --ambiguous-time earlier or later"
-        }
-        return nil
-    }
-
-    /// Whether `value` is a naive local time the clocks skip or repeat in `zone` (nil: neither, or not naive).
-    public func clockChange(_ value: String) -> LocalTime? {
-        guard let zone, let parts = Self.iso(value) ?? custom(value), parts.offset == nil, !parts.dateOnly else { return nil }
-        let count = Self.instants(wall: parts.wallSeconds, in: zone).count
-        return count == 0 ? .skipped : count > 1 ? .repeated : nil
     }
 
     /// A parser for `formats`, attaching `zone`'s offset to naive values.
@@ -85,26 +81,34 @@ public struct TimestampParser: Sendable {
 
     /// The canonical text of `value`, or nil when it is not a timestamp.
     public func normalize(_ value: String) -> String? {
+        canonical(value)?.text
+    }
+
+    /// The canonical text of `value` (nil when it is not a timestamp), and whether it is a naive local
+    /// time the clocks skip or repeat in `zone` (read by the declared rules; see ``problem(_:_:)``).
+    public func canonical(_ value: String) -> (text: String, change: LocalTime?)? {
         guard let parts = Self.iso(value) ?? custom(value) else { return nil }
         guard (1...12).contains(parts.month), parts.day >= 1, parts.day <= WallClock.daysIn(month: parts.month, year: parts.year),
               parts.hour < 24, parts.minute < 60, parts.second < 61 else { return nil }
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
         let date = String(format: "%04d", parts.year) + "-\(two(parts.month))-\(two(parts.day))"
-        if parts.dateOnly { return date }
+        if parts.dateOnly { return (date, nil) }
         let time = "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))" + (parts.fraction.isEmpty ? "" : "." + parts.fraction)
         var offset = parts.offset
+        var change: LocalTime?
         if offset == nil, let zone {
+            // One instant (nearly always); of two, the declared one; of none (skipped), the time read
+            // with the offset before the change (WallClock.instant).
             let found = Self.instants(wall: parts.wallSeconds, in: zone)
-            if found.count > 1 {
-                offset = parts.wallSeconds - (ambiguous == .later ? found[found.count - 1] : found[0])
-            } else {
-                offset = parts.wallSeconds - WallClock.instant(wall: parts.wallSeconds, in: zone)
-            }
+            change = found.isEmpty ? .skipped : found.count > 1 ? .repeated : nil
+            let instant = found.isEmpty ? WallClock.instant(wall: parts.wallSeconds, in: zone)
+                : ambiguous == .later ? found[found.count - 1] : found[0]
+            offset = parts.wallSeconds - instant
         }
-        guard let offset else { return date + " " + time }
-        if offset == 0 && parts.offset == 0 && value.hasSuffix("Z") { return date + "T" + time + "Z" }
+        guard let offset else { return (date + " " + time, nil) }
+        if offset == 0 && parts.offset == 0 && value.hasSuffix("Z") { return (date + "T" + time + "Z", nil) }
         let sign = offset < 0 ? "-" : "+"
-        return date + "T" + time + sign + two(abs(offset) / 3600) + ":" + two(abs(offset) % 3600 / 60)
+        return (date + "T" + time + sign + two(abs(offset) / 3600) + ":" + two(abs(offset) % 3600 / 60), change)
     }
 
     /// True when `value` is already written as ``normalize(_:)`` writes a timestamp with a zone

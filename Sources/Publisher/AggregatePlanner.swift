@@ -198,8 +198,7 @@ public enum AggregatePlanner {
             var values: [String?] = row.key
             let count = countIndex.map { row.values[$0] }
             for (index, (value, margin)) in zip(row.values, row.margins).enumerated() {
-                let name = result.statistics[index]
-                let flag = Reliability.of(specs[name], name: name, value: value, margin: margin, count: count)
+                let flag = Reliability.of(specs[result.statistics[index]], value: value, margin: margin, count: count)
                 values += flag == .withheld ? [nil, nil, flag.rawValue] : [format(value), format(margin), flag.rawValue]
             }
             table.append(row: values)

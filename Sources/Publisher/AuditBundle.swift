@@ -19,8 +19,8 @@ public enum AuditBundle {
         let formatter = ISO8601DateFormatter()
         func inPeriod(_ window: String) -> Bool {
             guard let windows else { return false }
-            let days = window.components(separatedBy: "..")
-            return (days.first ?? window) >= windows.lowerBound && (days.last ?? window) <= windows.upperBound
+            let days = ReleaseWindow.days(of: window)
+            return days.first >= windows.lowerBound && days.last <= windows.upperBound
         }
         let releases = try state.releases().filter { windows == nil ? ($0.publishedAt >= from && $0.publishedAt <= to) : inPeriod($0.window) }
         guard !releases.isEmpty else {

@@ -63,21 +63,30 @@ public enum Dashboard {
         guard let output = map.output,
               case let .aggregate(spec)? = policy.outputs.first(where: { $0.id == output })?.kind,
               let keyIndex = spec.groupBy.firstIndex(where: { $0.column == map.column && $0.level == nil }),
-              let (release, result) = history.reversed().lazy.compactMap({ release in release.results[output].map { (release, $0) } }).first,
-              let column = result.statistics.firstIndex(of: "count"),
-              let noise = result.noise.first(where: { $0.statistic == "count" }) else { return nil }
-        var sums: [String: (value: Double, cells: Int)] = [:]
-        for row in result.rows where keyIndex < row.key.count {
-            sums[row.key[keyIndex], default: (0, 0)].value += row.values[column]
-            sums[row.key[keyIndex], default: (0, 0)].cells += 1
-        }
-        let deviation = noise.distribution.standardDeviation
-        let values = sums.mapValues { (value: $0.value, margin: summedMargin(deviation: deviation, cells: $0.cells)) }
+              let (release, values) = latestCountSums(output, history: history, by: { keyIndex < $0.count ? $0[keyIndex] : nil }) else { return nil }
         let e = HTML.escape
         let title = "\(output): count per \(map.column), release \(release.release.release)"
         return "<section aria-labelledby=\"map-heading\"><h2 id=\"map-heading\">Map</h2>"
             + ChoroplethMap(id: "map", title: title, map: map, values: values).html
             + "<p>Boundaries: \(e(map.file)). Each area's count is the sum of its published noisy counts.</p></section>\n"
+    }
+
+    /// The newest release of `output` that published counts, and per label (`label` of a row's key;
+    /// nil leaves the row out) the sum of those noisy counts with the 95% margin of that sum.
+    static func latestCountSums(_ output: String, history: [DatasetHistory.Release], by label: ([String]) -> String?)
+        -> (release: DatasetHistory.Release, sums: [String: (value: Double, margin: Double)])?
+    {
+        guard let (release, result) = history.reversed().lazy.compactMap({ release in release.results[output].map { (release, $0) } }).first,
+              let column = result.statistics.firstIndex(of: "count"),
+              let noise = result.noise.first(where: { $0.statistic == "count" }) else { return nil }
+        var sums: [String: (value: Double, cells: Int)] = [:]
+        for row in result.rows {
+            guard let key = label(row.key) else { continue }
+            sums[key, default: (0, 0)].value += row.values[column]
+            sums[key, default: (0, 0)].cells += 1
+        }
+        let deviation = noise.distribution.standardDeviation
+        return (release, sums.mapValues { (value: $0.value, margin: summedMargin(deviation: deviation, cells: $0.cells)) })
     }
 
     /// One aggregate output's counts over releases: the total, small multiples per group of its
@@ -143,23 +152,14 @@ public enum Dashboard {
     /// For an output grouped by hour: the latest release's counts by hour of the day (its groups
     /// summed per hour), each with the 95% margin of its summed noise; hours, not days, along the axis.
     static func hourProfile(_ output: OutputSpec, spec: AggregateSpec, history: [DatasetHistory.Release], id: String) -> String {
+        // `2018-05-18T14` (or a range's hours): the hour of the day is what follows the T.
         guard let hourIndex = spec.groupBy.firstIndex(where: { $0.level == "hour" }),
-              let (release, result) = history.reversed().lazy.compactMap({ release in release.results[output.id].map { (release, $0) } }).first,
-              let column = result.statistics.firstIndex(of: "count"),
-              let noise = result.noise.first(where: { $0.statistic == "count" }) else { return "" }
-        var byHour: [String: (sum: Double, cells: Int)] = [:]
-        for row in result.rows where hourIndex < row.key.count {
-            // `2018-05-18T14` (or a range's hours): the hour of the day is what follows the T.
-            let label = row.key[hourIndex].split(separator: "T").last.map(String.init) ?? row.key[hourIndex]
-            byHour[label, default: (0, 0)].sum += row.values[column]
-            byHour[label, default: (0, 0)].cells += 1
-        }
-        guard !byHour.isEmpty else { return "" }
-        let deviation = noise.distribution.standardDeviation
+              let (release, byHour) = latestCountSums(output.id, history: history, by: { key in
+                  hourIndex < key.count ? key[hourIndex].split(separator: "T").last.map(String.init) ?? key[hourIndex] : nil
+              }), !byHour.isEmpty else { return "" }
         let points = byHour.keys.sorted().map { hour -> ChartPoint in
             let entry = byHour[hour] ?? (0, 0)
-            let spread = summedMargin(deviation: deviation, cells: entry.cells)
-            return ChartPoint(label: "\(hour):00", value: entry.sum, low: entry.sum - spread, high: entry.sum + spread)
+            return ChartPoint(label: "\(hour):00", value: entry.value, low: entry.value - entry.margin, high: entry.value + entry.margin)
         }
         return TimeSeriesChart(id: id + "-hours", title: "\(output.title ?? output.id): by hour of the day, release \(release.release.release)",
                                points: points, counts: true, axis: "hours of the day").html

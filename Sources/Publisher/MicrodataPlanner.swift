@@ -36,7 +36,6 @@ public enum MicrodataPlanner {
     enum Role {
         case quasiIdentifier(HierarchyRecipe)
         case sensitive
-        case insensitive(String)
     }
 
     /// The role of every published column of `spec` (item 3 of the release-level guarantee).
@@ -46,7 +45,8 @@ public enum MicrodataPlanner {
             switch policy.treatment(of: column) {
             case let .generalize(hierarchy)?: (column, .quasiIdentifier(try recipe(hierarchy, zone: zone, folder: folder, column: column)))
             case .sensitive?: (column, .sensitive)
-            case let .insensitive(reason)?: (column, .insensitive(reason))
+            // `insensitive` only means "not generalised": the column stays in the class key, shown as
+            // its value or `*`, like any kept column (k, ℓ and t hold over it too).
             default: (column, .quasiIdentifier(.valueOrSuppressed))
             }
         }
@@ -67,17 +67,8 @@ public enum MicrodataPlanner {
         var quasiIdentifiers: [Hierarchy] = []
         do {
             for (column, role) in try roles(spec, of: policy, zone: zone) {
-                switch role {
-                case let .quasiIdentifier(recipe):
-                    quasiIdentifiers.append(try hierarchy(recipe, for: published.column(named: column), named: column))
-                case .insensitive:
-                    // Not generalised, but still in the class key: k holds over every published column
-                    // except the sensitive ones, so a class an insensitive value would make smaller than
-                    // k is suppressed (or the column shown as `*`), as for any kept column.
-                    quasiIdentifiers.append(try hierarchy(.valueOrSuppressed, for: published.column(named: column), named: column))
-                case .sensitive:
-                    continue
-                }
+                guard case let .quasiIdentifier(recipe) = role else { continue }
+                quasiIdentifiers.append(try hierarchy(recipe, for: published.column(named: column), named: column))
             }
         } catch {
             throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))

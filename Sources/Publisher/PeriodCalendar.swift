@@ -40,7 +40,7 @@ enum PeriodCalendar {
 
     /// The last day of a release window label (`2026-12-02` or `2026-11-01..2026-11-30`).
     static func lastDay(ofWindow label: String) -> String {
-        label.components(separatedBy: "..").last ?? label
+        ReleaseWindow.days(of: label).last
     }
 
     private static func date(_ day: String) -> Date? {

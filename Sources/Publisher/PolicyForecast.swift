@@ -42,7 +42,7 @@ public enum PolicyForecast {
                 let countIndex = result.statistics.firstIndex(of: "count")
                 let swamped = result.statistics.indices.map { index in
                     result.rows.filter { row in
-                        let flag = Reliability.of(specs[result.statistics[index]], name: result.statistics[index], value: row.values[index],
+                        let flag = Reliability.of(specs[result.statistics[index]], value: row.values[index],
                                                   margin: row.margins[index], count: countIndex.map { row.values[$0] })
                         return flag == .noise || flag == .withheld
                     }.count

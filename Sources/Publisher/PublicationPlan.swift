@@ -23,8 +23,9 @@ import PrivacyPolicy
 ///   only a population whose every dataset says `guarantee: k_anonymity` may
 ///   publish plain records.
 ///
-/// Each dataset's ``Dataset/cost`` is the ``PrivacyCost`` of one release, composed
-/// once; the ledger charges it, the report states it and `release` prints it.
+/// Each policy's ``PrivacyPolicy/Policy/releaseCost`` is the ``PrivacyCost`` of one
+/// release, composed once; the ledger charges it, the report states it and `release`
+/// prints it.
 ///
 /// What it cannot see: policies that are never run beside each other and were
 /// never released into this state (another state database, another folder).
@@ -66,37 +67,13 @@ public struct PublicationPlan: Sendable {
         public var table: String
         /// The unit (`caller_id`, `complainant_name+complainant_phone`); nil: record-level.
         public var unit: String?
-        /// The per-person caps over any 365 days, declared alike by every policy over it.
-        public var epsilonCap: Double?
-        public var deltaCap: Double?
         /// Every dataset over it: this run's and those published before.
         public var datasets: [PublishedDataset]
-
-        /// "person" or "record": what one unit of protection is.
-        public var unitNoun: String { unit == nil ? "record" : "person" }
-    }
-
-    /// One dataset of this run.
-    public struct Dataset: Sendable {
-        /// The policy, its table resolved (``PrivacyPolicy/Policy/resolvedTable``).
-        public var policy: Policy
-        /// The name of its ``Population``.
-        public var population: String
-        /// What one release costs each person (or record) in it.
-        public var cost: PrivacyCost
     }
 
     public var populations: [Population]
-    public var datasets: [Dataset]
-
-    /// The dataset entry for `id`.
-    public func dataset(_ id: String) -> Dataset? { datasets.first { $0.policy.dataset.id == id } }
-
-    /// The population `dataset` draws on.
-    public func population(of dataset: String) -> Population? {
-        guard let name = self.dataset(dataset)?.population else { return nil }
-        return populations.first { $0.name == name }
-    }
+    /// The run's policies, each with its table resolved (``PrivacyPolicy/Policy/resolvedTable``).
+    public var policies: [Policy]
 
     /// Builds the plan of `policies` (already valid one by one) against `published`, resolving
     /// each source table through `store` when there is one.
@@ -132,9 +109,7 @@ public struct PublicationPlan: Sendable {
                 continue
             }
             first[table] = policy
-            populations.append(Population(name: policy.population, table: table, unit: policy.privacyUnit,
-                                          epsilonCap: policy.budget.rolling365DayEpsilon, deltaCap: policy.budget.rolling365DayDelta,
-                                          datasets: [entry]))
+            populations.append(Population(name: policy.population, table: table, unit: policy.privacyUnit, datasets: [entry]))
         }
         // What the state published before, over the same tables.
         let running = Set(resolved.map(\.dataset.id))
@@ -154,8 +129,7 @@ public struct PublicationPlan: Sendable {
         for population in populations {
             diagnostics += mixing(in: population, policies: resolved)
         }
-        let datasets = resolved.map { Dataset(policy: $0, population: $0.population, cost: $0.releaseCost) }
-        return (PublicationPlan(populations: populations, datasets: datasets), diagnostics)
+        return (PublicationPlan(populations: populations, policies: resolved), diagnostics)
     }
 
     /// Where `policy` disagrees with `earlier`, a policy over the same base table.
@@ -190,7 +164,7 @@ public struct PublicationPlan: Sendable {
         let plainNames = plain.map { "'\($0.dataset)' (\($0.policyPath))" }.joined(separator: ", ")
         for policy in policies where policy.population == population.name {
             if policy.publishesPlainRecords {
-                let output = policy.outputs.first { if case let .microdata(spec) = $0.kind { spec.privacy == nil } else { false } }
+                let output = policy.outputs.first { !$0.isDifferentiallyPrivate }
                 problems.append(PolicyDiagnostic(output?.location ?? policy.location(ofText: "outputs:"),
                     "dataset '\(policy.dataset.id)' publishes plain k-anonymous records of population \(population.name), whose differentially private dataset\(dp.count == 1 ? "" : "s") \(dpNames) would then protect nobody (the records reveal exact counts and membership); make this output differentially private (privacy: {epsilon, delta}), or declare guarantee: k_anonymity on every dataset over these people"))
             } else if policy.dataset.guarantee == .differentialPrivacy {
@@ -207,8 +181,9 @@ public struct PublicationPlan: Sendable {
 }
 
 extension Policy {
-    /// True when some output publishes plain (not differentially private) records.
+    /// True when some output publishes plain (not differentially private) records: every
+    /// aggregate is DP, so those are the record files without `privacy:`.
     public var publishesPlainRecords: Bool {
-        outputs.contains { if case let .microdata(spec) = $0.kind { spec.privacy == nil } else { false } }
+        outputs.contains { !$0.isDifferentiallyPrivate }
     }
 }

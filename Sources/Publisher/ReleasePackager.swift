@@ -193,7 +193,7 @@ public enum ReleasePackager {
             case .sensitive?: result[column] = privateRecords
                 ? "\(column) (sensitive); * where removed"
                 : "\(column) (sensitive; protected by ℓ-diversity within each group of records)"
-            case let .insensitive(reason)?: result[column] = "\(column), as recorded (not treated as identifying: \(reason))"
+            case let .insensitive(reason)?: result[column] = "\(column), as recorded or * (not generalised: \(reason); still one of the columns every group of k shares)"
             case .keep?: result[column] = column
             default:
                 result[column] = column == "count" ? "number of records, \(bounding), with random noise added"

@@ -233,7 +233,7 @@ public enum ReleaseRun {
         // everything this state published before (PublicationPlan).
         let (plan, conflicts) = try PublicationPlan.build(policies: policies, store: store, published: try state.publishedDatasets())
         if !conflicts.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: conflicts)) }
-        policies = plan.datasets.map(\.policy)
+        policies = plan.policies
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
@@ -248,9 +248,11 @@ public enum ReleaseRun {
             var retention: RetentionRun.Outcome?
             do throws(PublisherError) {
                 // Whether the window is published depends on what was imported, never on its records.
-                let covered = try coverage(of: policy, window: window, store: store)
-                if covered == false && !options.allowEmpty {
-                    throw PublisherError.invalidInput(uncoveredReason(policy: policy, window: window, store: store))
+                let ranges = try coveredDays(of: policy, store: store)
+                let days = ReleaseWindow.days(of: window.label)
+                let covered = ranges.map { ImportCoverage.covers($0, first: days.first, last: days.last) }
+                if let ranges, covered == false && !options.allowEmpty {
+                    throw PublisherError.invalidInput(uncoveredReason(policy: policy, window: window, ranges: ranges))
                 }
                 if covered == nil {
                     progress("\(policy.dataset.id)\(Self.warningMarker)the store records no import coverage for \(policy.source.table).\(policy.source.windowBy), so a window is published only when it holds a record, and one person's record can decide that; import with opendata import (it records the days each export covers) or keep an opendata_coverage table (README, \"Import coverage\")")
@@ -309,23 +311,18 @@ public enum ReleaseRun {
         return outcomes
     }
 
-    /// True when imports cover every day of `window` for the policy's window column, false when
-    /// they do not, nil when the store records no coverage for the table (``OperationalStore/ImportCoverage``).
-    static func coverage(of policy: Policy, window: ReleaseWindow, store: any RecordSource) throws(PublisherError) -> Bool? {
-        let ranges: [ClosedRange<String>]?
+    /// The days imports cover for the policy's window column, or nil when the store records no
+    /// coverage for the table (``OperationalStore/ImportCoverage``).
+    static func coveredDays(of policy: Policy, store: any RecordSource) throws(PublisherError) -> [ClosedRange<String>]? {
         do {
-            ranges = try store.coveredDays(of: policy.source.table, column: policy.source.windowBy)
+            return try store.coveredDays(of: policy.source.table, column: policy.source.windowBy)
         } catch {
             throw .store(error)
         }
-        guard let ranges else { return nil }
-        let days = window.label.components(separatedBy: "..")
-        return ImportCoverage.covers(ranges, first: days.first ?? window.label, last: days.last ?? window.label)
     }
 
-    /// Why an uncovered window is refused, naming what is covered.
-    static func uncoveredReason(policy: Policy, window: ReleaseWindow, store: any RecordSource) -> String {
-        let ranges = ((try? store.coveredDays(of: policy.source.table, column: policy.source.windowBy)) ?? nil) ?? []
+    /// Why an uncovered window is refused, naming what the latest import covers.
+    static func uncoveredReason(policy: Policy, window: ReleaseWindow, ranges: [ClosedRange<String>]) -> String {
         let latest = ranges.max { $0.upperBound < $1.upperBound }
         let covered = latest.map { "the latest import covers \($0.lowerBound == $0.upperBound ? $0.lowerBound : "\($0.lowerBound)..\($0.upperBound)")" } ?? "no import covers \(policy.source.windowBy) yet"
         return "window \(window.label) of \(policy.dataset.id) is not covered by any import of \(policy.source.table) (\(covered)); nothing was read, published or charged. Import that night's export first (opendata import --append --covers \(window.label) …), or pass --allow-empty to publish the window as it is"
@@ -362,6 +359,9 @@ public enum ReleaseRun {
     static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) {
         let history = try state.releases()
         let committed = Set(history.map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
+        // Each dataset's newest window: what `latest` names (a night caught up late is not it).
+        var newest: [String: String] = [:]
+        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) { newest[release.dataset] = release.release }
         let incoming = PublisherPaths(out: out).incoming
         for dataset in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
             let folder = (incoming as NSString).appendingPathComponent(dataset)
@@ -370,8 +370,7 @@ public enum ReleaseRun {
                 if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
                    committed.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
-                    let newest = history.filter { $0.dataset == dataset }.sorted(by: StateStore.PublishedRelease.windowOrder).last?.release ?? release
-                    _ = try ReleasePackager.commit(staged: staged, out: out, latest: newest)
+                    _ = try ReleasePackager.commit(staged: staged, out: out, latest: newest[dataset] ?? release)
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)
                 }
@@ -389,8 +388,6 @@ public enum ReleaseRun {
                 try catalog.folder(name, create: false).removeLeftovers()
             }
         }
-        var newest: [String: String] = [:]
-        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) { newest[release.dataset] = release.release }
         for (dataset, release) in newest where root.entryType(dataset) == S_IFDIR {
             let folder = try root.folder(dataset)
             folder.removeLeftovers()

@@ -27,7 +27,7 @@ enum Reliability: String {
     static func column(_ statistic: String) -> String { statistic + "_flag" }
 
     /// The flag of one published value.
-    static func of(_ statistic: StatisticSpec?, name: String, value: Double, margin: Double, count: Double?) -> Reliability {
+    static func of(_ statistic: StatisticSpec?, value: Double, margin: Double, count: Double?) -> Reliability {
         switch statistic {
         case .mean(_, let bounds)?:
             if let count, count < minimumGroup { return .withheld }

@@ -394,10 +394,7 @@ public final class StateStore: Sendable {
         }
 
         /// The window's first and last day.
-        var days: (first: String, last: String) {
-            let parts = window.components(separatedBy: "..")
-            return (parts.first ?? window, parts.last ?? window)
-        }
+        var days: (first: String, last: String) { ReleaseWindow.days(of: window) }
     }
 
     /// Records a published release.

@@ -23,18 +23,15 @@ enum UnitColumn {
         guard parts.count > 1, let name = policy.privacyUnit else { return table }
         let columns = parts.compactMap { table.column(named: $0) }
         guard columns.count == parts.count else { return table }
+        // Each distinct value normalised once (the columns are dictionary-encoded), then joined per row.
+        let normal = columns.map { column in column.dictionary.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() } }
         var joined = Column(name: name)
         for row in 0..<table.rowCount {
-            var fields: [String] = []
-            var empty = true
-            for column in columns {
-                let code = column.codes[row]
-                let value = code == Column.nullCode ? "" : column.dictionary[Int(code)]
-                let normal = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-                if !normal.isEmpty { empty = false }
-                fields.append(normal)
+            let fields = columns.indices.map { index -> String in
+                let code = columns[index].codes[row]
+                return code == Column.nullCode ? "" : normal[index][Int(code)]
             }
-            joined.append(empty ? nil : fields.joined(separator: "\u{1F}"))
+            joined.append(fields.allSatisfy(\.isEmpty) ? nil : fields.joined(separator: "\u{1F}"))
         }
         let partSet = Set(parts)
         return Table(columns: table.columns.filter { !partSet.contains($0.name) } + [joined])

@@ -112,14 +112,10 @@ struct ImportCommand: ParsableCommand {
         options.timestamps.nonexistent = nonexistent
         options.timestamps.ambiguous = ambiguous
         if let covers {
-            if let problem = ReleaseWindow.problem(covers), covers != "yesterday" {
-                throw ValidationError("--covers: \(problem)")
-            }
-            let days = ReleaseWindow.padded(covers).components(separatedBy: "..")
-            guard let first = days.first, let last = days.last, covers != "yesterday" else {
-                throw ValidationError("--covers takes days: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
-            }
-            options.covers = first...last
+            guard covers != "yesterday" else { throw ValidationError("--covers takes days: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") }
+            if let problem = ReleaseWindow.problem(covers) { throw ValidationError("--covers: \(problem)") }
+            let days = ReleaseWindow.days(of: ReleaseWindow.padded(covers))
+            options.covers = days.first...days.last
         }
         // A refused import of a new store leaves no empty store file behind.
         let storeExisted = FileManager.default.fileExists(atPath: store)

@@ -42,21 +42,24 @@ struct PolicyCheckCommand: ParsableCommand {
 
     func validate() throws {
         if policies.isEmpty { throw ValidationError("name at least one policy file") }
+        if let state, !FileManager.default.fileExists(atPath: state) {
+            throw ValidationError("--state \(state): no such state database (it is created by the first release)")
+        }
     }
 
     func run() throws {
         let console = output.console
         do {
             let database = try store.map { path throws(StoreError) in try openRecordSource(path) }
+            func report(_ diagnostic: PolicyDiagnostic) {
+                console.error(diagnostic.description, ["file": diagnostic.location.file, "line": String(diagnostic.location.line),
+                                                       "column": String(diagnostic.location.column)])
+            }
             var failed = 0
             var valid: [Policy] = []
             for path in policies {
                 let (policy, diagnostics) = try PolicyCheck.check(path: path, store: database, thorough: true)
-                for diagnostic in diagnostics {
-                    console.error(diagnostic.description, ["file": diagnostic.location.file,
-                                                           "line": String(diagnostic.location.line),
-                                                           "column": String(diagnostic.location.column)])
-                }
+                diagnostics.forEach(report)
                 if let policy {
                     valid.append(policy)
                     console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
@@ -74,18 +77,9 @@ struct PolicyCheckCommand: ParsableCommand {
                 }
             }
             // The policies together: one population per table of people, one guarantee across it.
-            var published: [PublicationPlan.PublishedDataset] = []
-            if let state {
-                guard FileManager.default.fileExists(atPath: state) else {
-                    throw ValidationError("--state \(state): no such state database (it is created by the first release)")
-                }
-                published = try StateStore(path: state).publishedDatasets()
-            }
+            let published = try state.map { path throws(PublisherError) in try StateStore(path: path).publishedDatasets() } ?? []
             let (_, conflicts) = try PublicationPlan.build(policies: valid, store: database, published: published)
-            for diagnostic in conflicts {
-                console.error(diagnostic.description, ["file": diagnostic.location.file, "line": String(diagnostic.location.line),
-                                                       "column": String(diagnostic.location.column)])
-            }
+            conflicts.forEach(report)
             if failed > 0 || !conflicts.isEmpty { throw ExitCode(1) }
         } catch let error as StoreError {
             throw Failure.report(error, console)

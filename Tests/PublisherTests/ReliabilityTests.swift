@@ -35,7 +35,7 @@ import TestSupport
                             #expect(row[value].isEmpty && row[margin].isEmpty && (count ?? 0) < Reliability.minimumGroup, "\(output.id) \(row)")
                             withheld += 1
                         } else {
-                            let expected = Reliability.of(statistic, name: statistic.name, value: Double(row[value]) ?? .nan,
+                            let expected = Reliability.of(statistic, value: Double(row[value]) ?? .nan,
                                                           margin: Double(row[margin]) ?? .nan, count: count)
                             #expect(row[flag] == expected.rawValue, "\(output.id) \(statistic.name): \(row)")
                         }
@@ -51,16 +51,16 @@ import TestSupport
 
     @Test func theRuleOnHandMadeValues() {
         let mean = StatisticSpec.mean(column: "s", bounds: 0...100)
-        #expect(Reliability.of(.count, name: "count", value: 10, margin: 12, count: nil) == .noise)
-        #expect(Reliability.of(.count, name: "count", value: 100, margin: 12, count: nil) == .reliable)
-        #expect(Reliability.of(.count, name: "count", value: 30, margin: 12, count: nil) == .lowPrecision)
-        #expect(Reliability.of(mean, name: "mean_s", value: 50, margin: 60, count: 500) == .noise)
-        #expect(Reliability.of(mean, name: "mean_s", value: 50, margin: 5, count: 500) == .reliable)
-        #expect(Reliability.of(mean, name: "mean_s", value: 100, margin: 1, count: 19) == .withheld)
+        #expect(Reliability.of(.count, value: 10, margin: 12, count: nil) == .noise)
+        #expect(Reliability.of(.count, value: 100, margin: 12, count: nil) == .reliable)
+        #expect(Reliability.of(.count, value: 30, margin: 12, count: nil) == .lowPrecision)
+        #expect(Reliability.of(mean, value: 50, margin: 60, count: 500) == .noise)
+        #expect(Reliability.of(mean, value: 50, margin: 5, count: 500) == .reliable)
+        #expect(Reliability.of(mean, value: 100, margin: 1, count: 19) == .withheld)
         let median = StatisticSpec.median(column: "s", bounds: 0...100)
-        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 151, count: 100) == .noise)
-        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: 1000) == .reliable)
-        #expect(Reliability.of(median, name: "median_s", value: 40, margin: 5, count: nil) == .unrated)
+        #expect(Reliability.of(median, value: 40, margin: 151, count: 100) == .noise)
+        #expect(Reliability.of(median, value: 40, margin: 5, count: 1000) == .reliable)
+        #expect(Reliability.of(median, value: 40, margin: 5, count: nil) == .unrated)
     }
 
     /// `policy check` warns, in the statistic's own unit, when a quantile would be noise in
