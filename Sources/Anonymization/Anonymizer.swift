@@ -88,6 +88,15 @@ public struct AnonymizationResult: Sendable {
 /// remaining bound can beat it (a best-first form of the optimality argument in
 /// Kohlmayer et al. 2012, "Flash").
 public enum Anonymizer {
+    /// The optimal transformation of `table` under `configuration`, with the generalised table;
+    /// every published class satisfies each configured model.
+    ///
+    /// - Throws: ``AnonymizationError/invalidConfiguration(_:)`` for settings out of range or a
+    ///   column missing from the table; ``AnonymizationError/valueNotCovered(column:value:)``,
+    ///   ``AnonymizationError/lastLevelNotSuppressed(column:value:)`` or
+    ///   ``AnonymizationError/notAFunction(column:value:level:)`` for a hierarchy that does not fit
+    ///   the data; ``AnonymizationError/noSolution(_:)`` when no transformation is feasible and
+    ///   `suppressAllWhenInfeasible` is off.
     public static func anonymize(_ table: Table, configuration: AnonymizationConfiguration) throws(AnonymizationError)
         -> AnonymizationResult
     {

@@ -40,6 +40,9 @@ public struct Hierarchy: Sendable, Equatable {
 
     /// Reads an ARX hierarchy file: `;`-separated, no header, one row per original
     /// value, one column per level, the last `*`.
+    ///
+    /// - Throws: ``AnonymizationError/malformedHierarchy(file:line:reason:)`` when the file cannot
+    ///   be read, is not UTF-8, is empty, or has a row with a different number of levels.
     public static func load(arxFile path: String, column: String) throws(AnonymizationError) -> Hierarchy {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .malformedHierarchy(file: path, line: 1, reason: "cannot read the file")
@@ -70,6 +73,12 @@ public struct Hierarchy: Sendable, Equatable {
     /// because an ISO week can straddle two months, so `[week, month]` is a
     /// valid recoding but not a tree. The search does not rely on nesting for
     /// correctness, only the plain-language guarantees do.
+    ///
+    /// - Throws: ``AnonymizationError/invalidConfiguration(_:)`` when rows differ in length;
+    ///   ``AnonymizationError/lastLevelNotSuppressed(column:value:)`` when a row does not end in `*`;
+    ///   ``AnonymizationError/notAFunction(column:value:level:)`` when a level is not a function of
+    ///   the one before (only with `nested`); ``AnonymizationError/valueNotCovered(column:value:)``
+    ///   for a value in `values` without a row.
     public func validate(covering values: some Sequence<String>, nested: Bool = true) throws(AnonymizationError) {
         var next: [[String: String]] = Array(repeating: [:], count: max(height - 1, 0))
         for row in rows {

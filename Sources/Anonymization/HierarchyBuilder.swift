@@ -25,6 +25,13 @@ public enum HierarchyRecipe: Sendable, Equatable {
     }
 
     /// The hierarchy of `column` over its distinct `values` (missing values excluded).
+    ///
+    /// - Throws: ``AnonymizationError/unreadableValue(column:value:reason:)`` for a value the recipe
+    ///   cannot read (not an ISO-8601 date-time for `time`, not a number for `bands` or `round`);
+    ///   ``AnonymizationError/notAFunction(column:value:level:)`` when the levels built do not nest
+    ///   (bands whose widths are not multiples of each other, say); for an `explicit` hierarchy,
+    ///   whatever ``Hierarchy/validate(covering:nested:)`` throws, notably
+    ///   ``AnonymizationError/valueNotCovered(column:value:)`` for a value it lacks.
     public func build(column: String, values: [String]) throws(AnonymizationError) -> Hierarchy {
         if case let .explicit(hierarchy) = self {
             try hierarchy.validate(covering: values)

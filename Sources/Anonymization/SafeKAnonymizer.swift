@@ -57,6 +57,12 @@ public enum SafeKAnonymizer {
     ///   - heights: the lattice's shape, from the policy, never from the data.
     ///   - lowest: the lowest level each column may take (from the policy, never from the data);
     ///     default 0.
+    /// - Throws: ``AnonymizationError/invalidConfiguration(_:)`` when k < 1, the hierarchies and
+    ///   heights differ in number or are empty, a hierarchy's height differs from `heights` or its
+    ///   rows differ in length, or the table lacks a hierarchy's column;
+    ///   ``AnonymizationError/valueNotCovered(column:value:)`` or
+    ///   ``AnonymizationError/lastLevelNotSuppressed(column:value:)`` when a hierarchy does not fit
+    ///   the sample.
     public static func utilities(_ table: Table, hierarchies: [Hierarchy], heights: [Int], lowest: [Int]? = nil, k: Int,
                                  progress: (@Sendable (Int, Int) -> Void)? = nil) throws(AnonymizationError) -> Scores {
         guard k >= 1 else { throw .invalidConfiguration("k must be at least 1") }
@@ -143,6 +149,11 @@ public enum SafeKAnonymizer {
     }
 
     /// `table` generalised at `levels`, with every record of a class smaller than k removed.
+    ///
+    /// - Throws: ``AnonymizationError/invalidConfiguration(_:)`` when the table lacks a hierarchy's
+    ///   column or a hierarchy's rows differ in length; ``AnonymizationError/valueNotCovered(column:value:)``
+    ///   or ``AnonymizationError/lastLevelNotSuppressed(column:value:)`` when a hierarchy does not
+    ///   fit the data. An empty table is returned as it is.
     public static func apply(_ table: Table, hierarchies: [Hierarchy], levels: [Int], k: Int) throws(AnonymizationError) -> Table {
         guard table.rowCount > 0 else { return table }
         let data = try EncodedData(table: table, hierarchies: hierarchies, sensitive: nil, sensitiveHierarchy: nil)

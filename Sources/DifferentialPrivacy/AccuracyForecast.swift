@@ -35,6 +35,9 @@ public struct AccuracyForecast: Sendable {
 
     /// The forecast of an output with `statistics` under `budget` and `bounds`;
     /// `weights` and `complete` as for ``BudgetSplit``.
+    ///
+    /// - Throws: ``DPError/invalidParameters(_:)`` when ``BudgetSplit`` refuses the budget,
+    ///   statistics or weights.
     public init(statistics: [AggregateStatistic], keys: KeySelection, bounds: ContributionBounds,
                 budget: AggregateBudget, weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
         let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)

@@ -30,6 +30,8 @@ public enum AggregateEngine {
     /// then ``release(_:sampler:nonNegative:)``.
     ///
     /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
+    /// - Throws: What ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:)`` throws:
+    ///   ``DPError/invalidParameters(_:)`` or ``DPError/missingValues(column:rows:)``.
     public static func run(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                            bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
                            sampler: ExactSampler, nonNegative: Bool = true) throws(DPError) -> AggregateResult {
@@ -51,6 +53,10 @@ public enum AggregateEngine {
     ///   - weights: one per statistic for the budget split, or nil for ``BudgetSplit``'s defaults.
     ///   - unitRows: `input.units` already grouped by unit (several outputs of one
     ///     table share it); nil to group them here.
+    /// - Throws: ``DPError/invalidParameters(_:)`` when there is no statistic, a contribution bound
+    ///   is below 1, a measure's bounds are not low < high or it has no values, ``BudgetSplit``
+    ///   refuses the budget, private keys lack δ > 0, or `unitRows` belongs to another input;
+    ///   ``DPError/missingValues(column:rows:)`` as above.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                              bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
                              sampler: ExactSampler, unitRows: UnitRows? = nil) throws(DPError) -> BoundedAggregate {

@@ -70,6 +70,9 @@ public struct BudgetSplit: Sendable, Equatable {
     /// - Parameters:
     ///   - weights: one positive weight per statistic, or nil for the defaults.
     ///   - complete: measure columns that can never be missing (their means may reuse the count).
+    /// - Throws: ``DPError/invalidParameters(_:)`` when ε or ρ is not positive, δ is outside (0, 1)
+    ///   under ρ, the budget rounds down to 0, a statistic appears twice, or the weights are not one
+    ///   finite number of at least 10⁻⁶ per statistic.
     public init(budget: AggregateBudget, statistics: [AggregateStatistic], keys: KeySelection,
                 weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
         let total: Fraction

@@ -72,6 +72,9 @@ extension AggregateEngine {
     /// present each night, so a unit's k nights have paid for exactly that loss in advance
     /// (the hierarchical method of Dwork, Naor, Pitassi & Rothblum 2010 and Chan, Shi &
     /// Song 2011, on calendar periods).
+    ///
+    /// - Throws: ``DPError/invalidParameters(_:)`` when there is no statistic, `totals` lacks one,
+    ///   one is a mean or a quantile, or ``BudgetSplit`` refuses the budget or weights.
     public static func bound(totals: ExactTotals, statistics: [AggregateStatistic], bounds: ContributionBounds,
                              budget: AggregateBudget, weights: [Double]? = nil) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("a period total needs a count or a sum") }

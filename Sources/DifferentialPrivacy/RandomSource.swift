@@ -33,6 +33,8 @@ public final class SystemRandom: RandomSource {
     private var position = 512
 
     /// Creates a source, checking once that OpenSSL can produce random bytes.
+    ///
+    /// - Throws: ``RandomSourceError/unavailable(_:)`` when `RAND_bytes` fails.
     public init() throws(RandomSourceError) {
         try refill()
         position = 0

@@ -78,12 +78,21 @@ public struct ImportOptions: Sendable {
 /// offset when they have one or `--timezone` gives one).
 public enum CSVImporter {
     /// Imports `file` as the new table `table` of `store`.
+    ///
+    /// - Throws: What ``importFile(_:into:table:options:)`` throws; notably
+    ///   ``StoreError/tableExists(_:)`` when `table` is already in the store.
     public static func importFile(_ file: String, into store: OperationalStore, table: String,
                                   delimiter: UInt8? = UInt8(ascii: ",")) throws(StoreError) -> ImportReport {
         try importFile(file, into: store, table: table, options: ImportOptions(delimiter: delimiter))
     }
 
     /// Imports `file` into `table` of `store` with `options`.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for a bad table name or a `key` the file lacks;
+    ///   ``StoreError/tableExists(_:)`` when the table exists and `append` is off;
+    ///   ``StoreError/malformedCSV(file:line:column:reason:)`` for a bad header or row (nothing is
+    ///   written); ``StoreError/io(path:reason:)`` when the file cannot be read or the store's
+    ///   transaction fails (it is rolled back).
     public static func importFile(_ file: String, into store: OperationalStore, table: String,
                                   options: ImportOptions) throws(StoreError) -> ImportReport {
         guard !table.isEmpty, table.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {

@@ -20,6 +20,10 @@ public struct CSVReader {
 
     /// Opens `path` (plain or gzip, in `encoding`). With `delimiter` nil, the first
     /// line decides: `;` when it holds more semicolons than commas, else `,`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the file cannot be opened or read or gzip
+    ///   cannot start; ``StoreError/malformedCSV(file:line:column:reason:)`` when the first chunk
+    ///   of gzip data is damaged or cut short.
     public init(path: String, delimiter: UInt8? = nil, encoding: CSVInput.TextEncoding = .utf8) throws(StoreError) {
         input = try CSVInput(path: path, encoding: encoding)
         self.path = path
@@ -59,6 +63,10 @@ public struct CSVReader {
 
     /// The next record and the line it starts on, or nil at the end of the file.
     /// A blank line at the very end is ignored.
+    ///
+    /// - Throws: ``StoreError/malformedCSV(file:line:column:reason:)`` for a NUL byte, a lone
+    ///   carriage return, broken quoting, a field that is not UTF-8 or damaged gzip data;
+    ///   ``StoreError/io(path:reason:)`` when reading the file fails.
     public mutating func next() throws(StoreError) -> (line: Int, fields: [String])? {
         if !started {
             started = true

@@ -4,6 +4,10 @@ import Tabular
 /// standalone `anonymize` command. Values stay text; empty fields become missing.
 public enum CSVTable {
     /// Reads `path`; `delimiter` nil detects `;` or `,` from the header.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the file cannot be opened or read;
+    ///   ``StoreError/malformedCSV(file:line:column:reason:)`` when it is empty, damaged gzip, badly
+    ///   quoted or not UTF-8, or a row's field count differs from the header's.
     public static func load(_ path: String, delimiter: UInt8? = nil) throws(StoreError) -> (table: Table, delimiter: UInt8) {
         var reader = try CSVReader(path: path, delimiter: delimiter)
         guard let header = try reader.next() else {

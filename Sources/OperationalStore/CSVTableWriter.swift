@@ -4,6 +4,9 @@ import Tabular
 /// Writes a ``Table`` as RFC 4180 CSV with a header and `\n` line ends.
 public enum CSVTableWriter {
     /// Writes `table` to `path` (replacing it atomically); missing values are empty fields.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the file cannot be written; the old file,
+    ///   if any, is then left as it was.
     public static func write(_ table: Table, to path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(StoreError) {
         let separator = String(UnicodeScalar(delimiter))
         var text = table.columnNames.map { escape($0, separator) }.joined(separator: separator) + "\n"

@@ -7,6 +7,8 @@ import GRDB
 /// pulls a whole column into memory.
 extension OperationalStore {
     /// True when some row of `table` holds `value` in `column` (compared as text, as exclusions are).
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func contains(_ value: String, in column: String, of table: String) throws(StoreError) -> Bool {
         try read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(SQL.quote(table)) WHERE CAST(\(SQL.quote(column)) AS TEXT) = ?)",
@@ -15,6 +17,8 @@ extension OperationalStore {
     }
 
     /// The distinct non-null values of `column` as text, or nil when there are more than `limit`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func distinctValues(of column: String, in table: String, limit: Int) throws(StoreError) -> [String]? {
         try read { db in
             let values = try String.fetchAll(db, sql: """
@@ -25,6 +29,8 @@ extension OperationalStore {
     }
 
     /// A value of `column` that is not a number, or nil when every non-null value is one.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func firstNonNumber(in column: String, of table: String) throws(StoreError) -> String? {
         try read { db in
             try String.fetchOne(db, sql: """
@@ -35,6 +41,8 @@ extension OperationalStore {
     }
 
     /// A value of `column` that is not a timestamp SQLite can read, or nil when every non-null value is one.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func firstNonTimestamp(in column: String, of table: String) throws(StoreError) -> String? {
         try read { db in
             try String.fetchOne(db, sql: """

@@ -29,6 +29,9 @@ public struct DemoCitySummary: Sendable, Equatable {
     public var legalHolds: Int
 
     /// Counts read back from an existing demo store (legal holds are not counted: 0).
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` when one of the three demo tables is missing;
+    ///   ``StoreError/io(path:reason:)`` when a query fails.
     public init(existing store: OperationalStore) throws(StoreError) {
         calls = try store.rowCount(of: "calls_for_service")
         complaints = try store.rowCount(of: "complaints")
@@ -64,6 +67,10 @@ public enum DemoCity {
     public static let maximumDays = 3660
 
     /// Builds the three tables in a new store at `path`.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` when `records` or `days` is out of range;
+    ///   ``StoreError/io(path:reason:)`` when a file already exists at `path`, or creating,
+    ///   writing or checkpointing the store fails.
     public static func build(at path: String, options: DemoCityOptions) throws(StoreError) -> DemoCitySummary {
         guard (1...maximumRecords).contains(options.records) else {
             throw .invalidArgument("--records must be between 1 and \(maximumRecords), got \(options.records)")

@@ -78,6 +78,8 @@ public enum ImportCoverage {
 extension OperationalStore {
     /// The days imported for `column` of `table` (``ImportCoverage``), or nil when the store
     /// records no coverage for `table` at all (a store filled by other means).
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
     public func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]? {
         try read { db in
             guard try db.tableExists(ImportCoverage.table) else { return nil }

@@ -24,6 +24,8 @@ public struct LedgerBinding: Sendable, Equatable {
 
 extension OperationalStore {
     /// The binding, if a release has bound this store to a ledger.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
     public func ledgerBinding() throws(StoreError) -> LedgerBinding? {
         try read { db in
             guard try db.tableExists("opendata_ledger"),
@@ -35,6 +37,8 @@ extension OperationalStore {
     }
 
     /// Binds the store to `binding` (only when it has none).
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the write fails; nothing is then bound.
     public func bindLedger(_ binding: LedgerBinding) throws(StoreError) {
         try write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS opendata_ledger (state_id TEXT NOT NULL, state_path TEXT NOT NULL, bound_at TEXT NOT NULL)")
@@ -49,6 +53,8 @@ extension OperationalStore {
     /// Removes the binding. Only for a throwaway store that every run releases afresh
     /// (`opendata bench release` reuses its generated city): a production store
     /// without its binding would accept a fresh ledger.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the write fails.
     public func unbindLedger() throws(StoreError) {
         try write { db in try db.execute(sql: "DROP TABLE IF EXISTS opendata_ledger") }
     }

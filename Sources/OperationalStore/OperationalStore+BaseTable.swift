@@ -8,6 +8,8 @@ extension OperationalStore {
     /// table it reads (asked of SQLite itself, through an authorizer on a read-only
     /// connection that compiles `SELECT * FROM view`, so nested views resolve too). A view
     /// over several tables resolves to itself. Nil when there is no such table or view.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when reading the schema fails.
     public func baseTable(of table: String) throws(StoreError) -> String? {
         let bare = table.lowercased().hasPrefix("main.") ? String(table.dropFirst(5)) : table
         let found: (type: String, name: String)? = try read { db in

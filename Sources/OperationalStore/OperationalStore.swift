@@ -15,6 +15,9 @@ public final class OperationalStore: Sendable {
     let pool: DatabasePool
 
     /// Opens the store at `path`; `create` allows a new, empty file.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when there is no file at `path` and `create` is
+    ///   false, or SQLite cannot open it.
     public init(path: String, create: Bool = false) throws(StoreError) {
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw .io(path: path, reason: "no operational store here; create one with opendata demo or opendata import")
@@ -34,6 +37,8 @@ public final class OperationalStore: Sendable {
     }
 
     /// Names of the user tables, sorted.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
     public func tables() throws(StoreError) -> [String] {
         try read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
@@ -41,6 +46,8 @@ public final class OperationalStore: Sendable {
     }
 
     /// Column names of `table` in schema order, or nil when the table does not exist.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
     public func columns(of table: String) throws(StoreError) -> [String]? {
         try read { db in
             guard try db.tableExists(table) || db.viewExists(table) else { return nil }
@@ -49,6 +56,9 @@ public final class OperationalStore: Sendable {
     }
 
     /// Number of rows in `table`.
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` when there is no such table;
+    ///   ``StoreError/io(path:reason:)`` when the query fails.
     public func rowCount(of table: String) throws(StoreError) -> Int {
         try read { db in
             guard try db.tableExists(table) else { throw StoreError.noSuchTable(table) }
@@ -57,6 +67,8 @@ public final class OperationalStore: Sendable {
     }
 
     /// Moves every WAL frame into the database and truncates the WAL to zero bytes.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the checkpoint fails.
     public func checkpoint() throws(StoreError) {
         do {
             try pool.writeWithoutTransaction { db in

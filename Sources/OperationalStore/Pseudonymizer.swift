@@ -15,6 +15,8 @@ public struct Pseudonymizer: Sendable {
     public static let minimumKeyBytes = 32
 
     /// Creates a pseudonymiser with `key`, which must be at least 32 bytes.
+    ///
+    /// - Throws: ``StoreError/pseudonymKey(_:)`` when `key` is shorter than ``minimumKeyBytes``.
     public init(key: [UInt8]) throws(StoreError) {
         guard key.count >= Self.minimumKeyBytes else {
             throw .pseudonymKey("the key has \(key.count) bytes; use at least \(Self.minimumKeyBytes) random bytes (e.g. head -c 32 /dev/urandom | base64)")
@@ -30,6 +32,10 @@ public struct Pseudonymizer: Sendable {
     /// not random (fewer than 10 distinct characters, or one character making
     /// up more than a quarter of it), because pseudonyms of small value spaces
     /// such as badge numbers are reversed by brute force under a guessable key.
+    ///
+    /// - Throws: ``StoreError/pseudonymKey(_:)`` when the file cannot be read or is readable by
+    ///   group or others, neither a file nor the variable is given, or the key is too short or
+    ///   plainly not random.
     public static func load(path: String?, variable: String = "OPENDATA_PSEUDONYM_KEY") throws(StoreError) -> Pseudonymizer {
         let text: String
         if let path {

@@ -130,6 +130,11 @@ extension OperationalStore {
     /// Guarantees: the query names no column outside ``ReadPlan/touchedColumns``,
     /// and only `columns` and derived values are returned; pseudonymised columns
     /// are replaced before the table is built; excluded rows never leave SQLite.
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` or ``StoreError/noSuchColumn(table:column:)`` when
+    ///   the plan names what the store lacks; ``StoreError/pseudonymKey(_:)`` when the plan
+    ///   pseudonymises a column and `pseudonymizer` is nil; ``StoreError/io(path:reason:)`` when
+    ///   a query fails.
     public func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?,
                      progress: (@Sendable (Double?) -> Void)? = nil) throws(StoreError) -> Tabular.Table {
         guard let available = try columns(of: plan.table) else { throw .noSuchTable(plan.table) }

@@ -45,6 +45,12 @@ extension OperationalStore {
     /// With `auditID`, the counts are written under that id into the store's
     /// `opendata_retention` table in the same transaction as the deletion, so no
     /// deletion is ever made without its record (``retentionRecord(id:)``).
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` when `rule.table` does not exist;
+    ///   ``StoreError/noSuchColumn(table:column:)`` when a rule's column is missing or the table has
+    ///   a column named `rowid`; ``StoreError/massDeletion(table:wouldDelete:rows:maxShare:)`` when
+    ///   the run would delete more than `maxShare` (nothing is deleted);
+    ///   ``StoreError/io(path:reason:)`` when a query, the transaction or the checkpoint fails.
     public func applyRetention(_ rule: RetentionRule, dryRun: Bool, auditID: String? = nil) throws(StoreError) -> RetentionResult {
         guard let columns = try columns(of: rule.table) else { throw .noSuchTable(rule.table) }
         for column in [rule.measuredFrom] + (rule.keepIf.map { [$0] } ?? []) where !columns.contains(column) {
@@ -127,6 +133,8 @@ extension OperationalStore {
 
     /// The counts a retention run with `id` committed together with its deletion, or nil
     /// when no such deletion was made.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
     public func retentionRecord(id: String) throws(StoreError) -> RetentionResult? {
         try read { db in
             guard try db.tableExists("opendata_retention"),

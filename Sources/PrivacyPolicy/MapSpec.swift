@@ -30,42 +30,44 @@ public struct MapSpec: Sendable, Equatable {
 
     /// Reads the Polygon and MultiPolygon features of a GeoJSON FeatureCollection (RFC 7946),
     /// each named by `property`. Throws a sentence saying what is wrong.
+    ///
+    /// - Throws: ``MapError`` when the data is not JSON or not a FeatureCollection, a feature lacks
+    ///   `property` or a geometry, a geometry is not a Polygon or MultiPolygon, a ring or position
+    ///   is malformed, or there are no features.
     public static func regions(geoJSON data: Data, property: String) throws -> [Region] {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let collection: GeoJSON.FeatureCollection
+        do {
+            collection = try JSONDecoder().decode(GeoJSON.FeatureCollection.self, from: data)
+        } catch let error as MapError {
+            throw error
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw MapError("it is not JSON; export the boundaries as GeoJSON (RFC 7946)")
-        }
-        guard object["type"] as? String == "FeatureCollection", let features = object["features"] as? [[String: Any]] else {
+        } catch {
             throw MapError("it is not a GeoJSON FeatureCollection with a features list")
         }
-        func position(_ value: Any) throws -> Coordinate {
-            guard let pair = value as? [Any], pair.count >= 2, let longitude = (pair[0] as? NSNumber)?.doubleValue,
-                  let latitude = (pair[1] as? NSNumber)?.doubleValue, (-180...180).contains(longitude), (-90...90).contains(latitude) else {
+        guard collection.type == "FeatureCollection" else { throw MapError("it is not a GeoJSON FeatureCollection with a features list") }
+        func position(_ pair: [Double]) throws -> Coordinate {
+            guard pair.count >= 2, (-180...180).contains(pair[0]), (-90...90).contains(pair[1]) else {
                 throw MapError("a position is not [longitude, latitude] in degrees")
             }
-            return Coordinate(longitude: longitude, latitude: latitude)
+            return Coordinate(longitude: pair[0], latitude: pair[1])
         }
-        func polygon(_ value: Any) throws -> [[Coordinate]] {
-            guard let rings = value as? [Any], !rings.isEmpty else { throw MapError("a polygon has no rings") }
-            return try rings.map { ring in
-                guard let points = ring as? [Any], points.count >= 4 else { throw MapError("a ring has fewer than four positions") }
+        func polygon(_ rings: [[[Double]]]) throws -> [[Coordinate]] {
+            guard !rings.isEmpty else { throw MapError("a polygon has no rings") }
+            return try rings.map { points in
+                guard points.count >= 4 else { throw MapError("a ring has fewer than four positions") }
                 return try points.map(position)
             }
         }
         var regions: [Region] = []
-        for (index, feature) in features.enumerated() {
-            let properties = feature["properties"] as? [String: Any] ?? [:]
-            guard let raw = properties[property] else { throw MapError("feature \(index + 1) has no property '\(property)'") }
-            let name = (raw as? String) ?? (raw as? NSNumber).map { $0.stringValue } ?? "\(raw)"
-            guard let geometry = feature["geometry"] as? [String: Any], let type = geometry["type"] as? String,
-                  let coordinates = geometry["coordinates"] else {
-                throw MapError("feature '\(name)' has no geometry")
-            }
-            switch type {
-            case "Polygon": regions.append(Region(name: name, polygons: [try polygon(coordinates)]))
-            case "MultiPolygon":
-                guard let list = coordinates as? [Any] else { throw MapError("feature '\(name)': a MultiPolygon needs a list of polygons") }
-                regions.append(Region(name: name, polygons: try list.map(polygon)))
-            default: throw MapError("feature '\(name)' is a \(type); only Polygon and MultiPolygon areas can be mapped")
+        for (index, feature) in collection.features.enumerated() {
+            guard let name = feature.properties?[property]?.text else { throw MapError("feature \(index + 1) has no property '\(property)'") }
+            switch feature.geometry {
+            case nil: throw MapError("feature '\(name)' has no geometry")
+            case let .polygon(rings)?: regions.append(Region(name: name, polygons: [try polygon(rings)]))
+            case let .multiPolygon(list)?: regions.append(Region(name: name, polygons: try list.map(polygon)))
+            case let .other(type)?: throw MapError("feature '\(name)' is a \(type); only Polygon and MultiPolygon areas can be mapped")
+            case .malformed?: throw MapError("feature '\(name)': a position is not [longitude, latitude] in degrees, or a polygon is not a list of rings")
             }
         }
         guard !regions.isEmpty else { throw MapError("it holds no features") }
@@ -77,4 +79,59 @@ public struct MapSpec: Sendable, Equatable {
 public struct MapError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The parts of GeoJSON (RFC 7946) a boundary file is read through: a FeatureCollection of
+/// features with properties and a Polygon or MultiPolygon geometry.
+enum GeoJSON {
+    struct FeatureCollection: Decodable {
+        var type: String
+        var features: [Feature]
+    }
+
+    struct Feature: Decodable {
+        var properties: [String: Property]?
+        var geometry: Geometry?
+    }
+
+    /// A property value; names may be strings or numbers (`"district": 3`).
+    enum Property: Decodable {
+        case text(String), number(Double), other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .other
+            }
+        }
+
+        /// The value as a region name (an integral number without a fraction).
+        var text: String? {
+            switch self {
+            case let .text(text): text
+            case let .number(number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+            case .other: nil
+            }
+        }
+    }
+
+    /// A geometry: rings of [longitude, latitude] positions.
+    enum Geometry: Decodable {
+        case polygon([[[Double]]]), multiPolygon([[[[Double]]]]), other(String), malformed
+
+        private enum Keys: String, CodingKey { case type, coordinates }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            switch try container.decode(String.self, forKey: .type) {
+            case "Polygon": self = (try? container.decode([[[Double]]].self, forKey: .coordinates)).map(Geometry.polygon) ?? .malformed
+            case "MultiPolygon": self = (try? container.decode([[[[Double]]]].self, forKey: .coordinates)).map(Geometry.multiPolygon) ?? .malformed
+            case let type: self = .other(type)
+            }
+        }
+    }
 }

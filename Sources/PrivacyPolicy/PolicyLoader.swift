@@ -33,6 +33,9 @@ public enum PolicyLoader {
 
     /// Parses policy text. `path` names the file in diagnostics and anchors
     /// relative hierarchy paths.
+    ///
+    /// - Throws: ``PolicyError`` with a single diagnostic when the bytes are not UTF-8, are not
+    ///   YAML or are empty; otherwise with every problem the parser found.
     public static func parse(bytes: Data, path: String) throws(PolicyError) -> Policy {
         let here = SourceLocation(file: path, line: 1, column: 1)
         guard let text = String(data: bytes, encoding: .utf8) else {

@@ -27,9 +27,9 @@ public enum AuditBundle {
             let period = windows.map { "with windows in \($0.lowerBound)..\($0.upperBound)" } ?? "published from \(formatter.string(from: from)) to \(formatter.string(from: to))"
             throw .invalidInput("no release \(period) in \(state.path); nothing was signed. Check the period\(windows == nil ? ", or select by data days with --windows" : "")")
         }
-        var entries: [[String: Any]] = []
+        var entries: [Document.Release] = []
         var previousPolicy: [String: (release: String, text: String)] = [:]
-        var changes: [[String: Any]] = []
+        var changes: [Document.PolicyChange] = []
         for release in releases {
             let folder = ((out as NSString).appendingPathComponent(release.dataset) as NSString).appendingPathComponent(release.release)
             guard let manifest = FileManager.default.contents(atPath: folder + "/manifest.json"),
@@ -37,40 +37,38 @@ public enum AuditBundle {
                 throw .io(path: folder, reason: "a release in the history is missing from disk; run opendata log verify")
             }
             let text = String(decoding: policy, as: UTF8.self)
-            entries.append(["dataset": release.dataset, "release": release.release, "sequence": release.sequence,
-                            "published_at": formatter.string(from: release.publishedAt), "manifest_sha256": release.manifestSHA256,
-                            "manifest": String(decoding: manifest, as: UTF8.self), "policy": text,
-                            "policy_sha256": Digest.sha256Hex(policy)])
+            entries.append(.init(dataset: release.dataset, release: release.release, sequence: release.sequence,
+                                 publishedAt: formatter.string(from: release.publishedAt), manifestSHA256: release.manifestSHA256,
+                                 manifest: String(decoding: manifest, as: UTF8.self), policy: text, policySHA256: Digest.sha256Hex(policy)))
             if let before = previousPolicy[release.dataset], before.text != text {
-                changes.append(["dataset": release.dataset, "from_release": before.release, "to_release": release.release,
-                                "diff": lineDiff(before.text, text)])
+                changes.append(.init(dataset: release.dataset, fromRelease: before.release, toRelease: release.release,
+                                     diff: lineDiff(before.text, text)))
             }
             previousPolicy[release.dataset] = (release.release, text)
         }
         let datasets = Set(releases.map(\.dataset))
         let ledger = BudgetLedger(state: state)
-        var spend: [[String: Any]] = []
+        var spend: [Document.Charge] = []
         for dataset in datasets.sorted() {
             for entry in try ledger.entries(dataset: dataset)
             where windows == nil ? (entry.recordedAt >= from && entry.recordedAt <= to) : inPeriod(entry.window) {
-                spend.append(["dataset": entry.dataset, "window": entry.window, "sequence": entry.sequence, "output": entry.output,
-                              "epsilon": entry.epsilon, "delta": entry.delta.map { $0 as Any } ?? NSNull(),
-                              "rho": entry.rho.map { $0 as Any } ?? NSNull(), "recorded_at": formatter.string(from: entry.recordedAt)])
+                spend.append(.init(dataset: entry.dataset, window: entry.window, sequence: entry.sequence, output: entry.output,
+                                   epsilon: entry.epsilon, delta: entry.delta, rho: entry.rho,
+                                   recordedAt: formatter.string(from: entry.recordedAt)))
             }
         }
-        let retention = try state.retentionAudit().filter { $0.ranAt >= from && $0.ranAt <= to }.map { entry -> [String: Any] in
-            ["dataset": entry.dataset, "table": entry.sourceTable, "rule": entry.rule, "policy_sha256": entry.policySHA256,
-             "cutoff": formatter.string(from: entry.cutoff), "deleted": entry.deleted, "held": entry.held, "undated": entry.undated,
-             "ran_at": formatter.string(from: entry.ranAt)]
+        let retention = try state.retentionAudit().filter { $0.ranAt >= from && $0.ranAt <= to }.map { entry in
+            Document.RetentionRun(dataset: entry.dataset, table: entry.sourceTable, rule: entry.rule, policySHA256: entry.policySHA256,
+                                  cutoff: formatter.string(from: entry.cutoff), deleted: entry.deleted, held: entry.held,
+                                  undated: entry.undated, ranAt: formatter.string(from: entry.ranAt))
         }
         let logFolder = (out as NSString).appendingPathComponent("log")
-        let bundle: [String: Any] = [
-            "period": ["from": formatter.string(from: from), "to": formatter.string(from: to)],
-            "created": formatter.string(from: Date()), "key_id": key.keyIDText,
-            "releases": entries, "policy_changes": changes, "ledger": spend, "retention_audit": retention,
-            "log": ["entries": String(decoding: FileManager.default.contents(atPath: logFolder + "/entries.json") ?? Data("[]".utf8), as: UTF8.self),
-                    "checkpoint": String(decoding: FileManager.default.contents(atPath: logFolder + "/checkpoint") ?? Data(), as: UTF8.self)],
-        ]
+        let bundle = Document(
+            period: .init(from: formatter.string(from: from), to: formatter.string(from: to)),
+            created: formatter.string(from: Date()), keyID: key.keyIDText,
+            releases: entries, policyChanges: changes, ledger: spend, retentionAudit: retention,
+            log: .init(entries: String(decoding: FileManager.default.contents(atPath: logFolder + "/entries.json") ?? Data("[]".utf8), as: UTF8.self),
+                       checkpoint: String(decoding: FileManager.default.contents(atPath: logFolder + "/checkpoint") ?? Data(), as: UTF8.self)))
         do {
             let data = try CanonicalJSON.encode(bundle)
             try data.write(to: URL(fileURLWithPath: file))
@@ -105,34 +103,34 @@ public enum AuditBundle {
             throw .invalidInput("\(file): check 'signature' failed: \(problem)")
         }
         var passed = ["signature: key \(key.keyIDText)"]
-        guard let bundle = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let releases = bundle["releases"] as? [[String: Any]], let log = bundle["log"] as? [String: String] else {
-            throw .invalidInput("\(file): check 'format' failed: not an audit bundle")
+        let bundle: Document, logEntries: [TransparencyLog.Entry]
+        do {
+            bundle = try CanonicalJSON.decode(Document.self, from: data, file: file)
+            logEntries = try CanonicalJSON.decode([TransparencyLog.Entry].self, from: Data(bundle.log.entries.utf8), file: file + " log.entries")
+        } catch {
+            throw .invalidInput("\(file): check 'format' failed: not an audit bundle (\(error))")
         }
+        let releases = bundle.releases
         var leaves: [String: Int] = [:]
-        let logEntries = (try? JSONSerialization.jsonObject(with: Data((log["entries"] ?? "[]").utf8)) as? [[String: String]]) ?? []
         for (index, entry) in logEntries.enumerated() {
-            leaves["\(entry["dataset"] ?? "")/\(entry["release"] ?? "")/\(entry["manifest_sha256"] ?? "")"] = index
+            leaves["\(entry.dataset)/\(entry.release)/\(entry.manifestSHA256)"] = index
         }
-        let checkpointText = log["checkpoint"] ?? ""
+        let checkpointText = bundle.log.checkpoint
         guard let checkpoint = TransparencyLog.openCheckpoint(checkpointText, keys: keys, file: "checkpoint") else {
             throw .invalidInput("\(file): check 'log-checkpoint' failed: the checkpoint is not signed by a trusted key")
         }
-        let leafHashes = logEntries.map { entry in
-            MerkleTree.leafHash(TransparencyLog.Entry(dataset: entry["dataset"] ?? "", release: entry["release"] ?? "",
-                                                      manifestSHA256: entry["manifest_sha256"] ?? "").leaf)
-        }
+        let leafHashes = logEntries.map { MerkleTree.leafHash($0.leaf) }
         guard leafHashes.count == checkpoint.size, MerkleTree.root(leafHashes[...]) == checkpoint.root else {
             throw .invalidInput("\(file): check 'log-root' failed: the bundled log entries do not produce the signed root")
         }
         passed.append("log: \(checkpoint.size) releases under a valid checkpoint")
         for release in releases {
-            let name = "\(release["dataset"] as? String ?? "?")/\(release["release"] as? String ?? "?")"
-            guard let manifest = release["manifest"] as? String, let sha = release["manifest_sha256"] as? String,
-                  Digest.sha256Hex(Data(manifest.utf8)) == sha else {
+            let name = "\(release.dataset)/\(release.release)"
+            let (manifest, sha, policy) = (release.manifest, release.manifestSHA256, release.policy)
+            guard Digest.sha256Hex(Data(manifest.utf8)) == sha else {
                 throw .invalidInput("\(file): check 'manifest' failed for \(name): the manifest does not hash to its recorded SHA-256")
             }
-            guard let policy = release["policy"] as? String, let parsed = try? Manifest.parse(Data(manifest.utf8), file: name),
+            guard let parsed = try? Manifest.parse(Data(manifest.utf8), file: name),
                   Digest.sha256Hex(Data(policy.utf8)) == parsed.policySHA256 else {
                 throw .invalidInput("\(file): check 'policy' failed for \(name): the policy is not the one the manifest names")
             }
@@ -150,5 +148,85 @@ public enum AuditBundle {
         let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let inB = Set(b), inA = Set(a)
         return a.filter { !inB.contains($0) }.map { "- " + $0 } + b.filter { !inA.contains($0) }.map { "+ " + $0 }
+    }
+
+    /// The bundle's JSON shape, written by ``write(out:state:from:to:windows:file:key:)`` and read by
+    /// ``verify(file:keys:)``. Manifests, policies and the log are carried as their exact text, so
+    /// their hashes can be recomputed.
+    public struct Document: Codable, Sendable {
+        public struct Period: Codable, Sendable {
+            public var from: String
+            public var to: String
+        }
+
+        public struct Release: Codable, Sendable {
+            public var dataset: String
+            public var release: String
+            public var sequence: Int
+            public var publishedAt: String
+            public var manifestSHA256: String
+            /// The manifest's exact bytes, as text.
+            public var manifest: String
+            /// The policy's exact text.
+            public var policy: String
+            public var policySHA256: String
+            enum CodingKeys: String, CodingKey {
+                case dataset, release, sequence, manifest, policy, publishedAt = "published_at", manifestSHA256 = "manifest_sha256"
+                case policySHA256 = "policy_sha256"
+            }
+        }
+
+        public struct PolicyChange: Codable, Sendable {
+            public var dataset: String
+            public var fromRelease: String
+            public var toRelease: String
+            public var diff: [String]
+            enum CodingKeys: String, CodingKey { case dataset, diff, fromRelease = "from_release", toRelease = "to_release" }
+        }
+
+        public struct Charge: Codable, Sendable {
+            public var dataset: String
+            public var window: String
+            public var sequence: Int
+            public var output: String
+            public var epsilon: Double
+            @ExplicitNull public var delta: Double?
+            @ExplicitNull public var rho: Double?
+            public var recordedAt: String
+            enum CodingKeys: String, CodingKey { case dataset, window, sequence, output, epsilon, delta, rho, recordedAt = "recorded_at" }
+        }
+
+        public struct RetentionRun: Codable, Sendable {
+            public var dataset: String
+            public var table: String
+            public var rule: String
+            public var policySHA256: String
+            public var cutoff: String
+            public var deleted: Int
+            public var held: Int
+            public var undated: Int
+            public var ranAt: String
+            enum CodingKeys: String, CodingKey {
+                case dataset, table, rule, cutoff, deleted, held, undated, policySHA256 = "policy_sha256", ranAt = "ran_at"
+            }
+        }
+
+        /// The transparency log's files as their exact text.
+        public struct Log: Codable, Sendable {
+            public var entries: String
+            public var checkpoint: String
+        }
+
+        public var period: Period
+        public var created: String
+        public var keyID: String
+        public var releases: [Release]
+        public var policyChanges: [PolicyChange]
+        public var ledger: [Charge]
+        public var retentionAudit: [RetentionRun]
+        public var log: Log
+        enum CodingKeys: String, CodingKey {
+            case period, created, releases, ledger, log, keyID = "key_id", policyChanges = "policy_changes", retentionAudit = "retention_audit"
+        }
     }
 }

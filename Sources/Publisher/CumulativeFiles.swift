@@ -153,36 +153,30 @@ public enum CumulativeFiles {
     /// release with rows types it in its own schema; where releases disagree (a column published by day one night
     /// and by week another) the column is a plain string. Descriptions are the newest release's,
     /// without the level that release was published at.
-    static func schema(combining schemas: [Data], compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {
-        var objects: [[String: Any]] = []
-        for data in schemas {
+    static func schema(combining schemas_: [Data], compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {
+        var schemas: [DataPackage.TableSchema] = []
+        for data in schemas_ {
             do {
-                objects.append(try CanonicalJSON.object(data, file: path))
+                schemas.append(try CanonicalJSON.decode(DataPackage.TableSchema.self, from: data, file: path))
             } catch {
                 throw .io(path: path, reason: error.description)
             }
         }
-        guard let newest = objects.last else { throw .io(path: path, reason: "no release schema to combine") }
-        let fieldLists = objects.map { ($0["fields"] as? [[String: Any]]) ?? [] }
+        guard let newest = schemas.last else { throw .io(path: path, reason: "no release schema to combine") }
         var fields = [DataPackage.Field(name: "release", type: "string",
                                         description: "the release the row was published in: its window (a day), with -sN when that window was re-issued",
                                         pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(\\.\\.[0-9]{4}-[0-9]{2}-[0-9]{2})?(-s[0-9]+)?$")]
-        for (index, field) in ((newest["fields"] as? [[String: Any]]) ?? []).enumerated() {
-            let name = field["name"] as? String ?? "column\(index + 1)"
-            let description = (field["description"] as? String ?? name)
+        for (index, field) in newest.fields.enumerated() {
+            let description = field.description
                 .replacingOccurrences(of: "; published at [^;]* \\(level [0-9]+\\)", with: "; the level varies by release (see each release's report)",
                                       options: .regularExpression)
             // Identical in every release: kept; otherwise a string (every value is one).
-            let same = fieldLists.allSatisfy { list in
-                index < list.count && NSDictionary(dictionary: list[index]).isEqual(to: field)
-            }
-            let constraints = field["constraints"] as? [String: Any]
+            let same = schemas.allSatisfy { index < $0.fields.count && $0.fields[index] == field }
             fields.append(same
-                ? DataPackage.Field(name: name, type: field["type"] as? String ?? "string", description: description,
-                                    minimum: constraints?["minimum"] as? Int, pattern: constraints?["pattern"] as? String)
-                : DataPackage.Field(name: name, type: "string", description: description))
+                ? DataPackage.Field(name: field.name, type: field.type, description: description, minimum: field.minimum, pattern: field.pattern)
+                : DataPackage.Field(name: field.name, type: "string", description: description))
         }
-        let key = (newest["primaryKey"] as? [String]).map { ["release"] + $0 } ?? []
+        let key = newest.primaryKey.map { ["release"] + $0 } ?? []
         let resource = DataPackage.Resource(name: output.id + "-all", path: "\(output.id).all.csv.gz", title: (output.title ?? output.id) + ", every release",
                                             bytes: compressed.count, sha256: Digest.sha256Hex(compressed), fields: fields, primaryKey: key)
         do {

@@ -25,15 +25,13 @@ public enum DCATAP {
     static func catalog(datasets: [PublicIndex.Dataset], baseURL: String?, now: Date) throws(PublisherError) -> Data {
         // Paths under the published folder, as IRIs from the catalog (in catalog/).
         func iri(_ path: String) -> String { PublicIndex.link(path, baseURL: baseURL) }
-        func node(_ id: String, _ type: String, _ properties: [String: Any] = [:]) -> [String: Any] {
-            properties.merging(["@id": id, "@type": type]) { a, _ in a }
-        }
-        func text(_ value: String) -> [String: Any] { ["@value": value, "@language": "en"] }
+        typealias Node = JSONLD.Node
+        let text = JSONLD.Value.text
         let formatter = ISO8601DateFormatter()
-        func dateTime(_ date: Date) -> [String: Any] { ["@value": formatter.string(from: date), "@type": "xsd:dateTime"] }
+        func dateTime(_ date: Date) -> JSONLD.Value { .typed(formatter.string(from: date), type: "xsd:dateTime") }
         let catalogID = iri("catalog/dcat-ap.jsonld#catalog")
-        var graph: [[String: Any]] = []
-        var datasetIDs: [[String: Any]] = []
+        var graph: [Node] = []
+        var datasetIDs: [JSONLD.Value] = []
         var publishers: [String: String] = [:]
         for item in datasets {
             guard let latest = item.releases.last else { continue }
@@ -42,56 +40,56 @@ public enum DCATAP {
             let publisherID = iri("catalog/dcat-ap.jsonld#publisher-\(publishers.count)")
             let publisher = publishers[policy.dataset.publisher] ?? publisherID
             publishers[policy.dataset.publisher] = publisher
-            let licence = PublicIndex.licenses[policy.dataset.license] ?? policy.dataset.license
-            let distributions: [[String: Any]] = item.downloads.map { download in
-                node(iri(download.path), "dcat:Distribution", [
+            let licence = DataPackage.licenseURLs[policy.dataset.license] ?? policy.dataset.license
+            let distributions: [JSONLD.Value] = item.downloads.map { download in
+                .node(Node(iri(download.path), "dcat:Distribution", [
                     "dct:title": text(download.title),
-                    "dcat:accessURL": node(landing, "foaf:Document"),
-                    "dcat:downloadURL": ["@id": iri(download.path)],
-                    "dcat:mediaType": node("http://www.iana.org/assignments/media-types/application/gzip", "dct:MediaType"),
-                    "dct:format": node("http://publications.europa.eu/resource/authority/file-type/CSV", "dct:MediaTypeOrExtent"),
-                    "dct:license": node(licence, "dct:LicenseDocument"),
-                    "dct:conformsTo": node(iri(download.schema), "dct:Standard"),
-                ])
+                    "dcat:accessURL": .node(Node(landing, "foaf:Document")),
+                    "dcat:downloadURL": .reference(iri(download.path)),
+                    "dcat:mediaType": .node(Node("http://www.iana.org/assignments/media-types/application/gzip", "dct:MediaType")),
+                    "dct:format": .node(Node("http://publications.europa.eu/resource/authority/file-type/CSV", "dct:MediaTypeOrExtent")),
+                    "dct:license": .node(Node(licence, "dct:LicenseDocument")),
+                    "dct:conformsTo": .node(Node(iri(download.schema), "dct:Standard")),
+                ]))
             }
-            var dataset: [String: Any] = [
+            var dataset: [String: JSONLD.Value] = [
                 "dct:title": text(policy.dataset.title), "dct:description": text(policy.dataset.description),
-                "dct:identifier": policy.dataset.id,
-                "dcat:keyword": (policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords).map(text),
-                "dct:publisher": node(publisher, "foaf:Agent", ["foaf:name": text(policy.dataset.publisher)]),
-                "dcat:contactPoint": node(iri("catalog/dcat-ap.jsonld#contact-\(policy.dataset.id)"), "vcard:Kind", [
-                    "vcard:fn": policy.dataset.publisher, "vcard:hasEmail": ["@id": "mailto:\(policy.dataset.contact)"],
-                ]),
-                "dcat:landingPage": node(landing, "foaf:Document"),
+                "dct:identifier": .string(policy.dataset.id),
+                "dcat:keyword": .list((policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords).map(text)),
+                "dct:publisher": .node(Node(publisher, "foaf:Agent", ["foaf:name": text(policy.dataset.publisher)])),
+                "dcat:contactPoint": .node(Node(iri("catalog/dcat-ap.jsonld#contact-\(policy.dataset.id)"), "vcard:Kind", [
+                    "vcard:fn": .string(policy.dataset.publisher), "vcard:hasEmail": .reference("mailto:\(policy.dataset.contact)"),
+                ])),
+                "dcat:landingPage": .node(Node(landing, "foaf:Document")),
                 "dct:modified": dateTime(latest.publishedAt),
-                "dcat:distribution": distributions,
+                "dcat:distribution": .list(distributions),
             ]
             if let code = frequency[policy.dataset.frequency ?? ""] {
-                dataset["dct:accrualPeriodicity"] = node("http://publications.europa.eu/resource/authority/frequency/\(code)", "dct:Frequency")
+                dataset["dct:accrualPeriodicity"] = .node(Node("http://publications.europa.eu/resource/authority/frequency/\(code)", "dct:Frequency"))
             }
             // The period the distributions hold together.
             if let period = item.temporal {
-                dataset["dct:temporal"] = ["@type": "dct:PeriodOfTime", "dcat:startDate": dateTime(period.start),
-                                           "dcat:endDate": dateTime(period.end)]
+                dataset["dct:temporal"] = .node(Node(nil, "dct:PeriodOfTime", ["dcat:startDate": dateTime(period.start),
+                                                                              "dcat:endDate": dateTime(period.end)]))
             }
             let datasetID = iri("catalog/dcat-ap.jsonld#dataset-\(policy.dataset.id)")
-            graph.append(node(datasetID, "dcat:Dataset", dataset))
-            datasetIDs.append(["@id": datasetID])
+            graph.append(Node(datasetID, "dcat:Dataset", dataset))
+            datasetIDs.append(.reference(datasetID))
         }
-        let catalogPublisher = publishers.first.map { ["@id": $0.value] } ?? ["@id": iri("catalog/dcat-ap.jsonld#publisher-0")]
-        var catalog = node(catalogID, "dcat:Catalog", [
+        var catalog = Node(catalogID, "dcat:Catalog", [
             "dct:title": text("Open data releases"),
             "dct:description": text("Datasets de-identified by published privacy policies and signed; each release states what was done to the data."),
-            "dct:publisher": catalogPublisher, "foaf:homepage": node(iri("index.html"), "foaf:Document"),
+            "dct:publisher": .reference(publishers.first?.value ?? iri("catalog/dcat-ap.jsonld#publisher-0")),
+            "foaf:homepage": .node(Node(iri("index.html"), "foaf:Document")),
             "dct:modified": dateTime(now),
         ])
-        if !datasetIDs.isEmpty { catalog["dcat:dataset"] = datasetIDs }
+        if !datasetIDs.isEmpty { catalog.properties["dcat:dataset"] = .list(datasetIDs) }
         if publishers.isEmpty {
-            graph.append(node(iri("catalog/dcat-ap.jsonld#publisher-0"), "foaf:Agent", ["foaf:name": text("Publisher")]))
+            graph.append(Node(iri("catalog/dcat-ap.jsonld#publisher-0"), "foaf:Agent", ["foaf:name": text("Publisher")]))
         }
         graph.insert(catalog, at: 0)
         do {
-            return try CanonicalJSON.encode(["@context": context, "@graph": graph])
+            return try CanonicalJSON.encode(JSONLD.Document(context: context, graph: graph))
         } catch {
             throw .io(path: "catalog/dcat-ap.jsonld", reason: error.description)
         }

@@ -1,6 +1,7 @@
 import DifferentialPrivacy
 import Foundation
 import PrivacyPolicy
+import ReleaseFormat
 
 /// Everything the public pages draw about one dataset over time: per published release, in
 /// order, its noisy aggregate results (as stored in the state database when they were
@@ -41,12 +42,8 @@ public struct DatasetHistory: Sendable {
             var records: [String: (count: Int, levels: [String: Int])] = [:]
             if let folder, folder.entryType(published.release) == S_IFDIR,
                let report = try folder.folder(published.release, create: false).read("privacy-report.json"),
-               let object = try? JSONSerialization.jsonObject(with: report) as? [String: Any],
-               let microdata = object["microdata"] as? [[String: Any]] {
-                for item in microdata {
-                    guard let output = item["output"] as? String else { continue }
-                    records[output] = ((item["records"] as? Int) ?? 0, (item["generalization_levels"] as? [String: Int]) ?? [:])
-                }
+               let document = try? CanonicalJSON.decode(PrivacyReport.Document.self, from: report, file: "privacy-report.json") {
+                for item in document.microdata { records[item.output] = (item.records, item.generalizationLevels) }
             }
             releases.append(Release(release: published, start: start, results: results, records: records))
         }

@@ -98,75 +98,68 @@ public struct PrivacyReport {
     /// ε of the whole release: every output composed, as the ledger charges it (``PrivacyCost``).
     var releaseEpsilon: Double { policy.releaseCost.converted.epsilon }
 
-    /// Canonical JSON.
-    public func json() throws(PublisherError) -> Data {
+    /// The report as its typed document.
+    public var document: Document {
+        let formatter = ISO8601DateFormatter()
         let treatments = Dictionary(grouping: policy.columns, by: { $0.treatment.keyword }).mapValues { $0.map(\.name) }
-        let object: [String: Any] = [
-            "dataset": policy.dataset.id, "release": release,
-            "window": ["label": window.label, "start": ISO8601DateFormatter().string(from: window.start),
-                       "end": ISO8601DateFormatter().string(from: window.end)],
-            "policy_explained": PolicyExplainer.explain(policy),
-            "columns": treatments,
-            "guarantee": ["kind": policy.dataset.guarantee.rawValue, "statement": GuaranteeCheck.statement(for: policy),
-                          "membership_hidden": policy.dataset.guarantee == .differentialPrivacy] as [String: Any],
-            "microdata": microdata.map { item -> [String: Any] in
-                var entry: [String: Any] = ["output": item.output, "k": item.k, "records": item.records,
-                                            "generalization_levels": item.levels, "insensitive_columns": item.insensitive,
-                                            "columns_lost": item.lost.map { ["column": $0.column, "share_removed": ($0.share * 100).rounded() / 100] }]
-                if let privacy = item.privacy {
-                    entry["differential_privacy"] = ["epsilon": privacy.epsilon, "delta": privacy.delta,
-                                                     "sampling_probability": privacy.beta, "epsilon_sampling": privacy.epsilonSampling,
-                                                     "epsilon_search": privacy.epsilonSearch, "delta_achieved": privacy.achievedDelta,
-                                                     "mechanism": "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation, classes under k suppressed"] as [String: Any]
-                } else {
-                    entry["l_diversity"] = item.lDiversity.map { $0 as Any } ?? NSNull()
-                    entry["suppressed"] = item.suppressed.map { $0 as Any } ?? NSNull()
-                    entry["recoding"] = item.rounds.isEmpty ? "global" : "local"
-                    if !item.rounds.isEmpty {
-                        entry["local_recoding_rounds"] = item.rounds.map { ["generalization_levels": $0.levels, "records": $0.records] as [String: Any] }
-                    }
-                    entry["information_loss"] = item.loss.flatMap { $0.isFinite ? $0 as Any : nil } ?? NSNull()
-                    entry["highest_prosecutor_risk"] = item.highestRisk.map { $0 as Any } ?? NSNull()
-                    entry["average_prosecutor_risk"] = item.averageRisk.map { $0 as Any } ?? NSNull()
-                }
-                return entry
+        return Document(
+            dataset: policy.dataset.id, release: release,
+            window: .init(label: window.label, start: formatter.string(from: window.start), end: formatter.string(from: window.end)),
+            policyExplained: PolicyExplainer.explain(policy), columns: treatments,
+            guarantee: .init(kind: policy.dataset.guarantee.rawValue, statement: GuaranteeCheck.statement(for: policy),
+                             membershipHidden: policy.dataset.guarantee == .differentialPrivacy),
+            microdata: microdata.map { item in
+                Document.Microdata(
+                    output: item.output, k: item.k, records: item.records, generalizationLevels: item.levels,
+                    insensitiveColumns: item.insensitive,
+                    columnsLost: item.lost.map { .init(column: $0.column, shareRemoved: ($0.share * 100).rounded() / 100) },
+                    differentialPrivacy: item.privacy.map { privacy in
+                        .init(epsilon: privacy.epsilon, delta: privacy.delta, samplingProbability: privacy.beta,
+                              epsilonSampling: privacy.epsilonSampling, epsilonSearch: privacy.epsilonSearch,
+                              deltaAchieved: privacy.achievedDelta,
+                              mechanism: "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation, classes under k suppressed")
+                    },
+                    plain: item.privacy != nil ? nil : .init(
+                        lDiversity: item.lDiversity, suppressed: item.suppressed, recoding: item.rounds.isEmpty ? "global" : "local",
+                        localRecodingRounds: item.rounds.isEmpty ? nil : item.rounds.map { .init(generalizationLevels: $0.levels, records: $0.records) },
+                        informationLoss: item.loss.flatMap { $0.isFinite ? $0 : nil }, highestProsecutorRisk: item.highestRisk,
+                        averageProsecutorRisk: item.averageRisk))
             },
-            "aggregates": aggregates.map { item -> [String: Any] in
-                var entry: [String: Any] = ["output": item.output, "epsilon": item.result.epsilon, "delta": item.result.delta.map { $0 as Any } ?? NSNull(),
-                 "rho": item.result.rho.map { $0 as Any } ?? NSNull(), "groups": item.table.rowCount,
-                 "partition_threshold": item.result.threshold.map { $0 as Any } ?? NSNull(),
-                 "statistics": item.result.noise.map { noise -> [String: Any] in
-                     var distribution: [String: Any] = [:]
-                     switch noise.distribution {
-                     case let .discreteLaplace(scale) where noise.postProcessing.hasPrefix("exponential mechanism"):
-                         // A quantile: the exponential mechanism over ranks (QuantileMechanism); the scale is its utility's.
-                         distribution = ["mechanism": "exponential mechanism over ranks", "utility_scale": scale]
-                     case let .discreteLaplace(scale): distribution = ["mechanism": "discrete Laplace", "scale": scale]
-                     case let .discreteGaussian(sigmaSquared): distribution = ["mechanism": "discrete Gaussian", "sigma_squared": sigmaSquared]
-                     }
-                     return ["statistic": noise.statistic, "share": noise.share, "noise": distribution,
-                             "margin_of_error_95": noise.margin, "post_processing": noise.postProcessing]
-                 }]
-                if let disparity = item.disparity {
-                    entry["disparity"] = ["compared": disparity.group, "outcome": disparity.outcome.phrase,
-                                          "reference": disparity.reference ?? "overall", "minimum_group_size": disparity.minimumSize,
-                                          "method": disparity.explanation] as [String: Any]
-                }
-                return entry
+            aggregates: aggregates.map { item in
+                Document.Aggregate(
+                    output: item.output, epsilon: item.result.epsilon, delta: item.result.delta, rho: item.result.rho,
+                    groups: item.table.rowCount, partitionThreshold: item.result.threshold,
+                    statistics: item.result.noise.map { noise in
+                        let law: Document.Noise
+                        switch noise.distribution {
+                        case let .discreteLaplace(scale) where noise.postProcessing.hasPrefix("exponential mechanism"):
+                            // A quantile: the exponential mechanism over ranks (QuantileMechanism); the scale is its utility's.
+                            law = .init(mechanism: "exponential mechanism over ranks", utilityScale: scale)
+                        case let .discreteLaplace(scale): law = .init(mechanism: "discrete Laplace", scale: scale)
+                        case let .discreteGaussian(sigmaSquared): law = .init(mechanism: "discrete Gaussian", sigmaSquared: sigmaSquared)
+                        }
+                        return .init(statistic: noise.statistic, share: noise.share, noise: law, marginOfError95: noise.margin,
+                                     postProcessing: noise.postProcessing)
+                    },
+                    disparity: item.disparity.map { disparity in
+                        .init(compared: disparity.group, outcome: disparity.outcome.phrase, reference: disparity.reference ?? "overall",
+                              minimumGroupSize: disparity.minimumSize, method: disparity.explanation)
+                    })
             },
-            "budget": ["release_epsilon": releaseEpsilon,
-                       "per_release_cap": policy.budget.perReleaseEpsilon,
-                       "population": policy.population,
-                       "cap_history": capHistory.map { ["epsilon_cap": $0.epsilon.map { $0 as Any } ?? NSNull(),
-                                                        "delta_cap": $0.delta.map { $0 as Any } ?? NSNull(),
-                                                        "dataset": $0.dataset, "from_window": $0.firstWindow] as [String: Any] },
-                       "rolling_365_day_cap": policy.budget.rolling365DayEpsilon.map { $0 as Any } ?? NSNull()] as [String: Any],
+            budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,
+                          capHistory: capHistory.map { .init(epsilonCap: $0.epsilon, deltaCap: $0.delta, dataset: $0.dataset,
+                                                             fromWindow: $0.firstWindow) },
+                          rolling365DayCap: policy.budget.rolling365DayEpsilon),
             // Exact counts of deleted and held records stay in the steward's log and the state
             // database: a count of deleted records equals the exact size of a day published earlier.
-            "retention": retention.map { ["rule": $0.rule, "ran": true] as Any } ?? NSNull(),
-        ]
+            retention: retention.map { .init(rule: $0.rule, ran: true) })
+    }
+
+    /// Canonical JSON of ``document``.
+    /// - Throws: ``PublisherError/io(path:reason:)`` only if a value cannot be encoded (a non-finite number).
+    public func json() throws(PublisherError) -> Data {
         do {
-            return try CanonicalJSON.encode(object)
+            return try CanonicalJSON.encode(document)
         } catch {
             throw .io(path: "privacy-report.json", reason: error.description)
         }

@@ -107,17 +107,13 @@ public enum PublicIndex {
         return written
     }
 
-    static let licenses = ["CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-                           "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-                           "ODC-BY-1.0": "https://opendatacommons.org/licenses/by/1-0/",
-                           "PDDL-1.0": "https://opendatacommons.org/licenses/pddl/1-0/"]
     static let periodicity = ["daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M", "yearly": "R/P1Y"]
 
     /// DCAT-US v1.1 (https://resources.data.gov/resources/dcat-us/) with every required field per dataset.
     static func catalogJSON(datasets: [Dataset], baseURL: String? = nil) throws(PublisherError) -> Data {
         // A path under the published folder, as the catalog (in catalog/) links it.
         func url(_ path: String) -> String { link(path, baseURL: baseURL) }
-        let entries: [[String: Any]] = datasets.compactMap { item in
+        let entries: [DCATUS.Dataset] = datasets.compactMap { item in
             guard let latest = item.releases.last else { return nil }
             let policy = item.policy
             let formatter = ISO8601DateFormatter()
@@ -125,33 +121,26 @@ public enum PublicIndex {
             let temporal = item.temporal.map { "\(formatter.string(from: $0.start))/\(formatter.string(from: $0.end))" } ?? latest.window
             let folder = "\(policy.dataset.id)/\(latest.release)"
             let landing = url(landingPath(policy.dataset.id))
-            let files = item.downloads.map { download -> [String: Any] in
-                ["@type": "dcat:Distribution", "title": download.title,
-                 "downloadURL": url(download.path), "accessURL": landing,
-                 "mediaType": "application/gzip", "format": "CSV (gzip)",
-                 "describedBy": url(download.schema), "describedByType": "application/json"]
+            let files = item.downloads.map { download in
+                DCATUS.Distribution(title: download.title, downloadURL: url(download.path), accessURL: landing,
+                                    mediaType: "application/gzip", format: "CSV (gzip)", describedBy: url(download.schema),
+                                    describedByType: "application/json")
             }
-            var entry: [String: Any] = [
-                "@type": "dcat:Dataset", "title": policy.dataset.title, "description": policy.dataset.description,
-                "keyword": policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords,
-                "modified": formatter.string(from: latest.publishedAt),
-                "publisher": ["@type": "org:Organization", "name": policy.dataset.publisher],
-                "contactPoint": ["@type": "vcard:Contact", "fn": policy.dataset.publisher, "hasEmail": "mailto:\(policy.dataset.contact)"],
-                "identifier": policy.dataset.id, "accessLevel": "public",
-                "license": licenses[policy.dataset.license] ?? policy.dataset.license,
-                "temporal": temporal, "accrualPeriodicity": periodicity[policy.dataset.frequency ?? ""] ?? "irregular",
-                "describedBy": url("\(folder)/datapackage.json"), "describedByType": "application/json",
-                "distribution": files + [["@type": "dcat:Distribution", "title": "Privacy report", "downloadURL": url("\(folder)/privacy-report.html"),
-                                          "mediaType": "text/html", "format": "HTML"]],
-            ]
-            if baseURL != nil { entry["landingPage"] = landing }
-            return entry
+            return DCATUS.Dataset(
+                title: policy.dataset.title, description: policy.dataset.description,
+                keyword: policy.dataset.keywords.isEmpty ? [policy.dataset.id] : policy.dataset.keywords,
+                modified: formatter.string(from: latest.publishedAt),
+                publisher: .init(name: policy.dataset.publisher),
+                contactPoint: .init(fn: policy.dataset.publisher, hasEmail: "mailto:\(policy.dataset.contact)"),
+                identifier: policy.dataset.id,
+                license: DataPackage.licenseURLs[policy.dataset.license] ?? policy.dataset.license,
+                temporal: temporal, accrualPeriodicity: periodicity[policy.dataset.frequency ?? ""] ?? "irregular",
+                describedBy: url("\(folder)/datapackage.json"),
+                distribution: files + [DCATUS.Distribution(title: "Privacy report", downloadURL: url("\(folder)/privacy-report.html"),
+                                                           mediaType: "text/html", format: "HTML")],
+                landingPage: baseURL != nil ? landing : nil)
         }
-        let catalog: [String: Any] = [
-            "@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld", "@type": "dcat:Catalog",
-            "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
-            "describedBy": "https://project-open-data.cio.gov/v1.1/schema/catalog.json", "dataset": entries,
-        ].merging(baseURL.map { ["@id": "\($0)/catalog/data.json"] } ?? [:]) { a, _ in a }
+        let catalog = DCATUS.Catalog(id: baseURL.map { "\($0)/catalog/data.json" }, dataset: entries)
         do {
             return try CanonicalJSON.encode(catalog)
         } catch {

@@ -42,44 +42,58 @@ public struct ReleaseSnapshot: Sendable, Equatable {
     /// How long a snapshot stays valid unless told otherwise.
     public static let defaultTTL: TimeInterval = 2 * 86400
 
+    /// The JSON shape of `snapshot.json` (a dataset's sequence is written as a string, as it always was).
+    struct Document: Codable {
+        struct Entry: Codable {
+            var release: String
+            var manifestSHA256: String
+            var sequence: String?
+            enum CodingKeys: String, CodingKey { case release, manifestSHA256 = "manifest_sha256", sequence }
+        }
+        var type = "opendata-snapshot"
+        var version = 1
+        var created: String
+        var expires: String
+        var datasets: [String: Entry]
+        var files: [String: String]
+        var logSize: Int
+        enum CodingKeys: String, CodingKey { case type, version, created, expires, datasets, files, logSize = "log_size" }
+    }
+
     /// The canonical JSON that is signed.
+    /// - Throws: ``PublisherError/io(path:reason:)`` only if a value cannot be encoded.
     public func canonicalJSON() throws(PublisherError) -> Data {
         let formatter = ISO8601DateFormatter()
-        let object: [String: Any] = [
-            "type": "opendata-snapshot", "version": 1,
-            "created": formatter.string(from: created), "expires": formatter.string(from: expires),
-            "datasets": datasets.mapValues { entry in
-                var fields = ["release": entry.release, "manifest_sha256": entry.manifestSHA256]
-                if let sequence = entry.sequence { fields["sequence"] = String(sequence) }
-                return fields
-            },
-            "files": files, "log_size": logSize,
-        ]
+        let document = Document(created: formatter.string(from: created), expires: formatter.string(from: expires),
+                                datasets: datasets.mapValues { .init(release: $0.release, manifestSHA256: $0.manifestSHA256,
+                                                                     sequence: $0.sequence.map(String.init)) },
+                                files: files, logSize: logSize)
         do {
-            return try CanonicalJSON.encode(object)
+            return try CanonicalJSON.encode(document)
         } catch {
             throw .io(path: "snapshot.json", reason: error.description)
         }
     }
 
     /// Parses `snapshot.json` (after its signature was checked).
+    /// - Throws: ``PublisherError/invalidInput(_:)`` naming the check `snapshot` when the file is not an
+    ///   opendata snapshot (wrong type, a missing or malformed key, a date that is not ISO 8601).
     public static func parse(_ data: Data, file: String) throws(PublisherError) -> ReleaseSnapshot {
         let formatter = ISO8601DateFormatter()
-        guard let object = try? CanonicalJSON.object(data, file: file), object["type"] as? String == "opendata-snapshot",
-              let created = (object["created"] as? String).flatMap(formatter.date(from:)),
-              let expires = (object["expires"] as? String).flatMap(formatter.date(from:)),
-              let datasets = object["datasets"] as? [String: [String: String]], let files = object["files"] as? [String: String],
-              let logSize = object["log_size"] as? Int else {
+        let document: Document
+        do {
+            document = try CanonicalJSON.decode(Document.self, from: data, file: file)
+        } catch {
+            throw .invalidInput("\(file): check 'snapshot' failed: not an opendata snapshot (\(error))")
+        }
+        guard document.type == "opendata-snapshot", let created = formatter.date(from: document.created),
+              let expires = formatter.date(from: document.expires) else {
             throw .invalidInput("\(file): check 'snapshot' failed: not an opendata snapshot (type, created, expires, datasets, files, log_size)")
         }
-        var latest: [String: Latest] = [:]
-        for (dataset, entry) in datasets {
-            guard let release = entry["release"], let sha = entry["manifest_sha256"] else {
-                throw .invalidInput("\(file): check 'snapshot' failed: dataset \(dataset) lacks release or manifest_sha256")
-            }
-            latest[dataset] = Latest(release: release, manifestSHA256: sha, sequence: entry["sequence"].flatMap { Int($0) })
-        }
-        return ReleaseSnapshot(created: created, expires: expires, datasets: latest, files: files, logSize: logSize)
+        return ReleaseSnapshot(created: created, expires: expires,
+                               datasets: document.datasets.mapValues { Latest(release: $0.release, manifestSHA256: $0.manifestSHA256,
+                                                                               sequence: $0.sequence.flatMap { Int($0) }) },
+                               files: document.files, logSize: document.logSize)
     }
 
     /// Writes `snapshot.json` and `snapshot.json.minisig` into `out`, describing

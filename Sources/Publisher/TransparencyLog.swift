@@ -11,10 +11,12 @@ import ReleaseFormat
 /// an older checkpoint, check that the new tree extends it (consistency proof).
 public enum TransparencyLog {
     /// One logged release.
-    public struct Entry: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable, Codable {
         public var dataset: String
         public var release: String
         public var manifestSHA256: String
+
+        enum CodingKeys: String, CodingKey { case dataset, release, manifestSHA256 = "manifest_sha256" }
 
         /// The leaf input: the manifest's SHA-256 bytes, then "dataset/release".
         public var leaf: [UInt8] { hexBytes(manifestSHA256) + Array("\(dataset)/\(release)".utf8) }
@@ -41,7 +43,7 @@ public enum TransparencyLog {
         let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]), timestamp: now)
         let list: Data, note: String
         do {
-            list = try CanonicalJSON.encode(entries.map { ["dataset": $0.dataset, "release": $0.release, "manifest_sha256": $0.manifestSHA256] })
+            list = try CanonicalJSON.encode(entries)
             note = try checkpoint.signed(name: signerName(key.publicKeyFile), key: key)
         } catch {
             throw .io(path: folder, reason: error.description)
@@ -55,16 +57,17 @@ public enum TransparencyLog {
     /// Reads `log/entries.json`.
     public static func entries(out: String) throws(PublisherError) -> [Entry] {
         let path = (out as NSString).appendingPathComponent("log/entries.json")
-        guard let data = FileManager.default.contents(atPath: path),
-              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]] else {
-            throw .io(path: path, reason: "cannot read the log entries")
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read the log entries") }
+        let list: [Entry]
+        do {
+            list = try CanonicalJSON.decode([Entry].self, from: data, file: path)
+        } catch {
+            throw .io(path: path, reason: "cannot read the log entries (\(error))")
         }
-        return try list.map { item throws(PublisherError) in
-            guard let dataset = item["dataset"], let release = item["release"], let sha = item["manifest_sha256"], sha.count == 64 else {
-                throw .io(path: path, reason: "a log entry lacks dataset, release or manifest_sha256")
-            }
-            return Entry(dataset: dataset, release: release, manifestSHA256: sha)
+        if let bad = list.first(where: { $0.manifestSHA256.count != 64 }) {
+            throw .io(path: path, reason: "the log entry of \(bad.dataset) \(bad.release) has no 64-digit manifest_sha256")
         }
+        return list
     }
 
     /// Checks the log against the releases on disk and, optionally, an older checkpoint.

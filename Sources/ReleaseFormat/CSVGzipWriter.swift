@@ -10,6 +10,9 @@ public final class CSVGzipWriter {
     public private(set) var rows = 0
 
     /// Creates `path` and writes the header.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the file cannot be created or written;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk.
     public init(path: String, header: [String], level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) {
         gzip = try GzipFileWriter(path: path, level: level)
         try append(header.map { Optional($0) })
@@ -17,6 +20,10 @@ public final class CSVGzipWriter {
     }
 
     /// Appends one row; nil fields are written empty (the data package's missing value).
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when writing the file fails;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk. Rows are buffered, so an
+    ///   error may surface on a later call.
     public func append(_ fields: [String?]) throws(ReleaseFormatError) {
         for (index, field) in fields.enumerated() {
             if index > 0 { pending.append(0x2C) }
@@ -32,6 +39,9 @@ public final class CSVGzipWriter {
     /// Each distinct value is escaped once, so writing millions of rows costs
     /// a byte copy per field. The bytes are the same as appending row by row.
     /// `progress` is called now and then with the fraction of rows written.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when writing the file fails;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk.
     public func append(columns: [(dictionary: [String], codes: [Int32])], rowCount: Int,
                        progress: ((Double) -> Void)? = nil) throws(ReleaseFormatError) {
         precondition(columns.allSatisfy { $0.codes.count == rowCount }, "every column needs one code per row")
@@ -77,6 +87,9 @@ public final class CSVGzipWriter {
     }
 
     /// Flushes and closes; returns the compressed size and SHA-256.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when writing or closing the file fails;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk.
     public func finish() throws(ReleaseFormatError) -> (bytes: Int, sha256: String) {
         try gzip.write(Data(pending))
         pending = []

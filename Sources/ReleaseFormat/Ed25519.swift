@@ -4,6 +4,9 @@ import Foundation
 /// Ed25519 (RFC 8032) through OpenSSL libcrypto.
 public enum Ed25519 {
     /// The public key (32 bytes) of a 32-byte seed.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when the seed is not 32 bytes or OpenSSL cannot derive
+    ///   the key.
     public static func publicKey(seed: [UInt8]) throws(ReleaseFormatError) -> [UInt8] {
         let key = try privateKey(seed)
         defer { EVP_PKEY_free(key) }
@@ -16,6 +19,8 @@ public enum Ed25519 {
     }
 
     /// A new random seed from OpenSSL's CSPRNG.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when `RAND_bytes` fails.
     public static func randomBytes(_ count: Int) throws(ReleaseFormatError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         guard RAND_bytes(&bytes, Int32(count)) == 1 else { throw .crypto("RAND_bytes failed") }
@@ -23,6 +28,8 @@ public enum Ed25519 {
     }
 
     /// The 64-byte signature of `message` under `seed`.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when the seed is not 32 bytes or OpenSSL fails to sign.
     public static func sign(_ message: [UInt8], seed: [UInt8]) throws(ReleaseFormatError) -> [UInt8] {
         let key = try privateKey(seed)
         defer { EVP_PKEY_free(key) }
@@ -49,6 +56,9 @@ public enum Ed25519 {
     }
 
     /// The public key as PEM SubjectPublicKeyInfo (RFC 8410), for `openssl pkeyutl -verify -pubin`.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when `publicKey` is not a valid Ed25519 key or OpenSSL
+    ///   cannot write the PEM.
     public static func pem(publicKey: [UInt8]) throws(ReleaseFormatError) -> String {
         guard let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, publicKey, 32) else {
             throw .crypto("invalid Ed25519 public key")

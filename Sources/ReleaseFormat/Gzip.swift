@@ -7,6 +7,8 @@ import Foundation
 public enum Gzip {
     /// `data` as gzip members of ``GzipFileWriter/chunkSize`` bytes each, exactly as
     /// ``GzipFileWriter`` writes them (the same bytes give the same file), compressed on every core.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk.
     public static func compress(_ data: Data, level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) -> Data {
         let size = GzipFileWriter.chunkSize
         let count = max((data.count + size - 1) / size, 1)
@@ -31,6 +33,9 @@ public enum Gzip {
 
     /// The uncompressed bytes of a gzip file of one or more members. Refuses damaged,
     /// truncated or trailing data: `file` names it in the error.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when zlib cannot start, or the data is empty, damaged,
+    ///   cut short or followed by bytes that are not another gzip member.
     public static func decompress(_ data: Data, file: String) throws(ReleaseFormatError) -> Data {
         var stream = z_stream()
         // 15 + 16: a gzip wrapper is required, with the largest window.

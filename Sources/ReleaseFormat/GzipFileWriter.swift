@@ -31,6 +31,8 @@ public final class GzipFileWriter {
     public private(set) var bytesIn = 0
 
     /// Creates (or truncates) `path`.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the file cannot be created or opened for writing.
     public init(path: String, level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw .io(path: path, reason: "cannot create the file")
@@ -52,6 +54,9 @@ public final class GzipFileWriter {
     }
 
     /// Appends uncompressed bytes.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when writing an earlier batch fails;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib could not compress one of its chunks.
     public func write(_ data: Data) throws(ReleaseFormatError) {
         bytesIn += data.count
         var offset = data.startIndex
@@ -69,6 +74,9 @@ public final class GzipFileWriter {
     }
 
     /// Compresses what is left, closes the file, and returns its size and SHA-256 (hex).
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when writing, syncing or closing the file fails;
+    ///   ``ReleaseFormatError/crypto(_:)`` when zlib cannot compress a chunk.
     public func finish() throws(ReleaseFormatError) -> (bytes: Int, sha256: String) {
         if !buffer.isEmpty || (bytesIn == 0 && pending.isEmpty) { pending.append(buffer) }
         buffer = Data()

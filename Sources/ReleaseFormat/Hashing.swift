@@ -42,6 +42,8 @@ public struct StreamingDigest {
     }
 
     /// The digest of the file at `path`, read in 1 MiB chunks.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the file cannot be opened or a read fails.
     public static func hash(file path: String, _ algorithm: Algorithm) throws(ReleaseFormatError) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .io(path: path, reason: "cannot open for reading") }
         defer { try? handle.close() }

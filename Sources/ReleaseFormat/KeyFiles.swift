@@ -8,6 +8,10 @@ public enum KeyFiles {
     public static let passphraseVariable = "OPENDATA_KEY_PASSPHRASE"
 
     /// Writes `PREFIX.key`, `PREFIX.pub` and `PREFIX.pem` for a new key pair; refuses to overwrite.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when one of the files already exists, or the
+    ///   folder or a file cannot be written; ``ReleaseFormatError/crypto(_:)`` when OpenSSL cannot make or
+    ///   encrypt the key. Nothing is overwritten.
     public static func generate(prefix given: String, passphrase: String?) throws(ReleaseFormatError) -> Minisign.SecretKey {
         // A bare name (`--out k`) is a file in the current folder: made absolute, so the atomic
         // writes below have a folder to put their temporary file in.
@@ -41,6 +45,12 @@ public enum KeyFiles {
     }
 
     /// Reads a secret key, refusing one that group or others can read.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the key file cannot be read;
+    ///   ``ReleaseFormatError/insecureKey(path:)`` when it (or the passphrase file) is readable by group or
+    ///   others; ``ReleaseFormatError/passphrase(_:)`` when an encrypted key's passphrase is missing,
+    ///   unreadable or wrong; ``ReleaseFormatError/malformed(file:reason:)`` or
+    ///   ``ReleaseFormatError/crypto(_:)`` as ``Minisign/SecretKey/parse(_:file:passphrase:)`` throws them.
     public static func loadSecretKey(path: String, passphraseFile: String?) throws(ReleaseFormatError) -> Minisign.SecretKey {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let permissions = attributes[.posixPermissions] as? Int else {
@@ -57,6 +67,10 @@ public enum KeyFiles {
 
     /// The passphrase from `file` (first line; the file must be 0600 like the key it unlocks)
     /// or the environment; `key` names what it unlocks in errors.
+    ///
+    /// - Throws: ``ReleaseFormatError/insecureKey(path:)`` when `file` is readable by group or others;
+    ///   ``ReleaseFormatError/passphrase(_:)`` when `file` cannot be read, or there is no `file` and
+    ///   ``passphraseVariable`` is not set.
     public static func passphrase(file: String?, key: String) throws(ReleaseFormatError) -> String {
         if let file {
             if let permissions = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int,
@@ -73,6 +87,10 @@ public enum KeyFiles {
     }
 
     /// Public keys: one `.pub` file, or every `.pub` file of a keyring folder.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the keyring cannot be listed or holds no
+    ///   `.pub` file, or a key file cannot be read; ``ReleaseFormatError/malformed(file:reason:)`` for a
+    ///   key that does not parse.
     public static func loadPublicKeys(key: String?, keyring: String?) throws(ReleaseFormatError) -> [Minisign.PublicKey] {
         var paths: [String] = []
         if let key { paths.append(key) }

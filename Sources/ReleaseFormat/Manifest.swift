@@ -49,52 +49,39 @@ public struct Manifest: Sendable, Equatable {
         self.files = files
     }
 
-    /// The canonical bytes of the manifest.
+    /// The canonical bytes of the manifest (files sorted by path).
+    /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` only if a value cannot be encoded.
     public func canonicalJSON() throws(ReleaseFormatError) -> Data {
-        let object: [String: Any] = [
-            "dataset": dataset, "release": release, "sequence": sequence,
-            "window": ["start": windowStart, "end": windowEnd], "created": created, "expires": expires,
-            "previous_manifest_sha256": previousManifestSHA256 ?? NSNull(), "policy_sha256": policySHA256,
-            "key_id": keyID, "tool_version": toolVersion,
-            "files": files.sorted { $0.path < $1.path }.map { ["path": $0.path, "bytes": $0.bytes, "sha256": $0.sha256] },
-        ]
-        return try CanonicalJSON.encode(object)
+        var sorted = self
+        sorted.files.sort { $0.path < $1.path }
+        return try CanonicalJSON.encode(sorted)
     }
 
     /// Parses a manifest, rejecting anything malformed with a precise reason.
+    /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` naming the key that is missing, of the
+    ///   wrong type or out of range (a sequence below 1, a digest that is not 64 hex digits, a file
+    ///   path that leaves the release folder).
     public static func parse(_ data: Data, file: String) throws(ReleaseFormatError) -> Manifest {
-        let object = try CanonicalJSON.object(data, file: file)
-        func string(_ key: String) throws(ReleaseFormatError) -> String {
-            guard let value = object[key] as? String, !value.isEmpty else { throw .malformed(file: file, reason: "'\(key)' must be a non-empty string") }
-            return value
+        let manifest = try CanonicalJSON.decode(Manifest.self, from: data, file: file)
+        for (key, value) in [("dataset", manifest.dataset), ("release", manifest.release), ("created", manifest.created),
+                             ("expires", manifest.expires), ("policy_sha256", manifest.policySHA256), ("key_id", manifest.keyID),
+                             ("tool_version", manifest.toolVersion)] where value.isEmpty {
+            throw .malformed(file: file, reason: "'\(key)' must be a non-empty string")
         }
-        guard let sequence = object["sequence"] as? Int, sequence >= 1 else {
-            throw .malformed(file: file, reason: "'sequence' must be a positive integer")
-        }
-        guard let window = object["window"] as? [String: Any], let start = window["start"] as? String,
-              let end = window["end"] as? String else {
-            throw .malformed(file: file, reason: "'window' must hold 'start' and 'end'")
-        }
-        guard let list = object["files"] as? [[String: Any]] else { throw .malformed(file: file, reason: "'files' must be a list") }
-        var files: [File] = []
-        for entry in list {
-            guard let path = entry["path"] as? String, let bytes = entry["bytes"] as? Int, bytes >= 0,
-                  let sha = entry["sha256"] as? String, sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
+        guard manifest.sequence >= 1 else { throw .malformed(file: file, reason: "'sequence' must be a positive integer") }
+        var checked = manifest
+        checked.files = []
+        for entry in manifest.files {
+            guard entry.bytes >= 0, entry.sha256.count == 64, entry.sha256.allSatisfy(\.isHexDigit) else {
                 throw .malformed(file: file, reason: "each file needs 'path', 'bytes' ≥ 0 and a 64-digit 'sha256'")
             }
+            let path = entry.path
             guard !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("\\") else {
                 throw .malformed(file: file, reason: "file path '\(path)' leaves the release folder")
             }
-            files.append(File(path: path, bytes: bytes, sha256: sha.lowercased()))
+            checked.files.append(File(path: path, bytes: entry.bytes, sha256: entry.sha256.lowercased()))
         }
-        let previous = object["previous_manifest_sha256"]
-        if previous != nil, !(previous is NSNull), !(previous is String) {
-            throw .malformed(file: file, reason: "'previous_manifest_sha256' must be a string or null")
-        }
-        return Manifest(dataset: try string("dataset"), release: try string("release"), sequence: sequence, windowStart: start,
-                        windowEnd: end, created: try string("created"), expires: try string("expires"),
-                        previousManifestSHA256: previous as? String, policySHA256: try string("policy_sha256"),
-                        keyID: try string("key_id"), toolVersion: try string("tool_version"), files: files)
+        return checked
     }
 
     /// The signature's trusted comment: what minisign shows and the global signature covers.
@@ -102,3 +89,45 @@ public struct Manifest: Sendable, Equatable {
         "dataset:\(dataset)\trelease:\(release)\tsequence:\(sequence)\tmanifest_sha256:\(manifestSHA256)"
     }
 }
+
+/// The manifest's JSON shape: snake_case keys, the window as `{start, end}`, and
+/// `previous_manifest_sha256` always present (null for a dataset's first release).
+extension Manifest: Codable {
+    private enum Keys: String, CodingKey {
+        case dataset, release, sequence, window, created, expires, files
+        case previous = "previous_manifest_sha256", policy = "policy_sha256", keyID = "key_id", toolVersion = "tool_version"
+    }
+
+    private struct Window: Codable {
+        var start: String
+        var end: String
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let window = try c.decode(Window.self, forKey: .window)
+        self.init(dataset: try c.decode(String.self, forKey: .dataset), release: try c.decode(String.self, forKey: .release),
+                  sequence: try c.decode(Int.self, forKey: .sequence), windowStart: window.start, windowEnd: window.end,
+                  created: try c.decode(String.self, forKey: .created), expires: try c.decode(String.self, forKey: .expires),
+                  previousManifestSHA256: try c.decodeIfPresent(String.self, forKey: .previous),
+                  policySHA256: try c.decode(String.self, forKey: .policy), keyID: try c.decode(String.self, forKey: .keyID),
+                  toolVersion: try c.decode(String.self, forKey: .toolVersion), files: try c.decode([File].self, forKey: .files))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(release, forKey: .release)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(Window(start: windowStart, end: windowEnd), forKey: .window)
+        try c.encode(created, forKey: .created)
+        try c.encode(expires, forKey: .expires)
+        try c.encode(previousManifestSHA256, forKey: .previous)
+        try c.encode(policySHA256, forKey: .policy)
+        try c.encode(keyID, forKey: .keyID)
+        try c.encode(toolVersion, forKey: .toolVersion)
+        try c.encode(files, forKey: .files)
+    }
+}
+
+extension Manifest.File: Codable {}

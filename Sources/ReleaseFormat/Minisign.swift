@@ -22,6 +22,9 @@ public enum Minisign {
         public var publicKey: [UInt8]
 
         /// A new random key pair.
+        ///
+        /// - Throws: ``ReleaseFormatError/crypto(_:)`` when OpenSSL cannot produce random bytes or derive
+        ///   the key.
         public static func generate() throws(ReleaseFormatError) -> SecretKey {
             let seed = try Ed25519.randomBytes(32)
             return SecretKey(keyID: try Ed25519.randomBytes(8), seed: seed, publicKey: try Ed25519.publicKey(seed: seed))
@@ -33,6 +36,10 @@ public enum Minisign {
         public var publicKeyFile: PublicKey { PublicKey(keyID: keyID, key: publicKey) }
 
         /// The secret key file; encrypted with `passphrase`, or unencrypted like `minisign -G -W`.
+        ///
+        /// - Throws: ``ReleaseFormatError/crypto(_:)`` when the salt cannot be drawn or scrypt fails;
+        ///   ``ReleaseFormatError/malformed(file:reason:)`` when `opsLimit` and `memLimit` give unusable scrypt
+        ///   parameters. Neither happens without a passphrase.
         public func fileContents(passphrase: String?, opsLimit: UInt64 = Minisign.opsLimitSensitive,
                                  memLimit: UInt64 = Minisign.memLimitSensitive) throws(ReleaseFormatError) -> String {
             var body = Array("Ed".utf8)
@@ -54,6 +61,12 @@ public enum Minisign {
         }
 
         /// Reads a secret key file; `passphrase` decrypts an encrypted one.
+        ///
+        /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` when the file is not a 158-byte
+        ///   Ed25519, BLAKE2b key with scrypt or no key derivation, or its secret and public halves do not
+        ///   match; ``ReleaseFormatError/passphrase(_:)`` when the passphrase is wrong;
+        ///   ``ReleaseFormatError/crypto(_:)`` when scrypt or OpenSSL fails; and whatever `passphrase`
+        ///   throws (it is called only for an encrypted key).
         public static func parse(_ text: String, file: String, passphrase: () throws(ReleaseFormatError) -> String)
             throws(ReleaseFormatError) -> SecretKey
         {
@@ -96,6 +109,9 @@ public enum Minisign {
         }
 
         /// Reads a `.pub` file (or a bare base64 line).
+        ///
+        /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` when the key line is not 42 bytes of
+        ///   base64 or not an Ed25519 key.
         public static func parse(_ text: String, file: String) throws(ReleaseFormatError) -> PublicKey {
             let bytes = try Minisign.payload(text, file: file, length: 42)
             guard bytes[0..<2] == [0x45, 0x64] else { throw .malformed(file: file, reason: "not an Ed25519 minisign public key") }
@@ -112,6 +128,9 @@ public enum Minisign {
         public var untrustedComment: String
 
         /// Signs `file` (prehashed, BLAKE2b-512) with `key`.
+        ///
+        /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` when `trustedComment` is more than one
+        ///   line; ``ReleaseFormatError/crypto(_:)`` when the key's seed is invalid or signing fails.
         public static func sign(_ file: Data, key: SecretKey, trustedComment: String,
                                 untrustedComment: String = "signature from opendata") throws(ReleaseFormatError) -> Signature {
             guard !trustedComment.contains("\n"), !trustedComment.contains("\r") else {
@@ -131,6 +150,9 @@ public enum Minisign {
         }
 
         /// Parses a `.minisig` file; only prehashed (`ED`) signatures are accepted.
+        ///
+        /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` when the file is not four lines, a line
+        ///   is not canonical base64 of the right length, or the signature is not prehashed (`ED`).
         public static func parse(_ text: String, file: String) throws(ReleaseFormatError) -> Signature {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             guard lines.count >= 4, lines[0].hasPrefix("untrusted comment: "), lines[2].hasPrefix("trusted comment: ") else {

@@ -6,6 +6,11 @@ public enum ReleaseSigner {
     /// Hashes every regular file under `folder` (except the manifest and its
     /// signature) into `manifest.files`, writes the manifest and its signature.
     /// Returns the manifest's SHA-256.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when the folder cannot be listed, a file cannot be
+    ///   read or the manifest and signature cannot be written;
+    ///   ``ReleaseFormatError/malformed(file:reason:)`` when the manifest cannot be encoded or its trusted
+    ///   comment is not one line; ``ReleaseFormatError/crypto(_:)`` when signing fails.
     @discardableResult
     public static func seal(folder: String, manifest: Manifest, key: Minisign.SecretKey) throws(ReleaseFormatError) -> String {
         var manifest = manifest

@@ -149,6 +149,8 @@ public enum ReleaseVerifier {
 
     /// Paths (relative, sorted) of the files under `folder`; symbolic links are
     /// listed too with `includeLinks`, so they can be rejected.
+    ///
+    /// - Throws: ``ReleaseFormatError/io(path:reason:)`` when `folder` cannot be listed.
     public static func regularFiles(in folder: String, includeLinks: Bool = false) throws(ReleaseFormatError) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
             throw .io(path: folder, reason: "cannot list the release folder")

@@ -33,12 +33,19 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     /// The signed note.
+    ///
+    /// - Throws: ``ReleaseFormatError/crypto(_:)`` when the key's seed is invalid or signing fails.
     public func signed(name: String, key: Minisign.SecretKey) throws(ReleaseFormatError) -> String {
         let signature = try Ed25519.sign(Array(body.utf8), seed: key.seed)
         return body + "\n\u{2014} \(name) \(Data(Self.keyHash(name: name, publicKey: key.publicKey) + signature).base64EncodedString())\n"
     }
 
     /// Parses a signed note and checks its signature by `name` under `publicKey`.
+    ///
+    /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` when `text` is not a signed note or its
+    ///   body is not origin, size and a 32-byte root;
+    ///   ``ReleaseFormatError/verification(file:check:reason:)`` when no signature line by `name` verifies
+    ///   under `publicKey`.
     public static func verify(_ text: String, name: String, publicKey: [UInt8], file: String) throws(ReleaseFormatError) -> Checkpoint {
         guard let split = text.range(of: "\n\n") else { throw .malformed(file: file, reason: "not a signed note (no blank line before the signatures)") }
         let body = String(text[..<split.lowerBound]) + "\n"

@@ -97,6 +97,8 @@ public struct Column: Sendable, Equatable {
 
     /// This column with every distinct value passed through `transform` once
     /// (values that become equal share one code), rows unchanged.
+    ///
+    /// - Throws: Only what `transform` throws, passed on unchanged; the column is then not built.
     public func mappingValues(_ transform: (String) throws -> String) rethrows -> Column {
         var mapped = Column(name: name)
         var remap = [Int32](repeating: 0, count: dictionary.count)

@@ -2,6 +2,7 @@ import Anonymization
 import ArgumentParser
 import Foundation
 import OperationalStore
+import ReleaseFormat
 import Tabular
 
 /// `opendata anonymize`: the k-anonymity engine on a CSV file, ARX-style.
@@ -120,20 +121,16 @@ struct AnonymizeCommand: ParsableCommand {
             }
             let names = quasiIdentifiers.map(\.column)
             if json {
-                let object: [String: Any] = [
-                    "quasi_identifiers": names, "transformation": result.transformation,
-                    "loss": result.loss, "metric": request.metric.rawValue, "suppressed": result.suppressed,
-                    "records": table.rowCount, "classes": result.classes, "checked": result.checked,
-                    "lattice": result.latticeSize, "seconds": seconds, "recoding": recoding.rawValue,
-                    "rounds": result.rounds.map { ["transformation": $0.levels, "records": $0.records] as [String: Any] },
-                    "full_domain_loss": result.fullDomainLoss as Any,
-                    "columns_lost": LostColumns.find(in: result.table, columns: names).map { ["column": $0.column, "share_removed": $0.share] },
-                    "risk": ["highest_prosecutor": result.risk.highestProsecutorRisk,
-                             "average_prosecutor": result.risk.averageProsecutorRisk,
-                             "records_at_risk": result.risk.recordsAtRisk, "threshold": result.risk.threshold,
-                             "sample_uniques": result.risk.sampleUniques],
-                ]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                let data = try CanonicalJSON.encode(AnonymizationSummary(
+                    quasiIdentifiers: names, transformation: result.transformation, loss: result.loss, metric: request.metric.rawValue,
+                    suppressed: result.suppressed, records: table.rowCount, classes: result.classes, checked: result.checked,
+                    lattice: result.latticeSize, seconds: seconds, recoding: recoding.rawValue,
+                    rounds: result.rounds.map { .init(transformation: $0.levels, records: $0.records) },
+                    fullDomainLoss: result.fullDomainLoss,
+                    columnsLost: LostColumns.find(in: result.table, columns: names).map { .init(column: $0.column, shareRemoved: $0.share) },
+                    risk: .init(highestProsecutor: result.risk.highestProsecutorRisk, averageProsecutor: result.risk.averageProsecutorRisk,
+                                recordsAtRisk: result.risk.recordsAtRisk, threshold: result.risk.threshold,
+                                sampleUniques: result.risk.sampleUniques)))
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
@@ -234,3 +231,50 @@ struct AnonymizeRequest {
 }
 
 extension Recoding: ExpressibleByArgument {}
+
+/// What `anonymize --json` prints: the transformation found, its loss and the risk left.
+struct AnonymizationSummary: Encodable {
+    struct Round: Encodable {
+        var transformation: [Int]
+        var records: Int
+    }
+
+    struct LostColumn: Encodable {
+        var column: String
+        var shareRemoved: Double
+        enum CodingKeys: String, CodingKey { case column, shareRemoved = "share_removed" }
+    }
+
+    struct Risk: Encodable {
+        var highestProsecutor: Double
+        var averageProsecutor: Double
+        var recordsAtRisk: Double
+        var threshold: Double
+        var sampleUniques: Int
+        enum CodingKeys: String, CodingKey {
+            case highestProsecutor = "highest_prosecutor", averageProsecutor = "average_prosecutor", recordsAtRisk = "records_at_risk"
+            case threshold, sampleUniques = "sample_uniques"
+        }
+    }
+
+    var quasiIdentifiers: [String]
+    var transformation: [Int]
+    var loss: Double
+    var metric: String
+    var suppressed: Int
+    var records: Int
+    var classes: Int
+    var checked: Int
+    var lattice: Int
+    var seconds: Double
+    var recoding: String
+    var rounds: [Round]
+    @ExplicitNull var fullDomainLoss: Double?
+    var columnsLost: [LostColumn]
+    var risk: Risk
+
+    enum CodingKeys: String, CodingKey {
+        case quasiIdentifiers = "quasi_identifiers", transformation, loss, metric, suppressed, records, classes, checked, lattice, seconds
+        case recoding, rounds, fullDomainLoss = "full_domain_loss", columnsLost = "columns_lost", risk
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseFormat
 
 /// How a command writes for people or for machines (`--log-format`).
 ///
@@ -13,18 +14,19 @@ struct Console: Sendable {
     let format: Format
 
     /// A field of a JSON log line, typed as JSON types it (a count is a number, a flag a boolean).
-    enum Value: Sendable {
+    enum Value: Sendable, Encodable {
         case text(String)
         case integer(Int)
         case number(Double)
         case flag(Bool)
 
-        var json: Any {
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
             switch self {
-            case let .text(value): value
-            case let .integer(value): value
-            case let .number(value): value
-            case let .flag(value): value
+            case let .text(value): try container.encode(value)
+            case let .integer(value): try container.encode(value)
+            case let .number(value): try container.encode(value)
+            case let .flag(value): try container.encode(value)
             }
         }
     }
@@ -55,11 +57,11 @@ struct Console: Sendable {
         case .text:
             line = message
         case .json:
-            var object: [String: Any] = fields.mapValues(\.json)
-            object["time"] = ISO8601DateFormatter().string(from: Date())
-            object["level"] = level
-            object["message"] = message
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            var object = fields
+            object["time"] = .text(ISO8601DateFormatter().string(from: Date()))
+            object["level"] = .text(level)
+            object["message"] = .text(message)
+            let data = (try? CanonicalJSON.encode(object)) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         }
         handle.write(Data((line + "\n").utf8))

@@ -1,0 +1,202 @@
+import Foundation
+import ReleaseFormat
+
+extension PrivacyReport {
+    /// The shape of `privacy-report.json`: what the tool writes for every release and what the
+    /// dashboards read back (``DatasetHistory``), one type for both so a renamed key is a compile
+    /// error, not a value that silently reads as 0. Absent optional facts are written as `null`.
+    public struct Document: Codable, Sendable {
+        public struct Window: Codable, Sendable {
+            public var label: String
+            public var start: String
+            public var end: String
+        }
+
+        public struct Guarantee: Codable, Sendable {
+            public var kind: String
+            public var statement: String
+            public var membershipHidden: Bool
+            enum CodingKeys: String, CodingKey { case kind, statement, membershipHidden = "membership_hidden" }
+        }
+
+        /// A quasi-identifier published as `*` for most records.
+        public struct LostColumn: Codable, Sendable {
+            public var column: String
+            /// The share of records where it is `*`, rounded to two decimals.
+            public var shareRemoved: Double
+            enum CodingKeys: String, CodingKey { case column, shareRemoved = "share_removed" }
+        }
+
+        /// The parameters of a differentially private record file (SafePub).
+        public struct RecordPrivacy: Codable, Sendable {
+            public var epsilon: Double
+            public var delta: Double
+            public var samplingProbability: Double
+            public var epsilonSampling: Double
+            public var epsilonSearch: Double
+            public var deltaAchieved: Double
+            public var mechanism: String
+            enum CodingKeys: String, CodingKey {
+                case epsilon, delta, mechanism, samplingProbability = "sampling_probability", epsilonSampling = "epsilon_sampling"
+                case epsilonSearch = "epsilon_search", deltaAchieved = "delta_achieved"
+            }
+        }
+
+        /// One round of local recoding.
+        public struct Round: Codable, Sendable {
+            public var generalizationLevels: [String: Int]
+            public var records: Int
+            enum CodingKeys: String, CodingKey { case generalizationLevels = "generalization_levels", records }
+        }
+
+        /// What a plain k-anonymous record file adds (written beside the common keys).
+        public struct PlainRecords: Codable, Sendable {
+            @ExplicitNull public var lDiversity: String?
+            @ExplicitNull public var suppressed: Int?
+            public var recoding: String
+            public var localRecodingRounds: [Round]?
+            @ExplicitNull public var informationLoss: Double?
+            @ExplicitNull public var highestProsecutorRisk: Double?
+            @ExplicitNull public var averageProsecutorRisk: Double?
+            enum CodingKeys: String, CodingKey {
+                case lDiversity = "l_diversity", suppressed, recoding, localRecodingRounds = "local_recoding_rounds"
+                case informationLoss = "information_loss", highestProsecutorRisk = "highest_prosecutor_risk"
+                case averageProsecutorRisk = "average_prosecutor_risk"
+            }
+        }
+
+        /// One record-level file: the common keys, then either its differential privacy or its plain protection.
+        public struct Microdata: Codable, Sendable {
+            public var output: String
+            public var k: Int
+            public var records: Int
+            public var generalizationLevels: [String: Int]
+            public var insensitiveColumns: [String: String]
+            public var columnsLost: [LostColumn]
+            public var differentialPrivacy: RecordPrivacy?
+            public var plain: PlainRecords?
+
+            enum CodingKeys: String, CodingKey {
+                case output, k, records, generalizationLevels = "generalization_levels", insensitiveColumns = "insensitive_columns"
+                case columnsLost = "columns_lost", differentialPrivacy = "differential_privacy"
+            }
+
+            init(output: String, k: Int, records: Int, generalizationLevels: [String: Int], insensitiveColumns: [String: String],
+                 columnsLost: [LostColumn], differentialPrivacy: RecordPrivacy?, plain: PlainRecords?) {
+                (self.output, self.k, self.records, self.generalizationLevels) = (output, k, records, generalizationLevels)
+                (self.insensitiveColumns, self.columnsLost, self.differentialPrivacy, self.plain) = (insensitiveColumns, columnsLost,
+                                                                                                   differentialPrivacy, plain)
+            }
+
+            public init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                output = try c.decode(String.self, forKey: .output)
+                k = try c.decode(Int.self, forKey: .k)
+                records = try c.decode(Int.self, forKey: .records)
+                generalizationLevels = try c.decode([String: Int].self, forKey: .generalizationLevels)
+                insensitiveColumns = try c.decodeIfPresent([String: String].self, forKey: .insensitiveColumns) ?? [:]
+                columnsLost = try c.decodeIfPresent([LostColumn].self, forKey: .columnsLost) ?? []
+                differentialPrivacy = try c.decodeIfPresent(RecordPrivacy.self, forKey: .differentialPrivacy)
+                plain = differentialPrivacy == nil ? try PlainRecords(from: decoder) : nil
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(output, forKey: .output)
+                try c.encode(k, forKey: .k)
+                try c.encode(records, forKey: .records)
+                try c.encode(generalizationLevels, forKey: .generalizationLevels)
+                try c.encode(insensitiveColumns, forKey: .insensitiveColumns)
+                try c.encode(columnsLost, forKey: .columnsLost)
+                try c.encodeIfPresent(differentialPrivacy, forKey: .differentialPrivacy)
+                try plain?.encode(to: encoder)
+            }
+        }
+
+        /// The noise law of one statistic: the mechanism and its one parameter.
+        public struct Noise: Codable, Sendable {
+            public var mechanism: String
+            public var scale: Double?
+            public var utilityScale: Double?
+            public var sigmaSquared: Double?
+            enum CodingKeys: String, CodingKey { case mechanism, scale, utilityScale = "utility_scale", sigmaSquared = "sigma_squared" }
+        }
+
+        public struct Statistic: Codable, Sendable {
+            public var statistic: String
+            public var share: Double
+            public var noise: Noise
+            public var marginOfError95: Double
+            public var postProcessing: String
+            enum CodingKeys: String, CodingKey {
+                case statistic, share, noise, marginOfError95 = "margin_of_error_95", postProcessing = "post_processing"
+            }
+        }
+
+        public struct Disparity: Codable, Sendable {
+            public var compared: String
+            public var outcome: String
+            public var reference: String
+            public var minimumGroupSize: Int
+            public var method: String
+            enum CodingKeys: String, CodingKey { case compared, outcome, reference, minimumGroupSize = "minimum_group_size", method }
+        }
+
+        public struct Aggregate: Codable, Sendable {
+            public var output: String
+            public var epsilon: Double
+            @ExplicitNull public var delta: Double?
+            @ExplicitNull public var rho: Double?
+            public var groups: Int
+            @ExplicitNull public var partitionThreshold: Int?
+            public var statistics: [Statistic]
+            public var disparity: Disparity?
+            enum CodingKeys: String, CodingKey {
+                case output, epsilon, delta, rho, groups, partitionThreshold = "partition_threshold", statistics, disparity
+            }
+        }
+
+        /// One per-person cap the population was released under, from its first window.
+        public struct Cap: Codable, Sendable {
+            @ExplicitNull public var epsilonCap: Double?
+            @ExplicitNull public var deltaCap: Double?
+            public var dataset: String
+            public var fromWindow: String
+            enum CodingKeys: String, CodingKey { case epsilonCap = "epsilon_cap", deltaCap = "delta_cap", dataset, fromWindow = "from_window" }
+        }
+
+        public struct Budget: Codable, Sendable {
+            public var releaseEpsilon: Double
+            public var perReleaseCap: Double
+            public var population: String
+            public var capHistory: [Cap]
+            @ExplicitNull public var rolling365DayCap: Double?
+            enum CodingKeys: String, CodingKey {
+                case releaseEpsilon = "release_epsilon", perReleaseCap = "per_release_cap", population, capHistory = "cap_history"
+                case rolling365DayCap = "rolling_365_day_cap"
+            }
+        }
+
+        /// That retention ran and under which rule (exact counts stay private).
+        public struct Retention: Codable, Sendable {
+            public var rule: String
+            public var ran: Bool
+        }
+
+        public var dataset: String
+        public var release: String
+        public var window: Window
+        public var policyExplained: [String]
+        /// Column names by treatment keyword.
+        public var columns: [String: [String]]
+        public var guarantee: Guarantee
+        public var microdata: [Microdata]
+        public var aggregates: [Aggregate]
+        public var budget: Budget
+        @ExplicitNull public var retention: Retention?
+
+        enum CodingKeys: String, CodingKey {
+            case dataset, release, window, policyExplained = "policy_explained", columns, guarantee, microdata, aggregates, budget, retention
+        }
+    }
+}
