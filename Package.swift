@@ -50,9 +50,17 @@ let package = Package(
                     .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 ],
                 swiftSettings: strict),
+        // The demo city's nightly run, with the policies in Policies/ embedded in the binary.
+        .target(name: "Demo",
+                dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "DifferentialPrivacy", "ReleaseFormat"],
+                exclude: [],
+                resources: ["boundaries/districts.geojson", "calls-for-service.yaml", "complaints.yaml", "engagement-logs.yaml",
+                            "hierarchies/beats.csv", "hierarchies/districts.csv", "hierarchies/gender.csv", "hierarchies/race.csv"]
+                    .map { .embedInCode("Policies/" + $0) },
+                swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
+                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),
@@ -70,7 +78,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ReleaseFormatTests", dependencies: ["ReleaseFormat", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests",
-                    dependencies: ["Publisher", "PrivacyPolicy", "OperationalStore", "ReleaseFormat", "Tabular", "TestSupport",
+                    dependencies: ["Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "ReleaseFormat", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["opendata", "ReleaseFormat", "TestSupport"], swiftSettings: strict),

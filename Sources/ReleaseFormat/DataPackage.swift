@@ -32,6 +32,8 @@ public struct DataPackage: Sendable {
         }
 
         /// The field as Table Schema JSON (`constraints` only when there is one).
+        /// - Throws: Whatever `encoder` throws for a value; the field holds only strings and integers,
+        ///   so ``CanonicalJSON`` never does.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(name, forKey: .name)
@@ -40,6 +42,9 @@ public struct DataPackage: Sendable {
             if minimum != nil || pattern != nil { try c.encode(Constraints(minimum: minimum, pattern: pattern), forKey: .constraints) }
         }
 
+        /// Reads a Table Schema field; a missing `description` reads as empty.
+        /// - Throws: `DecodingError` when `name` or `type` is missing, or a key holds a value of the
+        ///   wrong type.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Keys.self)
             let constraints = try c.decodeIfPresent(Constraints.self, forKey: .constraints)
@@ -184,6 +189,8 @@ public struct DataPackage: Sendable {
 
     /// A resource's Table Schema as its own JSON file (`<output>.schema.json` in a release), the
     /// data dictionary a catalog's `describedBy` names.
+    /// - Throws: ``ReleaseFormatError/malformed(file:reason:)`` only if a value cannot be encoded
+    ///   (the schema holds only strings and integers, so in practice never).
     public static func tableSchemaJSON(_ resource: Resource) throws(ReleaseFormatError) -> Data {
         try CanonicalJSON.encode(schema(of: resource))
     }

@@ -103,6 +103,9 @@ extension Manifest: Codable {
         var end: String
     }
 
+    /// Reads a manifest in its JSON shape; ``parse(_:file:)`` adds the range checks.
+    /// - Throws: `DecodingError` when a key other than `previous_manifest_sha256` is missing, or a
+    ///   key holds a value of the wrong type.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
         let window = try c.decode(Window.self, forKey: .window)
@@ -114,6 +117,9 @@ extension Manifest: Codable {
                   toolVersion: try c.decode(String.self, forKey: .toolVersion), files: try c.decode([File].self, forKey: .files))
     }
 
+    /// Writes the manifest in its JSON shape, `previous_manifest_sha256` as `null` when absent.
+    /// - Throws: Whatever `encoder` throws for a value; the manifest holds only strings and
+    ///   integers, so ``CanonicalJSON`` never does.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(dataset, forKey: .dataset)

@@ -1,6 +1,7 @@
 import Anonymization
 import DifferentialPrivacy
 import ArgumentParser
+import Demo
 import Foundation
 import OperationalStore
 import Publisher

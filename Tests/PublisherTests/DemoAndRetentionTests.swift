@@ -1,3 +1,4 @@
+@testable import Demo
 import Foundation
 import GRDB
 import OperationalStore
@@ -9,7 +10,7 @@ import TestSupport
 @Suite struct DemoAndRetentionTests {
     static let end = ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z") ?? Date()
 
-    @Test func builtInPoliciesAreThoseInPoliciesFolder() throws {
+    @Test func theDemoEmbedsEveryFileOfPoliciesAsItIs() throws {
         let folder = TestSupport.repositoryPath("Policies")
         var onDisk: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".yaml") { onDisk.append(name) }
@@ -17,8 +18,8 @@ import TestSupport
         for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/boundaries") { onDisk.append("boundaries/" + name) }
         #expect(DemoPolicies.files.map(\.path) == onDisk.sorted())
         for (path, contents) in DemoPolicies.files {
-            let file = try String(contentsOfFile: folder + "/" + path, encoding: .utf8)
-            #expect(file == contents, "Policies/\(path) differs from the built-in copy in DemoPolicies.swift; copy it there")
+            let file = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + path))
+            #expect(file == Data(contents), "Policies/\(path) is not what the binary embeds")
         }
     }
 

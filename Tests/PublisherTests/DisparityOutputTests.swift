@@ -1,4 +1,5 @@
 @testable import DifferentialPrivacy
+import Demo
 import Foundation
 import OperationalStore
 @testable import PrivacyPolicy

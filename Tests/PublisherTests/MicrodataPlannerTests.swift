@@ -1,4 +1,5 @@
 import DifferentialPrivacy
+import Demo
 import Foundation
 import OperationalStore
 import PrivacyPolicy

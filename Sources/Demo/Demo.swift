@@ -3,6 +3,7 @@ import Foundation
 import ReleaseFormat
 import OperationalStore
 import PrivacyPolicy
+import Publisher
 
 /// `opendata demo`: builds the synthetic city, checks every policy against it,
 /// runs retention, reads yesterday's window of each dataset through the
@@ -126,7 +127,7 @@ public enum Demo {
             let full = (folder as NSString).appendingPathComponent(path)
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            try Data(contents.utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
+            try Data(contents).write(to: URL(fileURLWithPath: full), options: .atomic)
         }
     }
 
@@ -145,4 +146,3 @@ public enum Demo {
     }
 }
 
-import Tabular
