@@ -32,9 +32,11 @@ let package = Package(
                 dependencies: [.product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "OperationalStore",
-                dependencies: ["Tabular", "COpenSSL", "CZlib", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"),
+                dependencies: ["Tabular", "COpenSSL", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
+        // The PostgreSQL source, through libpq; only what opens a store depends on it.
+        .target(name: "PostgresStore", dependencies: ["OperationalStore", "Tabular", "CLibPQ"], swiftSettings: strict),
         .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),
         .target(name: "DifferentialPrivacy",
                 dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")],
@@ -44,7 +46,7 @@ let package = Package(
         // Orchestration.
         .target(name: "Publisher",
                 dependencies: [
-                    "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
+                    "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
                     "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -60,7 +62,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
+                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         .testTarget(name: "PrivacyPolicyTests", dependencies: ["PrivacyPolicy", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "OperationalStoreTests",
-                    dependencies: ["OperationalStore", "Tabular", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                    dependencies: ["OperationalStore", "PostgresStore", "Tabular", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "AnonymizationTests", dependencies: ["Anonymization", "Tabular", "OperationalStore", "TestSupport"],
                     swiftSettings: strict),

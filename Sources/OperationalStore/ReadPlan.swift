@@ -62,7 +62,7 @@ public struct ReadPlan: Sendable, Equatable {
 
     /// The table of the columns a read returned, with pseudonymised columns replaced: each
     /// distinct value is keyed once, and the raw values never leave the reading function.
-    func finish(_ columns: [Tabular.Column], pseudonymizer: Pseudonymizer?) -> Tabular.Table {
+    public func finish(_ columns: [Tabular.Column], pseudonymizer: Pseudonymizer?) -> Tabular.Table {
         var columns = columns
         if let pseudonymizer {
             for index in columns.indices where pseudonymized.contains(columns[index].name) {

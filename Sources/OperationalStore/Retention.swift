@@ -33,6 +33,11 @@ public struct RetentionResult: Sendable, Equatable {
     public var undated: Int
     /// True when nothing was changed.
     public var dryRun: Bool
+
+    /// The counts of one run (or dry run) of a retention rule.
+    public init(deleted: Int, held: Int, undated: Int, dryRun: Bool) {
+        (self.deleted, self.held, self.undated, self.dryRun) = (deleted, held, undated, dryRun)
+    }
 }
 
 extension OperationalStore {

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import OperationalStore
+import PostgresStore
 import PrivacyPolicy
 import Publisher
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OperationalStore
+import PostgresStore
 import Publisher
 
 /// `opendata retention`: deletes what a policy says is past retention.

@@ -4,6 +4,7 @@ import Tabular
 import Testing
 import TestSupport
 @testable import OperationalStore
+@testable import PostgresStore
 
 @Suite struct MinimisationTests {
     @Test func onlyPlannedColumnsAreReturnedWithExclusionsWindowAndDerivations() throws {

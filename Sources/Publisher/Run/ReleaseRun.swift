@@ -2,6 +2,7 @@ import Anonymization
 import DifferentialPrivacy
 import Foundation
 import OperationalStore
+import PostgresStore
 import PrivacyPolicy
 import ReleaseFormat
 import Tabular

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import OperationalStore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import OperationalStore
 import Tabular
 
 /// Operational records in a PostgreSQL database (`--store postgresql://user@host:5432/db`),

@@ -1,4 +1,5 @@
 import Foundation
+import OperationalStore
 
 /// The SQL `PostgresSource` sends: the one minimised SELECT of a ``ReadPlan`` in
 /// PostgreSQL's dialect, and the expressions it is built from. Only columns the
