@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "opendata", targets: ["opendata"]),
+        .executable(name: "opendata-bench", targets: ["opendata-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,7 +63,15 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat",
+                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "ReleaseFormat",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ],
+                          swiftSettings: strict),
+
+        // The benchmarks behind the README's figures, a program of their own.
+        .executableTarget(name: "opendata-bench",
+                          dependencies: [
+                              "Demo", "Publisher", "OperationalStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer benchmark: opendata against OpenDP, PipelineDP and Tumult Analytics on the same rows and query.
 
-The query is `opendata bench aggregate`'s: rows two per unit in two different groups of 35
+The query is `opendata-bench aggregate`'s: rows two per unit in two different groups of 35
 public groups, values uniform on 0..7199; each unit bounded to 2 groups and 1 row per group;
 epsilon = 1 over a count, a mean and a median on [0, 7200] per group, public keys. Because the
 rows are within the bounds, every tool's exact answer is the same, and the error measured is the
@@ -183,7 +183,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--opendata", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "opendata"))
+    parser.add_argument("--opendata-bench", dest="bench",
+                        default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "opendata-bench"))
     parser.add_argument("--tools", default="opendata,opendp,pipelinedp,tumult")
     parser.add_argument("--tool", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -194,7 +195,7 @@ def main():
 
     folder = tempfile.mkdtemp(prefix="opendata-peers-")
     data, results = os.path.join(folder, "rows.csv"), os.path.join(folder, "opendata.csv")
-    report = subprocess.run([arguments.opendata, "bench", "aggregate", "--rows", str(arguments.rows),
+    report = subprocess.run([arguments.bench, "aggregate", "--rows", str(arguments.rows),
                              "--trials", str(arguments.trials), "--data", data, "--results", results],
                             check=True, capture_output=True, text=True).stdout
     print(report.strip(), file=sys.stderr)

@@ -8,11 +8,14 @@ import Publisher
 import ReleaseFormat
 import Tabular
 
-/// `opendata bench`: the performance figures the README records, reproducible on any machine.
+/// `opendata-bench`: the performance figures the README records, reproducible on any machine.
+/// A program of its own, so the `opendata` a steward runs carries no benchmark code.
+@main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "opendata-bench",
         abstract: "Measure the engines on generated or reference data (figures for the README).",
+        discussion: "Build and run it with: swift run -c release opendata-bench SUBCOMMAND …",
         subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self, BenchGzipCommand.self,
                       BenchReleaseCommand.self, BenchDisparityCommand.self]
     )
