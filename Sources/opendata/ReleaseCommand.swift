@@ -144,14 +144,9 @@ struct ReleaseCommand: ParsableCommand {
         // (exit 4), so the timer's unit shows it, even when every dataset was published.
         var metricsFailed = false
         if let metrics, !dryRun {
-            let statePath = self.state ?? PublisherPaths(out: out).state
-            let state = FileManager.default.fileExists(atPath: statePath) ? try? StateStore(path: statePath) : nil
-            let populations = state.flatMap { try? PopulationSummary.all(state: $0, now: Date()) } ?? []
-            var sequences: [String: Int] = [:]
-            for release in (try? state?.releases()) ?? [] { sequences[release.dataset] = release.sequence }
             do {
                 try MetricsFile(path: metrics).write(now: Date(), duration: Date().timeIntervalSince(started), outcomes: finished,
-                                                     populations: populations, sequences: sequences)
+                                                     state: self.state ?? PublisherPaths(out: out).state)
             } catch {
                 console.error("\(error.description)\(finished == nil ? "" : "; the releases above were published, but monitoring will not see this run"): check the path and its permissions (exit 4)")
                 metricsFailed = true

@@ -23,20 +23,13 @@ struct StatusCommand: ParsableCommand {
         }
         do {
             let store = try StateStore(path: state)
-            let releases = try store.releases()
-            if releases.isEmpty { console.info("no releases yet") }
-            let ledger = BudgetLedger(state: store)
-            for dataset in Set(releases.map(\.dataset)).sorted() {
-                // The newest window, not the newest publication: a night caught up late is not "last".
-                guard let last = releases.filter({ $0.dataset == dataset }).sorted(by: StateStore.PublishedRelease.windowOrder).last else { continue }
-                let entries = try ledger.entries(dataset: dataset)
-                let yearAgo = Date().addingTimeInterval(-365 * 86400)
-                let spent = entries.filter { $0.windowEnd > yearAgo }.reduce(0) { $0 + $1.epsilon }
-                let lastEnd = entries.filter { $0.window == last.window }.map(\.windowEnd).max()
-                let next = lastEnd.map { ISO8601DateFormatter().string(from: $0).prefix(10) } ?? "?"
+            let datasets = try DatasetStatus.all(state: store, now: Date())
+            if datasets.isEmpty { console.info("no releases yet") }
+            for status in datasets {
+                let (dataset, last, spent, next) = (status.dataset, status.last, status.epsilon365, status.nextWindow ?? "?")
                 console.info("\(dataset): last release \(last.release) (sequence \(last.sequence)), ε of its releases in the last 365 days \(String(format: "%.2f", spent)) (a sum over releases; each person is charged only for the releases holding their records, see the population below), next window \(next)",
                              typed: ["dataset": .text(dataset), "release": .text(last.release), "sequence": .integer(last.sequence),
-                                     "epsilon_365": .number(spent), "next_window": .text(String(next))])
+                                     "epsilon_365": .number(spent), "next_window": .text(next)])
             }
             // Per population: the per-person cap, the most anyone accrued over the last 365 days,
             // and how far the budget goes for someone who is in every nightly release.

@@ -17,7 +17,20 @@ public struct MetricsFile {
         self.path = path
     }
 
+    /// Writes the metrics of a run that finished at `now` after `duration` seconds, reading each
+    /// population's charges and each dataset's latest sequence from the state database at
+    /// `state` (none when there is no database yet: a run that failed before creating it).
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the file cannot be written.
+    public func write(now: Date, duration: TimeInterval, outcomes: [ReleaseRun.Outcome]?, state statePath: String) throws(PublisherError) {
+        let state = FileManager.default.fileExists(atPath: statePath) ? try? StateStore(path: statePath) : nil
+        let populations = state.flatMap { try? PopulationSummary.all(state: $0, now: now) } ?? []
+        var sequences: [String: Int] = [:]
+        for release in (try? state?.releases()) ?? [] { sequences[release.dataset] = release.sequence }
+        try write(now: now, duration: duration, outcomes: outcomes, populations: populations, sequences: sequences)
+    }
+
     /// Writes the metrics of a run that finished at `now` after `duration` seconds.
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the file cannot be written.
     /// `outcomes` are nil when the run failed before releasing anything.
     public func write(now: Date, duration: TimeInterval, outcomes: [ReleaseRun.Outcome]?, populations: [PopulationSummary],
                       sequences: [String: Int]) throws(PublisherError) {
