@@ -29,8 +29,10 @@ let package = Package(
 
         // Stage modules: each depends only on what is below it in DESIGN.md.
         .target(name: "Tabular", swiftSettings: strict),
+        // The privacy parameters a policy declares and the engine applies: one definition for both.
+        .target(name: "DPParameters", swiftSettings: strict),
         .target(name: "PrivacyPolicy",
-                dependencies: [.product(name: "Yams", package: "Yams")],
+                dependencies: ["DPParameters", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "OperationalStore",
                 dependencies: ["Tabular", "COpenSSL", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
@@ -40,9 +42,9 @@ let package = Package(
         .target(name: "PostgresStore", dependencies: ["OperationalStore", "Tabular", "CLibPQ"], swiftSettings: strict),
         .target(name: "Anonymization", dependencies: ["Tabular"], swiftSettings: strict),
         .target(name: "DifferentialPrivacy",
-                dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")],
+                dependencies: ["DPParameters", "Tabular", "COpenSSL", .product(name: "BigInt", package: "BigInt")],
                 swiftSettings: strict),
-        .target(name: "ReleaseFormat", dependencies: ["COpenSSL", "CZlib"], swiftSettings: strict),
+        .target(name: "ReleaseFormat", dependencies: ["Tabular", "COpenSSL", "CZlib"], swiftSettings: strict),
 
         // Orchestration.
         .target(name: "Publisher",

@@ -101,21 +101,18 @@ public enum SafeKAnonymizer {
         for column in splits {
             parts = parts.flatMap { part in [part.filter { nodes[$0][column] == 0 }, part.filter { nodes[$0][column] == 1 }] }
         }
-        let results = UnsafeMutableBufferPointer<Int64>.allocate(capacity: nodes.count)
-        results.initialize(repeating: 0)
-        defer { results.deallocate() }
-        let weights = SendableBuffer(results)
         let counter = ProgressCounter(total: grouped.count, report: progress)
         // Cells kept per part for rolling up: a few times the sample (8 bytes a cell), the largest
         // dropped first, as small cells are the cheap sources of the coarse nodes still to come.
         let cacheLimit = max(2_000_000, 8 * data.tupleCount)
         let partsToScore = parts
-        DispatchQueue.concurrentPerform(iterations: partsToScore.count) { part in
+        let scored = Parallel.map(partsToScore.count) { part -> [(node: Int, weight: Int64)] in
             // Finer nodes first, so each node rolls up from the cells of a node below it.
             let order = partsToScore[part].sorted { nodes[$0].reduce(0, +) < nodes[$1].reduce(0, +) }
             let scratch = GroupingScratch()
             var cache: [Cells] = []
             var cached = 0
+            var weights: [(node: Int, weight: Int64)] = []
             for node in order {
                 let levels = nodes[node]
                 var source = bottom
@@ -126,7 +123,7 @@ public enum SafeKAnonymizer {
                                                  scratch: scratch)
                 var weight: Int64 = 0
                 for count in classes.counts { weight += count >= k ? Int64(count) : Int64(max(0, 2 * count - k)) }
-                weights.buffer[node] = weight
+                weights.append((node, weight))
                 let size = classes.cells.count.count
                 if size < source.count.count, size <= cacheLimit {
                     cache.append(classes.cells)
@@ -138,7 +135,10 @@ public enum SafeKAnonymizer {
                 }
                 counter.advance()
             }
+            return weights
         }
+        var results = [Int64](repeating: 0, count: nodes.count)
+        for (node, weight) in scored.joined() { results[node] = weight }
         let utilities = nodes.indices.map { node in
             let cost = zip(nodes[node], heights).reduce(Int64(0)) { sum, pair in
                 pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
@@ -162,12 +162,6 @@ public enum SafeKAnonymizer {
         let (generalised, suppressed) = Anonymizer.apply(levels, classes, data: data, to: table, sensitive: nil)
         let keep = suppressed.map { !$0 }
         return Table(columns: generalised.columns.map { $0.filtered(keeping: keep) })
-    }
-
-    /// Disjoint writes from the parts of a parallel scoring (each node is written by one part).
-    private struct SendableBuffer: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<Int64>
-        init(_ buffer: UnsafeMutableBufferPointer<Int64>) { self.buffer = buffer }
     }
 
     /// Counts scored nodes across the parts for the progress callback.

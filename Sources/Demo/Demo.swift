@@ -53,6 +53,11 @@ public enum Demo {
     /// Builds the demo city, the policies, the pseudonymisation key and a signing key in
     /// the work folder (keys already there are kept), without releasing anything.
     /// With `reuseCity`, a store already in the folder is used as it is.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the work folder, the policies, the pseudonymisation
+    ///   key or the signing key cannot be written, or the policy folder cannot be listed or holds no policy;
+    ///   ``PublisherError/store(_:)`` when the city's settings are out of range, or its store cannot be
+    ///   built, opened or read (a demo table missing, say).
     public static func prepare(_ options: Options, reuseCity: Bool = false,
                                progress: (String) -> Void) throws(PublisherError) -> Prepared {
         let workdir = options.workdir
@@ -102,6 +107,12 @@ public enum Demo {
 
     /// Runs the demo: ``prepare(_:progress:)``, then the nightly release of every
     /// policy for each generated day. `progress` receives one line per step.
+    ///
+    /// - Throws: What ``prepare(_:reuseCity:progress:)`` throws, and what ``ReleaseRun/run(_:random:progress:)`` throws
+    ///   when a night's run stops as a whole: ``PublisherError/invalidPolicy(_:)`` for a policy of the folder
+    ///   that fails its checks, ``PublisherError/refused(_:)`` for a safety rule (another run holding the
+    ///   lock, say), ``PublisherError/store(_:)`` or ``PublisherError/io(path:reason:)`` when the store, the
+    ///   state or a file fails. A dataset refused on its own is an outcome, not an error.
     public static func run(_ options: Options, progress: (String) -> Void) throws(PublisherError) -> Report {
         let prepared = try prepare(options, progress: progress)
         var outcomes: [ReleaseRun.Outcome] = []
@@ -132,6 +143,9 @@ public enum Demo {
     }
 
     /// The `.yaml` files directly in `folder`, sorted.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when `folder` cannot be listed or holds no `.yaml` or
+    ///   `.yml` file.
     public static func policyPaths(in folder: String) throws(PublisherError) -> [String] {
         let names: [String]
         do {

@@ -1,3 +1,4 @@
+@_exported import DPParameters
 /// One statistic of an aggregate output, with the clamping bounds that fix its sensitivity.
 public enum AggregateStatistic: Sendable, Equatable {
     case count
@@ -19,21 +20,8 @@ public enum AggregateStatistic: Sendable, Equatable {
     }
 }
 
-/// The privacy parameters of one aggregate output.
-public enum AggregateBudget: Sendable, Equatable {
-    /// Pure ε-DP with discrete Laplace noise; δ > 0 only for private partition selection.
-    case epsilon(Double, delta: Double?)
-    /// ρ-zCDP with discrete Gaussian noise (Bun & Steinke 2016); δ states the (ε, δ) conversion.
-    case rho(Double, delta: Double)
-
-    /// ε charged to the ledger: ε itself, or ρ + 2√(ρ ln(1/δ)) (Bun & Steinke 2016, Prop. 1.3).
-    public var epsilonEquivalent: Double {
-        switch self {
-        case let .epsilon(epsilon, _): epsilon
-        case let .rho(rho, delta): rho + 2 * (rho * log(1 / delta)).squareRoot()
-        }
-    }
-}
+/// The privacy parameters of one aggregate output (``DPParameters/PrivacyParameters``, shared with the policy).
+public typealias AggregateBudget = PrivacyParameters
 
 /// The records of an aggregate output, already minimised and grouped.
 public struct AggregateInput: Sendable {

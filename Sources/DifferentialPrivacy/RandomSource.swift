@@ -1,4 +1,5 @@
 import COpenSSL
+import Tabular
 
 /// A source of uniformly random 64-bit words for the samplers.
 ///
@@ -65,31 +66,14 @@ public final class SystemRandom: RandomSource {
 /// A repeatable generator (xoshiro256** seeded through SplitMix64) for tests.
 /// Never use it for published noise; releases refuse it.
 public final class SeededRandom: RandomSource {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var generator: SeededGenerator
 
+    /// A source whose words depend only on `seed` (the same words as ``Tabular/SeededGenerator``).
     public init(seed: UInt64) {
-        var mix = seed
-        func splitMix() -> UInt64 {
-            mix &+= 0x9E37_79B9_7F4A_7C15
-            var z = mix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        generator = SeededGenerator(seed: seed)
     }
 
     public var isCryptographic: Bool { false }
 
-    public func nextWord() -> UInt64 {
-        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = state.3 << 45 | state.3 >> 19
-        return result
-    }
+    public func nextWord() -> UInt64 { generator.next() }
 }

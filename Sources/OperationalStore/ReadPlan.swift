@@ -177,27 +177,26 @@ extension OperationalStore {
             }
         }
         let parts = ranges
-        let results = ScanResults(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+        let meter = ScanProgress(count: parts.count)
+        let results = Parallel.map(parts.count) { part -> Result<[Tabular.Column], StoreError> in
             let (sql, arguments) = plan.query(rowids: parts[part])
             let report: ((Int64?) -> Void)? = progress.map { progress in
                 { rowid in
                     guard let rowid, let range = parts[part] else { return progress(nil) }
                     let done = Double(rowid - range.lowerBound + 1) / Double(range.upperBound - range.lowerBound + 1)
-                    progress(results.progress(part, done))
+                    progress(meter.progress(part, done))
                 }
             }
             do throws(StoreError) {
-                let columns = try read { db in
+                return .success(try read { db in
                     try Self.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names,
                                   progress: report)
-                }
-                results.set(part, .success(columns))
+                })
             } catch {
-                results.set(part, .failure(error))
+                return .failure(error)
             }
         }
-        return try results.all()
+        return try results.map { result throws(StoreError) in try result.get() }
     }
 
     /// Steps `sql` with the SQLite C API and dictionary-encodes each result
@@ -294,14 +293,12 @@ extension OperationalStore {
     }
 }
 
-/// The columns each concurrent part of a scan produced.
-private final class ScanResults: @unchecked Sendable {
+/// How far each concurrent part of a scan has got, for one progress figure.
+private final class ScanProgress: @unchecked Sendable {
     private let lock = NSLock()
-    private var parts: [Result<[Tabular.Column], StoreError>?]
     private var fractions: [Double]
 
     init(count: Int) {
-        parts = Array(repeating: nil, count: count)
         fractions = Array(repeating: 0, count: count)
     }
 
@@ -311,22 +308,5 @@ private final class ScanResults: @unchecked Sendable {
             fractions[part] = fraction
             return fractions.reduce(0, +) / Double(fractions.count)
         }
-    }
-
-    func set(_ part: Int, _ result: Result<[Tabular.Column], StoreError>) {
-        lock.withLock { parts[part] = result }
-    }
-
-    func all() throws(StoreError) -> [[Tabular.Column]] {
-        let finished = lock.withLock { parts }
-        var columns: [[Tabular.Column]] = []
-        for part in finished {
-            switch part {
-            case let .success(value)?: columns.append(value)
-            case let .failure(error)?: throw error
-            case nil: throw StoreError.io(path: "", reason: "a part of the scan did not finish")
-            }
-        }
-        return columns
     }
 }

@@ -32,6 +32,10 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     private let lock = NSLock()
 
     /// Connects to the database at `url`.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for a malformed URL, an unknown setting, an unknown
+    ///   `sslmode` or a timeout out of range; ``StoreError/io(path:reason:)`` when the server cannot be
+    ///   reached or refuses the connection.
     public init(url: String) throws(StoreError) {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
               let user = components.user, !user.isEmpty else {
@@ -144,6 +148,8 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// name lookup (`to_regclass`: case folding, the search path), and a view over one table
     /// followed to it (`information_schema.view_table_usage`). `schema.table`, without the schema
     /// when it is `public`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the server cannot be queried.
     public func baseTable(of table: String) throws(StoreError) -> String? {
         guard let row = try rows("""
             SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c
@@ -162,6 +168,8 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
     /// The days imported for `column` of `table`, from the loading job's `opendata_coverage` table
     /// (`table_name`, `column_name`, `first_day`, `last_day` as dates; ``ImportCoverage``), or nil
     /// when there is no such table or it names nothing of `table`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the server cannot be queried.
     public func coveredDays(of table: String, column: String) throws(StoreError) -> [ClosedRange<String>]? {
         guard try relationExists(ImportCoverage.table) else { return nil }
         let found = try rows("""
@@ -175,14 +183,26 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         }
     }
 
+    /// The columns of `table` in order, or nil when there is no such table.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails or the user may not read the table.
     public func columns(of table: String) throws(StoreError) -> [String]? {
         try columnTypes(of: table)?.map(\.name)
     }
 
+    /// Number of rows in `table`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when there is no such table or the query fails.
     public func rowCount(of table: String) throws(StoreError) -> Int {
         Int(try rows("SELECT count(*)::text FROM \(PostgresSQL.quote(table))").first?.first??.description ?? "0") ?? 0
     }
 
+    /// The rows `plan` selects: its one minimised SELECT, streamed a row at a time.
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` or ``StoreError/noSuchColumn(table:column:)`` when the plan
+    ///   names what the database lacks; ``StoreError/pseudonymKey(_:)`` when the plan pseudonymises a column
+    ///   and `pseudonymizer` is nil; ``StoreError/io(path:reason:)`` when the user may not read the table,
+    ///   or a query fails or times out.
     public func read(_ plan: ReadPlan, pseudonymizer: Pseudonymizer?,
                      progress: (@Sendable (Double?) -> Void)?) throws(StoreError) -> Tabular.Table {
         guard let types = try columnTypes(of: plan.table) else { throw .noSuchTable(plan.table) }
@@ -226,6 +246,13 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return plan.finish(columns, pseudonymizer: pseudonymizer)
     }
 
+    /// Applies `rule` in one transaction; with `auditID`, its counts are written to `opendata_retention`
+    /// in the same transaction.
+    ///
+    /// - Throws: ``StoreError/noSuchTable(_:)`` or ``StoreError/noSuchColumn(table:column:)`` when the rule
+    ///   names what the database lacks; ``StoreError/massDeletion(table:wouldDelete:rows:maxShare:)`` when
+    ///   it would delete more than its `maxShare`; ``StoreError/io(path:reason:)`` when a statement or the
+    ///   transaction fails. Nothing is deleted in any of these cases.
     public func applyRetention(_ rule: RetentionRule, dryRun: Bool, auditID: String?) throws(StoreError) -> RetentionResult {
         guard let types = try columnTypes(of: rule.table) else { throw .noSuchTable(rule.table) }
         for column in [rule.measuredFrom] + (rule.keepIf.map { [$0] } ?? []) where !types.contains(where: { $0.name == column }) {
@@ -266,6 +293,9 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return RetentionResult(deleted: number(2), held: number(1), undated: number(0), dryRun: dryRun)
     }
 
+    /// The counts the retention run `id` committed with its deletion, or nil when there is none.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the server cannot be queried.
     public func retentionRecord(id: String) throws(StoreError) -> RetentionResult? {
         guard try relationExists("opendata_retention") else { return nil }
         guard let row = try rows("SELECT deleted::text, held::text, undated::text FROM opendata_retention WHERE id = $1", [id]).first else {
@@ -274,6 +304,9 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return RetentionResult(deleted: Int(row[0] ?? "0") ?? 0, held: Int(row[1] ?? "0") ?? 0, undated: Int(row[2] ?? "0") ?? 0, dryRun: false)
     }
 
+    /// The state database this database's people are accounted in (`opendata_ledger`), or nil when unbound.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the server cannot be queried.
     public func ledgerBinding() throws(StoreError) -> LedgerBinding? {
         guard try relationExists("opendata_ledger"),
               let row = try rows("SELECT state_id, state_path, bound_at::text FROM opendata_ledger LIMIT 1").first else { return nil }
@@ -281,6 +314,9 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
                              boundAt: row[2].flatMap { PostgresSQL.parseTimestamp($0) } ?? Date(timeIntervalSince1970: 0))
     }
 
+    /// Binds the database to `binding` in `opendata_ledger`, unless it is bound already.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the write fails; nothing is then bound.
     public func bindLedger(_ binding: LedgerBinding) throws(StoreError) {
         let _: Bool = try transaction { run throws(StoreError) in
             _ = try run("CREATE TABLE IF NOT EXISTS opendata_ledger (state_id text NOT NULL, state_path text NOT NULL, bound_at timestamptz NOT NULL)", [])
@@ -292,11 +328,17 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         }
     }
 
+    /// True when some row holds `value` in `column` (compared as text).
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func contains(_ value: String, in column: String, of table: String) throws(StoreError) -> Bool {
         try rows("SELECT EXISTS (SELECT 1 FROM \(PostgresSQL.quote(table)) WHERE \(PostgresSQL.quote(column))::text = $1)::text",
                  [value]).first?.first == "true"
     }
 
+    /// The distinct non-null values of `column` as text, or nil when there are more than `limit`.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func distinctValues(of column: String, in table: String, limit: Int) throws(StoreError) -> [String]? {
         let values = try rows("SELECT DISTINCT \(PostgresSQL.quote(column))::text FROM \(PostgresSQL.quote(table)) WHERE \(PostgresSQL.quote(column)) IS NOT NULL LIMIT $1",
                               [String(limit + 1)])
@@ -304,6 +346,9 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
         return values.count > limit ? nil : values
     }
 
+    /// A value of `column` that is not a number, or nil.
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails (no such table or column, say).
     public func firstNonNumber(in column: String, of table: String) throws(StoreError) -> String? {
         try rows("""
             SELECT \(PostgresSQL.quote(column))::text FROM \(PostgresSQL.quote(table))
@@ -311,6 +356,10 @@ public final class PostgresSource: RecordSource, @unchecked Sendable {
             """).first?.first ?? nil
     }
 
+    /// A value of `column` that is not a timestamp, or nil (always nil for a `timestamp` or `date` column,
+    /// or a column the table lacks).
+    ///
+    /// - Throws: ``StoreError/io(path:reason:)`` when the query fails or the user may not read the table.
     public func firstNonTimestamp(in column: String, of table: String) throws(StoreError) -> String? {
         guard let type = try columnTypes(of: table)?.first(where: { $0.name == column })?.type else { return nil }
         if type.hasPrefix("timestamp") || type == "date" { return nil }

@@ -1,3 +1,4 @@
+@_exported import DPParameters
 /// One output of a release: a table of k-anonymous records or of DP statistics.
 public struct OutputSpec: Sendable, Equatable {
     /// Output kind with its settings.
@@ -199,29 +200,8 @@ public struct ContributionSpec: Sendable, Equatable {
     public var rowsPerUnitPerGroup: Int
 }
 
-/// Privacy parameters of one aggregate output.
-public enum PrivacySpec: Sendable, Equatable {
-    /// Pure or approximate DP; δ > 0 only pays for private partition selection.
-    case epsilon(Double, delta: Double?)
-    /// ρ-zCDP with the discrete Gaussian; δ converts it to (ε, δ) for reports.
-    case rho(Double, delta: Double)
-
-    /// ε charged against the budget.
-    public var epsilonEquivalent: Double {
-        switch self {
-        case let .epsilon(epsilon, _): epsilon
-        case let .rho(rho, delta): rho + 2 * (rho * log(1 / delta)).squareRoot()
-        }
-    }
-
-    /// δ, if any.
-    public var delta: Double? {
-        switch self {
-        case let .epsilon(_, delta): delta
-        case let .rho(_, delta): delta
-        }
-    }
-}
+/// Privacy parameters of one output (``DPParameters/PrivacyParameters``, shared with the engine).
+public typealias PrivacySpec = PrivacyParameters
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import CZlib
 import Dispatch
 import Foundation
+import Tabular
 
 /// Gzip (RFC 1952) of data held in memory, for files the publisher rebuilds from published
 /// ones (the cumulative files of every release).
@@ -12,16 +13,9 @@ public enum Gzip {
     public static func compress(_ data: Data, level: Int32 = GzipFileWriter.defaultLevel) throws(ReleaseFormatError) -> Data {
         let size = GzipFileWriter.chunkSize
         let count = max((data.count + size - 1) / size, 1)
-        let members = UnsafeMutableBufferPointer<Data>.allocate(capacity: count)
-        members.initialize(repeating: Data())
-        defer {
-            members.deinitialize()
-            members.deallocate()
-        }
-        nonisolated(unsafe) let output = members
-        DispatchQueue.concurrentPerform(iterations: count) { index in
+        let members = Parallel.map(count) { index in
             let start = data.startIndex + index * size
-            output[index] = GzipFileWriter.member(Data(data[start..<min(start + size, data.endIndex)]), level: level)
+            return GzipFileWriter.member(Data(data[start..<min(start + size, data.endIndex)]), level: level)
         }
         var result = Data()
         for member in members {

@@ -1,6 +1,7 @@
 import CZlib
 import Dispatch
 import Foundation
+import Tabular
 
 /// Writes a gzip file (RFC 1952) deterministically and on every core.
 ///
@@ -21,7 +22,7 @@ public final class GzipFileWriter {
     private let handle: FileHandle
     private var pending: [Data] = []
     /// The batch being compressed in the background: its completion and, per chunk, its member.
-    private var inFlight: (group: DispatchGroup, results: UnsafeMutableBufferPointer<Data>)?
+    private var inFlight: (group: DispatchGroup, results: UnsafeMutableBufferPointer<[Data]>)?
     private var buffer = Data()
     private let digest = StreamingDigest(.sha256)
     private let workers: Int
@@ -98,15 +99,14 @@ public final class GzipFileWriter {
         try writeInFlight()
         let chunks = pending
         pending.removeAll(keepingCapacity: true)
-        let results = UnsafeMutableBufferPointer<Data>.allocate(capacity: chunks.count)
-        results.initialize(repeating: Data())
+        // One slot, written by the background job before the group is left and read after waiting on it.
+        let results = UnsafeMutableBufferPointer<[Data]>.allocate(capacity: 1)
+        results.initialize(repeating: [])
         let level = self.level
         nonisolated(unsafe) let output = results
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
-                output[index] = Self.member(chunks[index], level: level)
-            }
+            output[0] = Parallel.map(chunks.count) { Self.member(chunks[$0], level: level) }
         }
         inFlight = (group, results)
     }
@@ -120,7 +120,7 @@ public final class GzipFileWriter {
             results.deinitialize()
             results.deallocate()
         }
-        for member in results {
+        for member in results[0] {
             guard !member.isEmpty else { throw .crypto("zlib could not compress a chunk") }
             do {
                 try handle.write(contentsOf: member)

@@ -34,6 +34,12 @@ public struct StreamingDigest {
         return Array(output.prefix(Int(length)))
     }
 
+    /// The SHA-256 of `data` as 64 lowercase hex digits: the form every manifest, snapshot,
+    /// log entry and state record uses.
+    public static func sha256Hex(_ data: Data) -> String {
+        Encoding.hex(hash(data, .sha256))
+    }
+
     /// The digest of `data`.
     public static func hash(_ data: Data, _ algorithm: Algorithm) -> [UInt8] {
         let digest = StreamingDigest(algorithm)

@@ -23,7 +23,7 @@ public enum ReleaseSigner {
         }
         manifest.keyID = key.keyIDText
         let bytes = try manifest.canonicalJSON()
-        let sha = Encoding.hex(StreamingDigest.hash(bytes, .sha256))
+        let sha = StreamingDigest.sha256Hex(bytes)
         let signature = try Minisign.Signature.sign(bytes, key: key, trustedComment: manifest.trustedComment(manifestSHA256: sha),
                                                     untrustedComment: "opendata release \(manifest.dataset)/\(manifest.release), key \(key.keyIDText)")
         do {

@@ -72,7 +72,7 @@ public enum ReleaseVerifier {
         }
         checks.append(Check(name: "signature", passed: true, detail: "key \(key.keyIDText)"))
         checks.append(Check(name: "global-signature", passed: true, detail: "trusted comment authentic"))
-        let sha = Encoding.hex(StreamingDigest.hash(manifestBytes, .sha256))
+        let sha = StreamingDigest.sha256Hex(manifestBytes)
         guard signature.trustedComment == manifest.trustedComment(manifestSHA256: sha) else {
             return fail("trusted-comment", "\(signaturePath): the trusted comment '\(signature.trustedComment)' does not describe this manifest")
         }
@@ -131,7 +131,7 @@ public enum ReleaseVerifier {
         if let previous {
             do {
                 let before = try Manifest.parse(previous, file: "previous manifest")
-                let previousSHA = Encoding.hex(StreamingDigest.hash(previous, .sha256))
+                let previousSHA = StreamingDigest.sha256Hex(previous)
                 guard before.dataset == manifest.dataset else { return fail("no-rollback", "the previous manifest is of dataset \(before.dataset)") }
                 guard manifest.sequence > before.sequence else {
                     return fail("no-rollback", "\(manifestPath): sequence \(manifest.sequence) is not above the previous \(before.sequence) (rollback)")

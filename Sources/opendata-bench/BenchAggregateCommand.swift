@@ -1,6 +1,7 @@
 import ArgumentParser
 import DifferentialPrivacy
 import Foundation
+import Tabular
 import OperationalStore
 
 /// `opendata bench aggregate`: the DP aggregation engine on the peer benchmark's query,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DifferentialPrivacy
 import Foundation
+import Tabular
 import OperationalStore
 
 /// `opendata bench disparity`: how wide the equity intervals are at a given ε, by group size.

@@ -1,5 +1,6 @@
 @testable import Demo
 import Foundation
+import ReleaseFormat
 import GRDB
 import OperationalStore
 import PrivacyPolicy
@@ -48,7 +49,7 @@ import TestSupport
         let audit = try StateStore(path: report.statePath).retentionAudit()
         #expect(audit.map(\.dataset).prefix(3) == ["calls-for-service", "complaints", "community-engagement"])
         let policyBytes = try Data(contentsOf: URL(fileURLWithPath: workdir + "/Policies/calls-for-service.yaml"))
-        #expect(audit[0].policySHA256 == Digest.sha256Hex(policyBytes))
+        #expect(audit[0].policySHA256 == StreamingDigest.sha256Hex(policyBytes))
         #expect(audit[0].deleted == report.outcomes[0].retention?.result.deleted)
     }
 

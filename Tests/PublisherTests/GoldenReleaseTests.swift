@@ -111,7 +111,7 @@ import TestSupport
             let path = folder + "/" + relative
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            lines.append(Digest.sha256Hex(data) + "  " + label + "/" + relative)
+            lines.append(StreamingDigest.sha256Hex(data) + "  " + label + "/" + relative)
         }
         return lines.sorted { $0.dropFirst(66) < $1.dropFirst(66) }
     }

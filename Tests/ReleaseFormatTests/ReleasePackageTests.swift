@@ -79,7 +79,7 @@ import TestSupport
         let key = try Minisign.SecretKey.generate()
         _ = try Self.release(root + "/d/1", key: key, sequence: 1)
         let first = try Data(contentsOf: URL(fileURLWithPath: root + "/d/1/manifest.json"))
-        let firstSHA = Encoding.hex(StreamingDigest.hash(first, .sha256))
+        let firstSHA = StreamingDigest.sha256Hex(first)
         _ = try Self.release(root + "/d/2", key: key, sequence: 2, previous: firstSHA)
         #expect(ReleaseVerifier.verify(folder: root + "/d/2", keys: [key.publicKeyFile], previous: first).passed)
         // Presenting release 1 as the successor of release 2 is a rollback.

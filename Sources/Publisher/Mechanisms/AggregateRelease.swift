@@ -38,6 +38,13 @@ public enum AggregateRelease {
     /// results and draws nothing; otherwise the ledger checks both caps and
     /// records the spend before any noise is drawn, and the results are stored
     /// before they are returned.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` for a non-cryptographic random source, an output the engine
+    ///   cannot bound or noise, a release over the per-release cap, or a period output whose settings changed
+    ///   while its period is open; ``PublisherError/usage(_:)`` or ``PublisherError/invalidPolicy(_:)`` when
+    ///   an output cannot be planned on `table` (``AggregatePlanner/input(for:of:table:window:)``);
+    ///   ``PublisherError/io(path:reason:)`` when the state cannot be read, or the spend and the results
+    ///   cannot be recorded (the whole transaction is then undone).
     public static func run(policy: Policy, window: ReleaseWindow, table: Table, state: StateStore,
                            random: RandomSource, newSequence: Bool) throws(PublisherError) -> Outcome {
         try requireCryptographic(random)
@@ -48,6 +55,9 @@ public enum AggregateRelease {
 
     /// The stored results of `window` when it is already published and
     /// `newSequence` is false (then nothing may be drawn again), else nil.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger or the stored results cannot be read or
+    ///   decoded.
     public static func stored(policy: Policy, window: ReleaseWindow, state: StateStore,
                               newSequence: Bool) throws(PublisherError) -> Outcome? {
         let ledger = BudgetLedger(state: state)
@@ -71,6 +81,10 @@ public enum AggregateRelease {
     /// budget and writes nothing; the random source is used only for the
     /// bounding's choices. Outputs are bounded one after another, so only one
     /// output's per-row inputs are in memory at a time.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` for a non-cryptographic random source or an output the
+    ///   engine cannot bound; ``PublisherError/usage(_:)`` or ``PublisherError/invalidPolicy(_:)`` when an
+    ///   output cannot be planned on `table` (``AggregatePlanner/input(for:of:table:window:)``).
     public static func bound(policy: Policy, window: ReleaseWindow, table: Table,
                              random: RandomSource) throws(PublisherError) -> [Bounded] {
         try requireCryptographic(random)
@@ -101,6 +115,11 @@ public enum AggregateRelease {
     /// same release: charged in the same spend and stored right after it.
     /// `people` is who the release charges and leaves out (``PersonLedger/plan(policy:table:window:)``),
     /// written in the same transaction as the spend.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` for a non-cryptographic random source, a release over the
+    ///   per-release cap, a period output whose settings changed while its period is open, or a period total
+    ///   the engine cannot noise; ``PublisherError/io(path:reason:)`` when the state cannot be read or the
+    ///   transaction fails. Nothing is recorded in either case.
     public static func finish(policy: Policy, window: ReleaseWindow, bounded: [Bounded],
                               records: [DPMicrodataRelease.Records] = [], people: PersonLedger.Plan? = nil, state: StateStore,
                               random: RandomSource, newSequence: Bool, now: Date = Date()) throws(PublisherError) -> Outcome {

@@ -59,6 +59,8 @@ public enum DPMicrodataRelease {
         /// Codes are stored packed (little-endian 32-bit words, base64 in JSON): a backfill keeps
         /// hundreds of thousands of records, which as a JSON array of numbers took seconds to write.
         /// Releases stored before that, with `codes` as an array, still read.
+        ///
+        /// - Throws: The error of `encoder` when a value cannot be encoded.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
@@ -68,6 +70,10 @@ public enum DPMicrodataRelease {
             }, forKey: .packedCodes)
         }
 
+        /// Reads a stored column, its codes packed or, from older releases, as an array.
+        ///
+        /// - Throws: `DecodingError.dataCorrupted` when the packed codes are not whole 32-bit words or a code
+        ///   lies outside the column's dictionary; the error of `decoder` when a key is missing or of the wrong type.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             name = try container.decode(String.self, forKey: .name)
@@ -125,6 +131,11 @@ public enum DPMicrodataRelease {
 
     /// Samples, scores, chooses and suppresses as described above. Spends no
     /// budget itself: the caller records the spend before anything is published.
+    ///
+    /// - Throws: ``PublisherError/usage(_:)`` when `output` is not a differentially private microdata output
+    ///   or the time zone is unknown; ``PublisherError/refused(_:)`` for a non-cryptographic random source, or
+    ///   when scoring or suppression fails; ``PublisherError/invalidPolicy(_:)`` at the output's line when a
+    ///   column's hierarchy cannot be built or loaded.
     public static func prepare(_ output: OutputSpec, of policy: Policy, table: Table, random: RandomSource,
                                progress: StageProgress? = nil) throws(PublisherError) -> (records: Records, selected: RecordSelection.Selected) {
         guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else {

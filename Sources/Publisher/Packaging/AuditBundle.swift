@@ -14,6 +14,10 @@ public enum AuditBundle {
     /// chosen by the days their windows cover, not by when they were published: a data month,
     /// whenever its nights were published or caught up. A period with no release is refused
     /// (nothing is signed): an empty bundle would look like an audit of nothing having happened.
+    ///
+    /// - Throws: ``PublisherError/invalidInput(_:)`` when no release falls in the period (nothing is
+    ///   signed); ``PublisherError/io(path:reason:)`` when the state cannot be read, a release in the history
+    ///   is missing from `out`, or the bundle cannot be encoded, signed or written.
     public static func write(out: String, state: StateStore, from: Date, to: Date, windows: ClosedRange<String>? = nil, file: String,
                              key: Minisign.SecretKey) throws(PublisherError) -> Int {
         let formatter = ISO8601DateFormatter()
@@ -39,7 +43,7 @@ public enum AuditBundle {
             let text = String(decoding: policy, as: UTF8.self)
             entries.append(.init(dataset: release.dataset, release: release.release, sequence: release.sequence,
                                  publishedAt: formatter.string(from: release.publishedAt), manifestSHA256: release.manifestSHA256,
-                                 manifest: String(decoding: manifest, as: UTF8.self), policy: text, policySHA256: Digest.sha256Hex(policy)))
+                                 manifest: String(decoding: manifest, as: UTF8.self), policy: text, policySHA256: StreamingDigest.sha256Hex(policy)))
             if let before = previousPolicy[release.dataset], before.text != text {
                 changes.append(.init(dataset: release.dataset, fromRelease: before.release, toRelease: release.release,
                                      diff: lineDiff(before.text, text)))
@@ -73,7 +77,7 @@ public enum AuditBundle {
             let data = try CanonicalJSON.encode(bundle)
             try data.write(to: URL(fileURLWithPath: file))
             let signature = try Minisign.Signature.sign(data, key: key,
-                                                        trustedComment: "opendata audit bundle \(formatter.string(from: from))..\(formatter.string(from: to)) releases:\(entries.count) sha256:\(Digest.sha256Hex(data))")
+                                                        trustedComment: "opendata audit bundle \(formatter.string(from: from))..\(formatter.string(from: to)) releases:\(entries.count) sha256:\(StreamingDigest.sha256Hex(data))")
             try Data(signature.fileContents.utf8).write(to: URL(fileURLWithPath: file + ".minisig"))
         } catch let error as ReleaseFormatError {
             throw .io(path: file, reason: error.description)
@@ -85,6 +89,10 @@ public enum AuditBundle {
 
     /// Checks a bundle offline: its signature, every manifest and policy hash, the
     /// log checkpoint's signature, and that every release is in the signed log.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the bundle or its `.minisig` cannot be read;
+    ///   ``PublisherError/invalidInput(_:)`` naming the first check that fails (signature, format, log
+    ///   checkpoint, log root, manifest, policy, log inclusion).
     public static func verify(file: String, keys: [Minisign.PublicKey]) throws(PublisherError) -> [String] {
         guard let data = FileManager.default.contents(atPath: file),
               let signatureText = try? String(contentsOfFile: file + ".minisig", encoding: .utf8) else {
@@ -127,11 +135,11 @@ public enum AuditBundle {
         for release in releases {
             let name = "\(release.dataset)/\(release.release)"
             let (manifest, sha, policy) = (release.manifest, release.manifestSHA256, release.policy)
-            guard Digest.sha256Hex(Data(manifest.utf8)) == sha else {
+            guard StreamingDigest.sha256Hex(Data(manifest.utf8)) == sha else {
                 throw .invalidInput("\(file): check 'manifest' failed for \(name): the manifest does not hash to its recorded SHA-256")
             }
             guard let parsed = try? Manifest.parse(Data(manifest.utf8), file: name),
-                  Digest.sha256Hex(Data(policy.utf8)) == parsed.policySHA256 else {
+                  StreamingDigest.sha256Hex(Data(policy.utf8)) == parsed.policySHA256 else {
                 throw .invalidInput("\(file): check 'policy' failed for \(name): the policy is not the one the manifest names")
             }
             guard leaves["\(name)/\(sha)"] != nil else {

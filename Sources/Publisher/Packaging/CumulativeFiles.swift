@@ -39,6 +39,11 @@ public enum CumulativeFiles {
 
     /// Rebuilds the files of every output of `dataset` under `out`. Returns each output's coverage
     /// and every path written (relative to `out`), for the catalogs and the snapshot.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when a published release is missing, its manifest is not
+    ///   the one the state recorded, a file differs from its manifest, or a link sits where a folder or file
+    ///   is read or written; ``PublisherError/io(path:reason:)`` when a folder cannot be created or opened,
+    ///   a file cannot be decompressed, compressed or written, or a release's schema cannot be read.
     public static func write(dataset: PublicIndex.Dataset, out: String) throws(PublisherError) -> (coverage: [Coverage], paths: [String]) {
         let id = dataset.policy.dataset.id
         // The newest release of each window, oldest window first.
@@ -128,7 +133,7 @@ public enum CumulativeFiles {
                 throw .refused("\(path): published release is missing from the published folder; restore it from a backup")
             }
             self.folder = try folder.folder(release.release, create: false)
-            guard let data = self.folder.read("manifest.json"), Digest.sha256Hex(data) == release.manifestSHA256 else {
+            guard let data = self.folder.read("manifest.json"), StreamingDigest.sha256Hex(data) == release.manifestSHA256 else {
                 throw .refused("\(path)/manifest.json is not the manifest signed at publication; restore the release from a backup")
             }
             do {
@@ -142,7 +147,7 @@ public enum CumulativeFiles {
         /// (the output did not exist then). Throws when the file does not match the manifest.
         func read(_ file: String) throws(PublisherError) -> Data? {
             guard let entry = manifest.files.first(where: { $0.path == file }) else { return nil }
-            guard let data = folder.read(file), Digest.sha256Hex(data) == entry.sha256 else {
+            guard let data = folder.read(file), StreamingDigest.sha256Hex(data) == entry.sha256 else {
                 throw .refused("\(folder.path)/\(file) differs from its signed manifest; restore the release from a backup (nothing was rebuilt from it)")
             }
             return data
@@ -178,7 +183,7 @@ public enum CumulativeFiles {
         }
         let key = newest.primaryKey.map { ["release"] + $0 } ?? []
         let resource = DataPackage.Resource(name: output.id + "-all", path: "\(output.id).all.csv.gz", title: (output.title ?? output.id) + ", every release",
-                                            bytes: compressed.count, sha256: Digest.sha256Hex(compressed), fields: fields, primaryKey: key)
+                                            bytes: compressed.count, sha256: StreamingDigest.sha256Hex(compressed), fields: fields, primaryKey: key)
         do {
             return try DataPackage.tableSchemaJSON(resource)
         } catch {

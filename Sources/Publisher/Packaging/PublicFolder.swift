@@ -36,6 +36,8 @@ public final class PublicFolder {
     deinit { close(descriptor) }
 
     /// Opens (creating it with `create`) the published root folder `out`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when `out` cannot be created or opened.
     public static func root(_ out: String, create: Bool = true) throws(PublisherError) -> PublicFolder {
         if create && mkdir(out, 0o755) != 0 && errno != EEXIST {
             throw .io(path: out, reason: "cannot create the output folder (\(String(cString: strerror(errno))))")
@@ -46,6 +48,9 @@ public final class PublicFolder {
     }
 
     /// Opens (creating with `create`) the subfolder `name`, never through a link.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when `name` is a link or not a folder;
+    ///   ``PublisherError/io(path:reason:)`` when it cannot be created or opened.
     public func folder(_ name: String, create: Bool = true) throws(PublisherError) -> PublicFolder {
         let full = child(name)
         if create && mkdirat(descriptor, name, 0o755) != 0 && errno != EEXIST {
@@ -85,6 +90,10 @@ public final class PublicFolder {
     }
 
     /// Replaces the file `name` with `data` atomically (see the type's guarantees).
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when `name` is a link or not a regular file;
+    ///   ``PublisherError/io(path:reason:)`` when the temporary file cannot be created, written, flushed or
+    ///   renamed (it is then removed and `name` left as it was).
     public func replace(_ name: String, with data: Data) throws(PublisherError) {
         let full = child(name)
         if let type = entryType(name), type != S_IFREG { throw .refused(linkRefusal(full)) }
@@ -116,6 +125,9 @@ public final class PublicFolder {
 
     /// Moves the sealed folder `staged` (outside the published tree, on the same
     /// file system) in as `name`, where nothing may exist yet.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when something (a link, a file, a release) is already at
+    ///   `name` or appears there during the move; ``PublisherError/io(path:reason:)`` when the rename fails.
     public func moveIn(_ staged: String, as name: String) throws(PublisherError) {
         let full = child(name)
         // An empty folder is the placeholder of a run killed between its mkdirat and its rename.
@@ -137,6 +149,9 @@ public final class PublicFolder {
     /// Refuses (exit 3, naming it) a link anywhere opendata will write in `out` for
     /// `datasets`, before a run changes anything: the index, key, snapshot, catalog
     /// and log files and folders, each dataset folder and its `latest`.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` naming the first link found, or a file where a folder should
+    ///   be; ``PublisherError/io(path:reason:)`` when `out` or one of its folders cannot be created or opened.
     public static func refuseLinks(in out: String, datasets: [String]) throws(PublisherError) {
         let root = try PublicFolder.root(out)
         let files = ["index.html", "release.pub", "release.pem", "snapshot.json", "snapshot.json.minisig"]

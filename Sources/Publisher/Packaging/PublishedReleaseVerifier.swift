@@ -142,7 +142,7 @@ public enum PublishedReleaseVerifier {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
             let path = (parent as NSString).appendingPathComponent(name + "/manifest.json")
             if let candidate = FileManager.default.contents(atPath: path),
-               Encoding.hex(StreamingDigest.hash(candidate, .sha256)) == wanted { return candidate }
+               StreamingDigest.sha256Hex(candidate) == wanted { return candidate }
         }
         return nil
     }

@@ -34,6 +34,10 @@ public enum ReleasePackager {
 
     /// Writes and seals the release under a hidden temporary name; returns that
     /// folder and the manifest SHA-256. ``commit(staged:)`` makes it visible.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when the release already exists in `out`;
+    ///   ``PublisherError/io(path:reason:)`` when a file the policy names cannot be read, or the release
+    ///   cannot be written, sealed, signed or flushed to disk (the staging folder is then removed).
     public static func publish(policy: Policy, window: ReleaseWindow, name: String, sequence: Int, outputs: [Output],
                                extraFiles: [(name: String, contents: Data)] = [], out: String,
                                key: Minisign.SecretKey, previousManifestSHA256: String?, toolVersion: String,
@@ -88,7 +92,7 @@ public enum ReleasePackager {
             let manifest = Manifest(dataset: policy.dataset.id, release: name, sequence: sequence,
                                     windowStart: formatter.string(from: window.start), windowEnd: formatter.string(from: window.end),
                                     created: formatter.string(from: now), expires: formatter.string(from: now.addingTimeInterval(validity)),
-                                    previousManifestSHA256: previousManifestSHA256, policySHA256: Digest.sha256Hex(policy.bytes),
+                                    previousManifestSHA256: previousManifestSHA256, policySHA256: StreamingDigest.sha256Hex(policy.bytes),
                                     keyID: key.keyIDText, toolVersion: toolVersion, files: [])
             let sha = try ReleaseSigner.seal(folder: temporary, manifest: manifest, key: key)
             try flush(folder: temporary)
@@ -121,6 +125,10 @@ public enum ReleasePackager {
     /// Renames a sealed release folder staged for `out` (``PublisherPaths/staging(dataset:release:)``)
     /// into place (never over an existing one) and points `latest` at `latest`: the dataset's
     /// newest window, which is this release unless it catches up an older night.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when a release of that name already exists, or a link sits
+    ///   at the dataset's folder or at `latest`; ``PublisherError/io(path:reason:)`` when a folder cannot be
+    ///   opened, the rename fails, or `latest` cannot be written.
     public static func commit(staged: String, out: String, latest: String) throws(PublisherError) -> String {
         let name = (staged as NSString).lastPathComponent
         let dataset = ((staged as NSString).deletingLastPathComponent as NSString).lastPathComponent

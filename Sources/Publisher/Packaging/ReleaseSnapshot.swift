@@ -99,6 +99,10 @@ public struct ReleaseSnapshot: Sendable, Equatable {
     /// Writes `snapshot.json` and `snapshot.json.minisig` into `out`, describing
     /// `history` (every published release, oldest first) and the files on disk now.
     /// `extraFiles` are further paths to sign (dataset dashboards, cumulative and latest files).
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when a link sits at a signed file's folder, at
+    ///   `snapshot.json` or at its signature; ``PublisherError/io(path:reason:)`` when `out` cannot be
+    ///   opened, or the snapshot cannot be encoded, signed or written.
     public static func write(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey,
                              now: Date, ttl: TimeInterval, extraFiles: [String] = []) throws(PublisherError) {
         let root = try PublicFolder.root(out)
@@ -112,7 +116,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         }
         var files: [String: String] = [:]
         for path in signedFiles + extraFiles {
-            if let data = try read(path, in: root) { files[path] = Digest.sha256Hex(data) }
+            if let data = try read(path, in: root) { files[path] = StreamingDigest.sha256Hex(data) }
         }
         let snapshot = ReleaseSnapshot(created: now, expires: now.addingTimeInterval(ttl), datasets: datasets, files: files,
                                        logSize: history.count)
@@ -121,7 +125,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         do {
             let signature = try Minisign.Signature.sign(
                 bytes, key: key,
-                trustedComment: "opendata snapshot sha256:\(Digest.sha256Hex(bytes)) expires:\(formatter.string(from: snapshot.expires))",
+                trustedComment: "opendata snapshot sha256:\(StreamingDigest.sha256Hex(bytes)) expires:\(formatter.string(from: snapshot.expires))",
                 untrustedComment: "opendata snapshot of \(datasets.count) datasets, key \(key.keyIDText)")
             // The signature first: a reader between the two renames sees a mismatch and retries,
             // never an unsigned snapshot passing.
@@ -161,7 +165,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
             return (nil, [ReleaseVerifier.Check(name: "snapshot", passed: false, detail: error.description)])
         }
         let formatter = ISO8601DateFormatter()
-        guard signature.trustedComment.hasPrefix("opendata snapshot sha256:\(Digest.sha256Hex(bytes)) ") else {
+        guard signature.trustedComment.hasPrefix("opendata snapshot sha256:\(StreamingDigest.sha256Hex(bytes)) ") else {
             return fail("snapshot-signature", path + ".minisig", "the trusted comment does not describe this snapshot")
         }
         checks.append(ReleaseVerifier.Check(name: "snapshot-signature", passed: true,
@@ -171,7 +175,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         }
         checks.append(ReleaseVerifier.Check(name: "snapshot-fresh", passed: true, detail: "expires \(formatter.string(from: snapshot.expires))"))
         for (file, sha) in snapshot.files.sorted(by: { $0.key < $1.key }) {
-            guard let data = try? read(file, in: root), Digest.sha256Hex(data) == sha else {
+            guard let data = try? read(file, in: root), StreamingDigest.sha256Hex(data) == sha else {
                 return fail("snapshot-files", (out as NSString).appendingPathComponent(file), "missing or not the file the snapshot signed")
             }
         }
@@ -186,7 +190,7 @@ public struct ReleaseSnapshot: Sendable, Equatable {
                 return fail("snapshot-latest", datasetPath + "/latest", "does not name \(latest.release), the newest release the snapshot signed")
             }
             guard let manifest = try? folder.folder(latest.release, create: false).read("manifest.json"),
-                  Digest.sha256Hex(manifest) == latest.manifestSHA256 else {
+                  StreamingDigest.sha256Hex(manifest) == latest.manifestSHA256 else {
                 return fail("snapshot-latest", "\(datasetPath)/\(latest.release)/manifest.json", "missing or not the manifest the snapshot signed")
             }
         }

@@ -37,6 +37,10 @@ public enum TransparencyLog {
     }
 
     /// Rewrites `log/entries.json` and `log/checkpoint` from the publication history (append-only by construction).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the entries cannot be encoded, the checkpoint cannot
+    ///   be signed, or a file cannot be written; ``PublisherError/refused(_:)`` when `log` or one of its
+    ///   files is a link.
     public static func write(out: String, entries: [Entry], key: Minisign.SecretKey, now: Date = Date()) throws(PublisherError) {
         let folder = (out as NSString).appendingPathComponent("log")
         let leaves = entries.map { MerkleTree.leafHash($0.leaf) }
@@ -55,6 +59,9 @@ public enum TransparencyLog {
     }
 
     /// Reads `log/entries.json`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the file cannot be read or parsed, or an entry has
+    ///   no 64-digit `manifest_sha256`.
     public static func entries(out: String) throws(PublisherError) -> [Entry] {
         let path = (out as NSString).appendingPathComponent("log/entries.json")
         guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read the log entries") }
@@ -72,6 +79,10 @@ public enum TransparencyLog {
 
     /// Checks the log against the releases on disk and, optionally, an older checkpoint.
     /// Returns the checks that passed; throws naming the first failure.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the checkpoint, the entries or the older checkpoint
+    ///   at `since` cannot be read; ``PublisherError/invalidInput(_:)`` naming the first check that fails
+    ///   (checkpoint signature, tree size, a logged release missing or altered, root, consistency).
     public static func verify(out: String, keys: [Minisign.PublicKey], since: String?) throws(PublisherError) -> [String] {
         let checkpointPath = (out as NSString).appendingPathComponent("log/checkpoint")
         guard let text = try? String(contentsOfFile: checkpointPath, encoding: .utf8) else {
@@ -95,7 +106,7 @@ public enum TransparencyLog {
             guard let bytes = FileManager.default.contents(atPath: manifest) else {
                 throw .invalidInput("\(manifest): check 'logged-release-present' failed: release \(entry.dataset)/\(entry.release) was logged but is missing")
             }
-            guard Digest.sha256Hex(bytes) == entry.manifestSHA256 else {
+            guard StreamingDigest.sha256Hex(bytes) == entry.manifestSHA256 else {
                 throw .invalidInput("\(manifest): check 'logged-release-unaltered' failed: the manifest differs from the one logged")
             }
         }

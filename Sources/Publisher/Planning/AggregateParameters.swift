@@ -40,10 +40,7 @@ public struct AggregateParameters: Sendable {
             ContributionBounds(groupsPerUnit: $0.groupsPerUnit, rowsPerUnitPerGroup: $0.rowsPerUnitPerGroup)
         } ?? .recordLevel
         // With totals_over, the daily table gets its share only; the period outputs get theirs.
-        budget = switch spec.dailyPrivacy {
-        case let .epsilon(epsilon, delta): .epsilon(epsilon, delta: delta)
-        case let .rho(rho, delta): .rho(rho, delta: delta)
-        }
+        budget = spec.dailyPrivacy
         complete = spec.complete
         if spec.weights.isEmpty {
             weights = nil

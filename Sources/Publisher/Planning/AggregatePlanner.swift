@@ -14,6 +14,11 @@ import Tabular
 /// public list are not counted.
 public enum AggregatePlanner {
     /// The engine inputs of `output` over the minimised `table` for `window`.
+    ///
+    /// - Throws: ``PublisherError/usage(_:)`` when `output` is not an aggregate, the time zone is unknown,
+    ///   a column it groups or measures was not read, or there are too many group combinations to count;
+    ///   ``PublisherError/invalidPolicy(_:)`` at the output's line when a time level or a hierarchy file
+    ///   cannot be built or loaded, or a disparity's reference group is not one of the public values.
     public static func input(for output: OutputSpec, of policy: Policy, table: Table, window: ReleaseWindow) throws(PublisherError)
         -> (input: AggregateInput, parameters: AggregateParameters)
     {

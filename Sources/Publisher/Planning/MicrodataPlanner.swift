@@ -53,6 +53,11 @@ public enum MicrodataPlanner {
     }
 
     /// Anonymises `output` of `policy` over the minimised `table`.
+    ///
+    /// - Throws: ``PublisherError/usage(_:)`` when `output` is not a microdata output or the time zone is
+    ///   unknown; ``PublisherError/invalidPolicy(_:)`` at the output's line when a column's hierarchy cannot
+    ///   be built or loaded; ``PublisherError/refused(_:)`` when the anonymiser rejects the settings or finds
+    ///   no transformation.
     public static func anonymize(_ output: OutputSpec, of policy: Policy, table: Table, random: RandomSource,
                                  progress: StageProgress? = nil) throws(PublisherError) -> Outcome {
         guard case let .microdata(spec) = output.kind else {

@@ -81,6 +81,9 @@ public struct PublicationPlan: Sendable {
     /// - Returns: the plan, and every problem between policies, or between a policy and what was
     ///   published, at the line of the policy that causes it. The plan must not be used when
     ///   there is a problem.
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when `store` cannot resolve a source table. Problems between
+    ///   policies are returned as diagnostics, not thrown.
     public static func build(policies: [Policy], store: (any RecordSource)?, published: [PublishedDataset] = [])
         throws(PublisherError) -> (plan: PublicationPlan, diagnostics: [PolicyDiagnostic])
     {

@@ -7,6 +7,10 @@ public enum PolicyCheck {
     ///
     /// - Returns: the policy when it has no problem, and every diagnostic found.
     /// `thorough` adds the checks that scan whole columns (``StoreDataCheck``), as `policy check --store` does.
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when `store` cannot be queried for the table's columns
+    ///   or for the data checks. A policy that does not load or fails a check is returned as
+    ///   diagnostics, not thrown.
     public static func check(path: String, store: (any RecordSource)?, thorough: Bool = false) throws(PublisherError)
         -> (policy: Policy?, diagnostics: [PolicyDiagnostic])
     {
@@ -32,6 +36,9 @@ public enum PolicyCheck {
 
     /// Loads `path` and requires it to be valid against `store`; used by every
     /// command that acts on a policy.
+    ///
+    /// - Throws: ``PublisherError/invalidPolicy(_:)`` with every diagnostic when the policy does not load or
+    ///   fails a check; ``PublisherError/store(_:)`` when `store` cannot be queried.
     public static func require(path: String, store: any RecordSource) throws(PublisherError) -> Policy {
         let (policy, diagnostics) = try check(path: path, store: store)
         guard let policy else { throw .invalidPolicy(PolicyError(diagnostics: diagnostics)) }

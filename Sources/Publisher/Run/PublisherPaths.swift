@@ -38,6 +38,9 @@ public struct PublisherPaths: Sendable, Equatable {
     /// Creates the private folder (mode 0700) if needed, and refuses one that is a
     /// link or belongs to another user: the ledger and the staged releases would
     /// then live wherever someone else chose.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the folder cannot be created or inspected;
+    ///   ``PublisherError/refused(_:)`` when it is a link, not a folder, or belongs to another user.
     public func createPrivateFolder() throws(PublisherError) {
         if mkdir(privateFolder, 0o700) != 0 && errno != EEXIST {
             throw .io(path: privateFolder, reason: "cannot create the private folder beside the output (\(String(cString: strerror(errno))))")
@@ -60,6 +63,8 @@ public struct PublisherPaths: Sendable, Equatable {
     /// anything but a file, at the state database or its journals. A run deletes leftovers in
     /// `incoming` and writes the state: through a planted link it would delete or write files
     /// elsewhere. Nothing here is ever followed.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` naming the first link, or entry of the wrong kind, found.
     public func refuseLinks(state: String) throws(PublisherError) {
         func type(_ path: String) -> mode_t? {
             var info = stat()

@@ -12,6 +12,10 @@ public final class ReleaseLock {
     public let path: String
 
     /// Takes the lock of `paths` or refuses at once (exit 3) naming the holder's pid.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when another run holds the lock, the lock file is a link,
+    ///   or the private folder is a link, not a folder or another user's; ``PublisherError/io(path:reason:)``
+    ///   when the output folder, the private folder or the lock file cannot be created or opened.
     public init(_ paths: PublisherPaths) throws(PublisherError) {
         _ = try PublicFolder.root(paths.out)
         try paths.createPrivateFolder()

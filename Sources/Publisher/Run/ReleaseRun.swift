@@ -120,6 +120,20 @@ public enum ReleaseRun {
     /// lines belong in every log, also where other progress lines are left out (text to a file).
     public static let warningMarker = ": warning: "
 
+    /// Runs the release of every policy in `options` and returns each dataset's outcome.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)``, before anything changes, when another run holds the lock,
+    ///   a link sits where the run writes, the key file is readable by others or its passphrase is missing
+    ///   or wrong, the random source is not the system's CSPRNG, the store or the published folder is bound
+    ///   to another state, or the ledger does not match its digest; ``PublisherError/invalidPolicy(_:)``
+    ///   when a policy fails its checks, two policies share a dataset id, or policies conflict with each
+    ///   other or with what was published; ``PublisherError/invalidInput(_:)`` for a damaged key file or a
+    ///   window that has not ended; ``PublisherError/usage(_:)`` when the window cannot be placed in a
+    ///   policy's time zone; ``PublisherError/store(_:)`` when the store cannot be opened or read, or the
+    ///   pseudonymisation key is missing or unusable; ``PublisherError/io(path:reason:)`` when the key, the
+    ///   state database or a published file cannot be read or written. A dataset refused on its own (a cap,
+    ///   an empty or uncovered window, a mass deletion) is not thrown: its outcome is `refused` and the
+    ///   other datasets go on.
     public static func run(_ options: Options, random: RandomSource? = nil, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
         let paths = PublisherPaths(out: options.out)
         let existed = (out: FileManager.default.fileExists(atPath: paths.out), private: FileManager.default.fileExists(atPath: paths.privateFolder),
@@ -371,7 +385,7 @@ public enum ReleaseRun {
                 let staged = (folder as NSString).appendingPathComponent(release)
                 if let manifest = FileManager.default.contents(atPath: staged + "/manifest.json"),
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
-                   committed.contains("\(dataset)/\(release)/\(Digest.sha256Hex(manifest))") {
+                   committed.contains("\(dataset)/\(release)/\(StreamingDigest.sha256Hex(manifest))") {
                     _ = try ReleasePackager.commit(staged: staged, out: out, latest: newest[dataset] ?? release)
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)

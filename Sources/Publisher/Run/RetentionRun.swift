@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseFormat
 import OperationalStore
 import PrivacyPolicy
 
@@ -25,6 +26,11 @@ public enum RetentionRun {
     ///
     /// A run that would delete more than the policy's `max_share_per_run` of the table
     /// (default 10%) is refused with nothing deleted unless `confirmMassDeletion`.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when the run would delete more than `max_share_per_run`
+    ///   (nothing is deleted); ``PublisherError/store(_:)`` when the store cannot apply the rule (its table
+    ///   or a column it names is missing, or a query fails); ``PublisherError/io(path:reason:)`` when the
+    ///   audit row cannot be read, written or completed in `state`.
     public static func run(policy: Policy, store: any RecordSource, state: StateStore?, now: Date,
                            dryRun: Bool, confirmMassDeletion: Bool = false) throws(PublisherError) -> Outcome? {
         guard let retention = policy.retention else { return nil }
@@ -42,7 +48,7 @@ public enum RetentionRun {
             let id = UUID().uuidString
             try state.append(RetentionAuditEntry(
                 ranAt: Date(), dataset: policy.dataset.id, sourceTable: policy.source.table,
-                policySHA256: Digest.sha256Hex(policy.bytes), rule: rule, cutoff: cutoff,
+                policySHA256: StreamingDigest.sha256Hex(policy.bytes), rule: rule, cutoff: cutoff,
                 deleted: 0, held: 0, undated: 0, status: "pending", runID: id))
             runID = id
         }
@@ -63,6 +69,9 @@ public enum RetentionRun {
     /// What the retention of `policy` would delete at `now`, changing nothing: the counts, the
     /// table's rows, and the sentence `policy check --store` and `release --dry-run` print
     /// (naming a share over `max_share_per_run`). Nil when the policy has no retention section.
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when the store cannot count the rows, or the table or a column
+    ///   the rule names is missing.
     public static func preview(policy: Policy, store: any RecordSource,
                                now: Date) throws(PublisherError) -> (outcome: Outcome, rows: Int, sentence: String)? {
         guard let outcome = try run(policy: policy, store: store, state: nil, now: now, dryRun: true) else { return nil }
@@ -81,6 +90,9 @@ public enum RetentionRun {
 
     /// Completes the audit rows a killed run left `pending`: from the counts the store
     /// committed with the deletion, or as `not run` when the store has no such deletion.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the audit cannot be read or a row cannot be
+    ///   completed; ``PublisherError/store(_:)`` when the store's record of a deletion cannot be queried.
     public static func reconcile(store: any RecordSource, state: StateStore) throws(PublisherError) {
         for entry in try state.retentionAudit() where entry.status == "pending" {
             if let runID = entry.runID { try settle(runID, store: store, state: state) }

@@ -31,6 +31,9 @@ public enum StoreDataCheck {
 
     /// Every problem the data shows with `policy`, at the policy's PATH:LINE:COL; empty when none.
     /// `thorough` adds the checks that scan whole columns (builders, hierarchy coverage).
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when a query on `store` fails. A problem in the data is a
+    ///   diagnostic, not an error.
     public static func diagnostics(for policy: Policy, store: any RecordSource, thorough: Bool = true) throws(PublisherError) -> [PolicyDiagnostic] {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []
@@ -77,6 +80,8 @@ public enum StoreDataCheck {
     /// Exclusion values that occur nowhere in their column but are a few edits from values that
     /// do, as warnings naming the near misses (see the type's notes). Dropped columns are only
     /// checked for existence.
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when a query on `store` fails.
     public static func exclusionWarnings(for policy: Policy, store: any RecordSource) throws(PublisherError) -> [PolicyDiagnostic] {
         let table = policy.source.table
         var result: [PolicyDiagnostic] = []

@@ -41,6 +41,8 @@ public struct BudgetLedger {
     }
 
     /// Every entry of `dataset`, oldest first.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
     public func entries(dataset: String) throws(PublisherError) -> [LedgerEntry] {
         do {
             return try state.queue.read { db in
@@ -76,6 +78,8 @@ public struct BudgetLedger {
 
     /// Refuses (exit 3, nothing recorded) a release whose composed cost (``PrivacyCost``, the figure
     /// `policy check` compares with the same cap) is more than `perReleaseCap`.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` naming the cost and the cap when the cost passes `perReleaseCap`.
     public func checkCap(dataset: String, cost: PrivacyCost, perReleaseCap: Double) throws(PublisherError) {
         let total = cost.converted.epsilon
         if total > perReleaseCap + 1e-12 {
@@ -84,6 +88,8 @@ public struct BudgetLedger {
     }
 
     /// Stored noisy results of `dataset`'s `window` at `sequence`, keyed by output id.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the stored results cannot be read or decoded.
     public func storedResults(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: AggregateResult] {
         try stored(AggregateResult.self, table: "aggregate_results", dataset: dataset, window: window, sequence: sequence)
     }
@@ -102,6 +108,8 @@ public struct BudgetLedger {
     }
 
     /// Stored record files of `dataset`'s `window` at `sequence`, keyed by output id.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the stored record files cannot be read or decoded.
     public func storedRecords(dataset: String, window: String, sequence: Int) throws(PublisherError) -> [String: DPMicrodataRelease.Records] {
         try stored(DPMicrodataRelease.Records.self, table: "record_results", dataset: dataset, window: window, sequence: sequence)
     }
@@ -133,6 +141,8 @@ public struct BudgetLedger {
     }
 
     /// The highest sequence recorded for `dataset`'s `window`, if any.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
     public func latestSequence(dataset: String, window: String) throws(PublisherError) -> Int? {
         do {
             return try state.queue.read { db in

@@ -30,6 +30,10 @@ public struct DatasetHistory: Sendable {
     }
 
     /// Loads the history of `policy`'s dataset from `state` and the release folders under `out`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when `out` or a folder in it cannot be created or opened,
+    ///   or the state's history or stored results cannot be read; ``PublisherError/refused(_:)`` when the
+    ///   dataset's folder or a release folder is a link.
     public static func load(policy: Policy, state: StateStore, ledger: [LedgerEntry], out: String) throws(PublisherError) -> DatasetHistory {
         let dataset = policy.dataset.id
         let budget = BudgetLedger(state: state)

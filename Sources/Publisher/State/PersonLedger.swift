@@ -125,6 +125,10 @@ public struct PersonLedger {
     /// Decides, before anything is computed, who is in this release: every
     /// person whose busiest overlapping span plus this release stays within the
     /// cap. A record-level population whose window would pass the cap is refused.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when a record-level population's window would pass its
+    ///   rolling 365-day cap (nothing is published or spent); ``PublisherError/io(path:reason:)`` when the
+    ///   ledger or the state's ledger key cannot be read.
     public func plan(policy: Policy, table: Tabular.Table, window: ReleaseWindow) throws(PublisherError) -> Plan {
         let cost = Cost(policy: policy)
         let population = policy.population
@@ -161,6 +165,8 @@ public struct PersonLedger {
 
     /// The plan of a release already charged (a re-run rolling it forward): the same
     /// people left out, nobody charged again.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the excluded units or the ledger key cannot be read.
     public func storedPlan(policy: Policy, table: Tabular.Table, window: ReleaseWindow, dataset: String, sequence: Int) throws(PublisherError) -> Plan {
         let population = policy.population
         let excluded = try state.excludedUnits(dataset: dataset, window: window.label, sequence: sequence)
@@ -224,6 +230,8 @@ public struct PersonLedger {
     // MARK: Reading
 
     /// The charges of each of `units` in `population` (those with none are absent).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
     public func charges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: [Charge]] {
         try storedCharges(population: population, units: units).mapValues(Self.decode)
     }
@@ -248,6 +256,8 @@ public struct PersonLedger {
     }
 
     /// Every person's charges in `population`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
     public func allCharges(population: String) throws(PublisherError) -> [LedgerID: [Charge]] {
         do {
             return try state.queue.read { db in
@@ -263,6 +273,8 @@ public struct PersonLedger {
     }
 
     /// The window charges of a record-level population.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the window ledger cannot be read.
     public func windowCharges(population: String) throws(PublisherError) -> [Charge] {
         do {
             return try state.queue.read { db in
@@ -277,6 +289,8 @@ public struct PersonLedger {
     }
 
     /// Every population the ledger has charged.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
     public func populations() throws(PublisherError) -> [String] {
         do {
             return try state.queue.read { db in
@@ -289,6 +303,8 @@ public struct PersonLedger {
 
     /// The largest total any one person of `population` accrued over the 365 days before `now`
     /// (for a record-level population, any one instant's), streamed over the ledger.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person or window ledger cannot be read.
     public func largestYearlyCharge(population: String, now: Date) throws(PublisherError) -> Cost {
         let start = now.addingTimeInterval(-Self.year)
         func total(_ charges: [Charge]) -> Cost {
@@ -333,28 +349,13 @@ public struct PersonLedger {
     static func ids(of values: [String], population: String, key: [UInt8]) -> [LedgerID] {
         let parts = values.count < 100_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
         let chunk = (values.count + parts - 1) / max(parts, 1)
-        let results = IDChunks(count: parts)
         let hash = KeyedHash(key: key)
         let prefix = Array(population.utf8) + [0]
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        return Parallel.map(parts) { part in
             let range = min(part * chunk, values.count)..<min((part + 1) * chunk, values.count)
             let session = hash.session()
-            results.set(part, values[range].map { id(of: $0, prefix: prefix, session: session) })
-        }
-        return results.joined()
-    }
-
-    /// Per-part results of ``ids(of:population:key:)``, each part written once by its own worker.
-    private final class IDChunks: @unchecked Sendable {
-        private var chunks: [[LedgerID]]
-        private let lock = NSLock()
-        init(count: Int) { chunks = Array(repeating: [], count: count) }
-        func set(_ part: Int, _ ids: [LedgerID]) {
-            lock.lock()
-            chunks[part] = ids
-            lock.unlock()
-        }
-        func joined() -> [LedgerID] { chunks.flatMap { $0 } }
+            return values[range].map { id(of: $0, prefix: prefix, session: session) }
+        }.flatMap { $0 }
     }
 
     /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.

@@ -34,6 +34,8 @@ public struct PopulationSummary: Sendable {
     }
 
     /// Every population the state has charged.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger, the cap history or the spends cannot be read.
     public static func all(state: StateStore, now: Date) throws(PublisherError) -> [PopulationSummary] {
         let ledger = PersonLedger(state: state)
         let spends = BudgetLedger(state: state)

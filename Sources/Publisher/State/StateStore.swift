@@ -40,6 +40,9 @@ public final class StateStore: Sendable {
     let queue: DatabaseQueue
 
     /// Opens or creates the state database at `path`, creating its folder.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the folder cannot be created, or the database cannot
+    ///   be opened, made private (mode 0600) or brought to the current schema.
     public init(path: String) throws(PublisherError) {
         let folder = (path as NSString).deletingLastPathComponent
         do {
@@ -228,11 +231,17 @@ public final class StateStore: Sendable {
     }
 
     /// The key of the person ledger's unit ids (HMAC-SHA256), 32 random bytes kept here.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the key cannot be read, or stored on first use.
     public func ledgerKey() throws(PublisherError) -> [UInt8] { try metaValue("ledger_key", length: 32) }
 
     /// Binds this state to the published folder `out` on first use, and refuses another one:
     /// two folders sharing one state would each believe the other's releases were theirs
     /// (a window published in one would be missing, or published twice, in the other).
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when this state is bound to another folder, or `out` already
+    ///   holds releases this state did not publish; ``PublisherError/io(path:reason:)`` when the binding
+    ///   cannot be read or written.
     public func bindPublishedFolder(_ out: String) throws(PublisherError) {
         let real = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
         do {
@@ -287,11 +296,15 @@ public final class StateStore: Sendable {
     }
 
     /// This state database's random identity, which the store it keeps the ledger of records.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the identity cannot be read, or stored on first use.
     public func identity() throws(PublisherError) -> String {
         try metaValue("state_id", length: 16).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The ledger ids a release left out.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the excluded units cannot be read.
     public func excludedUnits(dataset: String, window: String, sequence: Int) throws(PublisherError) -> Set<LedgerID> {
         do {
             let blob = try queue.read { db in
@@ -330,6 +343,8 @@ public final class StateStore: Sendable {
     }
 
     /// Every dataset this state has published, with its population and guarantee.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the published datasets cannot be read.
     public func publishedDatasets() throws(PublisherError) -> [PublicationPlan.PublishedDataset] {
         do {
             return try queue.read { db in
@@ -346,6 +361,8 @@ public final class StateStore: Sendable {
     }
 
     /// Every cap recorded for `population`, oldest first.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the cap history cannot be read.
     public func capHistory(population: String) throws(PublisherError) -> [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)] {
         do {
             return try queue.read { db in
@@ -398,6 +415,9 @@ public final class StateStore: Sendable {
     }
 
     /// Records a published release.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the release cannot be written (one with the same
+    ///   name or sequence already recorded for the dataset, say).
     public func recordRelease(_ release: PublishedRelease) throws(PublisherError) {
         do {
             try queue.write { db in
@@ -414,10 +434,15 @@ public final class StateStore: Sendable {
 
     /// The releases of `dataset` (every dataset when nil), in the order they were published.
     /// Every release of `dataset` (or of all datasets) in window order (``PublishedRelease/windowOrder(_:_:)``).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the release history cannot be read.
     public func releasesByWindow(dataset: String) throws(PublisherError) -> [PublishedRelease] {
         try releases(dataset: dataset).sorted(by: PublishedRelease.windowOrder)
     }
 
+    /// Every release of `dataset` (of all datasets when nil), in the order they were published.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the release history cannot be read.
     public func releases(dataset: String? = nil) throws(PublisherError) -> [PublishedRelease] {
         do {
             return try queue.read { db in
@@ -436,6 +461,8 @@ public final class StateStore: Sendable {
     }
 
     /// Appends a retention audit entry.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the entry cannot be written.
     public func append(_ entry: RetentionAuditEntry) throws(PublisherError) {
         do {
             try queue.write { db in try entry.insert(db) }
@@ -446,6 +473,9 @@ public final class StateStore: Sendable {
 
     /// Every retention audit entry, oldest first.
     /// Fills in the counts of the pending audit row `runID` (or marks it `not run` when `result` is nil).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the row cannot be updated; it then stays pending
+    ///   for the next run.
     public func completeRetention(runID: String, result: RetentionResult?) throws(PublisherError) {
         do {
             try queue.write { db in
@@ -458,6 +488,9 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Every retention audit entry, oldest first.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the retention audit cannot be read.
     public func retentionAudit() throws(PublisherError) -> [RetentionAuditEntry] {
         do {
             return try queue.read { db in try RetentionAuditEntry.order(Column("id")).fetchAll(db) }

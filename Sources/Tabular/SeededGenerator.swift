@@ -1,7 +1,8 @@
 /// xoshiro256** (Blackman & Vigna 2018), seeded through SplitMix64.
 ///
-/// Used only to make the synthetic demo city reproducible for a seed. It is
-/// not a CSPRNG and never produces privacy noise.
+/// The one seeded generator of the project: it makes the synthetic demo city reproducible for
+/// a seed and, wrapped as `SeededRandom`, lets tests repeat a run word for word. It is not a
+/// CSPRNG and never produces published noise (a release refuses it).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -42,31 +43,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-/// Draws indices with probabilities proportional to fixed weights, by binary
-/// search over the cumulative weights.
-struct WeightedChoice: Sendable {
-    private let cumulative: [Double]
-
-    init(weights: [Double]) {
-        var total = 0.0
-        cumulative = weights.map { total += $0; return total }
-    }
-
-    /// Zipf weights 1/rank^s for `count` ranks.
-    static func zipf(count: Int, exponent: Double) -> WeightedChoice {
-        WeightedChoice(weights: (1...max(count, 1)).map { 1 / pow(Double($0), exponent) })
-    }
-
-    func pick(_ generator: inout SeededGenerator) -> Int {
-        let target = generator.unit() * (cumulative.last ?? 0)
-        var low = 0, high = cumulative.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] > target { high = mid } else { low = mid + 1 }
-        }
-        return low
-    }
-}
 
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,29 @@
+import Dispatch
+
+/// Independent jobs on every core, their results in job order: the one place the project
+/// hands work to `DispatchQueue.concurrentPerform` and collects what each job produced.
+///
+/// Guarantee: job `i` writes only slot `i` of the result, each slot exactly once, and the
+/// caller reads the slots only after every job has returned, so no lock is needed and the
+/// result is the same as running the jobs one after another.
+public enum Parallel {
+    /// `[job(0), job(1), …, job(count − 1)]`, computed concurrently.
+    public static func map<T>(_ count: Int, _ job: (Int) -> T) -> [T] {
+        guard count > 1 else { return count == 1 ? [job(0)] : [] }
+        let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer {
+            slots.deinitialize()
+            slots.deallocate()
+        }
+        nonisolated(unsafe) let output = slots
+        withoutActuallyEscaping(job) { job in
+            nonisolated(unsafe) let work = job
+            DispatchQueue.concurrentPerform(iterations: count) { index in output[index] = work(index) }
+        }
+        return slots.map { slot in
+            guard let value = slot else { preconditionFailure("a parallel job returned no result") }
+            return value
+        }
+    }
+}
