@@ -93,12 +93,9 @@ import Glibc
 
     static let policy = TestSupport.casesPolicy(id: "dead-cases", table: "dead_server_cases", timezone: "UTC")
 
-    @Test(arguments: [Relay.Failure.freeze, .close])
+    @Test(PostgresSourceTests.needsServer, arguments: [Relay.Failure.freeze, .close])
     func aServerThatDiesMidReleaseFailsTheRunQuickly(_ failure: Relay.Failure) throws {
-        guard try PostgresSourceTests.serverAvailable() else {
-            #expect(!TestSupport.isCI, "a PostgreSQL server is required under CI")
-            return
-        }
+        guard PostgresSourceTests.serverAvailable() else { return }
         let setup = try #require(try PostgresSourceTests.psql("""
             DROP TABLE IF EXISTS dead_server_cases, opendata_ledger;
             CREATE TABLE dead_server_cases (received_at timestamptz NOT NULL, district text);
@@ -133,11 +130,8 @@ import Glibc
         }
     }
 
-    @Test func connectionProblemsNameTheServerAndTheCause() throws {
-        guard try PostgresSourceTests.serverAvailable() else {
-            #expect(!TestSupport.isCI, "a PostgreSQL server is required under CI")
-            return
-        }
+    @Test(PostgresSourceTests.needsServer) func connectionProblemsNameTheServerAndTheCause() throws {
+        guard PostgresSourceTests.serverAvailable() else { return }
         let folder = TestSupport.temporaryFolder("pg-messages")
         TestSupport.write(Self.policy, to: folder + "/cases.yaml")
         // A closed port.

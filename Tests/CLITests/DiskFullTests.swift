@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 
 /// A small tmpfs mounted for one test, so a full or read-only disk can be real.
-/// Mounting needs root and a kernel that allows it; where it does not, the
-/// tests say so and are skipped (the issue allows that; nothing else can fake a full disk honestly).
+/// Mounting needs root and a kernel that allows it; where it does not, the tests are skipped,
+/// visibly, on a local run and fail under CI (nothing else can fake a full disk honestly).
 final class SmallDisk {
     let path: String
 
@@ -13,11 +13,22 @@ final class SmallDisk {
         let folder = TestSupport.temporaryFolder("tmpfs")
         guard getuid() == 0, let result = try? OutsideTool.run("mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder]),
               result.status == 0 else {
-            FileHandle.standardError.write(Data("SKIPPED: cannot mount a tmpfs here (needs root and permission to mount)\n".utf8))
+            Issue.record("cannot mount a tmpfs here (needs root and permission to mount)")
             return nil
         }
         path = folder
     }
+
+    /// Whether this machine lets the tests mount a tmpfs (tried once, with a 1 MiB one).
+    static let canMount: Bool = {
+        let folder = TestSupport.temporaryFolder("tmpfs-probe")
+        guard getuid() == 0, (try? OutsideTool.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", folder]))?.status == 0 else { return false }
+        _ = try? OutsideTool.run("umount", [folder])
+        return true
+    }()
+
+    /// Skips a test, visibly, where no tmpfs can be mounted (a local run without root); under CI it runs.
+    static let needed = OutsideTool.requires(canMount, "root and permission to mount a tmpfs")
 
     /// Leaves `bytes` free by writing a filler file (`bytes` 0 fills the disk).
     func fill(leaving bytes: Int) {
@@ -42,7 +53,7 @@ final class SmallDisk {
 }
 
 @Suite(.serialized) struct DiskFullTests {
-    @Test func aReleaseOnAFullDiskIsRolledForwardOnceThereIsRoom() throws {
+    @Test(SmallDisk.needed) func aReleaseOnAFullDiskIsRolledForwardOnceThereIsRoom() throws {
         guard let disk = SmallDisk(size: "24m") else { return }
         let night = try NightlyFixture("disk-full", in: disk.path)
         var failures = 0
@@ -60,7 +71,7 @@ final class SmallDisk {
         #expect(failures >= 2, "the disk was never full enough to make a release fail")
     }
 
-    @Test func retentionDeletesNothingWhenItsAuditCannotBeWritten() throws {
+    @Test(SmallDisk.needed) func retentionDeletesNothingWhenItsAuditCannotBeWritten() throws {
         guard let disk = SmallDisk(size: "8m") else { return }
         let folder = TestSupport.temporaryFolder("retention-audit")
         let demo = try CLI.run(["demo", "--workdir", folder, "--records", "2000", "--days", "2", "--seed", "6", "--today", "2026-11-23"])

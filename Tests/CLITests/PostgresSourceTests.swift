@@ -11,32 +11,27 @@ import TestSupport
     static let url = ProcessInfo.processInfo.environment["OPENDATA_TEST_POSTGRES"]
         ?? "postgresql://opendata:opendata@127.0.0.1:5432/opendata_test"
 
-    /// psql against the test database, or nil (with the reason printed) when there is no server.
+    /// psql against the test database, or nil when psql is not installed.
     static func psql(_ sql: String) throws -> (status: Int32, output: String)? {
         guard OutsideTool.path("psql") != nil else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: OutsideTool.path("psql") ?? "psql")
-        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try OutsideTool.run("psql", [url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql])
     }
 
-    static func serverAvailable() throws -> Bool {
-        if let result = try psql("SELECT 1"), result.status == 0 { return true }
-        FileHandle.standardError.write(Data("SKIPPED: no PostgreSQL server at \(url) (.ci/run starts one; locally: apt-get install postgresql)\n".utf8))
+    /// Whether the test server answers (checked once).
+    static let serverReachable: Bool = ((try? psql("SELECT 1"))??.status) == 0
+
+    /// Skips a test, visibly, without a server on a local run; under CI the test runs and fails.
+    static let needsServer = OutsideTool.requires(serverReachable, "a PostgreSQL server at \(url)")
+
+    /// True when the server answers; under CI, a missing server fails the running test.
+    static func serverAvailable(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        if serverReachable { return true }
+        Issue.record("a PostgreSQL server is required at \(url)", sourceLocation: sourceLocation)
         return false
     }
 
-    @Test func theSameRowsFromSQLiteAndPostgreSQLGiveTheSameRecordFile() throws {
-        guard try Self.serverAvailable() else {
-            #expect(!TestSupport.isCI, "a PostgreSQL server is required under CI")
-            return
-        }
+    @Test(needsServer) func theSameRowsFromSQLiteAndPostgreSQLGiveTheSameRecordFile() throws {
+        guard Self.serverAvailable() else { return }
         let folder = TestSupport.temporaryFolder("postgres")
         let demo = try CLI.run(["demo", "--workdir", folder + "/demo", "--records", "20000", "--days", "2", "--seed", "12", "--today", "2026-11-23"])
         #expect(demo.status == 0, "\(demo.stderr)")

@@ -93,6 +93,13 @@ public enum OutsideTool {
                         Comment(rawValue: "needs \(missing.joined(separator: ", ")) (CI installs it; locally: apt-get install or pip install it)"))
     }
 
+    /// A test trait that skips the test, visibly, when `condition` is false on a local run (`what`
+    /// says what is missing: a server, a Python module); under CI=true the test always runs, and
+    /// its own check of the same condition fails it.
+    public static func requires(_ condition: Bool, _ what: String) -> ConditionTrait {
+        .enabled(if: TestSupport.isCI || condition, Comment(rawValue: "needs \(what) (CI installs and starts it)"))
+    }
+
     /// True when the tool exists. When it does not, a local run prints why the
     /// test is skipped and returns false; under CI=true the running test also fails,
     /// since CI installs every tool the tests use.
