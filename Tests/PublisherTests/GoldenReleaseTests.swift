@@ -16,14 +16,6 @@ import TestSupport
 /// (`OPENDATA_GOLDEN_WRITE=1 swift test --filter GoldenReleaseTests`) and says so in its commit.
 /// False-failure probability: zero (nothing here is random across runs).
 @Suite(.serialized) struct GoldenReleaseTests {
-    /// Seeded words presented as cryptographic, so the release code accepts them in this test only.
-    final class Replayed: RandomSource {
-        let inner: SeededRandom
-        init(seed: UInt64) { inner = SeededRandom(seed: seed) }
-        var isCryptographic: Bool { true }
-        func nextWord() -> UInt64 { inner.nextWord() }
-    }
-
     static let golden = TestSupport.repositoryPath("Tests/Fixtures/golden/releases.sha256")
 
     @Test func demoAndReferencePoliciesPublishTheSameBytes() throws {
@@ -67,7 +59,7 @@ import TestSupport
                                                  out: out, pseudonymKey: prepared.pseudonymKey,
                                                  now: end.addingTimeInterval(Double(1 - night) * 86400 + 12 * 3600))
                 options.confirmMassDeletion = true
-                let outcomes = try ReleaseRun.run(options, random: Replayed(seed: UInt64(100 * index + night))) { _ in }
+                let outcomes = try ReleaseRun.run(options, random: ReplayedRandom(seed: UInt64(100 * index + night))) { _ in }
                 #expect(outcomes.allSatisfy { $0.status == .published }, "\(run.out): \(outcomes.map { ($0.dataset, $0.status, $0.refusal) })")
             }
             digests += try Self.digests(of: out, label: run.out)

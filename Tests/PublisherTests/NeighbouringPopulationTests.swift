@@ -18,14 +18,6 @@ import TestSupport
 /// then bounds every published file's likelihood ratio by e^ε (ε of both files summed).
 /// False-failure probability: zero (nothing here is random across runs).
 @Suite(.serialized) struct NeighbouringPopulationTests {
-    /// Claims to be cryptographic so the release code accepts it; the same seed gives D and D′ the same words.
-    final class Replayed: RandomSource {
-        let inner: SeededRandom
-        init(seed: UInt64) { inner = SeededRandom(seed: seed) }
-        var isCryptographic: Bool { true }
-        func nextWord() -> UInt64 { inner.nextWord() }
-    }
-
     static let added = "987654321"
 
     @Test func oneMorePersonInBothFilesMovesEachMechanismByItsSensitivityAndIsChargedOnce() throws {
@@ -70,8 +62,8 @@ import TestSupport
             for output in policy.outputs {
                 var alone = policy
                 alone.outputs = [output]
-                let before = try AggregateRelease.bound(policy: alone, window: window, table: d, random: Replayed(seed: 7))
-                let after = try AggregateRelease.bound(policy: alone, window: window, table: dPrime, random: Replayed(seed: 7))
+                let before = try AggregateRelease.bound(policy: alone, window: window, table: d, random: ReplayedRandom(seed: 7))
+                let after = try AggregateRelease.bound(policy: alone, window: window, table: dPrime, random: ReplayedRandom(seed: 7))
                 pairs += zip(before, after).map { ($0, $1) }
             }
             for (x, y) in pairs where AggregateParameters(x.spec).keys == .publicKeys {
@@ -94,7 +86,7 @@ import TestSupport
             }
             // The record file draws one row per person: one more person, one more candidate row.
             let spec = try #require(policy.outputs.compactMap { if case let .microdata(spec) = $0.kind { spec } else { nil } }.first)
-            let sampler = ExactSampler(random: Replayed(seed: 3))
+            let sampler = ExactSampler(random: ReplayedRandom(seed: 3))
             let rowsD = RecordSelection.onePerUnit(d, policy: policy, columns: spec.columns, sampler: sampler).table.rowCount
             let rowsDPrime = RecordSelection.onePerUnit(dPrime, policy: policy, columns: spec.columns, sampler: sampler).table.rowCount
             #expect(rowsDPrime - rowsD == 1)
