@@ -17,11 +17,12 @@ struct ChoroplethMap {
     static let palette = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
     static let missing = "#d9d9d9"
 
-    var html: String {
-        let e = HTML.escape
+    /// The figure: the SVG map with its legend, its caption, and the table alternative; nothing
+    /// when the boundary file has no coordinates.
+    var node: HTMLNode {
         let coordinates = map.regions.flatMap { $0.polygons.flatMap { $0.flatMap { $0 } } }
         guard let west = coordinates.map(\.longitude).min(), let east = coordinates.map(\.longitude).max(),
-              let south = coordinates.map(\.latitude).min(), let north = coordinates.map(\.latitude).max() else { return "" }
+              let south = coordinates.map(\.latitude).min(), let north = coordinates.map(\.latitude).max() else { return .fragment([]) }
         let shrink = cos((south + north) / 2 * .pi / 180)
         let spanX = max((east - west) * shrink, 1e-9), spanY = max(north - south, 1e-9)
         let width = 560.0, height = min(480.0, width * spanY / spanX), scale = min(width / spanX, height / spanY)
@@ -33,30 +34,37 @@ struct ChoroplethMap {
             Self.palette[min(Self.palette.count - 1, max(0, Int(value / top * Double(Self.palette.count))))]
         }
         func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
+        func interval(_ entry: (value: Double, margin: Double)) -> String {
+            "\(number(max(entry.value - entry.margin, 0))) to \(number(entry.value + entry.margin))"
+        }
         let legendHeight = 40.0
-        var svg = "<svg role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(Int(width)) \(Int(height + legendHeight))\" xmlns=\"http://www.w3.org/2000/svg\">"
-        svg += "<title id=\"\(e(id))-title\">\(e(title))</title><desc id=\"\(e(id))-desc\">A map of \(map.regions.count) areas shaded from light (fewer) to dark (more); the values are in the table that follows.</desc>"
-        for region in map.regions {
+        var marks: [HTMLNode] = map.regions.map { region in
             let path = region.polygons.flatMap { $0 }.map { ring in "M" + ring.map(point).joined(separator: "L") + "Z" }.joined()
             let entry = values[region.name]
-            let label = entry.map { "\(region.name): \(number($0.value)) (95% interval \(number(max($0.value - $0.margin, 0))) to \(number($0.value + $0.margin)))" }
-                ?? "\(region.name): not published"
-            svg += "<path d=\"\(path)\" fill=\"\(entry.map { shade($0.value) } ?? Self.missing)\" fill-rule=\"evenodd\" stroke=\"#1a1a1a\" stroke-width=\"1\"><title>\(e(label))</title></path>"
+            let label = entry.map { "\(region.name): \(number($0.value)) (95% interval \(interval($0)))" } ?? "\(region.name): not published"
+            return .el("path", ["d": path, "fill": entry.map { shade($0.value) } ?? Self.missing, "fill-rule": "evenodd", "stroke": "#1a1a1a", "stroke-width": "1"],
+                       .el("title", .text(label)))
         }
         // Legend: the five steps with their ranges.
         let step = top / Double(Self.palette.count)
         for (index, colour) in Self.palette.enumerated() {
             let x = Double(index) * 110
-            svg += "<rect x=\"\(Int(x))\" y=\"\(Int(height + 8))\" width=\"18\" height=\"14\" fill=\"\(colour)\" stroke=\"#1a1a1a\"/>"
-            svg += "<text x=\"\(Int(x + 22))\" y=\"\(Int(height + 20))\" font-size=\"11\" fill=\"#1a1a1a\">\(e(number(step * Double(index))))–\(e(number(step * Double(index + 1))))</text>"
+            marks.append(.el("rect", ["x": "\(Int(x))", "y": "\(Int(height + 8))", "width": "18", "height": "14", "fill": colour, "stroke": "#1a1a1a"]))
+            marks.append(.el("text", ["x": "\(Int(x + 22))", "y": "\(Int(height + 20))", "font-size": "11", "fill": "#1a1a1a"],
+                             .text("\(number(step * Double(index)))–\(number(step * Double(index + 1)))")))
         }
-        svg += "</svg>"
-        var table = "<details><summary>Table: \(e(title))</summary><table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">\(e(map.column))</th><th scope=\"col\">Value</th><th scope=\"col\">95% interval</th></tr></thead><tbody>"
-        for region in map.regions {
+        let svg = HTMLNode.chartSVG(
+            id: id, viewBox: "0 0 \(Int(width)) \(Int(height + legendHeight))", title: title,
+            description: "A map of \(map.regions.count) areas shaded from light (fewer) to dark (more); the values are in the table that follows.",
+            marks)
+        let rows = map.regions.map { region -> HTMLNode in
             let entry = values[region.name]
-            table += "<tr><th scope=\"row\">\(e(region.name))</th><td>\(entry.map { number($0.value) } ?? "not published")</td><td>\(entry.map { "\(number(max($0.value - $0.margin, 0))) to \(number($0.value + $0.margin))" } ?? "")</td></tr>"
+            return .row(region.name, [entry.map { number($0.value) } ?? "not published", entry.map(interval) ?? ""])
         }
-        table += "</tbody></table></details>"
-        return "<figure class=\"map\">\(svg)<figcaption>\(e(title)); darker areas had more. Areas in grey were not published.</figcaption>\(table)</figure>\n"
+        let table = HTMLNode.el("details", .el("summary", .text("Table: \(title)")),
+                                .el("table", .el("caption", .text(title)), .columnHeadings([map.column, "Value", "95% interval"]),
+                                    .el("tbody", children: rows)))
+        let caption = "\(title); darker areas had more. Areas in grey were not published."
+        return .fragment([.el("figure", ["class": "map"], svg, .el("figcaption", .text(caption)), table), .newline])
     }
 }

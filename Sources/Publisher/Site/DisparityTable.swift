@@ -125,16 +125,16 @@ public enum DisparityTable {
 
     /// The rates of each period of `result` with their intervals and findings, as charts with
     /// tables (``IntervalChart``); at most the last `limit` periods.
-    static func charts(_ result: AggregateResult, disparity: DisparitySpec, id: String, limit: Int = 3) -> String {
-        periods(result, disparity: disparity).suffix(limit).enumerated().map { index, period in
+    static func charts(_ result: AggregateResult, disparity: DisparitySpec, id: String, limit: Int = 3) -> HTMLNode {
+        .fragment(periods(result, disparity: disparity).suffix(limit).enumerated().map { index, period in
             chart(period, disparity: disparity, id: "\(id)-\(index)",
                   title: "Share of records where \(disparity.outcome.phrase), by \(disparity.group)\(period.label.map { ", \($0)" } ?? "")")
-        }.joined()
+        })
     }
 
     /// One period's rates with intervals, the reference (or overall) rate as the marker, and each
     /// group's finding in the table.
-    static func chart(_ period: Period, disparity: DisparitySpec, id: String, title: String) -> String {
+    static func chart(_ period: Period, disparity: DisparitySpec, id: String, title: String) -> HTMLNode {
         let release = period.release
         var findings: [Int: String] = [:]
         for comparison in release.comparisons { findings[comparison.group] = comparison.finding.rawValue }
@@ -148,7 +148,7 @@ public enum DisparityTable {
         let referenceRate = period.reference.map { release.rates[$0].estimate } ?? release.overall.estimate
         let name = period.reference.map { period.groups[$0] } ?? "all groups"
         return IntervalChart(id: id, title: title, rows: rows,
-                             marker: (referenceRate, "the rate of \(name), \(String(format: "%.1f%%", referenceRate * 100))")).html
+                             marker: (referenceRate, "the rate of \(name), \(String(format: "%.1f%%", referenceRate * 100))")).node
     }
 
     static func format(_ value: Double) -> String? {

@@ -167,91 +167,124 @@ public struct PrivacyReport {
 
     /// The HTML page.
     public func html() -> String {
-        var body = ""
-        body += "<header><h1>\(escape(policy.dataset.title))</h1><p>Release <strong>\(escape(release))</strong>, covering \(escape(window.label)) (\(escape(policy.source.timezone)) calendar days). Published by \(escape(policy.dataset.publisher)) under \(escape(policy.dataset.license)).</p></header>\n"
-        body += "<main>\n<section aria-labelledby=\"how\"><h2 id=\"how\">How this data was protected</h2>\n"
-        for paragraph in PolicyExplainer.explain(policy) { body += "<p>\(escape(paragraph))</p>\n" }
-        body += "</section>\n"
-        body += "<section aria-labelledby=\"guarantee\"><h2 id=\"guarantee\">What this release guarantees</h2><p>\(escape(GuaranteeCheck.statement(for: policy)))</p></section>\n"
+        let covering = ", covering \(window.label) (\(policy.source.timezone) calendar days). Published by \(policy.dataset.publisher) under \(policy.dataset.license)."
+        let header = HTMLNode.el("header", .el("h1", .text(policy.dataset.title)),
+                                 .el("p", .text("Release "), .el("strong", .text(release)), .text(covering)))
+        var main: [HTMLNode] = [.newline]
+        let how = PolicyExplainer.explain(policy).flatMap { paragraph -> [HTMLNode] in [.el("p", .text(paragraph)), .newline] }
+        main += [.section(id: "how", heading: "How this data was protected", [.newline] + how), .newline]
+        main += [.section(id: "guarantee", heading: "What this release guarantees", [.el("p", .text(GuaranteeCheck.statement(for: policy)))]), .newline]
         let plain = microdata.filter { $0.privacy == nil }
         if !plain.isEmpty {
-            body += "<section aria-labelledby=\"records\"><h2 id=\"records\">Record-level files (k-anonymity)</h2>\n<table><caption>Protection achieved in each record-level file</caption><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Records published</th><th scope=\"col\">Records withheld</th><th scope=\"col\">Each record matches at least</th><th scope=\"col\">Highest re-identification risk</th><th scope=\"col\">Average risk</th></tr></thead><tbody>\n"
-            for item in plain {
-                body += "<tr><th scope=\"row\">\(escape(item.output))</th><td>\(item.records)</td><td>\(item.suppressed ?? 0)</td><td>\(item.k - 1) other people\(item.lDiversity.map { "; \(escape($0))" } ?? "")</td><td>\(String(format: "%.1f%%", (item.highestRisk ?? 0) * 100))</td><td>\(String(format: "%.2f%%", (item.averageRisk ?? 0) * 100))</td></tr>\n"
-            }
-            body += "</tbody></table><p>The risks are those of someone who already knows a person is in this file; membership itself is not hidden.</p></section>\n"
+            main += [.section(id: "records", heading: "Record-level files (k-anonymity)", [.newline, plainTable(plain), .el("p", .text(
+                "The risks are those of someone who already knows a person is in this file; membership itself is not hidden."))]), .newline]
         }
-        for item in microdata {
-            if let privacy = item.privacy {
-                body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">Record-level file \(escape(item.output)) (differential privacy)</h2>"
-                body += "<p>Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.</p>"
-                body += "<p>Levels chosen: \(escape(item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) (0 is the original value; the highest level is removed).</p></section>\n"
-            }
-            for finding in item.lost {
-                body += "<p class=\"warning\"><strong>\(escape(item.output)): \(escape(LostColumns.sentence(finding, k: item.k, remedy: item.remedy))).</strong></p>\n"
-            }
-            if !item.rounds.isEmpty {
-                let described = item.rounds.enumerated().map { index, round in
-                    "round \(index + 1): \(round.records) records at \(round.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
-                }
-                body += "<p>\(escape(item.output)) uses local recoding: the records one coarsening would have removed were coarsened again on their own, each round at least as coarse as the one before, every group still of at least \(item.k) records. \(escape(described.joined(separator: "; "))) (0 is the original value).</p>\n"
-            }
-            for (column, reason) in item.insensitive.sorted(by: { $0.key < $1.key }) {
-                body += "<p>\(escape(item.output)): \(escape(column)) is published as recorded and not treated as identifying, because: \(escape(reason))</p>\n"
-            }
+        for item in microdata { main += microdataNotes(item) }
+        for item in aggregates { main += [aggregateSection(item), .newline] }
+        main += [.section(id: "budget", heading: "Privacy budget", [.el("p", children: budgetSentences)]), .newline]
+        if let retention {
+            main += [.section(id: "retention", heading: "Retention", [.el("p", .text(
+                "\(retention.rule): applied before this release. The number of records deleted is kept in the publisher's audit trail, not published here, because it would be an exact count of protected records."))]),
+                     .newline]
         }
-        for item in aggregates {
-            body += "<section aria-labelledby=\"\(escape(item.output))\"><h2 id=\"\(escape(item.output))\">\(escape(item.title))</h2>\n"
-            body += policy.dataset.guarantee == .differentialPrivacy
-                ? "<p>Differential privacy: ε = \(format(item.result.epsilon))\(item.result.delta.map { ", δ = \($0)" } ?? ""). "
-                : "<p>Random noise added (scale set by ε = \(format(item.result.epsilon))); beside this dataset's record-level file the table is not differentially private. "
-            if let disparity = item.disparity {
-                body += "Each count has noise within ±\(format(item.result.noise.first?.margin ?? 0)) at 95%.</p>\n<p>\(escape(disparity.explanation))</p>\n"
-                body += DisparityTable.charts(item.result, disparity: disparity, id: item.output) + "</section>\n"
-                continue
-            }
-            for noise in item.result.noise {
-                body += "\(escape(noise.statistic)): ±\(format(noise.margin)) at 95% (\(escape(noise.postProcessing))). "
-            }
-            body += "</p>\n" + chart(item) + "</section>\n"
-        }
-        body += "<section aria-labelledby=\"budget\"><h2 id=\"budget\">Privacy budget</h2><p>This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release."
-        if let cap = policy.budget.rolling365DayEpsilon, policy.privacyUnit == nil {
-            body += " The policy names no column that identifies a person, so each record is its own unit: every record is charged for the releases of the window it falls in, at most ε = \(format(cap)) over any 365 days, and a release that would pass that is refused. Someone with many records is protected once per record."
-        } else if let cap = policy.budget.rolling365DayEpsilon {
-            body += " Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(escape(policy.population))): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release (Ebadi, Sands & Schneider 2015: personalised differential privacy with silent exclusion)."
+        let footer = HTMLNode.el("footer", .el("p", .text("Verify this release: "), .el("code", .text("minisign -Vm manifest.json -p release.pub")),
+                                               .text(" or "), .el("code", .text("opendata verify . --key release.pub")), .text(".")))
+        return HTMLNode.document(title: "Privacy report: \(policy.dataset.title), \(release)", style: Self.style,
+                                 body: [header, .newline, .el("main", children: main), .newline, footer, .newline]).render()
+    }
 
+    /// The report's inline style sheet (constant markup).
+    static let style = """
+        body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
+        h1,h2{color:#0b3d63}table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #767676;padding:.3rem .5rem;text-align:left}
+        caption{text-align:left;font-weight:600}svg{max-width:100%;height:auto}code{background:#f0f0f0;padding:0 .2rem}
+        @media print{body{max-width:none}section{break-inside:avoid}}
+        """
+
+    /// The table of protection achieved in each plain (k-anonymous) record-level file.
+    func plainTable(_ plain: [Microdata]) -> HTMLNode {
+        let headings = ["File", "Records published", "Records withheld", "Each record matches at least", "Highest re-identification risk", "Average risk"]
+        let rows = plain.flatMap { item -> [HTMLNode] in
+            let matches = "\(item.k - 1) other people\(item.lDiversity.map { "; \($0)" } ?? "")"
+            let cells = ["\(item.records)", "\(item.suppressed ?? 0)", matches,
+                         String(format: "%.1f%%", (item.highestRisk ?? 0) * 100), String(format: "%.2f%%", (item.averageRisk ?? 0) * 100)]
+            return [.row(item.output, cells), .newline]
+        }
+        return .el("table", .el("caption", .text("Protection achieved in each record-level file")), .columnHeadings(headings),
+                   .el("tbody", children: [.newline] + rows))
+    }
+
+    /// What the report says about one record-level file beyond the table: its differential
+    /// privacy, columns mostly lost to generalisation, local recoding rounds, and columns
+    /// published as recorded.
+    func microdataNotes(_ item: Microdata) -> [HTMLNode] {
+        var nodes: [HTMLNode] = []
+        if let privacy = item.privacy {
+            let levels = item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            nodes += [.section(id: item.output, heading: "Record-level file \(item.output) (differential privacy)", [
+                .el("p", .text("Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.")),
+                .el("p", .text("Levels chosen: \(levels) (0 is the original value; the highest level is removed).")),
+            ]), .newline]
+        }
+        for finding in item.lost {
+            nodes += [.el("p", ["class": "warning"], .el("strong", .text("\(item.output): \(LostColumns.sentence(finding, k: item.k, remedy: item.remedy))."))), .newline]
+        }
+        if !item.rounds.isEmpty {
+            let described = item.rounds.enumerated().map { index, round in
+                "round \(index + 1): \(round.records) records at \(round.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+            }
+            nodes += [.el("p", .text("\(item.output) uses local recoding: the records one coarsening would have removed were coarsened again on their own, each round at least as coarse as the one before, every group still of at least \(item.k) records. \(described.joined(separator: "; ")) (0 is the original value).")),
+                      .newline]
+        }
+        for (column, reason) in item.insensitive.sorted(by: { $0.key < $1.key }) {
+            nodes += [.el("p", .text("\(item.output): \(column) is published as recorded and not treated as identifying, because: \(reason)")), .newline]
+        }
+        return nodes
+    }
+
+    /// One aggregate output's section: its privacy parameters and noise, then its chart (or, for
+    /// a disparity output, the method and the rates with their intervals).
+    func aggregateSection(_ item: Aggregate) -> HTMLNode {
+        var parameters = policy.dataset.guarantee == .differentialPrivacy
+            ? "Differential privacy: ε = \(format(item.result.epsilon))\(item.result.delta.map { ", δ = \($0)" } ?? ""). "
+            : "Random noise added (scale set by ε = \(format(item.result.epsilon))); beside this dataset's record-level file the table is not differentially private. "
+        if let disparity = item.disparity {
+            parameters += "Each count has noise within ±\(format(item.result.noise.first?.margin ?? 0)) at 95%."
+            return .section(id: item.output, heading: item.title, [
+                .newline, .el("p", .text(parameters)), .newline, .el("p", .text(disparity.explanation)), .newline,
+                DisparityTable.charts(item.result, disparity: disparity, id: item.output),
+            ])
+        }
+        for noise in item.result.noise {
+            parameters += "\(noise.statistic): ±\(format(noise.margin)) at 95% (\(noise.postProcessing)). "
+        }
+        return .section(id: item.output, heading: item.title, [.newline, .el("p", .text(parameters)), .newline, chart(item)])
+    }
+
+    /// The sentences of the budget section: what this release spent, the cap per person and how it changed.
+    var budgetSentences: [HTMLNode] {
+        var sentences: [HTMLNode] = [.text("This release used ε = \(format(releaseEpsilon)) of the \(format(policy.budget.perReleaseEpsilon)) allowed per release.")]
+        if let cap = policy.budget.rolling365DayEpsilon, policy.privacyUnit == nil {
+            sentences.append(.text(" The policy names no column that identifies a person, so each record is its own unit: every record is charged for the releases of the window it falls in, at most ε = \(format(cap)) over any 365 days, and a release that would pass that is refused. Someone with many records is protected once per record."))
+        } else if let cap = policy.budget.rolling365DayEpsilon {
+            sentences.append(.text(" Each person is charged only for the releases that hold their records, in one budget shared by every dataset about the same people (\(policy.population)): at most ε = \(format(cap)) over any 365 days. Anyone whose charges would pass that is left out of a release ("))
+            // Constant text, written with a bare `&` as the report always has been (valid HTML before a space).
+            sentences.append(.raw("Ebadi, Sands & Schneider 2015"))
+            sentences.append(.text(": personalised differential privacy with silent exclusion)."))
         }
         if capHistory.count > 1 {
-            body += " The cap per person has changed over time: " + capHistory.map { "ε \($0.epsilon.map(format) ?? "none") from \(escape($0.dataset)) \(escape($0.firstWindow))" }.joined(separator: ", then ") + "."
+            let changes = capHistory.map { "ε \($0.epsilon.map(format) ?? "none") from \($0.dataset) \($0.firstWindow)" }.joined(separator: ", then ")
+            sentences.append(.text(" The cap per person has changed over time: \(changes)."))
         }
-        body += "</p></section>\n"
-        if let retention {
-            body += "<section aria-labelledby=\"retention\"><h2 id=\"retention\">Retention</h2><p>\(escape(retention.rule)): applied before this release. The number of records deleted is kept in the publisher's audit trail, not published here, because it would be an exact count of protected records.</p></section>\n"
-        }
-        body += "</main>\n<footer><p>Verify this release: <code>minisign -Vm manifest.json -p release.pub</code> or <code>opendata verify . --key release.pub</code>.</p></footer>\n"
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Privacy report: \(escape(policy.dataset.title)), \(escape(release))</title>
-            <style>
-            body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
-            h1,h2{color:#0b3d63}table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #767676;padding:.3rem .5rem;text-align:left}
-            caption{text-align:left;font-weight:600}svg{max-width:100%;height:auto}code{background:#f0f0f0;padding:0 .2rem}
-            @media print{body{max-width:none}section{break-inside:avoid}}
-            </style></head>
-            <body>
-            \(body)</body></html>
-
-            """
+        return sentences
     }
 
     /// An inline SVG bar chart of the first statistic with 95% error bars, plus the same numbers as a table.
-    func chart(_ item: Aggregate) -> String {
-        guard let statistic = item.result.statistics.first, let column = item.table.column(named: statistic) else { return "" }
+    func chart(_ item: Aggregate) -> HTMLNode {
+        guard let statistic = item.result.statistics.first, let column = item.table.column(named: statistic) else { return .fragment([]) }
         let keyCount = item.table.columnNames.count - 2 * item.result.statistics.count
         let rows = Array(0..<min(item.table.rowCount, 40))
-        guard !rows.isEmpty else { return "<p>No groups were published in this release.</p>\n" }
+        guard !rows.isEmpty else { return .fragment([.el("p", .text("No groups were published in this release.")), .newline]) }
         let margins = item.table.column(named: AggregatePlanner.marginColumn(statistic))
         let values = rows.map { Double(column[$0] ?? "0") ?? 0 }
         let errors = rows.map { Double(margins?[$0] ?? "0") ?? 0 }
@@ -262,27 +295,26 @@ public struct PrivacyReport {
         let top = max(zip(values, errors).map { $0 + $1 }.max() ?? 1, 1)
         let barHeight = 18, gap = 6, labelWidth = 260, plotWidth = 420
         let height = rows.count * (barHeight + gap) + 30
-        var svg = "<figure><svg role=\"img\" aria-labelledby=\"\(escape(item.output))-title \(escape(item.output))-desc\" viewBox=\"0 0 \(labelWidth + plotWidth + 60) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
-        svg += "<title id=\"\(escape(item.output))-title\">\(escape(statistic)) per group, with 95% margins of error</title>"
-        svg += "<desc id=\"\(escape(item.output))-desc\">Horizontal bars for \(rows.count) groups; the same values are in the table below.</desc>"
+        var bars: [HTMLNode] = []
         for (index, value) in values.enumerated() {
             let y = index * (barHeight + gap) + 10
             let width = Int(Double(plotWidth) * max(value, 0) / top)
             let low = Int(Double(plotWidth) * max(value - errors[index], 0) / top)
             let high = Int(Double(plotWidth) * (value + errors[index]) / top)
-            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 13)\" text-anchor=\"end\" font-size=\"12\" fill=\"#1a1a1a\">\(escape(labels[index]))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(width)\" height=\"\(barHeight)\" fill=\"#1f5f8b\"/>"
-            svg += "<line x1=\"\(labelWidth + low)\" x2=\"\(labelWidth + high)\" y1=\"\(y + barHeight / 2)\" y2=\"\(y + barHeight / 2)\" stroke=\"#b3261e\" stroke-width=\"2\"/>"
+            bars.append(.el("text", ["x": "\(labelWidth - 6)", "y": "\(y + 13)", "text-anchor": "end", "font-size": "12", "fill": "#1a1a1a"], .text(labels[index])))
+            bars.append(.el("rect", ["x": "\(labelWidth)", "y": "\(y)", "width": "\(width)", "height": "\(barHeight)", "fill": "#1f5f8b"]))
+            bars.append(.el("line", ["x1": "\(labelWidth + low)", "x2": "\(labelWidth + high)", "y1": "\(y + barHeight / 2)", "y2": "\(y + barHeight / 2)",
+                                     "stroke": "#b3261e", "stroke-width": "2"]))
         }
-        svg += "</svg><figcaption>\(escape(statistic)) by \(escape(item.table.columnNames.prefix(keyCount).joined(separator: ", "))); red lines show the 95% margin of error\(item.table.rowCount > rows.count ? " (first \(rows.count) of \(item.table.rowCount) groups)" : "").</figcaption></figure>\n"
-        var table = "<table><caption>\(escape(statistic)) with margins of error</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">\(escape(statistic))</th><th scope=\"col\">± 95%</th></tr></thead><tbody>"
-        for (index, label) in labels.enumerated() {
-            table += "<tr><th scope=\"row\">\(escape(label))</th><td>\(format(values[index]))</td><td>\(format(errors[index]))</td></tr>"
-        }
-        return svg + table + "</tbody></table>\n"
+        let svg = HTMLNode.chartSVG(id: item.output, viewBox: "0 0 \(labelWidth + plotWidth + 60) \(height)",
+                                    title: "\(statistic) per group, with 95% margins of error",
+                                    description: "Horizontal bars for \(rows.count) groups; the same values are in the table below.", bars)
+        let shown = item.table.rowCount > rows.count ? " (first \(rows.count) of \(item.table.rowCount) groups)" : ""
+        let caption = "\(statistic) by \(item.table.columnNames.prefix(keyCount).joined(separator: ", ")); red lines show the 95% margin of error\(shown)."
+        let table = HTMLNode.el("table", .el("caption", .text("\(statistic) with margins of error")), .columnHeadings(["Group", statistic, "± 95%"]),
+                                .el("tbody", children: labels.enumerated().map { index, label in .row(label, [format(values[index]), format(errors[index])]) }))
+        return .fragment([.el("figure", svg, .el("figcaption", .text(caption))), .newline, table, .newline])
     }
-
-    func escape(_ text: String) -> String { HTML.escape(text) }
 
     func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)

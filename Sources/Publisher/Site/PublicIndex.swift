@@ -148,91 +148,151 @@ public enum PublicIndex {
         }
     }
 
+    /// `index.html`: every dataset with its latest release and budget over time, the budget per
+    /// person of each population, and how to verify a release.
     static func html(datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey, now: Date) -> String {
-        let escape = HTML.escape
-        let fingerprint = Encoding.hex(StreamingDigest.hash(Data(key.key), .sha256))
-        var body = "<header><h1>Open data releases</h1><p>Every file here was de-identified by a published policy and signed. Updated \(escape(ISO8601DateFormatter().string(from: now))).</p></header>\n<main>\n"
-        for item in datasets {
-            let policy = item.policy
-            body += "<section aria-labelledby=\"\(escape(policy.dataset.id))\"><h2 id=\"\(escape(policy.dataset.id))\">\(escape(policy.dataset.title))</h2><p>\(escape(policy.dataset.description))</p>\n"
-            body += "<p class=\"guarantee\"><strong>\(policy.dataset.guarantee == .differentialPrivacy ? "Differential privacy" : "k-anonymity only")</strong>: \(escape(GuaranteeCheck.statement(for: policy)))</p>\n"
-            guard let latest = item.releases.last else {
-                body += "<p>No release yet.</p></section>\n"
-                continue
-            }
-            let folder = "\(policy.dataset.id)/\(latest.release)"
-            body += "<p>Latest release: <strong>\(escape(latest.release))</strong> (sequence \(latest.sequence)). Files: "
-            body += policy.publishedOutputs.map { "<a href=\"\(escape(folder))/\(escape($0.id)).csv.gz\">\(escape($0.title ?? $0.id))</a>" }.joined(separator: ", ")
-            body += "; <a href=\"\(escape(landingPath(policy.dataset.id)))\">dashboard of every release (trends\(policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } } ? ", equity" : ""))</a>"
-            body += "; <a href=\"\(escape(folder))/privacy-report.html\">privacy report</a>, <a href=\"\(escape(folder))/datapackage.json\">data package</a>, <a href=\"\(escape(folder))/manifest.json\">signed manifest</a>.</p>\n"
-            // Budget over time: ε per release as bars, the rolling cap as the scale.
-            var perRelease: [(String, Double)] = []
-            for release in item.releases.suffix(30) {
-                let spent = item.ledger.filter { $0.window == release.window && $0.sequence == release.windowSequence }.reduce(0) { $0 + $1.epsilon }
-                perRelease.append((release.release, spent))
-            }
-            let top = max(perRelease.map(\.1).max() ?? 1, policy.budget.perReleaseEpsilon, 0.001)
-            let width = 60 + perRelease.count * 26
-            var svg = "<figure><svg role=\"img\" aria-labelledby=\"\(escape(policy.dataset.id))-budget-title\" width=\"\(width * 2)\" height=\"340\" viewBox=\"0 0 \(width) 170\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"\(escape(policy.dataset.id))-budget-title\">Privacy budget (ε) spent by each of the last \(perRelease.count) releases, \(escape(perRelease.first?.0 ?? "")) to \(escape(perRelease.last?.0 ?? "")); the cap per release is \(PolicyExplainer.format(policy.budget.perReleaseEpsilon))</title>"
-            // The y axis from 0 to the top, with its scale; the first and last release named under the bars.
-            svg += "<line x1=\"56\" x2=\"56\" y1=\"10\" y2=\"120\" stroke=\"#595959\"/><line x1=\"56\" x2=\"\(width)\" y1=\"120\" y2=\"120\" stroke=\"#595959\"/>"
-            for tick in [0.0, top / 2, top] {
-                let y = 120 - Int(110 * tick / top)
-                svg += "<text x=\"52\" y=\"\(y + 3)\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">ε \(PolicyExplainer.format((tick * 100).rounded() / 100))</text>"
-            }
-            for (index, entry) in perRelease.enumerated() {
-                let height = Int(110 * entry.1 / top)
-                svg += "<rect x=\"\(60 + index * 26)\" y=\"\(120 - height)\" width=\"20\" height=\"\(height)\" fill=\"#1f5f8b\"><title>\(escape(entry.0)): ε \(PolicyExplainer.format(entry.1))</title></rect>"
-            }
-            if let first = perRelease.first {
-                svg += "<text x=\"60\" y=\"136\" font-size=\"9\" fill=\"#1a1a1a\">\(escape(first.0))</text>"
-            }
-            if perRelease.count > 1, let last = perRelease.last {
-                svg += "<text x=\"\(width)\" y=\"150\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">\(escape(last.0))</text>"
-            }
-            let capY = 120 - Int(110 * policy.budget.perReleaseEpsilon / top)
-            svg += "<line x1=\"56\" x2=\"\(width)\" y1=\"\(capY)\" y2=\"\(capY)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/><text x=\"\(width)\" y=\"\(capY - 3)\" text-anchor=\"end\" font-size=\"9\" fill=\"#1a1a1a\">cap</text></svg>"
-            svg += "<details><summary>Table: ε per release</summary><table><caption>Privacy budget spent by each release</caption><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">ε</th></tr></thead><tbody>"
-            svg += perRelease.map { "<tr><th scope=\"row\">\(escape($0.0))</th><td>\(PolicyExplainer.format($0.1))</td></tr>" }.joined()
-            svg += "</tbody></table></details>"
-            svg += "<figcaption>ε spent per release (bars, oldest left) against the per-release cap (dashed line)"
-            if let rolling = policy.budget.rolling365DayEpsilon {
-                svg += "; each person may be charged at most ε \(PolicyExplainer.format(rolling)) over any 365 days (see the budget per person below)"
-            }
-            body += svg + ".</figcaption></figure>\n</section>\n"
-        }
-        if !populations.isEmpty {
-            body += "<section aria-labelledby=\"people\"><h2 id=\"people\">Privacy budget per person</h2><p>Each person is charged only for the releases that hold their records, in one budget per population shared by every dataset about the same people; anyone whose charges over 365 days would pass the cap is left out of a release.</p>\n<table><caption>Where each population's per-person budget stands on \(escape(ISO8601DateFormatter().string(from: now).prefix(10).description))</caption><thead><tr><th scope=\"col\">Population</th><th scope=\"col\">Datasets</th><th scope=\"col\">Cap per person, any 365 days</th><th scope=\"col\">ε per night</th><th scope=\"col\">Nightly releases a person in every one can be in, per 365 days</th><th scope=\"col\">Caps so far</th></tr></thead><tbody>\n"
-            for summary in populations {
-                let history = summary.capHistory.map { "ε \($0.epsilon.map(PolicyExplainer.format) ?? "none") from \($0.firstWindow)" }.joined(separator: "; ")
-                body += "<tr><th scope=\"row\">\(escape(summary.population))</th><td>\(escape(summary.datasets.joined(separator: ", ")))</td><td>\(summary.epsilonCap.map(PolicyExplainer.format) ?? "none")</td><td>\(PolicyExplainer.format((summary.perNightEpsilon * 100).rounded() / 100))</td><td>\(summary.releasesPerYearForEveryNight.map(String.init) ?? "unlimited")</td><td>\(escape(history))</td></tr>\n"
-            }
-            body += "</tbody></table></section>\n"
-        }
-        body += """
-            <section aria-labelledby="verify"><h2 id="verify">How to verify a release</h2>
-            <p>Releases are signed with this minisign public key (key id <code>\(escape(key.keyIDText))</code>, SHA-256 fingerprint <code>\(fingerprint)</code>), also in <a href="release.pub">release.pub</a>:</p>
-            <pre>\(escape(key.fileContents))</pre>
-            <p>Check a release with stock tools, then compare every file with its hash in the signed manifest:</p>
-            <pre>minisign -Vm RELEASE/manifest.json -p release.pub
-            cd RELEASE &amp;&amp; python3 -c "import json;[print(f['sha256']+'  '+f['path']) for f in json.load(open('manifest.json'))['files']]" | sha256sum -c -</pre>
-            <p>or with opendata, which also checks expiry and rollback: <code>opendata verify RELEASE --key release.pub</code>.</p></section>
-            <p>Machine-readable catalog (DCAT-US v1.1): <a href="catalog/data.json">catalog/data.json</a>.</p>
-            """
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Open data releases</title>
-            <style>
-            body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
-            h1,h2{color:#0b3d63}a{color:#0b5394}pre{background:#f0f0f0;padding:.5rem;overflow-x:auto;white-space:pre-wrap}svg{max-width:100%;height:auto}
-            @media print{body{max-width:none}section{break-inside:avoid}}
-            </style></head>
-            <body>
-            \(body)</main></body></html>
-
-            """
+        let updated = ISO8601DateFormatter().string(from: now)
+        let header = HTMLNode.el("header", .el("h1", .text("Open data releases")),
+                                 .el("p", .text("Every file here was de-identified by a published policy and signed. Updated \(updated).")))
+        var main: [HTMLNode] = [.newline]
+        for item in datasets { main += [datasetSection(item), .newline] }
+        if !populations.isEmpty { main += [populationSection(populations, on: String(updated.prefix(10))), .newline] }
+        main += verification(key)
+        return HTMLNode.document(title: "Open data releases", style: style, body: [header, .newline, .el("main", children: main)]).render()
     }
+
+    /// The index's inline style sheet (constant markup).
+    static let style = """
+        body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.5}
+        h1,h2{color:#0b3d63}a{color:#0b5394}pre{background:#f0f0f0;padding:.5rem;overflow-x:auto;white-space:pre-wrap}svg{max-width:100%;height:auto}
+        @media print{body{max-width:none}section{break-inside:avoid}}
+        """
+
+    /// One dataset on the index: its description and guarantee, links to its latest release, and
+    /// the budget each of its last 30 releases spent.
+    static func datasetSection(_ item: Dataset) -> HTMLNode {
+        let policy = item.policy
+        let guarantee = policy.dataset.guarantee == .differentialPrivacy ? "Differential privacy" : "k-anonymity only"
+        var children: [HTMLNode] = [
+            .el("p", .text(policy.dataset.description)), .newline,
+            .el("p", ["class": "guarantee"], .el("strong", .text(guarantee)), .text(": \(GuaranteeCheck.statement(for: policy))")), .newline,
+        ]
+        guard let latest = item.releases.last else {
+            return .section(id: policy.dataset.id, heading: policy.dataset.title, children + [.el("p", .text("No release yet."))])
+        }
+        let folder = "\(policy.dataset.id)/\(latest.release)"
+        var links: [HTMLNode] = [.text("Latest release: "), .el("strong", .text(latest.release)), .text(" (sequence \(latest.sequence)). Files: ")]
+        for (index, output) in policy.publishedOutputs.enumerated() {
+            if index > 0 { links.append(.text(", ")) }
+            links.append(.el("a", ["href": "\(folder)/\(output.id).csv.gz"], .text(output.title ?? output.id)))
+        }
+        let equity = policy.outputs.contains { if case let .aggregate(spec) = $0.kind { spec.disparity != nil } else { false } }
+        links += [
+            .text("; "), .el("a", ["href": landingPath(policy.dataset.id)], .text("dashboard of every release (trends\(equity ? ", equity" : ""))")),
+            .text("; "), .el("a", ["href": "\(folder)/privacy-report.html"], .text("privacy report")),
+            .text(", "), .el("a", ["href": "\(folder)/datapackage.json"], .text("data package")),
+            .text(", "), .el("a", ["href": "\(folder)/manifest.json"], .text("signed manifest")), .text("."),
+        ]
+        children += [.el("p", children: links), .newline, budgetFigure(item), .newline]
+        return .section(id: policy.dataset.id, heading: policy.dataset.title, children)
+    }
+
+    /// Budget over time: ε per release (the last 30) as bars, against the per-release cap, with
+    /// the same numbers as a table.
+    static func budgetFigure(_ item: Dataset) -> HTMLNode {
+        let policy = item.policy
+        let perRelease: [(release: String, epsilon: Double)] = item.releases.suffix(30).map { release in
+            (release.release, item.ledger.filter { $0.window == release.window && $0.sequence == release.windowSequence }.reduce(0) { $0 + $1.epsilon })
+        }
+        let format = PolicyExplainer.format
+        let top = max(perRelease.map(\.epsilon).max() ?? 1, policy.budget.perReleaseEpsilon, 0.001)
+        let width = 60 + perRelease.count * 26
+        let titleID = "\(policy.dataset.id)-budget-title"
+        let title = "Privacy budget (ε) spent by each of the last \(perRelease.count) releases, \(perRelease.first?.release ?? "") to \(perRelease.last?.release ?? ""); the cap per release is \(format(policy.budget.perReleaseEpsilon))"
+        // The y axis from 0 to the top, with its scale; the first and last release named under the bars.
+        var marks: [HTMLNode] = [
+            .el("title", ["id": titleID], .text(title)),
+            .el("line", ["x1": "56", "x2": "56", "y1": "10", "y2": "120", "stroke": "#595959"]),
+            .el("line", ["x1": "56", "x2": "\(width)", "y1": "120", "y2": "120", "stroke": "#595959"]),
+        ]
+        for tick in [0.0, top / 2, top] {
+            let y = 120 - Int(110 * tick / top)
+            marks.append(.el("text", ["x": "52", "y": "\(y + 3)", "text-anchor": "end", "font-size": "9", "fill": "#1a1a1a"],
+                             .text("ε \(format((tick * 100).rounded() / 100))")))
+        }
+        for (index, entry) in perRelease.enumerated() {
+            let height = Int(110 * entry.epsilon / top)
+            marks.append(.el("rect", ["x": "\(60 + index * 26)", "y": "\(120 - height)", "width": "20", "height": "\(height)", "fill": "#1f5f8b"],
+                             .el("title", .text("\(entry.release): ε \(format(entry.epsilon))"))))
+        }
+        if let first = perRelease.first {
+            marks.append(.el("text", ["x": "60", "y": "136", "font-size": "9", "fill": "#1a1a1a"], .text(first.release)))
+        }
+        if perRelease.count > 1, let last = perRelease.last {
+            marks.append(.el("text", ["x": "\(width)", "y": "150", "text-anchor": "end", "font-size": "9", "fill": "#1a1a1a"], .text(last.release)))
+        }
+        let capY = 120 - Int(110 * policy.budget.perReleaseEpsilon / top)
+        marks.append(.el("line", ["x1": "56", "x2": "\(width)", "y1": "\(capY)", "y2": "\(capY)", "stroke": "#b3261e", "stroke-dasharray": "4 3"]))
+        marks.append(.el("text", ["x": "\(width)", "y": "\(capY - 3)", "text-anchor": "end", "font-size": "9", "fill": "#1a1a1a"], .text("cap")))
+        let svg = HTMLNode.el("svg", ["role": "img", "aria-labelledby": titleID, "width": "\(width * 2)", "height": "340", "viewBox": "0 0 \(width) 170",
+                                      "xmlns": HTML.svgNamespace], children: marks)
+        let table = HTMLNode.el("details", .el("summary", .text("Table: ε per release")),
+                                .el("table", .el("caption", .text("Privacy budget spent by each release")), .columnHeadings(["Release", "ε"]),
+                                    .el("tbody", children: perRelease.map { .row($0.release, [format($0.epsilon)]) })))
+        var caption = "ε spent per release (bars, oldest left) against the per-release cap (dashed line)"
+        if let rolling = policy.budget.rolling365DayEpsilon {
+            caption += "; each person may be charged at most ε \(format(rolling)) over any 365 days (see the budget per person below)"
+        }
+        return .el("figure", svg, table, .el("figcaption", .text(caption + ".")))
+    }
+
+    /// Where each population's per-person budget stands on `day`: its cap, its nightly spend and
+    /// every cap it has had.
+    static func populationSection(_ populations: [PopulationSummary], on day: String) -> HTMLNode {
+        let headings = ["Population", "Datasets", "Cap per person, any 365 days", "ε per night",
+                        "Nightly releases a person in every one can be in, per 365 days", "Caps so far"]
+        let rows = populations.flatMap { summary -> [HTMLNode] in
+            let history = summary.capHistory.map { "ε \($0.epsilon.map(PolicyExplainer.format) ?? "none") from \($0.firstWindow)" }.joined(separator: "; ")
+            let cells = [summary.datasets.joined(separator: ", "), summary.epsilonCap.map(PolicyExplainer.format) ?? "none",
+                         PolicyExplainer.format((summary.perNightEpsilon * 100).rounded() / 100),
+                         summary.releasesPerYearForEveryNight.map(String.init) ?? "unlimited", history]
+            return [.row(summary.population, cells), .newline]
+        }
+        return .section(id: "people", heading: "Privacy budget per person", [
+            .el("p", .text("Each person is charged only for the releases that hold their records, in one budget per population shared by every dataset about the same people; anyone whose charges over 365 days would pass the cap is left out of a release.")),
+            .newline,
+            .el("table", .el("caption", .text("Where each population's per-person budget stands on \(day)")), .columnHeadings(headings),
+                .el("tbody", children: [.newline] + rows)),
+        ])
+    }
+
+    /// How to verify a release: the signing key (its id, fingerprint and file), the commands with
+    /// stock tools and with opendata, and the link to the catalog.
+    static func verification(_ key: Minisign.PublicKey) -> [HTMLNode] {
+        let fingerprint = Encoding.hex(StreamingDigest.hash(Data(key.key), .sha256))
+        return [
+            .section(id: "verify", heading: "How to verify a release", [
+                .newline,
+                .el("p", .text("Releases are signed with this minisign public key (key id "), .el("code", .text(key.keyIDText)),
+                    .text(", SHA-256 fingerprint "), .el("code", .text(fingerprint)), .text("), also in "),
+                    .el("a", ["href": "release.pub"], .text("release.pub")), .text(":")),
+                .newline, .el("pre", .text(key.fileContents)), .newline,
+                .el("p", .text("Check a release with stock tools, then compare every file with its hash in the signed manifest:")), .newline,
+                .el("pre", .raw(verifyCommands)), .newline,
+                .el("p", .text("or with opendata, which also checks expiry and rollback: "), .el("code", .text("opendata verify RELEASE --key release.pub")),
+                    .text(".")),
+            ]),
+            .newline,
+            .el("p", .text("Machine-readable catalog (DCAT-US v1.1): "), .el("a", ["href": "catalog/data.json"], .text("catalog/data.json")), .text(".")),
+        ]
+    }
+
+    /// The commands that check a release with stock tools (constant markup: its quotes are
+    /// written as they are, its `&&` as entities).
+    static let verifyCommands = """
+        minisign -Vm RELEASE/manifest.json -p release.pub
+        cd RELEASE &amp;&amp; python3 -c "import json;[print(f['sha256']+'  '+f['path']) for f in json.load(open('manifest.json'))['files']]" | sha256sum -c -
+        """
 }
 
 #if canImport(Glibc)

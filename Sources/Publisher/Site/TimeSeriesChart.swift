@@ -28,8 +28,7 @@ struct TimeSeriesChart {
     }
 
     /// The figure: the SVG, its caption, and the table alternative.
-    var html: String {
-        let e = HTML.escape
+    var node: HTMLNode {
         let width = small ? 300 : 640, height = small ? 150 : 220
         let left = small ? 44 : 60, right = 12, top = 12, bottom = 30
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -46,21 +45,22 @@ struct TimeSeriesChart {
             Double(top) + Double(plotHeight) * (1 - (min(max(value, range.lowerBound), range.upperBound) - range.lowerBound) / span)
         }
         func n(_ value: Double) -> String { String(format: "%.1f", value) }
-        var svg = "<svg role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
-        svg += "<title id=\"\(e(id))-title\">\(e(title))</title>"
         let first = points.first?.label ?? "", last = points.last?.label ?? ""
-        svg += "<desc id=\"\(e(id))-desc\">\(points.count) \(e(axis)) from \(e(first)) to \(e(last)); the line is the published value and the band its 95% interval. The values are in the table that follows.</desc>"
         // Axes: three y ticks, first and last x labels.
-        svg += "<line x1=\"\(left)\" x2=\"\(left)\" y1=\"\(top)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
-        svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(top + plotHeight)\" y2=\"\(top + plotHeight)\" stroke=\"#595959\"/>"
+        var marks: [HTMLNode] = [
+            .el("line", ["x1": "\(left)", "x2": "\(left)", "y1": "\(top)", "y2": "\(top + plotHeight)", "stroke": "#595959"]),
+            .el("line", ["x1": "\(left)", "x2": "\(left + plotWidth)", "y1": "\(top + plotHeight)", "y2": "\(top + plotHeight)", "stroke": "#595959"]),
+        ]
         for tick in 0...2 {
             let value = range.lowerBound + span * Double(tick) / 2
-            svg += "<text x=\"\(left - 4)\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#1a1a1a\">\(e(format(value)))</text>"
-            svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(n(y(value)))\" y2=\"\(n(y(value)))\" stroke=\"#d9d9d9\"/>"
+            marks.append(.el("text", ["x": "\(left - 4)", "y": n(y(value) + 4), "text-anchor": "end", "font-size": "11", "fill": "#1a1a1a"],
+                             .text(format(value))))
+            marks.append(.el("line", ["x1": "\(left)", "x2": "\(left + plotWidth)", "y1": n(y(value)), "y2": n(y(value)), "stroke": "#d9d9d9"]))
         }
-        svg += "<text x=\"\(left)\" y=\"\(height - 8)\" font-size=\"11\" fill=\"#1a1a1a\">\(e(first))</text>"
+        marks.append(.el("text", ["x": "\(left)", "y": "\(height - 8)", "font-size": "11", "fill": "#1a1a1a"], .text(first)))
         if points.count > 1 {
-            svg += "<text x=\"\(left + plotWidth)\" y=\"\(height - 8)\" text-anchor=\"end\" font-size=\"11\" fill=\"#1a1a1a\">\(e(last))</text>"
+            marks.append(.el("text", ["x": "\(left + plotWidth)", "y": "\(height - 8)", "text-anchor": "end", "font-size": "11", "fill": "#1a1a1a"],
+                             .text(last)))
         }
         // The band and the line, split at missing values.
         var runs: [[Int]] = [[]]
@@ -71,21 +71,27 @@ struct TimeSeriesChart {
             let upper = run.map { "\(n(x($0))),\(n(y(points[$0].high ?? points[$0].value ?? 0)))" }
             let lower = run.reversed().map { "\(n(x($0))),\(n(y(points[$0].low ?? points[$0].value ?? 0)))" }
             if run.count > 1 {
-                svg += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"#9ecae1\" fill-opacity=\"0.6\"/>"
-                svg += "<polyline points=\"\(run.map { "\(n(x($0))),\(n(y(points[$0].value ?? 0)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"#0b3d63\" stroke-width=\"2\"/>"
+                let line = run.map { "\(n(x($0))),\(n(y(points[$0].value ?? 0)))" }
+                marks.append(.el("polygon", ["points": (upper + lower).joined(separator: " "), "fill": "#9ecae1", "fill-opacity": "0.6"]))
+                marks.append(.el("polyline", ["points": line.joined(separator: " "), "fill": "none", "stroke": "#0b3d63", "stroke-width": "2"]))
             } else if let index = run.first {
-                svg += "<line x1=\"\(n(x(index)))\" x2=\"\(n(x(index)))\" y1=\"\(n(y(points[index].low ?? 0)))\" y2=\"\(n(y(points[index].high ?? 0)))\" stroke=\"#6baed6\" stroke-width=\"4\"/>"
-                svg += "<circle cx=\"\(n(x(index)))\" cy=\"\(n(y(points[index].value ?? 0)))\" r=\"3.5\" fill=\"#0b3d63\"/>"
+                marks.append(.el("line", ["x1": n(x(index)), "x2": n(x(index)), "y1": n(y(points[index].low ?? 0)), "y2": n(y(points[index].high ?? 0)),
+                                          "stroke": "#6baed6", "stroke-width": "4"]))
+                marks.append(.el("circle", ["cx": n(x(index)), "cy": n(y(points[index].value ?? 0)), "r": "3.5", "fill": "#0b3d63"]))
             }
         }
-        svg += "</svg>"
-        var table = "<details><summary>Table: \(e(title))</summary><table><caption>\(e(title))</caption><thead><tr><th scope=\"col\">\(axis == "releases" ? "Release" : "Hour")</th><th scope=\"col\">Value</th><th scope=\"col\">95% interval</th></tr></thead><tbody>"
-        for point in points {
+        let svg = HTMLNode.chartSVG(
+            id: id, viewBox: "0 0 \(width) \(height)", title: title,
+            description: "\(points.count) \(axis) from \(first) to \(last); the line is the published value and the band its 95% interval. The values are in the table that follows.",
+            marks)
+        let rows = points.map { point -> HTMLNode in
             let interval = point.low.flatMap { low in point.high.map { "\(format(low)) to \(format($0))" } } ?? ""
-            table += "<tr><th scope=\"row\">\(e(point.label))</th><td>\(point.value.map(format) ?? "not published")</td><td>\(e(interval))</td></tr>"
+            return .row(point.label, [point.value.map(format) ?? "not published", interval])
         }
-        table += "</tbody></table></details>"
+        let table = HTMLNode.el("details", .el("summary", .text("Table: \(title)")),
+                                .el("table", .el("caption", .text(title)), .columnHeadings([axis == "releases" ? "Release" : "Hour", "Value", "95% interval"]),
+                                    .el("tbody", children: rows)))
         let note = clipped ? " (the axis starts at zero; parts of the 95% bands below zero are cut, since a count cannot be negative)" : ""
-        return "<figure class=\"\(small ? "small" : "chart")\">\(svg)<figcaption>\(e(title))\(note)</figcaption>\(table)</figure>\n"
+        return .fragment([.el("figure", ["class": small ? "small" : "chart"], svg, .el("figcaption", .text(title + note)), table), .newline])
     }
 }
