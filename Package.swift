@@ -46,10 +46,15 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "ReleaseFormat", dependencies: ["Tabular", "COpenSSL", "CZlib"], swiftSettings: strict),
 
+        // What residents and portals read, rendered from plain inputs (no store, no state database).
+        .target(name: "PublicSite",
+                dependencies: ["PrivacyPolicy", "DifferentialPrivacy", "Anonymization", "ReleaseFormat", "Tabular"],
+                swiftSettings: strict),
+
         // Orchestration.
         .target(name: "Publisher",
                 dependencies: [
-                    "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
+                    "PrivacyPolicy", "OperationalStore", "PostgresStore", "PublicSite", "Anonymization", "DifferentialPrivacy", "ReleaseFormat", "Tabular",
                     "COpenSSL",
                     .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -91,7 +96,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ReleaseFormatTests", dependencies: ["ReleaseFormat", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests",
-                    dependencies: ["Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "ReleaseFormat", "Tabular", "TestSupport",
+                    dependencies: ["Publisher", "PublicSite", "Demo", "PrivacyPolicy", "OperationalStore", "ReleaseFormat", "Tabular", "TestSupport",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["opendata", "ReleaseFormat", "TestSupport"], swiftSettings: strict),

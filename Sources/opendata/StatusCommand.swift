@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PublicSite
 import Publisher
 
 /// `opendata status`: where each dataset stands.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PublicSite
 import Testing
 import TestSupport
 

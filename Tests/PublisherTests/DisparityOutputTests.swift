@@ -1,6 +1,7 @@
 @testable import DifferentialPrivacy
 import Demo
 import Foundation
+@testable import PublicSite
 import OperationalStore
 @testable import PrivacyPolicy
 import Tabular

@@ -1,5 +1,6 @@
 import Demo
 import Foundation
+@testable import PublicSite
 import GRDB
 import OperationalStore
 import Testing

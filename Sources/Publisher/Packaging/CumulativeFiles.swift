@@ -1,6 +1,7 @@
 import Foundation
 import OperationalStore
 import PrivacyPolicy
+import PublicSite
 import ReleaseFormat
 
 /// Stable downloads for portals that harvest a URL rather than a release folder: per output,
@@ -20,23 +21,6 @@ import ReleaseFormat
 /// windows it holds. The files are written by rename (``PublicFolder``) and signed through the
 /// snapshot (``ReleaseSnapshot``).
 public enum CumulativeFiles {
-    /// What one output's cumulative file holds.
-    public struct Coverage: Sendable, Equatable {
-        public var output: String
-        /// Releases included, in window order.
-        public var releases: [String]
-        /// Window starts and ends of the first and last included release.
-        public var start: Date
-        public var end: Date
-    }
-
-    /// The cumulative file of `output` (relative to the published folder).
-    public static func allPath(dataset: String, output: String) -> String { "catalog/\(dataset)/\(output).all.csv.gz" }
-    /// The copy of the newest release's file of `output`.
-    public static func latestPath(dataset: String, output: String) -> String { "catalog/\(dataset)/\(output).latest.csv.gz" }
-    /// The Table Schema beside a file written here (`x.all.csv.gz` → `x.all.schema.json`).
-    public static func schemaPath(_ file: String) -> String { String(file.dropLast(".csv.gz".count)) + ".schema.json" }
-
     /// Rebuilds the files of every output of `dataset` under `out`. Returns each output's coverage
     /// and every path written (relative to `out`), for the catalogs and the snapshot.
     ///
@@ -44,7 +28,7 @@ public enum CumulativeFiles {
     ///   the one the state recorded, a file differs from its manifest, or a link sits where a folder or file
     ///   is read or written; ``PublisherError/io(path:reason:)`` when a folder cannot be created or opened,
     ///   a file cannot be decompressed, compressed or written, or a release's schema cannot be read.
-    public static func write(dataset: PublicIndex.Dataset, out: String) throws(PublisherError) -> (coverage: [Coverage], paths: [String]) {
+    public static func write(dataset: PublicIndex.Dataset, out: String) throws(PublisherError) -> (coverage: [StableDownloads.Coverage], paths: [String]) {
         let id = dataset.policy.dataset.id
         // The newest release of each window, oldest window first.
         var newest: [String: StateStore.PublishedRelease] = [:]
@@ -58,7 +42,7 @@ public enum CumulativeFiles {
         let root = try PublicFolder.root(out)
         let folder = try root.folder(id, create: false)
         let target = try root.folder("catalog").folder(id)
-        var coverage: [Coverage] = []
+        var coverage: [StableDownloads.Coverage] = []
         var paths: [String] = []
         var verified: [String: VerifiedRelease] = [:]
         func published(_ file: String, of release: StateStore.PublishedRelease) throws(PublisherError) -> Data? {
@@ -99,7 +83,7 @@ public enum CumulativeFiles {
             do {
                 compressed = try Gzip.compress(text)
             } catch {
-                throw .io(path: (out as NSString).appendingPathComponent(allPath(dataset: id, output: output.id)), reason: error.description)
+                throw .io(path: (out as NSString).appendingPathComponent(StableDownloads.allPath(dataset: id, output: output.id)), reason: error.description)
             }
             try target.replace("\(output.id).all.csv.gz", with: compressed)
             try target.replace("\(output.id).all.schema.json", with: try schema(combining: schemas.isEmpty ? [latestSchema] : schemas,
@@ -107,13 +91,13 @@ public enum CumulativeFiles {
                                                                                path: "\(id)/\(latest.release)/\(schemaFile)"))
             try target.replace("\(output.id).latest.csv.gz", with: latestData)
             try target.replace("\(output.id).latest.schema.json", with: latestSchema)
-            let all = allPath(dataset: id, output: output.id), copy = latestPath(dataset: id, output: output.id)
-            paths += [all, schemaPath(all), copy, schemaPath(copy)]
+            let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
+            paths += [all, StableDownloads.schemaPath(all), copy, StableDownloads.schemaPath(copy)]
             let windows = included.compactMap { release in
                 dataset.ledger.first { $0.window == release.window && $0.sequence == release.windowSequence }
             }
             if let first = windows.first, let last = windows.last {
-                coverage.append(Coverage(output: output.id, releases: included.map(\.release), start: first.windowStart, end: last.windowEnd))
+                coverage.append(StableDownloads.Coverage(output: output.id, releases: included.map(\.release), start: first.windowStart, end: last.windowEnd))
             }
         }
         return (coverage, paths)

@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 import ReleaseFormat
 
 /// Everything a portal maintainer checks before ingesting a release folder, in order:

@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 import PrivacyPolicy
 import ReleaseFormat
 import Tabular

@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 import ReleaseFormat
 
 /// `Releases/snapshot.json` and its minisign signature: one signed statement of

@@ -1,6 +1,7 @@
 import Anonymization
 import DifferentialPrivacy
 import Foundation
+import PublicSite
 import PrivacyPolicy
 import Tabular
 
@@ -211,20 +212,14 @@ public enum AggregatePlanner {
         return table
     }
 
-    /// The column holding a statistic's 95% margin. A quantile's margin is a number of
-    /// records (a rank), not seconds or dollars, and its name says so.
-    public static func marginColumn(_ statistic: String) -> String {
-        isQuantile(statistic) ? statistic + "_rank_moe95" : statistic + "_moe95"
-    }
+    /// The column holding a statistic's 95% margin (``PublicSite/OutputColumns/margin(_:)``).
+    public static func marginColumn(_ statistic: String) -> String { OutputColumns.margin(statistic) }
 
     /// True for the names ``AggregateStatistic`` gives quantiles (`median_x`, `q90_x`).
-    static func isQuantile(_ statistic: String) -> Bool {
-        statistic.hasPrefix("median_") || statistic.range(of: "^q[0-9]+_", options: .regularExpression) != nil
-    }
+    static func isQuantile(_ statistic: String) -> Bool { OutputColumns.isQuantile(statistic) }
 
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
-    }
+    /// A published number as the tables write it (``PublicSite/OutputColumns/format(_:)``).
+    static func format(_ value: Double) -> String { OutputColumns.format(value) }
 
     /// The labels of the window's days (or other units) at `level`, in order.
     static func windowLabels(_ window: ReleaseWindow, level: String?, zone: TimeZone) -> [String] {

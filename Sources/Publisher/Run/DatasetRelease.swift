@@ -1,6 +1,7 @@
 import Anonymization
 import DifferentialPrivacy
 import Foundation
+import PublicSite
 import OperationalStore
 import PrivacyPolicy
 import ReleaseFormat
@@ -273,11 +274,11 @@ struct DatasetRelease {
         if let largest = selection.people?.largestCharged?.converted.epsilon {
             progress("\(dataset) (steward's log, exact): the most anyone in this release has accrued over 365 days is ε \(String(format: "%.4g", largest))")
         }
-        var report = PrivacyReport(policy: policy, release: name, window: window, microdata: outcome.microdata,
-                                   aggregates: reportedAggregates, retention: retention)
+        var report = PrivacyReport(policy: policy, release: name, window: .init(window), microdata: outcome.microdata,
+                                   aggregates: reportedAggregates, retention: retention.map { .init(rule: $0.rule) })
         report.capHistory = try run.state.capHistory(population: policy.population)
         let staged = try ReleasePackager.publish(policy: policy, window: window, name: name, sequence: sequence, outputs: packaged,
-                                                 extraFiles: [("privacy-report.json", try report.json()),
+                                                 extraFiles: [("privacy-report.json", try Self.encoded(report)),
                                                               ("privacy-report.html", Data(report.html().utf8))],
                                                  out: run.out, key: run.key, previousManifestSHA256: history.last?.manifestSHA256,
                                                  toolVersion: "opendata \(ReleasePackager.toolVersion)", now: run.now,
@@ -308,6 +309,16 @@ struct DatasetRelease {
         outcome.verifiedChecks = verification.checks.count
         progress("\(dataset): published \(final) (sequence \(staged.sequence)) and verified it (\(verification.checks.count) checks)")
         return outcome
+    }
+
+    /// The report's canonical JSON.
+    /// - Throws: ``PublisherError/io(path:reason:)`` when it cannot be encoded (a non-finite number).
+    static func encoded(_ report: PrivacyReport) throws(PublisherError) -> Data {
+        do {
+            return try report.json()
+        } catch {
+            throw .io(path: "privacy-report.json", reason: error.description)
+        }
     }
 
     /// Adds a file to the release, with its column descriptions.

@@ -1,6 +1,7 @@
 import Anonymization
 import DifferentialPrivacy
 import Foundation
+import PublicSite
 import OperationalStore
 import PostgresStore
 import PrivacyPolicy

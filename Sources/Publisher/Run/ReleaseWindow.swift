@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 
 /// A release window: whole calendar days in the policy's time zone, [start, end).
 public struct ReleaseWindow: Sendable, Equatable, CustomStringConvertible {
@@ -51,10 +52,7 @@ public struct ReleaseWindow: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The first and last day of a window label (`2026-11-22`, or `2026-11-01..2026-11-07`).
-    public static func days(of label: String) -> (first: String, last: String) {
-        let parts = label.components(separatedBy: "..")
-        return (parts.first ?? label, parts.last ?? label)
-    }
+    public static func days(of label: String) -> (first: String, last: String) { WindowLabel.days(of: label) }
 
     /// `text` with each date's month and day padded to two digits (`2018-5-5` → `2018-05-05`, also
     /// in a range); anything else unchanged.

@@ -2,25 +2,11 @@ import DifferentialPrivacy
 import Foundation
 import GRDB
 import PrivacyPolicy
+import PublicSite
 
-/// One output's spend in one release, as the ledger keeps it.
-public struct LedgerEntry: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
+/// The ledger's table of spends (``PublicSite/LedgerEntry``).
+extension LedgerEntry: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "ledger"
-    public var dataset: String
-    public var window: String
-    public var windowStart: Date
-    public var windowEnd: Date
-    public var sequence: Int
-    public var output: String
-    public var epsilon: Double
-    public var delta: Double?
-    public var rho: Double?
-    public var recordedAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case dataset, window, windowStart = "window_start", windowEnd = "window_end", sequence, output, epsilon, delta, rho
-        case recordedAt = "recorded_at"
-    }
 }
 
 /// The privacy budget ledger in the state database: what each release of each

@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 
 /// Where one dataset stands, for `opendata status`: its newest window's release, the ε its
 /// releases charged over the last 365 days (a sum over releases; each person is charged only

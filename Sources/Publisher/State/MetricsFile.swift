@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 
 /// A Prometheus node_exporter textfile (`--metrics FILE`, text exposition format 0.0.4) written
 /// after every release run, so a missed or failing night raises an alert: the time of the last

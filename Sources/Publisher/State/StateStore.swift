@@ -1,4 +1,5 @@
 import Foundation
+import PublicSite
 import GRDB
 import PrivacyPolicy
 import OperationalStore
@@ -388,31 +389,8 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// One published release, as the history keeps it.
-    public struct PublishedRelease: Sendable, Equatable {
-        public var dataset: String
-        public var release: String
-        public var window: String
-        public var windowSequence: Int
-        public var sequence: Int
-        public var manifestSHA256: String
-        public var publishedAt: Date
-
-        /// Window order: by the window's last day, then its first, then its re-issue (`-s2` after the
-        /// first). What a reader means by "latest" and what charts run along; a night caught up late
-        /// takes its place among the others. (Publication order, ``sequence``, is only for the
-        /// manifests' hash chain.)
-        public static func windowOrder(_ a: PublishedRelease, _ b: PublishedRelease) -> Bool {
-            let (aFirst, aLast) = a.days, (bFirst, bLast) = b.days
-            if aLast != bLast { return aLast < bLast }
-            if aFirst != bFirst { return aFirst < bFirst }
-            if a.windowSequence != b.windowSequence { return a.windowSequence < b.windowSequence }
-            return a.sequence < b.sequence
-        }
-
-        /// The window's first and last day.
-        var days: (first: String, last: String) { ReleaseWindow.days(of: window) }
-    }
+    /// One published release, as the history keeps it (``PublicSite/PublishedRelease``).
+    public typealias PublishedRelease = PublicSite.PublishedRelease
 
     /// Records a published release.
     ///

@@ -135,7 +135,7 @@ public enum Dashboard {
             return .fragment(html + [.el("p", .text("This output publishes no counts; its statistics are in the files."))])
         }
         if let latestMargins {
-            html.append(.el("p", .text("What privacy costs here: each published count carries noise within ±\(AggregatePlanner.format(latestMargins.margin)) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")")))
+            html.append(.el("p", .text("What privacy costs here: each published count carries noise within ±\(OutputColumns.format(latestMargins.margin)) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")")))
         }
         html.append(TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals, counts: true).node)
         html.append(hourProfile(output, spec: spec, history: history, id: id))

@@ -11,13 +11,18 @@ public enum PublicIndex {
     /// One dataset's entry: its policy and its release history with spend.
     public struct Dataset {
         public var policy: Policy
-        public var releases: [StateStore.PublishedRelease]
+        public var releases: [PublishedRelease]
         public var ledger: [LedgerEntry]
         /// What every release published, for the dashboard (``Dashboard``).
         public var history = DatasetHistory()
 
-        /// What each output's cumulative file holds (``CumulativeFiles``), once written.
-        public var coverage: [CumulativeFiles.Coverage] = []
+        /// What each output's cumulative file holds (the stable downloads), once written.
+        public var coverage: [StableDownloads.Coverage] = []
+
+        public init(policy: Policy, releases: [PublishedRelease], ledger: [LedgerEntry], history: DatasetHistory = DatasetHistory(),
+                    coverage: [StableDownloads.Coverage] = []) {
+            (self.policy, self.releases, self.ledger, self.history, self.coverage) = (policy, releases, ledger, history, coverage)
+        }
 
         /// The ledger entry of the latest release: its window's start and end.
         var latestWindow: LedgerEntry? {
@@ -48,69 +53,52 @@ public enum PublicIndex {
                 let title = output.title ?? output.id
                 guard coverage.contains(where: { $0.output == output.id }) else {
                     let file = "\(id)/\(latest.release)/\(output.id).csv.gz"
-                    return [Download(title: title, path: file, schema: CumulativeFiles.schemaPath(file))]
+                    return [Download(title: title, path: file, schema: StableDownloads.schemaPath(file))]
                 }
-                let all = CumulativeFiles.allPath(dataset: id, output: output.id), copy = CumulativeFiles.latestPath(dataset: id, output: output.id)
-                return [Download(title: "\(title), every release", path: all, schema: CumulativeFiles.schemaPath(all)),
-                        Download(title: "\(title), latest release", path: copy, schema: CumulativeFiles.schemaPath(copy))]
+                let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
+                return [Download(title: "\(title), every release", path: all, schema: StableDownloads.schemaPath(all)),
+                        Download(title: "\(title), latest release", path: copy, schema: StableDownloads.schemaPath(copy))]
             }
         }
     }
 
     /// A path under the published folder as the catalogs (in `catalog/`) link it: absolute under
     /// `baseURL`, else relative to the catalog.
-    static func link(_ path: String, baseURL: String?) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
+    public static func link(_ path: String, baseURL: String?) -> String { baseURL.map { "\($0)/\(path)" } ?? "../\(path)" }
 
     /// A dataset's landing page under the published folder: its dashboard (``Dashboard``), beside
     /// its stable downloads in `catalog/<dataset>/`.
-    static func landingPath(_ dataset: String) -> String { "catalog/\(dataset)/index.html" }
+    public static func landingPath(_ dataset: String) -> String { "catalog/\(dataset)/index.html" }
 
-    /// Writes `catalog/data.json` and `index.html` under `out`.
+    /// Every page and catalog of the published folder, by path relative to it: `catalog/data.json`
+    /// (DCAT-US), `catalog/dcat-ap.jsonld` (DCAT-AP), `index.html`, each dataset's dashboard
+    /// `catalog/<dataset>/index.html`, and the public key as `release.pub` and `release.pem`.
+    /// Rendered from `datasets` alone (each with its coverage already known); nothing is read.
     ///
-    /// With `baseURL` (where `out` is served, e.g. `https://data.city.gov/police`), every URL in
+    /// With `baseURL` (where the folder is served, e.g. `https://data.city.gov/police`), every URL in
     /// the catalog is absolute, as DCAT-US requires and harvesters need; without it they are
     /// relative to the catalog, which a browser follows but the schema's URI format rejects.
-    ///
-    /// Returns the paths written under dataset folders (dashboards, cumulative and latest files),
-    /// relative to `out`, for the snapshot to sign.
-    @discardableResult
-    public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
-                             now: Date = Date(), baseURL: String? = nil) throws(PublisherError) -> [String] {
-        var datasets = datasets
-        var written: [String] = []
-        for index in datasets.indices where !datasets[index].releases.isEmpty {
-            let (coverage, paths) = try CumulativeFiles.write(dataset: datasets[index], out: out)
-            datasets[index].coverage = coverage
-            written += paths
-        }
-        let catalog = try catalogJSON(datasets: datasets, baseURL: baseURL)
-        let europeanCatalog = try DCATAP.catalog(datasets: datasets, baseURL: baseURL, now: now)
-        let page = html(datasets: datasets, populations: populations, key: key, now: now)
-        let root = try PublicFolder.root(out)
-        try root.folder("catalog").replace("data.json", with: catalog)
-        try root.folder("catalog").replace("dcat-ap.jsonld", with: europeanCatalog)
-        try root.replace("index.html", with: Data(page.utf8))
+    /// - Throws: ``ReleaseFormat/ReleaseFormatError`` when a catalog cannot be encoded or the key cannot be written as PEM.
+    public static func files(datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
+                             now: Date = Date(), baseURL: String? = nil) throws(ReleaseFormatError) -> [(path: String, contents: Data)] {
+        var files: [(path: String, contents: Data)] = [
+            ("catalog/data.json", try catalogJSON(datasets: datasets, baseURL: baseURL)),
+            ("catalog/dcat-ap.jsonld", try DCATAP.catalog(datasets: datasets, baseURL: baseURL, now: now)),
+            ("index.html", Data(html(datasets: datasets, populations: populations, key: key, now: now).utf8)),
+        ]
         for dataset in datasets where !dataset.releases.isEmpty {
-            let folder = try root.folder("catalog").folder(dataset.policy.dataset.id)
-            try folder.replace("index.html", with: Data(Dashboard.page(dataset, now: now).utf8))
-            written.append(landingPath(dataset.policy.dataset.id))
+            files.append((landingPath(dataset.policy.dataset.id), Data(Dashboard.page(dataset, now: now).utf8)))
         }
-        try root.replace("release.pub", with: Data(key.fileContents.utf8))
+        files.append(("release.pub", Data(key.fileContents.utf8)))
         // The same key as PEM (RFC 8410), for openssl and other tools that do not read minisign's format.
-        let pem: String
-        do {
-            pem = try Ed25519.pem(publicKey: key.key)
-        } catch {
-            throw .io(path: (out as NSString).appendingPathComponent("release.pem"), reason: error.description)
-        }
-        try root.replace("release.pem", with: Data(pem.utf8))
-        return written
+        files.append(("release.pem", Data(try Ed25519.pem(publicKey: key.key).utf8)))
+        return files
     }
 
     static let periodicity = ["daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M", "yearly": "R/P1Y"]
 
     /// DCAT-US v1.1 (https://resources.data.gov/resources/dcat-us/) with every required field per dataset.
-    static func catalogJSON(datasets: [Dataset], baseURL: String? = nil) throws(PublisherError) -> Data {
+    static func catalogJSON(datasets: [Dataset], baseURL: String? = nil) throws(ReleaseFormatError) -> Data {
         // A path under the published folder, as the catalog (in catalog/) links it.
         func url(_ path: String) -> String { link(path, baseURL: baseURL) }
         let entries: [DCATUS.Dataset] = datasets.compactMap { item in
@@ -140,12 +128,7 @@ public enum PublicIndex {
                                                            mediaType: "text/html", format: "HTML")],
                 landingPage: baseURL != nil ? landing : nil)
         }
-        let catalog = DCATUS.Catalog(id: baseURL.map { "\($0)/catalog/data.json" }, dataset: entries)
-        do {
-            return try CanonicalJSON.encode(catalog)
-        } catch {
-            throw .io(path: "catalog/data.json", reason: error.description)
-        }
+        return try CanonicalJSON.encode(DCATUS.Catalog(id: baseURL.map { "\($0)/catalog/data.json" }, dataset: entries))
     }
 
     /// `index.html`: every dataset with its latest release and budget over time, the budget per

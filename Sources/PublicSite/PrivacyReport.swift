@@ -31,7 +31,7 @@ public struct PrivacyReport {
         /// Columns published as they are, with the policy's reason.
         public var insensitive: [String: String]
         /// (ε, δ, β, ε of the sampling, ε of the search) of a differentially private file.
-        public var privacy: DPMicrodataRelease.Records?
+        public var privacy: RecordPrivacy?
         /// Quasi-identifiers published as `*` for more than half of the records (read off the published file).
         public var lost: [LostColumns.Finding] = []
         /// With local recoding (plain files only): each round's levels and the records it published.
@@ -39,40 +39,54 @@ public struct PrivacyReport {
         /// What the lost-column warning offers: local recoding, already on, or nothing (DP files).
         public var remedy: LostColumns.Remedy = .none
 
-        /// A plain k-anonymous file.
-        init(plain output: OutputSpec, spec: MicrodataSpec, policy: Policy, outcome: MicrodataPlanner.Outcome) {
-            self.output = output.id
-            k = spec.k
-            lDiversity = spec.lDiversity.map { "\($0.column) ℓ = \(PolicyExplainer.format($0.l))" }
-            records = outcome.table.rowCount
-            suppressed = outcome.result.suppressed
-            levels = Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, outcome.result.transformation))
-            loss = outcome.result.loss
-            highestRisk = outcome.result.risk.highestProsecutorRisk
-            averageRisk = outcome.result.risk.averageProsecutorRisk
-            insensitive = Self.reasons(spec, policy)
-            lost = LostColumns.find(in: outcome.table, columns: outcome.quasiIdentifiers)
-            rounds = outcome.result.rounds.map { (Dictionary(uniqueKeysWithValues: zip(outcome.quasiIdentifiers, $0.levels)), $0.records) }
-            remedy = spec.recoding == .local ? .alreadyLocal : .localRecoding
+        public init(output: String, k: Int, lDiversity: String? = nil, records: Int, suppressed: Int? = nil, levels: [String: Int],
+                    loss: Double? = nil, highestRisk: Double? = nil, averageRisk: Double? = nil, insensitive: [String: String] = [:],
+                    privacy: RecordPrivacy? = nil, lost: [LostColumns.Finding] = [], rounds: [(levels: [String: Int], records: Int)] = [],
+                    remedy: LostColumns.Remedy = .none) {
+            (self.output, self.k, self.lDiversity, self.records, self.suppressed, self.levels) = (output, k, lDiversity, records, suppressed, levels)
+            (self.loss, self.highestRisk, self.averageRisk, self.insensitive) = (loss, highestRisk, averageRisk, insensitive)
+            (self.privacy, self.lost, self.rounds, self.remedy) = (privacy, lost, rounds, remedy)
         }
+    }
 
-        /// A differentially private file.
-        init(private output: OutputSpec, records: DPMicrodataRelease.Records) {
-            self.output = output.id
-            k = records.k
-            self.records = records.table.rowCount
-            levels = records.levels
-            insensitive = [:]
-            privacy = records
-            lost = LostColumns.find(in: records.table, columns: records.levels.keys.sorted())
+    /// The parameters of a differentially private record file (SafePub, Bild, Kuhn & Prasser 2018):
+    /// outputs of the mechanism and the policy, never how many rows were sampled or suppressed.
+    public struct RecordPrivacy: Sendable {
+        public var epsilon: Double
+        public var delta: Double
+        /// The sampling probability β.
+        public var beta: Double
+        public var epsilonSampling: Double
+        public var epsilonSearch: Double
+        /// d(k, β, ε_anon) achieved by k (≤ δ).
+        public var achievedDelta: Double
+        /// The smallest class size SafePub derives.
+        public var k: Int
+
+        public init(epsilon: Double, delta: Double, beta: Double, epsilonSampling: Double, epsilonSearch: Double, achievedDelta: Double,
+                    k: Int) {
+            (self.epsilon, self.delta, self.beta, self.epsilonSampling, self.epsilonSearch) = (epsilon, delta, beta, epsilonSampling, epsilonSearch)
+            (self.achievedDelta, self.k) = (achievedDelta, k)
         }
+    }
 
-        static func reasons(_ spec: MicrodataSpec, _ policy: Policy) -> [String: String] {
-            var reasons: [String: String] = [:]
-            for column in spec.columns {
-                if case let .insensitive(reason)? = policy.treatment(of: column) { reasons[column] = reason }
-            }
-            return reasons
+    /// The release's window: its label and its instants.
+    public struct Window: Sendable {
+        public var label: String
+        public var start: Date
+        public var end: Date
+
+        public init(label: String, start: Date, end: Date) {
+            (self.label, self.start, self.end) = (label, start, end)
+        }
+    }
+
+    /// That retention ran before the release, and its rule (the counts stay in the steward's audit).
+    public struct RetentionNote: Sendable {
+        public var rule: String
+
+        public init(rule: String) {
+            self.rule = rule
         }
     }
 
@@ -83,17 +97,27 @@ public struct PrivacyReport {
         public var table: Table
         /// Set for a disparity output: its rates and findings are shown instead of counts.
         public var disparity: DisparitySpec? = nil
+
+        public init(output: String, title: String, result: AggregateResult, table: Table, disparity: DisparitySpec? = nil) {
+            (self.output, self.title, self.result, self.table, self.disparity) = (output, title, result, table, disparity)
+        }
     }
 
     public var policy: Policy
     public var release: String
-    public var window: ReleaseWindow
+    public var window: Window
     public var microdata: [Microdata]
     public var aggregates: [Aggregate]
     /// Every per-person cap this population was released under (public, and through the signed
     /// manifest of each report, in the transparency log).
     public var capHistory: [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)] = []
-    public var retention: RetentionRun.Outcome?
+    public var retention: RetentionNote?
+
+    public init(policy: Policy, release: String, window: Window, microdata: [Microdata], aggregates: [Aggregate],
+                retention: RetentionNote?) {
+        (self.policy, self.release, self.window, self.microdata, self.aggregates, self.retention) = (policy, release, window, microdata,
+                                                                                                  aggregates, retention)
+    }
 
     /// ε of the whole release: every output composed, as the ledger charges it (``PrivacyCost``).
     var releaseEpsilon: Double { policy.releaseCost.converted.epsilon }
@@ -156,13 +180,9 @@ public struct PrivacyReport {
     }
 
     /// Canonical JSON of ``document``.
-    /// - Throws: ``PublisherError/io(path:reason:)`` only if a value cannot be encoded (a non-finite number).
-    public func json() throws(PublisherError) -> Data {
-        do {
-            return try CanonicalJSON.encode(document)
-        } catch {
-            throw .io(path: "privacy-report.json", reason: error.description)
-        }
+    /// - Throws: ``ReleaseFormat/ReleaseFormatError/malformed(file:reason:)`` only if a value cannot be encoded (a non-finite number).
+    public func json() throws(ReleaseFormatError) -> Data {
+        try CanonicalJSON.encode(document)
     }
 
     /// The HTML page.
@@ -285,7 +305,7 @@ public struct PrivacyReport {
         let keyCount = item.table.columnNames.count - 2 * item.result.statistics.count
         let rows = Array(0..<min(item.table.rowCount, 40))
         guard !rows.isEmpty else { return .fragment([.el("p", .text("No groups were published in this release.")), .newline]) }
-        let margins = item.table.column(named: AggregatePlanner.marginColumn(statistic))
+        let margins = item.table.column(named: OutputColumns.margin(statistic))
         let values = rows.map { Double(column[$0] ?? "0") ?? 0 }
         let errors = rows.map { Double(margins?[$0] ?? "0") ?? 0 }
         // Keyed labels: "district 1 · received_at 2026-12-03 · priority 4", not "1 · 2026-12-03 · 4".

@@ -22,7 +22,7 @@ public enum DCATAP {
     static let frequency = ["daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY", "yearly": "ANNUAL"]
 
     /// The catalog of `datasets`' latest releases.
-    static func catalog(datasets: [PublicIndex.Dataset], baseURL: String?, now: Date) throws(PublisherError) -> Data {
+    static func catalog(datasets: [PublicIndex.Dataset], baseURL: String?, now: Date) throws(ReleaseFormatError) -> Data {
         // Paths under the published folder, as IRIs from the catalog (in catalog/).
         func iri(_ path: String) -> String { PublicIndex.link(path, baseURL: baseURL) }
         typealias Node = JSONLD.Node
@@ -88,10 +88,6 @@ public enum DCATAP {
             graph.append(Node(iri("catalog/dcat-ap.jsonld#publisher-0"), "foaf:Agent", ["foaf:name": text("Publisher")]))
         }
         graph.insert(catalog, at: 0)
-        do {
-            return try CanonicalJSON.encode(JSONLD.Document(context: context, graph: graph))
-        } catch {
-            throw .io(path: "catalog/dcat-ap.jsonld", reason: error.description)
-        }
+        return try CanonicalJSON.encode(JSONLD.Document(context: context, graph: graph))
     }
 }

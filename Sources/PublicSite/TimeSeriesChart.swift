@@ -10,7 +10,7 @@ struct TimeSeriesChart {
     var points: [ChartPoint]
     /// Fixed axis range (rates use 0...1); nil fits the intervals, from 0.
     var domain: ClosedRange<Double>?
-    var format: (Double) -> String = AggregatePlanner.format
+    var format: (Double) -> String = OutputColumns.format
     /// Small multiples are drawn narrower, with fewer labels.
     var small = false
     /// Counts: the axis starts at zero and bands are cut there (a count cannot be negative; the
