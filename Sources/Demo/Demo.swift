@@ -38,7 +38,7 @@ public enum Demo {
         public var publicKey: String
     }
 
-    /// Where ``prepare(_:progress:)`` put the demo's parts.
+    /// Where ``prepare(_:reuseCity:progress:)`` put the demo's parts.
     public struct Prepared: Sendable {
         public var storePath: String
         public var releases: String
@@ -105,7 +105,7 @@ public enum Demo {
                         city: city)
     }
 
-    /// Runs the demo: ``prepare(_:progress:)``, then the nightly release of every
+    /// Runs the demo: ``prepare(_:reuseCity:progress:)``, then the nightly release of every
     /// policy for each generated day. `progress` receives one line per step.
     ///
     /// - Throws: What ``prepare(_:reuseCity:progress:)`` throws, and what ``ReleaseRun/run(_:random:progress:)`` throws

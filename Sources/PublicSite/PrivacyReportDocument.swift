@@ -88,6 +88,8 @@ extension PrivacyReport {
                                                                                                    differentialPrivacy, plain)
             }
 
+            /// Reads a record file's entry: the plain file's keys only when it has no `differential_privacy`.
+            /// - Throws: `DecodingError` when a key is missing or of the wrong type.
             public init(from decoder: any Decoder) throws {
                 let c = try decoder.container(keyedBy: CodingKeys.self)
                 output = try c.decode(String.self, forKey: .output)
@@ -100,6 +102,8 @@ extension PrivacyReport {
                 plain = differentialPrivacy == nil ? try PlainRecords(from: decoder) : nil
             }
 
+            /// Writes the common keys, then the differential privacy or the plain file's keys beside them.
+            /// - Throws: `EncodingError` when a number is not finite.
             public func encode(to encoder: any Encoder) throws {
                 var c = encoder.container(keyedBy: CodingKeys.self)
                 try c.encode(output, forKey: .output)

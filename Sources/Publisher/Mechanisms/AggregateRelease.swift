@@ -9,7 +9,7 @@ import Tabular
 /// microdata: ``stored(policy:window:state:newSequence:)`` reads back a
 /// window already published; ``bound(policy:window:table:random:)`` plans
 /// and bounds every output (no noise, no budget, nothing written);
-/// ``finish(policy:window:bounded:state:random:newSequence:)`` records the
+/// ``finish(policy:window:bounded:records:people:state:random:newSequence:now:)`` records the
 /// spend, draws the noise and stores the results. ``run(policy:window:table:state:random:newSequence:)``
 /// does all three in order.
 public enum AggregateRelease {

@@ -34,7 +34,7 @@ public enum ReleasePackager {
     }
 
     /// Writes and seals the release under a hidden temporary name; returns that
-    /// folder and the manifest SHA-256. ``commit(staged:)`` makes it visible.
+    /// folder and the manifest SHA-256. ``commit(staged:out:latest:)`` makes it visible.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` when the release already exists in `out`;
     ///   ``PublisherError/io(path:reason:)`` when a file the policy names cannot be read, or the release

@@ -114,14 +114,13 @@ public enum ReleaseRun {
         public var cost: PrivacyCost = .zero
     }
 
-    /// Runs the release. Refusals (exit 3) and invalid input (exit 1) happen
-    /// before anything is changed: the lock, the key, every policy and the
-    /// random source are checked first.
     /// Marks a progress line that is a warning for the steward (a column lost its value): such
     /// lines belong in every log, also where other progress lines are left out (text to a file).
     public static let warningMarker = ": warning: "
 
     /// Runs the release of every policy in `options` and returns each dataset's outcome.
+    /// Refusals (exit 3) and invalid input (exit 1) happen before anything is changed: the
+    /// lock, the key, every policy and the random source are checked first.
     ///
     /// - Throws: ``PublisherError/refused(_:)``, before anything changes, when another run holds the lock,
     ///   a link sits where the run writes, the key file is readable by others or its passphrase is missing

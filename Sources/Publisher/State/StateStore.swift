@@ -410,8 +410,7 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// The releases of `dataset` (every dataset when nil), in the order they were published.
-    /// Every release of `dataset` (or of all datasets) in window order (``PublishedRelease/windowOrder(_:_:)``).
+    /// Every release of `dataset` in window order (``PublishedRelease/windowOrder(_:_:)``).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the release history cannot be read.
     public func releasesByWindow(dataset: String) throws(PublisherError) -> [PublishedRelease] {
@@ -449,7 +448,6 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Every retention audit entry, oldest first.
     /// Fills in the counts of the pending audit row `runID` (or marks it `not run` when `result` is nil).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the row cannot be updated; it then stays pending
