@@ -28,4 +28,14 @@ public enum PrivacyParameters: Sendable, Equatable {
         case let .rho(_, delta): delta
         }
     }
+
+    /// The parameters of a part of this budget: ε (or ρ) times `fraction`, δ unchanged (under
+    /// sequential composition the parts add up to the whole: Dwork & Roth 2014, Thm 3.16;
+    /// for ρ-zCDP, Bun & Steinke 2016, Lemma 2.3).
+    public func scaled(by fraction: Double) -> PrivacyParameters {
+        switch self {
+        case let .epsilon(epsilon, delta): .epsilon(epsilon * fraction, delta: delta)
+        case let .rho(rho, delta): .rho(rho * fraction, delta: delta)
+        }
+    }
 }

@@ -57,9 +57,12 @@ public enum AggregateEngine {
     ///   is below 1, a measure's bounds are not low < high or it has no values, ``BudgetSplit``
     ///   refuses the budget, private keys lack δ > 0, or `unitRows` belongs to another input;
     ///   ``DPError/missingValues(column:rows:)`` as above.
+    ///   - disclosure: the share of `budget` (0 ≤ share < 1) spent on ``LeftOutRecords``, the estimate
+    ///     of the records the bounds left out; the statistics share the rest. Ignored without units.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                              bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
-                             sampler: ExactSampler, unitRows: UnitRows? = nil) throws(DPError) -> BoundedAggregate {
+                             sampler: ExactSampler, unitRows: UnitRows? = nil,
+                             disclosure: Double = 0) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
         guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
             throw .invalidParameters("contribution bounds must be at least 1")
@@ -72,7 +75,10 @@ public enum AggregateEngine {
             case .count: break
             }
         }
-        let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: input.complete)
+        guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
+        let disclosed = input.units != nil && disclosure > 0
+        let split = try BudgetSplit(budget: disclosed ? budget.scaled(by: 1 - disclosure) : budget, statistics: statistics, keys: keys,
+                                    weights: weights, complete: input.complete)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
         }
@@ -122,8 +128,14 @@ public enum AggregateEngine {
                 exact.append(.quantile(perGroup))
             }
         }
+        var leftOut: BoundedAggregate.LeftOut?
+        if disclosed, let units = input.units {
+            let cap = LeftOutRecords.capPerUnit(bounds)
+            leftOut = BoundedAggregate.LeftOut(exact: LeftOutRecords.exact(units: units, groups: input.groups, kept: kept, cap: cap),
+                                               cap: cap, budget: budget.scaled(by: disclosure))
+        }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
-                                split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count)
+                                split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut)
     }
 
     /// Adds the noise to a bounded output (see the type's guarantee) and, with
@@ -237,9 +249,14 @@ public enum AggregateEngine {
         }
         var rho: Double?
         if case let .rho(value, _) = budget { rho = value }
+        var leftOut: LeftOutRecords?
+        if let disclosure = bounded.leftOut {
+            leftOut = LeftOutRecords.release(exact: disclosure.exact, cap: disclosure.cap, budget: disclosure.budget,
+                                             gaussian: split.isGaussian, sampler: sampler)
+        }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
-                               rowsAfterBounding: bounded.rowsAfterBounding)
+                               rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut)
     }
 
     static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {
@@ -319,6 +336,15 @@ public struct BoundedAggregate: Sendable {
     /// Per statistic, in order.
     let exact: [Exact]
     let rowsAfterBounding: Int
+
+    /// The exact, capped count of rows the bounds left out, and the budget its estimate gets.
+    struct LeftOut: Sendable {
+        let exact: Int
+        let cap: Int
+        let budget: AggregateBudget
+    }
+    /// Nil without units or without a disclosure share.
+    let leftOut: LeftOut?
 
     /// ε the ledger charges for this output.
     public var epsilonEquivalent: Double { budget.epsilonEquivalent }

@@ -94,6 +94,9 @@ public struct AggregateResult: Sendable, Equatable, Codable {
     public var threshold: Int?
     /// Rows kept after contribution bounding.
     public var rowsAfterBounding: Int
+    /// The DP estimate of the records the contribution bounds left out (nil for record-level
+    /// outputs, and in results stored before it was published).
+    public var leftOut: LeftOutRecords? = nil
 }
 
 import Foundation

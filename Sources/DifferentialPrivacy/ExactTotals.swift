@@ -96,6 +96,6 @@ extension AggregateEngine {
         }
         let split = try BudgetSplit(budget: budget, statistics: statistics, keys: .publicKeys, weights: weights)
         return BoundedAggregate(groupKeys: totals.groupKeys, statistics: statistics, keys: .publicKeys, bounds: bounds,
-                                budget: budget, split: split, counts: counts, exact: exact, rowsAfterBounding: 0)
+                                budget: budget, split: split, counts: counts, exact: exact, rowsAfterBounding: 0, leftOut: nil)
     }
 }

@@ -137,6 +137,9 @@ public enum Dashboard {
         if let latestMargins {
             html.append(.el("p", .text("What privacy costs here: each published count carries noise within ±\(OutputColumns.format(latestMargins.margin)) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")")))
         }
+        if let latest = history.last?.results[output.id], let disclosure = BoundingDisclosure(latest) {
+            html.append(.el("p", .text("In the latest release: " + disclosure.sentence())))
+        }
         html.append(TimeSeriesChart(id: id + "-total", title: "\(output.title ?? output.id): all groups, per release", points: totals, counts: true).node)
         html.append(hourProfile(output, spec: spec, history: history, id: id))
         if let facet {

@@ -168,6 +168,11 @@ public struct PrivacyReport {
                     disparity: item.disparity.map { disparity in
                         .init(compared: disparity.group, outcome: disparity.outcome.phrase, reference: disparity.reference ?? "overall",
                               minimumGroupSize: disparity.minimumSize, method: disparity.explanation)
+                    },
+                    recordsLeftOut: item.result.leftOut.map { leftOut in
+                        .init(estimate: leftOut.estimate, marginOfError95: leftOut.margin, perPersonCap: leftOut.capPerUnit,
+                              shareOfRecords: BoundingDisclosure(item.result)?.share, privacyShare: leftOut.share,
+                              mechanism: Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped")
                     })
             },
             budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,
@@ -177,6 +182,14 @@ public struct PrivacyReport {
             // Exact counts of deleted and held records stay in the steward's log and the state
             // database: a count of deleted records equals the exact size of a day published earlier.
             retention: retention.map { .init(rule: $0.rule, ran: true) })
+    }
+
+    /// The name of a noise law, as the report gives it.
+    static func mechanismName(_ distribution: NoiseDistribution) -> String {
+        switch distribution {
+        case let .discreteLaplace(scale): "discrete Laplace, scale \(scale)"
+        case let .discreteGaussian(sigmaSquared): "discrete Gaussian, σ² \(sigmaSquared)"
+        }
     }
 
     /// Canonical JSON of ``document``.
@@ -277,6 +290,9 @@ public struct PrivacyReport {
         }
         for noise in item.result.noise {
             parameters += "\(noise.statistic): ±\(format(noise.margin)) at 95% (\(noise.postProcessing)). "
+        }
+        if let disclosure = BoundingDisclosure(item.result) {
+            parameters += disclosure.sentence() + " "
         }
         return .section(id: item.output, heading: item.title, [.newline, .el("p", .text(parameters)), .newline, chart(item)])
     }

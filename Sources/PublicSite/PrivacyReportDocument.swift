@@ -146,6 +146,21 @@ extension PrivacyReport {
             enum CodingKeys: String, CodingKey { case compared, outcome, reference, minimumGroupSize = "minimum_group_size", method }
         }
 
+        /// The estimate of the records the contribution bounds left out (``BoundingDisclosure``).
+        public struct LeftOut: Codable, Sendable {
+            public var estimate: Double
+            public var marginOfError95: Double
+            public var perPersonCap: Int
+            @ExplicitNull public var shareOfRecords: Double?
+            /// ε (or ρ) spent on the estimate, part of the output's.
+            public var privacyShare: Double
+            public var mechanism: String
+            enum CodingKeys: String, CodingKey {
+                case estimate, mechanism, marginOfError95 = "margin_of_error_95", perPersonCap = "per_person_cap"
+                case shareOfRecords = "share_of_records", privacyShare = "privacy_share"
+            }
+        }
+
         public struct Aggregate: Codable, Sendable {
             public var output: String
             public var epsilon: Double
@@ -155,8 +170,10 @@ extension PrivacyReport {
             @ExplicitNull public var partitionThreshold: Int?
             public var statistics: [Statistic]
             public var disparity: Disparity?
+            public var recordsLeftOut: LeftOut?
             enum CodingKeys: String, CodingKey {
                 case output, epsilon, delta, rho, groups, partitionThreshold = "partition_threshold", statistics, disparity
+                case recordsLeftOut = "records_left_out"
             }
         }
 

@@ -63,8 +63,12 @@ public struct DataPackage: Sendable {
         public var sha256: String
         public var fields: [Field]
         public var primaryKey: [String]
+        /// What a reader must know about the file that its fields do not say (records it leaves out).
+        public var description: String?
 
-        public init(name: String, path: String, title: String, bytes: Int, sha256: String, fields: [Field], primaryKey: [String]) {
+        public init(name: String, path: String, title: String, bytes: Int, sha256: String, fields: [Field], primaryKey: [String],
+                    description: String? = nil) {
+            self.description = description
             self.name = name
             self.path = path
             self.title = title
@@ -117,7 +121,8 @@ public struct DataPackage: Sendable {
             licenses: [.init(name: license, path: Self.licenseURLs[license])],
             contributors: [.init(title: publisher, roles: ["publisher"], email: contact)],
             resources: resources.map { resource in
-                Document.Resource(name: resource.name, path: resource.path, title: resource.title, bytes: resource.bytes,
+                Document.Resource(name: resource.name, path: resource.path, title: resource.title, description: resource.description,
+                                  bytes: resource.bytes,
                                   hash: "sha256:\(resource.sha256)", schema: Self.schema(of: resource))
             }))
     }
@@ -137,6 +142,7 @@ public struct DataPackage: Sendable {
             var name: String
             var path: String
             var title: String?
+            var description: String?
             var type = "table"
             var format = "csv"
             var mediatype = "text/csv"
@@ -146,8 +152,9 @@ public struct DataPackage: Sendable {
             var hash: String?
             var schema: TableSchema?
 
-            init(name: String, path: String, title: String, bytes: Int, hash: String, schema: TableSchema) {
+            init(name: String, path: String, title: String, description: String?, bytes: Int, hash: String, schema: TableSchema) {
                 (self.name, self.path, self.title, self.bytes, self.hash, self.schema) = (name, path, title, bytes, hash, schema)
+                self.description = description
             }
         }
         var schema = "https://datapackage.org/profiles/2.0/datapackage.json"

@@ -66,6 +66,11 @@ import TestSupport
                 let after = try AggregateRelease.bound(policy: alone, window: window, table: dPrime, random: ReplayedRandom(seed: 7))
                 pairs += zip(before, after).map { ($0, $1) }
             }
+            // The estimate of the records the bounds left out moves by at most its cap.
+            for (x, y) in pairs {
+                let (a, b) = (try #require(x.aggregate.leftOut), try #require(y.aggregate.leftOut))
+                #expect(Swift.abs(b.exact - a.exact) <= a.cap, "\(path) \(x.output.id): left-out records moved by \(b.exact - a.exact)")
+            }
             for (x, y) in pairs where AggregateParameters(x.spec).keys == .publicKeys {
                 let bounds = AggregateParameters(x.spec).bounds
                 let (a, b) = (x.aggregate.additiveTotals, y.aggregate.additiveTotals)

@@ -23,8 +23,12 @@ public enum ReleasePackager {
         public var table: Table
         public var fieldDescriptions: [String: String]
         public var primaryKey: [String]
+        /// The data package's description of the file (what the bounds left out), if any.
+        public var description: String?
 
-        public init(id: String, title: String, table: Table, fieldDescriptions: [String: String], primaryKey: [String]) {
+        public init(id: String, title: String, table: Table, fieldDescriptions: [String: String], primaryKey: [String],
+                    description: String? = nil) {
+            self.description = description
             self.id = id
             self.title = title
             self.table = table
@@ -65,7 +69,7 @@ public enum ReleasePackager {
                     field(column, output.table.column(named: column), description: output.fieldDescriptions[column] ?? column)
                 }
                 resources.append(DataPackage.Resource(name: output.id, path: file, title: output.title, bytes: bytes, sha256: sha,
-                                                      fields: fields, primaryKey: output.primaryKey))
+                                                      fields: fields, primaryKey: output.primaryKey, description: output.description))
             }
             let package = DataPackage(name: policy.dataset.id, title: policy.dataset.title,
                                       description: policy.dataset.description + " " + GuaranteeCheck.statement(for: policy),

@@ -19,10 +19,21 @@ public struct AggregateParameters: Sendable {
     public var weights: [Double]?
     /// Measured columns with `missing: refuse`.
     public var complete: Set<String>
+    /// The share of ``budget`` spent on the estimate of the records the contribution bounds left
+    /// out (``DifferentialPrivacy/LeftOutRecords``): 10% for an output with a privacy unit, 0 without.
+    public var disclosure: Double
+
+    /// The share every output with a privacy unit spends on disclosing what its bounds left out.
+    public static let disclosureShare = 0.1
+
+    /// What the statistics share: ``budget`` less the disclosure's part.
+    public var statisticsBudget: AggregateBudget { disclosure > 0 ? budget.scaled(by: 1 - disclosure) : budget }
 
     /// The parameters of `spec`. A statistic the policy's `weights:` does not name
-    /// keeps its default weight.
-    public init(_ spec: AggregateSpec) {
+    /// keeps its default weight. `personLevel` says whether the policy names a privacy unit
+    /// (then the bounds can leave records out, and the output discloses how many); nil takes it
+    /// from whether the output declares contribution bounds.
+    public init(_ spec: AggregateSpec, personLevel: Bool? = nil) {
         // Integer bounds that contain the policy's: clamping never cuts inside them.
         func floor(_ value: Double) -> Int { Int(value.rounded(.down)) }
         func ceil(_ value: Double) -> Int { Int(value.rounded(.up)) }
@@ -42,6 +53,7 @@ public struct AggregateParameters: Sendable {
         // With totals_over, the daily table gets its share only; the period outputs get theirs.
         budget = spec.dailyPrivacy
         complete = spec.complete
+        disclosure = (personLevel ?? (spec.contribution != nil)) ? Self.disclosureShare : 0
         if spec.weights.isEmpty {
             weights = nil
         } else {
@@ -71,12 +83,12 @@ public struct AggregateParameters: Sendable {
 
     /// The output's accuracy forecast (nil when the parameters cannot give a guarantee).
     public var forecast: AccuracyForecast? {
-        try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: budget, weights: weights, complete: complete)
+        try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: statisticsBudget, weights: weights, complete: complete)
     }
 
     /// The split of the output's budget among its mechanisms.
     public var split: BudgetSplit? {
-        try? BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)
+        try? BudgetSplit(budget: statisticsBudget, statistics: statistics, keys: keys, weights: weights, complete: complete)
     }
 
 }

@@ -174,7 +174,7 @@ public enum AggregatePlanner {
                 measures[name] = column.codes.map { $0 == Column.nullCode ? nil : parsed[Int($0)] }
             }
         }
-        let parameters = AggregateParameters(spec)
+        let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
         return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures,
                                complete: parameters.complete), parameters)
     }

@@ -256,7 +256,7 @@ struct DatasetRelease {
             }
             reportedAggregates.append(PrivacyReport.Aggregate(output: id, title: spec?.title ?? id, result: result, table: published,
                                                               disparity: disparity))
-            addFile(id, title: spec?.title, table: published, primaryKey: keys)
+            addFile(id, title: spec?.title, table: published, primaryKey: keys, description: BoundingDisclosure(result)?.sentence())
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
         return aggregates
@@ -322,11 +322,12 @@ struct DatasetRelease {
     }
 
     /// Adds a file to the release, with its column descriptions.
-    private mutating func addFile(_ id: String, title: String?, table: Table, primaryKey: [String], levels: [String: Int] = [:]) {
+    private mutating func addFile(_ id: String, title: String?, table: Table, primaryKey: [String], levels: [String: Int] = [:],
+                                  description: String? = nil) {
         let spec = policy.publishedOutputs.first { $0.id == id }
         packaged.append(ReleasePackager.Output(id: id, title: title ?? id, table: table,
                                                fieldDescriptions: ReleasePackager.describe(policy: policy, output: spec, columns: table.columnNames,
                                                                                            levels: levels),
-                                               primaryKey: primaryKey))
+                                               primaryKey: primaryKey, description: description))
     }
 }

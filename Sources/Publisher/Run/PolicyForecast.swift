@@ -12,7 +12,7 @@ public enum PolicyForecast {
     public static func lines(for policy: Policy, previous: [String: AggregateResult] = [:]) -> [String] {
         var lines: [String] = []
         for output in policy.publishedOutputs {
-            guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec) else { continue }
+            guard case let .aggregate(spec) = output.kind, let forecast = forecast(spec, of: policy) else { continue }
             if let disparity = spec.disparity {
                 lines.append(disparityLine(output, spec, disparity))
                 continue
@@ -68,7 +68,7 @@ public enum PolicyForecast {
             warnings.append(PolicyDiagnostic(first.location, "the table holds columns that identify people (\(names.joined(separator: ", "))) but the policy names no privacy_unit, so it protects each record, not each person: someone in many records is protected many times less, and k counts records. Mark the columns that identify a person as privacy_unit (several together form one unit, e.g. \(names.prefix(2).map { "\($0): privacy_unit" }.joined(separator: " and ")))"))
         }
         return warnings + policy.outputs.flatMap { output -> [PolicyDiagnostic] in
-            guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec) else { return [] }
+            guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let forecast = forecast(spec, of: policy) else { return [] }
             return forecast.statistics.compactMap { statistic in
                 // A quantile, in its own unit (records): its rank margin is half a group of 2m records, so
                 // it is flagged noise there (``Reliability``).
@@ -95,7 +95,9 @@ public enum PolicyForecast {
         return "\(output.id): 95% intervals of a 30% rate about ±\(widths[0]) points for a group of 100 records and ±\(widths[1]) for 1,000 (noise and chance variation together); groups under \(disparity.minimumSize) records are not enough data."
     }
 
-    static func forecast(_ spec: AggregateSpec) -> AccuracyForecast? { AggregateParameters(spec).forecast }
+    static func forecast(_ spec: AggregateSpec, of policy: Policy) -> AccuracyForecast? {
+        AggregateParameters(spec, personLevel: policy.privacyUnit != nil).forecast
+    }
 
     static func format(_ value: Double) -> String {
         value >= 100 ? String(Int(value.rounded())) : String(format: "%.3g", value)

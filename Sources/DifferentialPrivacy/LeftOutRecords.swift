@@ -1,0 +1,63 @@
+import BigInt
+import Foundation
+
+/// A differentially private estimate of the records an aggregate output's contribution bounds
+/// left out: rows of people who had more than G groups or more than R rows in a group, which
+/// no published count includes ("about 31% of calls are repeat calls by the same caller and
+/// are not counted"). Without it a reader sees counts a third below the number of calls and
+/// nothing says why.
+///
+/// Mechanism: the exact query is Σ over people of min(dᵤ, C), where dᵤ is the number of
+/// person u's rows in the output's groups that bounding dropped and C = ``capPerUnit(_:)``.
+/// Adding or removing one person changes it by at most C (add/remove neighbours, the unit of
+/// the output), so discrete Laplace noise of scale C/ε′ gives ε′-DP (Canonne, Kamath & Steinke
+/// 2020), or discrete Gaussian noise of variance C²/(2ρ′) gives ρ′-zCDP, where ε′ (ρ′) is the
+/// share of the output's budget given to it (``AggregateEngine/bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:)``);
+/// the output's statistics share the rest, so the output's stated ε is unchanged by sequential
+/// composition. Negative estimates are published as 0 (post-processing).
+///
+/// What it does not cover: a person with more than C left-out rows counts C, so with very
+/// frequent callers the estimate is a lower bound; the cap is stated beside the figure.
+public struct LeftOutRecords: Sendable, Equatable, Codable {
+    /// The noisy number of left-out records, at least 0.
+    public var estimate: Double
+    /// Its 95% margin of error.
+    public var margin: Double
+    /// C: the most left-out records one person adds.
+    public var capPerUnit: Int
+    /// ε (or ρ) spent on it.
+    public var share: Double
+    public var distribution: NoiseDistribution
+
+    /// C for bounds of G groups and R rows per group: 2·G·R, twice what one person may add to the counts.
+    public static func capPerUnit(_ bounds: ContributionBounds) -> Int {
+        2 * bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup
+    }
+
+    /// Σ over units of min(rows in a group that were not kept, `cap`). Private: only ``release`` may publish it.
+    static func exact(units: [Int32], groups: [Int32], kept: [Int], cap: Int) -> Int {
+        let unitCount = Int(units.max() ?? -1) + 1
+        var left = [Int32](repeating: 0, count: unitCount)
+        for row in units.indices where groups[row] >= 0 && units[row] >= 0 { left[Int(units[row])] &+= 1 }
+        for row in kept where units[row] >= 0 { left[Int(units[row])] &-= 1 }
+        return left.reduce(0) { $0 + min(Int(max($1, 0)), cap) }
+    }
+
+    /// The noisy estimate of `exact` (see the type's guarantee).
+    static func release(exact: Int, cap: Int, budget: AggregateBudget, gaussian: Bool, sampler: ExactSampler) -> LeftOutRecords {
+        let share: Fraction
+        switch budget {
+        case let .epsilon(epsilon, _): share = Fraction.below(epsilon)
+        case let .rho(rho, _): share = Fraction.below(rho)
+        }
+        let parameters = AggregateEngine.noiseParameters(l1: cap, l2Squared: cap * cap, share: share, gaussian: gaussian)
+        let noise: BigInt
+        if let scale = parameters.laplaceScale {
+            noise = sampler.discreteLaplace(scale: scale)
+        } else {
+            noise = sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
+        }
+        return LeftOutRecords(estimate: Double(max(exact + Int(noise), 0)), margin: Double(parameters.distribution.marginOfError()),
+                              capPerUnit: cap, share: share.doubleValue, distribution: parameters.distribution)
+    }
+}

@@ -1,0 +1,43 @@
+import DifferentialPrivacy
+import Foundation
+
+/// What a reader is told about the records an output's contribution bounds left out: the
+/// published DP estimate (``DifferentialPrivacy/LeftOutRecords``), its 95% margin, and the share
+/// of all records it stands for, computed from published values only (the estimate and the
+/// published noisy counts), so it costs no privacy and anyone can recompute it.
+public struct BoundingDisclosure: Sendable {
+    public var estimate: Double
+    public var margin: Double
+    /// The most one person adds to the estimate (the estimate is a lower bound beyond it).
+    public var capPerUnit: Int
+    /// estimate ÷ (estimate + the sum of the published counts); nil without a count statistic, or
+    /// when the estimate is within its own margin of 0 (the share would be noise).
+    public var share: Double?
+
+    /// The disclosure of `result`; nil when it has none (a record-level output, an older release).
+    public init?(_ result: AggregateResult) {
+        guard let leftOut = result.leftOut else { return nil }
+        estimate = leftOut.estimate
+        margin = leftOut.margin
+        capPerUnit = leftOut.capPerUnit
+        if let column = result.statistics.firstIndex(of: "count"), estimate > margin {
+            let counted = result.rows.reduce(0) { $0 + max($1.values[column], 0) }
+            share = estimate + counted > 0 ? estimate / (estimate + counted) : nil
+        }
+    }
+
+    /// One sentence for the report, the dashboard and the data package, in terms of `records`
+    /// (calls, complaints) and `people` (callers, complainants).
+    public func sentence(records: String = "records", people: String = "people") -> String {
+        let cap = "The figure is differentially private (each person adds at most \(capPerUnit) to it, so with very frequent \(people) it is a lower bound)."
+        guard estimate > margin else {
+            return "At most about \(OutputColumns.format(estimate + margin)) \(records) (95%) are not counted here because \(people) who already "
+                + "count the most any one person may add to this table had more; the estimate, \(OutputColumns.format(estimate)) ± "
+                + "\(OutputColumns.format(margin)), cannot tell that number from zero. " + cap
+        }
+        let percent = share.map { " (about \(Int(($0 * 100).rounded()))% of all \(records), counted or not)" } ?? ""
+        return "About \(OutputColumns.format(estimate)) \(records) (±\(OutputColumns.format(margin)) at 95%)\(percent) are not counted here: "
+            + "they are further \(records) of \(people) who already count the most any one person may add to this table. "
+            + cap
+    }
+}
