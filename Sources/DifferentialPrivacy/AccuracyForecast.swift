@@ -39,7 +39,8 @@ public struct AccuracyForecast: Sendable {
     /// - Throws: ``DPError/invalidParameters(_:)`` when ``BudgetSplit`` refuses the budget,
     ///   statistics or weights.
     public init(statistics: [AggregateStatistic], keys: KeySelection, bounds: ContributionBounds,
-                budget: AggregateBudget, weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
+                budget: AggregateBudget, weights: [Double]? = nil, complete: Set<String> = [],
+                logGrids: [String: Int] = [:]) throws(DPError) {
         let split = try BudgetSplit(budget: budget, statistics: statistics, keys: keys, weights: weights, complete: complete)
         let g = bounds.groupsPerUnit, r = bounds.rowsPerUnitPerGroup
         func distribution(_ l1: Int, _ l2Squared: Int, _ share: Fraction) -> NoiseDistribution {
@@ -67,7 +68,8 @@ public struct AccuracyForecast: Sendable {
                 forecast = Statistic(name: statistic.name, margin: margin(100), meanMargin: margin, rangeGroupSize: threshold, bounds: low...high)
             case let .quantile(_, q, low, high):
                 let share = split.isGaussian ? AggregateEngine.rhoToEpsilonShare(split.main[index]) : split.main[index]
-                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r)
+                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r,
+                                                  candidates: logGrids[statistic.name].map { QuantileMechanism.logGrid(low: low, high: high, points: $0) })
                 forecast = Statistic(name: statistic.name, margin: mechanism.rankMargin(epsilon: (share / Fraction(g)).doubleValue),
                                      bounds: low...high, inRanks: true)
             }

@@ -125,7 +125,9 @@ public enum AggregateEngine {
                 let values = input.measures[column] ?? []
                 var perGroup = [[Int]](repeating: [], count: groupCount)
                 for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
-                exact.append(.quantile(perGroup))
+                exact.append(.quantile(perGroup, candidates: input.logGrids[statistic.name].map {
+                    QuantileMechanism.logGrid(low: low, high: high, points: $0)
+                }))
             }
         }
         var leftOut: BoundedAggregate.LeftOut?
@@ -231,17 +233,17 @@ public enum AggregateEngine {
                                               margin: typical,
                                               postProcessing: "noisy sum \(denominator), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
             case let .quantile(_, q, low, high):
-                guard case let .quantile(perGroup) = bounded.exact[index] else { continue }
+                guard case let .quantile(perGroup, candidates) = bounded.exact[index] else { continue }
                 let share = split.isGaussian ? rhoToEpsilonShare(split.main[index]) : split.main[index]
                 let epsilon = share / Fraction(g)
-                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r)
+                let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r, candidates: candidates)
                 let rankMargin = mechanism.rankMargin(epsilon: epsilon.doubleValue)
                 columns.append(published.map { group in Double(mechanism.sample(perGroup[group], epsilon: epsilon, sampler: sampler)) })
                 margins.append(published.map { _ in rankMargin })
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue,
                                               distribution: .discreteLaplace(scale: 2 * mechanism.sensitivity / epsilon.doubleValue),
                                               margin: rankMargin,
-                                              postProcessing: "exponential mechanism over the integers \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: with probability ≥ 95%, at most that many more records lie on either side of the published value than on that side of a true \(q)-quantile"))
+                                              postProcessing: "exponential mechanism over \(candidates.map { "\($0.count) log-spaced candidates in" } ?? "the integers") \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: with probability ≥ 95%, at most that many more records lie on either side of the published value than on that side of a true \(q)-quantile"))
             }
         }
         let rows = published.enumerated().map { index, group in
@@ -321,7 +323,8 @@ public struct BoundedAggregate: Sendable {
         case count
         case sum([Int])
         case mean(doubled: [Int], present: [Int])
-        case quantile([[Int]])
+        /// Each group's clamped values, and the candidates when not every integer of the bounds.
+        case quantile([[Int]], candidates: [Int]?)
     }
 
     let groupKeys: [[String]]

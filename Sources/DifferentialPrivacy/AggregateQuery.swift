@@ -40,9 +40,13 @@ public struct AggregateInput: Sendable {
     /// a kept row without a value then stops the output (``DPError/missingValues(column:rows:)``).
     /// Decided by the policy, never by the data, so the choice itself reveals nothing.
     public var complete: Set<String>
+    /// Quantiles (by statistic name, `median_x`) whose candidates are a log-spaced grid of this
+    /// many points over their bounds instead of every integer (``QuantileMechanism/logGrid(low:high:points:)``).
+    public var logGrids: [String: Int] = [:]
 
     public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]],
-                complete: Set<String> = []) {
+                complete: Set<String> = [], logGrids: [String: Int] = [:]) {
+        self.logGrids = logGrids
         self.rowCount = rowCount
         self.units = units
         self.groups = groups

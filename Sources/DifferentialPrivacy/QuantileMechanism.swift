@@ -23,10 +23,16 @@ import Foundation
 /// ``ExponentialSelection`` (propose x uniformly, accept with
 /// Bernoulli(exp(−ε(u* − u(x))/(2Δu)))); no floating point touches a draw.
 ///
-/// Accuracy: the best utility is 0, so with probability at least 95% the
-/// published value has at most m = (2Δu/ε)(ln|H − L + 1| + ln 20) records beyond
-/// what a true q-quantile has on either side (McSherry & Talwar 2007, Thm 6):
-/// the margin the engine publishes, in records.
+/// Accuracy: the best utility over the candidates is that of the candidate nearest a true
+/// q-quantile (0 when one is a candidate), so with probability at least 95% the published
+/// value has at most m = (2Δu/ε)(ln|C| + ln 20) records beyond it on either side (McSherry &
+/// Talwar 2007, Thm 6), |C| the number of candidates: the margin the engine publishes, in records.
+///
+/// Candidates: every integer of [L, H], or a grid the policy declares (``logGrid(low:high:points:)``).
+/// A grid is fixed by the policy and the bounds, never by the data, so the mechanism's privacy is
+/// unchanged; with a few hundred log-spaced points instead of thousands of integers, a small
+/// group's draw lands near its quantile far more often (the candidates far from every value are
+/// fewer), at the cost of a relative resolution of a few percent.
 struct QuantileMechanism {
     /// Utilities are integers in units of 1/`resolution` records.
     static let resolution = 1_000_000
@@ -35,6 +41,24 @@ struct QuantileMechanism {
     let high: Int
     /// R: rows a unit may add to the group.
     let rowsPerUnit: Int
+    /// The candidates, sorted and inside [low, high]; nil for every integer of [low, high].
+    var candidates: [Int]? = nil
+
+    /// How many values the mechanism chooses among.
+    var candidateCount: Int { candidates?.count ?? (high - low + 1) }
+
+    /// `points` candidates spaced evenly on a log scale over [max(low, 1), high], with `low` itself,
+    /// rounded to integers (duplicates merged). For bounds from 0 or more; data-independent.
+    static func logGrid(low: Int, high: Int, points: Int) -> [Int] {
+        let start = Double(max(low, 1)), end = Double(high)
+        guard end > start, points > 1 else { return Array(Set([low, high])).sorted() }
+        var grid: Set<Int> = [low, high]
+        for index in 0..<points {
+            let value = exp(log(start) + (log(end) - log(start)) * Double(index) / Double(points - 1))
+            grid.insert(min(high, max(low, Int(value.rounded()))))
+        }
+        return grid.sorted()
+    }
 
     /// q·resolution, the quantile as used.
     var scaledQ: Int { Int((q * Double(Self.resolution)).rounded()) }
@@ -49,6 +73,7 @@ struct QuantileMechanism {
     /// max(B(x)·S − q'·S·n, A(x)·S − (1 − q')·S·n, 0). `values` must already be
     /// clamped to [low, high]; a histogram replaces the sort.
     func distances(_ values: [Int]) -> [Int] {
+        if let candidates { return distances(values, at: candidates) }
         let domain = high - low + 1
         let n = values.count
         let belowTarget = scaledQ * n, aboveTarget = (Self.resolution - scaledQ) * n
@@ -64,11 +89,30 @@ struct QuantileMechanism {
         return distances
     }
 
+    /// −u(x)·resolution at each of `candidates`, from the sorted values (B(x) and A(x) by binary search).
+    func distances(_ values: [Int], at candidates: [Int]) -> [Int] {
+        let sorted = values.sorted(), n = values.count
+        let belowTarget = scaledQ * n, aboveTarget = (Self.resolution - scaledQ) * n
+        func firstIndex(where predicate: (Int) -> Bool) -> Int {
+            var low = 0, high = sorted.count
+            while low < high {
+                let mid = (low + high) / 2
+                if predicate(sorted[mid]) { high = mid } else { low = mid + 1 }
+            }
+            return low
+        }
+        return candidates.map { x in
+            let below = firstIndex { $0 >= x }, above = n - firstIndex { $0 > x }
+            return max(below * Self.resolution - belowTarget, above * Self.resolution - aboveTarget, 0)
+        }
+    }
+
     /// One draw for a group with `values` (clamped to [low, high]) at `epsilon`.
     func sample(_ values: [Int], epsilon: Fraction, sampler: ExactSampler) -> Int {
         let utilities = distances(values).map { -Int64($0) }
-        return low + ExponentialSelection.choose(utilities: utilities, epsilon: epsilon, sensitivity: Int64(scaledSensitivity),
-                                                 sampler: sampler)
+        let index = ExponentialSelection.choose(utilities: utilities, epsilon: epsilon, sensitivity: Int64(scaledSensitivity),
+                                                sampler: sampler)
+        return candidates.map { $0[index] } ?? low + index
     }
 
     /// The mechanism's exact output distribution, in floating point: for tests
@@ -83,6 +127,6 @@ struct QuantileMechanism {
 
     /// The 95% margin in records at `epsilon` (see the type's accuracy note).
     func rankMargin(epsilon: Double) -> Double {
-        (2 * sensitivity / epsilon * (log(Double(high - low + 1)) + log(20))).rounded(.up)
+        (2 * sensitivity / epsilon * (log(Double(candidateCount)) + log(20))).rounded(.up)
     }
 }

@@ -163,7 +163,8 @@ extension PolicyParser {
             }
         }
         var complete: Set<String> = []
-        let statistics = entries["statistics"].flatMap { parseStatistics($0, context, complete: &complete) }
+        var logGrids: [String: Int] = [:]
+        let statistics = entries["statistics"].flatMap { parseStatistics($0, context, complete: &complete, logGrids: &logGrids) }
         if let statistics, let node = entries["statistics"] {
             let names = statistics.map(\.name)
             for name in Set(names).sorted() where names.filter({ $0 == name }).count > 1 {
@@ -178,8 +179,10 @@ extension PolicyParser {
             totals = parseTotalsOver(node, context, groupBy: groupBy, keys: keys, statistics: statistics)
         }
         guard let groupBy, let statistics, let privacy else { return nil }
-        return AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
-                             privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete, totalsOver: totals ?? [])
+        var spec = AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
+                                 privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete, totalsOver: totals ?? [])
+        spec.logGrids = logGrids
+        return spec
     }
 
     static let periodLevels = ["week", "month", "quarter", "year"]
@@ -316,7 +319,11 @@ extension PolicyParser {
 
     static let statisticWords = ["count", "sum", "mean", "median", "quantile"]
 
-    private mutating func parseStatistics(_ node: Node, _ context: String, complete: inout Set<String>) -> [StatisticSpec]? {
+    /// Candidates of a quantile with `grid: log`: this many log-spaced points over its bounds.
+    static let logGridPoints = 200
+
+    private mutating func parseStatistics(_ node: Node, _ context: String, complete: inout Set<String>,
+                                          logGrids: inout [String: Int]) -> [StatisticSpec]? {
         guard let items = reader.sequence(node, "\(context).statistics") else { return nil }
         // `missing:` is about the column: every statistic of a column must agree.
         var missingChoice: [String: (refuse: Bool, node: Node)] = [:]
@@ -328,7 +335,7 @@ extension PolicyParser {
                 return nil
             }
             guard let entries = reader.mapping(item, "\(context) statistic",
-                                               allowed: Self.statisticWords + ["bounds", "q", "missing"]) else { return nil }
+                                               allowed: Self.statisticWords + ["bounds", "q", "missing", "grid"]) else { return nil }
             let chosen = entries.order.filter { Self.statisticWords.contains($0) }
             guard chosen.count == 1, let word = chosen.first, let columnNode = entries[word],
                   let column = reader.nonEmptyString(columnNode, "\(context) \(word) column") else {
@@ -364,10 +371,24 @@ extension PolicyParser {
                 reader.error(boundsNode, "\(context): bounds [\(low), \(high)] are beyond ±\(Int(Self.largestBound)) (10⁹); a range that wide makes every value noise, and sums of it overflow. Use the unit's real range (e.g. seconds up to a day: [0, 86400])")
                 return nil
             }
+            if let gridNode = entries["grid"] {
+                // A grid is for the exponential mechanism's candidates: quantiles only, from 0 up.
+                if word != "median" && word != "quantile" {
+                    reader.error(gridNode, "\(context): grid is for a median or quantile's candidate values, not a \(word)")
+                } else if reader.string(gridNode, "\(context) \(word) grid") != "log" {
+                    reader.error(gridNode, "\(context): grid must be log (\(Self.logGridPoints) log-spaced candidates over the bounds) or left out (every whole number of the bounds)")
+                } else if low < 0 {
+                    reader.error(gridNode, "\(context): grid: log needs bounds from 0 up, found [\(low), \(high)]")
+                }
+            }
+            let grid = entries["grid"] != nil && low >= 0 ? Self.logGridPoints : nil
             switch word {
             case "sum": return .sum(column: column, bounds: low...high)
             case "mean": return .mean(column: column, bounds: low...high)
-            case "median": return .median(column: column, bounds: low...high)
+            case "median":
+                let statistic = StatisticSpec.median(column: column, bounds: low...high)
+                if let grid { logGrids[statistic.name] = grid }
+                return statistic
             default:
                 guard let qNode = entries["q"] else {
                     reader.error(item, "\(context): quantile needs q, e.g. q: 0.9")
@@ -377,7 +398,9 @@ extension PolicyParser {
                     reader.error(qNode, "\(context): q must be strictly between 0 and 1")
                     return nil
                 }
-                return .quantile(column: column, q: q, bounds: low...high)
+                let statistic = StatisticSpec.quantile(column: column, q: q, bounds: low...high)
+                if let grid { logGrids[statistic.name] = grid }
+                return statistic
             }
         }
     }

@@ -130,6 +130,9 @@ public struct AggregateSpec: Sendable, Equatable {
     /// a mean over one divides by the output's noisy count, and a record without a
     /// value stops the release.
     public var complete: Set<String> = []
+    /// Quantiles (by statistic name, `median_x`) declared `grid: log`: their candidates are this
+    /// many log-spaced points over the bounds instead of every whole number.
+    public var logGrids: [String: Int] = [:]
     /// `totals_over:` calendar levels (week, month, quarter, year) whose totals of the
     /// output's counts and sums are published as their own outputs when each period
     /// ends (``Policy/publishedOutputs``), one noisy value per period instead of a sum

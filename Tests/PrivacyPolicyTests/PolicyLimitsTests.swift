@@ -50,4 +50,22 @@ import TestSupport
         }
         #expect(problems.contains { $0.description.contains("output id 'engagement-by-channel-monthly' is also the id of the period-total file") }, "\(problems)")
     }
+
+    /// `grid: log` is for a median or quantile with bounds from 0; anything else is named at its line.
+    @Test func aLogGridIsForQuantilesFromZero() throws {
+        let onMean = try Self.parse { $0.replacingOccurrences(of: "        bounds: [1, 5]\n", with: "        bounds: [1, 5]\n        grid: log\n") }
+        #expect(onMean.contains { $0.description.contains("grid is for a median or quantile's candidate values, not a mean") }, "\(onMean)")
+        let median = "      - median: satisfaction\n        bounds: [1, 5]\n        grid: log\n"
+        let good = try Self.parse { $0.replacingOccurrences(of: "      - count\n", with: "      - count\n" + median) }
+        #expect(good.isEmpty, "\(good)")
+        let negative = try Self.parse { $0.replacingOccurrences(of: "      - count\n", with: "      - count\n" + median.replacingOccurrences(of: "[1, 5]", with: "[-5, 5]")) }
+        #expect(negative.contains { $0.description.contains("grid: log needs bounds from 0 up") }, "\(negative)")
+        let word = try Self.parse { $0.replacingOccurrences(of: "      - count\n", with: "      - count\n" + median.replacingOccurrences(of: "grid: log", with: "grid: linear")) }
+        #expect(word.contains { $0.description.contains("grid must be log") }, "\(word)")
+        let policy = try PolicyLoader.parse(bytes: Data(try String(contentsOfFile: TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml"),
+                                                                    encoding: .utf8).replacingOccurrences(of: "      - count\n", with: "      - count\n" + median).utf8),
+                                            path: "/tmp/grid.yaml")
+        guard case let .aggregate(spec)? = policy.outputs.first?.kind else { Issue.record("no aggregate output"); return }
+        #expect(spec.logGrids == ["median_satisfaction": PolicyParser.logGridPoints])
+    }
 }

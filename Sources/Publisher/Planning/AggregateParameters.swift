@@ -19,6 +19,8 @@ public struct AggregateParameters: Sendable {
     public var weights: [Double]?
     /// Measured columns with `missing: refuse`.
     public var complete: Set<String>
+    /// Quantiles whose candidates are a log-spaced grid, by statistic name (the policy's `grid: log`).
+    public var logGrids: [String: Int]
     /// The share of ``budget`` spent on the estimate of the records the contribution bounds left
     /// out (``DifferentialPrivacy/LeftOutRecords``): 10% for an output with a privacy unit, 0 without.
     public var disclosure: Double
@@ -53,6 +55,7 @@ public struct AggregateParameters: Sendable {
         // With totals_over, the daily table gets its share only; the period outputs get theirs.
         budget = spec.dailyPrivacy
         complete = spec.complete
+        logGrids = spec.logGrids
         disclosure = (personLevel ?? (spec.contribution != nil)) ? Self.disclosureShare : 0
         if spec.weights.isEmpty {
             weights = nil
@@ -83,7 +86,8 @@ public struct AggregateParameters: Sendable {
 
     /// The output's accuracy forecast (nil when the parameters cannot give a guarantee).
     public var forecast: AccuracyForecast? {
-        try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: statisticsBudget, weights: weights, complete: complete)
+        try? AccuracyForecast(statistics: statistics, keys: keys, bounds: bounds, budget: statisticsBudget, weights: weights, complete: complete,
+                              logGrids: logGrids)
     }
 
     /// The split of the output's budget among its mechanisms.

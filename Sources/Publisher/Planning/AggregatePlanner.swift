@@ -176,7 +176,7 @@ public enum AggregatePlanner {
         }
         let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
         return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures,
-                               complete: parameters.complete), parameters)
+                               complete: parameters.complete, logGrids: parameters.logGrids), parameters)
     }
 
     /// The published table of an output's result: ``table(_:keyColumns:)`` over its group-by columns, or for a disparity
