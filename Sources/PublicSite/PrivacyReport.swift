@@ -62,11 +62,13 @@ public struct PrivacyReport {
         public var achievedDelta: Double
         /// The smallest class size SafePub derives.
         public var k: Int
+        /// The release whose chosen generalisation this file keeps (nil: chosen for this release).
+        public var keptFrom: String?
 
         public init(epsilon: Double, delta: Double, beta: Double, epsilonSampling: Double, epsilonSearch: Double, achievedDelta: Double,
-                    k: Int) {
+                    k: Int, keptFrom: String? = nil) {
             (self.epsilon, self.delta, self.beta, self.epsilonSampling, self.epsilonSearch) = (epsilon, delta, beta, epsilonSampling, epsilonSearch)
-            (self.achievedDelta, self.k) = (achievedDelta, k)
+            (self.achievedDelta, self.k, self.keptFrom) = (achievedDelta, k, keptFrom)
         }
     }
 
@@ -140,7 +142,7 @@ public struct PrivacyReport {
                     differentialPrivacy: item.privacy.map { privacy in
                         .init(epsilon: privacy.epsilon, delta: privacy.delta, samplingProbability: privacy.beta,
                               epsilonSampling: privacy.epsilonSampling, epsilonSearch: privacy.epsilonSearch,
-                              deltaAchieved: privacy.achievedDelta,
+                              deltaAchieved: privacy.achievedDelta, keptFrom: privacy.keptFrom,
                               mechanism: "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation, classes under k suppressed")
                     },
                     plain: item.privacy != nil ? nil : .init(
@@ -255,7 +257,7 @@ public struct PrivacyReport {
         if let privacy = item.privacy {
             let levels = item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             nodes += [.section(id: item.output, heading: "Record-level file \(item.output) (differential privacy)", [
-                .el("p", .text("Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.")),
+                .el("p", .text("Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); \(privacy.keptFrom.map { "the coarsening is the one chosen for release \($0) and kept for the whole month, so the columns stay the same from night to night (nothing spent on choosing it)" } ?? "the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total), and is kept for the rest of the month"); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.")),
                 .el("p", .text("Levels chosen: \(levels) (0 is the original value; the highest level is removed).")),
             ]), .newline]
         }

@@ -35,10 +35,12 @@ extension PrivacyReport {
             public var epsilonSampling: Double
             public var epsilonSearch: Double
             public var deltaAchieved: Double
+            /// The release whose chosen generalisation this file keeps; absent when chosen for this one.
+            public var keptFrom: String?
             public var mechanism: String
             enum CodingKeys: String, CodingKey {
                 case epsilon, delta, mechanism, samplingProbability = "sampling_probability", epsilonSampling = "epsilon_sampling"
-                case epsilonSearch = "epsilon_search", deltaAchieved = "delta_achieved"
+                case epsilonSearch = "epsilon_search", deltaAchieved = "delta_achieved", keptFrom = "generalization_kept_from"
             }
         }
 

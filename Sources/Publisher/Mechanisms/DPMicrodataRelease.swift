@@ -12,8 +12,12 @@ import Tabular
 /// Steps, for an output with `privacy: {epsilon: ε, delta: δ}`:
 /// 1. One row per person (``RecordSelection/onePerUnit(_:policy:columns:sampler:)``),
 ///    so a neighbouring dataset (one person more or less) differs in one row.
-/// 2. ε is split: ε_search = 10% of ε chooses the generalisation, ε_anon = the rest
-///    pays for sampling and suppression.
+/// 2. The generalisation is chosen once per calendar month (in the policy's zone) and kept:
+///    on the month's first published night ε is split, ε_search = 30% of ε choosing it and
+///    ε_anon = the rest paying for sampling and suppression; on every later night of the
+///    month the levels that night published are reused (they are public: post-processing of
+///    an earlier release) and the whole ε pays for sampling, so more rows survive and the
+///    columns stay the same across the month's nights.
 /// 3. Each row is drawn with probability β = 1 − e^(−ε_anon) (exact Bernoulli,
 ///    OS CSPRNG); k is the smallest integer with d(k, β, ε_anon) ≤ δ
 ///    (``SafePubParameters``, Li, Qardaji & Su 2012, Thm. 5).
@@ -30,7 +34,10 @@ import Tabular
 /// private with respect to adding or removing one person. Steps 3 and 5 with a
 /// fixed transformation are (ε_anon, δ)-DP by the theorem; step 4 is
 /// ε_search-DP; choosing the transformation on the same sample and then using
-/// it composes sequentially (SafePub, Thm. 2; Dwork & Roth 2014, Thm. 3.16).
+/// it composes sequentially (SafePub, Thm. 2; Dwork & Roth 2014, Thm. 3.16). A
+/// transformation kept from an earlier night is fixed before this night's data is read
+/// (it was published with that night's file), so this night's file is (ε, δ)-DP with
+/// ε_anon = ε by the same theorem (adaptive composition over the nights).
 /// Only the generalised, k-suppressed sample and the chosen levels are ever
 /// published: the number of sampled or suppressed rows is not (it is not
 /// covered by the theorem), nor any risk or loss figure of the sample.
@@ -39,8 +46,8 @@ import Tabular
 /// the sensitive column is part of each record like every other column, and
 /// the DP guarantee bounds what the file reveals about anyone's value of it.
 public enum DPMicrodataRelease {
-    /// Share of ε spent on choosing the transformation.
-    public static let searchShare = 0.1
+    /// Share of ε spent on choosing the transformation on a month's first night.
+    public static let searchShare = 0.3
 
     /// One column of stored records.
     public struct StoredColumn: Sendable, Codable, Equatable {
@@ -113,6 +120,8 @@ public enum DPMicrodataRelease {
         public var k: Int
         /// d(k, β, ε_anon) achieved by k (≤ δ).
         public var achievedDelta: Double
+        /// The release whose chosen generalisation these records keep (nil: chosen for this one).
+        public var keptFrom: String? = nil
 
         /// The records as a table.
         public var table: Table {
@@ -120,10 +129,11 @@ public enum DPMicrodataRelease {
         }
     }
 
-    /// The parameters an output's (ε, δ) give (no data involved).
-    public static func parameters(_ privacy: MicrodataPrivacy) -> (sampling: Double, search: Double, beta: Double,
+    /// The parameters an output's (ε, δ) give (no data involved); with `keptLevels`, nothing is
+    /// searched and the whole ε pays for sampling.
+    public static func parameters(_ privacy: MicrodataPrivacy, keptLevels: Bool = false) -> (sampling: Double, search: Double, beta: Double,
                                                                    exponent: Fraction, safe: SafePubParameters) {
-        let search = privacy.epsilon * searchShare
+        let search = keptLevels ? 0 : privacy.epsilon * searchShare
         let sampling = privacy.epsilon - search
         let (beta, exponent) = SafePubParameters.sampleRate(epsilon: sampling)
         return (sampling, search, beta, exponent, SafePubParameters(epsilon: sampling, delta: privacy.delta, beta: beta))
@@ -136,7 +146,10 @@ public enum DPMicrodataRelease {
     ///   or the time zone is unknown; ``PublisherError/refused(_:)`` for a non-cryptographic random source, or
     ///   when scoring or suppression fails; ``PublisherError/invalidPolicy(_:)`` at the output's line when a
     ///   column's hierarchy cannot be built or loaded.
+    /// - Parameter kept: the levels published earlier this month and the release that chose them;
+    ///   nil on the month's first night (then they are chosen here).
     public static func prepare(_ output: OutputSpec, of policy: Policy, table: Table, random: RandomSource,
+                               kept: (levels: [String: Int], release: String)? = nil,
                                progress: StageProgress? = nil) throws(PublisherError) -> (records: Records, selected: RecordSelection.Selected) {
         guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else {
             throw .usage("output '\(output.id)' is not a differentially private microdata output")
@@ -148,7 +161,9 @@ public enum DPMicrodataRelease {
             throw .usage("unknown time zone \(policy.source.timezone)")
         }
         let sampler = ExactSampler(random: random)
-        let (sampling, search, beta, exponent, safe) = parameters(privacy)
+        // Levels kept from earlier in the month must name exactly this output's columns.
+        let kept = kept.flatMap { Set($0.levels.keys) == Set(spec.columns) ? $0 : nil }
+        let (sampling, search, beta, exponent, safe) = parameters(privacy, keptLevels: kept != nil)
         let selected = RecordSelection.onePerUnit(table, policy: policy, columns: spec.columns, sampler: sampler)
         let sample = RecordSelection.sample(selected.table, exponent: exponent, sampler: sampler)
         var hierarchies: [Hierarchy] = []
@@ -172,16 +187,20 @@ public enum DPMicrodataRelease {
             throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
         }
         let stage = "\(policy.dataset.id)/\(output.id): scoring generalisations"
-        let scores: SafeKAnonymizer.Scores
         let released: Table
         do {
-            scores = try SafeKAnonymizer.utilities(sample, hierarchies: hierarchies, heights: heights, lowest: lowest, k: safe.k,
-                                                  progress: progress.map { progress in
-                                                      { @Sendable done, size in progress("\(stage), \(done) of \(size)", Double(done) / Double(size)) }
-                                                  })
-            let chosen = ExponentialSelection.choose(utilities: scores.utilities, epsilon: Fraction.below(search),
-                                                     sensitivity: scores.sensitivity, sampler: sampler)
-            let levels = scores.nodes[chosen]
+            let levels: [Int]
+            if let kept {
+                levels = spec.columns.map { kept.levels[$0] ?? 0 }
+            } else {
+                let scores = try SafeKAnonymizer.utilities(sample, hierarchies: hierarchies, heights: heights, lowest: lowest, k: safe.k,
+                                                           progress: progress.map { progress in
+                                                               { @Sendable done, size in progress("\(stage), \(done) of \(size)", Double(done) / Double(size)) }
+                                                           })
+                let chosen = ExponentialSelection.choose(utilities: scores.utilities, epsilon: Fraction.below(search),
+                                                         sensitivity: scores.sensitivity, sampler: sampler)
+                levels = scores.nodes[chosen]
+            }
             released = RecordSelection.shuffled(try SafeKAnonymizer.apply(sample, hierarchies: hierarchies, levels: levels, k: safe.k),
                                                 sampler: sampler)
             let records = Records(output: output.id,
@@ -190,7 +209,7 @@ public enum DPMicrodataRelease {
                                   },
                                   levels: Dictionary(uniqueKeysWithValues: zip(spec.columns, levels)),
                                   epsilon: privacy.epsilon, delta: privacy.delta, epsilonSampling: sampling, epsilonSearch: search,
-                                  beta: beta, k: safe.k, achievedDelta: safe.achievedDelta)
+                                  beta: beta, k: safe.k, achievedDelta: safe.achievedDelta, keptFrom: kept?.release)
             return (records, selected)
         } catch {
             throw .refused("output '\(output.id)': \(error)")

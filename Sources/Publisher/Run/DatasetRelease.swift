@@ -225,6 +225,7 @@ struct DatasetRelease {
             var records: [DPMicrodataRelease.Records] = []
             for output in dpRecordOutputs {
                 let (prepared, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, random: run.random,
+                                                                          kept: try keptLevels(of: output.id),
                                                                           progress: run.stageProgress)
                 progress("\(dataset)/\(output.id) (steward's log, exact): \(selected.table.rowCount) people, \(selected.repeats) repeat rows and \(selected.withoutUnit) rows without a unit left out; \(prepared.table.rowCount) sampled records published")
                 records.append(prepared)
@@ -260,6 +261,23 @@ struct DatasetRelease {
             progress("\(dataset)/\(id): \(published.rowCount) groups, ε \(result.epsilon)\(aggregates.reused ? " (stored results, no new noise)" : "")")
         }
         return aggregates
+    }
+
+    /// The generalisation a DP record file published earlier in this window's calendar month
+    /// (the month of its first day), from the month's first release that has one, and that
+    /// release's name; nil on the month's first night. Public already: reusing it is
+    /// post-processing (``DPMicrodataRelease``).
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the stored records cannot be read.
+    func keptLevels(of output: String) throws(PublisherError) -> (levels: [String: Int], release: String)? {
+        let month = String(ReleaseWindow.days(of: window.label).first.prefix(7))
+        let ledger = BudgetLedger(state: run.state)
+        for earlier in history.sorted(by: { $0.sequence < $1.sequence })
+        where ReleaseWindow.days(of: earlier.window).first.hasPrefix(month) && earlier.window != window.label {
+            if let records = try ledger.storedRecords(dataset: dataset, window: earlier.window, sequence: earlier.windowSequence)[output] {
+                return (records.levels, records.keptFrom ?? earlier.release)
+            }
+        }
+        return nil
     }
 
     /// Stage 5: the files in policy order, the privacy report, the manifest and its signatures,

@@ -22,7 +22,8 @@ extension PrivacyReport.Microdata {
         self.init(output: output.id, k: records.k, records: records.table.rowCount, levels: records.levels,
                   privacy: PrivacyReport.RecordPrivacy(epsilon: records.epsilon, delta: records.delta, beta: records.beta,
                                                        epsilonSampling: records.epsilonSampling, epsilonSearch: records.epsilonSearch,
-                                                       achievedDelta: records.achievedDelta, k: records.k),
+                                                       achievedDelta: records.achievedDelta, k: records.k,
+                                                       keptFrom: records.keptFrom),
                   lost: LostColumns.find(in: records.table, columns: records.levels.keys.sorted()))
     }
 
