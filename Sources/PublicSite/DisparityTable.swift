@@ -117,7 +117,7 @@ public enum DisparityTable {
             "ratio": "rate divided by the rate of \(against); empty when that rate is 0",
             "ratio_low95": "lower end of the ratio's 95% interval",
             "ratio_high95": "upper end of the ratio's 95% interval; INF when the interval has no upper end (the reference rate's interval reaches 0); empty only when there is no ratio",
-            "finding": "disparity (the difference's interval at the Bonferroni level of this output excludes 0 and both groups have at least \(disparity.minimumSize) noisy records), no evidence of a difference (not the same as equal), not enough data, or reference/overall",
+            "finding": "disparity (the difference lies beyond parity's simulated spread and its interval excludes 0, both at the Bonferroni level of this output, and both groups have at least \(disparity.minimumSize) noisy records), no evidence of a difference (not the same as equal), not enough data, or reference/overall",
         ]
         if let period = disparity.period { result[period.column] = "\(period.column), by \(period.level ?? "period")" }
         return result
