@@ -253,8 +253,9 @@ public enum AggregateEngine {
         if case let .rho(value, _) = budget { rho = value }
         var leftOut: LeftOutRecords?
         if let disclosure = bounded.leftOut {
-            leftOut = LeftOutRecords.release(exact: disclosure.exact, cap: disclosure.cap, budget: disclosure.budget,
-                                             gaussian: split.isGaussian, sampler: sampler)
+            leftOut = LeftOutRecords.release(exact: disclosure.exact, cap: disclosure.cap,
+                                             counted: keys == .privateKeys ? (bounded.rowsAfterBounding, g * r) : nil,
+                                             budget: disclosure.budget, gaussian: split.isGaussian, sampler: sampler)
         }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,

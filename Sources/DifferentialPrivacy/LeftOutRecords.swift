@@ -16,6 +16,11 @@ import Foundation
 /// the output's statistics share the rest, so the output's stated ε is unchanged by sequential
 /// composition. Negative estimates are published as 0 (post-processing).
 ///
+/// With private keys (DP partition selection), the same share also pays, half each, for a noisy
+/// count of every record the output counts (after bounding; one person moves it by at most
+/// G·R), so the share of counted records in groups too small to publish can be read off the
+/// published counts (Wilson et al. 2020 publish nothing about them).
+///
 /// What it does not cover: a person with more than C left-out rows counts C, so with very
 /// frequent callers the estimate is a lower bound; the cap is stated beside the figure.
 public struct LeftOutRecords: Sendable, Equatable, Codable {
@@ -25,9 +30,15 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
     public var margin: Double
     /// C: the most left-out records one person adds.
     public var capPerUnit: Int
-    /// ε (or ρ) spent on it.
+    /// ε (or ρ) spent on it (on both figures, with private keys).
     public var share: Double
     public var distribution: NoiseDistribution
+    /// With private keys: a noisy count of every record the output counts, in published groups
+    /// or not (sensitivity G·R, half of the disclosure's budget), so a reader can see how many
+    /// counted records sit in groups too small to publish. Nil with public keys.
+    public var countedTotal: Double? = nil
+    /// Its 95% margin.
+    public var countedTotalMargin: Double? = nil
 
     /// C for bounds of G groups and R rows per group: 2·G·R, twice what one person may add to the counts.
     public static func capPerUnit(_ bounds: ContributionBounds) -> Int {
@@ -43,12 +54,23 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
         return left.reduce(0) { $0 + min(Int(max($1, 0)), cap) }
     }
 
-    /// The noisy estimate of `exact` (see the type's guarantee).
-    static func release(exact: Int, cap: Int, budget: AggregateBudget, gaussian: Bool, sampler: ExactSampler) -> LeftOutRecords {
-        let share: Fraction
+    /// The noisy estimate of `exact` (see the type's guarantee); with `counted` (private keys), also
+    /// the noisy count of every counted record, each figure at half of `budget` (sequential composition).
+    static func release(exact: Int, cap: Int, counted: (rows: Int, sensitivity: Int)? = nil, budget: AggregateBudget, gaussian: Bool,
+                        sampler: ExactSampler) -> LeftOutRecords {
+        let whole: Fraction
         switch budget {
-        case let .epsilon(epsilon, _): share = Fraction.below(epsilon)
-        case let .rho(rho, _): share = Fraction.below(rho)
+        case let .epsilon(epsilon, _): whole = Fraction.below(epsilon)
+        case let .rho(rho, _): whole = Fraction.below(rho)
+        }
+        let share = counted == nil ? whole : whole / Fraction(2)
+        var totals: (value: Double, margin: Double)?
+        if let counted {
+            let parameters = AggregateEngine.noiseParameters(l1: counted.sensitivity, l2Squared: counted.sensitivity * counted.sensitivity,
+                                                             share: share, gaussian: gaussian)
+            let noise = parameters.laplaceScale.map { sampler.discreteLaplace(scale: $0) }
+                ?? sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
+            totals = (Double(max(counted.rows + Int(noise), 0)), Double(parameters.distribution.marginOfError()))
         }
         let parameters = AggregateEngine.noiseParameters(l1: cap, l2Squared: cap * cap, share: share, gaussian: gaussian)
         let noise: BigInt
@@ -58,6 +80,7 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
             noise = sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
         }
         return LeftOutRecords(estimate: Double(max(exact + Int(noise), 0)), margin: Double(parameters.distribution.marginOfError()),
-                              capPerUnit: cap, share: share.doubleValue, distribution: parameters.distribution)
+                              capPerUnit: cap, share: whole.doubleValue, distribution: parameters.distribution,
+                              countedTotal: totals?.value, countedTotalMargin: totals?.margin)
     }
 }

@@ -14,21 +14,34 @@ public struct BoundingDisclosure: Sendable {
     /// when the estimate is within its own margin of 0 (the share would be noise).
     public var share: Double?
 
+    /// With private keys: the share of the counted records that sit in groups too small to publish,
+    /// 1 − (published counts ÷ the noisy count of every counted record); nil when that count is
+    /// within its margin of zero, with public keys, or without a count statistic.
+    public var unpublishedShare: Double?
+
     /// The disclosure of `result`; nil when it has none (a record-level output, an older release).
     public init?(_ result: AggregateResult) {
         guard let leftOut = result.leftOut else { return nil }
         estimate = leftOut.estimate
         margin = leftOut.margin
         capPerUnit = leftOut.capPerUnit
-        if let column = result.statistics.firstIndex(of: "count"), estimate > margin {
+        if let column = result.statistics.firstIndex(of: "count") {
             let counted = result.rows.reduce(0) { $0 + max($1.values[column], 0) }
-            share = estimate + counted > 0 ? estimate / (estimate + counted) : nil
+            if estimate > margin { share = estimate + counted > 0 ? estimate / (estimate + counted) : nil }
+            if let total = leftOut.countedTotal, let totalMargin = leftOut.countedTotalMargin, total > totalMargin {
+                unpublishedShare = min(1, max(0, 1 - counted / total))
+            }
         }
     }
 
     /// One sentence for the report, the dashboard and the data package, in terms of `records`
     /// (calls, complaints) and `people` (callers, complainants).
     public func sentence(records: String = "records", people: String = "people") -> String {
+        let hidden = unpublishedShare.map { " Of the \(records) counted, about \(Int(($0 * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)." } ?? ""
+        return disclosure(records: records, people: people) + hidden
+    }
+
+    private func disclosure(records: String, people: String) -> String {
         let cap = "The figure is differentially private (each person adds at most \(capPerUnit) to it, so with very frequent \(people) it is a lower bound)."
         guard estimate > margin else {
             return "At most about \(OutputColumns.format(estimate + margin)) \(records) (95%) are not counted here because \(people) who already "

@@ -174,7 +174,9 @@ public struct PrivacyReport {
                     recordsLeftOut: item.result.leftOut.map { leftOut in
                         .init(estimate: leftOut.estimate, marginOfError95: leftOut.margin, perPersonCap: leftOut.capPerUnit,
                               shareOfRecords: BoundingDisclosure(item.result)?.share, privacyShare: leftOut.share,
-                              mechanism: Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped")
+                              mechanism: Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped",
+                              countedTotal: leftOut.countedTotal, countedTotalMargin95: leftOut.countedTotalMargin,
+                              shareInUnpublishedGroups: BoundingDisclosure(item.result)?.unpublishedShare)
                     })
             },
             budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,

@@ -157,9 +157,15 @@ extension PrivacyReport {
             /// ε (or ρ) spent on the estimate, part of the output's.
             public var privacyShare: Double
             public var mechanism: String
+            /// With private keys: the noisy count of every counted record, its margin, and the share
+            /// of them in groups too small to publish (from published values).
+            public var countedTotal: Double?
+            public var countedTotalMargin95: Double?
+            public var shareInUnpublishedGroups: Double?
             enum CodingKeys: String, CodingKey {
                 case estimate, mechanism, marginOfError95 = "margin_of_error_95", perPersonCap = "per_person_cap"
-                case shareOfRecords = "share_of_records", privacyShare = "privacy_share"
+                case shareOfRecords = "share_of_records", privacyShare = "privacy_share", countedTotal = "counted_total"
+                case countedTotalMargin95 = "counted_total_margin_of_error_95", shareInUnpublishedGroups = "share_in_unpublished_groups"
             }
         }
 

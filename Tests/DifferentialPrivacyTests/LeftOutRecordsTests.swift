@@ -78,4 +78,22 @@ import Testing
         #expect(none.leftOut == nil)
         #expect(AggregateEngine.release(none, sampler: ExactSampler(random: SeededRandom(seed: 8))).leftOut == nil)
     }
+
+    /// With private keys the disclosure also counts every counted record (half of its share each),
+    /// so the records in groups too small to publish show; with public keys there is no such count.
+    @Test func privateKeysAlsoCountEveryCountedRecord() throws {
+        let input = AggregateEngineTests.dataset(seed: 10, units: 400, rows: 3_000, groups: 40)
+        let bounds = ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1)
+        let bounded = try AggregateEngine.bound(input, statistics: [.count], keys: .privateKeys, bounds: bounds,
+                                                budget: .epsilon(100_000, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 11)),
+                                                disclosure: 0.1)
+        let result = AggregateEngine.release(bounded, sampler: ExactSampler(random: SeededRandom(seed: 12)))
+        let leftOut = try #require(result.leftOut)
+        #expect(leftOut.countedTotal == Double(bounded.rowsAfterBounding), "nearly noiseless, the count is every bounded row")
+        #expect(abs(leftOut.share - 10_000) < 1e-3, "both figures together spend the disclosure's share")
+        let public_ = try AggregateEngine.bound(input, statistics: [.count], keys: .publicKeys, bounds: bounds,
+                                                budget: .epsilon(1, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 11)),
+                                                disclosure: 0.1)
+        #expect(AggregateEngine.release(public_, sampler: ExactSampler(random: SeededRandom(seed: 12))).leftOut?.countedTotal == nil)
+    }
 }
