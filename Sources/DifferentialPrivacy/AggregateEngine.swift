@@ -76,7 +76,8 @@ public enum AggregateEngine {
             }
         }
         guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
-        let disclosed = input.units != nil && disclosure > 0
+        // Person-level outputs disclose what bounding left out; privately keyed ones, also what selection drops.
+        let disclosed = disclosure > 0 && (input.units != nil || keys == .privateKeys)
         let split = try BudgetSplit(budget: disclosed ? budget.scaled(by: 1 - disclosure) : budget, statistics: statistics, keys: keys,
                                     weights: weights, complete: input.complete)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
@@ -131,10 +132,11 @@ public enum AggregateEngine {
             }
         }
         var leftOut: BoundedAggregate.LeftOut?
-        if disclosed, let units = input.units {
-            let cap = LeftOutRecords.capPerUnit(bounds)
-            leftOut = BoundedAggregate.LeftOut(exact: LeftOutRecords.exact(units: units, groups: input.groups, kept: kept, cap: cap),
-                                               cap: cap, budget: budget.scaled(by: disclosure))
+        if disclosed {
+            // Record-level bounding leaves nothing out: that figure is 0 whatever the data (cap 0, no noise).
+            let cap = input.units == nil ? 0 : LeftOutRecords.capPerUnit(bounds)
+            let exact = input.units.map { LeftOutRecords.exact(units: $0, groups: input.groups, kept: kept, cap: cap) } ?? 0
+            leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure))
         }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
                                 split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut)

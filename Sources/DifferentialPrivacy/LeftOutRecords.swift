@@ -28,7 +28,8 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
     public var estimate: Double
     /// Its 95% margin of error.
     public var margin: Double
-    /// C: the most left-out records one person adds.
+    /// C: the most left-out records one person adds; 0 for a record-level output, whose bounding
+    /// leaves nothing out (its estimate is then 0 without noise, whatever the data).
     public var capPerUnit: Int
     /// ε (or ρ) spent on it (on both figures, with private keys).
     public var share: Double
@@ -63,7 +64,9 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
         case let .epsilon(epsilon, _): whole = Fraction.below(epsilon)
         case let .rho(rho, _): whole = Fraction.below(rho)
         }
-        let share = counted == nil ? whole : whole / Fraction(2)
+        // A record-level output (cap 0) leaves nothing out: its estimate is 0 without noise, and the
+        // count of counted records gets the whole share.
+        let share = counted == nil || cap == 0 ? whole : whole / Fraction(2)
         var totals: (value: Double, margin: Double)?
         if let counted {
             let parameters = AggregateEngine.noiseParameters(l1: counted.sensitivity, l2Squared: counted.sensitivity * counted.sensitivity,
@@ -73,6 +76,10 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
             totals = (Double(max(counted.rows + Int(noise), 0)), Double(parameters.distribution.marginOfError()))
         }
         let parameters = AggregateEngine.noiseParameters(l1: cap, l2Squared: cap * cap, share: share, gaussian: gaussian)
+        guard cap > 0 else {
+            return LeftOutRecords(estimate: 0, margin: 0, capPerUnit: 0, share: whole.doubleValue, distribution: parameters.distribution,
+                                  countedTotal: totals?.value, countedTotalMargin: totals?.margin)
+        }
         let noise: BigInt
         if let scale = parameters.laplaceScale {
             noise = sampler.discreteLaplace(scale: scale)

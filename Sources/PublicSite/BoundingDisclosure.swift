@@ -21,7 +21,7 @@ public struct BoundingDisclosure: Sendable {
 
     /// The disclosure of `result`; nil when it has none (a record-level output, an older release).
     public init?(_ result: AggregateResult) {
-        guard let leftOut = result.leftOut else { return nil }
+        guard let leftOut = result.leftOut, leftOut.capPerUnit > 0 || leftOut.countedTotal != nil else { return nil }
         estimate = leftOut.estimate
         margin = leftOut.margin
         capPerUnit = leftOut.capPerUnit
@@ -37,8 +37,10 @@ public struct BoundingDisclosure: Sendable {
     /// One sentence for the report, the dashboard and the data package, in terms of `records`
     /// (calls, complaints) and `people` (callers, complainants).
     public func sentence(records: String = "records", people: String = "people") -> String {
-        let hidden = unpublishedShare.map { " Of the \(records) counted, about \(Int(($0 * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)." } ?? ""
-        return disclosure(records: records, people: people) + hidden
+        let hidden = unpublishedShare.map { "Of the \(records) counted, about \(Int(($0 * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)." } ?? ""
+        // A record-level output leaves nothing out by bounding; only what selection drops is said.
+        guard capPerUnit > 0 else { return hidden }
+        return disclosure(records: records, people: people) + (hidden.isEmpty ? "" : " " + hidden)
     }
 
     private func disclosure(records: String, people: String) -> String {

@@ -174,7 +174,9 @@ public struct PrivacyReport {
                     recordsLeftOut: item.result.leftOut.map { leftOut in
                         .init(estimate: leftOut.estimate, marginOfError95: leftOut.margin, perPersonCap: leftOut.capPerUnit,
                               shareOfRecords: BoundingDisclosure(item.result)?.share, privacyShare: leftOut.share,
-                              mechanism: Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped",
+                              mechanism: leftOut.capPerUnit == 0
+                                ? "none: record-level bounding leaves nothing out, so that figure is 0 without noise; the counted total carries noise of sensitivity 1 at the whole privacy share"
+                                : Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped",
                               countedTotal: leftOut.countedTotal, countedTotalMargin95: leftOut.countedTotalMargin,
                               shareInUnpublishedGroups: BoundingDisclosure(item.result)?.unpublishedShare)
                     })

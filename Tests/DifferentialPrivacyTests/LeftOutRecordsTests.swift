@@ -96,4 +96,17 @@ import Testing
                                                 disclosure: 0.1)
         #expect(AggregateEngine.release(public_, sampler: ExactSampler(random: SeededRandom(seed: 12))).leftOut?.countedTotal == nil)
     }
+
+    /// A record-level output with private keys leaves nothing out by bounding (0, no noise, cap 0)
+    /// and spends the disclosure's whole share on the count of counted records.
+    @Test func recordLevelPrivateKeysDiscloseOnlyWhatSelectionDrops() throws {
+        var input = AggregateEngineTests.dataset(seed: 13, units: 400, rows: 2_000, groups: 60)
+        input.units = nil
+        let bounded = try AggregateEngine.bound(input, statistics: [.count], keys: .privateKeys, bounds: .recordLevel,
+                                                budget: .epsilon(100_000, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 14)),
+                                                disclosure: 0.1)
+        let leftOut = try #require(AggregateEngine.release(bounded, sampler: ExactSampler(random: SeededRandom(seed: 15))).leftOut)
+        #expect(leftOut.estimate == 0 && leftOut.margin == 0 && leftOut.capPerUnit == 0)
+        #expect(leftOut.countedTotal == Double(bounded.rowsAfterBounding))
+    }
 }

@@ -22,7 +22,8 @@ public struct AggregateParameters: Sendable {
     /// Quantiles whose candidates are a log-spaced grid, by statistic name (the policy's `grid: log`).
     public var logGrids: [String: Int]
     /// The share of ``budget`` spent on the estimate of the records the contribution bounds left
-    /// out (``DifferentialPrivacy/LeftOutRecords``): 10% for an output with a privacy unit, 0 without.
+    /// out and, with private keys, of every counted record (``DifferentialPrivacy/LeftOutRecords``): 10% for an
+    /// output with a privacy unit or private keys, 0 otherwise.
     public var disclosure: Double
 
     /// The share every output with a privacy unit spends on disclosing what its bounds left out.
@@ -56,7 +57,8 @@ public struct AggregateParameters: Sendable {
         budget = spec.dailyPrivacy
         complete = spec.complete
         logGrids = spec.logGrids
-        disclosure = (personLevel ?? (spec.contribution != nil)) ? Self.disclosureShare : 0
+        // Person-level outputs disclose what bounding leaves out; privately keyed ones also what selection drops.
+        disclosure = (personLevel ?? (spec.contribution != nil)) || keys == .privateKeys ? Self.disclosureShare : 0
         if spec.weights.isEmpty {
             weights = nil
         } else {
