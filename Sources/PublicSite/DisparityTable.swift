@@ -31,7 +31,8 @@ public enum DisparityTable {
     }
 
     /// The comparisons of `result`, one per period, from its noisy counts.
-    public static func periods(_ result: AggregateResult, disparity: DisparitySpec) -> [Period] {
+    /// With `ratesOnly`, each period's rates and their intervals only (for charts of rates).
+    public static func periods(_ result: AggregateResult, disparity: DisparitySpec, ratesOnly: Bool = false) -> [Period] {
         var order: [String?] = []
         var rows: [String?: [AggregateRow]] = [:]
         for row in result.rows {
@@ -42,17 +43,18 @@ public enum DisparityTable {
         return order.map { label in
             let members = rows[label] ?? []
             return comparison(label: label, groups: members.map { $0.key.last ?? "" },
-                              counts: members.map { counts($0) }, scale: scale(result), noiseTerms: 1, disparity: disparity)
+                              counts: members.map { counts($0) }, scale: scale(result), noiseTerms: 1, disparity: disparity,
+                              ratesOnly: ratesOnly)
         }
     }
 
     /// The comparison of counts pooled over several releases (their sum, with `noiseTerms` noise
     /// draws in each count): what the dashboard shows for all releases so far.
     public static func comparison(label: String?, groups: [String], counts: [DisparityEstimator.NoisyCounts], scale: Double,
-                                  noiseTerms: Int, disparity: DisparitySpec) -> Period {
+                                  noiseTerms: Int, disparity: DisparitySpec, ratesOnly: Bool = false) -> Period {
         let reference = disparity.reference.flatMap { groups.firstIndex(of: $0) }
         let release = DisparityEstimator.infer(counts, scale: scale, reference: reference, minimumSize: disparity.minimumSize,
-                                               noiseTerms: noiseTerms)
+                                               noiseTerms: noiseTerms, ratesOnly: ratesOnly)
         return Period(label: label, groups: groups, release: release, reference: reference)
     }
 
