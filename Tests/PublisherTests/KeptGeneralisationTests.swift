@@ -3,6 +3,7 @@ import Foundation
 import OperationalStore
 import Testing
 import TestSupport
+import Tabular
 @testable import Publisher
 @testable import PublicSite
 
@@ -42,5 +43,20 @@ import TestSupport
         let document = try JSONDecoder().decode(PrivacyReport.Document.self,
                                                 from: Data(contentsOf: URL(fileURLWithPath: folder + "/privacy-report.json")))
         #expect(document.microdata.first { $0.output == "calls" }?.differentialPrivacy?.keptFrom == "2026-12-01")
+    }
+}
+
+/// Rows whose every column is `*` (or empty) say only that a record exists and read as blank rows
+/// in Table Schema: a DP record file leaves them out (post-processing).
+@Suite struct BlankRecordTests {
+    @Test func rowsWithEveryColumnRemovedAreLeftOut() {
+        var table = Tabular.Table(columnNames: ["district", "call_type"])
+        table.append(row: ["*", "*"])
+        table.append(row: ["3", "*"])
+        table.append(row: [nil, "*"])
+        table.append(row: ["*", "THEFT"])
+        let kept = DPMicrodataRelease.withoutBlankRows(table)
+        #expect(kept.rowCount == 2)
+        #expect(kept.column(named: "district")?[0] == "3" && kept.column(named: "call_type")?[1] == "THEFT")
     }
 }

@@ -129,6 +129,15 @@ public enum DPMicrodataRelease {
         }
     }
 
+    /// `table` without the rows whose every column is `*`: a generalisation that removes every
+    /// column leaves rows that say nothing but that a record exists, which Table Schema reads as
+    /// blank rows. Dropping them is post-processing of the mechanism's output (no privacy cost).
+    static func withoutBlankRows(_ table: Table) -> Table {
+        guard table.rowCount > 0, !table.columns.isEmpty else { return table }
+        let keep = (0..<table.rowCount).map { row in table.columns.contains { ($0[row] ?? "*") != "*" } }
+        return keep.allSatisfy { $0 } ? table : Table(columns: table.columns.map { $0.filtered(keeping: keep) })
+    }
+
     /// The parameters an output's (ε, δ) give (no data involved); with `keptLevels`, nothing is
     /// searched and the whole ε pays for sampling.
     public static func parameters(_ privacy: MicrodataPrivacy, keptLevels: Bool = false) -> (sampling: Double, search: Double, beta: Double,
@@ -201,8 +210,8 @@ public enum DPMicrodataRelease {
                                                          sensitivity: scores.sensitivity, sampler: sampler)
                 levels = scores.nodes[chosen]
             }
-            released = RecordSelection.shuffled(try SafeKAnonymizer.apply(sample, hierarchies: hierarchies, levels: levels, k: safe.k),
-                                                sampler: sampler)
+            released = Self.withoutBlankRows(RecordSelection.shuffled(
+                try SafeKAnonymizer.apply(sample, hierarchies: hierarchies, levels: levels, k: safe.k), sampler: sampler))
             let records = Records(output: output.id,
                                   columns: spec.columns.compactMap { name in
                                       released.column(named: name).map { StoredColumn(name: name, dictionary: $0.dictionary, codes: $0.codes) }
