@@ -78,7 +78,8 @@ public enum AggregateEngine {
         guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
         // Person-level outputs disclose what bounding left out; privately keyed ones, also what selection drops.
         let disclosed = disclosure > 0 && (input.units != nil || keys == .privateKeys)
-        let split = try BudgetSplit(budget: disclosed ? budget.scaled(by: 1 - disclosure) : budget, statistics: statistics, keys: keys,
+        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: disclosed ? disclosure : 0),
+                                    statistics: statistics, keys: keys,
                                     weights: weights, complete: input.complete)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
@@ -155,11 +156,7 @@ public enum AggregateEngine {
         /// Noise of an integer query with L1 sensitivity `l1` and squared L2 sensitivity `l2Squared` at `share`.
         func noise(l1: Int, l2Squared: Int, share: Fraction) -> (draw: () -> BigInt, distribution: NoiseDistribution) {
             let parameters = noiseParameters(l1: l1, l2Squared: l2Squared, share: share, gaussian: split.isGaussian)
-            if let scale = parameters.laplaceScale {
-                return ({ sampler.discreteLaplace(scale: scale) }, parameters.distribution)
-            }
-            let sigmaSquared = parameters.sigmaSquared ?? Fraction(1)
-            return ({ sampler.discreteGaussian(sigmaSquared: sigmaSquared) }, parameters.distribution)
+            return ({ draw(parameters, sampler) }, parameters.distribution)
         }
 
         // The output's noisy count first: it decides the private key set, and complete means divide by it.
@@ -297,6 +294,13 @@ public enum AggregateEngine {
         }
         let sigmaSquared = Fraction(BigUInt(l2Squared), 1) / (Fraction(2) * share)
         return (nil, sigmaSquared, .discreteGaussian(sigmaSquared: sigmaSquared.doubleValue))
+    }
+
+    /// One exact draw of the noise ``noiseParameters(l1:l2Squared:share:gaussian:)`` chose.
+    static func draw(_ parameters: (laplaceScale: Fraction?, sigmaSquared: Fraction?, distribution: NoiseDistribution),
+                     _ sampler: ExactSampler) -> BigInt {
+        parameters.laplaceScale.map { sampler.discreteLaplace(scale: $0) }
+            ?? sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
     }
 
     /// A mean's 95% bound in a group of (noisy) size `n`: with `a` the halved sum noise's margin

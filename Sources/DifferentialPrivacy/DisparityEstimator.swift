@@ -131,20 +131,13 @@ public enum DisparityEstimator {
         let q = exp(-1 / scale)
         var groupReplicas = [[Double]](repeating: [], count: noisy.count)
         var overallReplicas: [Double] = []
+        let sizes = n.map { Int($0) }
         for _ in 0..<max(replicas, 1) {
-            var numerators = 0, denominators = 0
-            for group in noisy.indices {
-                let size = Int(n[group])
-                let outcomes = generator.binomial(size, rates[group])
-                let y = outcomes + generator.noise(q, terms: noiseTerms)
-                let d = size + generator.noise(q, terms: noiseTerms)
-                numerators += y
-                denominators += d
-                groupReplicas[group].append(rate(y, d))
-            }
             // Replica i of every group and of the overall rate come from one simulated release,
             // so differences and ratios below pair them.
-            overallReplicas.append(rate(numerators, denominators))
+            let simulated = generator.release(sizes: sizes, rates: rates, q: q, noiseTerms: noiseTerms)
+            for group in noisy.indices { groupReplicas[group].append(simulated.rates[group]) }
+            overallReplicas.append(simulated.overall)
         }
         let rateIntervals = noisy.indices.map { interval(rates[$0], groupReplicas[$0]) }
         let overall = interval(overallRate, overallReplicas)
@@ -156,19 +149,11 @@ public enum DisparityEstimator {
         let familyLevel = 1 - 0.05 / Double(max(compared.count, 1))
         // The same pipeline under parity: every group at the reference's rate.
         var nullDifferences = [[Double]](repeating: [], count: noisy.count)
+        let parity = [Double](repeating: referenceRate, count: noisy.count)
         for _ in 0..<max(replicas, 1) {
-            var numerators = 0, denominators = 0
-            var simulated = [Double](repeating: 0, count: noisy.count)
-            for group in noisy.indices {
-                let size = Int(n[group])
-                let y = generator.binomial(size, referenceRate) + generator.noise(q, terms: noiseTerms)
-                let d = size + generator.noise(q, terms: noiseTerms)
-                numerators += y
-                denominators += d
-                simulated[group] = rate(y, d)
-            }
-            let base = reference.map { simulated[$0] } ?? rate(numerators, denominators)
-            for group in compared { nullDifferences[group].append(simulated[group] - base) }
+            let simulated = generator.release(sizes: sizes, rates: parity, q: q, noiseTerms: noiseTerms)
+            let base = reference.map { simulated.rates[$0] } ?? simulated.overall
+            for group in compared { nullDifferences[group].append(simulated.rates[group] - base) }
         }
         for group in compared {
             let differences = zip(groupReplicas[group], referenceReplicas).map { $0 - $1 }
@@ -229,6 +214,20 @@ public enum DisparityEstimator {
         func geometric(_ q: Double) -> Int {
             guard q > 0 else { return 0 }
             return Int((log(uniform()) / log(q)).rounded(.down))
+        }
+
+        /// One simulated release: each group's outcomes drawn Binomial(size, rate), then the same
+        /// noise as published on its numerator and denominator; the groups' rates and the overall rate.
+        func release(sizes: [Int], rates: [Double], q: Double, noiseTerms: Int) -> (rates: [Double], overall: Double) {
+            var numerators = 0, denominators = 0
+            let simulated = zip(sizes, rates).map { size, groupRate in
+                let y = binomial(size, groupRate) + noise(q, terms: noiseTerms)
+                let d = size + noise(q, terms: noiseTerms)
+                numerators += y
+                denominators += d
+                return DisparityEstimator.rate(y, d)
+            }
+            return (simulated, DisparityEstimator.rate(numerators, denominators))
         }
 
         /// Discrete Laplace with P(k) ∝ q^|k|, as the difference of two geometric draws.

@@ -1,4 +1,3 @@
-import BigInt
 import Foundation
 
 /// A differentially private estimate of the records an aggregate output's contribution bounds
@@ -46,6 +45,11 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
         2 * bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup
     }
 
+    /// What an output's statistics share when `disclosure` of its budget pays for this estimate.
+    public static func statisticsBudget(_ budget: AggregateBudget, disclosure: Double) -> AggregateBudget {
+        disclosure > 0 ? budget.scaled(by: 1 - disclosure) : budget
+    }
+
     /// Σ over units of min(rows in a group that were not kept, `cap`). Private: only ``release`` may publish it.
     static func exact(units: [Int32], groups: [Int32], kept: [Int], cap: Int) -> Int {
         let unitCount = Int(units.max() ?? -1) + 1
@@ -71,23 +75,16 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
         if let counted {
             let parameters = AggregateEngine.noiseParameters(l1: counted.sensitivity, l2Squared: counted.sensitivity * counted.sensitivity,
                                                              share: share, gaussian: gaussian)
-            let noise = parameters.laplaceScale.map { sampler.discreteLaplace(scale: $0) }
-                ?? sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
-            totals = (Double(max(counted.rows + Int(noise), 0)), Double(parameters.distribution.marginOfError()))
+            totals = (Double(max(counted.rows + Int(AggregateEngine.draw(parameters, sampler)), 0)), Double(parameters.distribution.marginOfError()))
         }
         let parameters = AggregateEngine.noiseParameters(l1: cap, l2Squared: cap * cap, share: share, gaussian: gaussian)
         guard cap > 0 else {
             return LeftOutRecords(estimate: 0, margin: 0, capPerUnit: 0, share: whole.doubleValue, distribution: parameters.distribution,
                                   countedTotal: totals?.value, countedTotalMargin: totals?.margin)
         }
-        let noise: BigInt
-        if let scale = parameters.laplaceScale {
-            noise = sampler.discreteLaplace(scale: scale)
-        } else {
-            noise = sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
-        }
-        return LeftOutRecords(estimate: Double(max(exact + Int(noise), 0)), margin: Double(parameters.distribution.marginOfError()),
+        return LeftOutRecords(estimate: Double(max(exact + Int(AggregateEngine.draw(parameters, sampler)), 0)), margin: Double(parameters.distribution.marginOfError()),
                               capPerUnit: cap, share: whole.doubleValue, distribution: parameters.distribution,
                               countedTotal: totals?.value, countedTotalMargin: totals?.margin)
     }
+
 }

@@ -34,16 +34,18 @@ public struct BoundingDisclosure: Sendable {
         }
     }
 
-    /// One sentence for the report, the dashboard and the data package, in terms of `records`
-    /// (calls, complaints) and `people` (callers, complainants).
-    public func sentence(records: String = "records", people: String = "people") -> String {
+    /// One sentence for the report, the dashboard and the data package.
+    public func sentence() -> String {
+        let records = "records"
         let hidden = unpublishedShare.map { "Of the \(records) counted, about \(Int(($0 * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)." } ?? ""
         // A record-level output leaves nothing out by bounding; only what selection drops is said.
         guard capPerUnit > 0 else { return hidden }
-        return disclosure(records: records, people: people) + (hidden.isEmpty ? "" : " " + hidden)
+        return leftOutSentence + (hidden.isEmpty ? "" : " " + hidden)
     }
 
-    private func disclosure(records: String, people: String) -> String {
+    /// What the bounds left out, with its margin and the share of records it stands for.
+    private var leftOutSentence: String {
+        let (records, people) = ("records", "people")
         let cap = "The figure is differentially private (each person adds at most \(capPerUnit) to it, so with very frequent \(people) it is a lower bound)."
         guard estimate > margin else {
             return "At most about \(OutputColumns.format(estimate + margin)) \(records) (95%) are not counted here because \(people) who already "

@@ -172,13 +172,14 @@ public struct PrivacyReport {
                               minimumGroupSize: disparity.minimumSize, method: disparity.explanation)
                     },
                     recordsLeftOut: item.result.leftOut.map { leftOut in
-                        .init(estimate: leftOut.estimate, marginOfError95: leftOut.margin, perPersonCap: leftOut.capPerUnit,
-                              shareOfRecords: BoundingDisclosure(item.result)?.share, privacyShare: leftOut.share,
+                        let disclosure = BoundingDisclosure(item.result)
+                        return .init(estimate: leftOut.estimate, marginOfError95: leftOut.margin, perPersonCap: leftOut.capPerUnit,
+                              shareOfRecords: disclosure?.share, privacyShare: leftOut.share,
                               mechanism: leftOut.capPerUnit == 0
                                 ? "none: record-level bounding leaves nothing out, so that figure is 0 without noise; the counted total carries noise of sensitivity 1 at the whole privacy share"
                                 : Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped",
                               countedTotal: leftOut.countedTotal, countedTotalMargin95: leftOut.countedTotalMargin,
-                              shareInUnpublishedGroups: BoundingDisclosure(item.result)?.unpublishedShare)
+                              shareInUnpublishedGroups: disclosure?.unpublishedShare)
                     })
             },
             budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,

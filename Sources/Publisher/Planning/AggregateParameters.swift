@@ -30,7 +30,7 @@ public struct AggregateParameters: Sendable {
     public static let disclosureShare = 0.1
 
     /// What the statistics share: ``budget`` less the disclosure's part.
-    public var statisticsBudget: AggregateBudget { disclosure > 0 ? budget.scaled(by: 1 - disclosure) : budget }
+    public var statisticsBudget: AggregateBudget { LeftOutRecords.statisticsBudget(budget, disclosure: disclosure) }
 
     /// The parameters of `spec`. A statistic the policy's `weights:` does not name
     /// keeps its default weight. `personLevel` says whether the policy names a privacy unit
