@@ -4,13 +4,15 @@ import Foundation
 /// read or spent: each statistic's 95% margin at the output's budget, from the same
 /// ``BudgetSplit`` and noise distributions ``AggregateEngine`` draws from (no noise is drawn here).
 ///
-/// A count's and a sum's margins do not depend on the data. A mean's does, through its
-/// group's size n: with a the sum noise's margin at 97.5% (halved, as the doubled sum
-/// is) and b the margin at 97.5% of the count it divides by (the output's, or its own),
-/// both hold together with probability ≥ 95% and the mean is then within
-/// (a + w/2 · b) / (n − b) of the bounded mean, w the range H − L (the engine publishes
-/// the same bound per row). It is the whole range for groups of at most
-/// ``Statistic/rangeGroupSize`` records, where the mean is noise.
+/// A count's and a sum's margins do not depend on the data (a sum published from a normalised
+/// sum and a count, ``BudgetSplit/SumForm``, has the 95% point of |X/2 + c·Y|, c the bounds'
+/// centre). A mean's does: its error is (X/2 − μ·Y)/n for the normalised sum's noise X, the
+/// noise Y of the count it divides by and the bounded mean μ less the bounds' centre, so its
+/// margin at a group of n is z(μ)/n, with z(μ) the 95% point of |X/2 − μ·Y| (the engine
+/// publishes the same with the published mean for μ). The forecast, made before any data,
+/// gives z at the centre of the range and at an edge, and forecasts their geometric mean, which
+/// is within √(z_edge/z_centre) of either. It is the whole range for groups of at most
+/// ``Statistic/rangeGroupSize`` records.
 /// A quantile's margin is in ranks (records), from the exponential mechanism's tail.
 public struct AccuracyForecast: Sendable {
     /// One statistic's forecast.
@@ -23,6 +25,9 @@ public struct AccuracyForecast: Sendable {
         public var meanMargin: (@Sendable (Int) -> Double)?
         /// For a mean: the largest group size whose margin is the whole range [L, H].
         public var rangeGroupSize: Int?
+        /// For a mean: n times its margin at a group of n when the mean lies at the centre of
+        /// the range and at an edge (the forecast margin is their geometric mean over n).
+        public var meanSpread: (centre: Double, edge: Double)?
         /// The bounds [L, H] of a sum, mean or quantile.
         public var bounds: ClosedRange<Int>?
         /// True when `margin` counts records (a quantile's rank).
@@ -52,20 +57,30 @@ public struct AccuracyForecast: Sendable {
             case .count:
                 forecast = Statistic(name: statistic.name, margin: Double(distribution(g * r, g * r * r, split.main[index]).marginOfError()))
             case let .sum(_, low, high):
-                let m = max(abs(low), abs(high))
-                forecast = Statistic(name: statistic.name, margin: Double(distribution(g * r * m, g * r * r * m * m, split.main[index]).marginOfError()),
-                                     bounds: low...high)
+                let m = max(abs(low), abs(high)), width = high - low
+                let countShare = split.sumForms[index].meanIndex.flatMap { split.ownCount[$0] } ?? split.count ?? Fraction(1)
+                let margin = switch split.sumForms[index] {
+                case .plain:
+                    Double(distribution(g * r * m, g * r * r * m * m, split.main[index]).marginOfError())
+                case let .fromMean(mean):
+                    NoiseCombination(0.5, distribution(g * r * width, g * r * r * width * width, split.main[mean]),
+                                     Double(low + high) / 2, distribution(g * r, g * r * r, countShare)).margin()
+                case .normalised:
+                    NoiseCombination(0.5, distribution(g * r * width, g * r * r * width * width, split.main[index]),
+                                     Double(low + high) / 2, distribution(g * r, g * r * r, countShare)).margin()
+                }
+                forecast = Statistic(name: statistic.name, margin: margin, bounds: low...high)
             case let .mean(_, low, high):
                 let width = Double(high - low)
-                let a = Double(distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), split.main[index])
-                    .marginOfError(level: 0.975)) / 2
-                let countShare = split.ownCount[index] ?? split.count ?? Fraction(1)
-                let b = Double(distribution(g * r, g * r * r, countShare).marginOfError(level: 0.975))
-                let margin: @Sendable (Int) -> Double = { n in
-                    AggregateEngine.meanMargin(sumMargin: a, countMargin: b, width: width, size: Double(n))
-                }
-                let threshold = Int((b + (a + width / 2 * b) / width).rounded(.down))
-                forecast = Statistic(name: statistic.name, margin: margin(100), meanMargin: margin, rangeGroupSize: threshold, bounds: low...high)
+                let sumNoise = distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), split.main[index])
+                let countNoise = distribution(g * r, g * r * r, split.ownCount[index] ?? split.count ?? Fraction(1))
+                let centre = NoiseCombination(0.5, sumNoise, 0, countNoise).margin()
+                let edge = NoiseCombination(0.5, sumNoise, width / 2, countNoise).margin()
+                let typical = (centre * edge).squareRoot()
+                let margin: @Sendable (Int) -> Double = { n in min(width, typical / Double(max(n, 1))) }
+                forecast = Statistic(name: statistic.name, margin: margin(100), meanMargin: margin,
+                                     rangeGroupSize: Int((typical / width).rounded(.down)), bounds: low...high)
+                forecast.meanSpread = (centre, edge)
             case let .quantile(_, q, low, high):
                 let share = split.isGaussian ? AggregateEngine.rhoToEpsilonShare(split.main[index]) : split.main[index]
                 let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r,

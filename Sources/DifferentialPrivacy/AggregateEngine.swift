@@ -104,24 +104,25 @@ public enum AggregateEngine {
         var counts = [Int](repeating: 0, count: groupCount)
         for row in kept { counts[Int(input.groups[row])] += 1 }
         var exact: [BoundedAggregate.Exact] = []
-        for statistic in statistics {
+        for (index, statistic) in statistics.enumerated() {
             switch statistic {
             case .count:
                 exact.append(.count)
             case let .sum(column, low, high):
                 let values = input.measures[column] ?? []
-                var sums = [Int](repeating: 0, count: groupCount)
-                for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
-                exact.append(.sum(sums))
-            case let .mean(column, low, high):
-                let values = input.measures[column] ?? []
-                var doubled = [Int](repeating: 0, count: groupCount)
-                var present = [Int](repeating: 0, count: groupCount)
-                for row in kept {
-                    guard let value = values[row] else { continue }
-                    doubled[Int(input.groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
-                    present[Int(input.groups[row])] += 1
+                switch split.sumForms[index] {
+                case .fromMean:
+                    exact.append(.derived)
+                case .normalised:
+                    exact.append(.sum(normalisedSums(values, kept: kept, groups: input.groups, groupCount: groupCount, low: low, high: high).doubled))
+                case .plain:
+                    var sums = [Int](repeating: 0, count: groupCount)
+                    for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
+                    exact.append(.sum(sums))
                 }
+            case let .mean(column, low, high):
+                let (doubled, present) = normalisedSums(input.measures[column] ?? [], kept: kept, groups: input.groups,
+                                                        groupCount: groupCount, low: low, high: high)
                 exact.append(.mean(doubled: doubled, present: present))
             case let .quantile(column, _, low, high):
                 let values = input.measures[column] ?? []
@@ -171,6 +172,25 @@ public enum AggregateEngine {
             published = published.filter { noisyCounts[$0] >= tau }
         }
 
+        // Every mean's noisy normalised sum and denominator, first: a sum of the same column reads them.
+        var normalised: [Int: NormalisedDraw] = [:]
+        for (index, statistic) in statistics.enumerated() {
+            guard case let .mean(_, low, high) = statistic, case let .mean(doubled, present) = bounded.exact[index] else { continue }
+            let width = high - low
+            let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
+            // The denominator: the output's noisy count, or the mean's own count of rows with a value.
+            if let ownNoise = split.ownCount[index].map({ noise(l1: g * r, l2Squared: g * r * r, share: $0) }) {
+                let denominators = present.map { $0 + Int(ownNoise.draw()) }
+                normalised[index] = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
+                                                   denominators: published.map { denominators[$0] },
+                                                   sumNoise: sumNoise.distribution, denominatorNoise: ownNoise.distribution)
+            } else if let noisyCounts, let countNoise {
+                normalised[index] = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
+                                                   denominators: published.map { noisyCounts[$0] },
+                                                   sumNoise: sumNoise.distribution, denominatorNoise: countNoise.distribution)
+            }
+        }
+
         var columns: [[Double]] = []
         var margins: [[Double]] = []
         var reports: [StatisticNoise] = []
@@ -187,50 +207,59 @@ public enum AggregateEngine {
                                                 ? "negative noisy counts are published as 0, which biases counts near zero upwards"
                                                 : "none"))
             case let .sum(_, low, high):
-                guard case let .sum(sums) = bounded.exact[index] else { continue }
-                let m = max(abs(low), abs(high))
-                let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m, share: split.main[index])
-                let margin = Double(sumNoise.distribution.marginOfError())
-                columns.append(published.map { Double(sums[$0] + Int(sumNoise.draw())) })
+                let center = Double(low + high) / 2
+                let draw: NormalisedDraw
+                let source: String
+                switch split.sumForms[index] {
+                case .plain:
+                    guard case let .sum(sums) = bounded.exact[index] else { continue }
+                    let m = max(abs(low), abs(high))
+                    let sumNoise = noise(l1: g * r * m, l2Squared: g * r * r * m * m, share: split.main[index])
+                    let margin = Double(sumNoise.distribution.marginOfError())
+                    columns.append(published.map { Double(sums[$0] + Int(sumNoise.draw())) })
+                    margins.append(published.map { _ in margin })
+                    reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
+                                                  margin: margin, postProcessing: "values clamped to [\(low), \(high)] and rounded to whole numbers before summing"))
+                    continue
+                case let .fromMean(mean):
+                    guard let meanDraw = normalised[mean] else { continue }
+                    (draw, source) = (meanDraw, "the noisy normalised sum and denominator of \(statistics[mean].name) (no mechanism of its own)")
+                case .normalised:
+                    guard case let .sum(doubled) = bounded.exact[index], let countNoise, let noisyCounts else { continue }
+                    let width = high - low
+                    let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
+                    draw = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
+                                          denominators: published.map { noisyCounts[$0] },
+                                          sumNoise: sumNoise.distribution, denominatorNoise: countNoise.distribution)
+                    source = "its noisy normalised sum Σ(2x − \(low + high)) and the output's noisy count"
+                }
+                // sum = S̃/2 + c·Ñ; its error is X/2 + c·Y whatever the data, so one margin fits every row.
+                let margin = NoiseCombination(0.5, draw.sumNoise, center, draw.denominatorNoise).margin()
+                columns.append(zip(draw.sums, draw.denominators).map { Double($0) / 2 + center * Double($1) })
                 margins.append(published.map { _ in margin })
-                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
-                                              margin: margin, postProcessing: "values clamped to [\(low), \(high)] and rounded to whole numbers before summing"))
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: draw.sumNoise, margin: margin,
+                                              postProcessing: "values clamped to [\(low), \(high)] and rounded to whole numbers; published as S/2 + \(center.formatted())·N from \(source); the margin is the 95% point of |X/2 + \(center.formatted())·Y| for the two noises X and Y"))
             case let .mean(_, low, high):
-                guard case let .mean(doubled, present) = bounded.exact[index] else { continue }
-                let width = high - low
-                let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
-                // The denominator: the output's noisy count, or the mean's own count of rows with a value.
-                let ownNoise = split.ownCount[index].map { noise(l1: g * r, l2Squared: g * r * r, share: $0) }
-                let denominators: [Int]
-                let denominatorNoise: NoiseDistribution
-                if let ownNoise {
-                    denominators = present.map { $0 + Int(ownNoise.draw()) }
-                    denominatorNoise = ownNoise.distribution
-                } else if let noisyCounts, let countNoise {
-                    denominators = noisyCounts
-                    denominatorNoise = countNoise.distribution
-                } else { continue }
-                // Each margin at 97.5%, so both hold together with probability ≥ 95%.
-                let a = Double(sumNoise.distribution.marginOfError(level: 0.975)) / 2
-                let b = Double(denominatorNoise.marginOfError(level: 0.975))
+                guard let draw = normalised[index] else { continue }
+                let width = Double(high - low)
+                let center = Double(low + high) / 2
+                var table = MeanMargins(sumNoise: draw.sumNoise, denominatorNoise: draw.denominatorNoise, low: low, high: high)
                 var means: [Double] = [], bounds: [Double] = []
-                for group in published {
-                    let noisyN = Double(denominators[group])
-                    let noisySum = Double(doubled[group] + Int(sumNoise.draw())) / 2
-                    let center = Double(low + high) / 2
-                    means.append(min(Double(high), max(Double(low), center + noisySum / max(noisyN, 1))))
-                    bounds.append(meanMargin(sumMargin: a, countMargin: b, width: Double(width), size: noisyN))
+                for (noisySum, noisyN) in zip(draw.sums, draw.denominators) {
+                    let mean = MeanMargins.mean(noisySum: noisySum, noisyCount: noisyN, low: low, high: high)
+                    means.append(mean)
+                    bounds.append(table.margin(mean: mean, noisyCount: noisyN))
                 }
                 columns.append(means)
                 margins.append(bounds)
                 let sortedBounds = bounds.sorted()
-                let typical = sortedBounds.isEmpty ? Double(width) : sortedBounds[sortedBounds.count / 2]
-                let denominator = ownNoise == nil
+                let typical = sortedBounds.isEmpty ? width : sortedBounds[sortedBounds.count / 2]
+                let denominator = split.ownCount[index] == nil
                     ? "over the output's noisy count (the column is never missing, so the mean spends nothing on a count of its own)"
                     : "over its own noisy count of the rows with a value"
-                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: sumNoise.distribution,
+                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: draw.sumNoise,
                                               margin: typical,
-                                              postProcessing: "noisy sum \(denominator), clamped to [\(low), \(high)]; each row's margin (median shown) bounds both noises at 97.5% and is wider for small groups"))
+                                              postProcessing: "noisy normalised sum \(denominator), clamped to [\(low), \(high)]; each row's margin (median shown) is the 95% point of |X/2 − d·Y| / N for the sum's noise X and the count's noise Y, with d the published mean less \(center.formatted()) rounded away from 0 to a multiple of \(MeanMargins.gridSteps)th of the range and N the published count it divides by (at least 1), at most the range"))
             case let .quantile(_, q, low, high):
                 guard case let .quantile(perGroup, candidates) = bounded.exact[index] else { continue }
                 let share = split.isGaussian ? rhoToEpsilonShare(split.main[index]) : split.main[index]
@@ -259,6 +288,19 @@ public enum AggregateEngine {
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
                                rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut)
+    }
+
+    /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
+    static func normalisedSums(_ values: [Double?], kept: [Int], groups: [Int32], groupCount: Int,
+                               low: Int, high: Int) -> (doubled: [Int], present: [Int]) {
+        var doubled = [Int](repeating: 0, count: groupCount)
+        var present = [Int](repeating: 0, count: groupCount)
+        for row in kept {
+            guard let value = values[row] else { continue }
+            doubled[Int(groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
+            present[Int(groups[row])] += 1
+        }
+        return (doubled, present)
     }
 
     static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {
@@ -303,19 +345,20 @@ public enum AggregateEngine {
             ?? sampler.discreteGaussian(sigmaSquared: parameters.sigmaSquared ?? Fraction(1))
     }
 
-    /// A mean's 95% bound in a group of (noisy) size `n`: with `a` the halved sum noise's margin
-    /// and `b` the count noise's margin, each at 97.5%, |mean − bounded mean| ≤ (a + w/2 · b) / (n − b),
-    /// capped at the range `w` (the whole range when n ≤ b).
-    static func meanMargin(sumMargin a: Double, countMargin b: Double, width: Double, size n: Double) -> Double {
-        let denominator = n - b
-        return denominator > 0 ? min(width, (a + width / 2 * b) / denominator) : width
-    }
-
     /// The ε-DP share a ρ-zCDP share allows a pure-DP mechanism: ε = √(2ρ)
     /// (ε-DP implies ε²/2-zCDP, Bun & Steinke 2016, Prop. 1.4), rounded down.
     static func rhoToEpsilonShare(_ rho: Fraction) -> Fraction {
         Fraction.below((2 * rho.doubleValue).squareRoot())
     }
+}
+
+/// A mean's (or a sum's) noisy normalised sums Σ(2x − (L + H)) + X and the noisy denominators
+/// + Y they go with, per published group, and the laws of X and Y.
+struct NormalisedDraw {
+    let sums: [Int]
+    let denominators: [Int]
+    let sumNoise: NoiseDistribution
+    let denominatorNoise: NoiseDistribution
 }
 
 /// One aggregate output after contribution bounding: the exact per-group
@@ -328,8 +371,11 @@ public struct BoundedAggregate: Sendable {
     /// The exact values one statistic needs, per group.
     enum Exact: Sendable {
         case count
+        /// A plain sum per group, or Σ(2x − (L + H)) for a normalised one.
         case sum([Int])
         case mean(doubled: [Int], present: [Int])
+        /// A sum published from a mean's mechanisms: nothing of its own.
+        case derived
         /// Each group's clamped values, and the candidates when not every integer of the bounds.
         case quantile([[Int]], candidates: [Int]?)
     }

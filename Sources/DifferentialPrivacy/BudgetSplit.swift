@@ -8,7 +8,14 @@ import Foundation
 ///   can never be missing (see ``AggregateInput/complete``): such a mean divides
 ///   its noisy sum by the output's noisy count and needs no count of its own,
 ///   which is free post-processing (Dwork & Roth 2014, Prop. 2.1);
-/// - any other mean runs two, a sum and its own count of the rows with a value.
+/// - any other mean runs two, a sum and its own count of the rows with a value;
+/// - a sum is published from a normalised sum Σ(2x − (L + H)) and a count of
+///   the same rows when the output has them (``SumForm``): beside a mean of the
+///   same column and bounds it runs no mechanism at all (the mean's noisy
+///   normalised sum and the count it divides by give the sum, PipelineDP's
+///   construction), and over a complete column in an output with a count it runs
+///   one normalised sum, whose noise is half a plain sum's for bounds [0, H].
+///   sum = S̃/2 + (L + H)/2 · Ñ is post-processing of the two noisy values.
 ///
 /// Guarantee: the shares are exact rationals that add up to exactly the
 /// output's budget (ε rounded down to 10⁻⁶, or ρ), so sequential composition
@@ -42,6 +49,34 @@ public struct BudgetSplit: Sendable, Equatable {
     public let ownCount: [Fraction?]
     /// Per statistic, whether it is a mean that divides its noisy sum by the output's noisy count.
     public let reusesCount: [Bool]
+    /// Per statistic, how a sum is computed (``SumForm/plain`` for every other statistic).
+    public let sumForms: [SumForm]
+
+    /// How a sum statistic is computed from the output's mechanisms.
+    public enum SumForm: Sendable, Equatable {
+        /// Its own noisy sum of values clamped to [L, H] (sensitivity G·R·max(|L|, |H|)).
+        case plain
+        /// Its own noisy normalised sum Σ(2x − (L + H)) (sensitivity G·R·(H − L)) and the
+        /// output's noisy count: the column is complete and the output has a count.
+        case normalised
+        /// No mechanism: the noisy normalised sum and denominator of the mean at this index
+        /// (same column and bounds) give it.
+        case fromMean(Int)
+
+        /// The mean a ``fromMean`` sum reads.
+        public var meanIndex: Int? { if case let .fromMean(index) = self { index } else { nil } }
+    }
+
+    /// The form of each sum in `statistics`: from a mean of the same column and bounds, else
+    /// normalised when the column is complete and the output counts its rows, else plain.
+    public static func sumForms(_ statistics: [AggregateStatistic], keys: KeySelection, complete: Set<String>) -> [SumForm] {
+        let hasCount = statistics.contains(.count) || keys == .privateKeys
+        return statistics.map { statistic in
+            guard case let .sum(column, low, high) = statistic else { return .plain }
+            if let mean = statistics.firstIndex(of: .mean(column: column, low: low, high: high)) { return .fromMean(mean) }
+            return hasCount && complete.contains(column) ? .normalised : .plain
+        }
+    }
 
     /// The default weight of each statistic (see the type's derivation), given
     /// whether each mean has its own count.
@@ -89,12 +124,17 @@ public struct BudgetSplit: Sendable, Equatable {
             throw .invalidParameters("each statistic may appear once in an output")
         }
         let reuses = Self.meanReusesCount(statistics, keys: keys, complete: complete)
-        let weights = weights ?? Self.defaultWeights(statistics, meanReusesCount: reuses)
+        let forms = Self.sumForms(statistics, keys: keys, complete: complete)
+        var weights = weights ?? Self.defaultWeights(statistics, meanReusesCount: reuses)
         guard weights.count == statistics.count else {
             throw .invalidParameters("\(weights.count) weights for \(statistics.count) statistics")
         }
         guard weights.allSatisfy({ $0.isFinite && $0 >= 1e-6 }) else {
             throw .invalidParameters("every weight must be a number of at least 0.000001")
+        }
+        // A sum published from a mean's mechanisms lends that mean its weight when larger.
+        for (index, form) in forms.enumerated() {
+            if case let .fromMean(mean) = form { weights[mean] = max(weights[mean], weights[index]) }
         }
         // Mechanism weights as exact rationals; the split is then exact whatever they are.
         let exact = weights.map { Fraction.below($0) }
@@ -104,7 +144,9 @@ public struct BudgetSplit: Sendable, Equatable {
         var mainWeights: [Fraction] = [], ownWeights: [Fraction?] = []
         for (index, statistic) in statistics.enumerated() {
             let weight = exact[index]
-            if case .mean = statistic, !reuses[index] {
+            if case .fromMean = forms[index] {
+                mainWeights.append(Fraction(0)); ownWeights.append(nil)
+            } else if case .mean = statistic, !reuses[index] {
                 mainWeights.append(weight * half); ownWeights.append(weight * half)
             } else {
                 mainWeights.append(weight); ownWeights.append(nil)
@@ -118,6 +160,7 @@ public struct BudgetSplit: Sendable, Equatable {
         main = mainWeights.map(share)
         ownCount = ownWeights.map { $0.map(share) }
         reusesCount = reuses
+        sumForms = forms
     }
 
     /// Everything statistic `index` spends: its own noise and a mean's own count.

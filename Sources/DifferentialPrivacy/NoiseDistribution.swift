@@ -2,7 +2,7 @@ import Foundation
 
 /// The exact distribution of the noise a mechanism adds, for error bars that
 /// users can read: probability mass, tails and the 95% margin of error.
-public enum NoiseDistribution: Sendable, Equatable, Codable {
+public enum NoiseDistribution: Sendable, Hashable, Codable {
     /// Discrete Laplace of scale b: P(z) = (1 − α)/(1 + α)·α^|z|, α = e^{−1/b}.
     case discreteLaplace(scale: Double)
     /// Discrete Gaussian with variance parameter σ²: P(z) ∝ e^{−z²/(2σ²)}.

@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure the engines on generated or reference data (figures for the README).",
         discussion: "Build and run it with: swift run -c release opendata-bench SUBCOMMAND …",
         subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self, BenchGzipCommand.self,
-                      BenchReleaseCommand.self, BenchDisparityCommand.self]
+                      BenchReleaseCommand.self, BenchDisparityCommand.self, BenchIntervalsCommand.self]
     )
 }
 

@@ -150,23 +150,35 @@ import Testing
                                                                  .mean(column: "seconds", low: 0, high: 7200)],
                                              keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
                                              budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
-        // ε = 1.5 over four mechanisms (the mean has its own count): 0.375 each. Count: Δ = G·R = 2 → scale 16/3.
-        // Sum: Δ = 2·7200 → scale 38,400. Mean: its doubled, centred sum, Δ = 2·7200 → scale 38,400.
-        #expect(result.noise[0].distribution == .discreteLaplace(scale: 16.0 / 3))
-        #expect(result.noise[1].distribution == .discreteLaplace(scale: 38_400))
-        #expect(result.noise[2].distribution == .discreteLaplace(scale: 38_400))
-        #expect(result.noise.map(\.share) == [0.375, 0.375, 0.75])
+        // The sum is published from the mean's normalised sum and its own count, so ε = 1.5 goes to three
+        // mechanisms of 0.5: the count (Δ = G·R = 2, scale 4), the mean's doubled centred sum (Δ = 2·7200,
+        // scale 28,800) and the mean's own count. The sum spends nothing and reports the mean's sum noise.
+        #expect(result.noise[0].distribution == .discreteLaplace(scale: 4))
+        #expect(result.noise[1].distribution == .discreteLaplace(scale: 28_800))
+        #expect(result.noise[2].distribution == .discreteLaplace(scale: 28_800))
+        #expect(result.noise.map(\.share) == [0.5, 0, 1])
         #expect(result.rows.count == 5, "public keys: every group is published")
         #expect(result.epsilon == 1.5)
-        // With the column declared complete, the mean divides by the published count: three mechanisms of 0.5.
+        // With the column declared complete, the mean divides by the published count: two mechanisms of 0.75.
         var complete = input
         complete.complete = ["seconds"]
         let reusing = try AggregateEngine.run(complete, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),
                                                                      .mean(column: "seconds", low: 0, high: 7200)],
                                               keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
                                               budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
-        #expect(reusing.noise.map(\.distribution) == [.discreteLaplace(scale: 4), .discreteLaplace(scale: 28_800), .discreteLaplace(scale: 28_800)])
-        #expect(reusing.noise.map(\.share) == [0.5, 0.5, 0.5])
+        #expect(reusing.noise.map(\.distribution) == [.discreteLaplace(scale: 2 / 0.75), .discreteLaplace(scale: 19_200), .discreteLaplace(scale: 19_200)])
+        #expect(reusing.noise.map(\.share) == [0.75, 0, 0.75])
+        // A sum alone over a complete column is a normalised sum beside the count (Δ = 7200 in doubled units);
+        // over a column that may be missing it is a plain sum (Δ = G·max(|L|, |H|) = 14,400).
+        for (columns, scale) in [(Set(["seconds"]), 19_200.0), ([], 19_200.0)] {
+            var data = input
+            data.complete = columns
+            let sums = try AggregateEngine.run(data, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200)],
+                                               keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
+                                               budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
+            #expect(sums.noise.map(\.distribution) == [.discreteLaplace(scale: 2 / 0.75), .discreteLaplace(scale: scale)])
+            #expect(sums.noise[1].postProcessing.contains("normalised") == !columns.isEmpty)
+        }
         let gaussian = try AggregateEngine.run(input, statistics: [.count], keys: .publicKeys,
                                                bounds: ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 1),
                                                budget: .rho(0.5, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 1)))

@@ -1,0 +1,48 @@
+import Testing
+@testable import DifferentialPrivacy
+
+/// Every published 95% margin of a count, sum or mean holds the exact value about 95% of the time
+/// and is about as wide as the realised error, over many releases of one window (``IntervalStudy``).
+@Suite struct IntervalCoverageTests {
+    /// 20,000 values per kind (200 groups of 100–150 records, 100 releases, ε 1). Coverage must lie in
+    /// [94%, 97%]. The margins of counts and sums are exact 95% points of their noise, so their
+    /// coverage is at least 95%; a mean's plug-in margin measured 95.0–96.7% over 20,000-value runs
+    /// at ε 0.25–1 and groups of 100–1,000. With a true coverage in [94.8%, 96.5%], a binomial share of
+    /// 20,000 falls outside [94%, 97%] with probability below 2·10⁻⁷ (at least 5.1 standard
+    /// deviations of 0.157 points). The median margin over the 95th percentile of the error must lie
+    /// in [0.7, 1.3] (measured 0.97–1.07; the percentile of 20,000 values moves by about 1%).
+    @Test func marginsAreCalibratedForEveryKind() throws {
+        let study = IntervalStudy(groups: 200, sizes: 100...150, budget: .epsilon(1, delta: nil), seed: 3)
+        let kinds = try study.run(trials: 100, sampler: ExactSampler(random: try SystemRandom()), median: false)
+        #expect(kinds.filter { $0.values > 0 }.count == 7)
+        for kind in kinds where kind.values > 0 {
+            #expect(kind.values == 20_000)
+            #expect((0.94...0.97).contains(kind.coverage), "\(kind.name): coverage \(kind.coverage)")
+            #expect((0.7...1.3).contains(kind.widthRatio), "\(kind.name): median margin \(kind.medianMargin), p95 error \(kind.errorP95)")
+        }
+    }
+
+    /// The margin of a combination is its exact 95% point: checked against the exact law of
+    /// X/2 + c·Y summed over both supports for small scales (no sampling).
+    @Test func theCombinedMarginIsTheExactQuantile() {
+        for (x, y, c) in [(NoiseDistribution.discreteLaplace(scale: 6), NoiseDistribution.discreteLaplace(scale: 2), 3.0),
+                          (.discreteGaussian(sigmaSquared: 9), .discreteGaussian(sigmaSquared: 2), 1.5),
+                          (.discreteLaplace(scale: 40), .discreteGaussian(sigmaSquared: 4), 0.0)] {
+            let combination = NoiseCombination(0.5, x, c, y)
+            let margin = combination.margin()
+            // The exact law: every pair (x, y) within ±400 (the rest is below 10⁻¹⁵).
+            var inside = 0.0, justInside = 0.0
+            for a in -400...400 {
+                let pa = x.probability(a)
+                for b in -400...400 {
+                    let value = abs(0.5 * Double(a) + c * Double(b))
+                    let p = pa * y.probability(b)
+                    if value <= margin * (1 + 1e-6) { inside += p }
+                    if value <= margin * (1 - 1e-6) { justInside += p }
+                }
+            }
+            #expect(inside >= 0.95 - 1e-9, "P(|Z| ≤ \(margin)) = \(inside)")
+            #expect(justInside < 0.95, "a smaller margin would do: \(justInside)")
+        }
+    }
+}
