@@ -48,10 +48,20 @@ extension BoundedAggregate {
     /// The exact counts and sums of this output's count and sum statistics (private).
     public var additiveTotals: ExactTotals {
         var names: [String] = [], values: [[Int]] = []
-        for (statistic, exact) in zip(statistics, exact) {
+        // Σx from a normalised sum Σ(2x − (L + H)) over n records: (that + (L + H)·n) / 2, exactly.
+        func plain(_ doubled: [Int], _ present: [Int], _ low: Int, _ high: Int) -> [Int] {
+            zip(doubled, present).map { ($0 + (low + high) * $1) / 2 }
+        }
+        for (index, (statistic, exact)) in zip(statistics, exact).enumerated() {
             switch (statistic, exact) {
             case (.count, _): names.append(statistic.name); values.append(counts)
-            case let (.sum, .sum(sums)): names.append(statistic.name); values.append(sums)
+            case let (.sum(_, low, high), .sum(sums)):
+                names.append(statistic.name)
+                values.append(split.sumForms[index] == .normalised ? plain(sums, counts, low, high) : sums)
+            case let (.sum(_, low, high), .derived):
+                guard let mean = split.sumForms[index].meanIndex, case let .mean(doubled, present) = self.exact[mean] else { continue }
+                names.append(statistic.name)
+                values.append(plain(doubled, present, low, high))
             default: continue
             }
         }

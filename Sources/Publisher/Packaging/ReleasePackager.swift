@@ -1,3 +1,4 @@
+import DifferentialPrivacy
 import Foundation
 import PublicSite
 import PrivacyPolicy
@@ -156,6 +157,27 @@ public enum ReleasePackager {
         }
     }
 
+    /// How a mean's margin, or a sum's published from a normalised sum, is computed from published
+    /// values (``MeanMargins``, ``BudgetSplit/SumForm``), for its `_moe95` column; nil for a margin
+    /// that is simply its own noise's 95% point.
+    static func marginRule(of statistic: String, in spec: AggregateSpec, bounding: String) -> String? {
+        let parameters = AggregateParameters(spec)
+        guard let index = parameters.statistics.firstIndex(where: { $0.name == statistic }) else { return nil }
+        let forms = BudgetSplit.sumForms(parameters.statistics, keys: parameters.keys, complete: parameters.complete)
+        let reuses = BudgetSplit.meanReusesCount(parameters.statistics, keys: parameters.keys, complete: parameters.complete)
+        let covers = "it is measured from the value computed after \(bounding) and does not cover that bounding"
+        switch parameters.statistics[index] {
+        case let .mean(column, low, high):
+            let count = reuses[index] ? "the published count" : "its own noisy count of the records with a value of \(column)"
+            return "95% margin of \(statistic), from published values: the mean is c + S/(2N) clamped to [\(low), \(high)], with c = \(OutputColumns.format(Double(low + high) / 2)), S a noisy sum of 2x − \(low + high) and N \(count) (at least 1); its error is (X/2 − d·Y)/N for the two noises X and Y the privacy report names, and the margin is the 95% point of |X/2 − d·Y| with d the published mean less c (rounded away from 0 to a multiple of 1/\(MeanMargins.gridSteps) of the range), over N, at most \(high - low); about 95% of such intervals hold the mean of the bounded values; \(covers)"
+        case let .sum(_, low, high):
+            guard forms[index] != .plain else { return nil }
+            return "95% margin of \(statistic), from published values: the sum is S/2 + \(OutputColumns.format(Double(low + high) / 2))·N from one noisy sum S of 2x − \(low + high) and a noisy count N of the same records; its error is X/2 + \(OutputColumns.format(Double(low + high) / 2))·Y for their noises X and Y (the privacy report names both), and the margin is the exact 95% point of that law; \(covers)"
+        default:
+            return nil
+        }
+    }
+
     /// Plain descriptions of published columns, from the policy's treatments and,
     /// for a table, the output's contribution bounds. A margin says exactly what it
     /// covers: the noise, around the value after each person's contribution was
@@ -191,6 +213,11 @@ public enum ReleasePackager {
             if column.hasSuffix("_rank_moe95") {
                 let statistic = String(column.dropLast("_rank_moe95".count))
                 result[column] = "95% margin of \(statistic) in records (ranks), not in its unit: with probability at least 95%, at most this many more of the bounded values lie below (or above) the published value than lie below (or above) an exact quantile (\(bounding))"
+                continue
+            }
+            if column.hasSuffix("_moe95"), case let .aggregate(spec)? = output?.kind, spec.periodOf == nil,
+               let rule = Self.marginRule(of: String(column.dropLast("_moe95".count)), in: spec, bounding: bounding) {
+                result[column] = rule
                 continue
             }
             if column.hasSuffix("_moe95") {

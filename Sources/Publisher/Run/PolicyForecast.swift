@@ -21,7 +21,8 @@ public enum PolicyForecast {
             for statistic in forecast.statistics {
                 let share = "\(format(statistic.fraction * 100))% of ε"
                 if let margin = statistic.meanMargin, let bounds = statistic.bounds {
-                    parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records, ±\(format(margin(1000))) for 1,000 (\(share); range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
+                    let spread = statistic.meanSpread.map { " (±\(format($0.centre / 100))–\(format($0.edge / 100)) at 100 as the mean lies mid-range or at an edge)" } ?? ""
+                    parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records\(spread), ±\(format(margin(1000))) for 1,000 (\(share); range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
                 } else if statistic.inRanks {
                     parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank (\(share))")
                 } else {
