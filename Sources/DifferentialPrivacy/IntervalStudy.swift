@@ -16,8 +16,9 @@ import Tabular
 /// - count and sum of the complete column (a normalised sum beside the count);
 /// - count and sum of the column with missing values (a plain sum);
 /// and one more with the median, whose margin is in ranks. It reports, per kind, how often the
-/// interval covered the exact value and the median margin over the 95th percentile of the
-/// realised error (1 is a calibrated interval; above 1 it is too wide).
+/// interval covered the exact value, the median margin over the 95th percentile of the
+/// realised error (1 is a calibrated interval; above 1 it is too wide) and the same for the
+/// margin ``AccuracyForecast`` predicts before any data.
 public struct IntervalStudy: Sendable {
     /// One kind of published value.
     public struct Kind: Sendable {
@@ -31,6 +32,8 @@ public struct IntervalStudy: Sendable {
         public var margins: [Double] = []
         /// Every absolute error (ranks for the median).
         public var errors: [Double] = []
+        /// Every forecast margin (``AccuracyForecast``, made before any data; a mean's at its group's true size).
+        public var forecasts: [Double] = []
 
         /// covered ÷ values.
         public var coverage: Double { values == 0 ? 0 : Double(covered) / Double(values) }
@@ -40,6 +43,8 @@ public struct IntervalStudy: Sendable {
         public var errorP95: Double { Self.quantile(errors, 0.95) }
         /// Median margin ÷ 95th percentile of the error.
         public var widthRatio: Double { errorP95 > 0 ? medianMargin / errorP95 : .infinity }
+        /// Median forecast margin ÷ 95th percentile of the error.
+        public var forecastRatio: Double { errorP95 > 0 ? Self.quantile(forecasts, 0.5) / errorP95 : .infinity }
 
         static func quantile(_ values: [Double], _ q: Double) -> Double {
             guard !values.isEmpty else { return 0 }
@@ -99,8 +104,11 @@ public struct IntervalStudy: Sendable {
             try AggregateEngine.bound(input, statistics: output.statistics, keys: .publicKeys, bounds: bounds,
                                       budget: budget, sampler: sampler)
         }
+        let forecasts = try outputs.map { output throws(DPError) in
+            try AccuracyForecast(statistics: output.statistics, keys: .publicKeys, bounds: bounds, budget: budget, complete: input.complete)
+        }
         for _ in 0..<trials {
-            for (output, bounded) in zip(outputs, bounded) {
+            for ((output, bounded), forecast) in zip(zip(outputs, bounded), forecasts) {
                 let result = AggregateEngine.release(bounded, sampler: sampler)
                 for (group, row) in result.rows.enumerated() {
                     for (index, kind) in output.kinds.enumerated() {
@@ -116,6 +124,9 @@ public struct IntervalStudy: Sendable {
                         } else {
                             error = abs(value - exact.values[kind][group])
                         }
+                        let predicted = forecast.statistics[index]
+                        let size = Int(kind == 4 ? exact.partialCounts[group] : exact.values[0][group])
+                        kinds[kind].forecasts.append(predicted.meanMargin.map { $0(size) } ?? predicted.margin)
                         kinds[kind].values += 1
                         if error <= margin { kinds[kind].covered += 1 }
                         kinds[kind].margins.append(margin)
@@ -129,7 +140,7 @@ public struct IntervalStudy: Sendable {
 
     /// Per kind (as ``run(trials:sampler:)`` numbers them) the exact value of each group, and
     /// each group's sorted complete values.
-    func exactValues() -> (values: [[Double]], sortedComplete: [[Int]]) {
+    func exactValues() -> (values: [[Double]], sortedComplete: [[Int]], partialCounts: [Double]) {
         let groups = input.groupKeys.count
         var counts = [Double](repeating: 0, count: groups)
         var sums = counts, partialSums = counts, partialCounts = counts
@@ -143,6 +154,6 @@ public struct IntervalStudy: Sendable {
             if let value = partial[row] { partialSums[group] += value; partialCounts[group] += 1 }
         }
         let means = zip(sums, counts).map { $0 / $1 }, partialMeans = zip(partialSums, partialCounts).map { $0 / $1 }
-        return ([counts, sums, means, partialSums, partialMeans, sums, partialSums, []], sorted.map { $0.sorted() })
+        return ([counts, sums, means, partialSums, partialMeans, sums, partialSums, []], sorted.map { $0.sorted() }, partialCounts)
     }
 }

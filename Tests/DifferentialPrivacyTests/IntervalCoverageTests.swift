@@ -10,7 +10,8 @@ import Testing
     /// at ε 0.25–1 and groups of 100–1,000. With a true coverage in [94.8%, 96.5%], a binomial share of
     /// 20,000 falls outside [94%, 97%] with probability below 2·10⁻⁷ (at least 5.1 standard
     /// deviations of 0.157 points). The median margin over the 95th percentile of the error must lie
-    /// in [0.7, 1.3] (measured 0.97–1.07; the percentile of 20,000 values moves by about 1%).
+    /// in [0.7, 1.3] (measured 0.97–1.07; the percentile of 20,000 values moves by about 1%), and the
+    /// forecast made before any data within 1.3× of that percentile either way.
     @Test func marginsAreCalibratedForEveryKind() throws {
         let study = IntervalStudy(groups: 200, sizes: 100...150, budget: .epsilon(1, delta: nil), seed: 3)
         let kinds = try study.run(trials: 100, sampler: ExactSampler(random: try SystemRandom()), median: false)
@@ -19,6 +20,7 @@ import Testing
             #expect(kind.values == 20_000)
             #expect((0.94...0.97).contains(kind.coverage), "\(kind.name): coverage \(kind.coverage)")
             #expect((0.7...1.3).contains(kind.widthRatio), "\(kind.name): median margin \(kind.medianMargin), p95 error \(kind.errorP95)")
+            #expect((1 / 1.3...1.3).contains(kind.forecastRatio), "\(kind.name): forecast ratio \(kind.forecastRatio)")
         }
     }
 
