@@ -59,10 +59,12 @@ public enum AggregateEngine {
     ///   ``DPError/missingValues(column:rows:)`` as above.
     ///   - disclosure: the share of `budget` (0 ≤ share < 1) spent on ``LeftOutRecords``, the estimate
     ///     of the records the bounds left out; the statistics share the rest. Ignored without units.
+    ///   - auto: bounds to choose from the data (``AutoContribution``, its ``AutoContribution/share`` of
+    ///     `budget`; `bounds` gives the others). Ignored without units.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                              bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
                              sampler: ExactSampler, unitRows: UnitRows? = nil,
-                             disclosure: Double = 0) throws(DPError) -> BoundedAggregate {
+                             disclosure: Double = 0, auto: AutoContribution? = nil) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
         guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
             throw .invalidParameters("contribution bounds must be at least 1")
@@ -78,7 +80,15 @@ public enum AggregateEngine {
         guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
         // Person-level outputs disclose what bounding left out; privately keyed ones, also what selection drops.
         let disclosed = disclosure > 0 && (input.units != nil || keys == .privateKeys)
-        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: disclosed ? disclosure : 0),
+        // Bounds chosen from the data first, with their own share (record-level outputs have nothing to choose).
+        var bounds = bounds
+        var chosen: ChosenContribution?
+        let autoShare = auto != nil && input.units != nil ? AutoContribution.share : 0
+        if let auto, let units = input.units {
+            let choice = auto.choose(units: units, groups: input.groups, fixed: bounds, budget: budget.scaled(by: autoShare), sampler: sampler)
+            (chosen, bounds) = (choice, choice.bounds)
+        }
+        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: (disclosed ? disclosure : 0) + autoShare),
                                     statistics: statistics, keys: keys,
                                     weights: weights, complete: input.complete)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
@@ -141,7 +151,8 @@ public enum AggregateEngine {
             leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure))
         }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
-                                split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut)
+                                split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut,
+                                chosenBounds: chosen)
     }
 
     /// Adds the noise to a bounded output (see the type's guarantee) and, with
@@ -287,7 +298,7 @@ public enum AggregateEngine {
         }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
-                               rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut)
+                               rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut, chosenBounds: bounded.chosenBounds)
     }
 
     /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
@@ -401,6 +412,8 @@ public struct BoundedAggregate: Sendable {
     }
     /// Nil without units or without a disclosure share.
     let leftOut: LeftOut?
+    /// The bounds ``AutoContribution`` chose, when it did.
+    var chosenBounds: ChosenContribution? = nil
 
     /// ε the ledger charges for this output.
     public var epsilonEquivalent: Double { budget.epsilonEquivalent }

@@ -101,6 +101,8 @@ public struct AggregateResult: Sendable, Equatable, Codable {
     /// The DP estimate of the records the contribution bounds left out (nil for record-level
     /// outputs, and in results stored before it was published).
     public var leftOut: LeftOutRecords? = nil
+    /// The contribution bounds chosen from the data for this release (`contribution: auto`), when they were.
+    public var chosenBounds: ChosenContribution? = nil
 }
 
 import Foundation

@@ -172,7 +172,9 @@ extension PolicyParser {
             }
         }
         let weights = entries["weights"].flatMap { node in statistics.flatMap { parseWeights(node, context, statistics: $0) } }
-        let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
+        let contribution = entries["contribution"].flatMap {
+            parseContribution($0, context, allowAuto: entries["totals_over"] == nil)
+        }
         let privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
         var totals: [String]?
         if let node = entries["totals_over"], let groupBy, let statistics {
@@ -266,7 +268,7 @@ extension PolicyParser {
             reader.error(node, "\(context).reference '\(reference)' is not one of the keys\(Suggestion.didYouMean(reference, among: list)); name a listed group or write overall")
         }
         let minimum = entries["min_group_size"].map { reader.integer($0, "\(context).min_group_size", minimum: 1) } ?? 30
-        let contribution = entries["contribution"].flatMap { parseContribution($0, context) }
+        let contribution = entries["contribution"].flatMap { parseContribution($0, context, allowAuto: false) }
         var privacy = entries["privacy"].flatMap { parsePrivacy($0, context) }
         if case .rho? = privacy, let node = entries["privacy"] {
             reader.error(node, "\(context).privacy: a disparity output takes epsilon (discrete Laplace); its intervals model that noise, not the Gaussian of rho")
@@ -405,15 +407,33 @@ extension PolicyParser {
         }
     }
 
-    private mutating func parseContribution(_ node: Node, _ context: String) -> ContributionSpec? {
+    /// `contribution: {groups_per_unit: 2, rows_per_unit_per_group: 1}`; either value may be `auto`
+    /// (chosen per release from the data, privately), and `contribution: auto` chooses both.
+    private mutating func parseContribution(_ node: Node, _ context: String, allowAuto: Bool = true) -> ContributionSpec? {
+        let cap = ContributionSpec.autoCap
+        if case let .scalar(scalar) = node, scalar.string == "auto" {
+            guard allowAuto else {
+                reader.error(node, "\(context).contribution: auto chooses bounds per release, but this output needs the same bounds every release (period totals and equity tables add up or compare releases); give groups_per_unit and rows_per_unit_per_group")
+                return nil
+            }
+            return ContributionSpec(groupsPerUnit: cap, rowsPerUnitPerGroup: cap, autoGroups: true, autoRows: true)
+        }
         let keys = ["groups_per_unit", "rows_per_unit_per_group"]
         guard let entries = reader.mapping(node, "\(context).contribution", allowed: keys, required: keys) else { return nil }
-        let groups = entries["groups_per_unit"].flatMap { reader.integer($0, "\(context).contribution.groups_per_unit", minimum: 1) }
-        let rows = entries["rows_per_unit_per_group"].flatMap {
-            reader.integer($0, "\(context).contribution.rows_per_unit_per_group", minimum: 1)
+        func bound(_ key: String) -> (Int, Bool)? {
+            guard let value = entries[key] else { return nil }
+            if case let .scalar(scalar) = value, scalar.string == "auto" {
+                guard allowAuto else {
+                    reader.error(value, "\(context).contribution.\(key): auto chooses the bound per release, but this output needs the same bounds every release; give a whole number of at least 1")
+                    return nil
+                }
+                return (cap, true)
+            }
+            return reader.integer(value, "\(context).contribution.\(key)", minimum: 1).map { ($0, false) }
         }
+        let groups = bound("groups_per_unit"), rows = bound("rows_per_unit_per_group")
         guard let groups, let rows else { return nil }
-        return ContributionSpec(groupsPerUnit: groups, rowsPerUnitPerGroup: rows)
+        return ContributionSpec(groupsPerUnit: groups.0, rowsPerUnitPerGroup: rows.0, autoGroups: groups.1, autoRows: rows.1)
     }
 
     private mutating func parsePrivacy(_ node: Node, _ context: String) -> PrivacySpec? {

@@ -199,8 +199,20 @@ public enum StatisticSpec: Sendable, Equatable {
 /// Contribution bounds per privacy unit (Wilson et al. 2020, "Differentially
 /// private SQL with bounded user contribution").
 public struct ContributionSpec: Sendable, Equatable {
+    /// G, or with ``autoGroups`` the largest G a release may choose.
     public var groupsPerUnit: Int
+    /// R, or with ``autoRows`` the largest R a release may choose.
     public var rowsPerUnitPerGroup: Int
+    /// `groups_per_unit: auto`: each release chooses G from the data, privately.
+    public var autoGroups = false
+    /// `rows_per_unit_per_group: auto`: each release chooses R from the data, privately.
+    public var autoRows = false
+
+    /// The largest bound `auto` may choose (the engine’s AutoContribution.cap, 8).
+    public static let autoCap = 8
+
+    /// Whether any bound is chosen per release.
+    public var isAuto: Bool { autoGroups || autoRows }
 }
 
 /// Privacy parameters of one output (``DPParameters/PrivacyParameters``, shared with the engine).

@@ -106,7 +106,7 @@ public enum PolicyExplainer {
                     sentence += "The noise is calibrated as for differential privacy (\(parameters)), but because this dataset also publishes plain k-anonymous records of the same rows, these tables are not differentially private."
                 }
                 if let contribution = spec.contribution {
-                    sentence += " Each person counts in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s") and at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") in each."
+                    sentence += " " + Self.contributionSentence(contribution)
                 }
                 if !spec.totalsOver.isEmpty {
                     let levels = spec.totalsOver.map { "\($0)ly" }
@@ -160,5 +160,15 @@ public enum PolicyExplainer {
 
     public static func format(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    /// "Each person counts in at most G groups and at most R times in each", saying which bound
+    /// each release chooses from the data (`auto`).
+    public static func contributionSentence(_ contribution: ContributionSpec) -> String {
+        func bound(_ value: Int, _ auto: Bool, _ noun: String) -> String {
+            auto ? "at most a number of \(noun)s each release chooses from the data (1 to \(value), the 90th percentile of what people contribute, found with differential privacy and 10% of the output's ε)"
+                : "at most \(value) \(noun)\(value == 1 ? "" : "s")"
+        }
+        return "Each person counts in \(bound(contribution.groupsPerUnit, contribution.autoGroups, "group")) and \(bound(contribution.rowsPerUnitPerGroup, contribution.autoRows, "time")) in each."
     }
 }

@@ -164,8 +164,13 @@ public enum PolicySchema {
         "totals_over": {"type": "array", "uniqueItems": true, "items": {"enum": ["week", "month", "quarter", "year"]},
                         "description": "Publish totals of the counts and sums per period, each with one noise (not a sum of daily noises), as outputs <id>-weekly, -monthly, -quarterly, -yearly when each period ends; the output's epsilon is split evenly between the daily table and each level. Needs a time column grouped by day and public keys."},
         "contribution": {
-          "type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
-          "properties": {"groups_per_unit": {"type": "integer", "minimum": 1}, "rows_per_unit_per_group": {"type": "integer", "minimum": 1}}
+          "description": "Each person's contribution: at most groups_per_unit groups and rows_per_unit_per_group rows in each. auto (for both, or for either) chooses the bound each release as a DP 90th percentile of what people contribute (1 to 8), with 10% of the output's epsilon; not with totals_over.",
+          "oneOf": [
+            {"const": "auto"},
+            {"type": "object", "additionalProperties": false, "required": ["groups_per_unit", "rows_per_unit_per_group"],
+             "properties": {"groups_per_unit": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "auto"}]},
+                            "rows_per_unit_per_group": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "auto"}]}}}
+          ]
         },
         "privacy": {
           "type": "object", "additionalProperties": false,

@@ -180,6 +180,11 @@ public struct PrivacyReport {
                                 : Self.mechanismName(leftOut.distribution) + " on the sum over people of their left-out records, each capped",
                               countedTotal: leftOut.countedTotal, countedTotalMargin95: leftOut.countedTotalMargin,
                               shareInUnpublishedGroups: disclosure?.unpublishedShare)
+                    },
+                    contributionChosen: item.result.chosenBounds.map { chosen in
+                        .init(groupsPerUnit: chosen.groupsPerUnit, rowsPerUnitPerGroup: chosen.rowsPerUnitPerGroup, chosen: chosen.chosen,
+                              privacyShare: chosen.share,
+                              mechanism: "exponential mechanism (ε \(chosen.epsilonPerChoice) each) for the \(AutoContribution.quantile.formatted()) quantile of each person's contribution, over 1…\(AutoContribution.cap)")
                     })
             },
             budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,

@@ -179,9 +179,25 @@ extension PrivacyReport {
             public var statistics: [Statistic]
             public var disparity: Disparity?
             public var recordsLeftOut: LeftOut?
+            /// The contribution bounds this release chose from the data (`contribution: auto`).
+            public var contributionChosen: ChosenBounds?
             enum CodingKeys: String, CodingKey {
                 case output, epsilon, delta, rho, groups, partitionThreshold = "partition_threshold", statistics, disparity
-                case recordsLeftOut = "records_left_out"
+                case recordsLeftOut = "records_left_out", contributionChosen = "contribution_chosen"
+            }
+        }
+
+        /// Bounds chosen per release (``DifferentialPrivacy/ChosenContribution``) and how.
+        public struct ChosenBounds: Codable, Sendable {
+            public var groupsPerUnit: Int
+            public var rowsPerUnitPerGroup: Int
+            public var chosen: [String]
+            /// ε (or ρ) spent on choosing, part of the output's.
+            public var privacyShare: Double
+            public var mechanism: String
+            enum CodingKeys: String, CodingKey {
+                case groupsPerUnit = "groups_per_unit", rowsPerUnitPerGroup = "rows_per_unit_per_group", chosen
+                case privacyShare = "privacy_share", mechanism
             }
         }
 

@@ -69,3 +69,54 @@ import TestSupport
         #expect(spec.logGrids == ["median_satisfaction": PolicyParser.logGridPoints])
     }
 }
+
+/// `contribution: auto` is parsed in both forms and refused where bounds must hold across releases.
+@Suite struct AutoContributionPolicyTests {
+    static func calls(_ edit: (String) -> String) throws -> (Policy?, [PolicyDiagnostic]) {
+        let base = try String(contentsOfFile: TestSupport.sharedPath("fixtures/policies/calls-for-service-dp.yaml"), encoding: .utf8)
+        let edited = edit(base)
+        #expect(edited != base, "the edit applies")
+        do {
+            return (try PolicyLoader.parse(bytes: Data(edited.utf8), path: TestSupport.sharedPath("fixtures/policies/auto.yaml")), [])
+        } catch {
+            return (nil, error.diagnostics)
+        }
+    }
+
+    static let fixedBlock = """
+            contribution:
+              groups_per_unit: 2                # a caller counts in at most 2 groups per release
+              rows_per_unit_per_group: 1
+        """
+
+    static func byDistrict(_ policy: Policy?) -> AggregateSpec? {
+        guard case let .aggregate(spec)? = policy?.outputs.first(where: { $0.id == "calls-by-district-day" })?.kind else { return nil }
+        return spec
+    }
+
+    @Test func autoIsParsedForBothOrEitherBound() throws {
+        let (both, problems) = try Self.calls { $0.replacingOccurrences(of: Self.fixedBlock, with: "    contribution: auto") }
+        #expect(problems.isEmpty, "\(problems)")
+        let all = try #require(Self.byDistrict(both)?.contribution)
+        #expect(all.autoGroups && all.autoRows && all.groupsPerUnit == ContributionSpec.autoCap && all.rowsPerUnitPerGroup == ContributionSpec.autoCap)
+        let (one, none) = try Self.calls {
+            $0.replacingOccurrences(of: "groups_per_unit: 2                # a caller counts in at most 2 groups per release",
+                                    with: "groups_per_unit: auto")
+        }
+        #expect(none.isEmpty, "\(none)")
+        let groups = try #require(Self.byDistrict(one)?.contribution)
+        #expect(groups.autoGroups && !groups.autoRows && groups.groupsPerUnit == ContributionSpec.autoCap && groups.rowsPerUnitPerGroup == 1)
+        let (_, wrong) = try Self.calls { $0.replacingOccurrences(of: Self.fixedBlock, with: "    contribution: automatic") }
+        #expect(wrong.contains { $0.location.line > 1 }, "\(wrong)")
+    }
+
+    @Test func autoIsRefusedForPeriodTotalsAtItsLine() throws {
+        let (_, problems) = try Self.calls {
+            $0.replacingOccurrences(of: "groups_per_unit: 2                # a caller counts in at most 2 groups per release",
+                                    with: "groups_per_unit: auto")
+              .replacingOccurrences(of: "    contribution:\n      groups_per_unit: auto", with: "    totals_over: [month]\n    contribution:\n      groups_per_unit: auto")
+        }
+        #expect(problems.contains { $0.description.contains("contribution.groups_per_unit: auto chooses the bound per release") && $0.location.line > 1 },
+                "\(problems)")
+    }
+}

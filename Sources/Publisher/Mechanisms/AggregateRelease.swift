@@ -101,7 +101,7 @@ public enum AggregateRelease {
                 bounded.append(Bounded(output: output, spec: spec, aggregate: try AggregateEngine.bound(
                     plan.input, statistics: parameters.statistics, keys: parameters.keys, bounds: parameters.bounds,
                     budget: parameters.budget, weights: parameters.weights, sampler: sampler,
-                    unitRows: plan.input.units == nil ? nil : unitRows, disclosure: parameters.disclosure)))
+                    unitRows: plan.input.units == nil ? nil : unitRows, disclosure: parameters.disclosure, auto: parameters.auto)))
             } catch {
                 throw .refused("output '\(output.id)': \(error)")
             }

@@ -188,7 +188,9 @@ public enum ReleasePackager {
         let unit = policy.privacyUnit.map { "each \($0.replacingOccurrences(of: "_id", with: "").replacingOccurrences(of: "_", with: " "))" } ?? "each record"
         var bounding = "\(unit) counted once"
         if case let .aggregate(spec)? = output?.kind, let contribution = spec.contribution {
-            bounding = "\(unit) counted at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") per group and in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s")"
+            bounding = contribution.isAuto
+                ? "\(unit) counted at most as many times per group and in at most as many groups as this release chose (the privacy report's contribution_chosen)"
+                : "\(unit) counted at most \(contribution.rowsPerUnitPerGroup) time\(contribution.rowsPerUnitPerGroup == 1 ? "" : "s") per group and in at most \(contribution.groupsPerUnit) group\(contribution.groupsPerUnit == 1 ? "" : "s")"
         }
         // A period total adds up days, each bounded on its own.
         let periodTotal: Bool

@@ -29,8 +29,15 @@ public struct AggregateParameters: Sendable {
     /// The share every output with a privacy unit spends on disclosing what its bounds left out.
     public static let disclosureShare = 0.1
 
-    /// What the statistics share: ``budget`` less the disclosure's part.
-    public var statisticsBudget: AggregateBudget { LeftOutRecords.statisticsBudget(budget, disclosure: disclosure) }
+    /// Bounds each release chooses from the data (`contribution: auto`); nil when the policy fixes
+    /// them or the output has no privacy unit. ``bounds`` then holds the largest it may choose.
+    public var auto: AutoContribution?
+
+    /// The share of ``budget`` the chosen bounds spend (``DifferentialPrivacy/AutoContribution/share``), or 0.
+    public var autoShare: Double { auto == nil ? 0 : AutoContribution.share }
+
+    /// What the statistics share: ``budget`` less the disclosure's part and the chosen bounds'.
+    public var statisticsBudget: AggregateBudget { LeftOutRecords.statisticsBudget(budget, disclosure: disclosure + autoShare) }
 
     /// The parameters of `spec`. A statistic the policy's `weights:` does not name
     /// keeps its default weight. `personLevel` says whether the policy names a privacy unit
@@ -59,6 +66,14 @@ public struct AggregateParameters: Sendable {
         logGrids = spec.logGrids
         // Person-level outputs disclose what bounding leaves out; privately keyed ones also what selection drops.
         disclosure = (personLevel ?? (spec.contribution != nil)) || keys == .privateKeys ? Self.disclosureShare : 0
+        if let contribution = spec.contribution, contribution.isAuto {
+            // Without a privacy unit there is nothing to choose: each record counts once.
+            if personLevel ?? true {
+                auto = AutoContribution(groups: contribution.autoGroups, rows: contribution.autoRows)
+            } else {
+                bounds = .recordLevel
+            }
+        }
         if spec.weights.isEmpty {
             weights = nil
         } else {

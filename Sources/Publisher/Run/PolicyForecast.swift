@@ -30,6 +30,9 @@ public enum PolicyForecast {
                 }
             }
             var line = "\(output.id): 95% margins: " + parts.joined(separator: "; ")
+            if spec.contribution?.isAuto == true {
+                line += " (at the largest bounds contribution: auto may choose; a release that chooses smaller ones is more accurate)"
+            }
             if !spec.totalsOver.isEmpty {
                 let share = AggregateParameters(spec).budget.epsilonEquivalent
                 line += " (the daily table's ε \(format(share)) of the output's \(format(output.epsilon)); each of its \(spec.totalsOver.map { "\($0)ly" }.joined(separator: ", ")) totals gets as much)"
