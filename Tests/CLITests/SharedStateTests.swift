@@ -68,7 +68,7 @@ import TestSupport
         let path = folder + "/Policies/calls-for-service.yaml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         // A mean's noise relative to its range does not depend on the range; it grows as ε shrinks.
-        let wide = text.replacingOccurrences(of: "privacy: {epsilon: 1.0}", with: "privacy: {epsilon: 0.25}")
+        let wide = text.replacingOccurrences(of: "privacy: {epsilon: 1.0}", with: "privacy: {epsilon: 0.1}")
         #expect(wide != text, "the demo's calls-by-district-day has ε 1.0")
         try wide.write(toFile: folder + "/wide.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: folder + "/Policies/hierarchies", toPath: folder + "/hierarchies")

@@ -79,4 +79,22 @@ import TestSupport
             .replacingOccurrences(of: "per_release_epsilon: 0.5", with: "per_release_epsilon: 2").utf8), path: "/tmp/quantile-fine.yaml")
         #expect(!PolicyForecast.warnings(for: fine).contains { $0.message.contains("median_satisfaction") })
     }
+
+    /// Counts and sums are warned in their own units too: a count whose margin is 100 records or
+    /// more, a sum whose margin exceeds 100 records' sum at the larger bound.
+    @Test func countsAndSumsThatWouldBeNoiseAreWarned() throws {
+        let base = try String(contentsOfFile: TestSupport.sharedPath("fixtures/policies/engagement-minimal.yaml"), encoding: .utf8)
+        let edited = base.replacingOccurrences(of: "      - mean: satisfaction\n        bounds: [1, 5]\n",
+                                               with: "      - sum: satisfaction\n        bounds: [1, 5]\n")
+        func warnings(_ epsilon: String) throws -> [String] {
+            let text = edited.replacingOccurrences(of: "privacy: {epsilon: 0.5}", with: "privacy: {epsilon: \(epsilon)}")
+                .replacingOccurrences(of: "per_release_epsilon: 0.5", with: "per_release_epsilon: 2")
+            #expect(text != base)
+            return PolicyForecast.warnings(for: try PolicyLoader.parse(bytes: Data(text.utf8), path: "/tmp/sum-warning.yaml")).map(\.message)
+        }
+        let noisy = try warnings("0.005")
+        #expect(noisy.contains { $0.contains("count would be noise in every group of") }, "\(noisy)")
+        #expect(noisy.contains { $0.contains("sum_satisfaction would be noise in every group of") && $0.contains("every value at 5") }, "\(noisy)")
+        #expect(try warnings("2").filter { $0.contains("would be noise") }.isEmpty)
+    }
 }

@@ -61,9 +61,11 @@ public enum PolicyForecast {
         return lines
     }
 
-    /// Warnings (they do not stop a release): a mean whose margin is its whole range for groups
-    /// of 100 records or more is noise in most groups; the warning names the output and what
-    /// would help.
+    /// Warnings (they do not stop a release), one rule per statistic kind in the kind's own unit,
+    /// the published flags' rule (``Reliability``) at the forecast margin: a count whose margin is
+    /// at least 100 records, a sum whose margin exceeds the sum of 100 records at the larger bound,
+    /// a mean whose margin is its whole range, and a quantile whose rank margin is half the group,
+    /// for groups of 100 records or more. Each names the output and what would help.
     public static func warnings(for policy: Policy) -> [PolicyDiagnostic] {
         var warnings: [PolicyDiagnostic] = []
         let identifying = policy.identifyingColumns
@@ -80,6 +82,20 @@ public enum PolicyForecast {
                     let size = Int((2 * statistic.margin).rounded(.up))
                     guard size >= 100 else { return nil }
                     return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise in every group of \(size) records or fewer (its published value may lie \(format(statistic.margin)) records away from the true rank, half such a group); use coarser groups, more ε, a larger weight for it (weights:), or fewer statistics in this output")
+                }
+                // A count, in records: noise (margin at least the value) in every group of at most its margin.
+                if statistic.name == "count" {
+                    let size = Int(statistic.margin.rounded(.down))
+                    guard size >= 100 else { return nil }
+                    return PolicyDiagnostic(output.location, "output '\(output.id)': count would be noise in every group of \(size) records or fewer (its 95% margin is ±\(format(statistic.margin)) records, as large as such a count); use coarser groups, more ε, a larger weight for it (weights:), smaller contribution bounds, or fewer statistics in this output")
+                }
+                // A sum, in its own unit: noise in every group of at most margin / max(|L|, |H|) records even
+                // when every value sits at the larger bound.
+                if statistic.name.hasPrefix("sum_"), let bounds = statistic.bounds {
+                    let largest = max(abs(bounds.lowerBound), abs(bounds.upperBound))
+                    let size = largest > 0 ? Int((statistic.margin / Double(largest)).rounded(.down)) : 0
+                    guard size >= 100 else { return nil }
+                    return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise in every group of \(size) records or fewer (its 95% margin is ±\(format(statistic.margin)), as large as such a group's sum even with every value at \(largest)); use coarser groups, more ε, a larger weight for it (weights:), or fewer statistics in this output")
                 }
                 guard let size = statistic.rangeGroupSize, size >= 100, let bounds = statistic.bounds else { return nil }
                 return PolicyDiagnostic(output.location, "output '\(output.id)': \(statistic.name) would be noise (a margin as wide as \(bounds.lowerBound)–\(bounds.upperBound)) in every group of \(size) records or fewer; use coarser groups, a narrower range, more ε, a larger weight for it (weights:), missing: refuse if \(statistic.name.dropFirst(5)) is never missing (the mean then shares the output's count), or fewer statistics in this output")
