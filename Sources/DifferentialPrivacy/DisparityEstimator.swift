@@ -85,7 +85,7 @@ public enum DisparityEstimator {
     }
 
     /// Everything a release publishes.
-    public struct Release: Sendable, Equatable {
+    public struct Release: Sendable, Equatable, Codable {
         public var noisy: [NoisyCounts]
         public var rates: [Interval]
         /// The rate of all groups together.

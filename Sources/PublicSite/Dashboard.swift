@@ -225,7 +225,9 @@ public enum Dashboard {
                                          title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(withResults.first?.0.release.window ?? "") to \(latestRelease.release.window)"))
             html.append(.el("h4", .text("Each group's rate over releases")))
             // Each release's comparison once (a bootstrap each), shared by every group's chart.
-            let latestPeriods = withResults.map { DisparityTable.periods($0.1, disparity: disparity, ratesOnly: true).last }
+            let latestPeriods = withResults.map { item in
+                item.0.ratePeriods[output.id] ?? DisparityTable.periods(item.1, disparity: disparity, ratesOnly: true).last
+            }
             let charts = groups.enumerated().map { number, group -> HTMLNode in
                 let points = zip(withResults, latestPeriods).map { item, period -> ChartPoint in
                     let release = item.0

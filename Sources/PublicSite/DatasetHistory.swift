@@ -21,10 +21,14 @@ public struct DatasetHistory: Sendable {
         public var results: [String: AggregateResult]
         /// Per record-level output id: the records published and each column's level (from the privacy report).
         public var records: [String: (count: Int, levels: [String: Int])]
+        /// Per equity output id: its latest period's rates with their intervals, computed once when
+        /// first drawn (``DisparityTable/periods(_:disparity:ratesOnly:)``) and kept, so a dashboard
+        /// does not redo every past release's bootstrap each night. Missing ones are computed.
+        public var ratePeriods: [String: DisparityTable.Period]
 
         public init(release: PublishedRelease, start: Date?, results: [String: AggregateResult],
-                    records: [String: (count: Int, levels: [String: Int])]) {
-            (self.release, self.start, self.results, self.records) = (release, start, results, records)
+                    records: [String: (count: Int, levels: [String: Int])], ratePeriods: [String: DisparityTable.Period] = [:]) {
+            (self.release, self.start, self.results, self.records, self.ratePeriods) = (release, start, results, records, ratePeriods)
         }
     }
 

@@ -16,7 +16,7 @@ public enum DisparityTable {
 
     /// One period's comparison: its label (nil without `period`), the groups in public key order
     /// and the estimator's release.
-    public struct Period: Sendable {
+    public struct Period: Sendable, Codable, Equatable {
         public var label: String?
         public var groups: [String]
         public var release: DisparityEstimator.Release

@@ -25,8 +25,35 @@ extension DatasetHistory {
                let document = try? CanonicalJSON.decode(PrivacyReport.Document.self, from: report, file: "privacy-report.json") {
                 for item in document.microdata { records[item.output] = (item.records, item.generalizationLevels) }
             }
-            releases.append(Release(release: published, start: start, results: results, records: records))
+            releases.append(Release(release: published, start: start, results: results, records: records,
+                                    ratePeriods: try ratePeriods(policy: policy, release: published.release, results: results, state: state)))
         }
         return DatasetHistory(releases: releases)
+    }
+
+    /// The latest period's rates of each equity output of one release: stored ones, else computed
+    /// from its published noisy counts (``PublicSite/DisparityTable/periods(_:disparity:ratesOnly:)``,
+    /// deterministic) and stored for the nights after. A stored value that cannot be decoded is
+    /// computed again.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read or written.
+    static func ratePeriods(policy: Policy, release: String, results: [String: AggregateResult],
+                            state: StateStore) throws(PublisherError) -> [String: DisparityTable.Period] {
+        let outputs = policy.publishedOutputs.compactMap { output -> (String, DisparitySpec)? in
+            guard case let .aggregate(spec) = output.kind, let disparity = spec.disparity, results[output.id] != nil else { return nil }
+            return (output.id, disparity)
+        }
+        guard !outputs.isEmpty else { return [:] }
+        let stored = try state.ratePeriods(release: release)
+        var periods: [String: DisparityTable.Period] = [:]
+        for (id, disparity) in outputs {
+            if let data = stored[id], let period = try? JSONDecoder().decode(DisparityTable.Period.self, from: data) {
+                periods[id] = period
+            } else if let result = results[id], let period = DisparityTable.periods(result, disparity: disparity, ratesOnly: true).last {
+                periods[id] = period
+                if let data = try? JSONEncoder().encode(period) { try state.cacheRatePeriod(data, release: release, output: id) }
+            }
+        }
+        return periods
     }
 }

@@ -211,6 +211,16 @@ public final class StateStore: Sendable {
                 t.add(column: "settings", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v10-rate-periods") { db in
+            // Each published equity output's rates with their bootstrap intervals, computed once from its
+            // published noisy counts (post-processing) so the dashboards do not redo every past bootstrap.
+            try db.create(table: "rate_periods") { t in
+                t.column("release", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("period", .blob).notNull()
+                t.primaryKey(["release", "output"])
+            }
+        }
         return migrator
     }
 
@@ -480,4 +490,36 @@ public final class StateStore: Sendable {
 struct BudgetCaps: Equatable {
     var epsilon: Double?
     var delta: Double?
+}
+
+extension StateStore {
+    /// The rates of each equity output of `release` (its latest period's, with intervals), as
+    /// ``cacheRatePeriod(_:release:output:)`` stored them; empty when none are.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
+    func ratePeriods(release: String) throws(PublisherError) -> [String: Data] {
+        do {
+            let rows = try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT output, period FROM rate_periods WHERE release = ?", arguments: [release])
+            }
+            return Dictionary(rows.map { ($0["output"] as String, $0["period"] as Data) }, uniquingKeysWith: { first, _ in first })
+        } catch {
+            throw .io(path: path, reason: "cannot read the stored equity rates (\(error))")
+        }
+    }
+
+    /// Stores the rates of one equity output of a published release (derived from its published
+    /// values only, so it holds nothing private).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
+    func cacheRatePeriod(_ period: Data, release: String, output: String) throws(PublisherError) {
+        do {
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO rate_periods (release, output, period) VALUES (?, ?, ?)",
+                               arguments: [release, output, period])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot store the equity rates (\(error))")
+        }
+    }
 }
