@@ -93,7 +93,7 @@ import TestSupport
             String(format: "%@: %d rows of an expected %.0f (%d people, β %.3f, k %d, %@), columns kept: %@", night.window, night.rows,
                    night.expected, night.people, night.records.beta, night.records.k,
                    night.records.keptFrom.map { "levels kept from \($0)" } ?? (night.records.fixedByPolicy == true ? "levels fixed by the policy" : "levels chosen"),
-                   night.kept.joined(separator: ", "))
+                   night.kept.map { "\($0) at level \(night.records.levels[$0] ?? 0)" }.joined(separator: ", "))
         }.joined(separator: "\n")
     }
 
