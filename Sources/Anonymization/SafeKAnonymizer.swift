@@ -20,14 +20,24 @@ import Tabular
 /// values, m·D when every column is `*`); the cost depends only on the
 /// transformation, never on the data. The utility is
 ///
-///     u = Σ over classes E of  w(|E|) · (m·D − c),   w(s) = s for s ≥ k, max(0, 2s − k) below,
+///     u = Σ over classes E of  w(|E|) · (2·m·D − c),   w(s) = s for s ≥ k, max(0, 2s − k) below,
 ///
-/// the information kept, counted fully in classes that are published and
-/// ramped down to nothing in classes that are suppressed. The ramp replaces the
-/// cliff at k (where one record decides the fate of k − 1 others), so one
-/// record changes w(|E|) of its own class by at most 2 and leaves every other
-/// class alone: the sensitivity is Δu = 2·m·D for every transformation, against
-/// (k − 1)·m·D for a utility that charges suppressed records in full.
+/// the records published, each worth between half a record (every column `*`) and a
+/// whole one (every column as it is), counted fully in classes that are published and
+/// ramped down to nothing in classes that are suppressed. Counting every published
+/// record at least half keeps the choice on transformations that publish most of the
+/// sample when the sample is small (there the only such transformations are coarse, and
+/// a utility that counts detail alone cannot tell them from ones that publish nothing).
+/// The ramp replaces the cliff at k (where one record decides the fate of k − 1 others),
+/// so one record changes w(|E|) of its own class by at most 2 and leaves every other
+/// class alone: the sensitivity is Δu = 2·2·m·D for every transformation, against
+/// (k − 1)·2·m·D for a utility that charges suppressed records in full.
+///
+/// The utility is monotone: w never decreases as a class grows, so adding a record
+/// never lowers any transformation's utility (and removing one never raises it). The
+/// exponential mechanism may then use exp(ε·u/Δu) instead of exp(ε·u/(2·Δu))
+/// (McSherry & Talwar 2007; Dwork & Roth 2014, remark after Thm. 3.10);
+/// ``Scores/monotone`` says so.
 public enum SafeKAnonymizer {
     /// Every transformation of the lattice with its utility.
     public struct Scores: Sendable {
@@ -37,6 +47,8 @@ public enum SafeKAnonymizer {
         public var utilities: [Int64]
         /// The utility's sensitivity to one record (see the type's documentation).
         public var sensitivity: Int64
+        /// True: adding a record never lowers a utility (see the type's documentation).
+        public var monotone: Bool { true }
     }
 
     /// The lattice spanned by `heights` (each column from its level in `lowest`, default 0), in lexicographic order.
@@ -72,7 +84,7 @@ public enum SafeKAnonymizer {
         let m = Int64(heights.count)
         let denominator = heights.reduce(Int64(1)) { lcm($0, Int64(max($1 - 1, 1))) }
         let nodes = lattice(heights: heights, lowest: lowest)
-        let sensitivity = 2 * m * denominator
+        let sensitivity = 2 * 2 * m * denominator
         guard table.rowCount > 0 else {
             return Scores(nodes: nodes, utilities: [Int64](repeating: 0, count: nodes.count), sensitivity: sensitivity)
         }
@@ -143,7 +155,7 @@ public enum SafeKAnonymizer {
             let cost = zip(nodes[node], heights).reduce(Int64(0)) { sum, pair in
                 pair.1 > 1 ? sum + Int64(pair.0) * (denominator / Int64(pair.1 - 1)) : sum
             }
-            return results[canonicalOf[node]] * (m * denominator - cost)
+            return results[canonicalOf[node]] * (2 * m * denominator - cost)
         }
         return Scores(nodes: nodes, utilities: utilities, sensitivity: sensitivity)
     }

@@ -2,7 +2,7 @@ import Yams
 
 extension PolicyParser {
     static let microdataKeys = ["id", "title", "kind", "columns", "k", "l_diversity", "t_closeness",
-                                "max_suppression", "metric", "gs_factor", "recoding", "privacy"]
+                                "max_suppression", "metric", "gs_factor", "recoding", "privacy", "generalization"]
     static let aggregateKeys = ["id", "title", "kind", "group_by", "keys", "statistics", "weights", "totals_over", "contribution", "privacy"]
     static let disparityKeys = ["id", "title", "kind", "compare", "period", "keys", "outcome", "reference", "min_group_size",
                                 "contribution", "privacy"]
@@ -81,9 +81,48 @@ extension PolicyParser {
                 privacy = MicrodataPrivacy(epsilon: epsilon, delta: delta)
             }
         }
+        var generalization: [DeclaredLevel]?
+        if let node = entries["generalization"] {
+            generalization = parseGeneralization(node, context)
+            if entries["privacy"] == nil {
+                reader.error(node, "\(context): generalization fixes the levels of a differentially private record file (one with privacy: {epsilon, delta}); a k-anonymous one searches for its own. Add privacy or remove generalization")
+            }
+        }
         guard let columns, let k, let suppression, let gsFactor else { return nil }
         return MicrodataSpec(columns: columns, k: k, lDiversity: lDiversity, tCloseness: tCloseness,
-                             maxSuppression: suppression, metric: metric, recoding: recoding, gsFactor: gsFactor, privacy: privacy)
+                             maxSuppression: suppression, metric: metric, recoding: recoding, gsFactor: gsFactor, privacy: privacy,
+                             generalization: generalization)
+    }
+
+    /// `generalization: {column: level, …}`: one scalar level per column, as written (checked against
+    /// the columns' treatments by ``PolicyConsistency``).
+    private mutating func parseGeneralization(_ node: Node, _ context: String) -> [DeclaredLevel]? {
+        let where_ = "\(context).generalization"
+        guard case let .mapping(mapping) = node else {
+            reader.error(node, "\(where_) must be a mapping of published columns to levels, e.g. {received_at: month, address: 1000, caller_age: 20}, found \(reader.describe(node))")
+            return nil
+        }
+        if mapping.isEmpty {
+            reader.error(node, "\(where_) names no column; list the level of each generalised column, or remove it to let the release choose")
+        }
+        var levels: [DeclaredLevel] = []
+        var seen: Set<String> = []
+        for (keyNode, valueNode) in mapping {
+            guard let column = keyNode.scalar?.string, !column.isEmpty else {
+                reader.error(keyNode, "\(where_): each key must be a column name")
+                continue
+            }
+            if !seen.insert(column).inserted {
+                reader.error(keyNode, "\(where_) names '\(column)' twice")
+                continue
+            }
+            guard let level = valueNode.scalar?.string, !level.isEmpty else {
+                reader.error(valueNode, "\(where_).\(column) must be one level (a word or number of its hierarchy, value, or \"*\"), found \(reader.describe(valueNode))")
+                continue
+            }
+            levels.append(DeclaredLevel(column: column, level: level, location: reader.location(valueNode)))
+        }
+        return levels
     }
 
     private mutating func parseLDiversity(_ node: Node, _ context: String) -> LDiversitySpec? {

@@ -58,6 +58,28 @@ public struct MicrodataSpec: Sendable, Equatable {
     /// sampling and safe k-anonymisation (SafePub); `k` and `maxSuppression`
     /// are then replaced by the k the parameters derive.
     public var privacy: MicrodataPrivacy? = nil
+    /// The generalisation a differentially private record file publishes with, fixed by the
+    /// policy (`generalization: {column: level, …}`): no search is run and the whole ε pays for
+    /// sampling. Nil: the generalisation is chosen privately (``MicrodataPrivacy``).
+    public var generalization: [DeclaredLevel]? = nil
+}
+
+/// One entry of a record file's `generalization:` (the level one published column is shown at),
+/// as written; ``GeneralizationLevels/level(_:of:fileHeight:)`` reads it against the column's treatment.
+public struct DeclaredLevel: Sendable, Equatable {
+    /// The published column.
+    public var column: String
+    /// The level as written: a builder's level (`month`, `1000`, `street`, `20`, a file level
+    /// number), `value` (the column as it is) or `*` (removed).
+    public var level: String
+    /// Where the level is written.
+    public var location: SourceLocation
+
+    public init(column: String, level: String, location: SourceLocation) {
+        self.column = column
+        self.level = level
+        self.location = location
+    }
 }
 
 /// (ε, δ) of a differentially private record-level output.

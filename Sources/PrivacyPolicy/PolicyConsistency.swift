@@ -152,6 +152,7 @@ struct PolicyConsistency {
             }
             _ = publishable(column, output, node)
         }
+        if let declared = spec.generalization { checkGeneralization(declared, spec, output, node) }
         let sensitiveColumns: [(String, String)] =
             [spec.lDiversity.map { ($0.column, "l_diversity") }, spec.tCloseness.map { ($0.column, "t_closeness") }]
                 .compactMap { $0 }
@@ -161,6 +162,41 @@ struct PolicyConsistency {
             } else if policy.treatment(of: column) != .sensitive {
                 reader.error(at: locate(column, in: node), "output '\(output.id)': \(model) column '\(column)' must have the treatment sensitive")
             }
+        }
+    }
+
+    /// `generalization:` names published columns only, each at a level of its own hierarchy, and
+    /// every generalised column of the output (a column without a hierarchy defaults to its value).
+    private mutating func checkGeneralization(_ declared: [DeclaredLevel], _ spec: MicrodataSpec, _ output: OutputSpec, _ node: Node?) {
+        let context = "output '\(output.id)'.generalization"
+        let folder = (policy.path as NSString).deletingLastPathComponent
+        var removed = 0
+        for entry in declared {
+            guard spec.columns.contains(entry.column) else {
+                reader.error(at: entry.location, "\(context) names '\(entry.column)', which the output does not publish\(Suggestion.didYouMean(entry.column, among: spec.columns)); name only columns of its columns list")
+                continue
+            }
+            guard !unparsedColumns.contains(entry.column), let treatment = policy.treatment(of: entry.column) else { continue }
+            var height: Int?
+            if case let .generalize(.file(path)) = treatment {
+                height = GeneralizationLevels.fileHeight(path.hasPrefix("/") ? path : (folder as NSString).appendingPathComponent(path))
+            }
+            switch GeneralizationLevels.level(entry.level, of: treatment, fileHeight: height) {
+            case let .problem(sentence):
+                if !sentence.isEmpty { reader.error(at: entry.location, "\(context).\(entry.column) \(sentence)") }
+            case .level:
+                if entry.level == "*" || entry.level == "suppressed" { removed += 1 }
+            }
+        }
+        let named = Set(declared.map(\.column))
+        let at = locate("generalization", in: node)
+        for column in spec.columns where !named.contains(column) {
+            if case .generalize? = policy.treatment(of: column) {
+                reader.error(at: at, "\(context) must name every generalised column of the output; add \(column): <level> (a column without a hierarchy may be left out: it is published as its value)")
+            }
+        }
+        if removed == spec.columns.count, !spec.columns.isEmpty {
+            reader.error(at: at, "\(context) removes every column (\"*\" for each), so the file would say nothing; keep at least one column")
         }
     }
 

@@ -131,8 +131,14 @@ public enum PolicySchema {
           "description": "Differentially private record-level release (SafePub): records sampled, a generalisation chosen by the exponential mechanism, classes below the derived k suppressed.",
           "properties": {"epsilon": {"type": "number", "minimum": 0.01, "maximum": 10},
                          "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.001}}
+        },
+        "generalization": {
+          "type": "object", "minProperties": 1,
+          "description": "With privacy: the level each published column is shown at, fixed by the policy, so nothing is searched and the whole epsilon pays for sampling. A level in the words of the column's builder (a time unit, a band width, a block size or street, a prefix mask, decimal places, a hierarchy file's level number), value (as it is; not for time or street_block) or \"*\" (removed). Every generalised column must be named; a column without a hierarchy defaults to value.",
+          "additionalProperties": {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": 0}]}
         }
-      }
+      },
+      "dependentRequired": {"generalization": ["privacy"]}
     },
     "statistic": {
       "oneOf": [

@@ -64,11 +64,16 @@ public struct PrivacyReport {
         public var k: Int
         /// The release whose chosen generalisation this file keeps (nil: chosen for this release).
         public var keptFrom: String?
+        /// ε spent on the count of people that sized the search (0 when nothing was searched).
+        public var epsilonCount: Double
+        /// True when the policy fixes the generalisation (`generalization:`): nothing searched.
+        public var fixedByPolicy: Bool
 
         public init(epsilon: Double, delta: Double, beta: Double, epsilonSampling: Double, epsilonSearch: Double, achievedDelta: Double,
-                    k: Int, keptFrom: String? = nil) {
+                    k: Int, keptFrom: String? = nil, epsilonCount: Double = 0, fixedByPolicy: Bool = false) {
             (self.epsilon, self.delta, self.beta, self.epsilonSampling, self.epsilonSearch) = (epsilon, delta, beta, epsilonSampling, epsilonSearch)
             (self.achievedDelta, self.k, self.keptFrom) = (achievedDelta, k, keptFrom)
+            (self.epsilonCount, self.fixedByPolicy) = (epsilonCount, fixedByPolicy)
         }
     }
 
@@ -142,8 +147,12 @@ public struct PrivacyReport {
                     differentialPrivacy: item.privacy.map { privacy in
                         .init(epsilon: privacy.epsilon, delta: privacy.delta, samplingProbability: privacy.beta,
                               epsilonSampling: privacy.epsilonSampling, epsilonSearch: privacy.epsilonSearch,
+                              epsilonCount: privacy.epsilonCount > 0 ? privacy.epsilonCount : nil,
                               deltaAchieved: privacy.achievedDelta, keptFrom: privacy.keptFrom,
-                              mechanism: "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation, classes under k suppressed")
+                              fixedByPolicy: privacy.fixedByPolicy ? true : nil,
+                              mechanism: privacy.fixedByPolicy
+                                ? "SafePub (Bild, Kuhn & Prasser 2018) with the generalisation fixed by the policy: Bernoulli sampling, classes under k suppressed; nothing searched"
+                                : "SafePub (Bild, Kuhn & Prasser 2018): Bernoulli sampling, exponential-mechanism choice of the generalisation among candidates sized by a DP count of people, classes under k suppressed")
                     },
                     plain: item.privacy != nil ? nil : .init(
                         lDiversity: item.lDiversity, suppressed: item.suppressed, recoding: item.rounds.isEmpty ? "global" : "local",
@@ -267,8 +276,8 @@ public struct PrivacyReport {
         if let privacy = item.privacy {
             let levels = item.levels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             nodes += [.section(id: item.output, heading: "Record-level file \(item.output) (differential privacy)", [
-                .el("p", .text("Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); \(privacy.keptFrom.map { "the coarsening is the one chosen for release \($0) and kept for the whole month, so the columns stay the same from night to night (nothing spent on choosing it)" } ?? "the coarsening was chosen at random, favouring the most detailed ones (ε = \(format(privacy.epsilonSearch)) of the total), and is kept for the rest of the month"); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.")),
-                .el("p", .text("Levels chosen: \(levels) (0 is the original value; the highest level is removed).")),
+                .el("p", .text("Differential privacy: ε = \(format(privacy.epsilon)), δ = \(privacy.delta). Each \(policy.unitNoun)'s record was drawn into a random sample with probability \(String(format: "%.3f", privacy.beta)); \(privacy.fixedByPolicy ? "the coarsening was fixed by the policy, so nothing was spent on choosing it and the whole ε paid for the sample" : privacy.keptFrom.map { "the coarsening is the one chosen for release \($0) and kept for the month, so the columns stay the same from night to night (nothing spent on choosing it)" } ?? "the coarsening was chosen at random among those a noisy count of \(policy.unitNoun)s (ε = \(format(privacy.epsilonCount))) says can keep groups of \(privacy.k), favouring those that publish the most, in the most detail (ε = \(format(privacy.epsilonSearch)) of the total), and is kept for the rest of the month while it publishes at least half its expected sample"); every group of look-alike records with fewer than \(privacy.k) sampled records was removed. \(item.records) records are published. How many were sampled or removed is not published: those numbers are not protected.")),
+                .el("p", .text("Levels \(privacy.fixedByPolicy ? "fixed by the policy" : "chosen"): \(levels) (0 is the original value; the highest level is removed).")),
             ]), .newline]
         }
         for finding in item.lost {

@@ -34,13 +34,18 @@ extension PrivacyReport {
             public var samplingProbability: Double
             public var epsilonSampling: Double
             public var epsilonSearch: Double
+            /// ε of the count of people that sized the search; absent when nothing was searched.
+            public var epsilonCount: Double?
             public var deltaAchieved: Double
             /// The release whose chosen generalisation this file keeps; absent when chosen for this one.
             public var keptFrom: String?
+            /// True when the policy fixes the generalisation (nothing searched); absent otherwise.
+            public var fixedByPolicy: Bool?
             public var mechanism: String
             enum CodingKeys: String, CodingKey {
                 case epsilon, delta, mechanism, samplingProbability = "sampling_probability", epsilonSampling = "epsilon_sampling"
-                case epsilonSearch = "epsilon_search", deltaAchieved = "delta_achieved", keptFrom = "generalization_kept_from"
+                case epsilonSearch = "epsilon_search", epsilonCount = "epsilon_count", deltaAchieved = "delta_achieved"
+                case keptFrom = "generalization_kept_from", fixedByPolicy = "generalization_fixed_by_policy"
             }
         }
 

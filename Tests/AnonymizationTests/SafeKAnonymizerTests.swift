@@ -40,6 +40,9 @@ import Testing
             #expect(a.sensitivity == b.sensitivity)
             for (x, y) in zip(a.utilities, b.utilities) {
                 #expect(abs(x - y) <= a.sensitivity, "k = \(k): \(x) vs \(y), Δ = \(a.sensitivity)")
+                // Monotone: the neighbour with one record more never scores lower (the exponential
+                // mechanism relies on it to use exp(ε·u/Δ)).
+                #expect(y >= x, "k = \(k): adding a record lowered a utility from \(x) to \(y)")
             }
         }
     }
@@ -88,7 +91,7 @@ import Testing
                 }
                 let weight = sizes.values.reduce(Int64(0)) { $0 + ($1 >= k ? Int64($1) : Int64(max(0, 2 * $1 - k))) }
                 let cost = zip(levels, heights).reduce(Int64(0)) { $0 + ($1.1 > 1 ? Int64($1.0) * (denominator / Int64($1.1 - 1)) : 0) }
-                #expect(scores.utilities[node] == weight * (m * denominator - cost), "trial \(trial), levels \(levels)")
+                #expect(scores.utilities[node] == weight * (2 * m * denominator - cost), "trial \(trial), levels \(levels)")
             }
         }
     }

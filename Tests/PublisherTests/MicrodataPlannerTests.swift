@@ -69,11 +69,13 @@ import TestSupport
         let (policy, table, _) = try Self.demoDay("microdata-dp")
         let output = try #require(policy.outputs.first { $0.id == "calls" })
         guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else { throw PublisherError.usage("expected DP microdata") }
-        let (records, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, random: try SystemRandom())
+        let zone = try #require(TimeZone(identifier: policy.source.timezone))
+        let window = try #require(ReleaseWindow(day: "2026-11-22", timezone: zone))
+        let (records, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, window: window, random: try SystemRandom())
         let published = records.table
         #expect(published.columnNames == spec.columns)
         #expect(records.k == DPMicrodataRelease.parameters(privacy).safe.k)
-        #expect(records.epsilonSampling + records.epsilonSearch == privacy.epsilon)
+        #expect(abs(records.epsilonSampling + records.epsilonSearch + (records.epsilonCount ?? 0) - privacy.epsilon) < 1e-12)
         #expect(published.rowCount <= selected.table.rowCount)
         // Every column is part of the class: whole published rows repeat at least k times.
         var sizes: [[String?]: Int] = [:]
@@ -82,7 +84,7 @@ import TestSupport
         #expect(Set(records.levels.keys) == Set(spec.columns))
         // A seeded generator is refused.
         #expect(throws: PublisherError.self) {
-            _ = try DPMicrodataRelease.prepare(output, of: policy, table: table, random: SeededRandom(seed: 1))
+            _ = try DPMicrodataRelease.prepare(output, of: policy, table: table, window: window, random: SeededRandom(seed: 1))
         }
     }
 

@@ -21,7 +21,8 @@ import TestSupport
         // sample (how many were drawn or suppressed, risk or loss of the sample) is published.
         let privacy = try #require(microdata["differential_privacy"] as? [String: Any])
         #expect(privacy["epsilon"] as? Double == 0.5 && privacy["delta"] as? Double == 1e-6)
-        #expect(microdata["k"] as? Int == 62, "a month's first night: 30% of ε chooses the generalisation, 0.35 samples")
+        #expect(microdata["k"] as? Int == 61, "a month's first night: 2% of ε counts the people, 30% chooses the generalisation, 0.34 samples")
+        #expect(privacy["epsilon_count"] as? Double == 0.01 && privacy["epsilon_search"] as? Double == 0.15)
         for exact in ["suppressed", "highest_prosecutor_risk", "average_prosecutor_risk", "information_loss"] {
             #expect(microdata[exact] == nil, "\(exact) is an exact figure of the sample")
         }

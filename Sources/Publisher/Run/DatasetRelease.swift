@@ -190,7 +190,7 @@ struct DatasetRelease {
     mutating func dryRun(_ table: Table, progress: (String) -> Void) throws(PublisherError) -> ReleaseRun.Outcome {
         for output in dpRecordOutputs {
             guard case let .microdata(spec) = output.kind, let privacy = spec.privacy else { continue }
-            let parameters = DPMicrodataRelease.parameters(privacy)
+            let parameters = DPMicrodataRelease.parameters(privacy, choosing: spec.generalization == nil)
             progress("\(dataset)/\(output.id): would publish a differentially private record file (ε \(privacy.epsilon), δ \(privacy.delta): each record drawn with probability \(String(format: "%.3f", parameters.beta)), classes under k = \(parameters.safe.k) suppressed)")
         }
         for output in policy.outputs {
@@ -224,8 +224,8 @@ struct DatasetRelease {
         } else {
             var records: [DPMicrodataRelease.Records] = []
             for output in dpRecordOutputs {
-                let (prepared, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, random: run.random,
-                                                                          kept: try keptLevels(of: output.id),
+                let (prepared, selected) = try DPMicrodataRelease.prepare(output, of: policy, table: table, window: window,
+                                                                          random: run.random, kept: try keptLevels(of: output.id),
                                                                           progress: run.stageProgress)
                 progress("\(dataset)/\(output.id) (steward's log, exact): \(selected.table.rowCount) people, \(selected.repeats) repeat rows and \(selected.withoutUnit) rows without a unit left out; \(prepared.table.rowCount) sampled records published")
                 records.append(prepared)
@@ -264,18 +264,26 @@ struct DatasetRelease {
     }
 
     /// The generalisation a DP record file published earlier in this window's calendar month
-    /// (the month of its first day), from the month's first release that has one, and that
-    /// release's name; nil on the month's first night. Public already: reusing it is
-    /// post-processing (``DPMicrodataRelease``).
+    /// (the month of its first day) to reuse tonight, the release that chose it and the count n̂
+    /// that sized that choice; nil when tonight chooses: on the month's first night, and after a
+    /// file that published fewer than half of its expected sample (rows < ½·β·n̂), so a choice that
+    /// turned out useless is not kept for the rest of the month. The month's latest earlier file
+    /// decides. Everything read here is an output of a DP mechanism (the published rows and levels,
+    /// β, n̂), so the decision is post-processing (``DPMicrodataRelease``).
     /// - Throws: ``PublisherError/io(path:reason:)`` when the stored records cannot be read.
-    func keptLevels(of output: String) throws(PublisherError) -> (levels: [String: Int], release: String)? {
+    func keptLevels(of output: String) throws(PublisherError) -> (levels: [String: Int], release: String, noisyPeople: Int64?)? {
         let month = String(ReleaseWindow.days(of: window.label).first.prefix(7))
         let ledger = BudgetLedger(state: run.state)
-        for earlier in history.sorted(by: { $0.sequence < $1.sequence })
+        for earlier in history.sorted(by: { $0.sequence > $1.sequence })
         where ReleaseWindow.days(of: earlier.window).first.hasPrefix(month) && earlier.window != window.label {
-            if let records = try ledger.storedRecords(dataset: dataset, window: earlier.window, sequence: earlier.windowSequence)[output] {
-                return (records.levels, records.keptFrom ?? earlier.release)
+            guard let records = try ledger.storedRecords(dataset: dataset, window: earlier.window, sequence: earlier.windowSequence)[output] else {
+                continue
             }
+            if records.fixedByPolicy == true { return nil }
+            if let people = records.noisyPeople, Double(records.table.rowCount) < 0.5 * records.beta * Double(max(people, 0)) {
+                return nil
+            }
+            return (records.levels, records.keptFrom ?? earlier.release, records.noisyPeople)
         }
         return nil
     }

@@ -23,7 +23,8 @@ extension PrivacyReport.Microdata {
                   privacy: PrivacyReport.RecordPrivacy(epsilon: records.epsilon, delta: records.delta, beta: records.beta,
                                                        epsilonSampling: records.epsilonSampling, epsilonSearch: records.epsilonSearch,
                                                        achievedDelta: records.achievedDelta, k: records.k,
-                                                       keptFrom: records.keptFrom),
+                                                       keptFrom: records.keptFrom, epsilonCount: records.epsilonCount ?? 0,
+                                                       fixedByPolicy: records.fixedByPolicy ?? false),
                   lost: LostColumns.find(in: records.table, columns: records.levels.keys.sorted()))
     }
 
