@@ -154,12 +154,17 @@ public enum DPMicrodataRelease {
 
     /// What an output's (ε, δ) give (no data involved). With `choosing`, ε is split between the count,
     /// the search and sampling; otherwise (levels kept or fixed by the policy) the whole ε pays for sampling.
-    /// Each share is rounded down to an exact fraction, so count + search + sampling ≤ ε.
+    /// The shares are whole millionths of ε rounded down (count and search each rounded down, sampling
+    /// the rest, given a Double just below it), so count + search + sampling ≤ ε in exact arithmetic.
     public static func parameters(_ privacy: MicrodataPrivacy, choosing: Bool = true)
         -> (sampling: Double, search: Double, count: Double, beta: Double, exponent: Fraction, safe: SafePubParameters) {
-        let search = choosing ? privacy.epsilon * searchShare : 0
-        let count = choosing ? privacy.epsilon * countShare : 0
-        let sampling = privacy.epsilon - search - count
+        // In whole millionths, exactly: ε rounded down, each share of it rounded down, sampling the rest.
+        let total = Fraction.scaledFloor(privacy.epsilon, 1_000_000)
+        let searchMillionths = choosing ? total * Int((searchShare * 100).rounded()) / 100 : 0
+        let countMillionths = choosing ? total * Int((countShare * 100).rounded()) / 100 : 0
+        let search = Double(searchMillionths) / 1_000_000, count = Double(countMillionths) / 1_000_000
+        // Choosing: a Double no larger than the exact remainder, so β, k and δ are computed at most at it.
+        let sampling = choosing ? (Double(total - searchMillionths - countMillionths) / 1_000_000).nextDown : privacy.epsilon
         let (beta, exponent) = SafePubParameters.sampleRate(epsilon: sampling)
         return (sampling, search, count, beta, exponent, SafePubParameters(epsilon: sampling, delta: privacy.delta, beta: beta))
     }
@@ -232,7 +237,7 @@ public enum DPMicrodataRelease {
         var noisyPeople = kept?.noisyPeople
         if choosing {
             // ε_count rounded down to millionths: d/10⁶ ≤ ε_count, scale 10⁶/d ≥ 1/ε_count.
-            let millionths = UInt64(max((count * 1_000_000).rounded(.down), 1))
+            let millionths = UInt64(max(Fraction.scaledFloor(count, 1_000_000), 1))
             let noise = sampler.discreteLaplace(scaleNumerator: 1_000_000, scaleDenominator: millionths)
             noisyPeople = Int64(selected.table.rowCount) + noise
         }
