@@ -18,14 +18,10 @@ import TestSupport
 @Suite(.serialized) struct GoldenReleaseTests {
     static let golden = TestSupport.repositoryPath("Tests/Fixtures/golden/releases.sha256")
 
-    @Test func demoAndReferencePoliciesPublishTheSameBytes() throws {
-        let workdir = TestSupport.temporaryFolder("golden")
-        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
-        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 1500, days: 2, seed: 5, end: end),
-                                                     policiesFolder: nil)) { _ in }
-        try Self.pinKeys(prepared)
-        // The reference policies read a `calls` table: the demo's calls under the reference's columns.
-        try DatabaseQueue(path: prepared.storePath).write { db in
+    /// The reference policies read a `calls` table: the demo's calls under the reference's columns,
+    /// with the demo import's coverage, added to the demo store at `store`.
+    static func addReferenceCallsTable(store: String) throws {
+        try DatabaseQueue(path: store).write { db in
             try db.execute(sql: """
                 CREATE TABLE calls AS SELECT call_id, received_at, arrived_at, closed_at, caller_id, caller_name, caller_phone,
                     caller_age, address, beat, district, call_type, priority, narrative, legal_hold FROM calls_for_service;
@@ -34,6 +30,15 @@ import TestSupport
                     WHERE table_name = 'calls_for_service';
                 """)
         }
+    }
+
+    @Test func demoAndReferencePoliciesPublishTheSameBytes() throws {
+        let workdir = TestSupport.temporaryFolder("golden")
+        let end = try #require(ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z"))
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 1500, days: 2, seed: 5, end: end),
+                                                     policiesFolder: nil)) { _ in }
+        try Self.pinKeys(prepared)
+        try Self.addReferenceCallsTable(store: prepared.storePath)
         let references = workdir + "/reference"
         try FileManager.default.createDirectory(atPath: references, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: TestSupport.sharedPath("fixtures/policies/hierarchies"), toPath: references + "/hierarchies")

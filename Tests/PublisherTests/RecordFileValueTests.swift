@@ -2,7 +2,6 @@ import Anonymization
 import Demo
 import DifferentialPrivacy
 import Foundation
-import GRDB
 import OperationalStore
 import PrivacyPolicy
 import Tabular
@@ -43,16 +42,7 @@ import TestSupport
                                                      policiesFolder: nil)) { _ in }
         var policies = prepared.policies.filter { $0.hasSuffix("calls-for-service.yaml") }
         if reference {
-            // The reference policy reads a `calls` table: the demo's calls under the reference's columns.
-            try DatabaseQueue(path: prepared.storePath).write { db in
-                try db.execute(sql: """
-                    CREATE TABLE calls AS SELECT call_id, received_at, arrived_at, closed_at, caller_id, caller_name, caller_phone,
-                        caller_age, address, beat, district, call_type, priority, narrative, legal_hold FROM calls_for_service;
-                    INSERT INTO opendata_coverage (table_name, column_name, first_day, last_day, recorded_at)
-                        SELECT 'calls', column_name, first_day, last_day, recorded_at FROM opendata_coverage
-                        WHERE table_name = 'calls_for_service';
-                    """)
-            }
+            try GoldenReleaseTests.addReferenceCallsTable(store: prepared.storePath)
             let folder = workdir + "/reference"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: TestSupport.sharedPath("fixtures/policies/hierarchies"), toPath: folder + "/hierarchies")
