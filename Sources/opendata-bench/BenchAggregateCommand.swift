@@ -9,23 +9,42 @@ import OperationalStore
 struct BenchAggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
-        abstract: "DP count, mean and median per group: time, peak memory and error against the exact values.",
+        abstract: "DP statistics per group on a peer benchmark's query: time, peak memory and error against the exact values.",
         discussion: """
-            The data (seed 7): --rows rows, two per unit in two different groups of 35 public \
-            groups, values uniform on 0…7199. Query: each unit bounded to 2 groups and 1 row per \
-            group, ε = 1 over count, mean and median on [0, 7200], the value column declared never \
-            missing (so the mean divides by the published count), default weights. The rows are \
+            --query peers (the default): DP count, mean and median per group. The data (seed 7): \
+            --rows rows, two per unit in two different groups of 35 public groups, values uniform \
+            on 0…7199. Query: each unit bounded to 2 groups and 1 row per group, ε = 1 over count, \
+            mean and median on [0, 7200], the value column declared never missing (so the mean \
+            divides by the published count), default weights unless --weights. The rows are \
             within the bounds, so bounding drops none and every tool's exact answer is the same: the \
             error measured is the mechanisms' noise alone, the mean absolute error over the 35 groups \
             averaged over --trials runs. --data writes the rows as CSV (unit,group,value) and --results every \
             trial's published values, for Benchmarks/peers.py, which runs OpenDP, PipelineDP and \
             Tumult Analytics on the same rows.
 
+            --query review: the outside review's query, a count, sum, mean and 90th percentile per \
+            group of 200 public groups with Zipf-like sizes, persons bounded to 3 groups and 2 rows \
+            per group, values on [0, 3600] (see BenchAggregateCommand+Review.swift); --results then \
+            holds trial,group,count,sum,mean,p90.
+
+            Both queries call AggregateEngine.run, which spends no share of ε on the disclosure of \
+            left-out records (a policy's person-level output gives it 10%): the whole ε goes to the \
+            statistics, as it does in the peers.
+
             Example:
               opendata bench aggregate --rows 10000000
               opendata bench aggregate --rows 1000000 --trials 20 --data /tmp/rows.csv --results /tmp/opendata.csv
+              opendata bench aggregate --query review --rows 1000000 --trials 10
             """
     )
+
+    /// The benchmark queries: the project's own and the outside review's.
+    enum Query: String, ExpressibleByArgument, CaseIterable {
+        case peers, review
+    }
+
+    @Option(help: "Query: peers (count, mean, median over 35 groups) or review (count, sum, mean, p90 over 200 groups).")
+    var query = Query.peers
 
     @Option(help: "Rows to aggregate.")
     var rows = 10_000_000
@@ -36,8 +55,21 @@ struct BenchAggregateCommand: ParsableCommand {
     @Option(help: "Write the generated rows here as CSV (unit,group,value).")
     var data: String?
 
-    @Option(help: "Write each trial's published values here as CSV (trial,group,count,mean,median).")
+    @Option(help: "Write each trial's published values here as CSV (trial,group, then one column per statistic).")
     var results: String?
+
+    @Option(help: "Budget weights, one per statistic, comma-separated (default: the engine's, which minimise the total relative error).")
+    var weights: String?
+
+    /// The parsed --weights, nil for the engine's defaults.
+    var budgetWeights: [Double]? {
+        get throws {
+            guard let weights else { return nil }
+            let parsed = weights.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.allSatisfy({ $0 != nil }) else { throw ValidationError("--weights must be numbers separated by commas") }
+            return parsed.compactMap { $0 }
+        }
+    }
 
     static let groups = 35
     static let high = 7200
@@ -48,6 +80,14 @@ struct BenchAggregateCommand: ParsableCommand {
     }
 
     func run() throws {
+        switch query {
+        case .peers: try runPeers()
+        case .review: try runReview()
+        }
+    }
+
+    /// The project's peer query: count, mean and median over 35 groups.
+    func runPeers() throws {
         var generator = SeededGenerator(seed: 7)
         let units = (rows + 1) / 2
         var unitOf = [Int32](repeating: 0, count: rows), groupOf = [Int32](repeating: 0, count: rows)
@@ -77,6 +117,7 @@ struct BenchAggregateCommand: ParsableCommand {
                                    measures: ["value": values], complete: ["value"])
         let statistics: [AggregateStatistic] = [.count, .mean(column: "value", low: 0, high: Self.high),
                                                 .quantile(column: "value", q: 0.5, low: 0, high: Self.high)]
+        let weights = try budgetWeights
         let sampler = ExactSampler(random: try SystemRandom())
         var errors = [0.0, 0.0, 0.0], seconds = 0.0, kept = 0
         var published = "trial,group,count,mean,median\n"
@@ -84,7 +125,7 @@ struct BenchAggregateCommand: ParsableCommand {
             let started = Date()
             let result = try AggregateEngine.run(input, statistics: statistics, keys: .publicKeys,
                                                  bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
-                                                 budget: .epsilon(1, delta: nil), sampler: sampler)
+                                                 budget: .epsilon(1, delta: nil), weights: weights, sampler: sampler)
             seconds += Date().timeIntervalSince(started)
             kept = result.rowsAfterBounding
             for row in result.rows {
@@ -118,6 +159,7 @@ struct BenchAggregateCommand: ParsableCommand {
         return count % 2 == 1 ? Double(value(atRank: count / 2)) : Double(value(atRank: count / 2 - 1) + value(atRank: count / 2)) / 2
     }
 
+    /// Writes the rows as CSV, `unit,group,value`, values as integers.
     func writeRows(to path: String, units: [Int32], groups: [Int32], values: [Double?]) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw ValidationError("cannot write \(path)")
