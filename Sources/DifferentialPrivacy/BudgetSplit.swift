@@ -136,8 +136,9 @@ public struct BudgetSplit: Sendable, Equatable {
         for (index, form) in forms.enumerated() {
             if case let .fromMean(mean) = form { weights[mean] = max(weights[mean], weights[index]) }
         }
-        // Mechanism weights as exact rationals; the split is then exact whatever they are.
-        let exact = weights.map { Fraction.below($0) }
+        // Mechanism weights as exact rationals; the split is then exact whatever they are. They are
+        // relative, so rounding them up (never to 0: 0.000001 is a Double just below 10⁻⁶) changes no guarantee.
+        let exact = weights.map { Fraction.above($0) }
         let half = Fraction(1, 2)
         // Private keys with no count statistic: a count of their own for partition selection.
         let selection: Fraction? = keys == .privateKeys && !statistics.contains(.count) ? Fraction(1) : nil

@@ -25,7 +25,7 @@ import Testing
             #expect(total == Fraction.below(stated).reduced, "trial \(trial): \(total) for \(stated)")
             if let weights {
                 // Shares follow the weights (a mean with its own count spends its weight on both).
-                let ratios = statistics.indices.map { split.spent(by: $0).doubleValue / Fraction.below(weights[$0]).doubleValue }
+                let ratios = statistics.indices.map { split.spent(by: $0).doubleValue / Fraction.above(weights[$0]).doubleValue }
                 #expect(ratios.allSatisfy { abs($0 - ratios[0]) < 1e-9 * ratios[0] }, "trial \(trial): \(ratios)")
             }
         }
