@@ -59,16 +59,12 @@ public struct AccuracyForecast: Sendable {
             case let .sum(_, low, high):
                 let m = max(abs(low), abs(high)), width = high - low
                 let countShare = split.sumForms[index].meanIndex.flatMap { split.ownCount[$0] } ?? split.count ?? Fraction(1)
-                let margin = switch split.sumForms[index] {
-                case .plain:
-                    Double(distribution(g * r * m, g * r * r * m * m, split.main[index]).marginOfError())
-                case let .fromMean(mean):
-                    NoiseCombination(0.5, distribution(g * r * width, g * r * r * width * width, split.main[mean]),
-                                     Double(low + high) / 2, distribution(g * r, g * r * r, countShare)).margin()
-                case .normalised:
-                    NoiseCombination(0.5, distribution(g * r * width, g * r * r * width * width, split.main[index]),
-                                     Double(low + high) / 2, distribution(g * r, g * r * r, countShare)).margin()
-                }
+                // A normalised sum's share is its own, or that of the mean it is derived from.
+                let margin = split.sumForms[index] == .plain
+                    ? Double(distribution(g * r * m, g * r * r * m * m, split.main[index]).marginOfError())
+                    : NoiseCombination(0.5, distribution(g * r * width, g * r * r * width * width,
+                                                         split.main[split.sumForms[index].meanIndex ?? index]),
+                                       Double(low + high) / 2, distribution(g * r, g * r * r, countShare)).margin()
                 forecast = Statistic(name: statistic.name, margin: margin, bounds: low...high)
             case let .mean(_, low, high):
                 let width = Double(high - low)

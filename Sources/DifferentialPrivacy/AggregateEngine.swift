@@ -190,16 +190,15 @@ public enum AggregateEngine {
             let width = high - low
             let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
             // The denominator: the output's noisy count, or the mean's own count of rows with a value.
+            let denominators: [Int], denominatorNoise: NoiseDistribution
             if let ownNoise = split.ownCount[index].map({ noise(l1: g * r, l2Squared: g * r * r, share: $0) }) {
-                let denominators = present.map { $0 + Int(ownNoise.draw()) }
-                normalised[index] = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
-                                                   denominators: published.map { denominators[$0] },
-                                                   sumNoise: sumNoise.distribution, denominatorNoise: ownNoise.distribution)
+                (denominators, denominatorNoise) = (present.map { $0 + Int(ownNoise.draw()) }, ownNoise.distribution)
             } else if let noisyCounts, let countNoise {
-                normalised[index] = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
-                                                   denominators: published.map { noisyCounts[$0] },
-                                                   sumNoise: sumNoise.distribution, denominatorNoise: countNoise.distribution)
-            }
+                (denominators, denominatorNoise) = (noisyCounts, countNoise.distribution)
+            } else { continue }
+            normalised[index] = NormalisedDraw(sums: published.map { doubled[$0] + Int(sumNoise.draw()) },
+                                               denominators: published.map { denominators[$0] },
+                                               sumNoise: sumNoise.distribution, denominatorNoise: denominatorNoise)
         }
 
         var columns: [[Double]] = []
