@@ -28,7 +28,10 @@ public enum Dashboard {
         guard let latest = history.last else {
             return wrap(title: policy.dataset.title, body: [header, .newline, .el("main", .newline, .el("p", .text("No release yet.")))])
         }
-        let span = "\(history.count) release\(history.count == 1 ? "" : "s") from \(history.first?.release.window ?? "") to \(latest.release.window); the latest is "
+        let total = dataset.history.total
+        var span = "\(total) release\(total == 1 ? "" : "s") from \(dataset.history.firstWindow ?? history.first?.release.window ?? "") to \(latest.release.window)"
+        if total > history.count { span += " (the charts below draw the latest \(history.count), each file holds them all)" }
+        span += "; the latest is "
         let downloads = policy.outputs.map { output -> HTMLNode in
             .el("li", .text("\(output.title ?? output.id): "), .el("a", ["href": "\(output.id).all.csv.gz"], .text("every release")),
                 .text(" ("), .el("a", ["href": "\(output.id).all.schema.json"], .text("schema")), .text("), "),
@@ -49,7 +52,7 @@ public enum Dashboard {
             switch output.kind {
             case let .aggregate(spec):
                 if let disparity = spec.disparity {
-                    equity.append(equitySection(output, disparity: disparity, history: history))
+                    equity.append(equitySection(output, disparity: disparity, history: history, pooled: dataset.history.equityTotals[output.id]))
                 } else {
                     trends.append(trendSection(output, spec: spec, history: history))
                 }
@@ -193,36 +196,34 @@ public enum Dashboard {
         ])
     }
 
-    /// A disparity output: the latest comparison, the comparison pooled over every release so far,
-    /// each group's rate over releases, and the method.
-    static func equitySection(_ output: OutputSpec, disparity: DisparitySpec, history: [DatasetHistory.Release]) -> HTMLNode {
+    /// A disparity output: the latest comparison, the comparison pooled over every release so far
+    /// (`pooled`, the noisy counts of every release added up), each group's rate over the releases
+    /// drawn, and the method.
+    static func equitySection(_ output: OutputSpec, disparity: DisparitySpec, history: [DatasetHistory.Release],
+                              pooled: EquityTotals?) -> HTMLNode {
         let id = "\(output.id)-equity"
         var html: [HTMLNode] = [.el("h3", ["id": id], .text(output.title ?? output.id))]
         let withResults = history.compactMap { release in release.results[output.id].map { (release, $0) } }
         guard let (latestRelease, latest) = withResults.last else { return .fragment(html + [.el("p", .text("Not published yet."))]) }
         html += [.el("p", .text(disparity.explanation)), .el("h4", .text("Latest release (\(latestRelease.release.window))")),
                  DisparityTable.charts(latest, disparity: disparity, id: id + "-latest", limit: 1)]
-        // Pooled: the noisy counts of every release added up (post-processing), with as many noise draws.
-        var groups: [String] = []
-        var pooled: [String: DisparityEstimator.NoisyCounts] = [:]
-        for (_, result) in withResults {
-            for row in result.rows {
-                let group = row.key.last ?? ""
-                if pooled[group] == nil { groups.append(group) }
-                let counts = DisparityTable.counts(row)
-                pooled[group, default: .init(numerator: 0, denominator: 0)].numerator += counts.numerator
-                pooled[group, default: .init(numerator: 0, denominator: 0)].denominator += counts.denominator
-            }
+        // Pooled: the noisy counts of every release added up (post-processing), with as many noise draws;
+        // without stored totals, those of the releases drawn.
+        let pooled = pooled ?? withResults.reduce(into: EquityTotals()) { totals, item in
+            totals.add(EquityTotals(item.1, window: item.0.release.window))
         }
-        let periods = withResults.reduce(0) { total, item in total + Set(item.1.rows.map { $0.key.dropLast() }).count }
-        if withResults.count > 1 {
-            let combined = DisparityTable.comparison(label: nil, groups: groups, counts: groups.map { pooled[$0] ?? .init(numerator: 0, denominator: 0) },
-                                                     scale: DisparityTable.scale(latest), noiseTerms: max(periods / max(withResults.count, 1), 1) * withResults.count,
+        if pooled.releases > 1 {
+            let combined = DisparityTable.comparison(label: nil, groups: pooled.groups, counts: pooled.counts,
+                                                     scale: DisparityTable.scale(latest),
+                                                     noiseTerms: max(pooled.periods / pooled.releases, 1) * pooled.releases,
                                                      disparity: disparity)
-            html += [.el("h4", .text("All \(withResults.count) releases together")),
+            html += [.el("h4", .text("All \(pooled.releases) releases together")),
                      .el("p", .text("The noisy counts of every release added up: the noise adds up more slowly than the records, so the pooled intervals are narrower. This costs no privacy; it uses only published numbers."))]
             html.append(DisparityTable.chart(combined, disparity: disparity, id: id + "-pooled",
-                                         title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(withResults.first?.0.release.window ?? "") to \(latestRelease.release.window)"))
+                                             title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(pooled.firstWindow ?? "") to \(pooled.lastWindow ?? latestRelease.release.window)"))
+        }
+        if withResults.count > 1 {
+            let groups = pooled.groups
             html.append(.el("h4", .text("Each group's rate over releases")))
             // Each release's comparison once (a bootstrap each), shared by every group's chart.
             let latestPeriods = withResults.map { item in

@@ -32,9 +32,23 @@ public struct DatasetHistory: Sendable {
         }
     }
 
-    public var releases: [Release]
+    /// How many of the latest releases the pages draw release by release: a night's pages cost
+    /// the same at release 10 and release 1,000. Every release stays in the cumulative files, and
+    /// the equity comparison over all releases uses ``equityTotals``.
+    public static let shown = 90
 
-    public init(releases: [Release] = []) {
+    /// The latest releases (at most ``shown``), in window order.
+    public var releases: [Release]
+    /// Releases published in all, and the window of the first.
+    public var total: Int
+    public var firstWindow: String?
+    /// Per equity output id: its noisy counts added up over every release so far.
+    public var equityTotals: [String: EquityTotals]
+
+    public init(releases: [Release] = [], total: Int? = nil, firstWindow: String? = nil, equityTotals: [String: EquityTotals] = [:]) {
         self.releases = releases
+        self.total = total ?? releases.count
+        self.firstWindow = firstWindow ?? releases.first?.release.window
+        self.equityTotals = equityTotals
     }
 }

@@ -20,7 +20,7 @@ struct OpenData: ParsableCommand {
             3 refused by a safety rule; 4 I/O or internal error.
             """,
         version: ReleasePackager.toolVersion,
-        subcommands: [DemoCommand.self, ImportCommand.self, PolicyCommand.self, RetentionCommand.self, AnonymizeCommand.self, ReleaseCommand.self, StatusCommand.self, KeysCommand.self, VerifyCommand.self, LogCommand.self, AuditCommand.self]
+        subcommands: [DemoCommand.self, ImportCommand.self, PolicyCommand.self, RetentionCommand.self, AnonymizeCommand.self, ReleaseCommand.self, StatusCommand.self, KeysCommand.self, VerifyCommand.self, LogCommand.self, RebuildCommand.self, AuditCommand.self]
     )
 
     /// Runs the command, mapping argument errors to exit code 2 as DESIGN.md requires

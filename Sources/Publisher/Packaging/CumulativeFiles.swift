@@ -6,70 +6,152 @@ import ReleaseFormat
 
 /// Stable downloads for portals that harvest a URL rather than a release folder: per output,
 /// `catalog/<dataset>/<output>.all.csv.gz` holds every release so far (a leading `release` column
-/// says which), with its Table Schema `<output>.all.schema.json`, and
-/// `catalog/<dataset>/<output>.latest.csv.gz` (with `<output>.latest.schema.json`) is a
-/// byte-for-byte copy of the newest release's file. They live beside the catalogs, not in the
-/// dataset's folder, which holds only its releases and `latest` (DESIGN.md, release layout).
+/// says which), with its Table Schema `<output>.all.schema.json` and its chain
+/// `<output>.all.chain.json` (``CumulativeChain``), and `catalog/<dataset>/<output>.latest.csv.gz`
+/// (with `<output>.latest.schema.json`) is a byte-for-byte copy of the newest release's file. They
+/// live beside the catalogs, not in the dataset's folder, which holds only its releases and
+/// `latest` (DESIGN.md, release layout).
 ///
-/// Guarantees: both are rebuilt on every run from the published, signed release folders only
-/// (never from the operational store), so they hold nothing a release did not already publish;
-/// each file read is checked against its release's manifest, and the manifest against the
-/// SHA-256 the state database recorded when the release was published, so a file altered in the
-/// published folder stops the run instead of spreading into the cumulative file. A window re-issued under a new sequence (`-s2`) replaces the earlier
-/// release of that window. A release whose columns differ from the newest one's (the policy
-/// changed the output) is left out of the cumulative file, and the coverage says which
-/// windows it holds. The files are written by rename (``PublicFolder``) and signed through the
-/// snapshot (``ReleaseSnapshot``).
+/// Guarantees: they hold nothing a release did not already publish. Each night appends the new
+/// releases' rows as gzip members of their own, read from the published, signed release folders
+/// only (never from the operational store): each file read is checked against its release's
+/// manifest, and the manifest against the SHA-256 the state database recorded when the release
+/// was published, so a file altered in the published folder stops the run instead of spreading
+/// into the cumulative file. A night's cost does not grow with the history: it reads and writes
+/// the new release's rows and copies the earlier bytes, without decompressing them.
+///
+/// The file is rebuilt from every signed release instead (the same bytes, see ``CumulativeChain``)
+/// when its state is missing, when the published file or chain no longer hash to what the last
+/// night wrote, when a window is re-issued under a new sequence (`-s2`, which replaces the earlier
+/// release of that window) or caught up out of order, and when the newest release's columns
+/// differ (the policy changed the output): a release whose columns differ from the newest one's is
+/// left out, and the coverage says which windows the file holds. Files are written by rename
+/// (``PublicFolder``) and signed through the snapshot (``ReleaseSnapshot``).
 public enum CumulativeFiles {
-    /// Rebuilds the files of every output of `dataset` under `out`. Returns each output's coverage
-    /// and every path written (relative to `out`), for the catalogs and the snapshot.
+    /// Appends to (or rebuilds) the files of every output of `dataset` under `out`, keeping where
+    /// each stands in `state`. Returns each output's coverage and every path written (relative to
+    /// `out`), for the catalogs and the snapshot.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` when a published release is missing, its manifest is not
     ///   the one the state recorded, a file differs from its manifest, or a link sits where a folder or file
     ///   is read or written; ``PublisherError/io(path:reason:)`` when a folder cannot be created or opened,
-    ///   a file cannot be decompressed, compressed or written, or a release's schema cannot be read.
-    public static func write(dataset: PublicIndex.Dataset, out: String) throws(PublisherError) -> (coverage: [StableDownloads.Coverage], paths: [String]) {
+    ///   a file cannot be decompressed, compressed or written, a release's schema cannot be read, or the
+    ///   state database cannot be read or written.
+    public static func write(dataset: PublicIndex.Dataset, out: String, state: StateStore) throws(PublisherError)
+        -> (coverage: [StableDownloads.Coverage], paths: [String]) {
         let id = dataset.policy.dataset.id
-        // The newest release of each window, oldest window first.
-        var newest: [String: StateStore.PublishedRelease] = [:]
-        for release in dataset.releases {
-            if let seen = newest[release.window], seen.windowSequence > release.windowSequence { continue }
-            newest[release.window] = release
-        }
-        // Rows in window order; `latest` is the newest publication, as `<dataset>/latest` names it.
-        let releases = dataset.releases.filter { newest[$0.window] == $0 }.sorted { $0.window < $1.window }
+        let releases = ordered(dataset.releases)
         guard let latest = dataset.releases.last else { return ([], []) }
         let root = try PublicFolder.root(out)
         let folder = try root.folder(id, create: false)
         let target = try root.folder("catalog").folder(id)
+        var source = VerifiedSource(folder: folder)
         var coverage: [StableDownloads.Coverage] = []
         var paths: [String] = []
-        var verified: [String: VerifiedRelease] = [:]
-        func published(_ file: String, of release: StateStore.PublishedRelease) throws(PublisherError) -> Data? {
-            if let known = verified[release.release] { return try known.read(file) }
-            let opened = try VerifiedRelease(release, in: folder)
-            verified[release.release] = opened
-            return try opened.read(file)
-        }
+        let byName = Dictionary(releases.map { ($0.release, $0) }, uniquingKeysWith: { first, _ in first })
         for output in dataset.policy.publishedOutputs {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
-            guard let latestData = try published(file, of: latest),
-                  let latestSchema = try published(schemaFile, of: latest) else { continue }
-            let latestRecords = try records(latestData, file: "\(id)/\(latest.release)/\(file)")
-            let header = latestRecords.header
-            // Rows are copied as published, each prefixed with its release: no field is re-parsed or re-quoted.
-            var text = Data("release,".utf8) + header + Data("\n".utf8)
-            var included: [StateStore.PublishedRelease] = []
-            var schemas: [Data] = []
-            for release in releases {
-                guard let data = release == latest ? latestData : try published(file, of: release),
-                      let schema = release == latest ? latestSchema : try published(schemaFile, of: release)
-                else { continue }
-                let parsed = release == latest ? latestRecords : try records(data, file: "\(id)/\(release.release)/\(file)")
-                guard parsed.header == header else { continue }
-                included.append(release)
-                // A release with no rows (a period file on a night no period ended) types nothing.
-                if !parsed.lines.isEmpty { schemas.append(schema) }
+            guard let latestData = try source.read(file, of: latest),
+                  let latestSchema = try source.read(schemaFile, of: latest) else { continue }
+            let header = try records(latestData, file: "\(id)/\(latest.release)/\(file)").header
+            let names = (all: "\(output.id).all.csv.gz", chain: "\(output.id).all.chain.json")
+            // Yesterday's file, when it is still what the state says was written and the new list extends it.
+            var start: Built?
+            if let stored = try state.cumulativeState(dataset: id, output: output.id), stored.header == String(decoding: header, as: UTF8.self),
+               releases.map(\.release).starts(with: stored.considered),
+               let bytes = target.read(names.all), StreamingDigest.sha256Hex(bytes) == stored.fileSHA256,
+               let chainBytes = target.read(names.chain), StreamingDigest.sha256Hex(chainBytes) == stored.chainSHA256,
+               let chain = try? JSONDecoder().decode(CumulativeChain.self, from: chainBytes), chain.bytes == bytes.count {
+                start = Built(file: bytes, chain: chain, schemas: stored.schemas.map { Data($0.utf8) }, considered: stored.considered)
+            }
+            let built = try build(file: names.all, header: header, releases: releases, from: start,
+                                  path: (out as NSString).appendingPathComponent(StableDownloads.allPath(dataset: id, output: output.id))) { release throws(PublisherError) in
+                guard let data = try source.read(file, of: release) else { return nil }
+                return (data, try source.read(schemaFile, of: release))
+            }
+            let chainJSON: Data
+            do {
+                chainJSON = try built.chain.json()
+            } catch {
+                throw .io(path: target.path + "/" + names.chain, reason: error.description)
+            }
+            try target.replace(names.all, with: built.file)
+            try target.replace(names.chain, with: chainJSON)
+            try target.replace("\(output.id).all.schema.json", with: try schema(combining: built.schemas.isEmpty ? [latestSchema] : built.schemas,
+                                                                               compressed: built.file, output: output.id,
+                                                                               path: "\(id)/\(latest.release)/\(schemaFile)"))
+            try target.replace("\(output.id).latest.csv.gz", with: latestData)
+            try target.replace("\(output.id).latest.schema.json", with: latestSchema)
+            try state.saveCumulativeState(CumulativeState(considered: built.considered, header: String(decoding: header, as: UTF8.self),
+                                                          schemas: built.schemas.map { String(decoding: $0, as: UTF8.self) },
+                                                          fileSHA256: StreamingDigest.sha256Hex(built.file),
+                                                          chainSHA256: StreamingDigest.sha256Hex(chainJSON)),
+                                          dataset: id, output: output.id)
+            let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
+            paths += [all, StableDownloads.schemaPath(all), chainPath(all), copy, StableDownloads.schemaPath(copy)]
+            let included = built.chain.entries.map(\.release)
+            // The first and last included windows' ledger entries (looked up once each, not per release).
+            func entry(_ name: String?) -> LedgerEntry? {
+                guard let name, let release = byName[name] else { return nil }
+                return dataset.ledger.first { $0.window == release.window && $0.sequence == release.windowSequence }
+            }
+            if let first = entry(included.first), let last = entry(included.last) {
+                coverage.append(StableDownloads.Coverage(output: output.id, releases: included, start: first.windowStart, end: last.windowEnd))
+            }
+        }
+        return (coverage, paths)
+    }
+
+    /// The chain file beside a cumulative file (`x.all.csv.gz` → `x.all.chain.json`).
+    public static func chainPath(_ file: String) -> String { String(file.dropLast(".csv.gz".count)) + ".chain.json" }
+
+    /// The newest release of each window, oldest window first: the releases a cumulative file holds.
+    static func ordered(_ releases: [PublishedRelease]) -> [PublishedRelease] {
+        var newest: [String: PublishedRelease] = [:]
+        for release in releases {
+            if let seen = newest[release.window], seen.windowSequence > release.windowSequence { continue }
+            newest[release.window] = release
+        }
+        return releases.filter { newest[$0.window] == $0 }.sorted { $0.window < $1.window }
+    }
+
+    /// A cumulative file as built so far: its bytes, chain, the distinct schemas of its releases with
+    /// rows (newest last) and the releases considered.
+    struct Built {
+        var file: Data
+        var chain: CumulativeChain
+        var schemas: [Data]
+        var considered: [String]
+    }
+
+    /// Extends `start` (or, when nil, a file holding only `header`) with every release of
+    /// `releases` after those it considered: each release whose header is `header` adds its rows,
+    /// prefixed with its name, as gzip members of their own; others are considered and left out.
+    /// `read` gives a release's file and schema (verified), or nil when it has no such file.
+    ///
+    /// - Throws: what `read` throws; ``PublisherError/io(path:reason:)`` (at `path`) when a file
+    ///   cannot be decompressed or compressed.
+    static func build(file: String, header: Data, releases: [PublishedRelease], from start: Built?, path: String,
+                      read: (PublishedRelease) throws(PublisherError) -> (data: Data, schema: Data?)?) throws(PublisherError) -> Built {
+        var built: Built
+        if let start {
+            built = start
+        } else {
+            let members = try compress(Data("release,".utf8) + header + Data("\n".utf8), path: path)
+            built = Built(file: members, chain: CumulativeChain(file: file, header: members), schemas: [], considered: [])
+        }
+        for release in releases.dropFirst(built.considered.count) {
+            built.considered.append(release.release)
+            guard let (data, schema) = try read(release), let schema else { continue }
+            let parsed = try records(data, file: "\(release.dataset)/\(release.release)/\(file)")
+            guard parsed.header == header else { continue }
+            var members = Data()
+            // A release with no rows (a period file on a night no period ended) types nothing and adds no member.
+            if !parsed.lines.isEmpty {
+                built.schemas.removeAll { $0 == schema }
+                built.schemas.append(schema)
+                // Rows are copied as published, each prefixed with its release: no field is re-parsed or re-quoted.
+                var text = Data()
                 let prefix = Data("\(release.release),".utf8)
                 parsed.body.withUnsafeBytes { body in
                     for range in parsed.lines {
@@ -78,29 +160,39 @@ public enum CumulativeFiles {
                         text.append(0x0A)
                     }
                 }
+                members = try compress(text, path: path)
             }
-            let compressed: Data
-            do {
-                compressed = try Gzip.compress(text)
-            } catch {
-                throw .io(path: (out as NSString).appendingPathComponent(StableDownloads.allPath(dataset: id, output: output.id)), reason: error.description)
-            }
-            try target.replace("\(output.id).all.csv.gz", with: compressed)
-            try target.replace("\(output.id).all.schema.json", with: try schema(combining: schemas.isEmpty ? [latestSchema] : schemas,
-                                                                               compressed: compressed, output: output,
-                                                                               path: "\(id)/\(latest.release)/\(schemaFile)"))
-            try target.replace("\(output.id).latest.csv.gz", with: latestData)
-            try target.replace("\(output.id).latest.schema.json", with: latestSchema)
-            let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
-            paths += [all, StableDownloads.schemaPath(all), copy, StableDownloads.schemaPath(copy)]
-            let windows = included.compactMap { release in
-                dataset.ledger.first { $0.window == release.window && $0.sequence == release.windowSequence }
-            }
-            if let first = windows.first, let last = windows.last {
-                coverage.append(StableDownloads.Coverage(output: output.id, releases: included.map(\.release), start: first.windowStart, end: last.windowEnd))
-            }
+            built.chain.append(release: release.release, manifestSHA256: release.manifestSHA256, fileSHA256: StreamingDigest.sha256Hex(data),
+                               rows: parsed.lines.count, members: members)
+            built.file.append(members)
         }
-        return (coverage, paths)
+        return built
+    }
+
+    /// `text` as deterministic gzip members (``ReleaseFormat/Gzip/compress(_:level:)``).
+    static func compress(_ text: Data, path: String) throws(PublisherError) -> Data {
+        do {
+            return try Gzip.compress(text)
+        } catch {
+            throw .io(path: path, reason: error.description)
+        }
+    }
+
+    /// Reads the files of published releases under one dataset folder, each release's manifest
+    /// checked once (``VerifiedRelease``).
+    struct VerifiedSource {
+        let folder: PublicFolder
+        var verified: [String: VerifiedRelease] = [:]
+
+        init(folder: PublicFolder) { self.folder = folder }
+
+        /// `file` of `release` as its manifest lists it; nil when it has no such file.
+        mutating func read(_ file: String, of release: PublishedRelease) throws(PublisherError) -> Data? {
+            if let known = verified[release.release] { return try known.read(file) }
+            let opened = try VerifiedRelease(release, in: folder)
+            verified[release.release] = opened
+            return try opened.read(file)
+        }
     }
 
     /// A release folder whose manifest is the one recorded at publication, with that manifest:
@@ -142,7 +234,7 @@ public enum CumulativeFiles {
     /// release with rows types it in its own schema; where releases disagree (a column published by day one night
     /// and by week another) the column is a plain string. Descriptions are the newest release's,
     /// without the level that release was published at.
-    static func schema(combining schemas_: [Data], compressed: Data, output: OutputSpec, path: String) throws(PublisherError) -> Data {
+    static func schema(combining schemas_: [Data], compressed: Data, output: String, path: String) throws(PublisherError) -> Data {
         var schemas: [DataPackage.TableSchema] = []
         for data in schemas_ {
             do {
@@ -166,7 +258,7 @@ public enum CumulativeFiles {
                 : DataPackage.Field(name: field.name, type: "string", description: description))
         }
         let key = newest.primaryKey.map { ["release"] + $0 } ?? []
-        let resource = DataPackage.Resource(name: output.id + "-all", path: "\(output.id).all.csv.gz", title: (output.title ?? output.id) + ", every release",
+        let resource = DataPackage.Resource(name: output + "-all", path: "\(output).all.csv.gz", title: output + ", every release",
                                             bytes: compressed.count, sha256: StreamingDigest.sha256Hex(compressed), fields: fields, primaryKey: key)
         do {
             return try DataPackage.tableSchemaJSON(resource)

@@ -3,7 +3,8 @@ import PublicSite
 import ReleaseFormat
 
 extension PublicIndex {
-    /// Rebuilds the stable downloads (``CumulativeFiles``), then writes every page and catalog
+    /// Appends the night to the stable downloads (``CumulativeFiles``, keeping where they stand in
+    /// `state`), then writes every page and catalog
     /// ``PublicIndex/files(datasets:populations:key:now:baseURL:)`` renders under `out`, each replaced
     /// by rename (``PublicFolder``), so readers never see a partial file.
     ///
@@ -11,14 +12,14 @@ extension PublicIndex {
     /// files), relative to `out`, for the snapshot to sign.
     /// - Throws: ``PublisherError/refused(_:)`` when a published release no longer matches its signed
     ///   manifest (nothing is rebuilt from it); ``PublisherError/io(path:reason:)`` when a file cannot
-    ///   be read, rendered or written.
+    ///   be read, rendered or written, or the state database cannot be read or written.
     @discardableResult
-    public static func write(out: String, datasets: [Dataset], populations: [PopulationSummary] = [], key: Minisign.PublicKey,
+    public static func write(out: String, datasets: [Dataset], state: StateStore, populations: [PopulationSummary] = [], key: Minisign.PublicKey,
                              now: Date = Date(), baseURL: String? = nil) throws(PublisherError) -> [String] {
         var datasets = datasets
         var written: [String] = []
         for index in datasets.indices where !datasets[index].releases.isEmpty {
-            let (coverage, paths) = try CumulativeFiles.write(dataset: datasets[index], out: out)
+            let (coverage, paths) = try CumulativeFiles.write(dataset: datasets[index], out: out, state: state)
             datasets[index].coverage = coverage
             written += paths
         }

@@ -314,7 +314,7 @@ public enum ReleaseRun {
                                                     ledger: entries,
                                                     history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }
-            let published = try PublicIndex.write(out: options.out, datasets: datasets,
+            let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,
                                   populations: try PopulationSummary.all(state: state, now: options.now),
                                   key: key.publicKeyFile, now: options.now, baseURL: options.baseURL)
             let history = try state.releases()

@@ -5,18 +5,23 @@ import PublicSite
 import ReleaseFormat
 
 extension DatasetHistory {
-    /// Loads the history of `policy`'s dataset from `state` and the release folders under `out`.
+    /// Loads the history of `policy`'s dataset from `state` and the release folders under `out`: the
+    /// latest ``DatasetHistory/shown`` releases in full (their stored results and, from their published
+    /// reports, how their record files were generalised), and every release's equity totals, each
+    /// computed once from its stored results and kept in `state`. So a night's cost does not grow
+    /// with the number of releases published before it.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when `out` or a folder in it cannot be created or opened,
-    ///   or the state's history or stored results cannot be read; ``PublisherError/refused(_:)`` when the
-    ///   dataset's folder or a release folder is a link.
+    ///   or the state's history or stored results cannot be read or written; ``PublisherError/refused(_:)``
+    ///   when the dataset's folder or a release folder is a link.
     public static func load(policy: Policy, state: StateStore, ledger: [LedgerEntry], out: String) throws(PublisherError) -> DatasetHistory {
         let dataset = policy.dataset.id
         let budget = BudgetLedger(state: state)
         let root = try PublicFolder.root(out)
         let folder = root.entryType(dataset) == S_IFDIR ? try root.folder(dataset, create: false) : nil
+        let all = try state.releasesByWindow(dataset: dataset)
         var releases: [Release] = []
-        for published in try state.releasesByWindow(dataset: dataset) {
+        for published in all.suffix(shown) {
             let results = try budget.storedResults(dataset: dataset, window: published.window, sequence: published.windowSequence)
             let start = ledger.first { $0.window == published.window && $0.sequence == published.windowSequence }?.windowStart
             var records: [String: (count: Int, levels: [String: Int])] = [:]
@@ -28,7 +33,40 @@ extension DatasetHistory {
             releases.append(Release(release: published, start: start, results: results, records: records,
                                     ratePeriods: try ratePeriods(policy: policy, release: published.release, results: results, state: state)))
         }
-        return DatasetHistory(releases: releases)
+        return DatasetHistory(releases: releases, total: all.count, firstWindow: all.first?.window,
+                              equityTotals: try equityTotals(policy: policy, releases: all, state: state))
+    }
+
+    /// Every equity output's noisy counts added up over `releases` (``PublicSite/EquityTotals``): each
+    /// release's totals as stored, else computed from its stored results and stored for the nights after.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read or written.
+    static func equityTotals(policy: Policy, releases: [PublishedRelease], state: StateStore) throws(PublisherError) -> [String: EquityTotals] {
+        let outputs = policy.publishedOutputs.filter { output in
+            if case let .aggregate(spec) = output.kind { spec.disparity != nil } else { false }
+        }.map(\.id)
+        guard !outputs.isEmpty else { return [:] }
+        let dataset = policy.dataset.id
+        var stored = try state.equityTotals(dataset: dataset)
+        var pooled: [String: EquityTotals] = [:]
+        let budget = BudgetLedger(state: state)
+        for release in releases {
+            var totals = stored[release.release] ?? [:]
+            if outputs.contains(where: { totals[$0] == nil }) {
+                let results = try budget.storedResults(dataset: dataset, window: release.window, sequence: release.windowSequence)
+                for id in outputs where totals[id] == nil {
+                    // A release without this output (published before it existed) adds an empty total.
+                    let computed = results[id].map { EquityTotals($0, window: release.window) } ?? EquityTotals()
+                    try state.saveEquityTotals(computed, dataset: dataset, release: release.release, output: id)
+                    totals[id] = computed
+                }
+                stored[release.release] = totals
+            }
+            for id in outputs {
+                if let item = totals[id], item.releases > 0 { pooled[id, default: EquityTotals()].add(item) }
+            }
+        }
+        return pooled
     }
 
     /// The latest period's rates of each equity output of one release: stored ones, else computed

@@ -221,6 +221,25 @@ public final class StateStore: Sendable {
                 t.primaryKey(["release", "output"])
             }
         }
+        migrator.registerMigration("v11-cumulative-files") { db in
+            // Where each output's cumulative file stands, so a night appends its release instead of
+            // rebuilding the file from every past release (CumulativeFiles, CumulativeState).
+            try db.create(table: "cumulative_files") { t in
+                t.column("dataset", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("state", .blob).notNull()
+                t.primaryKey(["dataset", "output"])
+            }
+            // Per release and equity output: its noisy counts summed per group, for the dashboards'
+            // pooled comparison over every release (post-processing of published values).
+            try db.create(table: "equity_totals") { t in
+                t.column("dataset", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("totals", .blob).notNull()
+                t.primaryKey(["dataset", "release", "output"])
+            }
+        }
         return migrator
     }
 

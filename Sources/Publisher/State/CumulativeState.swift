@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import PublicSite
+
+/// Where one output's cumulative file stands after a night (``CumulativeFiles``): the releases it
+/// has considered, in window order, the header and Table Schemas it combines, and the SHA-256 of
+/// the file and of its chain (``CumulativeChain``) as written. The next night appends to the file
+/// only when the published file and chain still hash to these and the releases considered are a
+/// prefix of the new list; otherwise it rebuilds the file from every signed release.
+///
+/// Holds published facts only (release names, hashes, schemas), nothing from the records.
+struct CumulativeState: Codable, Equatable {
+    /// Every release considered, in window order (included or, with other columns, left out).
+    var considered: [String]
+    /// The CSV header line the file's rows follow (without the leading `release` column).
+    var header: String
+    /// Each distinct Table Schema of an included release with rows, the newest last.
+    var schemas: [String]
+    var fileSHA256: String
+    var chainSHA256: String
+}
+
+extension StateStore {
+    /// The stored state of `output`'s cumulative file; nil when none is stored or it cannot be decoded
+    /// (the file is then rebuilt).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
+    func cumulativeState(dataset: String, output: String) throws(PublisherError) -> CumulativeState? {
+        do {
+            let data = try queue.read { db in
+                try Data.fetchOne(db, sql: "SELECT state FROM cumulative_files WHERE dataset = ? AND output = ?", arguments: [dataset, output])
+            }
+            return data.flatMap { try? JSONDecoder().decode(CumulativeState.self, from: $0) }
+        } catch {
+            throw .io(path: path, reason: "cannot read the cumulative files' state (\(error))")
+        }
+    }
+
+    /// Stores where `output`'s cumulative file stands.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
+    func saveCumulativeState(_ state: CumulativeState, dataset: String, output: String) throws(PublisherError) {
+        do {
+            let data = try JSONEncoder().encode(state)
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO cumulative_files (dataset, output, state) VALUES (?, ?, ?)",
+                               arguments: [dataset, output, data])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot store the cumulative files' state (\(error))")
+        }
+    }
+}
+
+extension StateStore {
+    /// Every stored equity total of `dataset` (``PublicSite/EquityTotals``), by release and output
+    /// id; one that cannot be decoded is left out (and computed again).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
+    func equityTotals(dataset: String) throws(PublisherError) -> [String: [String: EquityTotals]] {
+        do {
+            let rows = try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT release, output, totals FROM equity_totals WHERE dataset = ?", arguments: [dataset])
+            }
+            var totals: [String: [String: EquityTotals]] = [:]
+            let decoder = JSONDecoder()
+            for row in rows {
+                if let value = try? decoder.decode(EquityTotals.self, from: row["totals"] as Data) {
+                    totals[row["release"] as String, default: [:]][row["output"] as String] = value
+                }
+            }
+            return totals
+        } catch {
+            throw .io(path: path, reason: "cannot read the stored equity totals (\(error))")
+        }
+    }
+
+    /// Stores one release's equity totals for one output (published values only).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
+    func saveEquityTotals(_ totals: EquityTotals, dataset: String, release: String, output: String) throws(PublisherError) {
+        do {
+            let data = try JSONEncoder().encode(totals)
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO equity_totals (dataset, release, output, totals) VALUES (?, ?, ?, ?)",
+                               arguments: [dataset, release, output, data])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot store the equity totals (\(error))")
+        }
+    }
+}
