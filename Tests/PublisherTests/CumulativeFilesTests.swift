@@ -2,6 +2,7 @@ import Demo
 import Foundation
 import OperationalStore
 import PrivacyPolicy
+import ReleaseFormat
 import Testing
 import TestSupport
 @testable import Publisher
@@ -75,14 +76,16 @@ import TestSupport
         }
     }
 
-    @Test(OutsideTool.needed("gzip")) func aFileAlteredInThePublishedFolderStopsTheRebuild() throws {
+    /// A past release's file edited in place: the next night appends only its own release, so the
+    /// edit does not spread into the cumulative file, and `opendata rebuild` names the altered release.
+    @Test(OutsideTool.needed("gzip")) func aFileAlteredInThePublishedFolderNeverSpreadsAndTheRebuildNamesIt() throws {
         guard OutsideTool.available("gzip") else { return }
         let workdir = TestSupport.temporaryFolder("cumulative-tamper")
         let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 2000, days: 2, seed: 9, end: Self.end),
                                                      policiesFolder: nil)) { _ in }
         _ = try Self.release(prepared, day: "2026-11-21")
         let cumulative = prepared.releases + "/catalog/complaints/complaints-by-allegation.all.csv.gz"
-        let before = FileManager.default.contents(atPath: cumulative)
+        let before = try Self.lines(cumulative)
         // Someone edits a published count in place.
         let target = prepared.releases + "/complaints/2026-11-21/complaints-by-allegation.csv.gz"
         var text = try Self.lines(target)
@@ -92,11 +95,56 @@ import TestSupport
         _ = try OutsideTool.run("gzip", ["-n", "-f", edited])
         try FileManager.default.removeItem(atPath: target)
         try FileManager.default.copyItem(atPath: edited + ".gz", toPath: target)
-        #expect {
-            _ = try Self.release(prepared, day: "2026-11-22")
-        } throws: { error in
-            "\(error)".contains("differs from its signed manifest")
+        #expect(try Self.release(prepared, day: "2026-11-22").allSatisfy { $0.status == .published })
+        let after = try Self.lines(cumulative)
+        #expect(Array(after.prefix(before.count)) == before, "the rows of 2026-11-21 are still the signed ones")
+        #expect(after.count > before.count, "2026-11-22 was appended")
+        let keys = try KeyFiles.loadPublicKeys(key: prepared.publicKey, keyring: nil)
+        let report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
+        #expect(report.problems.contains { $0.hasPrefix("complaints/2026-11-21:") }, "\(report.problems)")
+    }
+
+    /// Appending night by night writes the bytes a full rebuild from the signed releases writes,
+    /// through a re-issued window (which rebuilds) and a cumulative file edited in the published
+    /// folder (caught by `rebuild`, then rebuilt by the next night); each chain extends the last.
+    @Test func appendedFilesAreTheirRebuildAndEachChainExtendsTheLast() throws {
+        let workdir = TestSupport.temporaryFolder("cumulative-append")
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 3000, days: 4, seed: 5, end: Self.end),
+                                                     policiesFolder: nil)) { _ in }
+        let keys = try KeyFiles.loadPublicKeys(key: prepared.publicKey, keyring: nil)
+        let catalog = prepared.releases + "/catalog/calls-for-service/"
+        var previous: (bytes: Data, chain: CumulativeChain)?
+        for day in ["2026-11-19", "2026-11-20", "2026-11-21"] {
+            #expect(try Self.release(prepared, day: day).allSatisfy { $0.status == .published })
+            let report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
+            #expect(report.problems.isEmpty, "\(day): \(report.problems)")
+            #expect(report.identical.count >= 3 * 11, "\(day): \(report.identical.count) files")
+            let bytes = try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.csv.gz"))
+            let chain = try JSONDecoder().decode(CumulativeChain.self, from: try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.json")))
+            #expect(chain.bytes == bytes.count && chain.entries.last?.release == day)
+            if let previous {
+                #expect(bytes.prefix(previous.bytes.count) == previous.bytes, "\(day): yesterday's file is a prefix of today's")
+                #expect(chain.entries.contains { $0.chain == previous.chain.head }, "\(day): yesterday's head is a link of today's chain")
+            }
+            previous = (bytes, chain)
         }
-        #expect(FileManager.default.contents(atPath: cumulative) == before, "nothing was rebuilt from the altered file")
+        // A re-issue of an older window replaces it: rebuilt, and still identical to the rebuild.
+        #expect(try Self.release(prepared, day: "2026-11-20", newSequence: true).allSatisfy { $0.status == .published })
+        var report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        let chain = try JSONDecoder().decode(CumulativeChain.self, from: try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.json")))
+        #expect(chain.entries.map(\.release) == ["2026-11-19", "2026-11-20-s2", "2026-11-21"])
+        // An edited cumulative file: rebuild names it; the next night rebuilds it from the signed releases.
+        let path = catalog + "calls-by-type.all.csv.gz"
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes.append(try Gzip.compress(Data("2026-11-21,FORGED,2026-11-21,999,7,reliable\n".utf8)))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
+        #expect(report.problems == ["catalog/calls-for-service/calls-by-type.all.csv.gz differs from its rebuild from the signed releases"])
+        #expect(try Self.release(prepared, day: "2026-11-22").allSatisfy { $0.status == .published })
+        report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        let healed = try Gzip.decompress(try #require(FileManager.default.contents(atPath: path)), file: path)
+        #expect(!String(decoding: healed, as: UTF8.self).contains("FORGED"))
     }
 }
