@@ -113,24 +113,20 @@ public enum Dashboard {
         var byFacet: [String: [Int: (sum: Double, cells: Int, deviation: Double)]] = [:]
         var latestMargins: (swamped: Int, cells: Int, margin: Double)?
         for (index, release) in history.enumerated() {
-            guard let result = release.results[output.id], let column = result.statistics.firstIndex(of: "count"),
-                  let noise = result.noise.first(where: { $0.statistic == "count" }) else {
+            // The stored point, or one computed from the results (the latest release's, or a point kept for another facet).
+            let stored = release.trend[output.id].flatMap { $0.facet == facet ? $0 : nil }
+            guard let point = stored ?? release.results[output.id].flatMap({ TrendPoint($0, facet: facet) }) else {
                 totals.append(ChartPoint(label: release.release.window, value: nil))
                 continue
             }
-            let deviation = noise.distribution.standardDeviation
-            let sum = result.rows.reduce(0) { $0 + $1.values[column] }
-            let spread = summedMargin(deviation: deviation, cells: result.rows.count)
+            let sum = point.total.sum
+            let spread = summedMargin(deviation: point.deviation, cells: point.total.cells)
             totals.append(ChartPoint(label: release.release.window, value: sum, low: sum - spread, high: sum + spread))
-            if let facet {
-                for row in result.rows where facet < row.key.count {
-                    var entry = byFacet[row.key[facet], default: [:]][index] ?? (0, 0, deviation)
-                    entry.sum += row.values[column]
-                    entry.cells += 1
-                    byFacet[row.key[facet], default: [:]][index] = entry
-                }
+            for (group, entry) in point.facets {
+                byFacet[group, default: [:]][index] = (entry.sum, entry.cells, point.deviation)
             }
-            if index == history.count - 1 {
+            if index == history.count - 1, let result = release.results[output.id], let column = result.statistics.firstIndex(of: "count"),
+               let noise = result.noise.first(where: { $0.statistic == "count" }) {
                 latestMargins = (result.rows.filter { $0.margins[column] > abs($0.values[column]) }.count, result.rows.count, noise.margin)
             }
         }
@@ -203,14 +199,17 @@ public enum Dashboard {
                               pooled: EquityTotals?) -> HTMLNode {
         let id = "\(output.id)-equity"
         var html: [HTMLNode] = [.el("h3", ["id": id], .text(output.title ?? output.id))]
-        let withResults = history.compactMap { release in release.results[output.id].map { (release, $0) } }
-        guard let (latestRelease, latest) = withResults.last else { return .fragment(html + [.el("p", .text("Not published yet."))]) }
+        // The releases drawn that published the output: their stored rates, or their results (the latest's are loaded).
+        let drawn = history.filter { $0.ratePeriods[output.id] != nil || $0.results[output.id] != nil }
+        guard let latestRelease = history.last(where: { $0.results[output.id] != nil }), let latest = latestRelease.results[output.id] else {
+            return .fragment(html + [.el("p", .text("Not published yet."))])
+        }
         html += [.el("p", .text(disparity.explanation)), .el("h4", .text("Latest release (\(latestRelease.release.window))")),
                  DisparityTable.charts(latest, disparity: disparity, id: id + "-latest", limit: 1)]
         // Pooled: the noisy counts of every release added up (post-processing), with as many noise draws;
         // without stored totals, those of the releases drawn.
-        let pooled = pooled ?? withResults.reduce(into: EquityTotals()) { totals, item in
-            totals.add(EquityTotals(item.1, window: item.0.release.window))
+        let pooled = pooled ?? history.reduce(into: EquityTotals()) { totals, release in
+            if let result = release.results[output.id] { totals.add(EquityTotals(result, window: release.release.window)) }
         }
         if pooled.releases > 1 {
             let combined = DisparityTable.comparison(label: nil, groups: pooled.groups, counts: pooled.counts,
@@ -222,16 +221,15 @@ public enum Dashboard {
             html.append(DisparityTable.chart(combined, disparity: disparity, id: id + "-pooled",
                                              title: "Share where \(disparity.outcome.phrase), by \(disparity.group), \(pooled.firstWindow ?? "") to \(pooled.lastWindow ?? latestRelease.release.window)"))
         }
-        if withResults.count > 1 {
+        if drawn.count > 1 {
             let groups = pooled.groups
             html.append(.el("h4", .text("Each group's rate over releases")))
-            // Each release's comparison once (a bootstrap each), shared by every group's chart.
-            let latestPeriods = withResults.map { item in
-                item.0.ratePeriods[output.id] ?? DisparityTable.periods(item.1, disparity: disparity, ratesOnly: true).last
+            // Each release's comparison once (a bootstrap each, stored when first drawn), shared by every group's chart.
+            let latestPeriods = drawn.map { release in
+                release.ratePeriods[output.id] ?? release.results[output.id].flatMap { DisparityTable.periods($0, disparity: disparity, ratesOnly: true).last }
             }
             let charts = groups.enumerated().map { number, group -> HTMLNode in
-                let points = zip(withResults, latestPeriods).map { item, period -> ChartPoint in
-                    let release = item.0
+                let points = zip(drawn, latestPeriods).map { release, period -> ChartPoint in
                     guard let period, let index = period.groups.firstIndex(of: group), period.release.noisy[index].denominator >= 1 else {
                         return ChartPoint(label: release.release.window, value: nil)
                     }

@@ -17,8 +17,11 @@ public struct DatasetHistory: Sendable {
         public var release: PublishedRelease
         /// Its window's first instant, when the ledger has it.
         public var start: Date?
-        /// Stored noisy results per aggregate output id.
+        /// Stored noisy results per aggregate output id: loaded for the latest release only (older
+        /// releases are drawn from their ``trend`` points).
         public var results: [String: AggregateResult]
+        /// Per aggregate output id with counts: this release's point on the trend charts.
+        public var trend: [String: TrendPoint]
         /// Per record-level output id: the records published and each column's level (from the privacy report).
         public var records: [String: (count: Int, levels: [String: Int])]
         /// Per equity output id: its latest period's rates with their intervals, computed once when
@@ -26,9 +29,10 @@ public struct DatasetHistory: Sendable {
         /// does not redo every past release's bootstrap each night. Missing ones are computed.
         public var ratePeriods: [String: DisparityTable.Period]
 
-        public init(release: PublishedRelease, start: Date?, results: [String: AggregateResult],
+        public init(release: PublishedRelease, start: Date?, results: [String: AggregateResult], trend: [String: TrendPoint] = [:],
                     records: [String: (count: Int, levels: [String: Int])], ratePeriods: [String: DisparityTable.Period] = [:]) {
             (self.release, self.start, self.results, self.records, self.ratePeriods) = (release, start, results, records, ratePeriods)
+            self.trend = trend
         }
     }
 

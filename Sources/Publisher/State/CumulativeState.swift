@@ -90,3 +90,35 @@ extension StateStore {
         }
     }
 }
+
+extension StateStore {
+    /// One release's stored dashboard summary (``DatasetHistory/Summary``); nil when none is stored
+    /// or it cannot be decoded (it is then computed again).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
+    func releaseSummary(dataset: String, release: String) throws(PublisherError) -> DatasetHistory.Summary? {
+        do {
+            let data = try queue.read { db in
+                try Data.fetchOne(db, sql: "SELECT summary FROM release_summaries WHERE dataset = ? AND release = ?", arguments: [dataset, release])
+            }
+            return data.flatMap { try? JSONDecoder().decode(DatasetHistory.Summary.self, from: $0) }
+        } catch {
+            throw .io(path: path, reason: "cannot read the stored release summaries (\(error))")
+        }
+    }
+
+    /// Stores one release's dashboard summary (published values only).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
+    func saveReleaseSummary(_ summary: DatasetHistory.Summary, dataset: String, release: String) throws(PublisherError) {
+        do {
+            let data = try JSONEncoder().encode(summary)
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO release_summaries (dataset, release, summary) VALUES (?, ?, ?)",
+                               arguments: [dataset, release, data])
+            }
+        } catch {
+            throw .io(path: path, reason: "cannot store the release summaries (\(error))")
+        }
+    }
+}

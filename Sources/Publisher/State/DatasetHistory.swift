@@ -21,17 +21,39 @@ extension DatasetHistory {
         let folder = root.entryType(dataset) == S_IFDIR ? try root.folder(dataset, create: false) : nil
         let all = try state.releasesByWindow(dataset: dataset)
         var releases: [Release] = []
-        for published in all.suffix(shown) {
-            let results = try budget.storedResults(dataset: dataset, window: published.window, sequence: published.windowSequence)
+        let shownReleases = all.suffix(shown)
+        let key = summaryKey(policy)
+        for published in shownReleases {
             let start = ledger.first { $0.window == published.window && $0.sequence == published.windowSequence }?.windowStart
-            var records: [String: (count: Int, levels: [String: Int])] = [:]
-            if let folder, folder.entryType(published.release) == S_IFDIR,
-               let report = try folder.folder(published.release, create: false).read("privacy-report.json"),
-               let document = try? CanonicalJSON.decode(PrivacyReport.Document.self, from: report, file: "privacy-report.json") {
-                for item in document.microdata { records[item.output] = (item.records, item.generalizationLevels) }
+            let latest = published == shownReleases.last
+            let storedRates = try state.ratePeriods(release: published.release)
+            var summary = latest ? nil : try state.releaseSummary(dataset: dataset, release: published.release).flatMap { $0.key == key ? $0 : nil }
+            // Older releases are drawn from their stored summary and rates; their results and report are read only when those are missing.
+            var results: [String: AggregateResult] = [:]
+            if latest || summary == nil || equityOutputs(policy).contains(where: { storedRates[$0] == nil }) {
+                results = try budget.storedResults(dataset: dataset, window: published.window, sequence: published.windowSequence)
             }
-            releases.append(Release(release: published, start: start, results: results, records: records,
-                                    ratePeriods: try ratePeriods(policy: policy, release: published.release, results: results, state: state)))
+            if summary == nil {
+                var records: [String: Summary.Records] = [:]
+                if let folder, folder.entryType(published.release) == S_IFDIR,
+                   let report = try folder.folder(published.release, create: false).read("privacy-report.json"),
+                   let document = try? CanonicalJSON.decode(PrivacyReport.Document.self, from: report, file: "privacy-report.json") {
+                    for item in document.microdata { records[item.output] = Summary.Records(count: item.records, levels: item.generalizationLevels) }
+                }
+                var trend: [String: TrendPoint] = [:]
+                for output in policy.publishedOutputs {
+                    guard case let .aggregate(spec) = output.kind, spec.disparity == nil, let result = results[output.id],
+                          let point = TrendPoint(result, facet: spec.groupBy.firstIndex { $0.level == nil }) else { continue }
+                    trend[output.id] = point
+                }
+                let computed = Summary(key: key, trend: trend, records: records)
+                try state.saveReleaseSummary(computed, dataset: dataset, release: published.release)
+                summary = computed
+            }
+            releases.append(Release(release: published, start: start, results: latest ? results : [:], trend: summary?.trend ?? [:],
+                                    records: (summary?.records ?? [:]).mapValues { ($0.count, $0.levels) },
+                                    ratePeriods: try ratePeriods(policy: policy, release: published.release, results: results, stored: storedRates,
+                                                                 state: state)))
         }
         return DatasetHistory(releases: releases, total: all.count, firstWindow: all.first?.window,
                               equityTotals: try equityTotals(policy: policy, releases: all, state: state))
@@ -42,9 +64,7 @@ extension DatasetHistory {
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read or written.
     static func equityTotals(policy: Policy, releases: [PublishedRelease], state: StateStore) throws(PublisherError) -> [String: EquityTotals] {
-        let outputs = policy.publishedOutputs.filter { output in
-            if case let .aggregate(spec) = output.kind { spec.disparity != nil } else { false }
-        }.map(\.id)
+        let outputs = equityOutputs(policy)
         guard !outputs.isEmpty else { return [:] }
         let dataset = policy.dataset.id
         var stored = try state.equityTotals(dataset: dataset)
@@ -75,14 +95,13 @@ extension DatasetHistory {
     /// computed again.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read or written.
-    static func ratePeriods(policy: Policy, release: String, results: [String: AggregateResult],
+    static func ratePeriods(policy: Policy, release: String, results: [String: AggregateResult], stored: [String: Data],
                             state: StateStore) throws(PublisherError) -> [String: DisparityTable.Period] {
         let outputs = policy.publishedOutputs.compactMap { output -> (String, DisparitySpec)? in
-            guard case let .aggregate(spec) = output.kind, let disparity = spec.disparity, results[output.id] != nil else { return nil }
+            guard case let .aggregate(spec) = output.kind, let disparity = spec.disparity, results[output.id] != nil || stored[output.id] != nil else { return nil }
             return (output.id, disparity)
         }
         guard !outputs.isEmpty else { return [:] }
-        let stored = try state.ratePeriods(release: release)
         var periods: [String: DisparityTable.Period] = [:]
         for (id, disparity) in outputs {
             if let data = stored[id], let period = try? JSONDecoder().decode(DisparityTable.Period.self, from: data) {
@@ -93,5 +112,36 @@ extension DatasetHistory {
             }
         }
         return periods
+    }
+
+    /// The ids of `policy`'s published equity outputs.
+    static func equityOutputs(_ policy: Policy) -> [String] {
+        policy.publishedOutputs.filter { output in
+            if case let .aggregate(spec) = output.kind { spec.disparity != nil } else { false }
+        }.map(\.id)
+    }
+
+    /// What a stored summary was computed for: each trend output with the key it is faceted by. A
+    /// summary stored under another key (the policy changed) is computed again.
+    static func summaryKey(_ policy: Policy) -> String {
+        policy.publishedOutputs.compactMap { output -> String? in
+            guard case let .aggregate(spec) = output.kind, spec.disparity == nil else { return nil }
+            return "\(output.id):\(spec.groupBy.firstIndex { $0.level == nil }.map(String.init) ?? "-")"
+        }.joined(separator: ",")
+    }
+
+    /// One release's points on the dashboard (its trend points and record files' levels), computed
+    /// once from its stored results and published report and kept in the state database.
+    struct Summary: Codable {
+        /// A record-level output's size and each column's level.
+        struct Records: Codable {
+            var count: Int
+            var levels: [String: Int]
+        }
+
+        /// ``summaryKey(_:)`` of the policy it was computed under.
+        var key: String
+        var trend: [String: TrendPoint]
+        var records: [String: Records]
     }
 }

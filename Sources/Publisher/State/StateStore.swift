@@ -239,6 +239,13 @@ public final class StateStore: Sendable {
                 t.column("totals", .blob).notNull()
                 t.primaryKey(["dataset", "release", "output"])
             }
+            // Per release: its points on the dashboards (trend sums, record files' levels), computed once.
+            try db.create(table: "release_summaries") { t in
+                t.column("dataset", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("summary", .blob).notNull()
+                t.primaryKey(["dataset", "release"])
+            }
         }
         return migrator
     }
