@@ -13,19 +13,24 @@ import TestSupport
 @Suite(.serialized) struct DashboardHistoryTests {
     @Test func pagesFromStoredSummariesEqualPagesFromTheResults() throws {
         let workdir = TestSupport.temporaryFolder("dashboard-history")
-        let end = ISO8601DateFormatter().date(from: "2026-11-23T00:00:00Z") ?? Date()
-        let report = try Demo.run(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 3000, days: 4, seed: 3, end: end),
-                                               policiesFolder: nil)) { _ in }
-        let state = try StateStore(path: report.statePath)
-        let releases = workdir + "/Releases"
+        let end = CumulativeFilesTests.end
+        let prepared = try Demo.prepare(Demo.Options(workdir: workdir, city: DemoCityOptions(records: 3000, days: 4, seed: 3, end: end),
+                                                     policiesFolder: nil)) { _ in }
+        for day in ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"] {
+            #expect(try CumulativeFilesTests.release(prepared, day: day).allSatisfy { $0.status == .published })
+        }
+        // A window re-issued after later ones: the running totals stored after it no longer sit at their position.
+        #expect(try CumulativeFilesTests.release(prepared, day: "2026-11-20", newSequence: true).allSatisfy { $0.status == .published })
+        let state = try StateStore(path: prepared.statePath)
+        let releases = prepared.releases
         let now = end
         func pages() throws -> [String] {
             var pages: [String] = []
-            for path in try Demo.policyPaths(in: workdir + "/Policies") {
+            for path in prepared.policies {
                 let policy = try PolicyLoader.load(path: path)
                 let entries = try BudgetLedger(state: state).entries(dataset: policy.dataset.id)
                 let history = try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: releases)
-                #expect(history.total == 4 && history.releases.count == 4)
+                #expect(history.total == 5 && history.releases.count == 5)
                 pages.append(Dashboard.page(PublicIndex.Dataset(policy: policy, releases: try state.releasesByWindow(dataset: policy.dataset.id),
                                                                 ledger: entries, history: history), now: now))
             }
@@ -40,7 +45,7 @@ import TestSupport
         }
         let computed = try pages()
         #expect(stored == computed)
-        #expect(stored.contains { $0.contains("All 4 releases together") }, "the pooled equity comparison is drawn")
+        #expect(stored.contains { $0.contains("All 5 releases together") }, "the pooled equity comparison is drawn")
         #expect(try state.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM release_summaries") ?? 0 } >= 9)
     }
 }

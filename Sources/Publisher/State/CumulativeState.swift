@@ -53,37 +53,30 @@ extension StateStore {
 }
 
 extension StateStore {
-    /// Every stored equity total of `dataset` (``PublicSite/EquityTotals``), by release and output
-    /// id; one that cannot be decoded is left out (and computed again).
+    /// The running equity totals stored for `release` (``DatasetHistory/RunningEquityTotals``); nil
+    /// when none are stored or they cannot be decoded (they are then added up again).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
-    func equityTotals(dataset: String) throws(PublisherError) -> [String: [String: EquityTotals]] {
+    func equityTotals(dataset: String, release: String) throws(PublisherError) -> DatasetHistory.RunningEquityTotals? {
         do {
-            let rows = try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT release, output, totals FROM equity_totals WHERE dataset = ?", arguments: [dataset])
+            let data = try queue.read { db in
+                try Data.fetchOne(db, sql: "SELECT totals FROM equity_totals WHERE dataset = ? AND release = ?", arguments: [dataset, release])
             }
-            var totals: [String: [String: EquityTotals]] = [:]
-            let decoder = JSONDecoder()
-            for row in rows {
-                if let value = try? decoder.decode(EquityTotals.self, from: row["totals"] as Data) {
-                    totals[row["release"] as String, default: [:]][row["output"] as String] = value
-                }
-            }
-            return totals
+            return data.flatMap { try? JSONDecoder().decode(DatasetHistory.RunningEquityTotals.self, from: $0) }
         } catch {
             throw .io(path: path, reason: "cannot read the stored equity totals (\(error))")
         }
     }
 
-    /// Stores one release's equity totals for one output (published values only).
+    /// Stores the running equity totals through one release (published values only).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
-    func saveEquityTotals(_ totals: EquityTotals, dataset: String, release: String, output: String) throws(PublisherError) {
+    func saveEquityTotals(_ totals: DatasetHistory.RunningEquityTotals, dataset: String, release: String) throws(PublisherError) {
         do {
             let data = try JSONEncoder().encode(totals)
             try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO equity_totals (dataset, release, output, totals) VALUES (?, ?, ?, ?)",
-                               arguments: [dataset, release, output, data])
+                try db.execute(sql: "INSERT OR REPLACE INTO equity_totals (dataset, release, totals) VALUES (?, ?, ?)",
+                               arguments: [dataset, release, data])
             }
         } catch {
             throw .io(path: path, reason: "cannot store the equity totals (\(error))")

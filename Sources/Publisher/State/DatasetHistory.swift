@@ -59,34 +59,40 @@ extension DatasetHistory {
                               equityTotals: try equityTotals(policy: policy, releases: all, state: state))
     }
 
-    /// Every equity output's noisy counts added up over `releases` (``PublicSite/EquityTotals``): each
-    /// release's totals as stored, else computed from its stored results and stored for the nights after.
+    /// Every equity output's noisy counts added up over `releases` (``PublicSite/EquityTotals``), kept
+    /// as a running total: each release's row in the state holds the totals through it, so a night
+    /// adds its own release to the previous release's row instead of re-reading every release. A row
+    /// whose position no longer matches (a window re-issued or caught up since, which inserts a
+    /// release before it) is not used; the totals are then added up again from the last row that
+    /// matches, from each release's stored results.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read or written.
     static func equityTotals(policy: Policy, releases: [PublishedRelease], state: StateStore) throws(PublisherError) -> [String: EquityTotals] {
         let outputs = equityOutputs(policy)
         guard !outputs.isEmpty else { return [:] }
         let dataset = policy.dataset.id
-        var stored = try state.equityTotals(dataset: dataset)
-        var pooled: [String: EquityTotals] = [:]
-        let budget = BudgetLedger(state: state)
-        for release in releases {
-            var totals = stored[release.release] ?? [:]
-            if outputs.contains(where: { totals[$0] == nil }) {
-                let results = try budget.storedResults(dataset: dataset, window: release.window, sequence: release.windowSequence)
-                for id in outputs where totals[id] == nil {
-                    // A release without this output (published before it existed) adds an empty total.
-                    let computed = results[id].map { EquityTotals($0, window: release.window) } ?? EquityTotals()
-                    try state.saveEquityTotals(computed, dataset: dataset, release: release.release, output: id)
-                    totals[id] = computed
-                }
-                stored[release.release] = totals
-            }
-            for id in outputs {
-                if let item = totals[id], item.releases > 0 { pooled[id, default: EquityTotals()].add(item) }
+        // The latest release whose running total is stored at its position, for every output.
+        var through: [String: EquityTotals] = [:]
+        var next = 0
+        for index in releases.indices.reversed() {
+            if let row = try state.equityTotals(dataset: dataset, release: releases[index].release), row.position == index + 1,
+               outputs.allSatisfy({ row.through[$0] != nil }) {
+                through = row.through
+                next = index + 1
+                break
             }
         }
-        return pooled
+        let budget = BudgetLedger(state: state)
+        for (index, release) in releases.enumerated().dropFirst(next) {
+            let results = try budget.storedResults(dataset: dataset, window: release.window, sequence: release.windowSequence)
+            for id in outputs {
+                // A release without this output (published before it existed) adds nothing.
+                if let result = results[id] { through[id, default: EquityTotals()].add(EquityTotals(result, window: release.window)) }
+                if through[id] == nil { through[id] = EquityTotals() }
+            }
+            try state.saveEquityTotals(RunningEquityTotals(position: index + 1, through: through), dataset: dataset, release: release.release)
+        }
+        return through.filter { $0.value.releases > 0 }
     }
 
     /// The latest period's rates of each equity output of one release: stored ones, else computed
@@ -128,6 +134,13 @@ extension DatasetHistory {
             guard case let .aggregate(spec) = output.kind, spec.disparity == nil else { return nil }
             return "\(output.id):\(spec.groupBy.firstIndex { $0.level == nil }.map(String.init) ?? "-")"
         }.joined(separator: ",")
+    }
+
+    /// The equity totals through one release (``equityTotals(policy:releases:state:)``): per output
+    /// id, the noisy counts of every release up to it added up, and its position in window order.
+    struct RunningEquityTotals: Codable {
+        var position: Int
+        var through: [String: EquityTotals]
     }
 
     /// One release's points on the dashboard (its trend points and record files' levels), computed

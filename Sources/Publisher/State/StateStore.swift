@@ -230,14 +230,13 @@ public final class StateStore: Sendable {
                 t.column("state", .blob).notNull()
                 t.primaryKey(["dataset", "output"])
             }
-            // Per release and equity output: its noisy counts summed per group, for the dashboards'
-            // pooled comparison over every release (post-processing of published values).
+            // Per release: each equity output's noisy counts summed per group over every release up to
+            // it, for the dashboards' pooled comparison (post-processing of published values).
             try db.create(table: "equity_totals") { t in
                 t.column("dataset", .text).notNull()
                 t.column("release", .text).notNull()
-                t.column("output", .text).notNull()
                 t.column("totals", .blob).notNull()
-                t.primaryKey(["dataset", "release", "output"])
+                t.primaryKey(["dataset", "release"])
             }
             // Per release: its points on the dashboards (trend sums, record files' levels), computed once.
             try db.create(table: "release_summaries") { t in
