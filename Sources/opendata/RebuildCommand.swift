@@ -13,7 +13,7 @@ struct RebuildCommand: ParsableCommand {
             night costs the same after three years as after ten days. This command is how anyone checks \
             the appended files: it needs only the published folder and the release key (no state \
             database). Every release folder is verified (signature and files; expiry is not judged), \
-            then each output's file, its chain (<output>.all.chain.json: which bytes came from which \
+            then each output's file, its chain (<output>.all.chain.jsonl: which bytes came from which \
             signed release) and its Table Schema are built from the releases and compared with what is \
             published. Exit 0 when every file is identical; 1 naming each file that differs or release \
             that fails verification. --into writes the rebuilt files to another folder.

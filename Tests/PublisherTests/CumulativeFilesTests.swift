@@ -113,26 +113,36 @@ import TestSupport
                                                      policiesFolder: nil)) { _ in }
         let keys = try KeyFiles.loadPublicKeys(key: prepared.publicKey, keyring: nil)
         let catalog = prepared.releases + "/catalog/calls-for-service/"
-        var previous: (bytes: Data, chain: CumulativeChain)?
+        var previous: (bytes: Data, chain: Data, head: String)?
         for day in ["2026-11-19", "2026-11-20", "2026-11-21"] {
             #expect(try Self.release(prepared, day: day).allSatisfy { $0.status == .published })
             let report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
             #expect(report.problems.isEmpty, "\(day): \(report.problems)")
             #expect(report.identical.count >= 3 * 11, "\(day): \(report.identical.count) files")
             let bytes = try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.csv.gz"))
-            let chain = try JSONDecoder().decode(CumulativeChain.self, from: try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.json")))
-            #expect(chain.bytes == bytes.count && chain.entries.last?.release == day)
+            let chainFile = try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.jsonl"))
+            let chain = try CumulativeChain.parse(chainFile, file: "chain")
+            let last = try #require(chain.entries.last)
+            #expect(last.offset + last.bytes == bytes.count && last.release == day)
+            // Each entry's members are exactly its bytes of the file, and decompress to its release's rows.
+            for entry in chain.entries {
+                let members = bytes.subdata(in: entry.offset..<(entry.offset + entry.bytes))
+                #expect(StreamingDigest.sha256Hex(members) == entry.sha256)
+                let rows = entry.bytes == 0 ? [] : String(decoding: try Gzip.decompress(members, file: "member"), as: UTF8.self).split(separator: "\n")
+                #expect(rows.count == entry.rows && rows.allSatisfy { $0.hasPrefix(entry.release + ",") })
+            }
             if let previous {
                 #expect(bytes.prefix(previous.bytes.count) == previous.bytes, "\(day): yesterday's file is a prefix of today's")
-                #expect(chain.entries.contains { $0.chain == previous.chain.head }, "\(day): yesterday's head is a link of today's chain")
+                #expect(chainFile.prefix(previous.chain.count) == previous.chain, "\(day): yesterday's chain is a prefix of today's")
+                #expect(chain.entries.contains { $0.chain == previous.head }, "\(day): yesterday's last link is a link of today's chain")
             }
-            previous = (bytes, chain)
+            previous = (bytes, chainFile, last.chain)
         }
         // A re-issue of an older window replaces it: rebuilt, and still identical to the rebuild.
         #expect(try Self.release(prepared, day: "2026-11-20", newSequence: true).allSatisfy { $0.status == .published })
         var report = try CumulativeRebuild.run(out: prepared.releases, keys: keys)
         #expect(report.problems.isEmpty, "\(report.problems)")
-        let chain = try JSONDecoder().decode(CumulativeChain.self, from: try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.json")))
+        let chain = try CumulativeChain.parse(try #require(FileManager.default.contents(atPath: catalog + "calls-by-type.all.chain.jsonl")), file: "chain")
         #expect(chain.entries.map(\.release) == ["2026-11-19", "2026-11-20-s2", "2026-11-21"])
         // An edited cumulative file: rebuild names it; the next night rebuilds it from the signed releases.
         let path = catalog + "calls-by-type.all.csv.gz"

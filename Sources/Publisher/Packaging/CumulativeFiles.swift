@@ -7,7 +7,7 @@ import ReleaseFormat
 /// Stable downloads for portals that harvest a URL rather than a release folder: per output,
 /// `catalog/<dataset>/<output>.all.csv.gz` holds every release so far (a leading `release` column
 /// says which), with its Table Schema `<output>.all.schema.json` and its chain
-/// `<output>.all.chain.json` (``CumulativeChain``), and `catalog/<dataset>/<output>.latest.csv.gz`
+/// `<output>.all.chain.jsonl` (``CumulativeChain``), and `catalog/<dataset>/<output>.latest.csv.gz`
 /// (with `<output>.latest.schema.json`) is a byte-for-byte copy of the newest release's file. They
 /// live beside the catalogs, not in the dataset's folder, which holds only its releases and
 /// `latest` (DESIGN.md, release layout).
@@ -54,29 +54,23 @@ public enum CumulativeFiles {
             guard let latestData = try source.read(file, of: latest),
                   let latestSchema = try source.read(schemaFile, of: latest) else { continue }
             let header = try records(latestData, file: "\(id)/\(latest.release)/\(file)").header
-            let names = (all: "\(output.id).all.csv.gz", chain: "\(output.id).all.chain.json")
-            // Yesterday's file, when it is still what the state says was written and the new list extends it.
+            let names = (all: "\(output.id).all.csv.gz", chain: "\(output.id).all.chain.jsonl")
+            // Yesterday's files, when they are still what the state says was written and the new list extends them.
             var start: Built?
             if let stored = try state.cumulativeState(dataset: id, output: output.id), stored.header == String(decoding: header, as: UTF8.self),
                releases.map(\.release).starts(with: stored.considered),
-               let bytes = target.read(names.all), StreamingDigest.sha256Hex(bytes) == stored.fileSHA256,
-               let chainBytes = target.read(names.chain), StreamingDigest.sha256Hex(chainBytes) == stored.chainSHA256,
-               let chain = try? JSONDecoder().decode(CumulativeChain.self, from: chainBytes), chain.bytes == bytes.count {
-                start = Built(file: bytes, chain: chain, schemas: stored.schemas.map { Data($0.utf8) }, considered: stored.considered)
+               let bytes = target.read(names.all), bytes.count == stored.bytes, StreamingDigest.sha256Hex(bytes) == stored.fileSHA256,
+               let chain = target.read(names.chain), StreamingDigest.sha256Hex(chain) == stored.chainSHA256 {
+                start = Built(file: bytes, chainFile: chain, chain: CumulativeChain(head: stored.head, bytes: stored.bytes),
+                              schemas: stored.schemas.map { Data($0.utf8) }, considered: stored.considered, included: stored.included)
             }
             let built = try build(file: names.all, header: header, releases: releases, from: start,
                                   path: (out as NSString).appendingPathComponent(StableDownloads.allPath(dataset: id, output: output.id))) { release throws(PublisherError) in
                 guard let data = try source.read(file, of: release) else { return nil }
                 return (data, try source.read(schemaFile, of: release))
             }
-            let chainJSON: Data
-            do {
-                chainJSON = try built.chain.json()
-            } catch {
-                throw .io(path: target.path + "/" + names.chain, reason: error.description)
-            }
             try target.replace(names.all, with: built.file)
-            try target.replace(names.chain, with: chainJSON)
+            try target.replace(names.chain, with: built.chainFile)
             try target.replace("\(output.id).all.schema.json", with: try schema(combining: built.schemas.isEmpty ? [latestSchema] : built.schemas,
                                                                                compressed: built.file, output: output.id,
                                                                                path: "\(id)/\(latest.release)/\(schemaFile)"))
@@ -84,12 +78,13 @@ public enum CumulativeFiles {
             try target.replace("\(output.id).latest.schema.json", with: latestSchema)
             try state.saveCumulativeState(CumulativeState(considered: built.considered, header: String(decoding: header, as: UTF8.self),
                                                           schemas: built.schemas.map { String(decoding: $0, as: UTF8.self) },
-                                                          fileSHA256: StreamingDigest.sha256Hex(built.file),
-                                                          chainSHA256: StreamingDigest.sha256Hex(chainJSON)),
+                                                          included: built.included, fileSHA256: StreamingDigest.sha256Hex(built.file),
+                                                          chainSHA256: StreamingDigest.sha256Hex(built.chainFile),
+                                                          head: built.chain.head, bytes: built.chain.bytes),
                                           dataset: id, output: output.id)
             let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
             paths += [all, StableDownloads.schemaPath(all), chainPath(all), copy, StableDownloads.schemaPath(copy)]
-            let included = built.chain.entries.map(\.release)
+            let included = built.included
             // The first and last included windows' ledger entries (looked up once each, not per release).
             func entry(_ name: String?) -> LedgerEntry? {
                 guard let name, let release = byName[name] else { return nil }
@@ -102,8 +97,8 @@ public enum CumulativeFiles {
         return (coverage, paths)
     }
 
-    /// The chain file beside a cumulative file (`x.all.csv.gz` → `x.all.chain.json`).
-    public static func chainPath(_ file: String) -> String { String(file.dropLast(".csv.gz".count)) + ".chain.json" }
+    /// The chain file beside a cumulative file (`x.all.csv.gz` → `x.all.chain.jsonl`).
+    public static func chainPath(_ file: String) -> String { String(file.dropLast(".csv.gz".count)) + ".chain.jsonl" }
 
     /// The newest release of each window, oldest window first: the releases a cumulative file holds.
     static func ordered(_ releases: [PublishedRelease]) -> [PublishedRelease] {
@@ -115,13 +110,16 @@ public enum CumulativeFiles {
         return releases.filter { newest[$0.window] == $0 }.sorted { $0.window < $1.window }
     }
 
-    /// A cumulative file as built so far: its bytes, chain, the distinct schemas of its releases with
-    /// rows (newest last) and the releases considered.
+    /// A cumulative file as built so far: its bytes, its chain file's bytes and the chain's last link,
+    /// the distinct schemas of its releases with rows (newest last), and the releases considered and
+    /// included.
     struct Built {
         var file: Data
+        var chainFile: Data
         var chain: CumulativeChain
         var schemas: [Data]
         var considered: [String]
+        var included: [String]
     }
 
     /// Extends `start` (or, when nil, a file holding only `header`) with every release of
@@ -138,7 +136,13 @@ public enum CumulativeFiles {
             built = start
         } else {
             let members = try compress(Data("release,".utf8) + header + Data("\n".utf8), path: path)
-            built = Built(file: members, chain: CumulativeChain(file: file, header: members), schemas: [], considered: [])
+            let first: Data
+            do {
+                first = try CumulativeChain.startLine(file: file, header: members)
+            } catch {
+                throw .io(path: chainPath(path), reason: error.description)
+            }
+            built = Built(file: members, chainFile: first, chain: CumulativeChain(header: members), schemas: [], considered: [], included: [])
         }
         for release in releases.dropFirst(built.considered.count) {
             built.considered.append(release.release)
@@ -165,7 +169,14 @@ public enum CumulativeFiles {
             built.chain.append(release: release.release, manifestSHA256: release.manifestSHA256, fileSHA256: StreamingDigest.sha256Hex(data),
                                rows: parsed.lines.count, members: members)
             built.file.append(members)
+            built.included.append(release.release)
         }
+        do {
+            built.chainFile += try built.chain.entryLines()
+        } catch {
+            throw .io(path: chainPath(path), reason: error.description)
+        }
+        built.chain.entries = []
         return built
     }
 

@@ -42,7 +42,7 @@ public enum CumulativeRebuild {
         let catalog = try root.folder("catalog", create: false)
         for id in catalog.entries().sorted() where catalog.entryType(id) == S_IFDIR && root.entryType(id) == S_IFDIR {
             let target = try catalog.folder(id, create: false)
-            let outputs = target.entries().filter { $0.hasSuffix(".all.chain.json") }.map { String($0.dropLast(".all.chain.json".count)) }.sorted()
+            let outputs = target.entries().filter { $0.hasSuffix(".all.chain.jsonl") }.map { String($0.dropLast(".all.chain.jsonl".count)) }.sorted()
             guard !outputs.isEmpty else { continue }
             let folder = try root.folder(id, create: false)
             var releases: [PublishedRelease] = []
@@ -73,13 +73,7 @@ public enum CumulativeRebuild {
                     guard let data = try source.read(file, of: release) else { return nil }
                     return (data, try source.read(schemaFile, of: release))
                 }
-                let chain: Data
-                do {
-                    chain = try built.chain.json()
-                } catch {
-                    throw .io(path: CumulativeFiles.chainPath(all), reason: error.description)
-                }
-                var rebuilt: [(path: String, data: Data)] = [(all, built.file), (CumulativeFiles.chainPath(all), chain)]
+                var rebuilt: [(path: String, data: Data)] = [(all, built.file), (CumulativeFiles.chainPath(all), built.chainFile)]
                 if let latestSchema = try source.read(schemaFile, of: latest) {
                     let schemas = built.schemas.isEmpty ? [latestSchema] : built.schemas
                     rebuilt.append((StableDownloads.schemaPath(all), try CumulativeFiles.schema(combining: schemas, compressed: built.file, output: output,

@@ -16,8 +16,13 @@ struct CumulativeState: Codable, Equatable {
     var header: String
     /// Each distinct Table Schema of an included release with rows, the newest last.
     var schemas: [String]
+    /// The releases included, in window order.
+    var included: [String]
     var fileSHA256: String
     var chainSHA256: String
+    /// The chain's last link and the file's size (``CumulativeChain``).
+    var head: String
+    var bytes: Int
 }
 
 extension StateStore {
