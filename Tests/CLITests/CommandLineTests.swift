@@ -167,6 +167,17 @@ import TestSupport
                                  TestSupport.sharedPath("fixtures/policies/calls-for-service.yaml")])
         #expect(check.status == 1)
         #expect(check.stderr.contains("source.table 'calls' does not exist in the store"))
+        // Anyone with the key rebuilds the stable downloads from the signed releases: identical, then an edit is named.
+        let rebuild = try CLI.run(["rebuild", "--out", folder + "/Releases", "--key", folder + "/keys/release.pub"])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        #expect(rebuild.stdout.contains("files rebuilt from") && rebuild.stdout.contains("identical"))
+        let chain = folder + "/Releases/catalog/complaints/complaints-by-allegation.all.chain.jsonl"
+        var lines = try String(contentsOfFile: chain, encoding: .utf8)
+        lines += lines.split(separator: "\n").last.map { $0 + "\n" } ?? ""
+        try lines.write(toFile: chain, atomically: true, encoding: .utf8)
+        let edited = try CLI.run(["rebuild", "--out", folder + "/Releases", "--key", folder + "/keys/release.pub"])
+        #expect(edited.status == 1)
+        #expect(edited.stderr.contains("FAIL catalog/complaints/complaints-by-allegation.all.chain.jsonl differs from its rebuild"), "\(edited.stderr)")
     }
 
     /// Import streams: a million rows import without holding them in memory.
