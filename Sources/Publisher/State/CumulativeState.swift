@@ -31,92 +31,75 @@ extension StateStore {
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
     func cumulativeState(dataset: String, output: String) throws(PublisherError) -> CumulativeState? {
-        do {
-            let data = try queue.read { db in
-                try Data.fetchOne(db, sql: "SELECT state FROM cumulative_files WHERE dataset = ? AND output = ?", arguments: [dataset, output])
-            }
-            return data.flatMap { try? JSONDecoder().decode(CumulativeState.self, from: $0) }
-        } catch {
-            throw .io(path: path, reason: "cannot read the cumulative files' state (\(error))")
-        }
+        try storedJSON(CumulativeState.self, sql: "SELECT state FROM cumulative_files WHERE dataset = ? AND output = ?",
+                       arguments: [dataset, output], what: "the cumulative files' state")
     }
 
     /// Stores where `output`'s cumulative file stands.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
     func saveCumulativeState(_ state: CumulativeState, dataset: String, output: String) throws(PublisherError) {
-        do {
-            let data = try JSONEncoder().encode(state)
-            try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO cumulative_files (dataset, output, state) VALUES (?, ?, ?)",
-                               arguments: [dataset, output, data])
-            }
-        } catch {
-            throw .io(path: path, reason: "cannot store the cumulative files' state (\(error))")
-        }
+        try storeJSON(state, sql: "INSERT OR REPLACE INTO cumulative_files (dataset, output, state) VALUES (?, ?, ?)",
+                      arguments: [dataset, output], what: "the cumulative files' state")
     }
-}
 
-extension StateStore {
     /// The running equity totals stored for `release` (``DatasetHistory/RunningEquityTotals``); nil
     /// when none are stored or they cannot be decoded (they are then added up again).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
     func equityTotals(dataset: String, release: String) throws(PublisherError) -> DatasetHistory.RunningEquityTotals? {
-        do {
-            let data = try queue.read { db in
-                try Data.fetchOne(db, sql: "SELECT totals FROM equity_totals WHERE dataset = ? AND release = ?", arguments: [dataset, release])
-            }
-            return data.flatMap { try? JSONDecoder().decode(DatasetHistory.RunningEquityTotals.self, from: $0) }
-        } catch {
-            throw .io(path: path, reason: "cannot read the stored equity totals (\(error))")
-        }
+        try storedJSON(DatasetHistory.RunningEquityTotals.self, sql: "SELECT totals FROM equity_totals WHERE dataset = ? AND release = ?",
+                       arguments: [dataset, release], what: "the stored equity totals")
     }
 
     /// Stores the running equity totals through one release (published values only).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
     func saveEquityTotals(_ totals: DatasetHistory.RunningEquityTotals, dataset: String, release: String) throws(PublisherError) {
-        do {
-            let data = try JSONEncoder().encode(totals)
-            try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO equity_totals (dataset, release, totals) VALUES (?, ?, ?)",
-                               arguments: [dataset, release, data])
-            }
-        } catch {
-            throw .io(path: path, reason: "cannot store the equity totals (\(error))")
-        }
+        try storeJSON(totals, sql: "INSERT OR REPLACE INTO equity_totals (dataset, release, totals) VALUES (?, ?, ?)",
+                      arguments: [dataset, release], what: "the equity totals")
     }
-}
 
-extension StateStore {
     /// One release's stored dashboard summary (``DatasetHistory/Summary``); nil when none is stored
     /// or it cannot be decoded (it is then computed again).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be read.
     func releaseSummary(dataset: String, release: String) throws(PublisherError) -> DatasetHistory.Summary? {
-        do {
-            let data = try queue.read { db in
-                try Data.fetchOne(db, sql: "SELECT summary FROM release_summaries WHERE dataset = ? AND release = ?", arguments: [dataset, release])
-            }
-            return data.flatMap { try? JSONDecoder().decode(DatasetHistory.Summary.self, from: $0) }
-        } catch {
-            throw .io(path: path, reason: "cannot read the stored release summaries (\(error))")
-        }
+        try storedJSON(DatasetHistory.Summary.self, sql: "SELECT summary FROM release_summaries WHERE dataset = ? AND release = ?",
+                       arguments: [dataset, release], what: "the stored release summaries")
     }
 
     /// Stores one release's dashboard summary (published values only).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the state database cannot be written.
     func saveReleaseSummary(_ summary: DatasetHistory.Summary, dataset: String, release: String) throws(PublisherError) {
+        try storeJSON(summary, sql: "INSERT OR REPLACE INTO release_summaries (dataset, release, summary) VALUES (?, ?, ?)",
+                      arguments: [dataset, release], what: "the release summaries")
+    }
+
+    /// The JSON blob `sql` selects, decoded; nil when there is none or it does not decode (the
+    /// caller computes it again: these tables hold values derived from published ones).
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` naming `what` when the state database cannot be read.
+    private func storedJSON<T: Decodable>(_ type: T.Type, sql: String, arguments: StatementArguments, what: String) throws(PublisherError) -> T? {
         do {
-            let data = try JSONEncoder().encode(summary)
-            try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO release_summaries (dataset, release, summary) VALUES (?, ?, ?)",
-                               arguments: [dataset, release, data])
-            }
+            let data = try queue.read { db in try Data.fetchOne(db, sql: sql, arguments: arguments) }
+            return data.flatMap { try? JSONDecoder().decode(T.self, from: $0) }
         } catch {
-            throw .io(path: path, reason: "cannot store the release summaries (\(error))")
+            throw .io(path: path, reason: "cannot read \(what) (\(error))")
+        }
+    }
+
+    /// Stores `value` as JSON, the last argument of `sql` after `arguments`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` naming `what` when the state database cannot be written.
+    private func storeJSON<T: Encodable>(_ value: T, sql: String, arguments: StatementArguments, what: String) throws(PublisherError) {
+        do {
+            var all = arguments
+            all += [try JSONEncoder().encode(value)]
+            try queue.write { db in try db.execute(sql: sql, arguments: all) }
+        } catch {
+            throw .io(path: path, reason: "cannot store \(what) (\(error))")
         }
     }
 }
