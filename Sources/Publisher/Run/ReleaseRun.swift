@@ -309,8 +309,11 @@ public enum ReleaseRun {
             let ledger = BudgetLedger(state: state)
             var datasets: [PublicIndex.Dataset] = []
             for policy in policies {
-                let entries = try ledger.entries(dataset: policy.dataset.id)
-                datasets.append(PublicIndex.Dataset(policy: policy, releases: try state.releasesByWindow(dataset: policy.dataset.id),
+                let releases = try state.releasesByWindow(dataset: policy.dataset.id)
+                // The pages read the ledger of the releases they draw and of the first (where the files start), not every release's.
+                let drawn = Set((releases.suffix(DatasetHistory.shown) + releases.prefix(1)).map(\.window))
+                let entries = try ledger.entries(dataset: policy.dataset.id, windows: drawn)
+                datasets.append(PublicIndex.Dataset(policy: policy, releases: releases,
                                                     ledger: entries,
                                                     history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }

@@ -94,7 +94,7 @@ public enum RetentionRun {
     /// - Throws: ``PublisherError/io(path:reason:)`` when the audit cannot be read or a row cannot be
     ///   completed; ``PublisherError/store(_:)`` when the store's record of a deletion cannot be queried.
     public static func reconcile(store: any RecordSource, state: StateStore) throws(PublisherError) {
-        for entry in try state.retentionAudit() where entry.status == "pending" {
+        for entry in try state.retentionAudit(status: "pending") {
             if let runID = entry.runID { try settle(runID, store: store, state: state) }
         }
     }

@@ -39,6 +39,19 @@ public struct BudgetLedger {
         }
     }
 
+    /// The spends recorded for `dataset` on any of `windows` (labels), in the order they were recorded.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
+    public func entries(dataset: String, windows: Set<String>) throws(PublisherError) -> [LedgerEntry] {
+        do {
+            return try state.queue.read { db in
+                try LedgerEntry.filter(Column("dataset") == dataset && windows.sorted().contains(Column("window"))).order(Column("id")).fetchAll(db)
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the ledger (\(error))")
+        }
+    }
+
     /// Checks the per-release cap for spending `outputs` (id, ε, δ, ρ) on `window`, then records
     /// the spend and, in the same transaction, whatever `alsoWrite` writes (the people charged).
     ///

@@ -449,7 +449,12 @@ public final class StateStore: Sendable {
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the release history cannot be read.
     public func releasesByWindow(dataset: String) throws(PublisherError) -> [PublishedRelease] {
-        try releases(dataset: dataset).sorted(by: PublishedRelease.windowOrder)
+        // Each window's days split once, not at every comparison.
+        try releases(dataset: dataset).map { ($0, $0.days) }.sorted { a, b in
+            if a.1.last != b.1.last { return a.1.last < b.1.last }
+            if a.1.first != b.1.first { return a.1.first < b.1.first }
+            return PublishedRelease.windowOrder(a.0, b.0)
+        }.map(\.0)
     }
 
     /// Every release of `dataset` (of all datasets when nil), in the order they were published.
@@ -499,12 +504,15 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Every retention audit entry, oldest first.
+    /// Every retention audit entry (with `status`, those in that state: `pending`, `done`, `not run`), oldest first.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the retention audit cannot be read.
-    public func retentionAudit() throws(PublisherError) -> [RetentionAuditEntry] {
+    public func retentionAudit(status: String? = nil) throws(PublisherError) -> [RetentionAuditEntry] {
         do {
-            return try queue.read { db in try RetentionAuditEntry.order(Column("id")).fetchAll(db) }
+            return try queue.read { db in
+                let rows = status.map { RetentionAuditEntry.filter(Column("status") == $0) } ?? RetentionAuditEntry.all()
+                return try rows.order(Column("id")).fetchAll(db)
+            }
         } catch {
             throw .io(path: path, reason: "cannot read the retention audit (\(error))")
         }
