@@ -78,7 +78,7 @@ def main(root: str) -> None:
                 kept = [c for c, n in zip(header, informative) if n]
                 removed = [c for c, n in zip(header, informative) if not n]
                 distinct = dict(zip(header, informative))
-                kept_text = ", ".join(f"{c} ({levels.get(c, '?')}; {distinct[c]} values)" for c in kept) or "-"
+                kept_text = ", ".join(f"{c} ({levels.get(c, '-')}; {distinct[c]} values)" for c in kept) or "-"
                 removed_text = ", ".join(removed) or "-"
                 beta_text = f"{beta:.3f}" if beta is not None else "-"
                 print(f"{dataset + ' / ' + output:34} {release:11} {rows:6d} {entry['records']:6d} {beta_text:>6} "
