@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ReleaseFormat
+import Tabular
 
 /// A digest over every charge in the ledger, kept beside it and checked on every run,
 /// so charges deleted or edited outside opendata are found before anyone is released.
@@ -28,6 +29,44 @@ enum LedgerSeal {
         digest.update(Data([0]))
         digest.update(charges)
         return digest.finish()
+    }
+
+    /// The XOR of ``personRow(population:unit:charges:)`` over the rows a release replaces and
+    /// writes: for each of `ids`, its row before (`previous[id]`, when it had one) and its row
+    /// after (that row's charges followed by `appended`). XOR is order-free, so the ids are
+    /// hashed in parts on every core and the result is the fold of the rows one by one.
+    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], appended: Data) -> [UInt8] {
+        let hash = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8))
+        let parts = ids.count < 50_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let chunk = (ids.count + parts - 1) / max(parts, 1)
+        let partial = Parallel.map(parts) { part -> [UInt8] in
+            let session = hash.session()
+            var total = [UInt8](repeating: 0, count: 32)
+            var output = [UInt8](repeating: 0, count: 32)
+            var zero: UInt8 = 0
+            func add(_ unit: UnsafeRawBufferPointer, _ charges: Data) {
+                withUnsafeBytes(of: &zero) { separator in
+                    charges.withUnsafeBytes { blob in
+                        output.withUnsafeMutableBytes { session.digest([unit, separator, blob], into: $0) }
+                    }
+                }
+                for index in 0..<32 { total[index] ^= output[index] }
+            }
+            for id in ids[min(part * chunk, ids.count)..<min((part + 1) * chunk, ids.count)] {
+                id.withBytes { unit in
+                    if let before = previous[id] {
+                        add(unit, before)
+                        add(unit, before + appended)
+                    } else {
+                        add(unit, appended)
+                    }
+                }
+            }
+            return total
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        for part in partial { fold(&digest, part) }
+        return digest
     }
 
     /// SHA-256 of one record-level window charge.
