@@ -146,7 +146,11 @@ extension OperationalStore {
         }
         let names = plan.columns + plan.derived.map(\.name)
         var columns: [Tabular.Column] = []
-        for part in try scanInParts(plan, names: names, available: available, progress: progress) {
+        let t0 = Date()
+        let parts = try scanInParts(plan, names: names, available: available, progress: progress)
+        let t1 = Date()
+        defer { if ProcessInfo.processInfo.environment["OPENDATA_TIMING"] != nil { FileHandle.standardError.write(Data("[read] scan \(t1.timeIntervalSince(t0)) merge \(Date().timeIntervalSince(t1))\n".utf8)) } }
+        for part in parts {
             if columns.isEmpty {
                 columns = part
             } else {
@@ -212,6 +216,11 @@ extension OperationalStore {
         var columns = names.map { Tabular.Column(name: $0) }
         var batches = names.map { _ in ValueBatch() }
         var digits = [UInt8](repeating: 0, count: 24)
+        // Per column, the code of each small non-negative integer seen so far (−1: not yet), so an
+        // integer column (ids, categories, measures) is looked up in an array, not hashed: a value
+        // seen before appends its code; a new one is encoded as its decimal text, as before.
+        var integerCodes = names.map { _ in [Int32]() }
+        let integerLimit: Int64 = 1 << 24
         let width = Int32(names.count)
         let hasRowid = sqlite3_column_count(handle) > width
         let batchRows = 4096
@@ -237,8 +246,29 @@ extension OperationalStore {
                     batches[position].appendNull()
                 case SQLITE_INTEGER:
                     let number = sqlite3_column_int64(handle, index)
-                    digits.withUnsafeMutableBytes { buffer in
-                        batches[position].append(utf8: Self.decimal(number, into: buffer))
+                    guard number >= 0 && number < integerLimit else {
+                        digits.withUnsafeMutableBytes { buffer in
+                            batches[position].append(utf8: Self.decimal(number, into: buffer))
+                        }
+                        continue
+                    }
+                    // Values already batched come first: the column's rows stay in order.
+                    if batches[position].count > 0 {
+                        columns[position].append(contentsOf: batches[position])
+                        batches[position].removeAll()
+                    }
+                    let value = Int(number)
+                    if value < integerCodes[position].count, integerCodes[position][value] >= 0 {
+                        columns[position].append(code: integerCodes[position][value])
+                    } else {
+                        digits.withUnsafeMutableBytes { buffer in
+                            columns[position].append(utf8: Self.decimal(number, into: buffer))
+                        }
+                        if value >= integerCodes[position].count {
+                            let size = max(value + 1, min(2 * integerCodes[position].count, Int(integerLimit)), 1024)
+                            integerCodes[position].append(contentsOf: repeatElement(-1, count: size - integerCodes[position].count))
+                        }
+                        integerCodes[position][value] = columns[position].codes[columns[position].count - 1]
                     }
                 case SQLITE_TEXT:
                     let length = Int(sqlite3_column_bytes(handle, index))

@@ -85,6 +85,14 @@ public struct Column: Sendable, Equatable {
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
     }
 
+    /// Appends a value this column already holds, by its code (an index into ``dictionary``, or
+    /// ``nullCode``): the same as appending the value again, without looking it up. Readers that
+    /// remember the code of a value they saw (a small integer, say) use it.
+    public mutating func append(code: Int32) {
+        precondition(code == Column.nullCode || (0..<Int32(dictionary.count)).contains(code), "a code of column \(name) is outside its dictionary")
+        codes.append(code)
+    }
+
     /// Appends a missing value.
     public mutating func appendNull() {
         codes.append(Column.nullCode)

@@ -204,34 +204,42 @@ public struct PersonLedger {
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             let encoded = Self.encode([charge])
             sqlite3_bind_text(handle, 1, plan.population, -1, transient)
-            // The seal's share of these rows (the rows replaced and written), hashed on every core
-            // while nothing else runs; then only SQLite's own work is left in the loop.
+            // The seal's share of these rows (the rows replaced and written) is hashed on the other
+            // core while SQLite inserts them on this one (XOR is order-free: the same digest).
             let ids = LedgerID.sorted(plan.charged)
-            LedgerSeal.fold(&digest, LedgerSeal.personRows(population: plan.population, ids: ids, previous: plan.previous, appended: encoded))
-            StageTiming.mark("ledger: sort + seal")
+            let connection = db.sqliteConnection
             let first = plan.previous.isEmpty
-            defer { StageTiming.mark("ledger: inserts") }
-            try encoded.withUnsafeBytes { (appended: UnsafeRawBufferPointer) throws in
-                for id in ids {
-                    let status: Int32 = id.withBytes { unit in
-                        _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient)
-                        if let before = first ? nil : plan.previous[id] {
-                            let charges = before + encoded
-                            charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
-                        } else {
-                            // Someone charged for the first time: the same bytes for everyone, bound without a copy.
-                            sqlite3_bind_blob(handle, 3, appended.baseAddress, Int32(appended.count), nil)
+            let work = Parallel.map(2) { task -> (inserted: Int32, seal: [UInt8]) in
+                guard task == 0 else {
+                    return (SQLITE_DONE, LedgerSeal.personRows(population: plan.population, ids: ids, previous: plan.previous,
+                                                               appended: encoded, cores: 1))
+                }
+                return encoded.withUnsafeBytes { (appended: UnsafeRawBufferPointer) -> (Int32, [UInt8]) in
+                    for id in ids {
+                        let status: Int32 = id.withBytes { unit in
+                            _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient)
+                            if let before = first ? nil : plan.previous[id] {
+                                let charges = before + encoded
+                                charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
+                            } else {
+                                // Someone charged for the first time: the same bytes for everyone, bound without a copy.
+                                sqlite3_bind_blob(handle, 3, appended.baseAddress, Int32(appended.count), nil)
+                            }
+                            let status = sqlite3_step(handle)
+                            sqlite3_reset(handle)
+                            return status
                         }
-                        let status = sqlite3_step(handle)
-                        sqlite3_reset(handle)
-                        return status
+                        guard status == SQLITE_DONE else { return (status, []) }
                     }
-                    guard status == SQLITE_DONE else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                            sql: write.sql)
-                    }
+                    return (SQLITE_DONE, [])
                 }
             }
+            StageTiming.mark("ledger: sort, inserts and seal")
+            if let failed = work.first(where: { $0.inserted != SQLITE_DONE }) {
+                throw DatabaseError(resultCode: ResultCode(rawValue: failed.inserted), message: String(cString: sqlite3_errmsg(connection)),
+                                    sql: write.sql)
+            }
+            LedgerSeal.fold(&digest, work[1].seal)
         }
         try LedgerSeal.store(digest, in: db)
         if !plan.excluded.isEmpty {
