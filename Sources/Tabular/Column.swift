@@ -80,6 +80,8 @@ public struct Column: Sendable, Equatable {
     /// result equals appending `other`'s values one by one.
     public mutating func append(contentsOf other: Column) {
         var remap = [Int32](repeating: 0, count: other.dictionary.count)
+        index.reserve(dictionary.count + other.dictionary.count)
+        dictionary.reserveCapacity(dictionary.count + other.dictionary.count)
         for (code, value) in other.dictionary.enumerated() { remap[code] = intern(value) }
         codes.reserveCapacity(codes.count + other.count)
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
