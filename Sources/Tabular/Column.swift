@@ -87,12 +87,30 @@ public struct Column: Sendable, Equatable {
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
     }
 
-    /// Appends a value this column already holds, by its code (an index into ``dictionary``, or
-    /// ``nullCode``): the same as appending the value again, without looking it up. Readers that
-    /// remember the code of a value they saw (a small integer, say) use it.
-    public mutating func append(code: Int32) {
-        precondition(code == Column.nullCode || (0..<Int32(dictionary.count)).contains(code), "a code of column \(name) is outside its dictionary")
-        codes.append(code)
+    /// Appends a block of rows given as `slots`: a slot s ≥ 0 is a code this column already holds
+    /// (a value a reader remembers, such as a small integer it has seen); a slot s < 0 is value
+    /// −s − 1 of `batch` (which may be missing). The same codes and dictionary as appending the
+    /// rows' values one by one, with the batch encoded at once (``append(contentsOf:)-(ValueBatch)``).
+    /// Returns the codes the batch's values got, in batch order.
+    @discardableResult
+    public mutating func append(slots: [Int32], batch: ValueBatch) -> [Int32] {
+        var batchCodes: [Int32] = []
+        batchCodes.reserveCapacity(batch.count)
+        var inserted: [Int] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            index.encode(batch, bytes: bytes, into: &batchCodes, inserted: &inserted)
+            for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
+        }
+        let known = Int32(dictionary.count)
+        for slot in slots {
+            if slot >= 0 {
+                precondition(slot < known, "a code of column \(name) is outside its dictionary")
+                codes.append(slot)
+            } else {
+                codes.append(batchCodes[Int(-(slot + 1))])
+            }
+        }
+        return batchCodes
     }
 
     /// Appends a missing value.
