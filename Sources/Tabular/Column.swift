@@ -79,10 +79,27 @@ public struct Column: Sendable, Equatable {
     /// Appends every row of `other` (same values, this column's codes): the
     /// result equals appending `other`'s values one by one.
     public mutating func append(contentsOf other: Column) {
-        var remap = [Int32](repeating: 0, count: other.dictionary.count)
+        // `other`'s distinct values are looked up in blocks (``ValueIndex/encode``: the cache misses
+        // of a block overlap), in order, so new values get codes in `other`'s order, as one by one.
+        var remap: [Int32] = []
+        remap.reserveCapacity(other.dictionary.count)
         index.reserve(dictionary.count + other.dictionary.count)
         dictionary.reserveCapacity(dictionary.count + other.dictionary.count)
-        for (code, value) in other.dictionary.enumerated() { remap[code] = intern(value) }
+        var batch = ValueBatch()
+        var inserted: [Int] = []
+        var start = 0
+        while start < other.dictionary.count {
+            let end = min(start + 4096, other.dictionary.count)
+            batch.removeAll()
+            inserted.removeAll(keepingCapacity: true)
+            for value in other.dictionary[start..<end] {
+                var text = value
+                text.withUTF8 { batch.append(utf8: UnsafeRawBufferPointer($0)) }
+            }
+            batch.bytes.withUnsafeBytes { bytes in index.encode(batch, bytes: bytes, into: &remap, inserted: &inserted) }
+            for i in inserted { dictionary.append(other.dictionary[start + i]) }
+            start = end
+        }
         codes.reserveCapacity(codes.count + other.count)
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
     }
