@@ -23,13 +23,26 @@ the process's peak resident memory, and the mean absolute error of each statisti
 groups, averaged over the trials (exact values: numpy's median and its linearly interpolated
 90th percentile). --rounds splits each tool's trials over that many rounds, the tools taking
 turns in every round, so that other work on the machine falls on all of them alike; every round
-is a fresh process, whose first trial pays its warm-up. Run outside CI (Tumult needs Java and Spark):
+is a fresh process, whose first trial pays its warm-up.
+
+--tools opendata-cli (review query only) measures what a user runs instead of the engine call: the rows,
+with a timestamp column on one day, are imported with `opendata import` into a fresh SQLite store (once
+per round), then each trial runs `opendata release` of that day under the policy cli_policy() writes
+(the same groups, bounds, statistics and epsilon) on a fresh copy of the store and a fresh output
+folder. Its wall time and peak memory are the whole release process's (/usr/bin/time -v: reading the
+store, the per-person ledger, bounding, noise, packaging, signing, verification, the public index);
+the import's are printed beside them; the errors are read back from the published CSV. A policy gives
+10% of epsilon to the disclosure of left-out records, so its noise is 1/0.9 times the engine call's.
+Run outside CI (Tumult needs Java and Spark):
 
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install -r Benchmarks/requirements.txt
     swift build -c release --product opendata-bench
     /tmp/peers/bin/python Benchmarks/peers.py --rows 1000000 --trials 10
     /tmp/peers/bin/python Benchmarks/peers.py --query review --rows 1000000 --trials 10 \\
         --tool-trials pipelinedp=5,tumult=3 --rounds 5
+    swift build -c release --product opendata
+    /tmp/peers/bin/python Benchmarks/peers.py --query review --rows 10000000 --trials 2 \\
+        --tools opendata,opendata-cli,opendp
 """
 import argparse
 import csv

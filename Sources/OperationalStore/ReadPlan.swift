@@ -146,11 +146,7 @@ extension OperationalStore {
         }
         let names = plan.columns + plan.derived.map(\.name)
         var columns: [Tabular.Column] = []
-        let t0 = Date()
-        let parts = try scanInParts(plan, names: names, available: available, progress: progress)
-        let t1 = Date()
-        defer { if ProcessInfo.processInfo.environment["OPENDATA_TIMING"] != nil { FileHandle.standardError.write(Data("[read] scan \(t1.timeIntervalSince(t0)) merge \(Date().timeIntervalSince(t1))\n".utf8)) } }
-        for part in parts {
+        for part in try scanInParts(plan, names: names, available: available, progress: progress) {
             if columns.isEmpty {
                 columns = part
             } else {
