@@ -23,15 +23,30 @@ the process's peak resident memory, and the mean absolute error of each statisti
 groups, averaged over the trials (exact values: numpy's median and its linearly interpolated
 90th percentile). --rounds splits each tool's trials over that many rounds, the tools taking
 turns in every round, so that other work on the machine falls on all of them alike; every round
-is a fresh process, whose first trial pays its warm-up. Run outside CI (Tumult needs Java and Spark):
+is a fresh process, whose first trial pays its warm-up.
+
+--tools opendata-cli (review query only) measures what a user runs instead of the engine call: the rows,
+with a timestamp column on one day, are imported with `opendata import` into a fresh SQLite store (once
+per round), then each trial runs `opendata release` of that day under the policy cli_policy() writes
+(the same groups, bounds, statistics and epsilon) on a fresh copy of the store and a fresh output
+folder. Its wall time and peak memory are the whole release process's (/usr/bin/time -v: reading the
+store, the per-person ledger, bounding, noise, packaging, signing, verification, the public index);
+the import's are printed beside them; the errors are read back from the published CSV. A policy gives
+10% of epsilon to the disclosure of left-out records, so its noise is 1/0.9 times the engine call's.
+Run outside CI (Tumult needs Java and Spark):
 
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install -r Benchmarks/requirements.txt
     swift build -c release --product opendata-bench
     /tmp/peers/bin/python Benchmarks/peers.py --rows 1000000 --trials 10
     /tmp/peers/bin/python Benchmarks/peers.py --query review --rows 1000000 --trials 10 \\
         --tool-trials pipelinedp=5,tumult=3 --rounds 5
+    swift build -c release --product opendata
+    /tmp/peers/bin/python Benchmarks/peers.py --query review --rows 10000000 --trials 2 \\
+        --tools opendata,opendata-cli,opendp
 """
 import argparse
+import csv
+import gzip
 import json
 import os
 import resource
@@ -253,6 +268,127 @@ def run_opendata(arguments, query, trials, folder):
     return list(outputs.values()), seconds, peak
 
 
+def cli_policy(query):
+    """The review query as a policy: the same groups, bounds, statistics and ε as the bench's engine call.
+
+    Differences from the engine call, both the policy format's: a person-level output gives 10% of ε to
+    the disclosure of the records the bounds leave out (none here), so each mechanism's noise is 1/0.9
+    times the bench's; and the release also charges every person in the per-person ledger."""
+    if query.name != "review":
+        raise SystemExit("--opendata-cli runs the review query only (--query review)")
+    keys = ", ".join(f'"{group}"' for group in range(query.groups))
+    return f"""# The outside review's query (Benchmarks/peers.py --opendata-cli).
+policy: 1
+
+dataset:
+  id: review-query
+  title: Review query
+  description: Per group a count, the sum and mean of a duration and its 90th percentile.
+  publisher: Benchmark
+  contact: bench@example.org
+  license: CC-BY-4.0
+
+source:
+  table: review
+  window_by: at
+  timezone: UTC
+
+columns:
+  unit: privacy_unit
+  group: keep
+  value: keep
+  at:
+    generalize: {{time: [day]}}
+
+outputs:
+  - id: review-by-group
+    title: Count, sum, mean and 90th percentile of the value per group
+    kind: aggregate
+    group_by: [group]
+    keys:
+      group: [{keys}]
+    statistics:
+      - count
+      - sum: value
+        bounds: [0, {query.high}]
+        missing: refuse
+      - mean: value
+        bounds: [0, {query.high}]
+        missing: refuse
+      - quantile: value
+        q: 0.9
+        bounds: [0, {query.high}]
+        missing: refuse
+    contribution:
+      groups_per_unit: {query.groups_per_unit}
+      rows_per_unit_per_group: {query.rows_per_group}
+    privacy: {{epsilon: {EPSILON}}}
+
+budget:
+  per_release_epsilon: {EPSILON}
+"""
+
+
+def timed(command):
+    """Runs `command` under /usr/bin/time -v: (wall seconds, peak resident MB, stdout)."""
+    process = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr[-3000:]}")
+    wall = peak = None
+    for line in process.stderr.splitlines():
+        line = line.strip()
+        if line.startswith("Elapsed (wall clock) time"):
+            parts = [float(part) for part in line.rsplit(" ", 1)[1].split(":")]
+            wall = sum(part * 60 ** power for power, part in enumerate(reversed(parts)))
+        elif line.startswith("Maximum resident set size"):
+            peak = int(line.rsplit(" ", 1)[1]) / 1024
+    return wall, peak, process.stdout
+
+
+def run_opendata_cli(arguments, query, trials, folder, data):
+    """What a user runs: `opendata import` of the rows (with a timestamp column, all on one day) into a
+    fresh SQLite store, then `opendata release` of that day under cli_policy, once per trial (each a
+    fresh store and output folder, so every release draws fresh noise). Whole-process wall time and
+    peak memory from /usr/bin/time -v; the published values read back from the release's CSV."""
+    import polars as pl
+    day = "2026-01-15"
+    rows = os.path.join(folder, "cli-rows.csv")
+    if not os.path.exists(rows):
+        (pl.read_csv(data, schema={"unit": pl.Int64, "group": pl.Int64, "value": pl.Int64})
+         .with_columns(pl.lit(f"{day}T12:00:00Z").alias("at")).write_csv(rows))
+    policy = os.path.join(folder, "review-query.yaml")
+    with open(policy, "w") as handle:
+        handle.write(cli_policy(query))
+    key = os.path.join(folder, "release")
+    if not os.path.exists(key + ".key"):
+        subprocess.run([arguments.cli, "keys", "generate", "--out", key, "--unencrypted"], check=True, capture_output=True)
+    # One import per round (the store is then copied for each release: a release binds its store to
+    # its state database, and each trial needs a fresh state so that it publishes and draws noise).
+    imported = os.path.join(folder, f"store-{len(os.listdir(folder))}.sqlite")
+    imports = [timed([arguments.cli, "import", "--store", imported, "--table", "review", rows])]
+    outputs, releases = [], []
+    for trial in range(trials):
+        work = tempfile.mkdtemp(prefix="cli-", dir=folder)
+        store, out = os.path.join(work, "store.sqlite"), os.path.join(work, "Releases")
+        subprocess.run(["cp", imported, store], check=True)
+        releases.append(timed([arguments.cli, "release", "--store", store, "--key", key + ".key", "--policy", policy,
+                               "--window", day, "--out", out]))
+        published = os.path.join(out, "review-query", day, "review-by-group.csv.gz")
+        names = {"count": "count", "sum": "sum_value", "mean": "mean_value", "p90": "q90_value"}
+        with gzip.open(published, "rt", newline="") as handle:
+            outputs.append({row["group"]: tuple(float(row[names[statistic]] or "nan") for statistic in query.statistics)
+                            for row in csv.DictReader(handle)})
+        subprocess.run(["rm", "-rf", work], check=True)
+    for name, figures in (("import", imports), ("release", releases)):
+        walls = ", ".join(f"{wall:.2f}" for wall, _, _ in figures)
+        print(f"opendata-cli {name}: wall {walls} s; peak {max(peak for _, peak, _ in figures):.0f} MB", file=sys.stderr)
+    seconds = sum(wall for wall, _, _ in releases) / trials
+    peak = max(peak for _, peak, _ in releases)
+    import_seconds, import_peak = imports[0][0], imports[0][1]
+    os.remove(imported)
+    return outputs, seconds, peak, (import_seconds, import_peak)
+
+
 def score(outputs, exact, query):
     """Mean absolute error of each statistic over the groups and the outputs."""
     errors = [0.0] * len(query.statistics)
@@ -275,7 +411,11 @@ def main():
                         help="split each tool's trials over this many rounds, the tools taking turns in each")
     parser.add_argument("--opendata-bench", dest="bench",
                         default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "opendata-bench"))
-    parser.add_argument("--tools", default="opendata,opendp,pipelinedp,tumult")
+    parser.add_argument("--opendata", dest="cli",
+                        default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "opendata"))
+    parser.add_argument("--tools", default="opendata,opendp,pipelinedp,tumult",
+                        help="among opendata, opendata-cli (import then release through the command line; "
+                             "--query review only), opendp, pipelinedp, tumult")
     parser.add_argument("--tool", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -307,6 +447,12 @@ def main():
                 continue
             if tool == "opendata":
                 outputs, seconds, peak = run_opendata(arguments, query, count, folder)
+            elif tool == "opendata-cli":
+                outputs, seconds, peak, (import_seconds, import_peak) = run_opendata_cli(arguments, query, count, folder, data)
+                entry = measured[tool]
+                entry["import_seconds"] = entry.get("import_seconds", 0.0) + import_seconds
+                entry["imports"] = entry.get("imports", 0) + 1
+                entry["import_peak_mb"] = max(entry.get("import_peak_mb", 0.0), import_peak)
             else:
                 started = time.perf_counter()
                 process = subprocess.run([sys.executable, __file__, "--tool", tool, "--query", query.name, "--data", data,
@@ -335,6 +481,9 @@ def main():
         errors = score(entry["outputs"], exact, query)
         print(f"{tool:<12}{len(entry['outputs']):>7}{entry['seconds'] / len(entry['outputs']):>12.2f}"
               f"{entry['peak_mb']:>10.0f}" + "".join(f"{error:>12.3f}" for error in errors))
+        if "import_seconds" in entry:
+            print(f"{'':<12}{'':>7}  (opendata-cli: whole `opendata release` process; the import before it: "
+                  f"{entry['import_seconds'] / entry['imports']:.2f} s, peak {entry['import_peak_mb']:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -1,3 +1,6 @@
+import Foundation
+import Tabular
+
 /// Contribution bounding per privacy unit (Wilson et al. 2020, "Differentially
 /// Private SQL with Bounded User Contribution", §3).
 ///
@@ -63,30 +66,43 @@ enum ContributionBounder {
     }
 
     /// ``bound(units:groups:bounds:sampler:)`` over rows already grouped by unit.
+    ///
+    /// A unit within the bounds (at most G groups, at most R rows in each) keeps every row and
+    /// draws nothing; only the others draw. So the units are first sorted into the two kinds on
+    /// every core, each core taking a consecutive range of units and marking the rows of the units
+    /// within the bounds; then the units that draw are bounded on one thread, in unit order, exactly
+    /// as a single pass over all units would: the same draws in the same order, so the kept rows are
+    /// a function of the data and the sampler's output alone, never of thread scheduling.
     static func bound(unitRows: UnitRows, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
         // Kept rows are marked, then collected in row order (no final sort).
         var keep = [Bool](repeating: false, count: groups.count)
-        var eligible: [Int] = []
-        var pairs: [(group: Int32, row: Int)] = []
-        var groupStarts: [Int] = []
-        // Reused for every unit (millions in a backfill), so no unit allocates.
+        let start = unitRows.start, rows = unitRows.rows
+        let unitCount = start.count - 1
+        let parts = unitCount < 100_000 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 4)
+        let chunk = (unitCount + parts - 1) / max(parts, 1)
+        let drawing: [[Int]] = keep.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let marks = buffer
+            return Parallel.map(parts) { part -> [Int] in
+                var scratch = Scratch()
+                var drawing: [Int] = []
+                for unit in min(part * chunk, unitCount)..<min((part + 1) * chunk, unitCount) {
+                    scratch.load(unit: unit, start: start, rows: rows, groups: groups)
+                    if scratch.eligible.count <= 1 || scratch.isWithin(bounds) {
+                        for row in scratch.eligible { marks[row] = true }
+                    } else {
+                        drawing.append(unit)
+                    }
+                }
+                return drawing
+            }
+        }
+        // Reused for every unit that draws (millions in a backfill), so no unit allocates.
+        var scratch = Scratch()
         var chosen: [Int] = []
         var groupRows: [Int] = []
-        let start = unitRows.start, rows = unitRows.rows
-        for unit in 0..<(start.count - 1) {
-            eligible.removeAll(keepingCapacity: true)
-            for i in Int(start[unit])..<Int(start[unit + 1]) where groups[Int(rows[i])] >= 0 { eligible.append(Int(rows[i])) }
-            if eligible.count <= 1 {
-                if let row = eligible.first { keep[row] = true }
-                continue
-            }
-            // This unit's rows with their groups, ordered by group then row (rows arrive in
-            // row order, so a stable sort on the group suffices), and where each group begins.
-            pairs.removeAll(keepingCapacity: true)
-            for row in eligible { pairs.append((groups[row], row)) }
-            pairs.sort { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
-            groupStarts.removeAll(keepingCapacity: true)
-            for i in pairs.indices where i == 0 || pairs[i].group != pairs[i - 1].group { groupStarts.append(i) }
+        for unit in drawing.joined() {
+            scratch.load(unit: unit, start: start, rows: rows, groups: groups)
+            let pairs = scratch.pairs, groupStarts = scratch.groupStarts
             chosen.removeAll(keepingCapacity: true)
             chosen.append(contentsOf: groupStarts.indices)
             shuffleFront(&chosen, keeping: bounds.groupsPerUnit, sampler)
@@ -99,6 +115,37 @@ enum ContributionBounder {
             }
         }
         return keep.indices.filter { keep[$0] }
+    }
+
+    /// One unit's eligible rows (group ≥ 0, in row order) and, for a unit with several, its rows
+    /// ordered by group then row with where each group begins. Reused from unit to unit.
+    struct Scratch {
+        var eligible: [Int] = []
+        var pairs: [(group: Int32, row: Int)] = []
+        var groupStarts: [Int] = []
+
+        mutating func load(unit: Int, start: [Int32], rows: [Int32], groups: [Int32]) {
+            eligible.removeAll(keepingCapacity: true)
+            for i in Int(start[unit])..<Int(start[unit + 1]) where groups[Int(rows[i])] >= 0 { eligible.append(Int(rows[i])) }
+            pairs.removeAll(keepingCapacity: true)
+            groupStarts.removeAll(keepingCapacity: true)
+            guard eligible.count > 1 else { return }
+            // Rows arrive in row order, so a stable sort on the group suffices; ties are broken by row anyway.
+            for row in eligible { pairs.append((groups[row], row)) }
+            pairs.sort { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
+            for i in pairs.indices where i == 0 || pairs[i].group != pairs[i - 1].group { groupStarts.append(i) }
+        }
+
+        /// True when the loaded unit has at most G groups and at most R rows in each: it keeps
+        /// every row and the bounding draws nothing for it.
+        func isWithin(_ bounds: ContributionBounds) -> Bool {
+            guard groupStarts.count <= bounds.groupsPerUnit else { return false }
+            for (g, from) in groupStarts.enumerated() {
+                let to = g + 1 < groupStarts.count ? groupStarts[g + 1] : pairs.count
+                if to - from > bounds.rowsPerUnitPerGroup { return false }
+            }
+            return true
+        }
     }
 
     static func shuffleFront<T>(_ items: inout [T], keeping: Int, _ sampler: ExactSampler) {

@@ -212,13 +212,25 @@ extension OperationalStore {
         var columns = names.map { Tabular.Column(name: $0) }
         var batches = names.map { _ in ValueBatch() }
         var digits = [UInt8](repeating: 0, count: 24)
+        // Per column, what each small non-negative integer is known as (−1: not seen yet; a code
+        // ≥ 0; −k − 2: value k of the current batch), so an integer column (ids, categories,
+        // measures) is looked up in an array, not hashed: only a value new to the column goes
+        // into the batch, as its decimal text, and the batch is encoded at once (its lookups'
+        // cache misses overlapping). Each row of a batch is a slot (``Column/append(slots:batch:)``).
+        var integerCodes = names.map { _ in [Int32]() }
+        var pending = names.map { _ in [Int]() }
+        var slots = names.map { _ in [Int32]() }
+        let integerLimit: Int64 = 1 << 22
         let width = Int32(names.count)
         let hasRowid = sqlite3_column_count(handle) > width
         let batchRows = 4096
         var rows = 0
         func flush() {
             for index in columns.indices {
-                columns[index].append(contentsOf: batches[index])
+                let batchCodes = columns[index].append(slots: slots[index], batch: batches[index])
+                for value in pending[index] { integerCodes[index][value] = batchCodes[-Int(integerCodes[index][value]) - 2] }
+                pending[index].removeAll(keepingCapacity: true)
+                slots[index].removeAll(keepingCapacity: true)
                 batches[index].removeAll()
             }
         }
@@ -232,7 +244,35 @@ extension OperationalStore {
             rows += 1
             for index in 0..<width {
                 let position = Int(index)
-                switch sqlite3_column_type(handle, index) {
+                let type = sqlite3_column_type(handle, index)
+                if type == SQLITE_INTEGER {
+                    let number = sqlite3_column_int64(handle, index)
+                    if number >= 0 && number < integerLimit {
+                        let value = Int(number)
+                        if value >= integerCodes[position].count {
+                            let size = max(value + 1, min(2 * integerCodes[position].count, Int(integerLimit)), 1024)
+                            integerCodes[position].append(contentsOf: repeatElement(-1, count: size - integerCodes[position].count))
+                        }
+                        let known = integerCodes[position][value]
+                        if known >= 0 {
+                            slots[position].append(known)
+                        } else if known <= -2 {
+                            // Already in this batch (value −known − 2): the same slot.
+                            slots[position].append(known + 1)
+                        } else {
+                            let k = Int32(batches[position].count)
+                            digits.withUnsafeMutableBytes { buffer in
+                                batches[position].append(utf8: Self.decimal(number, into: buffer))
+                            }
+                            integerCodes[position][value] = -k - 2
+                            pending[position].append(value)
+                            slots[position].append(-k - 1)
+                        }
+                        continue
+                    }
+                }
+                slots[position].append(-Int32(batches[position].count) - 1)
+                switch type {
                 case SQLITE_NULL:
                     batches[position].appendNull()
                 case SQLITE_INTEGER:

@@ -91,7 +91,10 @@ public struct TimestampParser: Sendable {
         guard (1...12).contains(parts.month), parts.day >= 1, parts.day <= WallClock.daysIn(month: parts.month, year: parts.year),
               parts.hour < 24, parts.minute < 60, parts.second < 61 else { return nil }
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-        let date = String(format: "%04d", parts.year) + "-\(two(parts.month))-\(two(parts.day))"
+        // The year as `%04d` writes it, without a format call per value (an import reads millions).
+        let year = parts.year >= 0 ? String(repeating: "0", count: max(0, 4 - String(parts.year).count)) + String(parts.year)
+            : String(format: "%04d", parts.year)
+        let date = year + "-\(two(parts.month))-\(two(parts.day))"
         if parts.dateOnly { return (date, nil) }
         let time = "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))" + (parts.fraction.isEmpty ? "" : "." + parts.fraction)
         var offset = parts.offset

@@ -79,10 +79,55 @@ public struct Column: Sendable, Equatable {
     /// Appends every row of `other` (same values, this column's codes): the
     /// result equals appending `other`'s values one by one.
     public mutating func append(contentsOf other: Column) {
-        var remap = [Int32](repeating: 0, count: other.dictionary.count)
-        for (code, value) in other.dictionary.enumerated() { remap[code] = intern(value) }
+        // `other`'s distinct values are looked up in blocks (``ValueIndex/encode``: the cache misses
+        // of a block overlap), in order, so new values get codes in `other`'s order, as one by one.
+        var remap: [Int32] = []
+        remap.reserveCapacity(other.dictionary.count)
+        index.reserve(dictionary.count + other.dictionary.count)
+        dictionary.reserveCapacity(dictionary.count + other.dictionary.count)
+        var batch = ValueBatch()
+        var inserted: [Int] = []
+        var start = 0
+        while start < other.dictionary.count {
+            let end = min(start + 4096, other.dictionary.count)
+            batch.removeAll()
+            inserted.removeAll(keepingCapacity: true)
+            for value in other.dictionary[start..<end] {
+                var text = value
+                text.withUTF8 { batch.append(utf8: UnsafeRawBufferPointer($0)) }
+            }
+            batch.bytes.withUnsafeBytes { bytes in index.encode(batch, bytes: bytes, into: &remap, inserted: &inserted) }
+            for i in inserted { dictionary.append(other.dictionary[start + i]) }
+            start = end
+        }
         codes.reserveCapacity(codes.count + other.count)
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
+    }
+
+    /// Appends a block of rows given as `slots`: a slot s ≥ 0 is a code this column already holds
+    /// (a value a reader remembers, such as a small integer it has seen); a slot s < 0 is value
+    /// −s − 1 of `batch` (which may be missing). The same codes and dictionary as appending the
+    /// rows' values one by one, with the batch encoded at once (``append(contentsOf:)-(ValueBatch)``).
+    /// Returns the codes the batch's values got, in batch order.
+    @discardableResult
+    public mutating func append(slots: [Int32], batch: ValueBatch) -> [Int32] {
+        var batchCodes: [Int32] = []
+        batchCodes.reserveCapacity(batch.count)
+        var inserted: [Int] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            index.encode(batch, bytes: bytes, into: &batchCodes, inserted: &inserted)
+            for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
+        }
+        let known = Int32(dictionary.count)
+        for slot in slots {
+            if slot >= 0 {
+                precondition(slot < known, "a code of column \(name) is outside its dictionary")
+                codes.append(slot)
+            } else {
+                codes.append(batchCodes[Int(-(slot + 1))])
+            }
+        }
+        return batchCodes
     }
 
     /// Appends a missing value.

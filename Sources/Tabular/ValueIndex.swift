@@ -162,6 +162,12 @@ struct ValueIndex: Sendable {
         }
     }
 
+    /// Makes room for `distinct` values in all without growing again (the table then stays at
+    /// most half full), so a merge of two large dictionaries rehashes once, before it starts.
+    mutating func reserve(_ distinct: Int) {
+        while distinct * 2 > slots.count { grow() }
+    }
+
     private mutating func grow() {
         let old = slots
         slots = [Slot](repeating: Slot(hash: 0, payload: 0, stored: 0, length: 0), count: old.count * 2)

@@ -69,6 +69,56 @@ import Testing
         }
     }
 
+    /// The bounding as one pass over the units in order (the algorithm before units within the
+    /// bounds were sorted out on every core), kept here as the reference.
+    static func onePassBound(units: [Int32], groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
+        let unitRows = UnitRows(units: units)
+        var keep = [Bool](repeating: false, count: groups.count)
+        for unit in 0..<(unitRows.start.count - 1) {
+            let eligible = (Int(unitRows.start[unit])..<Int(unitRows.start[unit + 1])).map { Int(unitRows.rows[$0]) }.filter { groups[$0] >= 0 }
+            if eligible.count <= 1 {
+                if let row = eligible.first { keep[row] = true }
+                continue
+            }
+            let pairs = eligible.map { (group: groups[$0], row: $0) }.sorted { $0.group != $1.group ? $0.group < $1.group : $0.row < $1.row }
+            let starts = pairs.indices.filter { $0 == 0 || pairs[$0].group != pairs[$0 - 1].group }
+            var chosen = Array(starts.indices)
+            ContributionBounder.shuffleFront(&chosen, keeping: bounds.groupsPerUnit, sampler)
+            for g in chosen.prefix(bounds.groupsPerUnit) {
+                var rows = (starts[g]..<(g + 1 < starts.count ? starts[g + 1] : pairs.count)).map { pairs[$0].row }
+                ContributionBounder.shuffleFront(&rows, keeping: bounds.rowsPerUnitPerGroup, sampler)
+                for row in rows.prefix(bounds.rowsPerUnitPerGroup) { keep[row] = true }
+            }
+        }
+        return keep.indices.filter { keep[$0] }
+    }
+
+    /// Sorting out the units within the bounds on every core changes nothing: the same rows are
+    /// kept as by one pass over the units, with the same seeded draws, whatever the core count.
+    @Test func boundingOnEveryCoreEqualsOnePass() {
+        // 300,000 units (enough to be split), most within the bounds, some over them, rows outside the keys.
+        let random = SeededRandom(seed: 5)
+        var units: [Int32] = [], groups: [Int32] = []
+        for unit in 0..<300_000 {
+            let rows = unit % 10 == 0 ? 6 : 1 + Int(random.nextWord() % 3)
+            for _ in 0..<rows {
+                units.append(Int32(unit))
+                groups.append(Int32(random.nextWord() % 40) - (random.nextWord() % 50 == 0 ? 41 : 0))
+            }
+        }
+        // Rows of a unit are not consecutive in a table: shuffle them (seeded).
+        for i in stride(from: units.count - 1, to: 0, by: -1) {
+            let j = Int(random.nextWord() % UInt64(i + 1))
+            units.swapAt(i, j)
+            groups.swapAt(i, j)
+        }
+        for bounds in [ContributionBounds(groupsPerUnit: 1, rowsPerUnitPerGroup: 1), ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 2)] {
+            let reference = Self.onePassBound(units: units, groups: groups, bounds: bounds, sampler: ExactSampler(random: SeededRandom(seed: 9)))
+            let kept = ContributionBounder.bound(units: units, groups: groups, bounds: bounds, sampler: ExactSampler(random: SeededRandom(seed: 9)))
+            #expect(kept == reference)
+        }
+    }
+
     @Test func boundingKeepsAtMostTheLimitsAndChoosesAtRandom() {
         // One unit with rows in 10 groups: which 2 survive must vary with the randomness.
         let input = AggregateInput(rowCount: 10, units: Array(repeating: 0, count: 10), groups: (0..<10).map { Int32($0) },

@@ -41,17 +41,28 @@ import TestSupport
     @Test func aSplitScanEqualsOneScan() throws {
         let store = try OperationalStore(path: TestSupport.temporaryFolder("split") + "/s.sqlite", create: true)
         try store.write { db in
-            try db.execute(sql: "CREATE TABLE t (n INTEGER, label TEXT, ratio REAL, at TEXT)")
-            let insert = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?)")
+            try db.execute(sql: "CREATE TABLE t (n INTEGER, label TEXT, ratio REAL, at TEXT, unit INTEGER, mixed)")
+            let insert = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)")
             for i in 0..<250_000 {
+                // `mixed` holds what SQLite lets one column hold: small integers (read through the
+                // reader's integer array), the same numbers as text, negative and huge integers
+                // (hashed as digits), and NULL; `unit` has ~83,000 distinct ids, three rows each.
+                let mixed: DatabaseValueConvertible? = switch i % 7 {
+                case 0: "\(i % 50)"
+                case 1: nil
+                case 2: -(i % 30)
+                case 3: (Int64(1) << 40) + Int64(i % 5)
+                default: i % 50
+                }
                 try insert.execute(arguments: [i % 1_000, i % 9 == 0 ? nil : "label \(i % 40_000)", Double(i % 13) / 4,
-                                               "2026-11-22T\(10 + i % 10):00:00Z"])
+                                               "2026-11-22T\(10 + i % 10):00:00Z", i / 3, mixed])
             }
         }
-        let plan = ReadPlan(table: "t", columns: ["n", "label", "ratio"])
+        let names = ["n", "label", "ratio", "unit", "mixed"]
+        let plan = ReadPlan(table: "t", columns: names)
         let table = try store.read(plan, pseudonymizer: nil)
-        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT n, label, ratio FROM t ORDER BY rowid") }
-        for (index, name) in ["n", "label", "ratio"].enumerated() {
+        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT n, label, ratio, unit, mixed FROM t ORDER BY rowid") }
+        for (index, name) in names.enumerated() {
             let expected = Column(name: name, values: rows.map { OperationalStore.text($0[index] as DatabaseValue) })
             let column = try #require(table.column(named: name))
             #expect(column.dictionary == expected.dictionary && column.codes == expected.codes)

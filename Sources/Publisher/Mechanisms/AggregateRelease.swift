@@ -95,7 +95,9 @@ public enum AggregateRelease {
         for output in policy.outputs {
             guard case let .aggregate(spec) = output.kind else { continue }
             let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
+            StageTiming.mark("planner input")
             if unitRows == nil, let units = plan.input.units { unitRows = UnitRows(units: units) }
+            StageTiming.mark("unit rows")
             do {
                 let parameters = plan.parameters
                 bounded.append(Bounded(output: output, spec: spec, aggregate: try AggregateEngine.bound(
@@ -147,6 +149,7 @@ public enum AggregateRelease {
             result.rowsAfterBounding = 0
             results.append((item.output.id, result, AggregatePlanner.table(result, spec: item.spec)))
         }
+        StageTiming.mark("noise")
         let periods = try PeriodTotals.plan(policy: policy, window: window, bounded: bounded, state: state, sampler: sampler)
         for (output, spec, result) in periods.results {
             results.append((output.id, result, AggregatePlanner.table(result, spec: spec)))
@@ -159,6 +162,7 @@ public enum AggregateRelease {
             try state.recordDataset(PublicationPlan.PublishedDataset(policy: policy), window: window.label, in: db)
             if let people {
                 try PersonLedger(state: state).record(people, dataset: policy.dataset.id, sequence: sequence, in: db)
+                StageTiming.mark("person ledger record")
                 try state.recordCaps(population: people.population,
                                      budget: BudgetCaps(epsilon: policy.budget.rolling365DayEpsilon, delta: policy.budget.rolling365DayDelta),
                                      dataset: policy.dataset.id, window: window.label, at: now, in: db)
@@ -171,6 +175,7 @@ public enum AggregateRelease {
                 try ledger.store(result, dataset: policy.dataset.id, window: window.label, sequence: sequence, output: output, in: db)
             }
         }
+        StageTiming.mark("spend committed")
         return Outcome(sequence: sequence, results: results, reused: false,
                        records: Dictionary(uniqueKeysWithValues: records.map { ($0.output, $0) }))
     }

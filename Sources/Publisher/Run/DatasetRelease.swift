@@ -98,12 +98,18 @@ struct DatasetRelease {
             progress("\(dataset): \(window.label) is already published as \(existing.release) (sequence \(existing.sequence)); nothing new, no new noise")
             return outcome
         }
+        StageTiming.mark("before read")
         var table = try read(allowEmpty: allowEmpty, progress: progress)
+        StageTiming.mark("read")
         let selection = try selectPeople(&table, progress: progress)
+        StageTiming.mark("selectPeople")
         try plainRecordFiles(table, progress: progress)
         if run.dryRun { return try dryRun(table, progress: progress) }
         let results = try tables(table, selection: selection, progress: progress)
+        StageTiming.mark("tables")
         let staged = try package(results, selection: selection, retention: retention, progress: progress)
+        StageTiming.mark("package")
+        defer { StageTiming.mark("commit") }
         return try commit(staged, windowSequence: results.sequence, progress: progress)
     }
 
@@ -123,6 +129,7 @@ struct DatasetRelease {
         } catch {
             throw .store(error)
         }
+        StageTiming.mark("store.read")
         table = UnitColumn.attach(to: table, policy: policy)
         let (allowed, withheld) = PublishOnly.apply(policy, to: table)
         table = allowed
@@ -151,6 +158,7 @@ struct DatasetRelease {
         guard !run.dryRun else { return Selection() }
         let stored = try AggregateRelease.stored(policy: policy, window: window, state: run.state, newSequence: run.newSequence)
         let ledger = PersonLedger(state: run.state)
+        StageTiming.mark("stored results")
         let people: PersonLedger.Plan
         if let stored {
             people = try ledger.storedPlan(policy: policy, table: table, window: window, dataset: dataset, sequence: stored.sequence)
@@ -231,6 +239,7 @@ struct DatasetRelease {
                 records.append(prepared)
             }
             let bounded = try AggregateRelease.bound(policy: policy, window: window, table: table, random: run.random)
+            StageTiming.mark("bound")
             aggregates = try AggregateRelease.finish(policy: policy, window: window, bounded: bounded, records: records,
                                                      people: selection.people, state: run.state, random: run.random,
                                                      newSequence: run.newSequence, now: run.now)

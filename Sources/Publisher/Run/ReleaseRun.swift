@@ -162,6 +162,7 @@ public enum ReleaseRun {
     }
 
     static func runLocked(_ options: Options, random: RandomSource?, progress: (String) -> Void) throws(PublisherError) -> [Outcome] {
+        StageTiming.mark("start")
         let lock = try ReleaseLock(PublisherPaths(out: options.out))
         try PublisherPaths(out: options.out).refuseLinks(state: options.state)
         defer { withExtendedLifetime(lock) {} }
@@ -254,6 +255,7 @@ public enum ReleaseRun {
             try state.bindPublishedFolder(options.out)
             try LedgerSeal.check(state)
         }
+        StageTiming.mark("checks, plan, binding, seal")
         try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
@@ -317,15 +319,18 @@ public enum ReleaseRun {
                                                     ledger: entries,
                                                     history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
             }
+            StageTiming.mark("site datasets")
             let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,
                                   populations: try PopulationSummary.all(state: state, now: options.now),
                                   key: key.publicKeyFile, now: options.now, baseURL: options.baseURL)
+            StageTiming.mark("public index")
             let history = try state.releases()
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
             }, key: key, now: options.now)
             try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL,
                                       extraFiles: published)
+            StageTiming.mark("log, snapshot")
         }
         return outcomes
     }

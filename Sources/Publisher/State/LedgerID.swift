@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// A person as the privacy ledger knows them: the first 16 bytes of
 /// HMAC-SHA256(ledger key, population ‖ 0 ‖ unit value), never the value itself
@@ -42,6 +43,30 @@ public struct LedgerID: Hashable, Comparable, Sendable {
         var blob = Data()
         for id in ids.sorted() { id.withBytes { blob.append(contentsOf: $0) } }
         return blob
+    }
+
+    /// `ids` in ascending order: two halves sorted on two cores, then merged (a backfill sorts
+    /// millions). The same array as `ids.sorted()`.
+    static func sorted(_ ids: [LedgerID]) -> [LedgerID] {
+        guard ids.count >= 100_000, ProcessInfo.processInfo.activeProcessorCount > 1 else { return ids.sorted() }
+        let middle = ids.count / 2
+        let halves = Parallel.map(2) { part in (part == 0 ? ids[..<middle] : ids[middle...]).sorted() }
+        let (left, right) = (halves[0], halves[1])
+        var merged: [LedgerID] = []
+        merged.reserveCapacity(ids.count)
+        var i = 0, j = 0
+        while i < left.count && j < right.count {
+            if right[j] < left[i] {
+                merged.append(right[j])
+                j += 1
+            } else {
+                merged.append(left[i])
+                i += 1
+            }
+        }
+        merged.append(contentsOf: left[i...])
+        merged.append(contentsOf: right[j...])
+        return merged
     }
 
     public static func < (a: LedgerID, b: LedgerID) -> Bool { (a.high, a.low) < (b.high, b.low) }

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import ReleaseFormat
+import Tabular
 
 /// A digest over every charge in the ledger, kept beside it and checked on every run,
 /// so charges deleted or edited outside opendata are found before anyone is released.
@@ -30,6 +32,45 @@ enum LedgerSeal {
         return digest.finish()
     }
 
+    /// The XOR of ``personRow(population:unit:charges:)`` over the rows a release replaces and
+    /// writes: for each of `ids`, its row before (`previous[id]`, when it had one) and its row
+    /// after (that row's charges followed by `appended`). XOR is order-free, so the ids are
+    /// hashed in parts on up to `cores` cores and the result is the fold of the rows one by one.
+    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], appended: Data,
+                           cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
+        let hash = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8))
+        let parts = ids.count < 50_000 ? 1 : max(cores, 1)
+        let chunk = (ids.count + parts - 1) / max(parts, 1)
+        let partial = Parallel.map(parts) { part -> [UInt8] in
+            let session = hash.session()
+            var total = [UInt8](repeating: 0, count: 32)
+            var output = [UInt8](repeating: 0, count: 32)
+            var zero: UInt8 = 0
+            func add(_ unit: UnsafeRawBufferPointer, _ charges: Data) {
+                withUnsafeBytes(of: &zero) { separator in
+                    charges.withUnsafeBytes { blob in
+                        output.withUnsafeMutableBytes { session.digest([unit, separator, blob], into: $0) }
+                    }
+                }
+                for index in 0..<32 { total[index] ^= output[index] }
+            }
+            for id in ids[min(part * chunk, ids.count)..<min((part + 1) * chunk, ids.count)] {
+                id.withBytes { unit in
+                    if let before = previous[id] {
+                        add(unit, before)
+                        add(unit, before + appended)
+                    } else {
+                        add(unit, appended)
+                    }
+                }
+            }
+            return total
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        for part in partial { fold(&digest, part) }
+        return digest
+    }
+
     /// SHA-256 of one record-level window charge.
     static func windowRow(_ row: Row) -> [UInt8] {
         let fields: [String] = ["population", "window_start", "window_end", "epsilon", "delta", "rho", "rho_delta", "dataset", "window", "sequence"]
@@ -45,9 +86,43 @@ enum LedgerSeal {
     /// The digest of everything in the ledger now (a full scan).
     static func compute(in db: Database) throws -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
-        let rows = try Row.fetchCursor(db, sql: "SELECT population, unit, charges FROM person_charges")
-        while let row = try rows.next() {
-            fold(&digest, personRow(population: row["population"], unit: row["unit"], charges: row["charges"]))
+        // Millions of people after a backfill: stepped with the C API, each row hashed in place from
+        // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
+        let statement = try db.makeStatement(sql: "SELECT population, unit, charges FROM person_charges")
+        let handle = statement.sqliteStatement
+        var sessions: [String: PrefixedSHA256.Session] = [:]
+        var current: PrefixedSHA256.Session?
+        var lastName: [UInt8] = []
+        var output = [UInt8](repeating: 0, count: 32)
+        var zero: UInt8 = 0
+        while true {
+            let status = sqlite3_step(handle)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: statement.sql)
+            }
+            // Rows come in key order, so a population's rows follow one another: its name is made
+            // into a String only when it changes.
+            let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
+            if current == nil || !lastName.elementsEqual(name) {
+                lastName = Array(name)
+                let population = String(decoding: name, as: UTF8.self)
+                if let known = sessions[population] {
+                    current = known
+                } else {
+                    let made = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8)).session()
+                    sessions[population] = made
+                    current = made
+                }
+            }
+            guard let session = current else { continue }
+            let unit = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
+            let charges = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
+            withUnsafeBytes(of: &zero) { separator in
+                output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
+            }
+            fold(&digest, output)
         }
         let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }

@@ -204,21 +204,42 @@ public struct PersonLedger {
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             let encoded = Self.encode([charge])
             sqlite3_bind_text(handle, 1, plan.population, -1, transient)
+            // The seal's share of these rows (the rows replaced and written) is hashed on the other
+            // core while SQLite inserts them on this one (XOR is order-free: the same digest).
+            let ids = LedgerID.sorted(plan.charged)
+            let connection = db.sqliteConnection
             let first = plan.previous.isEmpty
-            for id in plan.charged.sorted() {
-                let before = first ? nil : plan.previous[id]
-                let charges = (before ?? Data()) + encoded
-                if let before { LedgerSeal.fold(&digest, LedgerSeal.personRow(population: plan.population, unit: id.data, charges: before)) }
-                LedgerSeal.fold(&digest, LedgerSeal.personRow(population: plan.population, unit: id.data, charges: charges))
-                id.withBytes { unit in _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient) }
-                charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
-                let status = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                guard status == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                        sql: write.sql)
+            let work = Parallel.map(2) { task -> (inserted: Int32, seal: [UInt8]) in
+                guard task == 0 else {
+                    return (SQLITE_DONE, LedgerSeal.personRows(population: plan.population, ids: ids, previous: plan.previous,
+                                                               appended: encoded, cores: 1))
+                }
+                return encoded.withUnsafeBytes { (appended: UnsafeRawBufferPointer) -> (Int32, [UInt8]) in
+                    for id in ids {
+                        let status: Int32 = id.withBytes { unit in
+                            _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient)
+                            if let before = first ? nil : plan.previous[id] {
+                                let charges = before + encoded
+                                charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
+                            } else {
+                                // Someone charged for the first time: the same bytes for everyone, bound without a copy.
+                                sqlite3_bind_blob(handle, 3, appended.baseAddress, Int32(appended.count), nil)
+                            }
+                            let status = sqlite3_step(handle)
+                            sqlite3_reset(handle)
+                            return status
+                        }
+                        guard status == SQLITE_DONE else { return (status, []) }
+                    }
+                    return (SQLITE_DONE, [])
                 }
             }
+            StageTiming.mark("ledger: sort, inserts and seal")
+            if let failed = work.first(where: { $0.inserted != SQLITE_DONE }) {
+                throw DatabaseError(resultCode: ResultCode(rawValue: failed.inserted), message: String(cString: sqlite3_errmsg(connection)),
+                                    sql: write.sql)
+            }
+            LedgerSeal.fold(&digest, work[1].seal)
         }
         try LedgerSeal.store(digest, in: db)
         if !plan.excluded.isEmpty {
@@ -314,11 +335,30 @@ public struct PersonLedger {
         var people = 0
         do {
             try state.queue.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT charges FROM person_charges WHERE population = ?", arguments: [population])
-                while let row = try rows.next() {
+                // Millions of people after a backfill: stepped with the C API, each row's blob read in
+                // place, and a row holding the same charges as the row before (most people share
+                // their history) not decoded again.
+                let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ?")
+                try statement.setArguments([population])
+                let handle = statement.sqliteStatement
+                var previous: [UInt8] = []
+                var previousTotal = Cost.zero
+                while true {
+                    let status = sqlite3_step(handle)
+                    if status == SQLITE_DONE { break }
+                    guard status == SQLITE_ROW else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                            sql: statement.sql)
+                    }
                     people += 1
-                    let candidate = total(Self.decode(row["charges"]))
-                    if candidate.converted.epsilon > largest.converted.epsilon { largest = candidate }
+                    let length = Int(sqlite3_column_bytes(handle, 0))
+                    let blob = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 0), count: length)
+                    if people > 1 && previous.count == length && previous.withUnsafeBytes({ $0.elementsEqual(blob) }) {
+                        continue
+                    }
+                    previous = Array(blob)
+                    previousTotal = total(Self.decode(blob))
+                    if previousTotal.converted.epsilon > largest.converted.epsilon { largest = previousTotal }
                 }
             }
         } catch {
@@ -373,7 +413,11 @@ public struct PersonLedger {
     }
 
     static func decode(_ data: Data) -> [Charge] {
-        let bytes = [UInt8](data)
+        data.withUnsafeBytes { decode($0) }
+    }
+
+    /// ``decode(_:)`` of bytes read in place.
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> [Charge] {
         func word(_ offset: Int) -> UInt64 {
             (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
         }
