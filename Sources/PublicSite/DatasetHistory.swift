@@ -39,7 +39,7 @@ public struct DatasetHistory: Sendable {
     /// How many of the latest releases the pages draw release by release: a night's pages cost
     /// the same at release 10 and release 1,000. Every release stays in the cumulative files, and
     /// the equity comparison over all releases uses ``equityTotals``.
-    public static let shown = 90
+    public static let shown = 60
 
     /// The latest releases (at most ``shown``), in window order.
     public var releases: [Release]
