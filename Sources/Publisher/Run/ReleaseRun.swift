@@ -317,7 +317,8 @@ public enum ReleaseRun {
                 let entries = try ledger.entries(dataset: policy.dataset.id, windows: drawn)
                 datasets.append(PublicIndex.Dataset(policy: policy, releases: releases,
                                                     ledger: entries,
-                                                    history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out)))
+                                                    history: try DatasetHistory.load(policy: policy, state: state, ledger: entries, out: options.out,
+                                                                                     releases: releases)))
             }
             StageTiming.mark("site datasets")
             let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,

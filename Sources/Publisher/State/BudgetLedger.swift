@@ -39,6 +39,22 @@ public struct BudgetLedger {
         }
     }
 
+    /// The spends of `dataset`'s most recently recorded release (the window and sequence of its
+    /// last ledger row), in the order they were recorded; empty when it has none.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
+    public func latestEntries(dataset: String) throws(PublisherError) -> [LedgerEntry] {
+        do {
+            return try state.queue.read { db in
+                guard let last = try LedgerEntry.filter(Column("dataset") == dataset).order(Column("id").desc).fetchOne(db) else { return [] }
+                return try LedgerEntry.filter(Column("dataset") == dataset && Column("window") == last.window && Column("sequence") == last.sequence)
+                    .order(Column("id")).fetchAll(db)
+            }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the ledger (\(error))")
+        }
+    }
+
     /// The spends recorded for `dataset` on any of `windows` (labels), in the order they were recorded.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.

@@ -9,17 +9,20 @@ extension DatasetHistory {
     /// latest ``DatasetHistory/shown`` releases in full (their stored results and, from their published
     /// reports, how their record files were generalised), and every release's equity totals, each
     /// computed once from its stored results and kept in `state`. So a night's cost does not grow
-    /// with the number of releases published before it.
+    /// with the number of releases published before it. `known` is the dataset's releases in window
+    /// order when the caller has read them already.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when `out` or a folder in it cannot be created or opened,
     ///   or the state's history or stored results cannot be read or written; ``PublisherError/refused(_:)``
     ///   when the dataset's folder or a release folder is a link.
-    public static func load(policy: Policy, state: StateStore, ledger: [LedgerEntry], out: String) throws(PublisherError) -> DatasetHistory {
+    public static func load(policy: Policy, state: StateStore, ledger: [LedgerEntry], out: String,
+                            releases known: [PublishedRelease]? = nil) throws(PublisherError) -> DatasetHistory {
         let dataset = policy.dataset.id
         let budget = BudgetLedger(state: state)
         let root = try PublicFolder.root(out)
         let folder = root.entryType(dataset) == S_IFDIR ? try root.folder(dataset, create: false) : nil
-        let all = try state.releasesByWindow(dataset: dataset)
+        let all: [PublishedRelease]
+        if let known { all = known } else { all = try state.releasesByWindow(dataset: dataset) }
         var releases: [Release] = []
         let shownReleases = all.suffix(shown)
         let key = summaryKey(policy)

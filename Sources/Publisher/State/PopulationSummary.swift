@@ -14,10 +14,7 @@ extension PopulationSummary {
             let datasets = Array(Set(history.map(\.dataset))).sorted()
             var perNight = 0.0
             for dataset in datasets {
-                let entries = try spends.entries(dataset: dataset)
-                if let last = entries.last {
-                    perNight += entries.filter { $0.window == last.window && $0.sequence == last.sequence }.reduce(0) { $0 + $1.epsilon }
-                }
+                perNight += try spends.latestEntries(dataset: dataset).reduce(0) { $0 + $1.epsilon }
             }
             let largest = try ledger.largestYearlyCharge(population: population, now: now).converted
             summaries.append(PopulationSummary(population: population, datasets: datasets, epsilonCap: history.last?.epsilon,
