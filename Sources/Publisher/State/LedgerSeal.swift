@@ -96,12 +96,7 @@ enum LedgerSeal {
         var output = [UInt8](repeating: 0, count: 32)
         var zero: UInt8 = 0
         while true {
-            let status = sqlite3_step(handle)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: statement.sql)
-            }
+            guard try statement.nextRow(in: db) else { break }
             // Rows come in key order, so a population's rows follow one another: its name is made
             // into a String only when it changes.
             let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))

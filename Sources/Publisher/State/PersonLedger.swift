@@ -344,12 +344,7 @@ public struct PersonLedger {
                 var previous: [UInt8] = []
                 var previousTotal = Cost.zero
                 while true {
-                    let status = sqlite3_step(handle)
-                    if status == SQLITE_DONE { break }
-                    guard status == SQLITE_ROW else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                            sql: statement.sql)
-                    }
+                    guard try statement.nextRow(in: db) else { break }
                     people += 1
                     let length = Int(sqlite3_column_bytes(handle, 0))
                     let blob = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 0), count: length)
