@@ -24,6 +24,26 @@ public enum HierarchyRecipe: Sendable, Equatable {
         case hour, day, week, month, quarter, year
     }
 
+    /// Each value's label at one calendar granularity: what `.time([granularity], timezone:)`'s
+    /// hierarchy gives at level 1, without building or validating a hierarchy (a single
+    /// granularity under `*` always nests). A naive timestamp is local time in `timezone`.
+    ///
+    /// - Throws: ``AnonymizationError/unreadableValue(column:value:reason:)`` for a value that is not
+    ///   an ISO-8601 date-time.
+    public static func timeLabels(_ values: [String], granularity: TimeGranularity, timezone: TimeZone,
+                                  column: String) throws(AnonymizationError) -> [String] {
+        var labeller = TimeLabeller(timezone: timezone)
+        var labels: [String] = []
+        labels.reserveCapacity(values.count)
+        for value in values {
+            guard let seconds = TimeLabeller.epochSeconds(value, naiveIn: timezone) else {
+                throw .unreadableValue(column: column, value: value, reason: "not an ISO-8601 date-time")
+            }
+            labels.append(labeller.label(seconds, granularity))
+        }
+        return labels
+    }
+
     /// The hierarchy of `column` over its distinct `values` (missing values excluded).
     ///
     /// - Throws: ``AnonymizationError/unreadableValue(column:value:reason:)`` for a value the recipe

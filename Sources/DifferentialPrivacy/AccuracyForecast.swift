@@ -55,7 +55,7 @@ public struct AccuracyForecast: Sendable {
         // The count and one mean pooled into two noisy bin sums (``PooledSums``), when the split pools them.
         let pooled = split.pooledMean.flatMap { mean -> PooledSums? in
             guard case let .mean(_, low, high) = statistics[mean], let share = split.pooledShare else { return nil }
-            return PooledSums(noise: distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), share), low: low, high: high)
+            return PooledSums(noise: distribution(g * r * (high - low), 0, share), low: low, high: high)  // ε only: no L2 term
         }
         self.statistics = statistics.enumerated().map { index, statistic in
             var forecast: Statistic

@@ -183,8 +183,11 @@ public enum AggregateEngine {
         var pooled: PooledDraw?
         if let index = split.pooledMean, let share = split.pooledShare,
            case let .mean(_, low, high) = statistics[index], case let .mean(doubled, present) = bounded.exact[index] {
+            // Never under ρ (BudgetSplit pools ε budgets only), so no squared L2 sensitivity is needed, nor
+            // with private keys, whose selection thresholds a count noise this path does not draw.
+            precondition(!split.isGaussian && keys == .publicKeys, "pooling is for ε budgets with public keys")
             let width = high - low
-            let binNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: share)
+            let binNoise = noise(l1: g * r * width, l2Squared: 0, share: share)
             let sums = PooledSums(noise: binNoise.distribution, low: low, high: high)
             var u: [Int] = [], v: [Int] = []
             u.reserveCapacity(groupCount); v.reserveCapacity(groupCount)
@@ -366,7 +369,8 @@ public enum AggregateEngine {
 
     static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {
         guard value.isFinite else { return low }
-        return min(high, max(low, Int(value.rounded())))
+        // Clamped before converting: a value beyond Int's range (1e19) must not trap.
+        return Int(min(Double(high), max(Double(low), value.rounded())))
     }
 
     /// The smallest k ≥ 0 with P(Z ≥ k + 1) ≤ `probability` for the count noise.

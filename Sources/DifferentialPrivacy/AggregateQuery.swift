@@ -87,11 +87,11 @@ public struct StatisticNoise: Sendable, Equatable, Codable {
     /// (Y₁ + Y₂)/W for two independent draws of `distribution`; nil for every other statistic.
     public var pooledWidth: Int? = nil
 
-    /// The standard deviation of one published value's noise: that of `distribution`, or of
-    /// (Y₁ + Y₂)/W for a pooled count.
+    /// The standard deviation of one published value's noise: that of `distribution`, or of the
+    /// rounded (Y₁ + Y₂)/W for a pooled count (``PooledSums/countDeviation(noise:width:)``).
     public var standardDeviation: Double {
         guard let pooledWidth, pooledWidth > 0 else { return distribution.standardDeviation }
-        return 2.0.squareRoot() * distribution.standardDeviation / Double(pooledWidth)
+        return PooledSums.countDeviation(noise: distribution, width: pooledWidth)
     }
 }
 

@@ -44,7 +44,7 @@ import Foundation
 public enum DisparityEstimator {
     /// One group's numerator and denominator: exact ones are private and never leave the
     /// mechanism; noisy ones (``NoisyCounts``) are what is published.
-    public struct Counts: Sendable, Equatable, Codable {
+    public struct Counts: Sendable, Hashable, Codable {
         public var numerator: Int
         public var denominator: Int
         public init(numerator: Int, denominator: Int) {

@@ -14,8 +14,8 @@ import Foundation
 /// for a discrete Gaussian of σ ≥ 20, the normal tail with a continuity
 /// correction (exact summation below that).
 ///
-/// Two discrete Laplace noises whose Y has more than ``closedFormSupport`` points of mass
-/// (scales of about 3,500 and more, the two bin sums of ``PooledSums``) use the closed form of
+/// Two discrete Laplace noises of scales at least ``closedFormScale`` (the two bin sums of
+/// ``PooledSums``; an exact sum over their support would take seconds per margin) use the closed form of
 /// the continuous pair instead, which sums nothing: |a·L₁ + b·L₂| for independent Laplace L₁, L₂
 /// of scales α = a·s_X and β = b·s_Y has P(|Z| > t) = (α²e^{−t/α} − β²e^{−t/β})/(α² − β²), and
 /// e^{−t/α}(1 + t/(2α)) when α = β (the density is a signed mixture of the two Laplace
@@ -34,8 +34,9 @@ public struct NoiseCombination: Sendable {
     /// The noise Y.
     public let y: NoiseDistribution
 
-    /// Y's support above which two discrete Laplace noises use the continuous closed form.
-    static let closedFormSupport = 200_000
+    /// The smallest scale of two discrete Laplace noises for the continuous closed form: its slack,
+    /// at most 2·(a + b), is then at most 2% of the margin (which is at least a·s_X + b·s_Y).
+    static let closedFormScale = 100.0
 
     /// Y's probabilities over −limit…limit, and X's upper tails when it has no closed form.
     private let yMass: [Double]
@@ -48,7 +49,7 @@ public struct NoiseCombination: Sendable {
     public init(_ a: Double, _ x: NoiseDistribution, _ b: Double, _ y: NoiseDistribution) {
         (self.a, self.x, self.b, self.y) = (abs(a), x, abs(b), y)
         yLimit = y.supportLimit
-        if case let .discreteLaplace(xScale) = x, case let .discreteLaplace(yScale) = y, 2 * yLimit + 1 > Self.closedFormSupport {
+        if case let .discreteLaplace(xScale) = x, case let .discreteLaplace(yScale) = y, min(xScale, yScale) >= Self.closedFormScale {
             continuous = (abs(a) * xScale, abs(b) * yScale)
             (yMass, xTails) = ([], nil)
             return

@@ -64,11 +64,18 @@ public struct PooledSums: Sendable, Hashable {
         NoiseCombination(1 / Double(width), noise, 1 / Double(width), noise)
     }
 
-    /// The count's 95% margin in whole records. The published count is Ñ rounded, so its error is
-    /// round(Z) for Z = (Y₁ + Y₂)/W, a lattice of step 1/W (nearly continuous), and
-    /// |round(Z)| ≤ k exactly when |Z| < k + 1/2: the margin is the smallest whole k with
-    /// k + 1/2 at or beyond Z's 95% point.
-    public var countMargin: Double { max(0, (countError.margin() - 0.5).rounded(.up)) }
+    /// The count's 95% margin in whole records. The published count is Ñ rounded (halves away from
+    /// 0), so its error is round(Z) for Z = (Y₁ + Y₂)/W, a lattice of step 1/W, and |round(Z)| ≤ k
+    /// exactly when |Z| < k + 1/2: the margin is the smallest whole k with k + 1/2 strictly beyond
+    /// Z's 95% point m, floor(m + 1/2) (a tie m = k + 1/2 needs k + 1).
+    public var countMargin: Double { max(0, (countError.margin() + 0.5).rounded(.down)) }
+
+    /// The standard deviation of the published count's error round(Z): Z's, √2·σ(Y)/W, with the
+    /// rounding's 1/12 added to the variance when W > 1.
+    public static func countDeviation(noise: NoiseDistribution, width: Int) -> Double {
+        let z = 2.0.squareRoot() * noise.standardDeviation / Double(max(width, 1))
+        return (z * z + (width > 1 ? 1.0 / 12 : 0)).squareRoot()
+    }
 
     /// The sum's error Y₁·(1/2 + c/W) + Y₂·(c/W − 1/2), whatever the data.
     public var sumError: NoiseCombination {

@@ -1,6 +1,7 @@
 import DifferentialPrivacy
 import Foundation
 import PrivacyPolicy
+import Synchronization
 import Tabular
 
 /// What a disparity output (``DisparitySpec``) publishes, computed from its two stored noisy
@@ -53,10 +54,33 @@ public enum DisparityTable {
     public static func comparison(label: String?, groups: [String], counts: [DisparityEstimator.NoisyCounts], scale: Double,
                                   noiseTerms: Int, disparity: DisparitySpec, ratesOnly: Bool = false) -> Period {
         let reference = disparity.reference.flatMap { groups.firstIndex(of: $0) }
-        let release = DisparityEstimator.infer(counts, scale: scale, reference: reference, minimumSize: disparity.minimumSize,
-                                               noiseTerms: noiseTerms, ratesOnly: ratesOnly)
+        // The bootstrap is seeded from its inputs, so one computation serves the table, the report and the dashboard.
+        let key = InferenceKey(counts: counts, scale: scale, reference: reference, minimumSize: disparity.minimumSize,
+                               noiseTerms: noiseTerms, ratesOnly: ratesOnly)
+        let release = inferences.withLock { $0[key] } ?? {
+            let computed = DisparityEstimator.infer(counts, scale: scale, reference: reference, minimumSize: disparity.minimumSize,
+                                                    noiseTerms: noiseTerms, ratesOnly: ratesOnly)
+            inferences.withLock { cache in
+                if cache.count >= 512 { cache.removeAll() }
+                cache[key] = computed
+            }
+            return computed
+        }()
         return Period(label: label, groups: groups, release: release, reference: reference)
     }
+
+    /// Everything ``DisparityEstimator/infer(_:scale:reference:minimumSize:replicas:noiseTerms:ratesOnly:)`` reads.
+    private struct InferenceKey: Hashable {
+        let counts: [DisparityEstimator.NoisyCounts]
+        let scale: Double
+        let reference: Int?
+        let minimumSize: Int
+        let noiseTerms: Int
+        let ratesOnly: Bool
+    }
+
+    /// Inferences already made in this process (published values only); emptied at 512.
+    private static let inferences = Mutex<[InferenceKey: DisparityEstimator.Release]>([:])
 
     /// The noisy denominator and numerator of a stored row (statistics `count`, then the indicator's sum).
     static func counts(_ row: AggregateRow) -> DisparityEstimator.NoisyCounts {

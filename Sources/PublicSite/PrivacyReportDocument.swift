@@ -130,7 +130,11 @@ extension PrivacyReport {
             public var scale: Double?
             public var utilityScale: Double?
             public var sigmaSquared: Double?
-            enum CodingKeys: String, CodingKey { case mechanism, scale, utilityScale = "utility_scale", sigmaSquared = "sigma_squared" }
+            /// For a count and mean pooled into two bin sums: their range W (the count's noise is (Y₁ + Y₂)/W).
+            public var pooledWidth: Int?
+            enum CodingKeys: String, CodingKey {
+                case mechanism, scale, utilityScale = "utility_scale", sigmaSquared = "sigma_squared", pooledWidth = "pooled_width"
+            }
         }
 
         public struct Statistic: Codable, Sendable {

@@ -117,10 +117,11 @@ import Testing
         for (row, other) in zip(pooled.rows, separate.rows) {
             #expect(row.margins[2] < other.margins[2] * 1.05 || row.margins[2] == 3600, "mean margin \(row.margins[2]) vs \(other.margins[2])")
         }
-        // The pooled count's deviation is √2·σ(Y)/W.
+        // The pooled count's deviation is that of round((Y₁ + Y₂)/W): √2·σ(Y)/W with the rounding's 1/12 in the variance.
         let scale = 21_600.0  // G·R·W = 3·2·3600 over the pooled share, all of ε (the count's 1/2 and the mean's 1/2)
         #expect(pooled.noise[0].distribution == .discreteLaplace(scale: scale))
-        #expect(abs(pooled.noise[0].standardDeviation - 2.0.squareRoot() * NoiseDistribution.discreteLaplace(scale: scale).standardDeviation / 3600) < 1e-9)
+        let z = 2.0.squareRoot() * NoiseDistribution.discreteLaplace(scale: scale).standardDeviation / 3600
+        #expect(abs(pooled.noise[0].standardDeviation - (z * z + 1.0 / 12).squareRoot()) < 1e-9)
         let forecast = try AccuracyForecast(statistics: Self.statistics, keys: .publicKeys, bounds: bounds, budget: budget, complete: ["x"])
         #expect(forecast.statistics[0].margin == pooled.noise[0].margin)
         #expect(forecast.statistics[1].margin == pooled.noise[1].margin)
@@ -162,5 +163,15 @@ import Testing
             #expect(inside(closed - 2 * (a + b) - 1e-9) < 0.95 + 1e-6 || a + b == 0,
                     "closed-form margin \(closed) is more than a + b wider than needed")
         }
+    }
+}
+
+/// A hostile value never traps the release: values beyond Int's range are clamped to the bounds first.
+@Suite struct ClampTests {
+    @Test func valuesBeyondIntegersAreClampedNotTrapped() {
+        #expect(AggregateEngine.clampInteger(1e19, 0, 3600) == 3600)
+        #expect(AggregateEngine.clampInteger(-1e300, -5, 5) == -5)
+        #expect(AggregateEngine.clampInteger(.nan, 2, 9) == 2)
+        #expect(AggregateEngine.clampInteger(41.5, 0, 100) == 42)
     }
 }

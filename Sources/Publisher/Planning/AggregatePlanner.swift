@@ -36,14 +36,12 @@ public enum AggregatePlanner {
             }
             var labels: [String?] = column.dictionary
             if let level = key.level, let granularity = HierarchyRecipe.TimeGranularity(rawValue: level) {
-                let hierarchy: Hierarchy
+                // Every value is generalised to the level (never published as recorded); one that is no date-time stops the output.
                 do {
-                    hierarchy = try HierarchyRecipe.time([granularity], timezone: zone).build(column: key.column, values: column.dictionary)
+                    labels = try HierarchyRecipe.timeLabels(column.dictionary, granularity: granularity, timezone: zone, column: key.column)
                 } catch {
                     throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
                 }
-                // A value the hierarchy cannot place belongs to no group (never published ungeneralised).
-                labels = column.dictionary.map { hierarchy.generalize($0, level: 1) }
             }
             labelOfCode.append(labels)
             codesOf.append(column.codes)
