@@ -61,19 +61,26 @@ public struct RolledUpCounts: Sendable, Equatable, Codable {
     /// The 95% margin of each category count.
     public var margin: Double
 
+    /// q_S: per category group, the bounded records of the groups not in `published`. Private: only
+    /// ``release(counts:published:input:budget:bounds:gaussian:nonNegative:sampler:)`` may publish it.
+    static func exact(counts: [Int], published: [Int], input: RollUpInput) -> [Int] {
+        var shown = [Bool](repeating: false, count: counts.count)
+        for group in published where group >= 0 && group < counts.count { shown[group] = true }
+        var exact = [Int](repeating: 0, count: input.categoryKeys.count)
+        for (group, count) in counts.enumerated() where !shown[group] && group < input.categoryOfGroup.count {
+            let category = Int(input.categoryOfGroup[group])
+            if category >= 0 && category < exact.count { exact[category] += count }
+        }
+        return exact
+    }
+
     /// The category rows of a bounded output, after stage 1 published `published` (see the type's
     /// guarantee): one row per category group, in ``RollUpInput/categoryKeys`` order, with its
     /// noisy count and margin.
     static func release(counts: [Int], published: [Int], input: RollUpInput, budget: AggregateBudget,
                         bounds: ContributionBounds, gaussian: Bool, nonNegative: Bool,
                         sampler: ExactSampler) -> (rows: [AggregateRow], noise: RolledUpCounts) {
-        var shown = [Bool](repeating: false, count: counts.count)
-        for group in published { shown[group] = true }
-        var exact = [Int](repeating: 0, count: input.categoryKeys.count)
-        for (group, count) in counts.enumerated() where !shown[group] {
-            let category = Int(input.categoryOfGroup[group])
-            if category >= 0 && category < exact.count { exact[category] += count }
-        }
+        let exact = exact(counts: counts, published: published, input: input)
         let sensitivity = bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup
         let share: Fraction
         switch budget {

@@ -200,9 +200,10 @@ extension PolicyParser {
                     keys[column] = .private
                 } else if value.mapping != nil {
                     // {private: true, roll_up: FILE}: private keys whose unpublished values roll up.
-                    guard let parsed = parsePrivateKey(value, context, column: column) else { continue }
+                    let parsed = parsePrivateKey(value, context, column: column)
+                    guard parsed.isPrivate else { continue }
                     keys[column] = .private
-                    if let spec = parsed {
+                    if let spec = parsed.rollUp {
                         if let earlier = rollUp {
                             reader.error(value, "\(context).keys: only one column may roll up, and \(earlier.column) already does (at \(earlier.location)); keep roll_up on one column")
                         } else {
@@ -244,16 +245,22 @@ extension PolicyParser {
     static let rollUpWords = ["file", "share", "unlisted"]
 
     /// `{private: true, roll_up: FILE}` or `{private: true, roll_up: {file: FILE, share: 25%, unlisted: Other}}`:
-    /// nil after an error, `.some(nil)` for `{private: true}` alone, else the roll-up with its file read.
-    private mutating func parsePrivateKey(_ node: Node, _ context: String, column: String) -> RollUpSpec?? {
+    /// Whether the keys are private (false after an error there), and the roll-up with its file read
+    /// (nil for `{private: true}` alone, or after an error in the roll-up, which is reported).
+    private mutating func parsePrivateKey(_ node: Node, _ context: String, column: String) -> (isPrivate: Bool, rollUp: RollUpSpec?) {
         let where_ = "\(context).keys.\(column)"
-        guard let entries = reader.mapping(node, where_, allowed: Self.privateKeyWords, required: ["private"]) else { return nil }
-        guard let privateNode = entries["private"] else { return nil }
+        guard let entries = reader.mapping(node, where_, allowed: Self.privateKeyWords, required: ["private"]),
+              let privateNode = entries["private"] else { return (false, nil) }
         guard privateNode.bool == true else {
             reader.error(privateNode, "\(where_).private must be true (keys chosen by DP partition selection); for public keys give the list of values instead, e.g. keys: {\(column): [A, B]}")
-            return nil
+            return (false, nil)
         }
-        guard let rollNode = entries["roll_up"] else { return .some(nil) }
+        guard let rollNode = entries["roll_up"] else { return (true, nil) }
+        return (true, parseRollUp(rollNode, where_, column: column))
+    }
+
+    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 25%, unlisted: Other}`, its file read; nil after an error.
+    private mutating func parseRollUp(_ rollNode: Node, _ where_: String, column: String) -> RollUpSpec? {
         var file: String?, share = RollUpSpec.defaultShare, unlisted = RollUpSpec.defaultUnlisted
         var fileNode = rollNode
         if rollNode.scalar != nil {
@@ -288,7 +295,7 @@ extension PolicyParser {
             }
         }
         guard read.problems.isEmpty else { return nil }
-        return .some(RollUpSpec(column: column, file: file, categoryOf: read.categoryOf, order: read.order, unlisted: unlisted,
+        return (RollUpSpec(column: column, file: file, categoryOf: read.categoryOf, order: read.order, unlisted: unlisted,
                                 share: share, location: reader.location(rollNode)))
     }
 
