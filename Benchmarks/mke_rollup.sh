@@ -1,7 +1,7 @@
 #!/bin/sh
 # The real Milwaukee month as 21 nights of DP counts per call type, with and without the roll-up of
 # rare types into categories (README: "Records the bounds leave out", no silent drops). Imports each
-# local day as that night's export (--append --covers DAY), releases it with Benchmarks/mke-types.yaml
+# local day as that night's export (--append --covers DAY), releases it with $POLICY (default Benchmarks/mke-types.yaml)
 # and with the same policy less roll_up, then prints per night the share of calls that appear in a
 # published type or category (Benchmarks/rollup.py).
 #
@@ -11,6 +11,7 @@ set -eu
 OPENDATA=${OPENDATA:-.build/release/opendata}
 CSV=${CSV:-../shared/data/real-police/mke_calls_for_service_2018-05.csv}
 WORK=${1:-/tmp/rollup-mke}
+POLICY=${POLICY:-Benchmarks/mke-types.yaml}   # another policy with the same output id and roll_up line
 rm -rf "$WORK" && mkdir -p "$WORK/nights" "$WORK/before"
 awk -F, -v dir="$WORK/nights" 'NR == 1 { header = $0; next }
   { day = substr($2, 1, 10); file = dir "/" day ".csv"
@@ -18,7 +19,7 @@ awk -F, -v dir="$WORK/nights" 'NR == 1 { header = $0; next }
     print >> file }' "$CSV"
 # The before policy: the same output with plain private keys (its id and title unchanged).
 cp Benchmarks/mke-call-categories.csv "$WORK/before/"
-sed 's/nature: {private: true, roll_up: mke-call-categories.csv}.*/nature: private/' Benchmarks/mke-types.yaml > "$WORK/before/mke-types.yaml"
+sed "s/nature: {private: true, roll_up:.*/nature: private/" "$POLICY" > "$WORK/before/mke-types.yaml"
 "$OPENDATA" keys generate --out "$WORK/release" --unencrypted
 for day in $(seq -w 1 21); do
   night=2018-05-$day
@@ -27,9 +28,9 @@ for day in $(seq -w 1 21); do
     "$OPENDATA" import --store "$WORK/$side.sqlite" --table calls --append --key id --timezone America/Chicago \
       --covers "$night" "$WORK/nights/$night.csv" >/dev/null
   done
-  "$OPENDATA" release --store "$WORK/after.sqlite" --key "$WORK/release.key" --policy Benchmarks/mke-types.yaml \
+  "$OPENDATA" release --store "$WORK/after.sqlite" --key "$WORK/release.key" --policy "$POLICY" \
     --out "$WORK/After" --window "$night" >/dev/null
   "$OPENDATA" release --store "$WORK/before.sqlite" --key "$WORK/release.key" --policy "$WORK/before/mke-types.yaml" \
     --out "$WORK/Before" --window "$night" >/dev/null
 done
-python3 Benchmarks/rollup.py "$CSV" Benchmarks/mke-types.yaml "$WORK/Before" "$WORK/After"
+python3 Benchmarks/rollup.py "$CSV" "$POLICY" "$WORK/Before" "$WORK/After"

@@ -60,7 +60,7 @@ def releases(root: str):
 def main(export: str, policy: str, before: str, after: str) -> None:
     excluded = exclusions(policy)
     folder = os.path.dirname(policy)
-    roll = re.search(r"roll_up:\s*([^\s}]+)", open(policy, encoding="utf-8").read()).group(1)
+    roll = re.search(r"roll_up:\s*(?:\{\s*file:\s*)?([^\s,}]+)", open(policy, encoding="utf-8").read()).group(1)
     category_of = categories(os.path.join(folder, roll))
     truth = collections.defaultdict(collections.Counter)
     for row in csv.DictReader(open(export, encoding="utf-8")):
@@ -70,12 +70,16 @@ def main(export: str, policy: str, before: str, after: str) -> None:
     print("| night | calls | types (of present) before / after | in a published row before | after: own type / type or category | category counts, noisy vs true |")
     print("|---|---|---|---|---|---|")
     totals = collections.Counter()
+    ever_before, ever_after, flags = set(), set(), collections.Counter()
     for night, rows, entry in releases(after):
         calls = truth[night]
         total = sum(calls.values())
         own = {r["nature"] for r in rows if not r["nature"].startswith(PREFIX)}
         shown_before = {r["nature"] for r in plain.get(night, [])}
         noisy = {r["nature"][len(PREFIX):]: float(r["count"]) for r in rows if r["nature"].startswith(PREFIX)}
+        ever_before |= shown_before
+        ever_after |= own
+        flags.update(r["count_flag"] for r in rows if r["nature"].startswith(PREFIX))
         in_before = sum(n for t, n in calls.items() if t in shown_before)
         in_own = sum(n for t, n in calls.items() if t in own)
         # After: a call of an unpublished type is in its category's row (every category row is published).
@@ -92,6 +96,8 @@ def main(export: str, policy: str, before: str, after: str) -> None:
           f"after {100 * t['any'] / t['calls']:.1f}% ({100 * t['own'] / t['calls']:.1f}% in their own type's row); "
           f"types a night {t['tb'] / t['nights']:.1f} before, {t['ta'] / t['nights']:.1f} after; "
           f"category rows sum to {t['noisy']:,.0f} against {t['true']:,} true")
+    print(f"types ever published: {len(ever_before)} before, {len(ever_after)} after; category rows' count flags: "
+          + ", ".join(f"{flag} {n}" for flag, n in sorted(flags.items())))
 
 
 if __name__ == "__main__":

@@ -83,7 +83,11 @@ public enum AggregateEngine {
         }
         guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
         // Person-level outputs disclose what bounding left out; privately keyed ones, also what selection drops.
-        let disclosed = disclosure > 0 && (input.units != nil || keys == .privateKeys)
+        // With a roll-up, every counted record is in a published row (its group's or its category's), so
+        // the published rows already add up to the counted total: no noisy count of it is drawn, and a
+        // record-level output then has nothing to disclose.
+        let countsTotal = keys == .privateKeys && input.rollUp == nil
+        let disclosed = disclosure > 0 && (input.units != nil || countsTotal)
         // Bounds chosen from the data first, with their own share (record-level outputs have nothing to choose).
         var bounds = bounds
         var chosen: ChosenContribution?
@@ -166,7 +170,7 @@ public enum AggregateEngine {
             // Record-level bounding leaves nothing out: that figure is 0 whatever the data (cap 0, no noise).
             let cap = input.units == nil ? 0 : LeftOutRecords.capPerUnit(bounds)
             let exact = input.units.map { LeftOutRecords.exact(units: $0, groups: input.groups, kept: kept, cap: cap) } ?? 0
-            leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure))
+            leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure), countsTotal: countsTotal)
         }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
                                 split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut,
@@ -320,7 +324,7 @@ public enum AggregateEngine {
         var leftOut: LeftOutRecords?
         if let disclosure = bounded.leftOut {
             leftOut = LeftOutRecords.release(exact: disclosure.exact, cap: disclosure.cap,
-                                             counted: keys == .privateKeys ? (bounded.rowsAfterBounding, g * r) : nil,
+                                             counted: disclosure.countsTotal ? (bounded.rowsAfterBounding, g * r) : nil,
                                              budget: disclosure.budget, gaussian: split.isGaussian, sampler: sampler)
         }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
@@ -437,6 +441,8 @@ public struct BoundedAggregate: Sendable {
         let exact: Int
         let cap: Int
         let budget: AggregateBudget
+        /// Whether the disclosure also counts every counted record (private keys without a roll-up).
+        var countsTotal = false
     }
     /// Nil without units or without a disclosure share.
     let leftOut: LeftOut?

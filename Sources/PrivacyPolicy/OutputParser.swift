@@ -244,7 +244,7 @@ extension PolicyParser {
     static let privateKeyWords = ["private", "roll_up"]
     static let rollUpWords = ["file", "share", "unlisted"]
 
-    /// `{private: true, roll_up: FILE}` or `{private: true, roll_up: {file: FILE, share: 25%, unlisted: Other}}`:
+    /// `{private: true, roll_up: FILE}` or `{private: true, roll_up: {file: FILE, share: 20%, unlisted: Other}}`:
     /// Whether the keys are private (false after an error there), and the roll-up with its file read
     /// (nil for `{private: true}` alone, or after an error in the roll-up, which is reported).
     private mutating func parsePrivateKey(_ node: Node, _ context: String, column: String) -> (isPrivate: Bool, rollUp: RollUpSpec?) {
@@ -259,7 +259,7 @@ extension PolicyParser {
         return (true, parseRollUp(rollNode, where_, column: column))
     }
 
-    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 25%, unlisted: Other}`, its file read; nil after an error.
+    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 20%, unlisted: Other}`, its file read; nil after an error.
     private mutating func parseRollUp(_ rollNode: Node, _ where_: String, column: String) -> RollUpSpec? {
         var file: String?, share = RollUpSpec.defaultShare, unlisted = RollUpSpec.defaultUnlisted
         var fileNode = rollNode

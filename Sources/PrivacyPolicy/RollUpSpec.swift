@@ -26,7 +26,7 @@ public struct RollUpSpec: Sendable, Equatable {
     /// The catch-all category when the policy names none.
     public static let defaultUnlisted = "Not in the hierarchy"
     /// The share of the output's budget the roll-up counts get when the policy states none.
-    public static let defaultShare = 0.25
+    public static let defaultShare = 0.2
     /// The largest share a policy may give the roll-up (the rest selects and counts the values).
     public static let maximumShare = 0.6
     /// What starts the key of a roll-up row in the published file: `category: Traffic`.

@@ -221,7 +221,8 @@ public struct PrivacyReport {
                      members: Dictionary(grouping: spec.categoryOf.keys.sorted(), by: { spec.categoryOf[$0] ?? spec.unlisted }),
                      unlisted: spec.unlisted, privacyShare: noise.share, sensitivity: noise.sensitivity, noise: law,
                      marginOfError95: noise.margin,
-                     mechanism: "after partition selection, every bounded record of a \(spec.column) value it did not publish is counted under that value's category (public keys, every category published, zeros included); \(Self.mechanismName(noise.distribution)) per category count, sensitivity \(noise.sensitivity) in all (sequential composition with the selection, whose output it reads); negative counts are published as 0")
+                     mechanism: "after partition selection, every bounded record of a \(spec.column) value it did not publish is counted under that value's category (public keys, every category published, zeros included); \(Self.mechanismName(noise.distribution)) per category count, sensitivity \(noise.sensitivity) in all (sequential composition with the selection, whose output it reads); negative counts are published as 0",
+                     shareInCategoryRows: BoundingDisclosure(item.result)?.unpublishedShare)
     }
 
     /// The name of a noise law, as the report gives it.

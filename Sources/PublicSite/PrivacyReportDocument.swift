@@ -212,9 +212,12 @@ extension PrivacyReport {
             public var noise: Noise
             public var marginOfError95: Double
             public var mechanism: String
+            /// The category rows' part of all published counts, 1 − groups ÷ (groups + categories): the
+            /// share of counted records in groups too small to publish on their own (from published values).
+            public var shareInCategoryRows: Double?
             enum CodingKeys: String, CodingKey {
                 case column, hierarchy, categoryRows = "category_rows", members, unlisted, privacyShare = "privacy_share", sensitivity, noise
-                case marginOfError95 = "margin_of_error_95", mechanism
+                case marginOfError95 = "margin_of_error_95", mechanism, shareInCategoryRows = "share_in_category_rows"
             }
         }
 

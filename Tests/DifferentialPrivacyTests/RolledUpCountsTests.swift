@@ -93,6 +93,7 @@ import Testing
         #expect(spent <= total + 1e-12 && spent >= total - 3e-6, "spent \(spent) of \(total)")
         #expect(abs(rollUp.share - total * 0.25) < 1e-5)
         #expect(abs(result.noise[0].share - total * 0.65) < 1e-5, "selection and counts get what is left")
+        #expect(result.leftOut?.countedTotal == nil, "the published rows add up to the counted total themselves")
         #expect(result.epsilon == budget.epsilonEquivalent, "the output still states its whole budget")
         #expect(result.delta == budget.delta)
     }

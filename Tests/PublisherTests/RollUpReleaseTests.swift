@@ -38,6 +38,26 @@ import TestSupport
         }
     }
 
+    /// The roll-up takes its share off the statistics; a record-level output that rolls up discloses
+    /// no counted total (its rows add up to it), so its selection keeps what the disclosure had.
+    @Test func theSharesAddUpToTheOutputsBudget() throws {
+        var spec = AggregateSpec(groupBy: [GroupKey(column: "call_type", level: nil)], keys: ["call_type": .private],
+                                 statistics: [.count], contribution: nil, privacy: .epsilon(0.5, delta: 1e-6))
+        let plain = AggregateParameters(spec, personLevel: false)
+        spec.rollUp = RollUpSpec(column: "call_type", file: "c.csv", categoryOf: ["A": "X"], order: ["X"], unlisted: "Other",
+                                 share: 0.2, location: SourceLocation(file: "p.yaml", line: 1, column: 1))
+        let recordLevel = AggregateParameters(spec, personLevel: false)
+        let personLevel = AggregateParameters(spec, personLevel: true)
+        #expect(plain.disclosure == 0.1 && plain.rollUpShare == 0)
+        #expect(recordLevel.disclosure == 0 && recordLevel.rollUpShare == 0.2)
+        #expect(personLevel.disclosure == 0.1 && personLevel.rollUpShare == 0.2)
+        #expect(abs(recordLevel.statisticsBudget.epsilonEquivalent - 0.4) < 1e-12)
+        #expect(abs(personLevel.statisticsBudget.epsilonEquivalent - 0.35) < 1e-12)
+        for parameters in [plain, recordLevel, personLevel] {
+            #expect(parameters.budget.epsilonEquivalent == 0.5, "the output's ε, which the ledger charges, is unchanged")
+        }
+    }
+
     @Test(OutsideTool.needed("gzip")) func categoryRowsArePublishedWithTheirSchemaAndReport() throws {
         guard OutsideTool.available("gzip") else { return }
         let prepared = try PublicationPlanTests.city("rollup-release")
