@@ -1,7 +1,7 @@
 import Demo
 import DifferentialPrivacy
 import Foundation
-import PrivacyPolicy
+@testable import PrivacyPolicy
 import Testing
 import TestSupport
 @testable import Publisher
