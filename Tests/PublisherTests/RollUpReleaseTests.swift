@@ -115,6 +115,10 @@ import TestSupport
         let again = try PublicationPlanTests.release(prepared, [path])
         #expect(again.map(\.status) == [.alreadyPublished])
 
+        // The dashboard's totals include the category rows, and it says so.
+        let dashboard = try String(contentsOfFile: prepared.releases + "/catalog/calls-for-service/index.html", encoding: .utf8)
+        #expect(dashboard.contains("counted in their category"), "the dashboard says where rare types went")
+
         // policy explain and the dry-run forecast mention it.
         #expect(PolicyExplainer.explain(policy).contains { $0.contains("category") && $0.contains("call-categories.csv") })
         #expect(PolicyForecast.lines(for: policy).contains { $0.contains("each category row's count ±") })
