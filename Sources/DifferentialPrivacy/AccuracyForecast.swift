@@ -13,6 +13,7 @@ import Foundation
 /// gives z at the centre of the range and at an edge, and forecasts their geometric mean, which
 /// is within √(z_edge/z_centre) of either. It is the whole range for groups of at most
 /// ``Statistic/rangeGroupSize`` records.
+/// A count and mean pooled into two noisy bin sums (``PooledSums``) use that mechanism's laws.
 /// A quantile's margin is in ranks (records), from the exponential mechanism's tail.
 public struct AccuracyForecast: Sendable {
     /// One statistic's forecast.
@@ -51,11 +52,19 @@ public struct AccuracyForecast: Sendable {
         func distribution(_ l1: Int, _ l2Squared: Int, _ share: Fraction) -> NoiseDistribution {
             AggregateEngine.noiseParameters(l1: l1, l2Squared: l2Squared, share: share, gaussian: split.isGaussian).distribution
         }
+        // The count and one mean pooled into two noisy bin sums (``PooledSums``), when the split pools them.
+        let pooled = split.pooledMean.flatMap { mean -> PooledSums? in
+            guard case let .mean(_, low, high) = statistics[mean], let share = split.pooledShare else { return nil }
+            return PooledSums(noise: distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), share), low: low, high: high)
+        }
         self.statistics = statistics.enumerated().map { index, statistic in
             var forecast: Statistic
             switch statistic {
             case .count:
-                forecast = Statistic(name: statistic.name, margin: Double(distribution(g * r, g * r * r, split.main[index]).marginOfError()))
+                let margin = pooled?.countMargin ?? Double(distribution(g * r, g * r * r, split.main[index]).marginOfError())
+                forecast = Statistic(name: statistic.name, margin: margin)
+            case let .sum(_, low, high) where pooled != nil && split.sumForms[index].meanIndex == split.pooledMean:
+                forecast = Statistic(name: statistic.name, margin: pooled?.sumError.margin() ?? 0, bounds: low...high)
             case let .sum(_, low, high):
                 let m = max(abs(low), abs(high)), width = high - low
                 let countShare = split.sumForms[index].meanIndex.flatMap { split.ownCount[$0] } ?? split.count ?? Fraction(1)
@@ -70,13 +79,17 @@ public struct AccuracyForecast: Sendable {
                 let width = Double(high - low)
                 let sumNoise = distribution(g * r * (high - low), g * r * r * (high - low) * (high - low), split.main[index])
                 let countNoise = distribution(g * r, g * r * r, split.ownCount[index] ?? split.count ?? Fraction(1))
-                let centre = NoiseCombination(0.5, sumNoise, 0, countNoise).margin()
-                let edge = NoiseCombination(0.5, sumNoise, width / 2, countNoise).margin()
-                let typical = (centre * edge).squareRoot()
+                let isPooled = pooled != nil && split.pooledMean == index
+                let centre = (isPooled ? pooled?.meanNumerator(distance: 0) : nil)
+                    ?? NoiseCombination(0.5, sumNoise, 0, countNoise)
+                let edge = (isPooled ? pooled?.meanNumerator(distance: width / 2) : nil)
+                    ?? NoiseCombination(0.5, sumNoise, width / 2, countNoise)
+                let (centreMargin, edgeMargin) = (centre.margin(), edge.margin())
+                let typical = (centreMargin * edgeMargin).squareRoot()
                 let margin: @Sendable (Int) -> Double = { n in min(width, typical / Double(max(n, 1))) }
                 forecast = Statistic(name: statistic.name, margin: margin(100), meanMargin: margin,
                                      rangeGroupSize: Int((typical / width).rounded(.down)), bounds: low...high)
-                forecast.meanSpread = (centre, edge)
+                forecast.meanSpread = (centreMargin, edgeMargin)
             case let .quantile(_, q, low, high):
                 let share = split.isGaussian ? AggregateEngine.rhoToEpsilonShare(split.main[index]) : split.main[index]
                 let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r,

@@ -21,22 +21,27 @@ import Foundation
 ///   divided by the output's noisy count when the column can never be missing
 ///   (post-processing, no extra budget), else by its own noisy count of the rows
 ///   with a value;
+/// - under ε with public keys, the count and the one mean that divides by it: two sums
+///   Σ(x − L) and Σ(H − x) per group at both shares together, L1 sensitivity G·R·(H − L)
+///   (``PooledSums``), from which the count, the mean and a sum of the same column follow;
 /// - quantile: ``QuantileMechanism`` (the exponential mechanism over the integers
 ///   of [L, H], utility sensitivity R·max(q, 1 − q)) with ε/G per group; under ρ
 ///   it runs at ε = √(2ρ) of its share (ε-DP implies ε²/2-zCDP, Bun & Steinke
 ///   2016, Prop. 1.4).
 public enum AggregateEngine {
-    /// Runs one output: ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:)``
+    /// Runs one output: ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:auto:pool:)``
     /// then ``release(_:sampler:nonNegative:)``.
     ///
-    /// - Parameter nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
-    /// - Throws: What ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:)`` throws:
+    /// - Parameters:
+    ///   - nonNegative: clamp noisy counts at 0 (post-processing; biases small counts up).
+    ///   - pool: as for ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:auto:pool:)``.
+    /// - Throws: What ``bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:auto:pool:)`` throws:
     ///   ``DPError/invalidParameters(_:)`` or ``DPError/missingValues(column:rows:)``.
     public static func run(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                            bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
-                           sampler: ExactSampler, nonNegative: Bool = true) throws(DPError) -> AggregateResult {
+                           sampler: ExactSampler, nonNegative: Bool = true, pool: Bool = true) throws(DPError) -> AggregateResult {
         let exact = try bound(input, statistics: statistics, keys: keys, bounds: bounds, budget: budget, weights: weights,
-                              sampler: sampler)
+                              sampler: sampler, pool: pool)
         return release(exact, sampler: sampler, nonNegative: nonNegative)
     }
 
@@ -65,10 +70,12 @@ public enum AggregateEngine {
     ///     counts (``RolledUpCounts``); it needs private keys, count as the only statistic, one category
     ///     group per group and shares that leave the statistics a part of the budget, else
     ///     ``DPError/invalidParameters(_:)``.
+    ///   - pool: release the count and the one mean that divides by it as two pooled bin sums where
+    ///     ``BudgetSplit/pooledMean`` allows (``PooledSums``); false keeps them separate.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
                              bounds: ContributionBounds, budget: AggregateBudget, weights: [Double]? = nil,
                              sampler: ExactSampler, unitRows: UnitRows? = nil,
-                             disclosure: Double = 0, auto: AutoContribution? = nil) throws(DPError) -> BoundedAggregate {
+                             disclosure: Double = 0, auto: AutoContribution? = nil, pool: Bool = true) throws(DPError) -> BoundedAggregate {
         guard !statistics.isEmpty else { throw .invalidParameters("an aggregate output needs at least one statistic") }
         guard bounds.groupsPerUnit >= 1, bounds.rowsPerUnitPerGroup >= 1 else {
             throw .invalidParameters("contribution bounds must be at least 1")
@@ -112,7 +119,7 @@ public enum AggregateEngine {
         }
         let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: (disclosed ? disclosure : 0) + autoShare + rollUpShare),
                                     statistics: statistics, keys: keys,
-                                    weights: weights, complete: input.complete)
+                                    weights: weights, complete: input.complete, pool: pool)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
             throw .invalidParameters("private keys need δ > 0 for partition selection")
         }
@@ -195,8 +202,26 @@ public enum AggregateEngine {
         }
 
         // The output's noisy count first: it decides the private key set, and complete means divide by it.
-        let countNoise = split.count.map { noise(l1: g * r, l2Squared: g * r * r, share: $0) }
-        let noisyCounts = countNoise.map { countNoise in counts.map { $0 + Int(countNoise.draw()) } }
+        // Pooled with a mean (public keys only), it comes from that mean's two noisy bin sums instead.
+        var pooled: PooledDraw?
+        if let index = split.pooledMean, let share = split.pooledShare,
+           case let .mean(_, low, high) = statistics[index], case let .mean(doubled, present) = bounded.exact[index] {
+            let width = high - low
+            let binNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: share)
+            let sums = PooledSums(noise: binNoise.distribution, low: low, high: high)
+            var u: [Int] = [], v: [Int] = []
+            u.reserveCapacity(groupCount); v.reserveCapacity(groupCount)
+            for group in 0..<groupCount {
+                let exact = sums.exact(normalisedSum: doubled[group], rows: present[group])
+                u.append(exact.u + Int(binNoise.draw()))
+                v.append(exact.v + Int(binNoise.draw()))
+            }
+            pooled = PooledDraw(mean: index, sums: sums, u: u, v: v)
+        }
+        let countNoise = pooled == nil ? split.count.map { noise(l1: g * r, l2Squared: g * r * r, share: $0) } : nil
+        let noisyCounts = pooled.map { pooled in
+            zip(pooled.u, pooled.v).map { Int(pooled.sums.count(u: $0, v: $1).rounded()) }
+        } ?? countNoise.map { countNoise in counts.map { $0 + Int(countNoise.draw()) } }
         var published = Array(0..<groupCount)
         var threshold: Int?
         if keys == .privateKeys, let delta = split.delta, let countNoise, let noisyCounts {
@@ -210,6 +235,12 @@ public enum AggregateEngine {
         var normalised: [Int: NormalisedDraw] = [:]
         for (index, statistic) in statistics.enumerated() {
             guard case let .mean(_, low, high) = statistic, case let .mean(doubled, present) = bounded.exact[index] else { continue }
+            if let pooled, pooled.mean == index, let noisyCounts {
+                // Public keys: every group is published, in order.
+                normalised[index] = NormalisedDraw(sums: zip(pooled.u, pooled.v).map { $0 - $1 }, denominators: noisyCounts,
+                                                   sumNoise: pooled.sums.noise, denominatorNoise: pooled.sums.noise, pooled: pooled)
+                continue
+            }
             let width = high - low
             let sumNoise = noise(l1: g * r * width, l2Squared: g * r * r * width * width, share: split.main[index])
             // The denominator: the output's noisy count, or the mean's own count of rows with a value.
@@ -231,14 +262,18 @@ public enum AggregateEngine {
             let shareValue = split.spent(by: index).doubleValue
             switch statistic {
             case .count:
-                guard let countNoise, let noisyCounts else { continue }
-                let margin = Double(countNoise.distribution.marginOfError())
+                guard let noisyCounts, let law = pooled.map({ $0.sums.noise }) ?? countNoise?.distribution else { continue }
+                let margin = pooled.map { $0.sums.countMargin } ?? Double(law.marginOfError())
                 columns.append(published.map { Double(nonNegative ? max(noisyCounts[$0], 0) : noisyCounts[$0]) })
                 margins.append(published.map { _ in margin })
-                reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: countNoise.distribution,
-                                              margin: margin, postProcessing: nonNegative
-                                                ? "negative noisy counts are published as 0, which biases counts near zero upwards"
-                                                : "none"))
+                let clamp = nonNegative ? "negative noisy counts are published as 0, which biases counts near zero upwards" : "none"
+                var report = StatisticNoise(statistic: statistic.name, share: shareValue, distribution: law, margin: margin, postProcessing: clamp)
+                if let pooled {
+                    let (low, high) = (pooled.sums.low, pooled.sums.high)
+                    report.pooledWidth = pooled.sums.width
+                    report.postProcessing = "pooled with \(statistics[pooled.mean].name) (one mechanism at both shares): published as (U + V)/\(pooled.sums.width) rounded to a whole number, from the noisy sums U = Σ(x − \(low)) + Y₁ and V = Σ(\(high) − x) + Y₂ of its values clamped to [\(low), \(high)], each noise of the law shown; the margin is the 95% point of |Y₁ + Y₂|/\(pooled.sums.width), rounded up; " + (nonNegative ? clamp : "negative counts are kept")
+                }
+                reports.append(report)
             case let .sum(_, low, high):
                 let center = Double(low + high) / 2
                 let draw: NormalisedDraw
@@ -266,6 +301,15 @@ public enum AggregateEngine {
                                           sumNoise: sumNoise.distribution, denominatorNoise: countNoise.distribution)
                     source = "its noisy normalised sum Σ(2x − \(low + high)) and the output's noisy count"
                 }
+                if let pooled = draw.pooled {
+                    // (U − V)/2 + c·(U + V)/W; its error Y₁·(1/2 + c/W) + Y₂·(c/W − 1/2) does not depend on the data.
+                    let margin = pooled.sums.sumError.margin()
+                    columns.append(zip(pooled.u, pooled.v).map { pooled.sums.sum(u: $0, v: $1) })
+                    margins.append(published.map { _ in margin })
+                    reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: pooled.sums.noise, margin: margin,
+                                                  postProcessing: "pooled with the count through \(statistics[pooled.mean].name)'s mechanism (none of its own): values clamped to [\(low), \(high)] and rounded to whole numbers; published as (U − V)/2 + \(center.formatted())·(U + V)/\(pooled.sums.width) from its noisy sums U and V; the margin is the 95% point of |Y₁·(1/2 + c/W) + Y₂·(c/W − 1/2)| for their two noises, c = \(center.formatted()), W = \(pooled.sums.width)"))
+                    continue
+                }
                 // sum = S̃/2 + c·Ñ; its error is X/2 + c·Y whatever the data, so one margin fits every row.
                 let margin = NoiseCombination(0.5, draw.sumNoise, center, draw.denominatorNoise).margin()
                 columns.append(zip(draw.sums, draw.denominators).map { Double($0) / 2 + center * Double($1) })
@@ -276,10 +320,12 @@ public enum AggregateEngine {
                 guard let draw = normalised[index] else { continue }
                 let width = Double(high - low)
                 let center = Double(low + high) / 2
-                var table = MeanMargins(sumNoise: draw.sumNoise, denominatorNoise: draw.denominatorNoise, low: low, high: high)
+                var table = draw.pooled.map { MeanMargins(pooled: $0.sums) }
+                    ?? MeanMargins(sumNoise: draw.sumNoise, denominatorNoise: draw.denominatorNoise, low: low, high: high)
                 var means: [Double] = [], bounds: [Double] = []
-                for (noisySum, noisyN) in zip(draw.sums, draw.denominators) {
-                    let mean = MeanMargins.mean(noisySum: noisySum, noisyCount: noisyN, low: low, high: high)
+                for (position, (noisySum, noisyN)) in zip(draw.sums, draw.denominators).enumerated() {
+                    let mean = draw.pooled.map { $0.sums.mean(u: $0.u[position], v: $0.v[position]) }
+                        ?? MeanMargins.mean(noisySum: noisySum, noisyCount: noisyN, low: low, high: high)
                     means.append(mean)
                     bounds.append(table.margin(mean: mean, noisyCount: noisyN))
                 }
@@ -290,6 +336,11 @@ public enum AggregateEngine {
                 let denominator = split.ownCount[index] == nil
                     ? "over the output's noisy count (the column is never missing, so the mean spends nothing on a count of its own)"
                     : "over its own noisy count of the rows with a value"
+                if let pooled = draw.pooled {
+                    reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: pooled.sums.noise, margin: typical,
+                                                  postProcessing: "pooled with the count (one mechanism at both shares): published as \(low) + \(pooled.sums.width)·U/(U + V), clamped to [\(low), \(high)], from the noisy sums U = Σ(x − \(low)) + Y₁ and V = Σ(\(high) − x) + Y₂ of the values clamped to the bounds, each noise of the law shown; each row's margin (median shown) is the 95% point of |Y₁·(1/2 − d/W) − Y₂·(1/2 + d/W)| / N, W = \(pooled.sums.width), with d the published mean less \(center.formatted()) rounded away from 0 to a multiple of \(MeanMargins.gridSteps)th of the range and N the published count (at least 1), at most the range"))
+                    continue
+                }
                 reports.append(StatisticNoise(statistic: statistic.name, share: shareValue, distribution: draw.sumNoise,
                                               margin: typical,
                                               postProcessing: "noisy normalised sum \(denominator), clamped to [\(low), \(high)]; each row's margin (median shown) is the 95% point of |X/2 − d·Y| / N for the sum's noise X and the count's noise Y, with d the published mean less \(center.formatted()) rounded away from 0 to a multiple of \(MeanMargins.gridSteps)th of the range and N the published count it divides by (at least 1), at most the range"))
@@ -402,6 +453,17 @@ struct NormalisedDraw {
     let denominators: [Int]
     let sumNoise: NoiseDistribution
     let denominatorNoise: NoiseDistribution
+    /// Set when the mean is pooled with the count: `sums` are U − V and `denominators` the rounded counts.
+    var pooled: PooledDraw? = nil
+}
+
+/// The noisy bin sums U and V of a mean pooled with the output's count (``PooledSums``), for every group.
+struct PooledDraw {
+    /// The pooled mean's statistic index.
+    let mean: Int
+    let sums: PooledSums
+    let u: [Int]
+    let v: [Int]
 }
 
 /// One aggregate output after contribution bounding: the exact per-group

@@ -86,6 +86,16 @@ public struct StatisticNoise: Sendable, Equatable, Codable {
     public var margin: Double
     /// What post-processing did, in words, with its bias.
     public var postProcessing: String
+    /// For a count pooled with a mean (``PooledSums``): the mean's range W. The count's noise is then
+    /// (Y₁ + Y₂)/W for two independent draws of `distribution`; nil for every other statistic.
+    public var pooledWidth: Int? = nil
+
+    /// The standard deviation of one published value's noise: that of `distribution`, or of
+    /// (Y₁ + Y₂)/W for a pooled count.
+    public var standardDeviation: Double {
+        guard let pooledWidth, pooledWidth > 0 else { return distribution.standardDeviation }
+        return 2.0.squareRoot() * distribution.standardDeviation / Double(pooledWidth)
+    }
 }
 
 /// The result of one aggregate output.

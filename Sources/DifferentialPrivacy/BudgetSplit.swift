@@ -15,7 +15,12 @@ import Foundation
 ///   normalised sum and the count it divides by give the sum, PipelineDP's
 ///   construction), and over a complete column in an output with a count it runs
 ///   one normalised sum, whose noise is half a plain sum's for bounds [0, H].
-///   sum = S̃/2 + (L + H)/2 · Ñ is post-processing of the two noisy values.
+///   sum = S̃/2 + (L + H)/2 · Ñ is post-processing of the two noisy values;
+/// - under ε, with public keys, the count and the one mean that divides by it run as one
+///   mechanism (``pooledMean``, ``PooledSums``): two noisy sums Σ(x − L) and Σ(H − x) at the
+///   count's and the mean's shares together, from which the count, the mean and a sum of the
+///   same column and bounds are all published. The shares are reported as before; they are
+///   spent together.
 ///
 /// Guarantee: the shares are exact rationals that add up to exactly the
 /// output's budget (ε rounded down to 10⁻⁶, or ρ), so sequential composition
@@ -51,6 +56,16 @@ public struct BudgetSplit: Sendable, Equatable {
     public let reusesCount: [Bool]
     /// Per statistic, how a sum is computed (``SumForm/plain`` for every other statistic).
     public let sumForms: [SumForm]
+    /// The mean whose normalised sum is pooled with the output's count (``PooledSums``): set under ε,
+    /// with public keys, when exactly one mean divides by the output's count and no other sum
+    /// reads the count (a ``SumForm/normalised`` sum). Its mechanism spends `count` + `main[index]`.
+    public let pooledMean: Int?
+
+    /// The pooled mechanism's share: the count's and the pooled mean's together.
+    public var pooledShare: Fraction? {
+        guard let pooledMean, let count else { return nil }
+        return count + main[pooledMean]
+    }
 
     /// How a sum statistic is computed from the output's mechanisms.
     public enum SumForm: Sendable, Equatable {
@@ -105,11 +120,13 @@ public struct BudgetSplit: Sendable, Equatable {
     /// - Parameters:
     ///   - weights: one positive weight per statistic, or nil for the defaults.
     ///   - complete: measure columns that can never be missing (their means may reuse the count).
+    ///   - pool: pool the count with the one mean that divides by it where that is allowed
+    ///     (``pooledMean``); false releases them separately, as earlier versions did.
     /// - Throws: ``DPError/invalidParameters(_:)`` when ε or ρ is not positive, δ is outside (0, 1)
     ///   under ρ, the budget rounds down to 0, a statistic appears twice, or the weights are not one
     ///   finite number of at least 10⁻⁶ per statistic.
     public init(budget: AggregateBudget, statistics: [AggregateStatistic], keys: KeySelection,
-                weights: [Double]? = nil, complete: Set<String> = []) throws(DPError) {
+                weights: [Double]? = nil, complete: Set<String> = [], pool: Bool = true) throws(DPError) {
         let total: Fraction
         switch budget {
         case let .epsilon(epsilon, delta):
@@ -162,6 +179,9 @@ public struct BudgetSplit: Sendable, Equatable {
         ownCount = ownWeights.map { $0.map(share) }
         reusesCount = reuses
         sumForms = forms
+        let reusing = reuses.indices.filter { reuses[$0] }
+        pooledMean = pool && !isGaussian && keys == .publicKeys && statistics.contains(.count) && reusing.count == 1
+            && !forms.contains(.normalised) ? reusing.first : nil
     }
 
     /// Everything statistic `index` spends: its own noise and a mean's own count.

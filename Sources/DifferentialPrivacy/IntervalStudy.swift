@@ -11,10 +11,11 @@ import Tabular
 /// own count. Each trial runs the engine (``AggregateEngine``) on four outputs at the study's
 /// budget:
 /// - count, sum and mean of the complete column (the mean divides by the output's count, the sum
-///   is derived from the mean);
+///   is derived from the mean; under ε all three come from the two pooled bin sums, ``PooledSums``);
 /// - the same over the column with missing values (the mean's own count);
 /// - count and sum of the complete column (a normalised sum beside the count);
-/// - count and sum of the column with missing values (a plain sum);
+/// - count and sum of the column with missing values (a plain sum; this count is the kind
+///   "count (its own mechanism)");
 /// and one more with the median, whose margin is in ranks. It reports, per kind, how often the
 /// interval covered the exact value, the median margin over the 95th percentile of the
 /// realised error (1 is a calibrated interval; above 1 it is too wide) and the same for the
@@ -90,13 +91,13 @@ public struct IntervalStudy: Sendable {
         let (low, high) = (Self.low, Self.high)
         var kinds = ["count", "sum (from the mean, output's count)", "mean (reuses the output's count)",
                      "sum (from the mean, its own count)", "mean (its own count)", "sum (normalised, beside the count)",
-                     "sum (plain)", "median (in ranks)"].map { Kind(name: $0) }
+                     "sum (plain)", "median (in ranks)", "count (its own mechanism)"].map { Kind(name: $0) }
         let exact = exactValues()
         let outputs: [(statistics: [AggregateStatistic], kinds: [Int?])] = [
             ([.count, .sum(column: "complete", low: low, high: high), .mean(column: "complete", low: low, high: high)], [0, 1, 2]),
             ([.count, .sum(column: "partial", low: low, high: high), .mean(column: "partial", low: low, high: high)], [nil, 3, 4]),
             ([.count, .sum(column: "complete", low: low, high: high)], [nil, 5]),
-            ([.count, .sum(column: "partial", low: low, high: high)], [nil, 6]),
+            ([.count, .sum(column: "partial", low: low, high: high)], [8, 6]),
         ] + (median ? [([.count, .quantile(column: "complete", q: 0.5, low: low, high: high)], [nil, 7])] : [])
         // Bounding keeps every record (one per person, within G and R), so it runs once per output;
         // each trial draws the noise (``AggregateEngine/release(_:sampler:nonNegative:)``) afresh.
@@ -154,6 +155,6 @@ public struct IntervalStudy: Sendable {
             if let value = partial[row] { partialSums[group] += value; partialCounts[group] += 1 }
         }
         let means = zip(sums, counts).map { $0 / $1 }, partialMeans = zip(partialSums, partialCounts).map { $0 / $1 }
-        return ([counts, sums, means, partialSums, partialMeans, sums, partialSums, []], sorted.map { $0.sorted() }, partialCounts)
+        return ([counts, sums, means, partialSums, partialMeans, sums, partialSums, [], counts], sorted.map { $0.sorted() }, partialCounts)
     }
 }

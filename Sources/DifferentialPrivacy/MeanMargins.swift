@@ -12,6 +12,9 @@ import Synchronization
 /// of 1/``gridSteps`` of the range (z grows with |d|, so rounding only widens it, and a release
 /// computes at most ``gridSteps``/2 + 1 tails), and caps it at the range H − L.
 ///
+/// A mean pooled with the output's count (``PooledSums``) has the error
+/// (Y₁·(1/2 − μ/W) − Y₂·(1/2 + μ/W))/Ñ instead, and the same construction with that numerator.
+///
 /// Post-processing of published values under the published noise laws (Dwork & Roth 2014,
 /// Prop. 2.1): it costs no privacy and a reader recomputes it from the data package.
 public struct MeanMargins: Sendable {
@@ -21,17 +24,26 @@ public struct MeanMargins: Sendable {
     let sumNoise: NoiseDistribution
     let denominatorNoise: NoiseDistribution
     let low: Int, high: Int
+    /// Set for a mean pooled with the count: its numerator is ``PooledSums/meanNumerator(distance:)``.
+    let pooled: PooledSums?
     private var numerators: [Int: Double] = [:]
 
     /// The numerators every mean statistic of this process has computed, by noise laws, bounds and
     /// grid index: the same output released again (a study, a backfill of many days) reuses them.
     /// They are functions of public parameters only. Emptied when it holds 100,000.
-    private struct Key: Hashable { let sumNoise: NoiseDistribution, denominatorNoise: NoiseDistribution, low: Int, high: Int, index: Int }
+    private struct Key: Hashable {
+        let sumNoise: NoiseDistribution, denominatorNoise: NoiseDistribution, low: Int, high: Int, index: Int, pooled: Bool
+    }
     private static let shared = Mutex<[Key: Double]>([:])
 
     /// The margins of one mean statistic: X's and Y's laws and the bounds.
     public init(sumNoise: NoiseDistribution, denominatorNoise: NoiseDistribution, low: Int, high: Int) {
-        (self.sumNoise, self.denominatorNoise, self.low, self.high) = (sumNoise, denominatorNoise, low, high)
+        (self.sumNoise, self.denominatorNoise, self.low, self.high, pooled) = (sumNoise, denominatorNoise, low, high, nil)
+    }
+
+    /// The margins of a mean pooled with the output's count.
+    public init(pooled: PooledSums) {
+        (sumNoise, denominatorNoise, low, high, self.pooled) = (pooled.noise, pooled.noise, pooled.low, pooled.high, pooled)
     }
 
     /// The published mean of a noisy normalised sum over a noisy count.
@@ -46,9 +58,11 @@ public struct MeanMargins: Sendable {
         let step = width / Double(Self.gridSteps)
         let index = Int((abs(mean - Double(low + high) / 2) / step).rounded(.up))
         let numerator = numerators[index] ?? {
-            let key = Key(sumNoise: sumNoise, denominatorNoise: denominatorNoise, low: low, high: high, index: index)
+            let key = Key(sumNoise: sumNoise, denominatorNoise: denominatorNoise, low: low, high: high, index: index,
+                          pooled: pooled != nil)
+            let distance = Double(index) * step
             let value = Self.shared.withLock { $0[key] }
-                ?? NoiseCombination(0.5, sumNoise, Double(index) * step, denominatorNoise).margin()
+                ?? (pooled?.meanNumerator(distance: distance) ?? NoiseCombination(0.5, sumNoise, distance, denominatorNoise)).margin()
             numerators[index] = value
             Self.shared.withLock { cache in
                 if cache.count >= 100_000 { cache.removeAll() }

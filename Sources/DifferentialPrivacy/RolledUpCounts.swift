@@ -43,7 +43,7 @@ public struct RollUpInput: Sendable, Equatable {
 /// sequential composition (McSherry 2009, "Privacy integrated queries", Thm 1; Dwork & Roth
 /// 2014, Thm 3.16 and §3.5 for adaptively chosen mechanisms) gives (ε₁ + ε₂, δ)-DP for the two
 /// stages; under ρ, ρ₁ + ρ₂ (Bun & Steinke 2016, Lemma 2.3). The shares are parts of the
-/// output's budget (``AggregateEngine/bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:auto:rollUp:)``
+/// output's budget (``AggregateEngine/bound(_:statistics:keys:bounds:budget:weights:sampler:unitRows:disclosure:auto:pool:)``
 /// takes this stage's share off what the statistics get), so the output's stated ε and δ, and
 /// what the ledger charges, are unchanged.
 ///

@@ -98,7 +98,7 @@ public enum Dashboard {
             sums[key, default: (0, 0)].value += row.values[column]
             sums[key, default: (0, 0)].cells += 1
         }
-        let deviation = noise.distribution.standardDeviation
+        let deviation = noise.standardDeviation
         return (release, sums.mapValues { (value: $0.value, margin: summedMargin(deviation: deviation, cells: $0.cells)) })
     }
 

@@ -167,6 +167,9 @@ public struct PrivacyReport {
                     statistics: item.result.noise.map { noise in
                         let law: Document.Noise
                         switch noise.distribution {
+                        case let .discreteLaplace(scale) where noise.pooledWidth != nil || noise.postProcessing.hasPrefix("pooled with"):
+                            // A count and mean pooled into two noisy bin sums (PooledSums); the scale is each sum's noise.
+                            law = .init(mechanism: "discrete Laplace on two bin sums Σ(x − L) and Σ(H − x), shared by the count and the mean", scale: scale)
                         case let .discreteLaplace(scale) where noise.postProcessing.hasPrefix("exponential mechanism"):
                             // A quantile: the exponential mechanism over ranks (QuantileMechanism); the scale is its utility's.
                             law = .init(mechanism: "exponential mechanism over ranks", utilityScale: scale)

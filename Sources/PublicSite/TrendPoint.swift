@@ -27,7 +27,7 @@ public struct TrendPoint: Sendable, Codable, Equatable {
     public init?(_ result: AggregateResult, facet: Int?) {
         guard let column = result.statistics.firstIndex(of: "count"),
               let noise = result.noise.first(where: { $0.statistic == "count" }) else { return nil }
-        deviation = noise.distribution.standardDeviation
+        deviation = noise.standardDeviation
         total = Sum(sum: result.rows.reduce(0) { $0 + $1.values[column] }, cells: result.rows.count)
         self.facet = facet
         var facets: [String: Sum] = [:]

@@ -152,7 +152,10 @@ extension BenchAggregateCommand {
         let mechanisms = split.main.indices.compactMap { index -> String? in
             split.sumForms[index].meanIndex == nil ? "\(statistics[index].name) ε \(String(format: "%.4f", split.main[index].doubleValue))" : nil
         }
-        print("mechanisms: \(mechanisms.joined(separator: ", ")) (sum_value from the mean's normalised sum and the count; "
+        let pooling = split.pooledShare.map {
+            "count and mean_value pooled into two bin sums Σ(x − L), Σ(H − x) at ε \(String(format: "%.4f", $0.doubleValue)); "
+        } ?? ""
+        print("mechanisms: \(mechanisms.joined(separator: ", ")) (\(pooling)sum_value from the mean's noisy sums and the count; "
               + "mean_value divides by the count: \(split.reusesCount[2])); disclosure share 0")
         print(String(format: "mean absolute error over %d trial%@: count %.2f, sum %.1f, mean %.3f, p90 %.2f", trials, trials == 1 ? "" : "s",
                      mae[0], mae[1], mae[2], mae[3]))

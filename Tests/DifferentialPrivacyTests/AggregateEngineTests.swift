@@ -178,7 +178,7 @@ import Testing
         // sum only if the mean divided by that very count; its own count would be off by tens of records, worth 10⁵ or more.
         let result = try AggregateEngine.run(input, statistics: [.count, .mean(column: "seconds", low: 0, high: 20_000)], keys: .publicKeys,
                                              bounds: bounds, budget: .epsilon(40, delta: nil), weights: [1, 100],
-                                             sampler: ExactSampler(random: SeededRandom(seed: 3)), nonNegative: false)
+                                             sampler: ExactSampler(random: SeededRandom(seed: 3)), nonNegative: false, pool: false)
         #expect(result.noise[0].distribution == .discreteLaplace(scale: 30.3), "count share 40/101, Δ = G·R = 12")
         let (counts, sums) = Self.exact(input, bounds: bounds, seed: 3, low: 0, high: 20_000)
         for ((row, sum), count) in zip(zip(result.rows, sums), counts) {
@@ -209,14 +209,16 @@ import Testing
         #expect(result.noise.map(\.share) == [0.5, 0, 1])
         #expect(result.rows.count == 5, "public keys: every group is published")
         #expect(result.epsilon == 1.5)
-        // With the column declared complete, the mean divides by the published count: two mechanisms of 0.75.
+        // With the column declared complete, the mean divides by the published count, and under ε the count and
+        // the mean are one pooled mechanism at 0.75 + 0.75: two bin sums with Δ = G·R·W = 14,400, scale 9,600.
         var complete = input
         complete.complete = ["seconds"]
         let reusing = try AggregateEngine.run(complete, statistics: [.count, .sum(column: "seconds", low: 0, high: 7200),
                                                                      .mean(column: "seconds", low: 0, high: 7200)],
                                               keys: .publicKeys, bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),
                                               budget: .epsilon(1.5, delta: nil), sampler: ExactSampler(random: SeededRandom(seed: 1)))
-        #expect(reusing.noise.map(\.distribution) == [.discreteLaplace(scale: 2 / 0.75), .discreteLaplace(scale: 19_200), .discreteLaplace(scale: 19_200)])
+        #expect(reusing.noise.map(\.distribution) == [.discreteLaplace(scale: 9_600), .discreteLaplace(scale: 9_600), .discreteLaplace(scale: 9_600)])
+        #expect(reusing.noise[0].pooledWidth == 7200)
         #expect(reusing.noise.map(\.share) == [0.75, 0, 0.75])
         // A sum alone over a complete column is a normalised sum beside the count (Δ = 7200 in doubled units);
         // over a column that may be missing it is a plain sum (Δ = G·max(|L|, |H|) = 14,400).

@@ -15,7 +15,7 @@ import Testing
     @Test func marginsAreCalibratedForEveryKind() throws {
         let study = IntervalStudy(groups: 200, sizes: 100...150, budget: .epsilon(1, delta: nil), seed: 3)
         let kinds = try study.run(trials: 100, sampler: ExactSampler(random: try SystemRandom()), median: false)
-        #expect(kinds.filter { $0.values > 0 }.count == 7)
+        #expect(kinds.filter { $0.values > 0 }.count == 8)
         for kind in kinds where kind.values > 0 {
             #expect(kind.values == 20_000)
             #expect((0.94...0.97).contains(kind.coverage), "\(kind.name): coverage \(kind.coverage)")
