@@ -66,6 +66,10 @@ public enum AggregateEngine {
     ///     of the records the bounds left out; the statistics share the rest. Ignored without units.
     ///   - auto: bounds to choose from the data (``AutoContribution``, its ``AutoContribution/share`` of
     ///     `budget`; `bounds` gives the others). Ignored without units.
+    ///   - The input's ``AggregateInput/rollUp``, when set, takes its share of `budget` for the category
+    ///     counts (``RolledUpCounts``); it needs private keys, count as the only statistic, one category
+    ///     group per group and shares that leave the statistics a part of the budget, else
+    ///     ``DPError/invalidParameters(_:)``.
     ///   - pool: release the count and the one mean that divides by it as two pooled bin sums where
     ///     ``BudgetSplit/pooledMean`` allows (``PooledSums``); false keeps them separate.
     public static func bound(_ input: AggregateInput, statistics: [AggregateStatistic], keys: KeySelection,
@@ -86,7 +90,11 @@ public enum AggregateEngine {
         }
         guard (0..<1).contains(disclosure) else { throw .invalidParameters("the disclosure share must be in [0, 1)") }
         // Person-level outputs disclose what bounding left out; privately keyed ones, also what selection drops.
-        let disclosed = disclosure > 0 && (input.units != nil || keys == .privateKeys)
+        // With a roll-up, every counted record is in a published row (its group's or its category's), so
+        // the published rows already add up to the counted total: no noisy count of it is drawn, and a
+        // record-level output then has nothing to disclose.
+        let countsTotal = keys == .privateKeys && input.rollUp == nil
+        let disclosed = disclosure > 0 && (input.units != nil || countsTotal)
         // Bounds chosen from the data first, with their own share (record-level outputs have nothing to choose).
         var bounds = bounds
         var chosen: ChosenContribution?
@@ -95,7 +103,21 @@ public enum AggregateEngine {
             let choice = auto.choose(units: units, groups: input.groups, fixed: bounds, budget: budget.scaled(by: autoShare), sampler: sampler)
             (chosen, bounds) = (choice, choice.bounds)
         }
-        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: (disclosed ? disclosure : 0) + autoShare),
+        // Categories of the values selection leaves out: their own share, stage 2 of ``RolledUpCounts``.
+        var rollUpShare = 0.0
+        if let rollUp = input.rollUp {
+            guard keys == .privateKeys, statistics == [.count] else {
+                throw .invalidParameters("a roll-up counts the records of unpublished private keys: it needs private keys and count as the only statistic")
+            }
+            guard rollUp.categoryOfGroup.count == input.groupKeys.count else {
+                throw .invalidParameters("the roll-up maps \(rollUp.categoryOfGroup.count) groups, the input has \(input.groupKeys.count)")
+            }
+            guard rollUp.share > 0, (disclosed ? disclosure : 0) + autoShare + rollUp.share < 1 else {
+                throw .invalidParameters("the roll-up's share must be above 0 and leave the statistics part of the budget")
+            }
+            rollUpShare = rollUp.share
+        }
+        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: (disclosed ? disclosure : 0) + autoShare + rollUpShare),
                                     statistics: statistics, keys: keys,
                                     weights: weights, complete: input.complete, pool: pool)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {
@@ -155,11 +177,12 @@ public enum AggregateEngine {
             // Record-level bounding leaves nothing out: that figure is 0 whatever the data (cap 0, no noise).
             let cap = input.units == nil ? 0 : LeftOutRecords.capPerUnit(bounds)
             let exact = input.units.map { LeftOutRecords.exact(units: $0, groups: input.groups, kept: kept, cap: cap) } ?? 0
-            leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure))
+            leftOut = BoundedAggregate.LeftOut(exact: exact, cap: cap, budget: budget.scaled(by: disclosure), countsTotal: countsTotal)
         }
         return BoundedAggregate(groupKeys: input.groupKeys, statistics: statistics, keys: keys, bounds: bounds, budget: budget,
                                 split: split, counts: counts, exact: exact, rowsAfterBounding: kept.count, leftOut: leftOut,
-                                chosenBounds: chosen)
+                                chosenBounds: chosen,
+                                rollUp: input.rollUp.map { ($0, budget.scaled(by: rollUpShare)) })
     }
 
     /// Adds the noise to a bounded output (see the type's guarantee) and, with
@@ -338,20 +361,30 @@ public enum AggregateEngine {
                                               postProcessing: "exponential mechanism over \(candidates.map { "\($0.count) log-spaced candidates in" } ?? "the integers") \(low)…\(high) with rank sensitivity \(mechanism.sensitivity.formatted()); the margin is in records: with probability ≥ 95%, at most that many more records lie on either side of the published value than on that side of a true \(q)-quantile"))
             }
         }
-        let rows = published.enumerated().map { index, group in
+        var rows = published.enumerated().map { index, group in
             AggregateRow(key: bounded.groupKeys[group], values: columns.map { $0[index] }, margins: margins.map { $0[index] })
+        }
+        // Stage 2: the records of every group selection left out, counted under their categories.
+        var rolledUp: RolledUpCounts?
+        if let (input, rollUpBudget) = bounded.rollUp {
+            let stage2 = RolledUpCounts.release(counts: counts, published: published, input: input, budget: rollUpBudget,
+                                                bounds: bounded.bounds, gaussian: split.isGaussian, nonNegative: nonNegative,
+                                                sampler: sampler)
+            rows += stage2.rows
+            rolledUp = stage2.noise
         }
         var rho: Double?
         if case let .rho(value, _) = budget { rho = value }
         var leftOut: LeftOutRecords?
         if let disclosure = bounded.leftOut {
             leftOut = LeftOutRecords.release(exact: disclosure.exact, cap: disclosure.cap,
-                                             counted: keys == .privateKeys ? (bounded.rowsAfterBounding, g * r) : nil,
+                                             counted: disclosure.countsTotal ? (bounded.rowsAfterBounding, g * r) : nil,
                                              budget: disclosure.budget, gaussian: split.isGaussian, sampler: sampler)
         }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
                                epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
-                               rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut, chosenBounds: bounded.chosenBounds)
+                               rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut, chosenBounds: bounded.chosenBounds,
+                               rollUp: rolledUp)
     }
 
     /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
@@ -474,11 +507,15 @@ public struct BoundedAggregate: Sendable {
         let exact: Int
         let cap: Int
         let budget: AggregateBudget
+        /// Whether the disclosure also counts every counted record (private keys without a roll-up).
+        var countsTotal = false
     }
     /// Nil without units or without a disclosure share.
     let leftOut: LeftOut?
     /// The bounds ``AutoContribution`` chose, when it did.
     var chosenBounds: ChosenContribution? = nil
+    /// The roll-up of unpublished groups into categories, and the budget of its counts.
+    var rollUp: (input: RollUpInput, budget: AggregateBudget)? = nil
 
     /// ε the ledger charges for this output.
     public var epsilonEquivalent: Double { budget.epsilonEquivalent }

@@ -43,6 +43,9 @@ public struct AggregateInput: Sendable {
     /// Quantiles (by statistic name, `median_x`) whose candidates are a log-spaced grid of this
     /// many points over their bounds instead of every integer (``QuantileMechanism/logGrid(low:high:points:)``).
     public var logGrids: [String: Int] = [:]
+    /// With private keys: the category of each group, so the records of groups partition selection
+    /// leaves out are counted under their categories (``RolledUpCounts``); nil for no roll-up.
+    public var rollUp: RollUpInput? = nil
 
     public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]],
                 complete: Set<String> = [], logGrids: [String: Int] = [:]) {
@@ -113,6 +116,16 @@ public struct AggregateResult: Sendable, Equatable, Codable {
     public var leftOut: LeftOutRecords? = nil
     /// The contribution bounds chosen from the data for this release (`contribution: auto`), when they were.
     public var chosenBounds: ChosenContribution? = nil
+    /// With a roll-up: where the category rows start in ``rows`` and how they were protected
+    /// (nil without one, and in results stored before roll-ups existed).
+    public var rollUp: RolledUpCounts? = nil
+
+    /// The rows of privately selected (or public) groups: every row before the category rows.
+    public var groupRows: ArraySlice<AggregateRow> { rows[..<firstCategoryRow] }
+    /// The category rows of a roll-up (empty without one).
+    public var categoryRows: ArraySlice<AggregateRow> { rows[firstCategoryRow...] }
+    /// Where the category rows start (the end of ``rows`` without a roll-up).
+    var firstCategoryRow: Int { min(max(rollUp?.firstRow ?? rows.count, 0), rows.count) }
 }
 
 import Foundation

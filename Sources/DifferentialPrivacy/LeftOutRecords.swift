@@ -18,7 +18,9 @@ import Foundation
 /// With private keys (DP partition selection), the same share also pays, half each, for a noisy
 /// count of every record the output counts (after bounding; one person moves it by at most
 /// G·R), so the share of counted records in groups too small to publish can be read off the
-/// published counts (Wilson et al. 2020 publish nothing about them).
+/// published counts (Wilson et al. 2020 publish nothing about them). With a roll-up
+/// (``RolledUpCounts``) it does not: every counted record is then in a published row, its group's
+/// or its category's, so the published rows add up to the counted total themselves.
 ///
 /// What it does not cover: a person with more than C left-out rows counts C, so with very
 /// frequent callers the estimate is a lower bound; the cap is stated beside the figure.

@@ -16,9 +16,7 @@ public enum HierarchyFileCheck {
             return ["cannot be read as UTF-8 text"]
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let rows = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-            .enumerated().filter { !$0.element.isEmpty }
+        let rows = lines(of: text).enumerated().filter { !$0.element.isEmpty }
         guard let first = rows.first else { return ["is empty; it needs one row per original value"] }
         let width = first.element.split(separator: ";", omittingEmptySubsequences: false).count
         var problems: [String] = []
@@ -45,5 +43,11 @@ public enum HierarchyFileCheck {
             if problems.count >= 5 { break }
         }
         return problems
+    }
+
+    /// The lines of `text`, split at LF or CRLF (one Character in Swift), each without its line end.
+    static func lines(of text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 extension PolicyParser {
@@ -191,11 +192,24 @@ extension PolicyParser {
             }
         }
         var keys: [String: KeySpec] = [:]
+        var rollUp: RollUpSpec?
         if let node = entries["keys"], let map = reader.mapping(node, "\(context).keys", allowed: []) {
             for column in map.order {
                 guard let value = map[column] else { continue }
                 if value.scalar?.string == "private" {
                     keys[column] = .private
+                } else if value.mapping != nil {
+                    // {private: true, roll_up: FILE}: private keys whose unpublished values roll up.
+                    let parsed = parsePrivateKey(value, context, column: column)
+                    guard parsed.isPrivate else { continue }
+                    keys[column] = .private
+                    if let spec = parsed.rollUp {
+                        if let earlier = rollUp {
+                            reader.error(value, "\(context).keys: only one column may roll up, and \(earlier.column) already does (at \(earlier.location)); keep roll_up on one column")
+                        } else {
+                            rollUp = spec
+                        }
+                    }
                 } else if let list = reader.stringList(value, "\(context).keys.\(column) (a list of values, or private)") {
                     keys[column] = .values(list)
                 }
@@ -223,7 +237,66 @@ extension PolicyParser {
         var spec = AggregateSpec(groupBy: groupBy, keys: keys, statistics: statistics, contribution: contribution,
                                  privacy: privacy, disparity: nil, weights: weights ?? [:], complete: complete, totalsOver: totals ?? [])
         spec.logGrids = logGrids
+        spec.rollUp = rollUp
         return spec
+    }
+
+    static let privateKeyWords = ["private", "roll_up"]
+    static let rollUpWords = ["file", "share", "unlisted"]
+
+    /// `{private: true, roll_up: FILE}` or `{private: true, roll_up: {file: FILE, share: 20%, unlisted: Other}}`:
+    /// Whether the keys are private (false after an error there), and the roll-up with its file read
+    /// (nil for `{private: true}` alone, or after an error in the roll-up, which is reported).
+    private mutating func parsePrivateKey(_ node: Node, _ context: String, column: String) -> (isPrivate: Bool, rollUp: RollUpSpec?) {
+        let where_ = "\(context).keys.\(column)"
+        guard let entries = reader.mapping(node, where_, allowed: Self.privateKeyWords, required: ["private"]),
+              let privateNode = entries["private"] else { return (false, nil) }
+        guard privateNode.bool == true else {
+            reader.error(privateNode, "\(where_).private must be true (keys chosen by DP partition selection); for public keys give the list of values instead, e.g. keys: {\(column): [A, B]}")
+            return (false, nil)
+        }
+        guard let rollNode = entries["roll_up"] else { return (true, nil) }
+        return (true, parseRollUp(rollNode, where_, column: column))
+    }
+
+    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 20%, unlisted: Other}`, its file read; nil after an error.
+    private mutating func parseRollUp(_ rollNode: Node, _ where_: String, column: String) -> RollUpSpec? {
+        var file: String?, share = RollUpSpec.defaultShare, unlisted = RollUpSpec.defaultUnlisted
+        var fileNode = rollNode
+        if rollNode.scalar != nil {
+            file = reader.nonEmptyString(rollNode, "\(where_).roll_up")
+        } else if let options = reader.mapping(rollNode, "\(where_).roll_up", allowed: Self.rollUpWords, required: ["file"]) {
+            if let node = options["file"] { fileNode = node; file = reader.nonEmptyString(node, "\(where_).roll_up.file") }
+            if let node = options["share"], let value = reader.fraction(node, "\(where_).roll_up.share") {
+                if value > 0 && value <= RollUpSpec.maximumShare {
+                    share = value
+                } else {
+                    reader.error(node, "\(where_).roll_up.share is the part of the output's epsilon the category counts get; it must be above 0% and at most \(Int(RollUpSpec.maximumShare * 100))% (the rest selects and counts the \(column) values), found \(value)")
+                    return nil
+                }
+            }
+            if let node = options["unlisted"] {
+                guard let word = reader.nonEmptyString(node, "\(where_).roll_up.unlisted") else { return nil }
+                unlisted = word
+            }
+        } else {
+            return nil
+        }
+        guard let file else { return nil }
+        let full = file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
+        let read = RollUpFile.read(path: full)
+        for problem in read.problems {
+            if let line = problem.line {
+                // Problems inside the file are reported at their own line, so an editor jumps there.
+                reader.error(at: SourceLocation(file: full, line: line, column: 1),
+                             "\(where_).roll_up '\(file)': line \(line) \(problem.message)")
+            } else {
+                reader.error(fileNode, "\(where_).roll_up '\(file)': \(problem.message)")
+            }
+        }
+        guard read.problems.isEmpty else { return nil }
+        return (RollUpSpec(column: column, file: file, categoryOf: read.categoryOf, order: read.order, unlisted: unlisted,
+                                share: share, location: reader.location(rollNode)))
     }
 
     static let periodLevels = ["week", "month", "quarter", "year"]

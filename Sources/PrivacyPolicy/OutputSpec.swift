@@ -163,6 +163,9 @@ public struct AggregateSpec: Sendable, Equatable {
     public var totalsOver: [String] = []
     /// Set on an output that holds another output's period totals.
     public var periodOf: PeriodOf? = nil
+    /// A private key column's category hierarchy (`keys: {call_type: {private: true, roll_up: FILE}}`):
+    /// the values partition selection leaves out are counted under their categories.
+    public var rollUp: RollUpSpec? = nil
 }
 
 /// What a period-total output adds up: the daily output, the calendar level, and which

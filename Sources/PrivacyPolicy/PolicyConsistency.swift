@@ -233,6 +233,7 @@ struct PolicyConsistency {
         if spec.keys.values.contains(.private) && spec.privacy.delta == nil {
             reader.error(at: output.location, "output '\(output.id)': private keys need delta in privacy (e.g. {epsilon: 0.5, delta: 1.0e-7}) for partition selection")
         }
+        if let rollUp = spec.rollUp { checkRollUp(rollUp, spec, output) }
         for statistic in spec.statistics {
             guard let column = statistic.column else { continue }
             if derivedNames.contains(column) { continue }
@@ -246,6 +247,26 @@ struct PolicyConsistency {
         }
         if spec.contribution != nil && policy.privacyUnit == nil {
             reader.error(at: locate("contribution", in: node), "output '\(output.id)': contribution bounds need a privacy_unit column; without one each record is its own unit, so remove contribution")
+        }
+    }
+
+    /// A roll-up counts the records of unpublished values per category, with the categories and every
+    /// other key public: so its column must be grouped without a level, the output's other keys public,
+    /// and its only statistic the count (a category row carries a count and nothing else).
+    private mutating func checkRollUp(_ rollUp: RollUpSpec, _ spec: AggregateSpec, _ output: OutputSpec) {
+        let context = "output '\(output.id)': roll_up of \(rollUp.column)"
+        if spec.groupBy.contains(where: { $0.column == rollUp.column && $0.level != nil }) {
+            reader.error(at: rollUp.location, "\(context) needs \(rollUp.column) grouped as recorded, not at a level; group by \(rollUp.column) itself")
+        }
+        if let other = spec.groupBy.first(where: { $0.column != rollUp.column && spec.keys[$0.column] == .private }) {
+            reader.error(at: rollUp.location, "\(context) publishes every category with every value of the other keys, so they must be public; \(other.column) is private (give it a list of values)")
+        }
+        if spec.statistics != [.count] {
+            let others = spec.statistics.filter { $0 != .count }.map(\.name)
+            reader.error(at: rollUp.location, "\(context) counts records per category and nothing else, so the output's only statistic must be count; move \(others.joined(separator: ", ")) to an output without roll_up")
+        }
+        if spec.disparity != nil {
+            reader.error(at: rollUp.location, "\(context): a disparity output compares public groups; roll_up is for private keys of aggregate outputs")
         }
     }
 

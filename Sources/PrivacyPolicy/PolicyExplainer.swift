@@ -112,7 +112,9 @@ public enum PolicyExplainer {
                     let levels = spec.totalsOver.map { "\($0)ly" }
                     sentence += " When each \(list(spec.totalsOver, conjunction: "or")) ends, its totals are published once in their own file (\(list(levels)) totals), each with a single noise instead of a sum of daily noises, so they are far more accurate than adding up the days; the budget above is shared evenly by the daily table and each of these, and the exact daily totals wait in the private state database until their periods are published."
                 }
-                if spec.keys.values.contains(.private) {
+                if let rollUp = spec.rollUp {
+                    sentence += " Only \(rollUp.column) values common enough that their presence reveals nothing about one \(policy.unitNoun) are listed on their own; the records of every other value are counted in the row of its category (rows named \(RollUpSpec.key("…")); \(rollUp.categories.count) categories from \(rollUp.file), every one published, zeros included; a value the file does not list counts under \(rollUp.unlisted)), so every counted record is in a published row. The category counts get \(format(rollUp.share * 100))% of the budget above and are chosen after the values are, which sequential composition allows at no extra cost."
+                } else if spec.keys.values.contains(.private) {
                     sentence += " Only groups common enough that their presence reveals nothing about one \(policy.unitNoun) are listed."
                 } else {
                     sentence += " Every listed group is published, zeros included."

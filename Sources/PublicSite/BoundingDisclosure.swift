@@ -15,21 +15,35 @@ public struct BoundingDisclosure: Sendable {
     public var share: Double?
 
     /// With private keys: the share of the counted records that sit in groups too small to publish,
-    /// 1 − (published counts ÷ the noisy count of every counted record); nil when that count is
-    /// within its margin of zero, with public keys, or without a count statistic.
+    /// 1 − (published counts of the groups ÷ the noisy count of every counted record); nil when that
+    /// count is within its margin of zero, with public keys, or without a count statistic. With a
+    /// roll-up these records are not lost: they are counted in the category rows (``rolledUp``), and
+    /// the share is that of the category rows in all published counts, 1 − groups ÷ (groups + categories).
     public var unpublishedShare: Double?
 
-    /// The disclosure of `result`; nil when it has none (a record-level output, an older release).
+    /// True when the output rolls the records of unpublished groups up into category rows
+    /// (``DifferentialPrivacy/RolledUpCounts``): every counted record is then in a published row,
+    /// its group's or its category's.
+    public var rolledUp = false
+
+    /// The disclosure of `result`; nil when it has none (a record-level output without private keys, an
+    /// older release).
     public init?(_ result: AggregateResult) {
-        guard let leftOut = result.leftOut, leftOut.capPerUnit > 0 || leftOut.countedTotal != nil else { return nil }
-        estimate = leftOut.estimate
-        margin = leftOut.margin
-        capPerUnit = leftOut.capPerUnit
+        rolledUp = result.rollUp != nil
+        let leftOut = result.leftOut.flatMap { $0.capPerUnit > 0 || $0.countedTotal != nil ? $0 : nil }
+        guard leftOut != nil || rolledUp else { return nil }
+        estimate = leftOut?.estimate ?? 0
+        margin = leftOut?.margin ?? 0
+        capPerUnit = leftOut?.capPerUnit ?? 0
         if let column = result.statistics.firstIndex(of: "count") {
             let counted = result.rows.reduce(0) { $0 + max($1.values[column], 0) }
+            let inGroups = result.groupRows.reduce(0) { $0 + max($1.values[column], 0) }
             if estimate > margin { share = estimate + counted > 0 ? estimate / (estimate + counted) : nil }
-            if let total = leftOut.countedTotal, let totalMargin = leftOut.countedTotalMargin, total > totalMargin {
-                unpublishedShare = min(1, max(0, 1 - counted / total))
+            if rolledUp {
+                // Every counted record is in a group row or a category row: the published rows are the total.
+                unpublishedShare = counted > 0 ? min(1, max(0, 1 - inGroups / counted)) : nil
+            } else if let total = leftOut?.countedTotal, let totalMargin = leftOut?.countedTotalMargin, total > totalMargin {
+                unpublishedShare = min(1, max(0, 1 - inGroups / total))
             }
         }
     }
@@ -37,7 +51,11 @@ public struct BoundingDisclosure: Sendable {
     /// One sentence for the report, the dashboard and the data package.
     public func sentence() -> String {
         let records = "records"
-        let hidden = unpublishedShare.map { "Of the \(records) counted, about \(Int(($0 * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)." } ?? ""
+        let hidden = unpublishedShare.map { share in
+            rolledUp
+                ? "Of the \(records) counted, about \(Int((share * 100).rounded()))% are in groups too small to publish on their own (only groups whose noisy count passes a threshold are listed); they are counted in the category rows (keys starting \"category: \"), so every counted record is in a published row."
+                : "Of the \(records) counted, about \(Int((share * 100).rounded()))% are in groups too small to publish (only groups whose noisy count passes a threshold are listed)."
+        } ?? (rolledUp ? "Groups too small to publish on their own are counted in the category rows (keys starting \"category: \"), so every counted record is in a published row." : "")
         // A record-level output leaves nothing out by bounding; only what selection drops is said.
         guard capPerUnit > 0 else { return hidden }
         return leftOutSentence + (hidden.isEmpty ? "" : " " + hidden)

@@ -134,7 +134,7 @@ public enum Dashboard {
             return .fragment(html + [.el("p", .text("This output publishes no counts; its statistics are in the files."))])
         }
         if let latestMargins {
-            html.append(.el("p", .text("What privacy costs here: each published count carries noise within ±\(OutputColumns.format(latestMargins.margin)) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : "")")))
+            html.append(.el("p", .text("What privacy costs here: each published count carries noise within ±\(OutputColumns.format(latestMargins.margin)) with 95% probability. In the latest release \(latestMargins.swamped) of \(latestMargins.cells) counts were smaller than that margin, so they say little on their own; totals over many groups are far more precise relative to their size.\(spec.rollUp.map { " Each \($0.column) is listed on its own only when its noisy count passed a threshold; the others are counted in their category's row (\"category: …\"), so totals include them." } ?? (spec.keys.values.contains(.private) ? " Groups are listed only when their noisy count passed a threshold, so totals leave out the smallest groups." : ""))")))
         }
         if let latest = history.last?.results[output.id], let disclosure = BoundingDisclosure(latest) {
             html.append(.el("p", .text("In the latest release: " + disclosure.sentence())))

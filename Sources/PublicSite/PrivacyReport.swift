@@ -198,7 +198,8 @@ public struct PrivacyReport {
                         .init(groupsPerUnit: chosen.groupsPerUnit, rowsPerUnitPerGroup: chosen.rowsPerUnitPerGroup, chosen: chosen.chosen,
                               privacyShare: chosen.share,
                               mechanism: "exponential mechanism (ε \(chosen.epsilonPerChoice) each) for the \(AutoContribution.quantile.formatted()) quantile of each person's contribution, over 1…\(AutoContribution.cap)")
-                    })
+                    },
+                    rollUp: rollUpDocument(item))
             },
             budget: .init(releaseEpsilon: releaseEpsilon, perReleaseCap: policy.budget.perReleaseEpsilon, population: policy.population,
                           capHistory: capHistory.map { .init(epsilonCap: $0.epsilon, deltaCap: $0.delta, dataset: $0.dataset,
@@ -207,6 +208,25 @@ public struct PrivacyReport {
             // Exact counts of deleted and held records stay in the steward's log and the state
             // database: a count of deleted records equals the exact size of a day published earlier.
             retention: retention.map { .init(rule: $0.rule, ran: true) })
+    }
+
+    /// The report's account of an output's roll-up, when it has one.
+    func rollUpDocument(_ item: Aggregate) -> Document.RollUp? {
+        guard let noise = item.result.rollUp,
+              let spec = policy.outputs.lazy.compactMap({ output -> RollUpSpec? in
+                  guard output.id == item.output, case let .aggregate(spec) = output.kind else { return nil }
+                  return spec.rollUp
+              }).first else { return nil }
+        let law: Document.Noise = switch noise.distribution {
+        case let .discreteLaplace(scale): .init(mechanism: "discrete Laplace", scale: scale)
+        case let .discreteGaussian(sigmaSquared): .init(mechanism: "discrete Gaussian", sigmaSquared: sigmaSquared)
+        }
+        return .init(column: spec.column, hierarchy: spec.file, categoryRows: item.result.categoryRows.count,
+                     members: Dictionary(grouping: spec.categoryOf.keys.sorted(), by: { spec.categoryOf[$0] ?? spec.unlisted }),
+                     unlisted: spec.unlisted, privacyShare: noise.share, sensitivity: noise.sensitivity, noise: law,
+                     marginOfError95: noise.margin,
+                     mechanism: "after partition selection, every bounded record of a \(spec.column) value it did not publish is counted under that value's category (public keys, every category published, zeros included); \(Self.mechanismName(noise.distribution)) per category count, sensitivity \(noise.sensitivity) in all (sequential composition with the selection, whose output it reads); negative counts are published as 0",
+                     shareInCategoryRows: BoundingDisclosure(item.result)?.unpublishedShare)
     }
 
     /// The name of a noise law, as the report gives it.
@@ -315,6 +335,9 @@ public struct PrivacyReport {
         }
         for noise in item.result.noise {
             parameters += "\(noise.statistic): ±\(format(noise.margin)) at 95% (\(noise.postProcessing)). "
+        }
+        if let rollUp = item.result.rollUp {
+            parameters += "Category rows (keys starting \"category: \"): ±\(format(rollUp.margin)) at 95%; each counts the records of every value in that category not listed on its own. "
         }
         if let disclosure = BoundingDisclosure(item.result) {
             parameters += disclosure.sentence() + " "

@@ -190,9 +190,38 @@ extension PrivacyReport {
             public var recordsLeftOut: LeftOut?
             /// The contribution bounds this release chose from the data (`contribution: auto`).
             public var contributionChosen: ChosenBounds?
+            /// The category rows the records of unpublished private keys were counted in (`roll_up`).
+            public var rollUp: RollUp?
             enum CodingKeys: String, CodingKey {
                 case output, epsilon, delta, rho, groups, partitionThreshold = "partition_threshold", statistics, disparity
-                case recordsLeftOut = "records_left_out", contributionChosen = "contribution_chosen"
+                case recordsLeftOut = "records_left_out", contributionChosen = "contribution_chosen", rollUp = "roll_up"
+            }
+        }
+
+        /// A roll-up (``DifferentialPrivacy/RolledUpCounts``): which column rolls up through which
+        /// hierarchy, the categories and their listed values, and how their counts were protected.
+        public struct RollUp: Codable, Sendable {
+            public var column: String
+            public var hierarchy: String
+            /// Category rows published (every category with every value of the other keys).
+            public var categoryRows: Int
+            /// Per category, the values the hierarchy lists in it (public: from the policy's file).
+            public var members: [String: [String]]
+            /// The category of a value the hierarchy does not list.
+            public var unlisted: String
+            /// ε (or ρ) spent on the category counts, part of the output's.
+            public var privacyShare: Double
+            /// The most one person moves all the category counts together.
+            public var sensitivity: Int
+            public var noise: Noise
+            public var marginOfError95: Double
+            public var mechanism: String
+            /// The category rows' part of all published counts, 1 − groups ÷ (groups + categories): the
+            /// share of counted records in groups too small to publish on their own (from published values).
+            public var shareInCategoryRows: Double?
+            enum CodingKeys: String, CodingKey {
+                case column, hierarchy, categoryRows = "category_rows", members, unlisted, privacyShare = "privacy_share", sensitivity, noise
+                case marginOfError95 = "margin_of_error_95", mechanism, shareInCategoryRows = "share_in_category_rows"
             }
         }
 

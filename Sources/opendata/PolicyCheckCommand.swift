@@ -64,7 +64,9 @@ struct PolicyCheckCommand: ParsableCommand {
                 if let policy {
                     valid.append(policy)
                     console.info("\(path): ok (dataset \(policy.dataset.id), \(policy.columns.count) columns, \(policy.outputs.count) outputs)")
-                    let excluded = try database.map { store throws(PublisherError) in try StoreDataCheck.exclusionWarnings(for: policy, store: store) } ?? []
+                    let excluded = try database.map { store throws(PublisherError) in
+                        try StoreDataCheck.exclusionWarnings(for: policy, store: store) + StoreDataCheck.rollUpWarnings(for: policy, store: store)
+                    } ?? []
                     for warning in excluded + PolicyForecast.warnings(for: policy) {
                         console.error("\(warning.location): warning: \(warning.message)",
                                       ["file": warning.location.file, "line": String(warning.location.line), "level_detail": "warning"])

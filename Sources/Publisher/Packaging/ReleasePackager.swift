@@ -227,6 +227,10 @@ public enum ReleasePackager {
                 result[column] = "95% margin of the noise added to \(statistic): with probability at least 95% the noise is within ± this much. It is measured from the value computed after \(bounding); it does not cover that bounding, clamping to the stated bounds, or zero-flooring"
                 continue
             }
+            if case let .aggregate(spec)? = output?.kind, let rollUp = spec.rollUp, rollUp.column == column {
+                result[column] = "\(column), as recorded, for the values whose noisy count passed the partition-selection threshold; a value starting \"\(RollUpSpec.keyPrefix)\" is a roll-up row instead: it counts the records of every \(column) in that category (from \(rollUp.file); \(rollUp.unlisted) for values the file does not list) that has no row of its own, so every counted record is in one row"
+                continue
+            }
             switch policy.treatment(of: column) {
             case let .generalize(hierarchy)?:
                 result[column] = "\(column), generalised (\(hierarchy.builder) hierarchy)"

@@ -23,7 +23,8 @@ public struct AggregateParameters: Sendable {
     public var logGrids: [String: Int]
     /// The share of ``budget`` spent on the estimate of the records the contribution bounds left
     /// out and, with private keys, of every counted record (``DifferentialPrivacy/LeftOutRecords``): 10% for an
-    /// output with a privacy unit or private keys, 0 otherwise.
+    /// output with a privacy unit or private keys, 0 otherwise (and 0 for a record-level output whose
+    /// private keys roll up: its published rows already add up to every counted record).
     public var disclosure: Double
 
     /// The share every output with a privacy unit spends on disclosing what its bounds left out.
@@ -36,8 +37,14 @@ public struct AggregateParameters: Sendable {
     /// The share of ``budget`` the chosen bounds spend (``DifferentialPrivacy/AutoContribution/share``), or 0.
     public var autoShare: Double { auto == nil ? 0 : AutoContribution.share }
 
-    /// What the statistics share: ``budget`` less the disclosure's part and the chosen bounds'.
-    public var statisticsBudget: AggregateBudget { LeftOutRecords.statisticsBudget(budget, disclosure: disclosure + autoShare) }
+    /// The share of ``budget`` the roll-up's category counts spend (the policy's `roll_up.share`), or 0
+    /// without a roll-up (``DifferentialPrivacy/RolledUpCounts``).
+    public var rollUpShare: Double = 0
+
+    /// What the statistics share: ``budget`` less the disclosure's part, the chosen bounds' and the roll-up's.
+    public var statisticsBudget: AggregateBudget {
+        LeftOutRecords.statisticsBudget(budget, disclosure: disclosure + autoShare + rollUpShare)
+    }
 
     /// The parameters of `spec`. A statistic the policy's `weights:` does not name
     /// keeps its default weight. `personLevel` says whether the policy names a privacy unit
@@ -65,7 +72,9 @@ public struct AggregateParameters: Sendable {
         complete = spec.complete
         logGrids = spec.logGrids
         // Person-level outputs disclose what bounding leaves out; privately keyed ones also what selection drops.
-        disclosure = (personLevel ?? (spec.contribution != nil)) || keys == .privateKeys ? Self.disclosureShare : 0
+        rollUpShare = keys == .privateKeys ? spec.rollUp?.share ?? 0 : 0
+        // With a roll-up the published rows add up to every counted record: no count of them is disclosed.
+        disclosure = (personLevel ?? (spec.contribution != nil)) || (keys == .privateKeys && rollUpShare == 0) ? Self.disclosureShare : 0
         if let contribution = spec.contribution, contribution.isAuto {
             // Without a privacy unit there is nothing to choose: each record counts once.
             if personLevel ?? true {

@@ -173,8 +173,34 @@ public enum AggregatePlanner {
             }
         }
         let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
-        return (AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures,
-                               complete: parameters.complete, logGrids: parameters.logGrids), parameters)
+        var input = AggregateInput(rowCount: table.rowCount, units: units, groups: groups, groupKeys: groupKeys, measures: measures,
+                                   complete: parameters.complete, logGrids: parameters.logGrids)
+        if let rollUp = spec.rollUp, isPrivate {
+            input.rollUp = rollUpInput(rollUp, spec: spec, groupKeys: groupKeys, publicLists: publicLists, share: parameters.rollUpShare)
+        }
+        return (input, parameters)
+    }
+
+    /// The category groups of a roll-up: every category (its published key, ``PrivacyPolicy/RollUpSpec/key(_:)``)
+    /// with every combination of the other columns' public lists, in list order, the rolled-up column
+    /// in its group-by place; and each observed group's category group. A value the hierarchy does not
+    /// list counts under the policy's catch-all category, so every group has one.
+    static func rollUpInput(_ rollUp: RollUpSpec, spec: AggregateSpec, groupKeys: [[String]], publicLists: [[String]?],
+                            share: Double) -> RollUpInput {
+        let lists = spec.groupBy.indices.map { c in
+            spec.groupBy[c].column == rollUp.column ? rollUp.categories.map(RollUpSpec.key) : publicLists[c] ?? []
+        }
+        var categoryKeys: [[String]] = [[]]
+        for list in lists { categoryKeys = categoryKeys.flatMap { prefix in list.map { prefix + [$0] } } }
+        var index: [[String]: Int32] = [:]
+        for (position, key) in categoryKeys.enumerated() where index[key] == nil { index[key] = Int32(position) }
+        let categoryOfGroup = groupKeys.map { key -> Int32 in
+            let mapped = key.enumerated().map { c, value in
+                spec.groupBy[c].column == rollUp.column ? RollUpSpec.key(rollUp.category(of: value)) : value
+            }
+            return index[mapped] ?? -1
+        }
+        return RollUpInput(categoryOfGroup: categoryOfGroup, categoryKeys: categoryKeys, share: share)
     }
 
     /// The published table of an output's result: ``table(_:keyColumns:)`` over its group-by columns, or for a disparity
@@ -195,9 +221,10 @@ public enum AggregatePlanner {
         let countIndex = result.statistics.firstIndex(of: "count")
         var table = Table(columnNames: names)
         // Privately selected groups are found in the data's order, which must not show:
-        // they are published sorted by key. Public key lists keep their own order.
+        // they are published sorted by key. Public key lists keep their own order, and so do a
+        // roll-up's category rows, after the groups.
         let rows = result.threshold == nil ? result.rows
-            : result.rows.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            : result.groupRows.sorted { $0.key.lexicographicallyPrecedes($1.key) } + result.categoryRows
         for row in rows {
             var values: [String?] = row.key
             let count = countIndex.map { row.values[$0] }

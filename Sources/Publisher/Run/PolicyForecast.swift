@@ -29,6 +29,9 @@ public enum PolicyForecast {
                     parts.append("\(statistic.name) ±\(format(statistic.margin)) (\(share))")
                 }
             }
+            if let rollUp = spec.rollUp, let margin = rollUpMargin(spec, of: policy) {
+                parts.append("each category row's count ±\(format(margin)) (\(format(rollUp.share * 100))% of ε; \(rollUp.categories.count) categories of \(rollUp.column) from \(rollUp.file) count the records of the values not listed on their own)")
+            }
             var line = "\(output.id): 95% margins: " + parts.joined(separator: "; ")
             if spec.contribution?.isAuto == true {
                 line += " (at the largest bounds contribution: auto may choose; a release that chooses smaller ones is more accurate)"
@@ -113,6 +116,19 @@ public enum PolicyForecast {
                                                scale: scale, reference: nil, minimumSize: disparity.minimumSize)
         let widths = release.rates.map { format(($0.high - $0.low) / 2 * 100) }
         return "\(output.id): 95% intervals of a 30% rate about ±\(widths[0]) points for a group of 100 records and ±\(widths[1]) for 1,000 (noise and chance variation together); groups under \(disparity.minimumSize) records are not enough data."
+    }
+
+    /// The 95% margin of a roll-up's category counts (``DifferentialPrivacy/RolledUpCounts``): noise of
+    /// sensitivity G·R at the roll-up's share of the output's budget; nil without a roll-up.
+    static func rollUpMargin(_ spec: AggregateSpec, of policy: Policy) -> Double? {
+        let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
+        guard parameters.rollUpShare > 0 else { return nil }
+        let sensitivity = Double(parameters.bounds.groupsPerUnit * parameters.bounds.rowsPerUnitPerGroup)
+        let distribution: NoiseDistribution = switch parameters.budget.scaled(by: parameters.rollUpShare) {
+        case let .epsilon(epsilon, _): .discreteLaplace(scale: sensitivity / Fraction.below(epsilon).doubleValue)
+        case let .rho(rho, _): .discreteGaussian(sigmaSquared: sensitivity * sensitivity / (2 * Fraction.below(rho).doubleValue))
+        }
+        return Double(distribution.marginOfError())
     }
 
     static func forecast(_ spec: AggregateSpec, of policy: Policy) -> AccuracyForecast? {

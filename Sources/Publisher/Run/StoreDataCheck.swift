@@ -77,6 +77,28 @@ public enum StoreDataCheck {
         return result
     }
 
+    /// Values of a rolled-up column (`roll_up`) that its hierarchy file does not list, as one warning
+    /// per output: they are not dropped (the release counts them under the policy's catch-all
+    /// category, so no release depends on which values a night holds), but the file may want a row.
+    ///
+    /// - Throws: ``PublisherError/store(_:)`` when a query on `store` fails.
+    public static func rollUpWarnings(for policy: Policy, store: any RecordSource) throws(PublisherError) -> [PolicyDiagnostic] {
+        var result: [PolicyDiagnostic] = []
+        do {
+            for output in policy.outputs {
+                guard case let .aggregate(spec) = output.kind, let rollUp = spec.rollUp,
+                      let values = try store.distinctValues(of: rollUp.column, in: policy.source.table, limit: distinctLimit) else { continue }
+                let excluded = Set(policy.exclude.filter { $0.column == rollUp.column }.flatMap(\.values))
+                let missing = values.filter { rollUp.categoryOf[$0] == nil && !excluded.contains($0) }.sorted()
+                guard !missing.isEmpty else { continue }
+                result.append(PolicyDiagnostic(rollUp.location, "output '\(output.id)': roll_up file \(rollUp.file) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of \(rollUp.column) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); their records are counted under '\(rollUp.unlisted)' until you add a row for each"))
+            }
+        } catch {
+            throw .store(error)
+        }
+        return result
+    }
+
     /// Exclusion values that occur nowhere in their column but are a few edits from values that
     /// do, as warnings naming the near misses (see the type's notes). Dropped columns are only
     /// checked for existence.
