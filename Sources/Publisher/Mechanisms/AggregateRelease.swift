@@ -92,9 +92,11 @@ public enum AggregateRelease {
         // Every output of the table bounds the same units: their rows are grouped once.
         var unitRows: UnitRows?
         var bounded: [Bounded] = []
+        // Outputs grouping by the same time column and level (calls per day, per type per day…) label it once.
+        let timeLabels = TimeLabelCache()
         for output in policy.outputs {
             guard case let .aggregate(spec) = output.kind else { continue }
-            let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window)
+            let plan = try AggregatePlanner.input(for: output, of: policy, table: table, window: window, timeLabels: timeLabels)
             StageTiming.mark("planner input")
             if unitRows == nil, let units = plan.input.units { unitRows = UnitRows(units: units) }
             StageTiming.mark("unit rows")

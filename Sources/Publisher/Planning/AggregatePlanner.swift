@@ -20,7 +20,10 @@ public enum AggregatePlanner {
     ///   a column it groups or measures was not read, or there are too many group combinations to count;
     ///   ``PublisherError/invalidPolicy(_:)`` at the output's line when a time level or a hierarchy file
     ///   cannot be built or loaded, or a disparity's reference group is not one of the public values.
-    public static func input(for output: OutputSpec, of policy: Policy, table: Table, window: ReleaseWindow) throws(PublisherError)
+    ///   - timeLabels: labels of time keys already computed for other outputs of the same table, by
+    ///     column and level (filled here); nil to compute them for this output alone.
+    public static func input(for output: OutputSpec, of policy: Policy, table: Table, window: ReleaseWindow,
+                             timeLabels: TimeLabelCache? = nil) throws(PublisherError)
         -> (input: AggregateInput, parameters: AggregateParameters)
     {
         guard case let .aggregate(spec) = output.kind else { throw .usage("output '\(output.id)' is not an aggregate") }
@@ -38,7 +41,13 @@ public enum AggregatePlanner {
             if let level = key.level, let granularity = HierarchyRecipe.TimeGranularity(rawValue: level) {
                 // Every value is generalised to the level (never published as recorded); one that is no date-time stops the output.
                 do {
-                    labels = try HierarchyRecipe.timeLabels(column.dictionary, granularity: granularity, timezone: zone, column: key.column)
+                    if let cached = timeLabels?.labels[TimeLabelCache.Key(column: key.column, level: level)] {
+                        labels = cached
+                    } else {
+                        let computed = try HierarchyRecipe.timeLabels(column.dictionary, granularity: granularity, timezone: zone, column: key.column)
+                        timeLabels?.labels[TimeLabelCache.Key(column: key.column, level: level)] = computed
+                        labels = computed
+                    }
                 } catch {
                     throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': \(error)")]))
                 }
