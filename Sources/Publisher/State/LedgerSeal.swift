@@ -34,10 +34,11 @@ enum LedgerSeal {
 
     /// The XOR of ``personRow(population:unit:charges:)`` over the rows a release replaces and
     /// writes: for each of `ids`, its row before (`previous[id]`, when it had one) and its row
-    /// after (that row's charges followed by `appended`). XOR is order-free, so the ids are
-    /// hashed in parts on up to `cores` cores and the result is the fold of the rows one by one.
-    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], appended: Data,
-                           cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
+    /// after (the charges it keeps, `kept[id]`, else `previous[id]`, followed by `appended`).
+    /// XOR is order-free, so the ids are hashed in parts on up to `cores` cores and the result
+    /// is the fold of the rows one by one.
+    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], kept: [LedgerID: Data] = [:],
+                           appended: Data, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
         let hash = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8))
         let parts = ids.count < 50_000 ? 1 : max(cores, 1)
         let chunk = (ids.count + parts - 1) / max(parts, 1)
@@ -58,7 +59,7 @@ enum LedgerSeal {
                 id.withBytes { unit in
                     if let before = previous[id] {
                         add(unit, before)
-                        add(unit, before + appended)
+                        add(unit, (kept[id] ?? before) + appended)
                     } else {
                         add(unit, appended)
                     }
@@ -85,6 +86,23 @@ enum LedgerSeal {
 
     /// The digest of everything in the ledger now (a full scan).
     static func compute(in db: Database) throws -> [UInt8] {
+        try scan(in: db, horizon: nil).digest
+    }
+
+    /// A person's row holding charges that end at or before the ledger's horizon, with its share of
+    /// the digest and the charges it keeps (nil: none, the row goes).
+    struct ExpiredRow {
+        var population: String
+        var unit: Data
+        var hash: [UInt8]
+        var kept: Data?
+    }
+
+    /// The digest of everything in the ledger now (a full scan), and the person rows holding charges
+    /// that end at or before `horizon` (none when it is nil).
+    static func scan(in db: Database, horizon: Date?) throws -> (digest: [UInt8], expired: [ExpiredRow]) {
+        let limit = horizon.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        var expired: [ExpiredRow] = []
         var digest = [UInt8](repeating: 0, count: 32)
         // Millions of people after a backfill: stepped with the C API, each row hashed in place from
         // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
@@ -118,10 +136,26 @@ enum LedgerSeal {
                 output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
             }
             fold(&digest, output)
+            if let limit, LedgerHorizon.firstEnd(charges) <= limit {
+                let kept = LedgerHorizon.lastEnd(charges) <= limit ? nil : LedgerHorizon.kept(Data(charges), horizon: horizon)
+                expired.append(ExpiredRow(population: String(decoding: lastName, as: UTF8.self), unit: Data(unit), hash: output, kept: kept))
+            }
         }
         let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
-        return digest
+        return (digest, expired)
+    }
+
+    /// Deletes the record-level window charges ending at or before `horizon`; returns the XOR of
+    /// their rows' hashes (their share of the digest, to fold out of it).
+    static func trimWindowCharges(horizon: Date, in db: Database) throws -> [UInt8] {
+        var removed = [UInt8](repeating: 0, count: 32)
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM window_charges WHERE window_end <= ?", arguments: [horizon])
+        for row in rows {
+            fold(&removed, windowRow(row))
+            try db.execute(sql: "DELETE FROM window_charges WHERE id = ?", arguments: [row["id"] as Int64])
+        }
+        return removed
     }
 
     /// The stored digest, or nil for a ledger never sealed (made by an earlier version).
@@ -134,10 +168,14 @@ enum LedgerSeal {
     }
 
     /// Checks the ledger against its digest, sealing a ledger that has none; a mismatch is refused.
+    /// A ledger that matches then loses the charges that end at or before the trim horizon
+    /// (``LedgerHorizon``), and the people who have no other, with the digest updated for every
+    /// row deleted or rewritten, in the same transaction.
     static func check(_ state: StateStore) throws(PublisherError) {
         do {
             try state.queue.write { db in
-                let now = try compute(in: db)
+                let horizon = try LedgerHorizon.stored(in: db)
+                var (now, expired) = try scan(in: db, horizon: horizon)
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
                     return
@@ -145,6 +183,20 @@ enum LedgerSeal {
                 if sealed != now {
                     throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
                 }
+                guard !expired.isEmpty else { return }
+                let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")
+                let update = try db.makeStatement(sql: "UPDATE person_charges SET charges = ? WHERE population = ? AND unit = ?")
+                for row in expired {
+                    fold(&now, row.hash)
+                    if let kept = row.kept {
+                        try update.execute(arguments: [kept, row.population, row.unit])
+                        fold(&now, personRow(population: row.population, unit: row.unit, charges: kept))
+                    } else {
+                        try delete.execute(arguments: [row.population, row.unit])
+                    }
+                }
+                expired = []
+                try store(now, in: db)
             }
         } catch let error as PublisherError {
             throw error
