@@ -263,11 +263,15 @@ public enum ReleaseRun {
                 try LedgerHorizon.refuseIfBehind(window, dataset: policy.dataset.id, horizon: horizon)
             }
         }
+        // Each population's largest yearly charge as the ledger check finds it, and the people the
+        // run's releases may charge: the population summaries read only those rows again.
+        var scanned: [String: PrivacyCost]?
+        let touches = LedgerTouches()
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
             StageTiming.mark("checks, plan, binding")
-            try LedgerSeal.check(state)
+            scanned = try LedgerSeal.check(state, now: options.now)
         }
         StageTiming.mark("ledger seal")
         try finishAbandonedWork(in: options.out, state: state)
@@ -299,7 +303,7 @@ public enum ReleaseRun {
                 }
                 let run = DatasetRelease.Run(store: store, state: state, key: key, out: options.out, random: source,
                                              newSequence: options.newSequence, dryRun: options.dryRun, pseudonymizer: pseudonymizer,
-                                             now: options.now, stageProgress: options.stageProgress)
+                                             now: options.now, stageProgress: options.stageProgress, touches: touches)
                 var release = try DatasetRelease(plan: plan, dataset: policy.dataset.id, window: window, run: run)
                 var outcome = try release.release(retention: retention, allowEmpty: options.allowEmpty || covered == true,
                                                   progress: progress)
@@ -335,7 +339,7 @@ public enum ReleaseRun {
                                                                                      releases: releases)))
             }
             StageTiming.mark("site datasets")
-            let populations = try PopulationSummary.all(state: state, now: options.now)
+            let populations = try PopulationSummary.all(state: state, now: options.now, scanned: scanned, touched: touches.all)
             StageTiming.mark("population summaries")
             let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,
                                   populations: populations,

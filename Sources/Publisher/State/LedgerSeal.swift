@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PrivacyPolicy
 import ReleaseFormat
 import Tabular
 
@@ -86,7 +87,7 @@ enum LedgerSeal {
 
     /// The digest of everything in the ledger now (a full scan).
     static func compute(in db: Database) throws -> [UInt8] {
-        try scan(in: db, horizon: nil).digest
+        try scan(in: db, horizon: nil, now: nil).digest
     }
 
     /// A person's row holding charges that end at or before the ledger's horizon, with its share of
@@ -98,11 +99,16 @@ enum LedgerSeal {
         var kept: Data?
     }
 
-    /// The digest of everything in the ledger now (a full scan), and the person rows holding charges
-    /// that end at or before `horizon` (none when it is nil).
-    static func scan(in db: Database, horizon: Date?) throws -> (digest: [UInt8], expired: [ExpiredRow]) {
+    /// The digest of everything in the ledger now (a full scan), the person rows holding charges
+    /// that end at or before `horizon` (none when it is nil), and, with `now`, each population's
+    /// largest total of one person over the 365 days before `now` (``PersonLedger/larger(_:_:)``).
+    static func scan(in db: Database, horizon: Date?, now: Date?)
+        throws -> (digest: [UInt8], expired: [ExpiredRow], yearly: [String: PrivacyCost]) {
         let limit = horizon.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
         var expired: [ExpiredRow] = []
+        var yearly: [String: PrivacyCost] = [:]
+        var largest = PrivacyCost.zero
+        let yearStart = now?.addingTimeInterval(-PersonLedger.year)
         var digest = [UInt8](repeating: 0, count: 32)
         // Millions of people after a backfill: stepped with the C API, each row hashed in place from
         // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
@@ -119,6 +125,8 @@ enum LedgerSeal {
             // into a String only when it changes.
             let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
             if current == nil || !lastName.elementsEqual(name) {
+                if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
+                largest = .zero
                 lastName = Array(name)
                 let population = String(decoding: name, as: UTF8.self)
                 if let known = sessions[population] {
@@ -136,14 +144,18 @@ enum LedgerSeal {
                 output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
             }
             fold(&digest, output)
+            if let now, let yearStart {
+                largest = PersonLedger.larger(largest, PersonLedger.total(charges, after: yearStart, before: now))
+            }
             if let limit, LedgerHorizon.firstEnd(charges) <= limit {
                 let kept = LedgerHorizon.lastEnd(charges) <= limit ? nil : LedgerHorizon.kept(Data(charges), horizon: horizon)
                 expired.append(ExpiredRow(population: String(decoding: lastName, as: UTF8.self), unit: Data(unit), hash: output, kept: kept))
             }
         }
+        if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
         let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
-        return (digest, expired)
+        return (digest, expired, yearly)
     }
 
     /// Deletes the record-level window charges ending at or before `horizon`; returns the XOR of
@@ -171,19 +183,26 @@ enum LedgerSeal {
     /// A ledger that matches then loses the charges that end at or before the trim horizon
     /// (``LedgerHorizon``), and the people who have no other, with the digest updated for every
     /// row deleted or rewritten, in the same transaction.
-    static func check(_ state: StateStore) throws(PublisherError) {
+    ///
+    /// Returns, with `now`, each population's largest total of one person over the 365 days
+    /// before `now`, as the check found the rows (the charges it trims all end before that year);
+    /// populations without person rows are absent.
+    @discardableResult
+    static func check(_ state: StateStore, now time: Date? = nil) throws(PublisherError) -> [String: PrivacyCost] {
         do {
-            try state.queue.write { db in
+            return try state.queue.write { db in
                 let horizon = try LedgerHorizon.stored(in: db)
-                var (now, expired) = try scan(in: db, horizon: horizon)
+                let scanned = try scan(in: db, horizon: horizon, now: time)
+                var now = scanned.digest
+                let expired = scanned.expired, yearly = scanned.yearly
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
-                    return
+                    return yearly
                 }
                 if sealed != now {
                     throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
                 }
-                guard !expired.isEmpty else { return }
+                guard !expired.isEmpty else { return yearly }
                 let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")
                 let update = try db.makeStatement(sql: "UPDATE person_charges SET charges = ? WHERE population = ? AND unit = ?")
                 for row in expired {
@@ -195,8 +214,8 @@ enum LedgerSeal {
                         try delete.execute(arguments: [row.population, row.unit])
                     }
                 }
-                expired = []
                 try store(now, in: db)
+                return yearly
             }
         } catch let error as PublisherError {
             throw error

@@ -342,7 +342,9 @@ public struct PersonLedger {
     }
 
     /// The largest total any one person of `population` accrued over the 365 days before `now`
-    /// (for a record-level population, any one instant's), streamed over the ledger.
+    /// (for a record-level population, any one instant's), streamed over the ledger; of two
+    /// people with the same ε, the one with the larger δ. Trimming behind the ledger's horizon
+    /// (``LedgerHorizon``) does not change it for any `now` after the newest charged window.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the person or window ledger cannot be read.
     public func largestYearlyCharge(population: String, now: Date) throws(PublisherError) -> Cost {
@@ -369,7 +371,7 @@ public struct PersonLedger {
                     }
                     previous = Array(blob)
                     previousTotal = Self.total(blob, after: start, before: now)
-                    if previousTotal.converted.epsilon > largest.converted.epsilon { largest = previousTotal }
+                    largest = Self.larger(largest, previousTotal)
                 }
             }
         } catch {
@@ -383,6 +385,28 @@ public struct PersonLedger {
             }
         }
         return largest
+    }
+
+    /// The largest total of any one of `touched` over the 365 days before `now`, or `scanned` if
+    /// larger: ``largestYearlyCharge(population:now:)`` when every other row of `population` is as it
+    /// was when `scanned` was found at the same `now` (``LedgerSeal/check(_:now:)``), reading only the
+    /// rows of `touched`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
+    func largestYearlyCharge(population: String, now: Date, scanned: Cost, touched: [LedgerID]) throws(PublisherError) -> Cost {
+        let start = now.addingTimeInterval(-Self.year)
+        var largest = scanned
+        for blob in try storedCharges(population: population, units: Array(Set(touched))).values {
+            largest = blob.withUnsafeBytes { Self.larger(largest, Self.total($0, after: start, before: now)) }
+        }
+        return largest
+    }
+
+    /// The larger of two totals: by ε (ρ converted), then by δ, so the largest of many does not
+    /// depend on the order they are read in.
+    static func larger(_ a: Cost, _ b: Cost) -> Cost {
+        let (x, y) = (a.converted, b.converted)
+        return y.epsilon > x.epsilon || (y.epsilon == x.epsilon && y.delta > x.delta) ? b : a
     }
 
     /// The composition (``PrivacyCost/+(_:_:)``, in row order) of the encoded charges that end
