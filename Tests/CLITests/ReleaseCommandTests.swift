@@ -126,10 +126,14 @@ import TestSupport
         let (folder, allowing) = try Self.city()
         let arguments = allowing.filter { $0 != "--allow-empty" }
         let before = Self.snapshot(folder)
-        for (window, message) in [("2026-02-30", "month 2 of 2026 has 28 days"), ("2026-11-20..2026-11-10", "ends before it starts"),
-                                  ("2099-01-01", "has not finished"), ("2010-01-01", "is not covered by any import")] {
+        // The demo's imports cover 2018-12-05 to 2026-11-22, so 2026-12-01 (ended, within 365 days of the
+        // newest charged window) is the window no import covers; 2010-01-01 lies behind the ledger's
+        // trim horizon (LedgerHorizon) and is refused (exit 3) before its coverage is even looked at.
+        for (window, message, status) in [("2026-02-30", "month 2 of 2026 has 28 days", Int32(1)), ("2026-11-20..2026-11-10", "ends before it starts", 1),
+                                          ("2099-01-01", "has not finished", 1), ("2026-12-01", "is not covered by any import", 1),
+                                          ("2010-01-01", "365 days before the newest window the ledger has charged", 3)] {
             let run = try CLI.run(arguments + ["--window", window])
-            #expect(run.status == 1, "\(window): \(run.stderr)")
+            #expect(run.status == status, "\(window): \(run.stderr)")
             #expect(run.stderr.contains(message), "\(window): \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: folder + "/Releases/calls-for-service/" + window))
         }
@@ -137,11 +141,11 @@ import TestSupport
         #expect(Self.snapshot(folder + "/Releases").keys.sorted()
                 == before.keys.filter { $0.hasPrefix("Releases/") }.map { String($0.dropFirst(9)) }.sorted())
         #expect(try DatabaseQueue(path: folder + "/Releases.private/state.sqlite").read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE window IN ('2010-01-01', '2099-01-01')")
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE window IN ('2010-01-01', '2099-01-01', '2026-12-01')")
         } == 0)
         // A window no import covers can be published on purpose.
-        let allowed = try CLI.run(arguments + ["--window", "2010-01-01", "--allow-empty"])
+        let allowed = try CLI.run(arguments + ["--window", "2026-12-01", "--allow-empty"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
-        #expect(FileManager.default.fileExists(atPath: folder + "/Releases/community-engagement/2010-01-01/manifest.json"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/Releases/community-engagement/2026-12-01/manifest.json"))
     }
 }

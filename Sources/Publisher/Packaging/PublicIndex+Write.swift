@@ -23,12 +23,14 @@ extension PublicIndex {
             datasets[index].coverage = coverage
             written += paths
         }
+        StageTiming.mark("cumulative files")
         let files: [(path: String, contents: Data)]
         do {
             files = try Self.files(datasets: datasets, populations: populations, key: key, now: now, baseURL: baseURL)
         } catch {
             throw .io(path: out, reason: "cannot render the public pages (\(error.description))")
         }
+        StageTiming.mark("pages rendered")
         let root = try PublicFolder.root(out)
         for (path, contents) in files {
             var folder = root

@@ -39,6 +39,8 @@ struct DatasetRelease {
         var pseudonymizer: Pseudonymizer?
         var now: Date
         var stageProgress: StageProgress?
+        /// Where the people a fresh plan may charge are noted, for the population summaries.
+        var touches = LedgerTouches()
     }
 
     /// Who stage 2 let in, and the stored results when this window was already charged.
@@ -164,6 +166,7 @@ struct DatasetRelease {
             people = try ledger.storedPlan(policy: policy, table: table, window: window, dataset: dataset, sequence: stored.sequence)
         } else {
             people = try ledger.plan(policy: policy, table: table, window: window)
+            if !people.recordLevel { run.touches.add(population: people.population, people.charged) }
         }
         if let keep = people.keep {
             table = Table(columns: table.columns.map { $0.filtered(keeping: keep) })

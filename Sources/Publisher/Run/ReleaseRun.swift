@@ -125,7 +125,9 @@ public enum ReleaseRun {
     /// - Throws: ``PublisherError/refused(_:)``, before anything changes, when another run holds the lock,
     ///   a link sits where the run writes, the key file is readable by others or its passphrase is missing
     ///   or wrong, the random source is not the system's CSPRNG, the store or the published folder is bound
-    ///   to another state, or the ledger does not match its digest; ``PublisherError/invalidPolicy(_:)``
+    ///   to another state, the ledger does not match its digest, or a window to be charged for the first
+    ///   time starts more than 365 days before the newest charged window (``LedgerHorizon``);
+    ///   ``PublisherError/invalidPolicy(_:)``
     ///   when a policy fails its checks, two policies share a dataset id, or policies conflict with each
     ///   other or with what was published; ``PublisherError/invalidInput(_:)`` for a damaged key file or a
     ///   window that has not ended; ``PublisherError/usage(_:)`` when the window cannot be placed in a
@@ -250,12 +252,28 @@ public enum ReleaseRun {
         let (plan, conflicts) = try PublicationPlan.build(policies: policies, store: store, published: try state.publishedDatasets())
         if !conflicts.isEmpty { throw .invalidPolicy(PolicyError(diagnostics: conflicts)) }
         policies = plan.policies
+        // A window charged for the first time must lie within the ledger's trim horizon, checked
+        // before anything is written (LedgerHorizon).
+        let horizon = try LedgerHorizon.current(state)
+        let spends = BudgetLedger(state: state)
+        for policy in policies where policy.releaseCost != .zero {
+            guard let window = windows[policy.dataset.id] else { continue }
+            let charged = try spends.latestSequence(dataset: policy.dataset.id, window: window.label) != nil
+            if options.newSequence || !charged {
+                try LedgerHorizon.refuseIfBehind(window, dataset: policy.dataset.id, horizon: horizon)
+            }
+        }
+        // Each population's largest yearly charge as the ledger check finds it, and the people the
+        // run's releases may charge: the population summaries read only those rows again.
+        var scanned: [String: PrivacyCost]?
+        let touches = LedgerTouches()
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
-            try LedgerSeal.check(state)
+            StageTiming.mark("checks, plan, binding")
+            scanned = try LedgerSeal.check(state, now: options.now)
         }
-        StageTiming.mark("checks, plan, binding, seal")
+        StageTiming.mark("ledger seal")
         try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
@@ -285,7 +303,7 @@ public enum ReleaseRun {
                 }
                 let run = DatasetRelease.Run(store: store, state: state, key: key, out: options.out, random: source,
                                              newSequence: options.newSequence, dryRun: options.dryRun, pseudonymizer: pseudonymizer,
-                                             now: options.now, stageProgress: options.stageProgress)
+                                             now: options.now, stageProgress: options.stageProgress, touches: touches)
                 var release = try DatasetRelease(plan: plan, dataset: policy.dataset.id, window: window, run: run)
                 var outcome = try release.release(retention: retention, allowEmpty: options.allowEmpty || covered == true,
                                                   progress: progress)
@@ -321,17 +339,21 @@ public enum ReleaseRun {
                                                                                      releases: releases)))
             }
             StageTiming.mark("site datasets")
+            let populations = try PopulationSummary.all(state: state, now: options.now, scanned: scanned, touched: touches.all)
+            StageTiming.mark("population summaries")
             let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,
-                                  populations: try PopulationSummary.all(state: state, now: options.now),
+                                  populations: populations,
                                   key: key.publicKeyFile, now: options.now, baseURL: options.baseURL)
             StageTiming.mark("public index")
             let history = try state.releases()
+            StageTiming.mark("release list")
             try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
             }, key: key, now: options.now)
+            StageTiming.mark("transparency log")
             try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL,
                                       extraFiles: published)
-            StageTiming.mark("log, snapshot")
+            StageTiming.mark("snapshot")
         }
         return outcomes
     }

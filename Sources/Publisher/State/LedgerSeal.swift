@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PrivacyPolicy
 import ReleaseFormat
 import Tabular
 
@@ -34,10 +35,11 @@ enum LedgerSeal {
 
     /// The XOR of ``personRow(population:unit:charges:)`` over the rows a release replaces and
     /// writes: for each of `ids`, its row before (`previous[id]`, when it had one) and its row
-    /// after (that row's charges followed by `appended`). XOR is order-free, so the ids are
-    /// hashed in parts on up to `cores` cores and the result is the fold of the rows one by one.
-    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], appended: Data,
-                           cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
+    /// after (the charges it keeps, `kept[id]`, else `previous[id]`, followed by `appended`).
+    /// XOR is order-free, so the ids are hashed in parts on up to `cores` cores and the result
+    /// is the fold of the rows one by one.
+    static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], kept: [LedgerID: Data] = [:],
+                           appended: Data, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
         let hash = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8))
         let parts = ids.count < 50_000 ? 1 : max(cores, 1)
         let chunk = (ids.count + parts - 1) / max(parts, 1)
@@ -58,7 +60,7 @@ enum LedgerSeal {
                 id.withBytes { unit in
                     if let before = previous[id] {
                         add(unit, before)
-                        add(unit, before + appended)
+                        add(unit, (kept[id] ?? before) + appended)
                     } else {
                         add(unit, appended)
                     }
@@ -85,6 +87,28 @@ enum LedgerSeal {
 
     /// The digest of everything in the ledger now (a full scan).
     static func compute(in db: Database) throws -> [UInt8] {
+        try scan(in: db, horizon: nil, now: nil).digest
+    }
+
+    /// A person's row holding charges that end at or before the ledger's horizon, with its share of
+    /// the digest and the charges it keeps (nil: none, the row goes).
+    struct ExpiredRow {
+        var population: String
+        var unit: Data
+        var hash: [UInt8]
+        var kept: Data?
+    }
+
+    /// The digest of everything in the ledger now (a full scan), the person rows holding charges
+    /// that end at or before `horizon` (none when it is nil), and, with `now`, each population's
+    /// largest total of one person over the 365 days before `now` (``PersonLedger/larger(_:_:)``).
+    static func scan(in db: Database, horizon: Date?, now: Date?)
+        throws -> (digest: [UInt8], expired: [ExpiredRow], yearly: [String: PrivacyCost]) {
+        let limit = horizon.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        var expired: [ExpiredRow] = []
+        var yearly: [String: PrivacyCost] = [:]
+        var largest = PrivacyCost.zero
+        let yearStart = now?.addingTimeInterval(-PersonLedger.year)
         var digest = [UInt8](repeating: 0, count: 32)
         // Millions of people after a backfill: stepped with the C API, each row hashed in place from
         // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
@@ -101,6 +125,8 @@ enum LedgerSeal {
             // into a String only when it changes.
             let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
             if current == nil || !lastName.elementsEqual(name) {
+                if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
+                largest = .zero
                 lastName = Array(name)
                 let population = String(decoding: name, as: UTF8.self)
                 if let known = sessions[population] {
@@ -118,10 +144,30 @@ enum LedgerSeal {
                 output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
             }
             fold(&digest, output)
+            if let now, let yearStart {
+                largest = PersonLedger.larger(largest, PersonLedger.total(charges, after: yearStart, before: now))
+            }
+            if let limit, LedgerHorizon.firstEnd(charges) <= limit {
+                let kept = LedgerHorizon.lastEnd(charges) <= limit ? nil : LedgerHorizon.kept(Data(charges), horizon: horizon)
+                expired.append(ExpiredRow(population: String(decoding: lastName, as: UTF8.self), unit: Data(unit), hash: output, kept: kept))
+            }
         }
+        if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
         let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
-        return digest
+        return (digest, expired, yearly)
+    }
+
+    /// Deletes the record-level window charges ending at or before `horizon`; returns the XOR of
+    /// their rows' hashes (their share of the digest, to fold out of it).
+    static func trimWindowCharges(horizon: Date, in db: Database) throws -> [UInt8] {
+        var removed = [UInt8](repeating: 0, count: 32)
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM window_charges WHERE window_end <= ?", arguments: [horizon])
+        for row in rows {
+            fold(&removed, windowRow(row))
+            try db.execute(sql: "DELETE FROM window_charges WHERE id = ?", arguments: [row["id"] as Int64])
+        }
+        return removed
     }
 
     /// The stored digest, or nil for a ledger never sealed (made by an earlier version).
@@ -134,17 +180,42 @@ enum LedgerSeal {
     }
 
     /// Checks the ledger against its digest, sealing a ledger that has none; a mismatch is refused.
-    static func check(_ state: StateStore) throws(PublisherError) {
+    /// A ledger that matches then loses the charges that end at or before the trim horizon
+    /// (``LedgerHorizon``), and the people who have no other, with the digest updated for every
+    /// row deleted or rewritten, in the same transaction.
+    ///
+    /// Returns, with `now`, each population's largest total of one person over the 365 days
+    /// before `now`, as the check found the rows (the charges it trims all end before that year);
+    /// populations without person rows are absent.
+    @discardableResult
+    static func check(_ state: StateStore, now time: Date? = nil) throws(PublisherError) -> [String: PrivacyCost] {
         do {
-            try state.queue.write { db in
-                let now = try compute(in: db)
+            return try state.queue.write { db in
+                let horizon = try LedgerHorizon.stored(in: db)
+                let scanned = try scan(in: db, horizon: horizon, now: time)
+                var now = scanned.digest
+                let expired = scanned.expired, yearly = scanned.yearly
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
-                    return
+                    return yearly
                 }
                 if sealed != now {
                     throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
                 }
+                guard !expired.isEmpty else { return yearly }
+                let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")
+                let update = try db.makeStatement(sql: "UPDATE person_charges SET charges = ? WHERE population = ? AND unit = ?")
+                for row in expired {
+                    fold(&now, row.hash)
+                    if let kept = row.kept {
+                        try update.execute(arguments: [kept, row.population, row.unit])
+                        fold(&now, personRow(population: row.population, unit: row.unit, charges: kept))
+                    } else {
+                        try delete.execute(arguments: [row.population, row.unit])
+                    }
+                }
+                try store(now, in: db)
+                return yearly
             }
         } catch let error as PublisherError {
             throw error

@@ -35,6 +35,10 @@ import Tabular
 /// (`records:<table>`) are accounted per window: each record belongs to the one
 /// window it falls in, so a record is charged by the releases of that window
 /// only, and a release that would pass the cap for some instant is refused.
+///
+/// Charges that can no longer count for any window the tool accepts are trimmed
+/// (``LedgerHorizon``): those ending more than 2 × 365 days before the newest charged
+/// window; a first release of a window more than 365 days older than that one is refused.
 public struct PersonLedger {
     let state: StateStore
 
@@ -127,11 +131,16 @@ public struct PersonLedger {
     /// cap. A record-level population whose window would pass the cap is refused.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` when a record-level population's window would pass its
-    ///   rolling 365-day cap (nothing is published or spent); ``PublisherError/io(path:reason:)`` when the
-    ///   ledger or the state's ledger key cannot be read.
+    ///   rolling 365-day cap, or when the window starts more than 365 days before the newest charged
+    ///   window (``LedgerHorizon``; nothing is published or spent); ``PublisherError/io(path:reason:)``
+    ///   when the ledger or the state's ledger key cannot be read.
     public func plan(policy: Policy, table: Tabular.Table, window: ReleaseWindow) throws(PublisherError) -> Plan {
         let cost = Cost(policy: policy)
         let population = policy.population
+        // Charges behind the horizon are trimmed: a window whose spans could reach them is never charged.
+        if cost != .zero {
+            try LedgerHorizon.refuseIfBehind(window, dataset: policy.dataset.id, horizon: try LedgerHorizon.current(state))
+        }
         guard let unit = policy.privacyUnit, let units = table.column(named: unit) else {
             let busiest = Self.busiestInstant(try windowCharges(population: population), in: window, adding: cost)
             guard Self.within(busiest, budget: policy.budget) else {
@@ -185,6 +194,14 @@ public struct PersonLedger {
         let charge = Charge(start: plan.window.start, end: plan.window.end, cost: plan.cost)
         // The ledger's digest follows every row written (LedgerSeal), in this same transaction.
         var digest = try LedgerSeal.stored(in: db) ?? LedgerSeal.compute(in: db)
+        // The horizon follows the newest charged window (LedgerHorizon); charges behind it are
+        // dropped from the rows this release rewrites, and window charges behind it are deleted.
+        let stored = try LedgerHorizon.stored(in: db)
+        let horizon = LedgerHorizon.advanced(stored, charging: plan.window.start)
+        if horizon != stored {
+            try LedgerHorizon.store(horizon, in: db)
+            LedgerSeal.fold(&digest, try LedgerSeal.trimWindowCharges(horizon: horizon, in: db))
+        }
         if plan.recordLevel {
             try db.execute(sql: """
                 INSERT INTO window_charges (population, window_start, window_end, epsilon, delta, rho, rho_delta, dataset, window, sequence)
@@ -209,16 +226,18 @@ public struct PersonLedger {
             let ids = LedgerID.sorted(plan.charged)
             let connection = db.sqliteConnection
             let first = plan.previous.isEmpty
+            // Each row rewritten keeps only its charges after the horizon (the same Data when none is older).
+            let kept = plan.previous.mapValues { LedgerHorizon.kept($0, horizon: horizon) }
             let work = Parallel.map(2) { task -> (inserted: Int32, seal: [UInt8]) in
                 guard task == 0 else {
                     return (SQLITE_DONE, LedgerSeal.personRows(population: plan.population, ids: ids, previous: plan.previous,
-                                                               appended: encoded, cores: 1))
+                                                               kept: kept, appended: encoded, cores: 1))
                 }
                 return encoded.withUnsafeBytes { (appended: UnsafeRawBufferPointer) -> (Int32, [UInt8]) in
                     for id in ids {
                         let status: Int32 = id.withBytes { unit in
                             _ = sqlite3_bind_blob(handle, 2, unit.baseAddress, Int32(unit.count), transient)
-                            if let before = first ? nil : plan.previous[id] {
+                            if let before = first ? nil : kept[id] {
                                 let charges = before + encoded
                                 charges.withUnsafeBytes { blob in _ = sqlite3_bind_blob(handle, 3, blob.baseAddress, Int32(blob.count), transient) }
                             } else {
@@ -323,14 +342,13 @@ public struct PersonLedger {
     }
 
     /// The largest total any one person of `population` accrued over the 365 days before `now`
-    /// (for a record-level population, any one instant's), streamed over the ledger.
+    /// (for a record-level population, any one instant's), streamed over the ledger; of two
+    /// people with the same ε, the one with the larger δ. Trimming behind the ledger's horizon
+    /// (``LedgerHorizon``) does not change it for any `now` after the newest charged window.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the person or window ledger cannot be read.
     public func largestYearlyCharge(population: String, now: Date) throws(PublisherError) -> Cost {
         let start = now.addingTimeInterval(-Self.year)
-        func total(_ charges: [Charge]) -> Cost {
-            charges.filter { $0.end > start && $0.start < now }.reduce(Cost.zero) { $0 + $1.cost }
-        }
         var largest = Cost.zero
         var people = 0
         do {
@@ -352,8 +370,8 @@ public struct PersonLedger {
                         continue
                     }
                     previous = Array(blob)
-                    previousTotal = total(Self.decode(blob))
-                    if previousTotal.converted.epsilon > largest.converted.epsilon { largest = previousTotal }
+                    previousTotal = Self.total(blob, after: start, before: now)
+                    largest = Self.larger(largest, previousTotal)
                 }
             }
         } catch {
@@ -367,6 +385,51 @@ public struct PersonLedger {
             }
         }
         return largest
+    }
+
+    /// The largest total of any one of `touched` over the 365 days before `now`, or `scanned` if
+    /// larger: ``largestYearlyCharge(population:now:)`` when every other row of `population` is as it
+    /// was when `scanned` was found at the same `now` (``LedgerSeal/check(_:now:)``), reading only the
+    /// rows of `touched`.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
+    func largestYearlyCharge(population: String, now: Date, scanned: Cost, touched: [LedgerID]) throws(PublisherError) -> Cost {
+        let start = now.addingTimeInterval(-Self.year)
+        var largest = scanned
+        for blob in try storedCharges(population: population, units: Array(Set(touched))).values {
+            largest = blob.withUnsafeBytes { Self.larger(largest, Self.total($0, after: start, before: now)) }
+        }
+        return largest
+    }
+
+    /// The larger of two totals: by ε (ρ converted), then by δ, so the largest of many does not
+    /// depend on the order they are read in.
+    static func larger(_ a: Cost, _ b: Cost) -> Cost {
+        let (x, y) = (a.converted, b.converted)
+        return y.epsilon > x.epsilon || (y.epsilon == x.epsilon && y.delta > x.delta) ? b : a
+    }
+
+    /// The composition (``PrivacyCost/+(_:_:)``, in row order) of the encoded charges that end
+    /// after `start` and start before `end`, read in place without decoding the row.
+    static func total(_ bytes: UnsafeRawBufferPointer, after start: Date, before end: Date) -> Cost {
+        var epsilon = 0.0, delta = 0.0, rho = 0.0, rhoDelta = 0.0
+        var offset = 0
+        func double(_ at: Int) -> Double {
+            Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + at, as: UInt64.self)))
+        }
+        while offset + 48 <= bytes.count {
+            let from = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+            let to = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self))
+            if Date(timeIntervalSince1970: Double(to)) > start && Date(timeIntervalSince1970: Double(from)) < end {
+                epsilon += double(16)
+                delta += double(24)
+                rho += double(32)
+                let stated = double(40)
+                if stated > 0 && (rhoDelta == 0 || stated < rhoDelta) { rhoDelta = stated }
+            }
+            offset += 48
+        }
+        return Cost(epsilon: epsilon, delta: delta, rho: rho, rhoDelta: rhoDelta)
     }
 
     // MARK: Identity and encoding

@@ -281,14 +281,14 @@ public final class StateStore: Sendable {
     public func bindPublishedFolder(_ out: String) throws(PublisherError) {
         let real = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
         do {
-            let stranger = Self.publishedReleases(in: out).first
             let bound: String? = try queue.write { db in
                 if let value = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'published_folder'") {
                     return String(decoding: value, as: UTF8.self)
                 }
                 // A folder that already holds releases was published with another state: this one knows
-                // nobody's charges, so binding it would start every budget from zero.
-                if let stranger {
+                // nobody's charges, so binding it would start every budget from zero. (Listed only on
+                // first use: a bound state does not walk every release folder each night.)
+                if let stranger = Self.publishedReleases(in: out).first {
                     throw PublisherError.refused("the published folder \(real) already holds releases this state database (\(path)) did not publish, e.g. \(stranger); a fresh or different state would start everyone's budget from zero. Run with the state that published them (by default \(PublisherPaths(out: out).state)), or restore it from its backup")
                 }
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('published_folder', ?)", arguments: [Data(real.utf8)])
