@@ -81,25 +81,20 @@ public enum LedgerHorizon {
     }
 
     /// The end (seconds since 1970) of the latest charge in an encoded row (``PersonLedger/encode(_:)``).
-    static func lastEnd(_ bytes: UnsafeRawBufferPointer) -> Int64 {
-        var latest = Int64.min
-        var offset = 0
-        while offset + 48 <= bytes.count {
-            latest = max(latest, Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)))
-            offset += 48
-        }
-        return latest
-    }
+    static func lastEnd(_ bytes: UnsafeRawBufferPointer) -> Int64 { ends(bytes, from: .min, keeping: max) }
 
     /// The end (seconds since 1970) of the earliest-ending charge in an encoded row.
-    static func firstEnd(_ bytes: UnsafeRawBufferPointer) -> Int64 {
-        var earliest = Int64.max
+    static func firstEnd(_ bytes: UnsafeRawBufferPointer) -> Int64 { ends(bytes, from: .max, keeping: min) }
+
+    /// Folds the end of every 48-byte charge of an encoded row (its second field) with `keeping`.
+    private static func ends(_ bytes: UnsafeRawBufferPointer, from start: Int64, keeping: (Int64, Int64) -> Int64) -> Int64 {
+        var result = start
         var offset = 0
         while offset + 48 <= bytes.count {
-            earliest = min(earliest, Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)))
+            result = keeping(result, Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)))
             offset += 48
         }
-        return earliest
+        return result
     }
 
     /// `charges` (encoded) without those ending at or before `horizon`; the same value when none does.
