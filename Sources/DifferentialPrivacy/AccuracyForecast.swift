@@ -14,7 +14,9 @@ import Foundation
 /// is within √(z_edge/z_centre) of either. It is the whole range for groups of at most
 /// ``Statistic/rangeGroupSize`` records.
 /// A count and mean pooled into two noisy bin sums (``PooledSums``) use that mechanism's laws.
-/// A quantile's margin is in ranks (records), from the exponential mechanism's tail.
+/// A quantile's margin is in ranks (records), from the exponential mechanism's tail bound, which
+/// holds for any data; beside it, the rank error to expect at a group of n records spread over the
+/// candidates (``Statistic/rankForecast``), from the mechanism's exact law.
 public struct AccuracyForecast: Sendable {
     /// One statistic's forecast.
     public struct Statistic: Sendable {
@@ -33,6 +35,10 @@ public struct AccuracyForecast: Sendable {
         public var bounds: ClosedRange<Int>?
         /// True when `margin` counts records (a quantile's rank).
         public var inRanks = false
+        /// For a quantile: the 95th percentile of its rank error at a group of `n` records spread
+        /// evenly over its candidates (``QuantileMechanism``'s exact law; a forecast, while `margin`
+        /// is the bound the engine publishes, which holds for any data).
+        public var rankForecast: (@Sendable (Int) -> Double)?
         /// The share of the output's budget this statistic spends (0…1).
         public var fraction: Double = 1
     }
@@ -94,8 +100,10 @@ public struct AccuracyForecast: Sendable {
                 let share = split.isGaussian ? AggregateEngine.rhoToEpsilonShare(split.main[index]) : split.main[index]
                 let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: r,
                                                   candidates: logGrids[statistic.name].map { QuantileMechanism.logGrid(low: low, high: high, points: $0) })
-                forecast = Statistic(name: statistic.name, margin: mechanism.rankMargin(epsilon: (share / Fraction(g)).doubleValue),
+                let epsilon = (share / Fraction(g)).doubleValue
+                forecast = Statistic(name: statistic.name, margin: mechanism.rankMargin(epsilon: epsilon),
                                      bounds: low...high, inRanks: true)
+                forecast.rankForecast = { n in mechanism.rankErrorForecast(size: n, epsilon: epsilon) }
             }
             forecast.fraction = (split.spent(by: index) / split.total).doubleValue
             return forecast

@@ -19,7 +19,8 @@ import Tabular
 /// and one more with the median, whose margin is in ranks. It reports, per kind, how often the
 /// interval covered the exact value, the median margin over the 95th percentile of the
 /// realised error (1 is a calibrated interval; above 1 it is too wide) and the same for the
-/// margin ``AccuracyForecast`` predicts before any data.
+/// margin ``AccuracyForecast`` predicts before any data (for the median, its rank-error forecast
+/// at the group's size, ``AccuracyForecast/Statistic/rankForecast``, not the published bound).
 public struct IntervalStudy: Sendable {
     /// One kind of published value.
     public struct Kind: Sendable {
@@ -108,8 +109,16 @@ public struct IntervalStudy: Sendable {
         let forecasts = try outputs.map { output throws(DPError) in
             try AccuracyForecast(statistics: output.statistics, keys: .publicKeys, bounds: bounds, budget: budget, complete: input.complete)
         }
+        // A quantile's rank forecast reads the mechanism's exact law: once per output and group size.
+        var rankForecasts: [[Int: Double]] = Array(repeating: [:], count: outputs.count)
+        func rankForecast(_ output: Int, _ size: Int, _ predicted: AccuracyForecast.Statistic) -> Double {
+            if let known = rankForecasts[output][size] { return known }
+            let value = predicted.rankForecast.map { $0(size) } ?? predicted.margin
+            rankForecasts[output][size] = value
+            return value
+        }
         for _ in 0..<trials {
-            for ((output, bounded), forecast) in zip(zip(outputs, bounded), forecasts) {
+            for (outputIndex, ((output, bounded), forecast)) in zip(zip(outputs, bounded), forecasts).enumerated() {
                 let result = AggregateEngine.release(bounded, sampler: sampler)
                 for (group, row) in result.rows.enumerated() {
                     for (index, kind) in output.kinds.enumerated() {
@@ -127,7 +136,8 @@ public struct IntervalStudy: Sendable {
                         }
                         let predicted = forecast.statistics[index]
                         let size = Int(kind == 4 ? exact.partialCounts[group] : exact.values[0][group])
-                        kinds[kind].forecasts.append(predicted.meanMargin.map { $0(size) } ?? predicted.margin)
+                        kinds[kind].forecasts.append(kind == 7 ? rankForecast(outputIndex, size, predicted)
+                                                     : predicted.meanMargin.map { $0(size) } ?? predicted.margin)
                         kinds[kind].values += 1
                         if error <= margin { kinds[kind].covered += 1 }
                         kinds[kind].margins.append(margin)

@@ -62,4 +62,32 @@ import Testing
         #expect(grid.rankMargin(epsilon: 1) < integers.rankMargin(epsilon: 1))
         #expect(grid.rankMargin(epsilon: 1) == (2 * 0.5 / 1 * (log(Double(grid.candidateCount)) + log(20))).rounded(.up))
     }
+
+    /// The rank-error forecast is a typical figure, not the bound: never above the bound nor the
+    /// most a group's records allow, shrinking as ε grows, and for a large group well inside the
+    /// bounds about (2Δu/ε)·ln 20, the exact law's 95th percentile when candidates near the
+    /// quantile carry the probability.
+    @Test func theRankForecastIsTheTypicalErrorNotTheBound() {
+        for (q, rows, grid) in [0.5, 0.9].flatMap({ q in [1, 2].flatMap { rows in [false, true].map { (q, rows, $0) } } }) {
+            let mechanism = QuantileMechanism(q: q, low: 0, high: 3600, rowsPerUnit: rows,
+                                              candidates: grid ? QuantileMechanism.logGrid(low: 0, high: 3600, points: 200) : nil)
+            var previous = Double.infinity
+            for epsilon in [0.05, 0.2, 1, 4] {
+                for size in [20, 100, 1000] {
+                    let forecast = mechanism.rankErrorForecast(size: size, epsilon: epsilon)
+                    #expect(forecast <= mechanism.rankMargin(epsilon: epsilon))
+                    #expect(forecast <= Double(size) * max(q, 1 - q))
+                    if size == 1000 {
+                        #expect(forecast <= previous, "q \(q), R \(rows), ε \(epsilon)")
+                        previous = forecast
+                    }
+                }
+            }
+            if !grid {
+                let typical = 2 * mechanism.sensitivity / 0.5 * log(20)
+                let forecast = mechanism.rankErrorForecast(size: 1000, epsilon: 0.5)
+                #expect(forecast >= typical / 1.3 && forecast <= typical * 1.3, "q \(q), R \(rows): \(forecast) against \(typical), spread \(mechanism.rankErrorForecast(size: 1000, epsilon: 0.2))")
+            }
+        }
+    }
 }

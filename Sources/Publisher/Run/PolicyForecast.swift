@@ -24,7 +24,10 @@ public enum PolicyForecast {
                     let spread = statistic.meanSpread.map { " (±\(format($0.centre / 100))–\(format($0.edge / 100)) at 100 as the mean lies mid-range or at an edge)" } ?? ""
                     parts.append("\(statistic.name) ±\(format(margin(100))) for a group of 100 records\(spread), ±\(format(margin(1000))) for 1,000 (\(share); range \(bounds.lowerBound)–\(bounds.upperBound); pure noise for groups of \(statistic.rangeGroupSize ?? 0) or fewer)")
                 } else if statistic.inRanks {
-                    parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank (\(share))")
+                    let typical = statistic.rankForecast.map { forecast in
+                        " (expect ±\(format(forecast(100))) at a group of 100 records, ±\(format(forecast(1000))) at 1,000, when they spread over the candidates)"
+                    } ?? ""
+                    parts.append("\(statistic.name) within ±\(format(statistic.margin)) records of the true rank, a bound for any data\(typical) (\(share))")
                 } else {
                     parts.append("\(statistic.name) ±\(format(statistic.margin)) (\(share))")
                 }
