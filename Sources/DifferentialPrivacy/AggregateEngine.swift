@@ -229,9 +229,12 @@ public enum AggregateEngine {
         var threshold: Int?
         if keys == .privateKeys, let delta = split.delta, let countNoise, let noisyCounts {
             // A new unit brings at most G partitions of count ≤ R; each must pass τ with probability ≤ δ/G.
+            // The candidates are the groups of the bounded rows: a group only the unit's dropped rows
+            // reach is no candidate (else one unit with K values would bring K candidates, not G, and
+            // the chance that some empty one passes τ grows with K, unbounded by δ).
             let tau = r + selectionMargin(countNoise.distribution, probability: delta / Double(g))
             threshold = tau
-            published = published.filter { noisyCounts[$0] >= tau }
+            published = published.filter { counts[$0] > 0 && noisyCounts[$0] >= tau }
         }
 
         // Every mean's noisy normalised sum and denominator, first: a sum of the same column reads them.
