@@ -242,7 +242,7 @@ extension PolicyParser {
     }
 
     static let privateKeyWords = ["private", "roll_up"]
-    static let rollUpWords = ["file", "share", "unlisted"]
+    static let rollUpWords = ["file", "share", "unlisted", "members"]
 
     /// `{private: true, roll_up: FILE}` or `{private: true, roll_up: {file: FILE, share: 20%, unlisted: Other}}`:
     /// Whether the keys are private (false after an error there), and the roll-up with its file read
@@ -259,9 +259,10 @@ extension PolicyParser {
         return (true, parseRollUp(rollNode, where_, column: column))
     }
 
-    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 20%, unlisted: Other}`, its file read; nil after an error.
+    /// `roll_up: FILE` or `roll_up: {file: FILE, share: 20%, unlisted: Other, members: public}`, its file read;
+    /// nil after an error.
     private mutating func parseRollUp(_ rollNode: Node, _ where_: String, column: String) -> RollUpSpec? {
-        var file: String?, share = RollUpSpec.defaultShare, unlisted = RollUpSpec.defaultUnlisted
+        var file: String?, share = RollUpSpec.defaultShare, unlisted = RollUpSpec.defaultUnlisted, membersArePublic = false
         var fileNode = rollNode
         if rollNode.scalar != nil {
             file = reader.nonEmptyString(rollNode, "\(where_).roll_up")
@@ -278,6 +279,15 @@ extension PolicyParser {
             if let node = options["unlisted"] {
                 guard let word = reader.nonEmptyString(node, "\(where_).roll_up.unlisted") else { return nil }
                 unlisted = word
+            }
+            if let node = options["members"] {
+                switch reader.string(node, "\(where_).roll_up.members") {
+                case "public"?: membersArePublic = true
+                case "private"?: membersArePublic = false
+                default:
+                    reader.error(node, "\(where_).roll_up.members must be public (the file is a published code list, and the privacy report names the values in each category) or private (the default: the report gives only how many, so a file built from the data does not publish which rare values occur)")
+                    return nil
+                }
             }
         } else {
             return nil
@@ -296,7 +306,7 @@ extension PolicyParser {
         }
         guard read.problems.isEmpty else { return nil }
         return (RollUpSpec(column: column, file: file, categoryOf: read.categoryOf, order: read.order, unlisted: unlisted,
-                                share: share, location: reader.location(rollNode)))
+                                share: share, membersArePublic: membersArePublic, location: reader.location(rollNode)))
     }
 
     static let periodLevels = ["week", "month", "quarter", "year"]

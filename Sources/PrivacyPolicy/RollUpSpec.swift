@@ -20,6 +20,11 @@ public struct RollUpSpec: Sendable, Equatable {
     public var unlisted: String
     /// The share of the output's ε (or ρ) spent on the roll-up counts, in (0, ``maximumShare``].
     public var share: Double
+    /// `members: public`: the file is a public code list, so the privacy report may name the
+    /// values it lists in each category. By default it gives only how many: a file built from the
+    /// data would otherwise publish, outside any DP accounting, that each rare value it lists
+    /// occurs, the very thing partition selection hides.
+    public var membersArePublic = false
     /// Where `roll_up` is written.
     public var location: SourceLocation
 
@@ -34,7 +39,8 @@ public struct RollUpSpec: Sendable, Equatable {
 
     /// Creates a roll-up; ``categories`` gets ``unlisted`` appended when the file does not name it.
     public init(column: String, file: String, categoryOf: [String: String], order: [String], unlisted: String,
-                share: Double, location: SourceLocation) {
+                share: Double, membersArePublic: Bool = false, location: SourceLocation) {
+        self.membersArePublic = membersArePublic
         self.column = column
         self.file = file
         self.categoryOf = categoryOf

@@ -205,8 +205,11 @@ extension PrivacyReport {
             public var hierarchy: String
             /// Category rows published (every category with every value of the other keys).
             public var categoryRows: Int
-            /// Per category, the values the hierarchy lists in it (public: from the policy's file).
-            public var members: [String: [String]]
+            /// Per category, the values the hierarchy lists in it: only when the policy declares the
+            /// file a public code list (`members: public`), else nil.
+            public var members: [String: [String]]?
+            /// Per category, how many values the hierarchy lists in it (always published).
+            public var listedValues: [String: Int]
             /// The category of a value the hierarchy does not list.
             public var unlisted: String
             /// ε (or ρ) spent on the category counts, part of the output's.
@@ -220,7 +223,8 @@ extension PrivacyReport {
             /// share of counted records in groups too small to publish on their own (from published values).
             public var shareInCategoryRows: Double?
             enum CodingKeys: String, CodingKey {
-                case column, hierarchy, categoryRows = "category_rows", members, unlisted, privacyShare = "privacy_share", sensitivity, noise
+                case column, hierarchy, categoryRows = "category_rows", members, listedValues = "listed_values", unlisted
+                case privacyShare = "privacy_share", sensitivity, noise
                 case marginOfError95 = "margin_of_error_95", mechanism, shareInCategoryRows = "share_in_category_rows"
             }
         }

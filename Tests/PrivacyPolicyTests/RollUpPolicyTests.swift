@@ -93,6 +93,17 @@ import TestSupport
         #expect(spec.share == 0.4)
         #expect(spec.categories == ["Property", "Traffic"], "a catch-all the file already names is not listed twice")
         #expect(spec.category(of: "NEW TYPE") == "Traffic")
+        #expect(!spec.membersArePublic, "the report names listed values only when the policy says the file is public")
+    }
+
+    /// `members: public` declares the file a published code list; anything else is refused.
+    @Test func membersArePublicOnlyWhenSaid() throws {
+        let (policy, problems, _) = load(Self.policy(keys: "{call_type: {private: true, roll_up: {file: categories.csv, members: public}}}"))
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(try #require(rollUp(policy)).membersArePublic)
+        let (refused, errors, _) = load(Self.policy(keys: "{call_type: {private: true, roll_up: {file: categories.csv, members: yes}}}"))
+        #expect(refused == nil)
+        #expect(errors.contains { $0.location.line == 20 && $0.message.contains("members must be public") }, "\(errors)")
     }
 
     /// The ledger charges the output's stated ε whether or not it rolls up: the stages share it.
