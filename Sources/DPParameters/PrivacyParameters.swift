@@ -21,6 +21,28 @@ public enum PrivacyParameters: Sendable, Equatable {
         }
     }
 
+    /// The δ partition selection may spend when the output's keys are private (`privateKeys`), or
+    /// nil when nothing is selected. Under ε it is the stated δ (the noise itself needs none). Under
+    /// ρ the stated δ must also pay for the (ε, δ) conversion, so selection gets half of it and ρ
+    /// converts at the other half (``epsilonEquivalent(privateKeys:)``): the output is (ε, δ)-DP in
+    /// all, δ the stated one (basic composition of the thresholding's δ with the conversion's).
+    public func selectionDelta(privateKeys: Bool) -> Double? {
+        guard privateKeys else { return nil }
+        switch self {
+        case let .epsilon(_, delta): return delta
+        case let .rho(_, delta): return delta / 2
+        }
+    }
+
+    /// ε of the output as charged and stated: ``epsilonEquivalent``, but under ρ with private keys
+    /// ρ converts at δ/2, the half ``selectionDelta(privateKeys:)`` leaves it.
+    public func epsilonEquivalent(privateKeys: Bool) -> Double {
+        switch self {
+        case let .rho(rho, delta) where privateKeys: rho + 2 * (rho * log(2 / delta)).squareRoot()
+        default: epsilonEquivalent
+        }
+    }
+
     /// δ, if any.
     public var delta: Double? {
         switch self {

@@ -385,7 +385,8 @@ public enum AggregateEngine {
                                              budget: disclosure.budget, gaussian: split.isGaussian, sampler: sampler)
         }
         return AggregateResult(statistics: statistics.map(\.name), rows: rows, noise: reports,
-                               epsilon: budget.epsilonEquivalent, delta: split.delta, rho: rho, threshold: threshold,
+                               epsilon: budget.epsilonEquivalent(privateKeys: keys == .privateKeys), delta: budget.delta, rho: rho,
+                               threshold: threshold,
                                rowsAfterBounding: bounded.rowsAfterBounding, leftOut: leftOut, chosenBounds: bounded.chosenBounds,
                                rollUp: rolledUp)
     }

@@ -134,7 +134,8 @@ public struct BudgetSplit: Sendable, Equatable {
             (total, isGaussian, self.delta) = (Fraction.below(epsilon), false, delta)
         case let .rho(rho, delta):
             guard rho > 0, delta > 0, delta < 1 else { throw .invalidParameters("ρ must be positive and δ in (0, 1)") }
-            (total, isGaussian, self.delta) = (Fraction.below(rho), true, delta)
+            // With private keys the selection gets δ/2; ρ converts at the other half (PrivacyParameters.selectionDelta).
+            (total, isGaussian, self.delta) = (Fraction.below(rho), true, budget.selectionDelta(privateKeys: keys == .privateKeys) ?? delta)
         }
         guard !total.isZero else { throw .invalidParameters("the budget rounds down to 0 at a resolution of 10⁻⁶") }
         guard Set(statistics.map(\.name)).count == statistics.count else {

@@ -14,10 +14,11 @@ public struct OutputSpec: Sendable, Equatable {
 
     /// ε this output spends per release (0 for a plain k-anonymous microdata
     /// output). For ρ-zCDP outputs this is the (ε, δ) conversion of Bun &
-    /// Steinke 2016, Prop. 1.3: ε = ρ + 2·√(ρ·ln(1/δ)).
+    /// Steinke 2016, Prop. 1.3: ε = ρ + 2·√(ρ·ln(1/δ)), at δ/2 when private keys' selection
+    /// spends the other half (``DPParameters/PrivacyParameters/selectionDelta(privateKeys:)``).
     public var epsilon: Double {
         switch kind {
-        case let .aggregate(aggregate): aggregate.privacy.epsilonEquivalent
+        case let .aggregate(aggregate): aggregate.privacy.epsilonEquivalent(privateKeys: aggregate.hasPrivateKeys)
         case let .microdata(microdata): microdata.privacy?.epsilon ?? 0
         }
     }
@@ -136,6 +137,8 @@ public struct TClosenessSpec: Sendable, Equatable {
 public struct AggregateSpec: Sendable, Equatable {
     public var groupBy: [GroupKey]
     public var keys: [String: KeySpec]
+    /// True when some key is chosen by DP partition selection (`private`).
+    public var hasPrivateKeys: Bool { keys.values.contains(.private) }
     public var statistics: [StatisticSpec]
     public var contribution: ContributionSpec?
     public var privacy: PrivacySpec

@@ -94,7 +94,9 @@ public enum PolicyExplainer {
                 var parameters: String
                 switch spec.privacy {
                 case let .epsilon(epsilon, delta): parameters = "ε = \(format(epsilon))" + (delta.map { ", δ = \($0)" } ?? "")
-                case let .rho(rho, delta): parameters = "ρ = \(format(rho))-zCDP, at most ε = \(format(output.epsilon)) with δ = \(delta)"
+                case let .rho(rho, delta):
+                    parameters = "ρ = \(format(rho))-zCDP, at most ε = \(format(output.epsilon)) with δ = \(delta)"
+                        + (spec.hasPrivateKeys ? ", half of δ for choosing which groups to publish and half for stating ρ as ε" : "")
                 }
                 var sentence = "\(name): \(list(statistics)) per \(list(groups)), with random noise added. "
                 if let disparity = spec.disparity {

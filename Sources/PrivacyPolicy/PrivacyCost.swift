@@ -48,6 +48,9 @@ public struct PrivacyCost: Sendable, Equatable, Codable {
         case let .aggregate(spec):
             switch spec.privacy {
             case let .epsilon(epsilon, delta): self = PrivacyCost(epsilon: epsilon, delta: delta ?? 0, rho: 0, rhoDelta: 0)
+            case let .rho(rho, delta) where spec.hasPrivateKeys:
+                // Partition selection spends δ/2 as approximate DP; ρ converts at the other δ/2.
+                self = PrivacyCost(epsilon: 0, delta: delta / 2, rho: rho, rhoDelta: delta / 2)
             case let .rho(rho, delta): self = PrivacyCost(epsilon: 0, delta: 0, rho: rho, rhoDelta: delta)
             }
         }

@@ -37,3 +37,29 @@ import Testing
         #expect(releasesWithAGroup <= 15, "\(releasesWithAGroup) of \(trials) releases published a group")
     }
 }
+
+/// Under ρ, an output with private keys spends its stated δ twice over unless it is split: the
+/// Gaussian threshold needs δ of its own and so does stating ρ as (ε, δ). Found by an adversarial
+/// review: both used the whole δ and the ledger charged it once. Now the selection gets δ/2, ρ
+/// converts at δ/2, and everything that states or charges the output says (ε, δ) with the stated δ.
+@Suite struct RhoSelectionDeltaTests {
+    @Test(arguments: [1e-6, 1e-9]) func theStatedDeltaIsTheWholeOutputs(delta: Double) throws {
+        let rho = 0.3
+        let budget = AggregateBudget.rho(rho, delta: delta)
+        let split = try BudgetSplit(budget: budget, statistics: [.count], keys: .privateKeys)
+        #expect(split.delta == delta / 2, "the selection's threshold is set at δ/2")
+        let expected = rho + 2 * (rho * log(2 / delta)).squareRoot()
+        #expect(abs(budget.epsilonEquivalent(privateKeys: true) - expected) < 1e-12)
+        #expect(budget.epsilonEquivalent(privateKeys: false) == budget.epsilonEquivalent, "public keys convert at the whole δ")
+        // The engine states the output's (ε, δ): ρ at δ/2 plus the selection's δ/2.
+        let k = 40
+        let input = AggregateInput(rowCount: k, units: (0..<k).map { Int32($0) }, groups: (0..<k).map { Int32($0 % 4) },
+                                   groupKeys: (0..<4).map { ["g\($0)"] }, measures: [:])
+        let bounded = try AggregateEngine.bound(input, statistics: [.count], keys: .privateKeys,
+                                                bounds: ContributionBounds(groupsPerUnit: 1, rowsPerUnitPerGroup: 1),
+                                                budget: budget, sampler: ExactSampler(random: SeededRandom(seed: 9)))
+        let result = AggregateEngine.release(bounded, sampler: ExactSampler(random: SeededRandom(seed: 10)))
+        #expect(result.delta == delta)
+        #expect(abs(result.epsilon - expected) < 1e-12)
+    }
+}

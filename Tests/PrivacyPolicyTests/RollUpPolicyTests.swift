@@ -163,4 +163,23 @@ import TestSupport
         #expect(schema.contains("\"roll_up\""))
         #expect(try JSONSerialization.jsonObject(with: Data(schema.utf8)) is [String: Any])
     }
+
+    /// The ledger's charge for a ρ output that selects its keys is (ρ converted at δ/2) + δ/2: in all
+    /// the (ε, δ) the policy states, and the ε `policy explain` states with it (an adversarial review
+    /// found the selection and the conversion each using the whole δ, charged once).
+    @Test func aRhoOutputWithPrivateKeysIsChargedItsStatedDelta() throws {
+        let text = Self.policy(keys: "{call_type: private}")
+            .replacingOccurrences(of: "privacy: {epsilon: 0.5, delta: 1.0e-7}", with: "privacy: {rho: 0.2, delta: 1.0e-6}")
+            .replacingOccurrences(of: "per_release_epsilon: 0.5", with: "per_release_epsilon: 4")
+        #expect(text.contains("rho: 0.2"))
+        let (policy, problems, _) = load(text)
+        #expect(problems.isEmpty, "\(problems)")
+        let output = try #require(policy?.outputs.first)
+        let cost = PrivacyCost(output: output)
+        #expect(cost.rho == 0.2 && cost.delta == 0.5e-6 && cost.rhoDelta == 0.5e-6)
+        #expect(abs(cost.converted.delta - 1e-6) < 1e-18)
+        #expect(abs(cost.converted.epsilon - output.epsilon) < 1e-12, "what is charged is what is stated")
+        #expect(abs(output.epsilon - (0.2 + 2 * (0.2 * log(2 / 1e-6)).squareRoot())) < 1e-12)
+    }
 }
+
