@@ -249,6 +249,25 @@ import TestSupport
             ("delete a window charge", { db in
                 try db.execute(sql: "DELETE FROM window_charges WHERE id = (SELECT min(id) FROM window_charges)")
             }),
+            // The horizon decides what the check trims, so it is in the digest too (an adversarial
+            // review found one edit of it made opendata delete charges and reseal the ledger itself).
+            ("move the horizon past every charge", { db in
+                try LedgerHorizon.store(Date(timeIntervalSince1970: 4_000_000_000), in: db)
+            }),
+            ("move the horizon back a day", { db in
+                let horizon = try #require(try LedgerHorizon.stored(in: db))
+                try LedgerHorizon.store(horizon.addingTimeInterval(-Self.day), in: db)
+            }),
+            ("delete the horizon", { db in
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [LedgerHorizon.metaKey])
+            }),
+            ("a horizon that is not 8 bytes", { db in
+                try db.execute(sql: "UPDATE meta SET value = x'010203' WHERE key = ?", arguments: [LedgerHorizon.metaKey])
+            }),
+            ("move the horizon and claim an old digest", { db in
+                try LedgerHorizon.store(Date(timeIntervalSince1970: 4_000_000_000), in: db)
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [LedgerSeal.coversHorizonKey])
+            }),
         ]
         for (what, tamper) in tampering {
             let copy = TestSupport.temporaryFolder("ledger-horizon-tampered") + "/state.sqlite"
@@ -257,6 +276,26 @@ import TestSupport
             try tampered.queue.write { db in try tamper(db) }
             #expect(throws: PublisherError.self, "\(what) is caught") { try LedgerSeal.check(tampered) }
         }
+    }
+
+    /// A digest stored before the horizon was covered (rows only, no marker) is checked the old way
+    /// once and upgraded; from then on the horizon is covered.
+    @Test func aDigestFromBeforeTheHorizonWasCoveredIsUpgraded() throws {
+        let (state, _, _) = try Self.simulate("ledger-horizon-legacy")
+        let horizon = try #require(try LedgerHorizon.current(state))
+        try state.queue.write { db in
+            var rowsOnly = try LedgerSeal.compute(in: db)
+            LedgerSeal.fold(&rowsOnly, LedgerSeal.horizonElement(horizon))
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = ?", arguments: [Data(rowsOnly), LedgerSeal.metaKey])
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [LedgerSeal.coversHorizonKey])
+        }
+        #expect(throws: Never.self) { try LedgerSeal.check(state) }
+        let (covers, sealed, recomputed) = try state.queue.read { db in
+            (try LedgerSeal.coversHorizon(in: db), try LedgerSeal.stored(in: db), try LedgerSeal.compute(in: db))
+        }
+        #expect(covers && sealed == recomputed)
+        try state.queue.write { db in try LedgerHorizon.store(horizon.addingTimeInterval(Self.day), in: db) }
+        #expect(throws: PublisherError.self) { try LedgerSeal.check(state) }
     }
 
     // MARK: End to end

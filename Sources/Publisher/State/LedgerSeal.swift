@@ -14,6 +14,13 @@ import Tabular
 /// updates it in its own commit from the rows it replaces and writes, without reading
 /// the rest, and a full scan at the start of the next run recomputes it. A deleted
 /// person, a deleted charge inside a person's row or a deleted window charge changes it.
+/// The trim horizon (``LedgerHorizon``) is folded in as one more element, SHA-256 of
+/// `horizon\0` and its 8 bytes: the check trims what the horizon says, so an edited,
+/// deleted or malformed horizon must not match (else one edit outside opendata would make
+/// opendata itself delete charges and reseal the ledger). Digests stored before the horizon
+/// was covered are recognised by a missing `ledger_digest_covers_horizon` key, checked the
+/// old way once and upgraded; deleting that key does not help an edit, since the stored digest
+/// then includes the horizon the old way does not.
 ///
 /// What it cannot do: someone who can write the state database can also rewrite the
 /// digest (it is not keyed by anything outside the database), and deleting the whole
@@ -22,6 +29,31 @@ import Tabular
 /// binding refuses a fresh state on a bound store). Back the state up.
 enum LedgerSeal {
     static let metaKey = "ledger_digest"
+    /// Present when the stored digest includes the horizon's element (every digest this version stores).
+    static let coversHorizonKey = "ledger_digest_covers_horizon"
+
+    /// The horizon's element of the digest: SHA-256 of `horizon\0` and the 8 stored bytes; all zeros
+    /// (XOR's identity) when no horizon is stored.
+    static func horizonElement(_ horizon: Date?) -> [UInt8] {
+        guard let horizon else { return [UInt8](repeating: 0, count: 32) }
+        var seconds = Int64(horizon.timeIntervalSince1970.rounded(.down)).littleEndian
+        var bytes = Data("horizon\u{0}".utf8)
+        withUnsafeBytes(of: &seconds) { bytes.append(contentsOf: $0) }
+        return StreamingDigest.hash(bytes, .sha256)
+    }
+
+    /// The digest as this version keeps it (rows and horizon), before a release updates it: the
+    /// stored one, upgraded when it predates the horizon's element (the run's check has compared
+    /// it with the rows), or a full scan for a ledger never sealed.
+    static func current(in db: Database) throws -> [UInt8] {
+        guard var digest = try stored(in: db) else { return try compute(in: db) }
+        if try !coversHorizon(in: db) { fold(&digest, horizonElement(try LedgerHorizon.stored(in: db))) }
+        return digest
+    }
+
+    static func coversHorizon(in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?)", arguments: [coversHorizonKey]) ?? false
+    }
 
     /// SHA-256 of one person's row.
     static func personRow(population: String, unit: Data, charges: Data) -> [UInt8] {
@@ -85,9 +117,11 @@ enum LedgerSeal {
         for index in digest.indices { digest[index] ^= other[index] }
     }
 
-    /// The digest of everything in the ledger now (a full scan).
+    /// The digest of everything in the ledger now (a full scan), the stored horizon included.
     static func compute(in db: Database) throws -> [UInt8] {
-        try scan(in: db, horizon: nil, now: nil).digest
+        var digest = try scan(in: db, horizon: nil, now: nil).digest
+        fold(&digest, horizonElement(try LedgerHorizon.stored(in: db)))
+        return digest
     }
 
     /// A person's row holding charges that end at or before the ledger's horizon, with its share of
@@ -175,8 +209,10 @@ enum LedgerSeal {
         try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey]).map { [UInt8]($0) }
     }
 
+    /// Stores `digest`, which covers the rows and the horizon.
     static func store(_ digest: [UInt8], in db: Database) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [metaKey, Data(digest)])
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [coversHorizonKey, Data([1])])
     }
 
     /// Checks the ledger against its digest, sealing a ledger that has none; a mismatch is refused.
@@ -194,15 +230,21 @@ enum LedgerSeal {
                 let horizon = try LedgerHorizon.stored(in: db)
                 let scanned = try scan(in: db, horizon: horizon, now: time)
                 var now = scanned.digest
+                fold(&now, horizonElement(horizon))
                 let expired = scanned.expired, yearly = scanned.yearly
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
                     return yearly
                 }
-                if sealed != now {
+                // A digest stored before the horizon was covered matches the rows alone; it is upgraded below.
+                let covers = try coversHorizon(in: db)
+                if sealed != (covers ? now : scanned.digest) {
                     throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
                 }
-                guard !expired.isEmpty else { return yearly }
+                guard !expired.isEmpty else {
+                    if !covers { try store(now, in: db) }
+                    return yearly
+                }
                 let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")
                 let update = try db.makeStatement(sql: "UPDATE person_charges SET charges = ? WHERE population = ? AND unit = ?")
                 for row in expired {

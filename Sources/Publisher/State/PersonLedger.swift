@@ -193,13 +193,16 @@ public struct PersonLedger {
     func record(_ plan: Plan, dataset: String, sequence: Int, in db: Database) throws {
         let charge = Charge(start: plan.window.start, end: plan.window.end, cost: plan.cost)
         // The ledger's digest follows every row written (LedgerSeal), in this same transaction.
-        var digest = try LedgerSeal.stored(in: db) ?? LedgerSeal.compute(in: db)
+        var digest = try LedgerSeal.current(in: db)
         // The horizon follows the newest charged window (LedgerHorizon); charges behind it are
         // dropped from the rows this release rewrites, and window charges behind it are deleted.
         let stored = try LedgerHorizon.stored(in: db)
         let horizon = LedgerHorizon.advanced(stored, charging: plan.window.start)
         if horizon != stored {
             try LedgerHorizon.store(horizon, in: db)
+            // The horizon is one element of the digest: the old one out, the new one in.
+            LedgerSeal.fold(&digest, LedgerSeal.horizonElement(stored))
+            LedgerSeal.fold(&digest, LedgerSeal.horizonElement(horizon))
             LedgerSeal.fold(&digest, try LedgerSeal.trimWindowCharges(horizon: horizon, in: db))
         }
         if plan.recordLevel {
