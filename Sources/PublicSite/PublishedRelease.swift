@@ -30,4 +30,25 @@ public struct PublishedRelease: Sendable, Equatable {
 
     /// The window's first and last day.
     public var days: (first: String, last: String) { WindowLabel.days(of: window) }
+
+    /// Each dataset's newest release in window order (``windowOrder(_:_:)``), by dataset id: the
+    /// release a stable sort by window order would leave last (of two equal in that order, the later
+    /// in `releases`). One pass, each window's days split once, so a night does not sort the
+    /// whole publication history to find it.
+    public static func newestByWindow(_ releases: [PublishedRelease]) -> [String: PublishedRelease] {
+        var newest: [String: (release: PublishedRelease, first: String, last: String)] = [:]
+        for release in releases {
+            let (first, last) = release.days
+            if let current = newest[release.dataset] {
+                // Skip only a release strictly before the current newest.
+                let before = last != current.last ? last < current.last
+                    : first != current.first ? first < current.first
+                    : release.windowSequence != current.release.windowSequence ? release.windowSequence < current.release.windowSequence
+                    : release.sequence < current.release.sequence
+                if before { continue }
+            }
+            newest[release.dataset] = (release, first, last)
+        }
+        return newest.mapValues(\.release)
+    }
 }

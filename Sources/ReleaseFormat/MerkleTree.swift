@@ -8,8 +8,26 @@ import Foundation
 public enum MerkleTree {
     static func sha256(_ bytes: [UInt8]) -> [UInt8] { StreamingDigest.hash(Data(bytes), .sha256) }
 
-    public static func leafHash(_ leaf: [UInt8]) -> [UInt8] { sha256([0] + leaf) }
-    static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] { sha256([1] + left + right) }
+    /// SHA-256 after 0x00 and after 0x01, the digest fetched once (``PrefixedSHA256``): a log of
+    /// thousands of releases hashes every leaf and node each night.
+    private static let leafPrefix = PrefixedSHA256(prefix: [0])
+    private static let nodePrefix = PrefixedSHA256(prefix: [1])
+
+    /// SHA-256(0x00 ‖ leaf).
+    public static func leafHash(_ leaf: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        leaf.withUnsafeBytes { bytes in output.withUnsafeMutableBytes { leafPrefix.session().digest([bytes], into: $0) } }
+        return output
+    }
+
+    /// SHA-256(0x01 ‖ left ‖ right).
+    static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        left.withUnsafeBytes { l in
+            right.withUnsafeBytes { r in output.withUnsafeMutableBytes { nodePrefix.session().digest([l, r], into: $0) } }
+        }
+        return output
+    }
 
     static func split(_ n: Int) -> Int {
         var k = 1

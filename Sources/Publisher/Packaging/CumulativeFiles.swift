@@ -29,8 +29,9 @@ import ReleaseFormat
 /// (``PublicFolder``) and signed through the snapshot (``ReleaseSnapshot``).
 public enum CumulativeFiles {
     /// Appends to (or rebuilds) the files of every output of `dataset` under `out`, keeping where
-    /// each stands in `state`. Returns each output's coverage and every path written (relative to
-    /// `out`), for the catalogs and the snapshot.
+    /// each stands in `state`. Returns each output's coverage, every path written (relative to
+    /// `out`), for the catalogs and the snapshot, and the SHA-256 of the bytes written to each
+    /// cumulative and chain file (`written`), so the snapshot signs them without reading them back.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` when a published release is missing, its manifest is not
     ///   the one the state recorded, a file differs from its manifest, or a link sits where a folder or file
@@ -38,16 +39,17 @@ public enum CumulativeFiles {
     ///   a file cannot be decompressed, compressed or written, a release's schema cannot be read, or the
     ///   state database cannot be read or written.
     public static func write(dataset: PublicIndex.Dataset, out: String, state: StateStore) throws(PublisherError)
-        -> (coverage: [StableDownloads.Coverage], paths: [String]) {
+        -> (coverage: [StableDownloads.Coverage], paths: [String], written: [String: String]) {
         let id = dataset.policy.dataset.id
         let releases = ordered(dataset.releases)
-        guard let latest = dataset.releases.last else { return ([], []) }
+        guard let latest = dataset.releases.last else { return ([], [], [:]) }
         let root = try PublicFolder.root(out)
         let folder = try root.folder(id, create: false)
         let target = try root.folder("catalog").folder(id)
         var source = VerifiedSource(folder: folder)
         var coverage: [StableDownloads.Coverage] = []
         var paths: [String] = []
+        var written: [String: String] = [:]
         let byName = Dictionary(releases.map { ($0.release, $0) }, uniquingKeysWith: { first, _ in first })
         for output in dataset.policy.publishedOutputs {
             let file = "\(output.id).csv.gz", schemaFile = "\(output.id).schema.json"
@@ -56,34 +58,50 @@ public enum CumulativeFiles {
             let header = try records(latestData, file: "\(id)/\(latest.release)/\(file)").header
             let names = (all: "\(output.id).all.csv.gz", chain: "\(output.id).all.chain.jsonl")
             // Yesterday's files, when they are still what the state says was written and the new list extends them.
+            // Each is read and hashed in full (that check is what catches a file altered since); the
+            // hash goes on over the bytes appended, so the new file's digest does not hash them again.
             var start: Built?
+            var digests: (file: AppendingSHA256, chain: AppendingSHA256, fileBytes: Int, chainBytes: Int)?
             if let stored = try state.cumulativeState(dataset: id, output: output.id), stored.header == String(decoding: header, as: UTF8.self),
                releases.map(\.release).starts(with: stored.considered),
-               let bytes = target.read(names.all), bytes.count == stored.bytes, StreamingDigest.sha256Hex(bytes) == stored.fileSHA256,
-               let chain = target.read(names.chain), StreamingDigest.sha256Hex(chain) == stored.chainSHA256 {
+               let bytes = target.read(names.all), bytes.count == stored.bytes, case let fileDigest = AppendingSHA256(bytes),
+               fileDigest.hex == stored.fileSHA256,
+               let chain = target.read(names.chain), case let chainDigest = AppendingSHA256(chain), chainDigest.hex == stored.chainSHA256 {
                 start = Built(file: bytes, chainFile: chain, chain: CumulativeChain(head: stored.head, bytes: stored.bytes),
                               schemas: stored.schemas.map { Data($0.utf8) }, considered: stored.considered, included: stored.included)
+                digests = (fileDigest, chainDigest, bytes.count, chain.count)
             }
             let built = try build(file: names.all, header: header, releases: releases, from: start,
                                   path: (out as NSString).appendingPathComponent(StableDownloads.allPath(dataset: id, output: output.id))) { release throws(PublisherError) in
                 guard let data = try source.read(file, of: release) else { return nil }
                 return (data, try source.read(schemaFile, of: release))
             }
+            // The files only grew from the bytes hashed above (build appends), so their digests continue.
+            let fileSHA256: String, chainSHA256: String
+            if let digests {
+                digests.file.append(built.file, from: digests.fileBytes)
+                digests.chain.append(built.chainFile, from: digests.chainBytes)
+                (fileSHA256, chainSHA256) = (digests.file.hex, digests.chain.hex)
+            } else {
+                (fileSHA256, chainSHA256) = (StreamingDigest.sha256Hex(built.file), StreamingDigest.sha256Hex(built.chainFile))
+            }
             try target.replace(names.all, with: built.file)
             try target.replace(names.chain, with: built.chainFile)
             try target.replace("\(output.id).all.schema.json", with: try schema(combining: built.schemas.isEmpty ? [latestSchema] : built.schemas,
-                                                                               compressed: built.file, output: output.id,
+                                                                               bytes: built.file.count, sha256: fileSHA256, output: output.id,
                                                                                path: "\(id)/\(latest.release)/\(schemaFile)"))
             try target.replace("\(output.id).latest.csv.gz", with: latestData)
             try target.replace("\(output.id).latest.schema.json", with: latestSchema)
             try state.saveCumulativeState(CumulativeState(considered: built.considered, header: String(decoding: header, as: UTF8.self),
                                                           schemas: built.schemas.map { String(decoding: $0, as: UTF8.self) },
-                                                          included: built.included, fileSHA256: StreamingDigest.sha256Hex(built.file),
-                                                          chainSHA256: StreamingDigest.sha256Hex(built.chainFile),
+                                                          included: built.included, fileSHA256: fileSHA256,
+                                                          chainSHA256: chainSHA256,
                                                           head: built.chain.head, bytes: built.chain.bytes),
                                           dataset: id, output: output.id)
             let all = StableDownloads.allPath(dataset: id, output: output.id), copy = StableDownloads.latestPath(dataset: id, output: output.id)
             paths += [all, StableDownloads.schemaPath(all), chainPath(all), copy, StableDownloads.schemaPath(copy)]
+            written[all] = fileSHA256
+            written[chainPath(all)] = chainSHA256
             let included = built.included
             // The first and last included windows' ledger entries (looked up once each, not per release).
             func entry(_ name: String?) -> LedgerEntry? {
@@ -94,7 +112,7 @@ public enum CumulativeFiles {
                 coverage.append(StableDownloads.Coverage(output: output.id, releases: included, start: first.windowStart, end: last.windowEnd))
             }
         }
-        return (coverage, paths)
+        return (coverage, paths, written)
     }
 
     /// The chain file beside a cumulative file (`x.all.csv.gz` → `x.all.chain.jsonl`).
@@ -244,8 +262,9 @@ public enum CumulativeFiles {
     /// The Table Schema of a cumulative file: `release` first, then each column as every included
     /// release with rows types it in its own schema; where releases disagree (a column published by day one night
     /// and by week another) the column is a plain string. Descriptions are the newest release's,
-    /// without the level that release was published at.
-    static func schema(combining schemas_: [Data], compressed: Data, output: String, path: String) throws(PublisherError) -> Data {
+    /// without the level that release was published at. `bytes` and `sha256` are the cumulative
+    /// file's size and SHA-256, as the schema's resource states them.
+    static func schema(combining schemas_: [Data], bytes: Int, sha256: String, output: String, path: String) throws(PublisherError) -> Data {
         var schemas: [DataPackage.TableSchema] = []
         for data in schemas_ {
             do {
@@ -270,7 +289,7 @@ public enum CumulativeFiles {
         }
         let key = newest.primaryKey.map { ["release"] + $0 } ?? []
         let resource = DataPackage.Resource(name: output + "-all", path: "\(output).all.csv.gz", title: output + ", every release",
-                                            bytes: compressed.count, sha256: StreamingDigest.sha256Hex(compressed), fields: fields, primaryKey: key)
+                                            bytes: bytes, sha256: sha256, fields: fields, primaryKey: key)
         do {
             return try DataPackage.tableSchemaJSON(resource)
         } catch {

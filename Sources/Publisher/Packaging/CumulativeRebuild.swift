@@ -76,7 +76,8 @@ public enum CumulativeRebuild {
                 var rebuilt: [(path: String, data: Data)] = [(all, built.file), (CumulativeFiles.chainPath(all), built.chainFile)]
                 if let latestSchema = try source.read(schemaFile, of: latest) {
                     let schemas = built.schemas.isEmpty ? [latestSchema] : built.schemas
-                    rebuilt.append((StableDownloads.schemaPath(all), try CumulativeFiles.schema(combining: schemas, compressed: built.file, output: output,
+                    rebuilt.append((StableDownloads.schemaPath(all), try CumulativeFiles.schema(combining: schemas, bytes: built.file.count,
+                                                                                                  sha256: StreamingDigest.sha256Hex(built.file), output: output,
                                                                                                   path: "\(id)/\(latest.release)/\(schemaFile)")))
                 }
                 for (path, data) in rebuilt {

@@ -100,16 +100,19 @@ public struct ReleaseSnapshot: Sendable, Equatable {
     /// Writes `snapshot.json` and `snapshot.json.minisig` into `out`, describing
     /// `history` (every published release, oldest first) and the files on disk now.
     /// `extraFiles` are further paths to sign (dataset dashboards, cumulative and latest files).
+    /// `written` gives the SHA-256 of files this run has just written (by rename, under the
+    /// release lock), by path: those are signed as written rather than read back and hashed again
+    /// (the cumulative files, megabytes after years of nights). A path in `written` is signed only
+    /// when it is also a signed or extra file.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` when a link sits at a signed file's folder, at
     ///   `snapshot.json` or at its signature; ``PublisherError/io(path:reason:)`` when `out` cannot be
     ///   opened, or the snapshot cannot be encoded, signed or written.
     public static func write(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey,
-                             now: Date, ttl: TimeInterval, extraFiles: [String] = []) throws(PublisherError) {
+                             now: Date, ttl: TimeInterval, extraFiles: [String] = [], written: [String: String] = [:]) throws(PublisherError) {
         let root = try PublicFolder.root(out)
-        var datasets: [String: Latest] = [:]
-        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) {
-            datasets[release.dataset] = Latest(release: release.release, manifestSHA256: release.manifestSHA256)
+        var datasets = StateStore.PublishedRelease.newestByWindow(history).mapValues {
+            Latest(release: $0.release, manifestSHA256: $0.manifestSHA256)
         }
         for release in history {
             let highest = max(datasets[release.dataset]?.sequence ?? 0, release.sequence)
@@ -117,7 +120,11 @@ public struct ReleaseSnapshot: Sendable, Equatable {
         }
         var files: [String: String] = [:]
         for path in signedFiles + extraFiles {
-            if let data = try read(path, in: root) { files[path] = StreamingDigest.sha256Hex(data) }
+            if let known = written[path] {
+                files[path] = known
+            } else if let data = try read(path, in: root) {
+                files[path] = StreamingDigest.sha256Hex(data)
+            }
         }
         let snapshot = ReleaseSnapshot(created: now, expires: now.addingTimeInterval(ttl), datasets: datasets, files: files,
                                        logSize: history.count)

@@ -37,11 +37,14 @@ public enum TransparencyLog {
     }
 
     /// Rewrites `log/entries.json` and `log/checkpoint` from the publication history (append-only by construction).
+    /// Returns the SHA-256 of the bytes written to each of the log's files, by path relative to `out`
+    /// (`log/entries.json`, `log/checkpoint`, `log/verifier`), for the snapshot to sign.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the entries cannot be encoded, the checkpoint cannot
     ///   be signed, or a file cannot be written; ``PublisherError/refused(_:)`` when `log` or one of its
     ///   files is a link.
-    public static func write(out: String, entries: [Entry], key: Minisign.SecretKey, now: Date = Date()) throws(PublisherError) {
+    @discardableResult
+    public static func write(out: String, entries: [Entry], key: Minisign.SecretKey, now: Date = Date()) throws(PublisherError) -> [String: String] {
         let folder = (out as NSString).appendingPathComponent("log")
         let leaves = entries.map { MerkleTree.leafHash($0.leaf) }
         let checkpoint = Checkpoint(origin: "opendata/\(key.keyIDText)", size: leaves.count, root: MerkleTree.root(leaves[...]), timestamp: now)
@@ -53,9 +56,13 @@ public enum TransparencyLog {
             throw .io(path: folder, reason: error.description)
         }
         let log = try PublicFolder.root(out).folder("log")
-        try log.replace("entries.json", with: list)
-        try log.replace("checkpoint", with: Data(note.utf8))
-        try log.replace("verifier", with: Data((verifierKey(key.publicKeyFile) + "\n").utf8))
+        let files = [("entries.json", list), ("checkpoint", Data(note.utf8)), ("verifier", Data((verifierKey(key.publicKeyFile) + "\n").utf8))]
+        var written: [String: String] = [:]
+        for (name, data) in files {
+            try log.replace(name, with: data)
+            written["log/" + name] = StreamingDigest.sha256Hex(data)
+        }
+        return written
     }
 
     /// Reads `log/entries.json`.
@@ -138,7 +145,34 @@ public enum TransparencyLog {
         return "\(name)+\(Encoding.hex(Checkpoint.keyHash(name: name, publicKey: key.key)))+\(Data([0x01] + key.key).base64EncodedString())"
     }
 
+    /// The bytes of hex digits, two characters a byte (a pair that is not a hex number gives 0, a
+    /// lone last character is dropped). Plain hex digits, as every recorded hash is, are read from
+    /// the UTF-8 bytes (the log decodes every release's manifest hash each night); anything else
+    /// as before, pair by pair of characters.
     static func hexBytes(_ hex: String) -> [UInt8] {
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        let digits = Array(hex.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index + 1 < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return characterPairs(hex) }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    /// ``hexBytes(_:)`` of text that is not plain hex digits: each pair of characters parsed as a
+    /// base-16 number, 0 when it is not one.
+    private static func characterPairs(_ hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {

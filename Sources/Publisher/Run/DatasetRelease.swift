@@ -333,7 +333,7 @@ struct DatasetRelease {
         try run.state.recordRelease(StateStore.PublishedRelease(dataset: dataset, release: staged.name, window: window.label,
                                                                 windowSequence: windowSequence, sequence: staged.sequence,
                                                                 manifestSHA256: staged.package.manifestSHA256, publishedAt: run.now))
-        let newest = try run.state.releasesByWindow(dataset: dataset).last?.release ?? staged.name
+        let newest = StateStore.PublishedRelease.newestByWindow(try run.state.releases(dataset: dataset))[dataset]?.release ?? staged.name
         let final = try ReleasePackager.commit(staged: staged.package.staged, out: run.out, latest: newest)
         run.stageProgress?("\(dataset): verifying the release", nil)
         let verification = ReleaseVerifier.verify(folder: final, keys: [run.key.publicKeyFile], now: run.now)

@@ -347,12 +347,12 @@ public enum ReleaseRun {
             StageTiming.mark("public index")
             let history = try state.releases()
             StageTiming.mark("release list")
-            try TransparencyLog.write(out: options.out, entries: history.map {
+            let logged = try TransparencyLog.write(out: options.out, entries: history.map {
                 TransparencyLog.Entry(dataset: $0.dataset, release: $0.release, manifestSHA256: $0.manifestSHA256)
             }, key: key, now: options.now)
             StageTiming.mark("transparency log")
             try ReleaseSnapshot.write(out: options.out, history: history, key: key, now: options.now, ttl: options.snapshotTTL,
-                                      extraFiles: published)
+                                      extraFiles: published.paths, written: published.sha256.merging(logged) { _, log in log })
             StageTiming.mark("snapshot")
         }
         return outcomes
@@ -407,8 +407,7 @@ public enum ReleaseRun {
         let history = try state.releases()
         let committed = Set(history.map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
         // Each dataset's newest window: what `latest` names (a night caught up late is not it).
-        var newest: [String: String] = [:]
-        for release in history.sorted(by: StateStore.PublishedRelease.windowOrder) { newest[release.dataset] = release.release }
+        let newest = StateStore.PublishedRelease.newestByWindow(history).mapValues(\.release)
         let incoming = PublisherPaths(out: out).incoming
         for dataset in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
             let folder = (incoming as NSString).appendingPathComponent(dataset)

@@ -23,6 +23,59 @@ struct CumulativeState: Codable, Equatable {
     /// The chain's last link and the file's size (``CumulativeChain``).
     var head: String
     var bytes: Int
+
+    init(considered: [String], header: String, schemas: [String], included: [String], fileSHA256: String, chainSHA256: String,
+         head: String, bytes: Int) {
+        (self.considered, self.header, self.schemas, self.included) = (considered, header, schemas, included)
+        (self.fileSHA256, self.chainSHA256, self.head, self.bytes) = (fileSHA256, chainSHA256, head, bytes)
+    }
+
+    enum CodingKeys: String, CodingKey { case considered, header, schemas, included, fileSHA256, chainSHA256, head, bytes }
+
+    /// The two release lists grow by one name a night and are read and written every night: each is
+    /// stored as one string, the names joined by line breaks (a release name is a window label with
+    /// an optional `-sN`, never a line break), so encoding and decoding do not cost one JSON value
+    /// per release. A list stored as a JSON array (states written before) is read as well.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.joined(considered), forKey: .considered)
+        try container.encode(header, forKey: .header)
+        try container.encode(schemas, forKey: .schemas)
+        try container.encode(Self.joined(included), forKey: .included)
+        try container.encode(fileSHA256, forKey: .fileSHA256)
+        try container.encode(chainSHA256, forKey: .chainSHA256)
+        try container.encode(head, forKey: .head)
+        try container.encode(bytes, forKey: .bytes)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        considered = try Self.names(container, .considered)
+        header = try container.decode(String.self, forKey: .header)
+        schemas = try container.decode([String].self, forKey: .schemas)
+        included = try Self.names(container, .included)
+        fileSHA256 = try container.decode(String.self, forKey: .fileSHA256)
+        chainSHA256 = try container.decode(String.self, forKey: .chainSHA256)
+        head = try container.decode(String.self, forKey: .head)
+        bytes = try container.decode(Int.self, forKey: .bytes)
+    }
+
+    /// `names` joined by line breaks. A name holding a line break (no release name does) cannot be
+    /// joined so: it throws rather than store a list that would read back differently.
+    static func joined(_ names: [String]) throws -> String {
+        if names.contains(where: { $0.utf8.contains(0x0A) }) {
+            throw EncodingError.invalidValue(names, .init(codingPath: [], debugDescription: "a release name holds a line break"))
+        }
+        return names.joined(separator: "\n")
+    }
+
+    /// A release list stored joined (``joined(_:)``) or, as before, as a JSON array.
+    static func names(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [String] {
+        if let text = try? container.decode(String.self, forKey: key) {
+            return text.isEmpty ? [] : text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return try container.decode([String].self, forKey: key)
+    }
 }
 
 extension StateStore {

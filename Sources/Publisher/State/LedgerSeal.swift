@@ -105,10 +105,14 @@ enum LedgerSeal {
         return digest
     }
 
-    /// SHA-256 of one record-level window charge.
+    /// The columns of a record-level window charge that its hash covers, in order: a row given to
+    /// ``windowRow(_:)`` is selected with these first.
+    static let windowColumns = "population, window_start, window_end, epsilon, delta, rho, rho_delta, dataset, window, sequence"
+
+    /// SHA-256 of one record-level window charge: its ``windowColumns`` (the row's first ten
+    /// columns, read by position rather than by name, which folds the name's case per cell).
     static func windowRow(_ row: Row) -> [UInt8] {
-        let fields: [String] = ["population", "window_start", "window_end", "epsilon", "delta", "rho", "rho_delta", "dataset", "window", "sequence"]
-            .map { name in (row[name] as DatabaseValue).description }
+        let fields: [String] = (0..<10).map { index in (row[index] as DatabaseValue).description }
         return StreamingDigest.hash(Data(("window\u{0}" + fields.joined(separator: "\u{0}")).utf8), .sha256)
     }
 
@@ -187,7 +191,7 @@ enum LedgerSeal {
             }
         }
         if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
-        let windows = try Row.fetchCursor(db, sql: "SELECT * FROM window_charges")
+        let windows = try Row.fetchCursor(db, sql: "SELECT \(windowColumns) FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
         return (digest, expired, yearly)
     }
@@ -196,10 +200,10 @@ enum LedgerSeal {
     /// their rows' hashes (their share of the digest, to fold out of it).
     static func trimWindowCharges(horizon: Date, in db: Database) throws -> [UInt8] {
         var removed = [UInt8](repeating: 0, count: 32)
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM window_charges WHERE window_end <= ?", arguments: [horizon])
+        let rows = try Row.fetchAll(db, sql: "SELECT \(windowColumns), id FROM window_charges WHERE window_end <= ?", arguments: [horizon])
         for row in rows {
             fold(&removed, windowRow(row))
-            try db.execute(sql: "DELETE FROM window_charges WHERE id = ?", arguments: [row["id"] as Int64])
+            try db.execute(sql: "DELETE FROM window_charges WHERE id = ?", arguments: [row[10] as Int64])
         }
         return removed
     }

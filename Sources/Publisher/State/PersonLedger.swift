@@ -211,7 +211,8 @@ public struct PersonLedger {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [plan.population, charge.start, charge.end, charge.cost.epsilon, charge.cost.delta, charge.cost.rho,
                                  charge.cost.rhoDelta, dataset, plan.window.label, sequence])
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM window_charges WHERE id = ?", arguments: [db.lastInsertedRowID]) {
+            if let row = try Row.fetchOne(db, sql: "SELECT \(LedgerSeal.windowColumns) FROM window_charges WHERE id = ?",
+                                          arguments: [db.lastInsertedRowID]) {
                 LedgerSeal.fold(&digest, LedgerSeal.windowRow(row))
             }
         } else {
@@ -321,9 +322,10 @@ public struct PersonLedger {
     public func windowCharges(population: String) throws(PublisherError) -> [Charge] {
         do {
             return try state.queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM window_charges WHERE population = ?", arguments: [population]).map { row in
-                    Charge(start: row["window_start"], end: row["window_end"],
-                           cost: Cost(epsilon: row["epsilon"], delta: row["delta"], rho: row["rho"], rhoDelta: row["rho_delta"]))
+                // By position: the table grows with every record-level release within the horizon.
+                try Row.fetchAll(db, sql: "SELECT window_start, window_end, epsilon, delta, rho, rho_delta FROM window_charges WHERE population = ?",
+                                 arguments: [population]).map { row in
+                    Charge(start: row[0], end: row[1], cost: Cost(epsilon: row[2], delta: row[3], rho: row[4], rhoDelta: row[5]))
                 }
             }
         } catch {

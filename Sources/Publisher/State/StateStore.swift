@@ -463,14 +463,18 @@ public final class StateStore: Sendable {
     public func releases(dataset: String? = nil) throws(PublisherError) -> [PublishedRelease] {
         do {
             return try queue.read { db in
+                // Columns read by position, not by name: a name lookup folds its case on every row,
+                // and the whole history is read several times a night.
+                let columns = "dataset, release, window, window_sequence, sequence, manifest_sha256, published_at"
                 let rows = dataset == nil
-                    ? try Row.fetchAll(db, sql: "SELECT * FROM releases ORDER BY id")
-                    : try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE dataset = ? ORDER BY sequence", arguments: [dataset])
-                return rows.map { row in
-                    PublishedRelease(dataset: row["dataset"], release: row["release"], window: row["window"],
-                                     windowSequence: row["window_sequence"], sequence: row["sequence"],
-                                     manifestSHA256: row["manifest_sha256"], publishedAt: row["published_at"])
+                    ? try Row.fetchCursor(db, sql: "SELECT \(columns) FROM releases ORDER BY id")
+                    : try Row.fetchCursor(db, sql: "SELECT \(columns) FROM releases WHERE dataset = ? ORDER BY sequence", arguments: [dataset])
+                var releases: [PublishedRelease] = []
+                while let row = try rows.next() {
+                    releases.append(PublishedRelease(dataset: row[0], release: row[1], window: row[2], windowSequence: row[3], sequence: row[4],
+                                                     manifestSHA256: row[5], publishedAt: row[6]))
                 }
+                return releases
             }
         } catch {
             throw .io(path: path, reason: "cannot read the release history (\(error))")
