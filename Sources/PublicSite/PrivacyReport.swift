@@ -223,7 +223,7 @@ public struct PrivacyReport {
         }
         return .init(column: spec.column, hierarchy: spec.file, categoryRows: item.result.categoryRows.count,
                      members: spec.membersArePublic ? Dictionary(grouping: spec.categoryOf.keys.sorted(), by: { spec.categoryOf[$0] ?? spec.unlisted }) : nil,
-                     listedValues: Dictionary(spec.categoryOf.values.map { ($0, 1) }, uniquingKeysWith: +),
+                     listedValues: spec.membersArePublic ? Dictionary(spec.categoryOf.values.map { ($0, 1) }, uniquingKeysWith: +) : nil,
                      unlisted: spec.unlisted, privacyShare: noise.share, sensitivity: noise.sensitivity, noise: law,
                      marginOfError95: noise.margin,
                      mechanism: "after partition selection, every bounded record of a \(spec.column) value it did not publish is counted under that value's category (public keys, every category published, zeros included); \(Self.mechanismName(noise.distribution)) per category count, sensitivity \(noise.sensitivity) in all (sequential composition with the selection, whose output it reads); negative counts are published as 0",

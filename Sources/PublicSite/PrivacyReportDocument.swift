@@ -208,8 +208,9 @@ extension PrivacyReport {
             /// Per category, the values the hierarchy lists in it: only when the policy declares the
             /// file a public code list (`members: public`), else nil.
             public var members: [String: [String]]?
-            /// Per category, how many values the hierarchy lists in it (always published).
-            public var listedValues: [String: Int]
+            /// Per category, how many values the hierarchy lists in it: also only with `members: public`
+            /// (from a file built from the data even the count would say how many rare values occur).
+            public var listedValues: [String: Int]?
             /// The category of a value the hierarchy does not list.
             public var unlisted: String
             /// ε (or ρ) spent on the category counts, part of the output's.

@@ -298,6 +298,23 @@ import TestSupport
         #expect(throws: PublisherError.self) { try LedgerSeal.check(state) }
     }
 
+    /// A sealed ledger with no horizon (one upgraded from before the horizon existed) cannot pass for
+    /// a digest from before the horizon was covered: "no horizon" is an element of its own, so deleting
+    /// the marker and planting a horizon does not match the rows alone (an adversarial review of the fix).
+    @Test func plantingAHorizonWhereThereWasNoneIsCaught() throws {
+        let (state, _, _) = try Self.simulate("ledger-horizon-none")
+        try state.queue.write { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [LedgerHorizon.metaKey])
+            try LedgerSeal.store(try LedgerSeal.compute(in: db), in: db)
+        }
+        #expect(throws: Never.self) { try LedgerSeal.check(state) }
+        try state.queue.write { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [LedgerSeal.coversHorizonKey])
+            try LedgerHorizon.store(Date(timeIntervalSince1970: 4_000_000_000), in: db)
+        }
+        #expect(throws: PublisherError.self) { try LedgerSeal.check(state) }
+    }
+
     // MARK: End to end
 
     static let end = ISO8601DateFormatter().date(from: "2026-11-15T00:00:00Z") ?? Date()

@@ -91,7 +91,7 @@ public enum StoreDataCheck {
                 let excluded = Set(policy.exclude.filter { $0.column == rollUp.column }.flatMap(\.values))
                 let missing = values.filter { rollUp.categoryOf[$0] == nil && !excluded.contains($0) }.sorted()
                 guard !missing.isEmpty else { continue }
-                result.append(PolicyDiagnostic(rollUp.location, "output '\(output.id)': roll_up file \(rollUp.file) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of \(rollUp.column) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); their records are counted under '\(rollUp.unlisted)'. Add rows from a published code list, not from the data: \(rollUp.membersArePublic ? "with members: public the privacy report names every listed value, so a row for a rare value publishes that it occurs" : "the privacy report gives only how many values each category lists (members: public would name them)")"))
+                result.append(PolicyDiagnostic(rollUp.location, "output '\(output.id)': roll_up file \(rollUp.file) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of \(rollUp.column) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); their records are counted under '\(rollUp.unlisted)'. Add rows from a published code list, not from the data: \(rollUp.membersArePublic ? "with members: public the privacy report names every listed value, so a row for a rare value publishes that it occurs" : "the privacy report names no listed value (members: public would name them)")"))
             }
         } catch {
             throw .store(error)

@@ -20,7 +20,9 @@ import Tabular
 /// opendata itself delete charges and reseal the ledger). Digests stored before the horizon
 /// was covered are recognised by a missing `ledger_digest_covers_horizon` key, checked the
 /// old way once and upgraded; deleting that key does not help an edit, since the stored digest
-/// then includes the horizon the old way does not.
+/// then includes the horizon's element (or that of no horizon) the old way does not. Not covered:
+/// a horizon edited before a pre-upgrade state's first check, and a deleted digest, which is
+/// resealed as for a ledger made before the seal existed.
 ///
 /// What it cannot do: someone who can write the state database can also rewrite the
 /// digest (it is not keyed by anything outside the database), and deleting the whole
@@ -32,13 +34,18 @@ enum LedgerSeal {
     /// Present when the stored digest includes the horizon's element (every digest this version stores).
     static let coversHorizonKey = "ledger_digest_covers_horizon"
 
-    /// The horizon's element of the digest: SHA-256 of `horizon\0` and the 8 stored bytes; all zeros
-    /// (XOR's identity) when no horizon is stored.
+    /// The horizon's element of the digest: SHA-256 of `horizon\0` and the 8 stored bytes, or of
+    /// `horizon\0none` when no horizon is stored. Never all zeros (XOR's identity): a sealed ledger
+    /// without a horizon then differs from its rows alone, so deleting the marker below and planting
+    /// a horizon does not pass as a digest from before the horizon was covered.
     static func horizonElement(_ horizon: Date?) -> [UInt8] {
-        guard let horizon else { return [UInt8](repeating: 0, count: 32) }
-        var seconds = Int64(horizon.timeIntervalSince1970.rounded(.down)).littleEndian
         var bytes = Data("horizon\u{0}".utf8)
-        withUnsafeBytes(of: &seconds) { bytes.append(contentsOf: $0) }
+        if let horizon {
+            var seconds = Int64(horizon.timeIntervalSince1970.rounded(.down)).littleEndian
+            withUnsafeBytes(of: &seconds) { bytes.append(contentsOf: $0) }
+        } else {
+            bytes.append(contentsOf: Data("none".utf8))
+        }
         return StreamingDigest.hash(bytes, .sha256)
     }
 
