@@ -65,18 +65,12 @@ import Testing
 
     /// Hex digits decode by bytes as they did pair by pair of characters, odd input included.
     @Test func hexBytesMatchCharacterPairs() {
-        func pairs(_ hex: String) -> [UInt8] {
-            var bytes: [UInt8] = []
-            var index = hex.startIndex
-            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-                bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-                index = next
-            }
-            return bytes
-        }
         for hex in ["00ff", "0aFb9", String(repeating: "ab", count: 32), "+a0b", "zz12", "é1", "", "f"] {
-            #expect(TransparencyLog.hexBytes(hex) == pairs(hex), "\(hex)")
+            #expect(TransparencyLog.hexBytes(hex) == TransparencyLog.characterPairs(hex), "\(hex)")
         }
+        // The character-pair parser itself, on the cases the fast path must agree with it on.
+        #expect(TransparencyLog.characterPairs("0aFb9") == [0x0a, 0xfb])
+        #expect(TransparencyLog.characterPairs("zz12") == [0, 0x12])
     }
 
     /// The log's Merkle hashes are RFC 6962's: SHA-256 of 0x00 ‖ leaf and of 0x01 ‖ left ‖ right.

@@ -172,7 +172,7 @@ public enum TransparencyLog {
 
     /// ``hexBytes(_:)`` of text that is not plain hex digits: each pair of characters parsed as a
     /// base-16 number, 0 when it is not one.
-    private static func characterPairs(_ hex: String) -> [UInt8] {
+    static func characterPairs(_ hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
