@@ -104,6 +104,7 @@ public enum AggregateEngine {
             (chosen, bounds) = (choice, choice.bounds)
         }
         // Categories of the values selection leaves out: their own share, stage 2 of ``RolledUpCounts``.
+        let reserved = (disclosed ? disclosure : 0) + autoShare
         var rollUpShare = 0.0
         if let rollUp = input.rollUp {
             guard keys == .privateKeys, statistics == [.count] else {
@@ -112,12 +113,12 @@ public enum AggregateEngine {
             guard rollUp.categoryOfGroup.count == input.groupKeys.count else {
                 throw .invalidParameters("the roll-up maps \(rollUp.categoryOfGroup.count) groups, the input has \(input.groupKeys.count)")
             }
-            guard rollUp.share > 0, (disclosed ? disclosure : 0) + autoShare + rollUp.share < 1 else {
+            guard rollUp.share > 0, reserved + rollUp.share < 1 else {
                 throw .invalidParameters("the roll-up's share must be above 0 and leave the statistics part of the budget")
             }
             rollUpShare = rollUp.share
         }
-        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: (disclosed ? disclosure : 0) + autoShare + rollUpShare),
+        let split = try BudgetSplit(budget: LeftOutRecords.statisticsBudget(budget, disclosure: reserved + rollUpShare),
                                     statistics: statistics, keys: keys,
                                     weights: weights, complete: input.complete, pool: pool)
         if keys == .privateKeys && (split.delta ?? 0) <= 0 {

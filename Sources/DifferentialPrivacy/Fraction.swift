@@ -78,3 +78,14 @@ extension Fraction {
         Fraction(lhs.numerator * rhs.denominator + rhs.numerator * lhs.denominator, lhs.denominator * rhs.denominator).reduced
     }
 }
+
+extension PrivacyParameters {
+    /// ε (or ρ) as an exact fraction, rounded down at 10⁻⁶ (``Fraction/below(_:)``): what a mechanism
+    /// given this whole budget calibrates its noise to.
+    var exactTotal: Fraction {
+        switch self {
+        case let .epsilon(epsilon, _): Fraction.below(epsilon)
+        case let .rho(rho, _): Fraction.below(rho)
+        }
+    }
+}

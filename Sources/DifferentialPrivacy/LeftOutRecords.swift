@@ -65,11 +65,7 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
     /// the noisy count of every counted record, each figure at half of `budget` (sequential composition).
     static func release(exact: Int, cap: Int, counted: (rows: Int, sensitivity: Int)? = nil, budget: AggregateBudget, gaussian: Bool,
                         sampler: ExactSampler) -> LeftOutRecords {
-        let whole: Fraction
-        switch budget {
-        case let .epsilon(epsilon, _): whole = Fraction.below(epsilon)
-        case let .rho(rho, _): whole = Fraction.below(rho)
-        }
+        let whole = budget.exactTotal
         // A record-level output (cap 0) leaves nothing out: its estimate is 0 without noise, and the
         // count of counted records gets the whole share.
         let share = counted == nil || cap == 0 ? whole : whole / Fraction(2)

@@ -82,11 +82,7 @@ public struct RolledUpCounts: Sendable, Equatable, Codable {
                         sampler: ExactSampler) -> (rows: [AggregateRow], noise: RolledUpCounts) {
         let exact = exact(counts: counts, published: published, input: input)
         let sensitivity = bounds.groupsPerUnit * bounds.rowsPerUnitPerGroup
-        let share: Fraction
-        switch budget {
-        case let .epsilon(epsilon, _): share = Fraction.below(epsilon)
-        case let .rho(rho, _): share = Fraction.below(rho)
-        }
+        let share = budget.exactTotal
         let parameters = AggregateEngine.noiseParameters(l1: sensitivity, l2Squared: sensitivity * sensitivity, share: share,
                                                          gaussian: gaussian)
         let margin = Double(parameters.distribution.marginOfError())

@@ -174,8 +174,7 @@ public struct PrivacyReport {
                         case let .discreteLaplace(scale) where noise.postProcessing.hasPrefix("exponential mechanism"):
                             // A quantile: the exponential mechanism over ranks (QuantileMechanism); the scale is its utility's.
                             law = .init(mechanism: "exponential mechanism over ranks", utilityScale: scale)
-                        case let .discreteLaplace(scale): law = .init(mechanism: "discrete Laplace", scale: scale)
-                        case let .discreteGaussian(sigmaSquared): law = .init(mechanism: "discrete Gaussian", sigmaSquared: sigmaSquared)
+                        default: law = Self.noiseLaw(noise.distribution)
                         }
                         return .init(statistic: noise.statistic, share: noise.share, noise: law, marginOfError95: noise.margin,
                                      postProcessing: noise.postProcessing)
@@ -217,17 +216,21 @@ public struct PrivacyReport {
                   guard output.id == item.output, case let .aggregate(spec) = output.kind else { return nil }
                   return spec.rollUp
               }).first else { return nil }
-        let law: Document.Noise = switch noise.distribution {
-        case let .discreteLaplace(scale): .init(mechanism: "discrete Laplace", scale: scale)
-        case let .discreteGaussian(sigmaSquared): .init(mechanism: "discrete Gaussian", sigmaSquared: sigmaSquared)
-        }
         return .init(column: spec.column, hierarchy: spec.file, categoryRows: item.result.categoryRows.count,
                      members: spec.membersArePublic ? Dictionary(grouping: spec.categoryOf.keys.sorted(), by: { spec.categoryOf[$0] ?? spec.unlisted }) : nil,
                      listedValues: spec.membersArePublic ? Dictionary(spec.categoryOf.values.map { ($0, 1) }, uniquingKeysWith: +) : nil,
-                     unlisted: spec.unlisted, privacyShare: noise.share, sensitivity: noise.sensitivity, noise: law,
+                     unlisted: spec.unlisted, privacyShare: noise.share, sensitivity: noise.sensitivity, noise: Self.noiseLaw(noise.distribution),
                      marginOfError95: noise.margin,
                      mechanism: "after partition selection, every bounded record of a \(spec.column) value it did not publish is counted under that value's category (public keys, every category published, zeros included); \(Self.mechanismName(noise.distribution)) per category count, sensitivity \(noise.sensitivity) in all (sequential composition with the selection, whose output it reads); negative counts are published as 0",
                      shareInCategoryRows: BoundingDisclosure(item.result)?.unpublishedShare)
+    }
+
+    /// A noise added to a value as is, as the report's JSON gives it.
+    static func noiseLaw(_ distribution: NoiseDistribution) -> Document.Noise {
+        switch distribution {
+        case let .discreteLaplace(scale): .init(mechanism: "discrete Laplace", scale: scale)
+        case let .discreteGaussian(sigmaSquared): .init(mechanism: "discrete Gaussian", sigmaSquared: sigmaSquared)
+        }
     }
 
     /// The name of a noise law, as the report gives it.

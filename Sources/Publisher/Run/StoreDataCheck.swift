@@ -65,7 +65,7 @@ public enum StoreDataCheck {
                     guard let values = try store.distinctValues(of: column.name, in: table, limit: distinctLimit) else { continue }
                     let missing = values.filter { !loaded.covers($0) }.sorted()
                     if !missing.isEmpty {
-                        result.append(PolicyDiagnostic(column.location, "hierarchy file \(path) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of column \(column.name) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); add a row for each"))
+                        result.append(PolicyDiagnostic(column.location, "hierarchy file \(path) has no row for \(Self.valuesNamed(missing, of: "column \(column.name)")); add a row for each"))
                     }
                 case .streetBlock, .prefix:
                     break
@@ -75,6 +75,11 @@ public enum StoreDataCheck {
             throw .store(error)
         }
         return result
+    }
+
+    /// "N values of COLUMN ('A', 'B', 'C', …)": how many `values`, naming the first three.
+    static func valuesNamed(_ values: [String], of column: String) -> String {
+        "\(values.count) value\(values.count == 1 ? "" : "s") of \(column) (\(values.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(values.count > 3 ? ", …" : ""))"
     }
 
     /// Values of a rolled-up column (`roll_up`) that its hierarchy file does not list, as one warning
@@ -91,7 +96,7 @@ public enum StoreDataCheck {
                 let excluded = Set(policy.exclude.filter { $0.column == rollUp.column }.flatMap(\.values))
                 let missing = values.filter { rollUp.categoryOf[$0] == nil && !excluded.contains($0) }.sorted()
                 guard !missing.isEmpty else { continue }
-                result.append(PolicyDiagnostic(rollUp.location, "output '\(output.id)': roll_up file \(rollUp.file) has no row for \(missing.count) value\(missing.count == 1 ? "" : "s") of \(rollUp.column) (\(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); their records are counted under '\(rollUp.unlisted)'. Add rows from a published code list, not from the data: \(rollUp.membersArePublic ? "with members: public the privacy report names every listed value, so a row for a rare value publishes that it occurs" : "the privacy report names no listed value (members: public would name them)")"))
+                result.append(PolicyDiagnostic(rollUp.location, "output '\(output.id)': roll_up file \(rollUp.file) has no row for \(Self.valuesNamed(missing, of: rollUp.column)); their records are counted under '\(rollUp.unlisted)'. Add rows from a published code list, not from the data: \(rollUp.membersArePublic ? "with members: public the privacy report names every listed value, so a row for a rare value publishes that it occurs" : "the privacy report names no listed value (members: public would name them)")"))
             }
         } catch {
             throw .store(error)

@@ -88,13 +88,7 @@ public enum LedgerHorizon {
 
     /// Folds the end of every 48-byte charge of an encoded row (its second field) with `keeping`.
     private static func ends(_ bytes: UnsafeRawBufferPointer, from start: Int64, keeping: (Int64, Int64) -> Int64) -> Int64 {
-        var result = start
-        var offset = 0
-        while offset + 48 <= bytes.count {
-            result = keeping(result, Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)))
-            offset += 48
-        }
-        return result
+        PersonLedger.chargeOffsets(bytes).reduce(start) { keeping($0, PersonLedger.chargeEnd(bytes, at: $1)) }
     }
 
     /// `charges` (encoded) without those ending at or before `horizon`; the same value when none does.
@@ -102,20 +96,11 @@ public enum LedgerHorizon {
         guard let horizon else { return charges }
         let limit = Int64(horizon.timeIntervalSince1970.rounded(.down))
         return charges.withUnsafeBytes { bytes -> Data in
-            var keep: [Int] = []
-            var offset = 0
-            var dropped = false
-            while offset + 48 <= bytes.count {
-                if Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)) > limit {
-                    keep.append(offset)
-                } else {
-                    dropped = true
-                }
-                offset += 48
-            }
-            guard dropped else { return charges }
-            var result = Data(capacity: keep.count * 48)
-            for start in keep { result.append(contentsOf: bytes[start..<(start + 48)]) }
+            let size = PersonLedger.chargeSize
+            let keep = PersonLedger.chargeOffsets(bytes).filter { PersonLedger.chargeEnd(bytes, at: $0) > limit }
+            guard keep.count < bytes.count / size else { return charges }
+            var result = Data(capacity: keep.count * size)
+            for start in keep { result.append(contentsOf: bytes[start..<(start + size)]) }
             return result
         }
     }

@@ -418,13 +418,12 @@ public struct PersonLedger {
     /// after `start` and start before `end`, read in place without decoding the row.
     static func total(_ bytes: UnsafeRawBufferPointer, after start: Date, before end: Date) -> Cost {
         var epsilon = 0.0, delta = 0.0, rho = 0.0, rhoDelta = 0.0
-        var offset = 0
-        func double(_ at: Int) -> Double {
-            Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + at, as: UInt64.self)))
-        }
-        while offset + 48 <= bytes.count {
+        for offset in chargeOffsets(bytes) {
+            func double(_ at: Int) -> Double {
+                Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + at, as: UInt64.self)))
+            }
             let from = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))
-            let to = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self))
+            let to = chargeEnd(bytes, at: offset)
             if Date(timeIntervalSince1970: Double(to)) > start && Date(timeIntervalSince1970: Double(from)) < end {
                 epsilon += double(16)
                 delta += double(24)
@@ -432,7 +431,6 @@ public struct PersonLedger {
                 let stated = double(40)
                 if stated > 0 && (rhoDelta == 0 || stated < rhoDelta) { rhoDelta = stated }
             }
-            offset += 48
         }
         return Cost(epsilon: epsilon, delta: delta, rho: rho, rhoDelta: rhoDelta)
     }
@@ -480,11 +478,24 @@ public struct PersonLedger {
     }
 
     /// ``decode(_:)`` of bytes read in place.
+    /// Bytes of one encoded charge (``encode(_:)``).
+    static let chargeSize = 48
+
+    /// The offset of every whole charge in an encoded row, in order (a torn tail is ignored).
+    static func chargeOffsets(_ bytes: UnsafeRawBufferPointer) -> StrideTo<Int> {
+        stride(from: 0, to: bytes.count - bytes.count % chargeSize, by: chargeSize)
+    }
+
+    /// The end (seconds since 1970) of the encoded charge at `offset`.
+    static func chargeEnd(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int64 {
+        Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self))
+    }
+
     static func decode(_ bytes: UnsafeRawBufferPointer) -> [Charge] {
         func word(_ offset: Int) -> UInt64 {
             (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
         }
-        return stride(from: 0, to: bytes.count - bytes.count % 48, by: 48).map { offset in
+        return chargeOffsets(bytes).map { offset in
             Charge(start: Date(timeIntervalSince1970: Double(Int64(bitPattern: word(offset)))),
                    end: Date(timeIntervalSince1970: Double(Int64(bitPattern: word(offset + 8)))),
                    cost: Cost(epsilon: Double(bitPattern: word(offset + 16)), delta: Double(bitPattern: word(offset + 24)),
