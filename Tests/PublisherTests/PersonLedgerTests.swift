@@ -65,8 +65,15 @@ import TestSupport
         return Double(line.split(separator: ",")[2]) ?? -1
     }
 
-    @Test(OutsideTool.needed("gzip")) func repeatCallersRunOutWhileEveryoneElseKeepsBeingPublished() throws {
+    /// With `segments`, every night the ledger allows is stored as one ``LedgerSegment`` (eight of
+    /// the fourteen; the rest as rows), and the same callers are left out on the same nights.
+    @Test(OutsideTool.needed("gzip"), arguments: [false, true])
+    func repeatCallersRunOutWhileEveryoneElseKeepsBeingPublished(segments: Bool) throws {
         guard OutsideTool.available("gzip") else { return }
+        try PersonLedger.$segmentMinimum.withValue(segments ? 0 : .max) { try Self.repeatCallers(segments: segments) }
+    }
+
+    static func repeatCallers(segments: Bool) throws {
         let (_, prepared, policy) = try Self.city("person-ledger")
         var counts: [Double] = []
         for index in 0..<Self.days {
@@ -104,12 +111,17 @@ import TestSupport
             #expect(recorded.reduce(0) { $0 + $1.cost.epsilon } <= 27.5 + 1e-9)
         }
         #expect(expected["900000"] == 10)
-        // No raw id is kept: the ledger holds 16-byte keyed hashes only.
-        let storedUnits = try state.queue.read { db in
-            try Data.fetchAll(db, sql: "SELECT unit FROM person_charges WHERE population = ?", arguments: [loaded.population])
+        // No raw id is kept: the ledger holds 16-byte keyed hashes only, in rows and in segments.
+        let (storedUnits, segmentUnits, segmentCount) = try state.queue.read { db in
+            (try Data.fetchAll(db, sql: "SELECT unit FROM person_charges WHERE population = ?", arguments: [loaded.population]),
+             try Data.fetchAll(db, sql: "SELECT units FROM person_segments WHERE population = ?", arguments: [loaded.population]),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person_segments") ?? 0)
         }
-        #expect(storedUnits.count == expected.count && storedUnits.allSatisfy { $0.count == 16 })
-        #expect(Set(storedUnits.map { LedgerID(bytes: $0) }) == Set(charges.keys))
+        #expect(segmentCount == (segments ? LedgerSegment.maximumPerPopulation : 0))
+        #expect(storedUnits.allSatisfy { $0.count == 16 } && segmentUnits.allSatisfy { $0.count % 16 == 0 })
+        let segmentIDs = segmentUnits.flatMap(LedgerID.unpack)
+        #expect(Set(storedUnits.map { LedgerID(bytes: $0) }).union(segmentIDs) == Set(charges.keys))
+        #expect(segments || storedUnits.count == expected.count)
     }
 
     @Test func aFreshOrDifferentStateIsRefusedAndPoliciesOverThePeopleShareOneBudget() throws {

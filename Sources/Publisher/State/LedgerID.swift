@@ -20,6 +20,12 @@ public struct LedgerID: Hashable, Comparable, Sendable {
         (high, low) = words
     }
 
+    /// The id of two words (bytes 0–7 and 8–15, read big-endian).
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// The 16 bytes, as stored.
     public var data: Data {
         var words = (high.bigEndian, low.bigEndian)
@@ -32,17 +38,29 @@ public struct LedgerID: Hashable, Comparable, Sendable {
         return try withUnsafeBytes(of: &words, body)
     }
 
-    /// Ids packed one after another in a blob (16 bytes each; a torn tail is ignored).
-    static func unpack(_ blob: Data) -> [LedgerID] {
-        let bytes = [UInt8](blob)
-        return stride(from: 0, to: bytes.count - bytes.count % 16, by: 16).map { LedgerID(bytes: bytes[$0..<($0 + 16)]) }
+    /// `ids` in byte order, packed into one blob.
+    static func pack(_ ids: some Sequence<LedgerID>) -> Data { packInOrder(ids.sorted()) }
+
+    /// `ids` packed into one blob in the order given, 16 bytes each.
+    static func packInOrder(_ ids: some Collection<LedgerID>) -> Data {
+        var blob = Data(count: ids.count * 16)
+        blob.withUnsafeMutableBytes { bytes in
+            for (index, id) in ids.enumerated() {
+                bytes.storeBytes(of: id.high.bigEndian, toByteOffset: index * 16, as: UInt64.self)
+                bytes.storeBytes(of: id.low.bigEndian, toByteOffset: index * 16 + 8, as: UInt64.self)
+            }
+        }
+        return blob
     }
 
-    /// `ids` in byte order, packed into one blob.
-    static func pack(_ ids: some Sequence<LedgerID>) -> Data {
-        var blob = Data()
-        for id in ids.sorted() { id.withBytes { blob.append(contentsOf: $0) } }
-        return blob
+    /// Ids packed one after another in a blob (16 bytes each, in order; a torn tail is ignored).
+    static func unpack(_ blob: Data) -> [LedgerID] {
+        blob.withUnsafeBytes { bytes in
+            stride(from: 0, to: bytes.count - bytes.count % 16, by: 16).map { offset in
+                LedgerID(high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                         low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+            }
+        }
     }
 
     /// `ids` in ascending order: two halves sorted on two cores, then merged (a backfill sorts

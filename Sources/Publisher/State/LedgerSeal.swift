@@ -8,8 +8,8 @@ import Tabular
 /// A digest over every charge in the ledger, kept beside it and checked on every run,
 /// so charges deleted or edited outside opendata are found before anyone is released.
 ///
-/// The digest is the XOR, over every row of `person_charges` and `window_charges`, of
-/// the SHA-256 of the row's contents: a set hash (Bellare & Micciancio 1997, "A new
+/// The digest is the XOR, over every row of `person_charges`, `person_segments` and
+/// `window_charges`, of the SHA-256 of the row's contents (``LedgerSegment/sealElement()``): a set hash (Bellare & Micciancio 1997, "A new
 /// paradigm for collision-free hashing: incrementality at reduced cost"), so a release
 /// updates it in its own commit from the rows it replaces and writes, without reading
 /// the rest, and a full scan at the start of the next run recomputes it. A deleted
@@ -145,19 +145,33 @@ enum LedgerSeal {
     }
 
     /// The digest of everything in the ledger now (a full scan), the person rows holding charges
-    /// that end at or before `horizon` (none when it is nil), and, with `now`, each population's
-    /// largest total of one person over the 365 days before `now` (``PersonLedger/larger(_:_:)``).
+    /// that end at or before `horizon` (none when it is nil), the segments whose charge does (their
+    /// row ids and seal elements), and, with `now`, each population's largest total of one person
+    /// over the 365 days before `now` (``PersonLedger/larger(_:_:)``), segments included.
     static func scan(in db: Database, horizon: Date?, now: Date?)
-        throws -> (digest: [UInt8], expired: [ExpiredRow], yearly: [String: PrivacyCost]) {
+        throws -> (digest: [UInt8], expired: [ExpiredRow], expiredSegments: [(rowID: Int64, hash: [UInt8])], yearly: [String: PrivacyCost]) {
         let limit = horizon.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
         var expired: [ExpiredRow] = []
         var yearly: [String: PrivacyCost] = [:]
         var largest = PrivacyCost.zero
         let yearStart = now?.addingTimeInterval(-PersonLedger.year)
         var digest = [UInt8](repeating: 0, count: 32)
+        let segments = try LedgerSegment.all(in: db)
+        var expiredSegments: [(rowID: Int64, hash: [UInt8])] = []
+        for segment in segments {
+            let hash = segment.sealElement()
+            fold(&digest, hash)
+            if let limit, Int64(segment.charge.end.timeIntervalSince1970) <= limit { expiredSegments.append((segment.rowID, hash)) }
+        }
+        let segmentsOf = Dictionary(grouping: segments, by: \.population)
+        func year(_ population: String) -> YearTotals {
+            YearTotals(segments: segmentsOf[population] ?? [], after: yearStart ?? .distantPast, before: now ?? .distantPast)
+        }
+        var walk = year("")
+        var seen: Set<String> = []
         // Millions of people after a backfill: stepped with the C API, each row hashed in place from
         // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
-        let statement = try db.makeStatement(sql: "SELECT population, unit, charges FROM person_charges")
+        let statement = try db.makeStatement(sql: "SELECT population, unit, charges FROM person_charges ORDER BY population, unit")
         let handle = statement.sqliteStatement
         var sessions: [String: PrefixedSHA256.Session] = [:]
         var current: PrefixedSHA256.Session?
@@ -170,10 +184,12 @@ enum LedgerSeal {
             // into a String only when it changes.
             let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
             if current == nil || !lastName.elementsEqual(name) {
-                if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
+                if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = walk.finish(largest) }
                 largest = .zero
                 lastName = Array(name)
                 let population = String(decoding: name, as: UTF8.self)
+                seen.insert(population)
+                walk = year(population)
                 if let known = sessions[population] {
                     current = known
                 } else {
@@ -190,17 +206,26 @@ enum LedgerSeal {
             }
             fold(&digest, output)
             if let now, let yearStart {
-                largest = PersonLedger.larger(largest, PersonLedger.total(charges, after: yearStart, before: now))
+                let own = PersonLedger.total(charges, after: yearStart, before: now)
+                let mask = walk.advance(to: LedgerID(bytes: unit))
+                largest = PersonLedger.larger(largest, mask == 0 ? own : own + walk.total(mask))
             }
             if let limit, LedgerHorizon.firstEnd(charges) <= limit {
                 let kept = LedgerHorizon.lastEnd(charges) <= limit ? nil : LedgerHorizon.kept(Data(charges), horizon: horizon)
                 expired.append(ExpiredRow(population: String(decoding: lastName, as: UTF8.self), unit: Data(unit), hash: output, kept: kept))
             }
         }
-        if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = largest }
+        if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = walk.finish(largest) }
+        // Populations whose people are all in segments.
+        if now != nil {
+            for population in segmentsOf.keys where !seen.contains(population) {
+                var alone = year(population)
+                yearly[population] = alone.finish(.zero)
+            }
+        }
         let windows = try Row.fetchCursor(db, sql: "SELECT \(windowColumns) FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
-        return (digest, expired, yearly)
+        return (digest, expired, expiredSegments, yearly)
     }
 
     /// Deletes the record-level window charges ending at or before `horizon`; returns the XOR of
@@ -242,7 +267,7 @@ enum LedgerSeal {
                 let scanned = try scan(in: db, horizon: horizon, now: time)
                 var now = scanned.digest
                 fold(&now, horizonElement(horizon))
-                let expired = scanned.expired, yearly = scanned.yearly
+                let expired = scanned.expired, expiredSegments = scanned.expiredSegments, yearly = scanned.yearly
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
                     return yearly
@@ -252,8 +277,13 @@ enum LedgerSeal {
                 if sealed != (covers ? now : scanned.digest) {
                     throw PublisherError.refused("the privacy ledger in \(state.path) does not match its digest: charges were deleted or edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup (the digest covers every person's and every window's charges)")
                 }
+                // Segments are trimmed whole: their one charge ends at or before the horizon.
+                for segment in expiredSegments {
+                    fold(&now, segment.hash)
+                    try db.execute(sql: "DELETE FROM person_segments WHERE id = ?", arguments: [segment.rowID])
+                }
                 guard !expired.isEmpty else {
-                    if !covers { try store(now, in: db) }
+                    if !covers || !expiredSegments.isEmpty { try store(now, in: db) }
                     return yearly
                 }
                 let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")

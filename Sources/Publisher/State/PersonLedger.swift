@@ -39,12 +39,21 @@ import Tabular
 /// Charges that can no longer count for any window the tool accepts are trimmed
 /// (``LedgerHorizon``): those ending more than 2 × 365 days before the newest charged
 /// window; a first release of a window more than 365 days older than that one is refused.
+///
+/// Storage: one `person_charges` row per person, holding their charges, except that a release
+/// charging at least ``segmentMinimum`` people stores its charge once with their sorted ids
+/// (``LedgerSegment``); a person's history is their row's charges and those of the segments
+/// holding them, read the same way by every decision and figure.
 public struct PersonLedger {
     let state: StateStore
 
     public init(state: StateStore) {
         self.state = state
     }
+
+    /// The fewest people a release must charge to be stored as a ``LedgerSegment`` rather than a row
+    /// each (a task-local value, so tests can store every release either way and compare).
+    @TaskLocal static var segmentMinimum = 100_000
 
     /// One release's privacy loss for each person in it (``PrivacyPolicy/PrivacyCost``).
     public typealias Cost = PrivacyCost
@@ -153,12 +162,17 @@ public struct PersonLedger {
         let ids = Self.ids(of: units.dictionary, population: population, key: key)
         let stored = try storedCharges(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
+        let segments = try segments(population: population)
+        let masks = LedgerSegment.masks(of: ids, in: segments)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<LedgerID> = []
         var charged: [LedgerID] = []
         var largest = cost
         for (code, id) in ids.enumerated() where !units.dictionary[code].isEmpty {
-            let busiest = existing[id].map { Self.busiestSpan($0, overlapping: window, adding: cost) } ?? cost
+            // Their row's charges, then those of the segments holding them.
+            var history = existing[id] ?? []
+            if masks[code] != 0 { history += LedgerSegment.charges(masks[code], of: segments) }
+            let busiest = history.isEmpty ? cost : Self.busiestSpan(history, overlapping: window, adding: cost)
             if Self.within(busiest, budget: policy.budget) {
                 charged.append(id)
                 if busiest.converted.epsilon > largest.converted.epsilon { largest = busiest }
@@ -215,6 +229,13 @@ public struct PersonLedger {
                                           arguments: [db.lastInsertedRowID]) {
                 LedgerSeal.fold(&digest, LedgerSeal.windowRow(row))
             }
+        } else if plan.charged.count >= Self.segmentMinimum,
+                  try LedgerSegment.count(population: plan.population, in: db) + LedgerSegment.parts(plan.charged.count)
+                    <= LedgerSegment.maximumPerPopulation {
+            // Many people: the charge once, with their sorted ids; their rows are not touched.
+            LedgerSeal.fold(&digest, try LedgerSegment.write(population: plan.population, charge: charge, sorted: LedgerID.sorted(plan.charged),
+                                                             dataset: dataset, window: plan.window.label, sequence: sequence, in: db))
+            StageTiming.mark("ledger: one segment of \(plan.charged.count) people")
         } else {
             // The charges read when the plan was made are current: the release holds the lock.
             // Keys in order, so the B-tree is written front to back.
@@ -277,7 +298,23 @@ public struct PersonLedger {
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
     public func charges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: [Charge]] {
-        try storedCharges(population: population, units: units).mapValues(Self.decode)
+        var result = try storedCharges(population: population, units: units).mapValues(Self.decode)
+        let segments = try segments(population: population)
+        for (id, mask) in zip(units, LedgerSegment.masks(of: units, in: segments)) where mask != 0 {
+            result[id, default: []] += LedgerSegment.charges(mask, of: segments)
+        }
+        return result
+    }
+
+    /// The segments of `population` (``LedgerSegment``), oldest first.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
+    func segments(population: String) throws(PublisherError) -> [LedgerSegment] {
+        do {
+            return try state.queue.read { db in try LedgerSegment.all(population: population, in: db) }
+        } catch {
+            throw .io(path: state.path, reason: "cannot read the person ledger's segments (\(error))")
+        }
     }
 
     /// The stored charges of each of `units`, as encoded.
@@ -309,6 +346,9 @@ public struct PersonLedger {
                 for row in try Row.fetchAll(db, sql: "SELECT unit, charges FROM person_charges WHERE population = ?", arguments: [population]) {
                     result[LedgerID(bytes: row["unit"] as Data)] = Self.decode(row["charges"])
                 }
+                for segment in try LedgerSegment.all(population: population, in: db) {
+                    for id in segment.ids { result[id, default: []].append(segment.charge) }
+                }
                 return result
             }
         } catch {
@@ -339,7 +379,10 @@ public struct PersonLedger {
     public func populations() throws(PublisherError) -> [String] {
         do {
             return try state.queue.read { db in
-                try String.fetchAll(db, sql: "SELECT DISTINCT population FROM person_charges UNION SELECT DISTINCT population FROM window_charges ORDER BY 1")
+                try String.fetchAll(db, sql: """
+                    SELECT DISTINCT population FROM person_charges UNION SELECT DISTINCT population FROM person_segments
+                    UNION SELECT DISTINCT population FROM window_charges ORDER BY 1
+                    """)
             }
         } catch {
             throw .io(path: state.path, reason: "cannot read the ledger (\(error))")
@@ -356,12 +399,18 @@ public struct PersonLedger {
         let start = now.addingTimeInterval(-Self.year)
         var largest = Cost.zero
         var people = 0
+        var hasSegments = false
         do {
             try state.queue.read { db in
                 // Millions of people after a backfill: stepped with the C API, each row's blob read in
                 // place, and a row holding the same charges as the row before (most people share
-                // their history) not decoded again.
-                let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ?")
+                // their history) not decoded again. Rows come in id order, beside the ids of the
+                // segments whose charge falls in the year (SegmentWalk), which adds their charges to
+                // their people's rows and finds the people who have no row.
+                let segments = try LedgerSegment.all(population: population, in: db)
+                hasSegments = !segments.isEmpty
+                var year = YearTotals(segments: segments, after: start, before: now)
+                let statement = try db.makeStatement(sql: "SELECT unit, charges FROM person_charges WHERE population = ? ORDER BY unit")
                 try statement.setArguments([population])
                 let handle = statement.sqliteStatement
                 var previous: [UInt8] = []
@@ -369,20 +418,24 @@ public struct PersonLedger {
                 while true {
                     guard try statement.nextRow(in: db) else { break }
                     people += 1
-                    let length = Int(sqlite3_column_bytes(handle, 0))
-                    let blob = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 0), count: length)
+                    let length = Int(sqlite3_column_bytes(handle, 1))
+                    let blob = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 1), count: length)
+                    let mask = year.advance(to: LedgerID(bytes: UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 0),
+                                                                                       count: Int(sqlite3_column_bytes(handle, 0)))))
                     if people > 1 && previous.count == length && previous.withUnsafeBytes({ $0.elementsEqual(blob) }) {
+                        if mask != 0 { largest = Self.larger(largest, previousTotal + year.total(mask)) }
                         continue
                     }
                     previous = Array(blob)
                     previousTotal = Self.total(blob, after: start, before: now)
-                    largest = Self.larger(largest, previousTotal)
+                    largest = Self.larger(largest, mask == 0 ? previousTotal : previousTotal + year.total(mask))
                 }
+                largest = year.finish(largest)
             }
         } catch {
             throw .io(path: state.path, reason: "cannot read the person ledger (\(error))")
         }
-        if people == 0 {
+        if people == 0 && !hasSegments {
             let charges = try windowCharges(population: population).filter { $0.end > start && $0.start < now }
             for charge in charges {
                 let instant = charges.filter { $0.start <= charge.start && $0.end > charge.start }.reduce(Cost.zero) { $0 + $1.cost }
@@ -401,8 +454,14 @@ public struct PersonLedger {
     func largestYearlyCharge(population: String, now: Date, scanned: Cost, touched: [LedgerID]) throws(PublisherError) -> Cost {
         let start = now.addingTimeInterval(-Self.year)
         var largest = scanned
-        for blob in try storedCharges(population: population, units: Array(Set(touched))).values {
-            largest = blob.withUnsafeBytes { Self.larger(largest, Self.total($0, after: start, before: now)) }
+        let people = Array(Set(touched))
+        let rows = try storedCharges(population: population, units: people)
+        var year = YearTotals(segments: try segments(population: population), after: start, before: now)
+        for (id, mask) in zip(people, LedgerSegment.masks(of: people, in: year.walk.segments)) {
+            let row = rows[id].map { blob in blob.withUnsafeBytes { Self.total($0, after: start, before: now) } }
+            guard row != nil || mask != 0 else { continue }
+            let own = row ?? .zero
+            largest = Self.larger(largest, mask == 0 ? own : own + year.total(mask))
         }
         return largest
     }

@@ -246,6 +246,19 @@ public final class StateStore: Sendable {
                 t.primaryKey(["dataset", "release"])
             }
         }
+        migrator.registerMigration("v12-ledger-segments") { db in
+            // A release charging many people: its charge once, with the sorted ledger ids of everyone
+            // it charged (LedgerSegment), instead of a person_charges row each.
+            try db.create(table: "person_segments") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("population", .text).notNull().indexed()
+                t.column("charge", .blob).notNull()
+                t.column("units", .blob).notNull()
+                t.column("dataset", .text).notNull()
+                t.column("window", .text).notNull()
+                t.column("sequence", .integer).notNull()
+            }
+        }
         return migrator
     }
 

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import PrivacyPolicy
+import ReleaseFormat
+import Tabular
+
+/// One release's charge over many people, stored once: the charge and the sorted ledger ids of
+/// everyone the release charged (table `person_segments`), instead of one `person_charges` row
+/// per person (``PersonLedger``).
+///
+/// A person's history is their row's charges followed by the charge of every segment holding
+/// their id, so a segment changes no decision: a cap check, the largest yearly charge and the
+/// ledger's seal read the same charges as if each person's row held it (property-tested against
+/// rows alone in `LedgerSegmentTests`). What it changes is the cost: a backfill charging millions
+/// of people writes one sorted blob (16 bytes a person) rather than a B-tree row each, and a later
+/// release finds its people in it by binary search.
+///
+/// Bounds: a release writes segments only when it charges at least ``PersonLedger/segmentMinimum``
+/// people and the population would then hold at most ``maximumPerPopulation`` of them (otherwise
+/// rows, as before), so that every look-up visits a few sorted arrays; a segment holds at most
+/// ``maximumIDs`` ids (a release charging more writes several). A segment whose charge ends at or
+/// before the trim horizon (``LedgerHorizon``) is deleted whole by the next ledger check.
+struct LedgerSegment: Sendable {
+    /// The row's id (`AUTOINCREMENT`: never reused, so two segments with the same charge and
+    /// people still hash differently in the seal).
+    var rowID: Int64
+    var population: String
+    /// The charge, as encoded (``PersonLedger/encode(_:)``, one charge).
+    var encodedCharge: Data
+    var charge: PersonLedger.Charge
+    /// Everyone charged, strictly ascending.
+    var ids: [LedgerID]
+    var dataset: String
+    var window: String
+    var sequence: Int
+
+    /// Most segments one population may hold at once; a mask of one byte names any subset of them.
+    static let maximumPerPopulation = 8
+    /// Most ids in one segment (64 MiB of blob, far below SQLite's 1 GB limit on a value).
+    static let maximumIDs = 1 << 22
+
+    // MARK: Reading and writing
+
+    /// The segments of `population`, oldest first.
+    static func all(population: String, in db: Database) throws -> [LedgerSegment] {
+        try Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments WHERE population = ? ORDER BY id",
+                         arguments: [population]).map(Self.init(row:))
+    }
+
+    /// Every segment of every population, oldest first.
+    static func all(in db: Database) throws -> [LedgerSegment] {
+        try Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments ORDER BY id")
+            .map(Self.init(row:))
+    }
+
+    /// How many segments `population` holds.
+    static func count(population: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person_segments WHERE population = ?", arguments: [population]) ?? 0
+    }
+
+    /// Writes segments of `sorted` (ascending, no repeats) charged `charge`, in parts of at most
+    /// ``maximumIDs``; returns the XOR of their seal elements (``sealElement``).
+    static func write(population: String, charge: PersonLedger.Charge, sorted: [LedgerID], dataset: String, window: String,
+                      sequence: Int, in db: Database) throws -> [UInt8] {
+        let encoded = PersonLedger.encode([charge])
+        var digest = [UInt8](repeating: 0, count: 32)
+        for start in stride(from: 0, to: sorted.count, by: maximumIDs) {
+            let part = sorted[start..<min(start + maximumIDs, sorted.count)]
+            let units = LedgerID.packInOrder(part)
+            try db.execute(sql: "INSERT INTO person_segments (population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [population, encoded, units, dataset, window, sequence])
+            let segment = LedgerSegment(rowID: db.lastInsertedRowID, population: population, encodedCharge: encoded, charge: charge,
+                                        ids: Array(part), dataset: dataset, window: window, sequence: sequence)
+            LedgerSeal.fold(&digest, segment.sealElement(units: units))
+        }
+        return digest
+    }
+
+    /// How many segments a release charging `people` would write.
+    static func parts(_ people: Int) -> Int { (people + maximumIDs - 1) / maximumIDs }
+
+    // MARK: The seal
+
+    /// This segment's element of the ledger's digest (``LedgerSeal``): SHA-256 of `segment\0`, the
+    /// row id, population, dataset, window and sequence (each followed by a zero byte), the encoded
+    /// charge and the ids' 16 bytes each, in order. Removing, adding or moving one id changes it.
+    func sealElement() -> [UInt8] { sealElement(units: LedgerID.packInOrder(ids)) }
+
+    private func sealElement(units: Data) -> [UInt8] {
+        let digest = StreamingDigest(.sha256)
+        digest.update(Data("segment\u{0}\(rowID)\u{0}\(population)\u{0}\(dataset)\u{0}\(window)\u{0}\(sequence)\u{0}".utf8))
+        digest.update(encodedCharge)
+        digest.update(units)
+        return digest.finish()
+    }
+
+    // MARK: Membership
+
+    /// True when `id` is one of this segment's people (binary search).
+    func contains(_ id: LedgerID) -> Bool {
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id
+    }
+
+    /// For each of `ids`, the mask of `segments` holding it (bit i: `segments[i]`), on both cores
+    /// for a large query. At most ``maximumPerPopulation`` segments.
+    static func masks(of ids: [LedgerID], in segments: [LedgerSegment]) -> [UInt8] {
+        guard !segments.isEmpty else { return [UInt8](repeating: 0, count: ids.count) }
+        let parts = ids.count < 50_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let chunk = (ids.count + parts - 1) / max(parts, 1)
+        return Parallel.map(parts) { part -> [UInt8] in
+            ids[min(part * chunk, ids.count)..<min((part + 1) * chunk, ids.count)].map { id in
+                var mask: UInt8 = 0
+                for (index, segment) in segments.enumerated() where segment.contains(id) { mask |= 1 << UInt8(index) }
+                return mask
+            }
+        }.flatMap { $0 }
+    }
+
+    /// The charges of the segments a mask names, oldest first.
+    static func charges(_ mask: UInt8, of segments: [LedgerSegment]) -> [PersonLedger.Charge] {
+        segments.indices.filter { mask & (1 << UInt8($0)) != 0 }.map { segments[$0].charge }
+    }
+}
+
+extension LedgerSegment {
+    /// A stored row, read by position (the columns of ``all(population:in:)``).
+    init(row: Row) {
+        rowID = row[0]
+        population = row[1]
+        encodedCharge = row[2]
+        charge = PersonLedger.decode(encodedCharge).first ?? PersonLedger.Charge(start: .distantPast, end: .distantPast, cost: .zero)
+        ids = LedgerID.unpack(row[3])
+        dataset = row[4]
+        window = row[5]
+        sequence = row[6]
+    }
+}
+
+/// A walk over the people of a few segments in ascending id order, beside a stream of person rows
+/// in the same order: for each row's id, which segments hold it; and, for the ids on the way that
+/// only segments hold, which combinations of segments they are in. Each id is visited once:
+/// O(people × segments).
+struct SegmentWalk {
+    let segments: [LedgerSegment]
+    private var positions: [Int]
+    /// `alone[mask]`: some id held by exactly the segments of `mask`, and by no row, was passed.
+    private(set) var alone = [Bool](repeating: false, count: 256)
+
+    init(_ segments: [LedgerSegment]) {
+        self.segments = segments
+        positions = [Int](repeating: 0, count: segments.count)
+    }
+
+    /// Moves past `id` (nil: to the end), noting in ``alone`` each smaller id only segments hold,
+    /// and returns the mask of the segments holding `id`.
+    mutating func advance(to id: LedgerID?) -> UInt8 {
+        while true {
+            // The smallest id any segment has not passed yet, if below `id`.
+            var smallest: LedgerID?
+            for (index, segment) in segments.enumerated() where positions[index] < segment.ids.count {
+                let next = segment.ids[positions[index]]
+                if smallest.map({ next < $0 }) ?? true { smallest = next }
+            }
+            guard let next = smallest, id.map({ next < $0 }) ?? true else { break }
+            alone[Int(take(next))] = true
+        }
+        guard let id else { return 0 }
+        return take(id)
+    }
+
+    /// The mask of segments whose next id is `id`, each moved past it.
+    private mutating func take(_ id: LedgerID) -> UInt8 {
+        var mask: UInt8 = 0
+        for (index, segment) in segments.enumerated() where positions[index] < segment.ids.count && segment.ids[positions[index]] == id {
+            mask |= 1 << UInt8(index)
+            positions[index] += 1
+        }
+        return mask
+    }
+}
+
+/// The segments whose charge counts in the year [`start`, `end`), walked beside a population's
+/// person rows for the largest total of one person (``PersonLedger/largestYearlyCharge(population:now:)``).
+struct YearTotals {
+    var walk: SegmentWalk
+    private var totals = [PrivacyCost?](repeating: nil, count: 256)
+
+    init(segments: [LedgerSegment], after start: Date, before end: Date) {
+        walk = SegmentWalk(segments.filter { $0.charge.end > start && $0.charge.start < end })
+    }
+
+    /// The composition of the charges of the segments `mask` names, oldest first.
+    mutating func total(_ mask: UInt8) -> PrivacyCost {
+        if let known = totals[Int(mask)] { return known }
+        let total = LedgerSegment.charges(mask, of: walk.segments).reduce(PrivacyCost.zero) { $0 + $1.cost }
+        totals[Int(mask)] = total
+        return total
+    }
+
+    /// The mask of the segments holding `id` (the next row's, in ascending order).
+    mutating func advance(to id: LedgerID) -> UInt8 { walk.advance(to: id) }
+
+    /// The larger of `largest` and the total of everyone passed who has no row.
+    mutating func finish(_ largest: PrivacyCost) -> PrivacyCost {
+        _ = walk.advance(to: nil)
+        var result = largest
+        for mask in 1..<256 where walk.alone[mask] { result = PersonLedger.larger(result, total(UInt8(mask))) }
+        return result
+    }
+}
