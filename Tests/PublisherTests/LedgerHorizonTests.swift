@@ -276,6 +276,25 @@ import TestSupport
             ("move a segment's window", { db in
                 try db.execute(sql: "UPDATE person_segments SET window = window || 'x' WHERE id = (SELECT min(id) FROM person_segments)")
             }),
+            // An adversarial review found the first two passing the seal when it hashed the charge and the
+            // ids back to back: the bytes hashed stayed the same while the people lost their charge.
+            ("move a segment's ids into its charge", { db in
+                try db.execute(sql: "UPDATE person_segments SET charge = CAST(charge || units AS BLOB), units = x'' WHERE id = (SELECT max(id) FROM person_segments)")
+            }),
+            ("move a segment's charge into its ids", { db in
+                try db.execute(sql: "UPDATE person_segments SET units = CAST(charge || units AS BLOB), charge = x'' WHERE id = (SELECT max(id) FROM person_segments)")
+            }),
+            ("move part of a segment's population into its dataset", { db in
+                try db.execute(sql: "UPDATE person_segments SET population = substr(population, 1, 3), dataset = substr(population, 4) || dataset WHERE id = (SELECT max(id) FROM person_segments)")
+            }),
+            ("a ninth segment", { db in
+                for _ in 0..<LedgerSegment.maximumPerPopulation {
+                    try db.execute(sql: """
+                        INSERT INTO person_segments (population, charge, units, dataset, window, sequence)
+                        SELECT population, charge, units, dataset, window, sequence FROM person_segments WHERE id = (SELECT min(id) FROM person_segments)
+                        """)
+                }
+            }),
             ("copy a segment", { db in
                 try db.execute(sql: """
                     INSERT INTO person_segments (population, charge, units, dataset, window, sequence)
@@ -300,6 +319,14 @@ import TestSupport
             ("insert", { db in
                 try db.execute(sql: "INSERT INTO person_charges (population, unit, charges) VALUES (?, ?, ?)",
                                arguments: [Self.population, Data(repeating: 7, count: 16), PersonLedger.encode([])])
+            }),
+            // The same review: a person row's unit lengthened by the zero byte and the first four bytes of
+            // its charges (zero for a start before 2038) hashed the same bytes; the unit must be 16 bytes.
+            ("split a person's row at another byte", { db in
+                try db.execute(sql: """
+                    UPDATE person_charges SET unit = CAST(unit || x'00' || substr(charges, 1, 4) AS BLOB), charges = substr(charges, 6)
+                    WHERE unit = (SELECT unit FROM person_charges WHERE length(charges) >= 48 AND substr(charges, 5, 1) = x'00' LIMIT 1)
+                    """)
             }),
             ("delete a window charge", { db in
                 try db.execute(sql: "DELETE FROM window_charges WHERE id = (SELECT min(id) FROM window_charges)")

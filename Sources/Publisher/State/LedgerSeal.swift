@@ -200,6 +200,11 @@ enum LedgerSeal {
             }
             guard let session = current else { continue }
             let unit = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
+            // A row's hash runs the unit into its charges with one zero byte between: only with every
+            // unit exactly 16 bytes is that boundary fixed (else bytes moved across it keep the hash).
+            guard unit.count == 16 else {
+                throw PublisherError.refused("the privacy ledger holds a person whose id is \(unit.count) bytes, not 16: it was edited outside opendata, and releasing now could give people budget they have spent. Restore the state database from its backup")
+            }
             let charges = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
             withUnsafeBytes(of: &zero) { separator in
                 output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
@@ -257,8 +262,8 @@ enum LedgerSeal {
     /// row deleted or rewritten, in the same transaction.
     ///
     /// Returns, with `now`, each population's largest total of one person over the 365 days
-    /// before `now`, as the check found the rows (the charges it trims all end before that year);
-    /// populations without person rows are absent.
+    /// before `now`, as the check found the rows and segments (the charges it trims all end before
+    /// that year); populations with neither (record-level ones) are absent.
     @discardableResult
     static func check(_ state: StateStore, now time: Date? = nil) throws(PublisherError) -> [String: PrivacyCost] {
         do {

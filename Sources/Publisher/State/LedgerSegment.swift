@@ -25,11 +25,13 @@ struct LedgerSegment: Sendable {
     /// people still hash differently in the seal).
     var rowID: Int64
     var population: String
-    /// The charge, as encoded (``PersonLedger/encode(_:)``, one charge).
+    /// The charge, as encoded (``PersonLedger/encode(_:)``, one charge: 48 bytes).
     var encodedCharge: Data
     var charge: PersonLedger.Charge
     /// Everyone charged, strictly ascending.
     var ids: [LedgerID]
+    /// The ids as stored (16 bytes each), hashed as read by ``sealElement()``.
+    var units: Data
     var dataset: String
     var window: String
     var sequence: Int
@@ -42,15 +44,34 @@ struct LedgerSegment: Sendable {
     // MARK: Reading and writing
 
     /// The segments of `population`, oldest first.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` when a segment is malformed or the population holds
+    ///   more than ``maximumPerPopulation`` (``init(row:)``): the ledger was edited outside opendata.
     static func all(population: String, in db: Database) throws -> [LedgerSegment] {
-        try Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments WHERE population = ? ORDER BY id",
-                         arguments: [population]).map(Self.init(row:))
+        try checked(Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments WHERE population = ? ORDER BY id",
+                                 arguments: [population]).map(Self.init(row:)))
     }
 
     /// Every segment of every population, oldest first.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` as ``all(population:in:)``.
     static func all(in db: Database) throws -> [LedgerSegment] {
-        try Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments ORDER BY id")
-            .map(Self.init(row:))
+        try checked(Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments ORDER BY id")
+            .map(Self.init(row:)))
+    }
+
+    /// `segments`, refused when a population holds more than a mask can name (only an edit outside
+    /// opendata makes that: ``PersonLedger`` never writes a ninth).
+    private static func checked(_ segments: [LedgerSegment]) throws -> [LedgerSegment] {
+        for (population, held) in Dictionary(grouping: segments, by: \.population) where held.count > maximumPerPopulation {
+            throw PublisherError.refused(malformed("population \(population) holds \(held.count) segments, more than the \(maximumPerPopulation) opendata writes"))
+        }
+        return segments
+    }
+
+    /// The one-line refusal for a ledger whose segments were edited outside opendata.
+    static func malformed(_ what: String) -> String {
+        "the privacy ledger's segments were edited outside opendata (\(what)), and releasing now could give people budget they have spent. Restore the state database from its backup"
     }
 
     /// How many segments `population` holds.
@@ -70,8 +91,8 @@ struct LedgerSegment: Sendable {
             try db.execute(sql: "INSERT INTO person_segments (population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [population, encoded, units, dataset, window, sequence])
             let segment = LedgerSegment(rowID: db.lastInsertedRowID, population: population, encodedCharge: encoded, charge: charge,
-                                        ids: Array(part), dataset: dataset, window: window, sequence: sequence)
-            LedgerSeal.fold(&digest, segment.sealElement(units: units))
+                                        ids: Array(part), units: units, dataset: dataset, window: window, sequence: sequence)
+            LedgerSeal.fold(&digest, segment.sealElement())
         }
         return digest
     }
@@ -81,15 +102,20 @@ struct LedgerSegment: Sendable {
 
     // MARK: The seal
 
-    /// This segment's element of the ledger's digest (``LedgerSeal``): SHA-256 of `segment\0`, the
-    /// row id, population, dataset, window and sequence (each followed by a zero byte), the encoded
-    /// charge and the ids' 16 bytes each, in order. Removing, adding or moving one id changes it.
-    func sealElement() -> [UInt8] { sealElement(units: LedgerID.packInOrder(ids)) }
-
-    private func sealElement(units: Data) -> [UInt8] {
+    /// This segment's element of the ledger's digest (``LedgerSeal``): SHA-256 of `segment`, then
+    /// the row id, population, dataset, window and sequence, the encoded charge and the stored ids,
+    /// each as its length in bytes, a colon and its bytes. Every field's boundary is in the hash, so
+    /// bytes moved from one field to the next (ids into the charge, the charge into the ids, part
+    /// of the population into the dataset) change it, as does removing, adding or moving one id.
+    func sealElement() -> [UInt8] {
         let digest = StreamingDigest(.sha256)
-        digest.update(Data("segment\u{0}\(rowID)\u{0}\(population)\u{0}\(dataset)\u{0}\(window)\u{0}\(sequence)\u{0}".utf8))
-        digest.update(encodedCharge)
+        digest.update(Data("segment".utf8))
+        for field in [Data(String(rowID).utf8), Data(population.utf8), Data(dataset.utf8), Data(window.utf8), Data(String(sequence).utf8),
+                      encodedCharge] {
+            digest.update(Data("\(field.count):".utf8))
+            digest.update(field)
+        }
+        digest.update(Data("\(units.count):".utf8))
         digest.update(units)
         return digest.finish()
     }
@@ -128,16 +154,30 @@ struct LedgerSegment: Sendable {
 }
 
 extension LedgerSegment {
-    /// A stored row, read by position (the columns of ``all(population:in:)``).
-    init(row: Row) {
-        rowID = row[0]
-        population = row[1]
-        encodedCharge = row[2]
-        charge = PersonLedger.decode(encodedCharge).first ?? PersonLedger.Charge(start: .distantPast, end: .distantPast, cost: .zero)
-        ids = LedgerID.unpack(row[3])
-        dataset = row[4]
-        window = row[5]
-        sequence = row[6]
+    /// A stored row, read by position (the columns of ``all(population:in:)``), checked: a charge
+    /// of exactly one encoded charge, whole ids in strictly ascending order, at most ``maximumIDs``.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` naming the segment when the row is malformed (never
+    ///   a charge made up to stand in for a missing one).
+    init(row: Row) throws {
+        let id = Int64.fromDatabaseValue(row[0] as DatabaseValue) ?? -1
+        func refuse(_ what: String) -> PublisherError { .refused(Self.malformed("segment \(id): \(what)")) }
+        guard let population = String.fromDatabaseValue(row[1] as DatabaseValue),
+              let encodedCharge = Data.fromDatabaseValue(row[2] as DatabaseValue), let units = Data.fromDatabaseValue(row[3] as DatabaseValue),
+              let dataset = String.fromDatabaseValue(row[4] as DatabaseValue), let window = String.fromDatabaseValue(row[5] as DatabaseValue),
+              let sequence = Int.fromDatabaseValue(row[6] as DatabaseValue), id >= 0 else {
+            throw refuse("a column of the wrong type")
+        }
+        guard encodedCharge.count == PersonLedger.chargeSize, let charge = PersonLedger.decode(encodedCharge).first else {
+            throw refuse("its charge is \(encodedCharge.count) bytes, not \(PersonLedger.chargeSize)")
+        }
+        guard units.count % 16 == 0, units.count / 16 <= Self.maximumIDs else {
+            throw refuse("its ids are \(units.count) bytes, not whole 16-byte ids up to \(Self.maximumIDs)")
+        }
+        let ids = LedgerID.unpack(units)
+        guard zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) else { throw refuse("its ids are not in ascending order") }
+        self.init(rowID: id, population: population, encodedCharge: encodedCharge, charge: charge, ids: ids, units: units,
+                  dataset: dataset, window: window, sequence: sequence)
     }
 }
 

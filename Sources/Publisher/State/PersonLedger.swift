@@ -162,7 +162,10 @@ public struct PersonLedger {
         let ids = Self.ids(of: units.dictionary, population: population, key: key)
         let stored = try storedCharges(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
-        let segments = try segments(population: population)
+        // Only segments some span overlapping the window can reach (a span starts after window.start − 365 d
+        // and before window.end).
+        let reach = (from: window.start.addingTimeInterval(-Self.year), to: window.end.addingTimeInterval(Self.year))
+        let segments = try segments(population: population).filter { $0.charge.end > reach.from && $0.charge.start < reach.to }
         let masks = LedgerSegment.masks(of: ids, in: segments)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<LedgerID> = []
