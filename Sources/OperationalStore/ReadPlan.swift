@@ -177,6 +177,14 @@ extension OperationalStore {
             }
         }
         let parts = ranges
+        // Room for the rows up front, so the columns' codes are not copied as they grow (each copy
+        // faults in fresh pages): a range's rowids bound its rows, and the first part holds every
+        // part's rows once they are appended. Capped; untouched room costs address space only.
+        let cap: Int64 = 1 << 24
+        let reserve = parts.map { range -> Int in
+            guard let range, let low = span?.0, let high = span?.1 else { return 0 }
+            return Int(min(cap, range.lowerBound == low ? high - low + 1 : range.upperBound - range.lowerBound + 1))
+        }
         let meter = ScanProgress(count: parts.count)
         let results = Parallel.map(parts.count) { part -> Result<[Tabular.Column], StoreError> in
             let (sql, arguments) = plan.query(rowids: parts[part])
@@ -190,7 +198,7 @@ extension OperationalStore {
             do throws(StoreError) {
                 return .success(try read { db in
                     try Self.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names,
-                                  progress: report)
+                                  reserve: reserve[part], progress: report)
                 })
             } catch {
                 return .failure(error)
@@ -204,12 +212,13 @@ extension OperationalStore {
     /// `String` only the first time a value occurs.
     /// With `progress`, it is called every 65 536 rows with the current rowid
     /// when the query selects it as an extra last column (else nil).
-    static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String],
+    static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String], reserve: Int = 0,
                      progress: ((Int64?) -> Void)? = nil) throws -> [Tabular.Column] {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
         var columns = names.map { Tabular.Column(name: $0) }
+        for index in columns.indices { columns[index].reserveCapacity(reserve) }
         var batches = names.map { _ in ValueBatch() }
         var digits = [UInt8](repeating: 0, count: 24)
         // Per column, what each small non-negative integer is known as (−1: not seen yet; a code

@@ -8,9 +8,17 @@ final class LedgerTouches: @unchecked Sendable {
     private let lock = NSLock()
     private var ids: [String: [LedgerID]] = [:]
 
-    /// Notes that `charged` people of `population` may be charged.
+    /// Past this many people touched in a population, the summary scans the whole ledger instead
+    /// (one streamed pass is then cheaper than a look-up each), so no more are kept.
+    static let fullScanAbove = 50_000
+
+    /// Notes that `charged` people of `population` may be charged (only the first
+    /// ``fullScanAbove`` + 1 of a population are kept: enough to say there are more).
     func add(population: String, _ charged: [LedgerID]) {
-        lock.withLock { ids[population, default: []] += charged }
+        lock.withLock {
+            let room = Self.fullScanAbove + 1 - ids[population, default: []].count
+            if room > 0 { ids[population, default: []] += charged.prefix(room) }
+        }
     }
 
     /// Everyone noted so far, by population.

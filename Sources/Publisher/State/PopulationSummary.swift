@@ -14,8 +14,8 @@ extension PopulationSummary {
     /// ``all(state:now:)`` after a run: `scanned` is each population's largest yearly charge as the
     /// run's ledger check found it at `now` (``LedgerSeal/check(_:now:)``) and `touched` everyone the
     /// run's releases may have charged since, so only their rows are read again (the same figure as
-    /// a full scan; a population not in `scanned` and not touched, or with more than 50,000 people
-    /// touched, is scanned in full).
+    /// a full scan; a population not in `scanned` and not touched, or with more than
+    /// ``LedgerTouches/fullScanAbove`` people touched, is scanned in full).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger, the cap history or the spends cannot be read.
     static func all(state: StateStore, now: Date, scanned: [String: PrivacyCost]?,
@@ -33,7 +33,7 @@ extension PopulationSummary {
             let largest: (epsilon: Double, delta: Double)
             // A backfill touches millions of people: one streamed scan is then cheaper than a lookup each.
             let touchedCount = touched[population]?.count ?? 0
-            if let scanned, scanned[population] != nil || touchedCount > 0, touchedCount <= 50_000 {
+            if let scanned, scanned[population] != nil || touchedCount > 0, touchedCount <= LedgerTouches.fullScanAbove {
                 largest = try ledger.largestYearlyCharge(population: population, now: now, scanned: scanned[population] ?? .zero,
                                                          touched: touched[population] ?? []).converted
             } else {
