@@ -160,12 +160,12 @@ public struct PersonLedger {
         }
         let key = try state.ledgerKey()
         let ids = Self.ids(of: units.dictionary, population: population, key: key)
-        let stored = try storedCharges(population: population, units: ids)
+        let (stored, allSegments) = try stored(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
         // Only segments some span overlapping the window can reach (a span starts after window.start − 365 d
         // and before window.end).
         let reach = (from: window.start.addingTimeInterval(-Self.year), to: window.end.addingTimeInterval(Self.year))
-        let segments = try segments(population: population).filter { $0.charge.end > reach.from && $0.charge.start < reach.to }
+        let segments = allSegments.filter { $0.charge.end > reach.from && $0.charge.start < reach.to }
         let masks = LedgerSegment.masks(of: ids, in: segments)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<LedgerID> = []
@@ -301,38 +301,37 @@ public struct PersonLedger {
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
     public func charges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: [Charge]] {
-        var result = try storedCharges(population: population, units: units).mapValues(Self.decode)
-        let segments = try segments(population: population)
+        let (rows, segments) = try stored(population: population, units: units)
+        var result = rows.mapValues(Self.decode)
         for (id, mask) in zip(units, LedgerSegment.masks(of: units, in: segments)) where mask != 0 {
             result[id, default: []] += LedgerSegment.charges(mask, of: segments)
         }
         return result
     }
 
-    /// The segments of `population` (``LedgerSegment``), oldest first.
-    ///
-    /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger cannot be read.
-    func segments(population: String) throws(PublisherError) -> [LedgerSegment] {
-        do {
-            return try state.queue.read { db in try LedgerSegment.all(population: population, in: db) }
-        } catch {
-            throw .io(path: state.path, reason: "cannot read the person ledger's segments (\(error))")
-        }
-    }
-
     /// The stored charges of each of `units`, as encoded.
     func storedCharges(population: String, units: [LedgerID]) throws(PublisherError) -> [LedgerID: Data] {
+        try stored(population: population, units: units).rows
+    }
+
+    /// The stored rows of `units` (as ``storedCharges(population:units:)``) and every segment of
+    /// `population`, read in one transaction, so both are the same moment's ledger.
+    ///
+    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read or a
+    ///   segment is malformed (``LedgerSegment/init(row:)``).
+    func stored(population: String, units: [LedgerID]) throws(PublisherError) -> (rows: [LedgerID: Data], segments: [LedgerSegment]) {
         do {
             return try state.queue.read { db in
                 var result: [LedgerID: Data] = [:]
+                let segments = try LedgerSegment.all(population: population, in: db)
                 // Nothing to look up in a population nobody was charged in (a first backfill).
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM person_charges WHERE population = ?)",
-                                        arguments: [population]) == true else { return result }
+                                        arguments: [population]) == true else { return (result, segments) }
                 let statement = try db.makeStatement(sql: "SELECT charges FROM person_charges WHERE population = ? AND unit = ?")
                 for id in units {
                     if let blob = try Data.fetchOne(statement, arguments: [population, id.data]) { result[id] = blob }
                 }
-                return result
+                return (result, segments)
             }
         } catch {
             throw .io(path: state.path, reason: "cannot read the person ledger (\(error))")
@@ -458,8 +457,8 @@ public struct PersonLedger {
         let start = now.addingTimeInterval(-Self.year)
         var largest = scanned
         let people = Array(Set(touched))
-        let rows = try storedCharges(population: population, units: people)
-        var year = YearTotals(segments: try segments(population: population), after: start, before: now)
+        let (rows, segments) = try stored(population: population, units: people)
+        var year = YearTotals(segments: segments, after: start, before: now)
         for (id, mask) in zip(people, LedgerSegment.masks(of: people, in: year.walk.segments)) {
             let row = rows[id].map { blob in blob.withUnsafeBytes { Self.total($0, after: start, before: now) } }
             guard row != nil || mask != 0 else { continue }
