@@ -260,6 +260,10 @@ import TestSupport
         #expect(throws: Never.self) { try LedgerSeal.check(state) }
         // With segments: one person taken out of a segment, a segment deleted, its charge or its
         // provenance edited, one planted (even a copy of one that is there).
+        let copyOldest = """
+            INSERT INTO person_segments (population, charge, units, dataset, window, sequence)
+            SELECT population, charge, units, dataset, window, sequence FROM person_segments WHERE id = (SELECT min(id) FROM person_segments)
+            """
         let segmentTampering: [(String, (Database) throws -> Void)] = [
             ("remove one person from a segment", { db in
                 try db.execute(sql: "UPDATE person_segments SET units = substr(units, 17) WHERE id = (SELECT id FROM person_segments WHERE length(units) >= 32 LIMIT 1)")
@@ -288,19 +292,9 @@ import TestSupport
                 try db.execute(sql: "UPDATE person_segments SET population = substr(population, 1, 3), dataset = substr(population, 4) || dataset WHERE id = (SELECT max(id) FROM person_segments)")
             }),
             ("a ninth segment", { db in
-                for _ in 0..<LedgerSegment.maximumPerPopulation {
-                    try db.execute(sql: """
-                        INSERT INTO person_segments (population, charge, units, dataset, window, sequence)
-                        SELECT population, charge, units, dataset, window, sequence FROM person_segments WHERE id = (SELECT min(id) FROM person_segments)
-                        """)
-                }
+                for _ in 0..<LedgerSegment.maximumPerPopulation { try db.execute(sql: copyOldest) }
             }),
-            ("copy a segment", { db in
-                try db.execute(sql: """
-                    INSERT INTO person_segments (population, charge, units, dataset, window, sequence)
-                    SELECT population, charge, units, dataset, window, sequence FROM person_segments WHERE id = (SELECT min(id) FROM person_segments)
-                    """)
-            }),
+            ("copy a segment", { db in try db.execute(sql: copyOldest) }),
         ]
         let tampering: [(String, (Database) throws -> Void)] = (segments ? segmentTampering : []) + [
             ("edit", { db in
