@@ -235,7 +235,8 @@ public enum AggregateEngine {
             // the chance that some empty one passes τ grows with K, unbounded by δ).
             let tau = r + selectionMargin(countNoise.distribution, probability: delta / Double(g))
             threshold = tau
-            published = published.filter { counts[$0] > 0 && noisyCounts[$0] >= tau }
+            // A group the roll-up keeps in its category (its key would read as a category row) is no candidate either.
+            published = published.filter { counts[$0] > 0 && noisyCounts[$0] >= tau && bounded.rollUp?.input.mayStandAlone($0) != false }
         }
 
         // Every mean's noisy normalised sum and denominator, first: a sum of the same column reads them.

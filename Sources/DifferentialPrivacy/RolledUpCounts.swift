@@ -12,11 +12,18 @@ public struct RollUpInput: Sendable, Equatable {
     public var categoryKeys: [[String]]
     /// The share (0 < share < 1) of the output's budget spent on the category counts.
     public var share: Double
+    /// Per group (empty: none): never published on its own, only counted in its category, whatever
+    /// its noisy count. A public function of the group's key (a raw value that would read as a
+    /// category row), so leaving it out of the selection's candidates costs no privacy.
+    public var onlyInCategory: [Bool]
 
     /// Creates a roll-up input.
-    public init(categoryOfGroup: [Int32], categoryKeys: [[String]], share: Double) {
-        (self.categoryOfGroup, self.categoryKeys, self.share) = (categoryOfGroup, categoryKeys, share)
+    public init(categoryOfGroup: [Int32], categoryKeys: [[String]], share: Double, onlyInCategory: [Bool] = []) {
+        (self.categoryOfGroup, self.categoryKeys, self.share, self.onlyInCategory) = (categoryOfGroup, categoryKeys, share, onlyInCategory)
     }
+
+    /// True when group `group` may be published on its own.
+    func mayStandAlone(_ group: Int) -> Bool { group >= onlyInCategory.count || !onlyInCategory[group] }
 }
 
 /// Stage 2 of an output with private keys and a category hierarchy ("no silent drops"): every

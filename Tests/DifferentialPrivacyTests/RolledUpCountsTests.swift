@@ -50,6 +50,23 @@ import Testing
         #expect(noise.sensitivity == 2)
     }
 
+    /// A group the roll-up keeps in its category (a raw value that reads as a category row) is never
+    /// published on its own, however large, and its records are in its category's row.
+    @Test func aGroupKeptInItsCategoryIsCountedThereAndNeverAlone() throws {
+        var input = Self.input()
+        input.rollUp?.onlyInCategory = (0..<24).map { $0 == 1 }
+        let bounded = try AggregateEngine.bound(input, statistics: [.count], keys: .privateKeys, bounds: Self.bounds,
+                                                budget: .epsilon(100_000, delta: 1e-6), sampler: ExactSampler(random: SeededRandom(seed: 1)),
+                                                disclosure: 0.1)
+        let result = AggregateEngine.release(bounded, sampler: ExactSampler(random: SeededRandom(seed: 2)))
+        let published = Set(result.groupRows.map { $0.key[0] })
+        #expect(published == Set([0, 2, 3, 4, 5].map { "type \($0)" }), "\(published.sorted())")
+        // Group 1 (40 rows, category B) is in B's row with the single rows of B.
+        #expect(bounded.counts[1] == 40)
+        #expect(result.categoryRows.map { Int($0.values[0]) } == [6, 46, 6])
+        #expect(result.rows.reduce(0) { $0 + Int($1.values[0]) } == bounded.rowsAfterBounding)
+    }
+
     /// For any fixed published set, one more person (any number of rows) moves the category counts
     /// by at most G·R together: the sensitivity the noise is calibrated to.
     @Test(arguments: [1, 2, 7, 300])

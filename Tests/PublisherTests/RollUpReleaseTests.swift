@@ -38,6 +38,22 @@ import TestSupport
         }
     }
 
+    /// A recorded value that starts as a category row's key is kept in its category: a published key
+    /// starting with the prefix always means a category row.
+    @Test func aRawValueThatReadsAsACategoryRowStaysInItsCategory() throws {
+        var spec = AggregateSpec(groupBy: [GroupKey(column: "district", level: nil), GroupKey(column: "call_type", level: nil)],
+                                 keys: ["call_type": .private, "district": .values(["1", "2", "category: Property"])], statistics: [.count], contribution: nil,
+                                 privacy: .epsilon(0.5, delta: 1e-6))
+        let rollUp = RollUpSpec(column: "call_type", file: "c.csv", categoryOf: ["THEFT": "Property"], order: ["Property"], unlisted: "Other",
+                                share: 0.2, location: SourceLocation(file: "p.yaml", line: 1, column: 1))
+        spec.rollUp = rollUp
+        let keys = [["1", "THEFT"], ["1", "category: Property"], ["2", "category: "], ["category: Property", "FIGHT"]]
+        let input = AggregatePlanner.rollUpInput(rollUp, spec: spec, groupKeys: keys, publicLists: [["1", "2", "category: Property"], nil],
+                                                 share: 0.2)
+        #expect(input.onlyInCategory == [false, true, true, false], "only the rolled-up column's values are kept back")
+        #expect(input.categoryOfGroup[1] == input.categoryOfGroup[0] + 1, "a value not in the file counts under the catch-all")
+    }
+
     /// The roll-up takes its share off the statistics; a record-level output that rolls up discloses
     /// no counted total (its rows add up to it), so its selection keeps what the disclosure had.
     @Test func theSharesAddUpToTheOutputsBudget() throws {

@@ -228,7 +228,7 @@ public enum ReleasePackager {
                 continue
             }
             if case let .aggregate(spec)? = output?.kind, let rollUp = spec.rollUp, rollUp.column == column {
-                result[column] = "\(column), as recorded, for the values whose noisy count passed the partition-selection threshold; a value starting \"\(RollUpSpec.keyPrefix)\" is a roll-up row instead: it counts the records of every \(column) in that category (from \(rollUp.file); \(rollUp.unlisted) for values the file does not list) that has no row of its own, so every counted record is in one row"
+                result[column] = "\(column), as recorded, for the values whose noisy count passed the partition-selection threshold; a value starting \"\(RollUpSpec.keyPrefix)\" is always a roll-up row (a recorded value that starts so is never published on its own but counted in its category's row): it counts the records of every \(column) in that category (from \(rollUp.file); \(rollUp.unlisted) for values the file does not list) that has no row of its own, so every counted record is in one row"
                 continue
             }
             switch policy.treatment(of: column) {

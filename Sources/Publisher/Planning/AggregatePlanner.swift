@@ -209,7 +209,11 @@ public enum AggregatePlanner {
             }
             return index[mapped] ?? -1
         }
-        return RollUpInput(categoryOfGroup: categoryOfGroup, categoryKeys: categoryKeys, share: share)
+        // A raw value that starts as a category row's key would be read as one: it is counted in its
+        // category only, so a published key starting with the prefix always means a category row.
+        let column = spec.groupBy.firstIndex { $0.column == rollUp.column }
+        let onlyInCategory = groupKeys.map { key in column.map { key[$0].hasPrefix(RollUpSpec.keyPrefix) } ?? false }
+        return RollUpInput(categoryOfGroup: categoryOfGroup, categoryKeys: categoryKeys, share: share, onlyInCategory: onlyInCategory)
     }
 
     /// The published table of an output's result: ``table(_:keyColumns:)`` over its group-by columns, or for a disparity
