@@ -254,6 +254,15 @@ import TestSupport
         }
     }
 
+    /// Flips one bit of the first charge's ε (byte 16 of its encoding) in one row of `table` holding a
+    /// whole charge, found by its `key` column.
+    static func flipEpsilon(_ db: Database, table: String, key: String, blob: String) throws {
+        let row = try #require(try Row.fetchOne(db, sql: "SELECT \(key), \(blob) FROM \(table) WHERE length(\(blob)) >= 48 LIMIT 1"))
+        var charges: Data = row[1]
+        charges[16] ^= 0x40
+        try db.execute(sql: "UPDATE \(table) SET \(blob) = ? WHERE \(key) = ?", arguments: [charges, row[0] as DatabaseValue])
+    }
+
     /// After trimming, a row edited, deleted or inserted outside opendata is still caught.
     @Test(arguments: [false, true]) func aTamperedRowIsStillCaughtAfterTrimming(segments: Bool) throws {
         let (state, _, _) = try Self.simulate("ledger-horizon-tamper", segments: segments)
@@ -271,12 +280,7 @@ import TestSupport
             ("delete a segment", { db in
                 try db.execute(sql: "DELETE FROM person_segments WHERE id = (SELECT min(id) FROM person_segments)")
             }),
-            ("edit a segment's ε", { db in
-                let row = try #require(try Row.fetchOne(db, sql: "SELECT id, charge FROM person_segments LIMIT 1"))
-                var charge: Data = row["charge"]
-                charge[16] ^= 0x40
-                try db.execute(sql: "UPDATE person_segments SET charge = ? WHERE id = ?", arguments: [charge, row["id"] as Int64])
-            }),
+            ("edit a segment's ε", { db in try Self.flipEpsilon(db, table: "person_segments", key: "id", blob: "charge") }),
             ("move a segment's window", { db in
                 try db.execute(sql: "UPDATE person_segments SET window = window || 'x' WHERE id = (SELECT min(id) FROM person_segments)")
             }),
@@ -301,12 +305,7 @@ import TestSupport
                 // One charge of a person with several deleted: the row stays, shorter.
                 try db.execute(sql: "UPDATE person_charges SET charges = substr(charges, 1, 48) WHERE unit = (SELECT unit FROM person_charges WHERE length(charges) > 48 LIMIT 1)")
             }),
-            ("edit a charge's ε", { db in
-                let row = try #require(try Row.fetchOne(db, sql: "SELECT unit, charges FROM person_charges WHERE length(charges) >= 48 LIMIT 1"))
-                var charges: Data = row["charges"]
-                charges[16] ^= 0x40
-                try db.execute(sql: "UPDATE person_charges SET charges = ? WHERE unit = ?", arguments: [charges, row["unit"] as Data])
-            }),
+            ("edit a charge's ε", { db in try Self.flipEpsilon(db, table: "person_charges", key: "unit", blob: "charges") }),
             ("delete", { db in
                 try db.execute(sql: "DELETE FROM person_charges WHERE unit = (SELECT unit FROM person_charges LIMIT 1)")
             }),
