@@ -78,14 +78,12 @@ enum ContributionBounder {
         var keep = [Bool](repeating: false, count: groups.count)
         let start = unitRows.start, rows = unitRows.rows
         let unitCount = start.count - 1
-        let parts = unitCount < 100_000 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 4)
-        let chunk = (unitCount + parts - 1) / max(parts, 1)
         let drawing: [[Int]] = keep.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let marks = buffer
-            return Parallel.map(parts) { part -> [Int] in
+            return Parallel.map(ranges: unitCount, minimum: 100_000, cores: min(ProcessInfo.processInfo.activeProcessorCount, 4)) { units -> [Int] in
                 var scratch = Scratch()
                 var drawing: [Int] = []
-                for unit in min(part * chunk, unitCount)..<min((part + 1) * chunk, unitCount) {
+                for unit in units {
                     scratch.load(unit: unit, start: start, rows: rows, groups: groups)
                     if scratch.eligible.count <= 1 || scratch.isWithin(bounds) {
                         for row in scratch.eligible { marks[row] = true }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Independent jobs on every core, their results in job order: the one place the project
 /// hands work to `DispatchQueue.concurrentPerform` and collects what each job produced.
@@ -25,5 +26,15 @@ public enum Parallel {
             guard let value = slot else { preconditionFailure("a parallel job returned no result") }
             return value
         }
+    }
+
+    /// `job` over `0..<count` cut into `cores` consecutive ranges of equal size (the last may be
+    /// shorter or empty), or over the whole as one range when `count` is below `minimum`; the
+    /// results in range order.
+    public static func map<T>(ranges count: Int, minimum: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                              _ job: (Range<Int>) -> T) -> [T] {
+        let parts = count < minimum ? 1 : max(cores, 1)
+        let chunk = (count + parts - 1) / parts
+        return map(parts) { part in job(min(part * chunk, count)..<min((part + 1) * chunk, count)) }
     }
 }

@@ -80,9 +80,7 @@ enum LedgerSeal {
     static func personRows(population: String, ids: [LedgerID], previous: [LedgerID: Data], kept: [LedgerID: Data] = [:],
                            appended: Data, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
         let hash = PrefixedSHA256(prefix: Array("person\u{0}\(population)\u{0}".utf8))
-        let parts = ids.count < 50_000 ? 1 : max(cores, 1)
-        let chunk = (ids.count + parts - 1) / max(parts, 1)
-        let partial = Parallel.map(parts) { part -> [UInt8] in
+        let partial = Parallel.map(ranges: ids.count, minimum: 50_000, cores: cores) { range -> [UInt8] in
             let session = hash.session()
             var total = [UInt8](repeating: 0, count: 32)
             var output = [UInt8](repeating: 0, count: 32)
@@ -95,7 +93,7 @@ enum LedgerSeal {
                 }
                 for index in 0..<32 { total[index] ^= output[index] }
             }
-            for id in ids[min(part * chunk, ids.count)..<min((part + 1) * chunk, ids.count)] {
+            for id in ids[range] {
                 id.withBytes { unit in
                     if let before = previous[id] {
                         add(unit, before)

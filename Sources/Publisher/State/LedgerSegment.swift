@@ -10,8 +10,8 @@ import Tabular
 ///
 /// A person's history is their row's charges followed by the charge of every segment holding
 /// their id, so a segment changes no decision: a cap check, the largest yearly charge and the
-/// ledger's seal read the same charges as if each person's row held it (property-tested against
-/// rows alone in `LedgerSegmentTests`). What it changes is the cost: a backfill charging millions
+/// ledger's seal read the same charges as if each person's row held it (the property tests of
+/// `LedgerHorizonTests` and the repeat callers of `PersonLedgerTests` run with and without segments). What it changes is the cost: a backfill charging millions
 /// of people writes one sorted blob (16 bytes a person) rather than a B-tree row each, and a later
 /// release finds its people in it by binary search.
 ///
@@ -28,10 +28,8 @@ struct LedgerSegment: Sendable {
     /// The charge, as encoded (``PersonLedger/encode(_:)``, one charge: 48 bytes).
     var encodedCharge: Data
     var charge: PersonLedger.Charge
-    /// Everyone charged, strictly ascending.
+    /// Everyone charged, strictly ascending (stored as their 16 bytes each, ``LedgerID/packInOrder(_:)``).
     var ids: [LedgerID]
-    /// The ids as stored (16 bytes each), hashed as read by ``sealElement()``.
-    var units: Data
     var dataset: String
     var window: String
     var sequence: Int
@@ -48,21 +46,21 @@ struct LedgerSegment: Sendable {
     /// - Throws: ``PublisherError/refused(_:)`` when a segment is malformed or the population holds
     ///   more than ``maximumPerPopulation`` (``init(row:)``): the ledger was edited outside opendata.
     static func all(population: String, in db: Database) throws -> [LedgerSegment] {
-        try checked(Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments WHERE population = ? ORDER BY id",
-                                 arguments: [population]).map(Self.init(row:)))
+        try read(where: "WHERE population = ?", [population], in: db)
     }
 
     /// Every segment of every population, oldest first.
     ///
     /// - Throws: ``PublisherError/refused(_:)`` as ``all(population:in:)``.
     static func all(in db: Database) throws -> [LedgerSegment] {
-        try checked(Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments ORDER BY id")
-            .map(Self.init(row:)))
+        try read(where: "", [], in: db)
     }
 
-    /// `segments`, refused when a population holds more than a mask can name (only an edit outside
-    /// opendata makes that: ``PersonLedger`` never writes a ninth).
-    private static func checked(_ segments: [LedgerSegment]) throws -> [LedgerSegment] {
+    /// The segments `condition` selects, oldest first, refused when a population holds more than a
+    /// mask can name (only an edit outside opendata makes that: ``PersonLedger`` never writes a ninth).
+    private static func read(where condition: String, _ arguments: StatementArguments, in db: Database) throws -> [LedgerSegment] {
+        let segments = try Row.fetchAll(db, sql: "SELECT id, population, charge, units, dataset, window, sequence FROM person_segments \(condition) ORDER BY id",
+                                        arguments: arguments).map(Self.init(row:))
         for (population, held) in Dictionary(grouping: segments, by: \.population) where held.count > maximumPerPopulation {
             throw PublisherError.refused(malformed("population \(population) holds \(held.count) segments, more than the \(maximumPerPopulation) opendata writes"))
         }
@@ -91,7 +89,7 @@ struct LedgerSegment: Sendable {
             try db.execute(sql: "INSERT INTO person_segments (population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [population, encoded, units, dataset, window, sequence])
             let segment = LedgerSegment(rowID: db.lastInsertedRowID, population: population, encodedCharge: encoded, charge: charge,
-                                        ids: Array(part), units: units, dataset: dataset, window: window, sequence: sequence)
+                                        ids: Array(part), dataset: dataset, window: window, sequence: sequence)
             LedgerSeal.fold(&digest, segment.sealElement())
         }
         return digest
@@ -115,8 +113,9 @@ struct LedgerSegment: Sendable {
             digest.update(Data("\(field.count):".utf8))
             digest.update(field)
         }
-        digest.update(Data("\(units.count):".utf8))
-        digest.update(units)
+        // The stored ids (``init(row:)`` reads only whole ones, so these are their bytes), packed a block at a time.
+        digest.update(Data("\(ids.count * 16):".utf8))
+        for start in stride(from: 0, to: ids.count, by: 4096) { digest.update(LedgerID.packInOrder(ids[start..<min(start + 4096, ids.count)])) }
         return digest.finish()
     }
 
@@ -136,10 +135,8 @@ struct LedgerSegment: Sendable {
     /// for a large query. At most ``maximumPerPopulation`` segments.
     static func masks(of ids: [LedgerID], in segments: [LedgerSegment]) -> [UInt8] {
         guard !segments.isEmpty else { return [UInt8](repeating: 0, count: ids.count) }
-        let parts = ids.count < 50_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        let chunk = (ids.count + parts - 1) / max(parts, 1)
-        return Parallel.map(parts) { part -> [UInt8] in
-            ids[min(part * chunk, ids.count)..<min((part + 1) * chunk, ids.count)].map { id in
+        return Parallel.map(ranges: ids.count, minimum: 50_000) { range -> [UInt8] in
+            ids[range].map { id in
                 var mask: UInt8 = 0
                 for (index, segment) in segments.enumerated() where segment.contains(id) { mask |= 1 << UInt8(index) }
                 return mask
@@ -176,7 +173,7 @@ extension LedgerSegment {
         }
         let ids = LedgerID.unpack(units)
         guard zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) else { throw refuse("its ids are not in ascending order") }
-        self.init(rowID: id, population: population, encodedCharge: encodedCharge, charge: charge, ids: ids, units: units,
+        self.init(rowID: id, population: population, encodedCharge: encodedCharge, charge: charge, ids: ids,
                   dataset: dataset, window: window, sequence: sequence)
     }
 }

@@ -509,12 +509,9 @@ public struct PersonLedger {
 
     /// The ledger ids of `values`, computed on every core (millions of people in a backfill).
     static func ids(of values: [String], population: String, key: [UInt8]) -> [LedgerID] {
-        let parts = values.count < 100_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        let chunk = (values.count + parts - 1) / max(parts, 1)
         let hash = KeyedHash(key: key)
         let prefix = Array(population.utf8) + [0]
-        return Parallel.map(parts) { part in
-            let range = min(part * chunk, values.count)..<min((part + 1) * chunk, values.count)
+        return Parallel.map(ranges: values.count, minimum: 100_000) { range in
             let session = hash.session()
             return values[range].map { id(of: $0, prefix: prefix, session: session) }
         }.flatMap { $0 }
