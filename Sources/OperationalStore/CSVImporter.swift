@@ -176,6 +176,9 @@ public enum CSVImporter {
             if existing == nil {
                 let definition = columns.map { "\(SQL.quote($0.name)) \($0.type.sqlType)" }.joined(separator: ", ")
                 try db.execute(sql: "CREATE TABLE \(SQL.quote(table)) (\(definition))")
+            } else {
+                // New rows get new rowids: the columnar copy's insert trigger need not look at each.
+                try ColumnBlocks.pauseInsertTrigger(table, in: db)
             }
             let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) (\(list)) VALUES (\(placeholders))")
             var find: Statement?, update: Statement?
@@ -243,6 +246,7 @@ public enum CSVImporter {
                 try ImportCoverage.record(table: table, column: columns[index].name, days: days, in: db)
                 report.covered.append((columns[index].name, days))
             }
+            try ColumnBlocks.refresh(table: table, in: db)
         }
         return report
     }

@@ -79,6 +79,23 @@ public struct ReadPlan: Sendable, Equatable {
         return Double(milliseconds) / 86_400_000.0
     }
 
+    /// The window as the Julian days `julianday()` of a stored timestamp must lie in (both bounds
+    /// inclusive): `zoned` for a value with a zone (…Z, …±HH:MM), an instant; `naive` for a value
+    /// without one when ``naiveZone`` is not UTC at the window's ends (a wall-clock time there,
+    /// compared with the window's wall-clock bounds: local midnight to local midnight, exact on
+    /// 23- and 25-hour days too); nil `naive` compares every value with `zoned`. The bounds are the
+    /// Julian days SQLite itself computes (integer milliseconds / 86 400 000), the upper one the
+    /// largest double below the exclusive end, so the test is exactly from ≤ t < to.
+    var windowDays: (zoned: ClosedRange<Double>, naive: ClosedRange<Double>?)? {
+        guard let window else { return nil }
+        let zoned = Self.julianDay(window.from)...Self.julianDay(window.to).nextDown
+        guard let zone = naiveZone, zone.secondsFromGMT(for: window.from) != 0 || zone.secondsFromGMT(for: window.to) != 0 else {
+            return (zoned, nil)
+        }
+        let local = { (date: Date) in date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))) }
+        return (zoned, Self.julianDay(local(window.from))...Self.julianDay(local(window.to)).nextDown)
+    }
+
     func query(rowids: ClosedRange<Int64>? = nil) -> (sql: String, arguments: [DatabaseValueConvertible]) {
         var select = columns.map { SQL.quote($0) }
         for (name, derivation) in derived {
@@ -93,22 +110,15 @@ public struct ReadPlan: Sendable, Equatable {
             conditions.append("rowid BETWEEN ? AND ?")
             arguments += [rowids.lowerBound, rowids.upperBound]
         }
-        if let window {
-            // One date parse per row: BETWEEN evaluates its left side once. The bounds are the
-            // Julian days SQLite itself computes (integer milliseconds / 86 400 000), the upper one
-            // the largest double below the exclusive end, so the test is exactly from ≤ t < to.
+        if let window, let bounds = windowDays {
+            // One date parse per row: BETWEEN evaluates its left side once.
             let column = SQL.quote(window.column)
-            if let zone = naiveZone, zone.secondsFromGMT(for: window.from) != 0 || zone.secondsFromGMT(for: window.to) != 0 {
-                // A value with a zone (…Z, …±HH:MM) is an instant, compared with the window's instants;
-                // a naive value is wall-clock time in `zone`, compared with the window's wall-clock
-                // bounds (local midnight to local midnight: exact on 23- and 25-hour days too).
-                let local = { (date: Date) in date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))) }
+            if let naive = bounds.naive {
                 conditions.append("(CASE WHEN \(SQL.hasZone(window.column)) THEN julianday(\(column)) BETWEEN ? AND ? ELSE julianday(\(column)) BETWEEN ? AND ? END)")
-                arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown,
-                              Self.julianDay(local(window.from)), Self.julianDay(local(window.to)).nextDown]
+                arguments += [bounds.zoned.lowerBound, bounds.zoned.upperBound, naive.lowerBound, naive.upperBound]
             } else {
                 conditions.append("julianday(\(column)) BETWEEN ? AND ?")
-                arguments += [Self.julianDay(window.from), Self.julianDay(window.to).nextDown]
+                arguments += [bounds.zoned.lowerBound, bounds.zoned.upperBound]
             }
         }
         for rule in exclude where !rule.values.isEmpty {
@@ -145,6 +155,11 @@ extension OperationalStore {
             throw .pseudonymKey("columns \(plan.pseudonymized.sorted().joined(separator: ", ")) are pseudonymised but no key was given; pass --pseudonym-key FILE or set OPENDATA_PSEUDONYM_KEY")
         }
         let names = plan.columns + plan.derived.map(\.name)
+        // The columnar copy when it can answer exactly (``ColumnBlocks``), else the rows.
+        if let columns = try read({ db in try ColumnBlocks.read(plan, names: names, in: db) }) {
+            progress?(1)
+            return plan.finish(columns, pseudonymizer: pseudonymizer)
+        }
         var columns: [Tabular.Column] = []
         for part in try scanInParts(plan, names: names, available: available, progress: progress) {
             if columns.isEmpty {
@@ -214,6 +229,16 @@ extension OperationalStore {
     /// when the query selects it as an extra last column (else nil).
     static func scan(_ db: Database, sql: String, arguments: StatementArguments, names: [String], reserve: Int = 0,
                      progress: ((Int64?) -> Void)? = nil) throws -> [Tabular.Column] {
+        try scanWithKinds(db, sql: sql, arguments: arguments, names: names, reserve: reserve, progress: progress).columns
+    }
+
+    /// ``scan(_:sql:arguments:names:reserve:progress:)``, also returning per column the SQLite
+    /// storage classes its values had, as bits `1 << SQLITE_INTEGER`, `1 << SQLITE_FLOAT`, ….
+    /// Integers in `0..<smallIntegers` are looked up in an array as long as the largest of them
+    /// (a short read of large ids, such as a block, passes a small bound to stay small).
+    static func scanWithKinds(_ db: Database, sql: String, arguments: StatementArguments, names: [String], reserve: Int = 0,
+                              smallIntegers: Int64 = 1 << 22,
+                              progress: ((Int64?) -> Void)? = nil) throws -> (columns: [Tabular.Column], kinds: [Int32]) {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
@@ -229,11 +254,12 @@ extension OperationalStore {
         var integerCodes = names.map { _ in [Int32]() }
         var pending = names.map { _ in [Int]() }
         var slots = names.map { _ in [Int32]() }
-        let integerLimit: Int64 = 1 << 22
+        let integerLimit = smallIntegers
         let width = Int32(names.count)
         let hasRowid = sqlite3_column_count(handle) > width
         let batchRows = 4096
         var rows = 0
+        var kinds = [Int32](repeating: 0, count: names.count)
         func flush() {
             for index in columns.indices {
                 let batchCodes = columns[index].append(slots: slots[index], batch: batches[index])
@@ -254,6 +280,7 @@ extension OperationalStore {
             for index in 0..<width {
                 let position = Int(index)
                 let type = sqlite3_column_type(handle, index)
+                kinds[position] |= 1 << type
                 if type == SQLITE_INTEGER {
                     let number = sqlite3_column_int64(handle, index)
                     if number >= 0 && number < integerLimit {
@@ -310,7 +337,7 @@ extension OperationalStore {
             if let progress, rows % 65_536 == 0 { progress(hasRowid ? sqlite3_column_int64(handle, width) : nil) }
         }
         flush()
-        return columns
+        return (columns, kinds)
     }
 
     /// Writes the decimal digits of `number` at the end of `buffer` (at least

@@ -121,6 +121,8 @@ extension OperationalStore {
                 deleted += db.changesCount
                 start += chunk.count
             }
+            // The copy's blocks of the deleted rows went with them (its triggers); rebuilt from what remains.
+            try ColumnBlocks.refresh(table: rule.table, in: db)
             if let auditID {
                 try db.execute(sql: Self.retentionTable)
                 try db.execute(sql: "INSERT INTO opendata_retention (id, deleted, held, undated) VALUES (?, ?, ?, ?)",

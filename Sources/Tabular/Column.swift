@@ -104,6 +104,52 @@ public struct Column: Sendable, Equatable {
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
     }
 
+    /// Appends the rows of `codes` whose `keep` entry is true (all rows when `keep` is nil), each
+    /// code an index into `values` or ``nullCode``: the same codes and dictionary as appending
+    /// those rows' values one by one. Each distinct value is looked up once, in blocks
+    /// (``append(contentsOf:)-(ValueBatch)``), in the order the kept rows first hold it.
+    public mutating func append(codes rowCodes: UnsafeBufferPointer<Int32>, values: ValueBatch, keep: [Bool]?) {
+        precondition(keep == nil || keep?.count == rowCodes.count, "the row mask has \(keep?.count ?? 0) entries for \(rowCodes.count) rows")
+        // Each value the kept rows hold, numbered in order of first appearance.
+        var position = [Int32](repeating: -1, count: values.count)
+        var order: [Int] = []
+        var kept = 0
+        for row in rowCodes.indices where keep?[row] ?? true {
+            kept += 1
+            let code = rowCodes[row]
+            if code == Column.nullCode { continue }
+            precondition(code >= 0 && Int(code) < values.count, "a code of column \(name) is outside its values")
+            if position[Int(code)] < 0 {
+                position[Int(code)] = Int32(order.count)
+                order.append(Int(code))
+            }
+        }
+        var mapped: [Int32] = []
+        mapped.reserveCapacity(order.count)
+        index.reserve(dictionary.count + order.count)
+        var batch = ValueBatch()
+        var inserted: [Int] = []
+        values.bytes.withUnsafeBytes { source in
+            var start = 0
+            while start < order.count {
+                let end = min(start + 4096, order.count)
+                batch.removeAll()
+                inserted.removeAll(keepingCapacity: true)
+                for value in order[start..<end] { batch.append(utf8: values.value(value, in: source)) }
+                batch.bytes.withUnsafeBytes { bytes in
+                    index.encode(batch, bytes: bytes, into: &mapped, inserted: &inserted)
+                    for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
+                }
+                start = end
+            }
+        }
+        if codes.capacity < codes.count + kept { codes.reserveCapacity(max(codes.count + kept, 2 * codes.capacity)) }
+        for row in rowCodes.indices where keep?[row] ?? true {
+            let code = rowCodes[row]
+            codes.append(code == Column.nullCode ? code : mapped[Int(position[Int(code)])])
+        }
+    }
+
     /// Appends a block of rows given as `slots`: a slot s ≥ 0 is a code this column already holds
     /// (a value a reader remembers, such as a small integer it has seen); a slot s < 0 is value
     /// −s − 1 of `batch` (which may be missing). The same codes and dictionary as appending the

@@ -13,6 +13,16 @@ public struct ValueBatch: Sendable {
     /// Creates an empty batch.
     public init() {}
 
+    /// A batch of present values whose UTF-8 bytes lie back to back in `bytes`, value `i` ending
+    /// at `ends[i]` (the ends ascending, the last at most `bytes.count`).
+    public init(bytes: [UInt8], ends: [Int]) {
+        precondition(zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 } && (ends.last ?? 0) <= bytes.count && (ends.first ?? 0) >= 0,
+                     "a value batch's ends must ascend within its bytes")
+        self.bytes = bytes
+        self.ends = ends
+        nulls = [Bool](repeating: false, count: ends.count)
+    }
+
     /// Number of values.
     public var count: Int { ends.count }
 
@@ -37,7 +47,7 @@ public struct ValueBatch: Sendable {
     }
 
     /// Value `i` within `buffer` (this batch's ``bytes``).
-    func value(_ i: Int, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    public func value(_ i: Int, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: buffer[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
     }
 }

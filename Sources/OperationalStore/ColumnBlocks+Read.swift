@@ -1,0 +1,207 @@
+import Foundation
+import GRDB
+import Tabular
+
+extension ColumnBlocks {
+    /// One column of one block, decoded and checked.
+    struct Part {
+        var values: ValueBatch
+        var codes: [Int32]
+        /// Per value: SQLite's Julian day (NaN for NULL) and whether it names its zone.
+        var days: [Double]?
+        var zoned: [Bool]?
+    }
+
+    /// A stretch of the table in rowid order: rows no block covers (read by the row reader), or a block.
+    enum Piece {
+        case rows([Tabular.Column])
+        case block(parts: [String: Part], keep: [Bool]?)
+    }
+
+    /// The columns `names` (`plan.columns`, then its derived columns) of the rows `plan` selects,
+    /// read from the blocks and, for rows no block covers, from the table, all in `db`'s snapshot;
+    /// nil when the blocks cannot answer exactly (see ``ColumnBlocks``), and the row reader must.
+    ///
+    /// - Throws: What SQLite throws.
+    static func read(_ plan: ReadPlan, names: [String], in db: Database) throws -> [Tabular.Column]? {
+        guard enabled, try db.tableExists(table), try eligible(plan.table, in: db), let schema = try schema(of: plan.table, in: db) else { return nil }
+        let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [plan.table])
+        guard triggers(plan.table).allSatisfy(present.contains) else { return nil }
+
+        // Which blocks there are, and whether each can answer the plan.
+        var timed: Set<String> = []
+        if let window = plan.window { timed.insert(window.column) }
+        for (_, derivation) in plan.derived {
+            if case let .secondsBetween(start, end) = derivation { timed.formUnion([start, end]) }
+        }
+        let excluded = Set(plan.exclude.filter { !$0.values.isEmpty }.map(\.column))
+        let touched = plan.touchedColumns.sorted()
+        var blocks: [(first: Int64, last: Int64, rows: Int, columns: [String: (kinds: Int32, timed: Bool)])] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT first_rowid, last_rowid, row_count, column_name, kinds, times IS NOT NULL, schema_sql
+            FROM \(table) WHERE table_name = ? ORDER BY first_rowid
+            """, arguments: [plan.table]) {
+            guard (row[6] as String) == schema else { return nil }
+            let first: Int64 = row[0]
+            if blocks.last?.first != first {
+                guard blocks.last.map({ $0.last < first }) ?? true, (row[1] as Int64) >= first else { return nil }
+                blocks.append((first, row[1], row[2], [:]))
+            }
+            blocks[blocks.count - 1].columns[row[3]] = (row[4], row[5])
+        }
+        guard !blocks.isEmpty else { return nil }
+        for block in blocks {
+            for column in touched {
+                guard let info = block.columns[column],
+                      !timed.contains(column) || info.timed,
+                      !excluded.contains(column) || info.kinds & (floatKind | blobKind) == 0 else { return nil }
+            }
+        }
+
+        let marks = Array(repeating: "?", count: touched.count).joined(separator: ", ")
+        let fetch = try db.makeStatement(sql: "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ? AND column_name IN (\(marks))")
+        var pieces: [Piece] = []
+        func rows(_ range: ClosedRange<Int64>) throws {
+            let (sql, arguments) = plan.query(rowids: range)
+            pieces.append(.rows(try OperationalStore.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)))
+        }
+        var next = Int64.min
+        for block in blocks {
+            if block.first > next { try rows(next...(block.first - 1)) }
+            var parts: [String: Part] = [:]
+            for row in try Row.fetchAll(fetch, arguments: StatementArguments([plan.table, block.first] + touched)) {
+                guard let part = Self.part(dictionary: row[1], codes: row[2], times: row[3], rows: block.rows) else { return nil }
+                parts[row[0]] = part
+            }
+            guard parts.count == touched.count else { return nil }
+            pieces.append(.block(parts: parts, keep: mask(plan, parts: parts, rows: block.rows)))
+            guard block.last < .max else { break }
+            next = block.last + 1
+        }
+        if let last = blocks.last?.last, last < .max { try rows((last + 1)...Int64.max) }
+
+        let sources = plan.columns.count
+        let total = pieces.reduce(0) { total, piece in
+            switch piece {
+            case let .rows(read): total + (read.first?.count ?? 0)
+            case let .block(parts, keep): total + (keep.map { $0.reduce(0) { $0 + ($1 ? 1 : 0) } } ?? parts.first?.value.codes.count ?? 0)
+            }
+        }
+        return Parallel.map(names.count) { index in
+            var column = Tabular.Column(name: names[index])
+            column.reserveCapacity(total)
+            for piece in pieces {
+                switch piece {
+                case let .rows(read):
+                    column.append(contentsOf: read[index])
+                case let .block(parts, keep):
+                    if index < sources, let part = parts[names[index]] {
+                        part.codes.withUnsafeBufferPointer { column.append(codes: $0, values: part.values, keep: keep) }
+                    } else if case let .secondsBetween(start, end) = plan.derived[index - sources].derivation,
+                              let start = parts[start], let end = parts[end] {
+                        let (codes, values) = secondsBetween(start, end, keep: keep)
+                        codes.withUnsafeBufferPointer { column.append(codes: $0, values: values, keep: keep) }
+                    }
+                }
+            }
+            return column
+        }
+    }
+
+    /// A block column from its stored blobs, or nil when they do not decode: a code outside the
+    /// values, a row count other than the block's, Julian days not one per value.
+    static func part(dictionary: Data, codes data: Data, times: Data?, rows: Int) -> Part? {
+        guard let values = decode(dictionary), data.count == rows * 4 else { return nil }
+        let count = Int32(values.count)
+        var codes = [Int32](repeating: 0, count: rows)
+        let valid = data.withUnsafeBytes { raw in
+            codes.withUnsafeMutableBufferPointer { codes in
+                var valid = true
+                for row in 0..<rows {
+                    let code = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: row * 4, as: Int32.self))
+                    valid = valid && code >= -1 && code < count
+                    codes[row] = code
+                }
+                return valid
+            }
+        }
+        guard valid else { return nil }
+        var part = Part(values: values, codes: codes)
+        if let times {
+            guard times.count == 9 * values.count else { return nil }
+            times.withUnsafeBytes { raw in
+                part.days = (0..<values.count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+                part.zoned = (0..<values.count).map { raw[8 * values.count + $0] != 0 }
+            }
+        }
+        return part
+    }
+
+    /// The block's rows the plan keeps (nil: all): the window's test and the exclusions, decided
+    /// once per distinct value as the row reader's WHERE clause decides them per row.
+    static func mask(_ plan: ReadPlan, parts: [String: Part], rows: Int) -> [Bool]? {
+        var keep: [Bool]?
+        if let window = plan.window, let bounds = plan.windowDays, let part = parts[window.column],
+           let days = part.days, let zoned = part.zoned {
+            // julianday(NULL) and an unreadable timestamp are NULL: never inside (NaN compares false).
+            let inside = days.indices.map { value in
+                let range = bounds.naive.map { zoned[value] ? bounds.zoned : $0 } ?? bounds.zoned
+                return range.lowerBound <= days[value] && days[value] <= range.upperBound
+            }
+            keep = part.codes.map { $0 >= 0 && inside[Int($0)] }
+        }
+        for rule in plan.exclude where !rule.values.isEmpty {
+            guard let part = parts[rule.column] else { continue }
+            // CAST(x AS TEXT) NOT IN (…) compares bytes; a NULL row is kept.
+            let listed = Set(rule.values.map { Array($0.utf8) })
+            let out = part.values.bytes.withUnsafeBytes { bytes in
+                (0..<part.values.count).map { listed.contains(Array(part.values.value($0, in: bytes))) }
+            }
+            keep = part.codes.enumerated().map { row, code in (keep?[row] ?? true) && (code < 0 || !out[Int(code)]) }
+        }
+        return keep
+    }
+
+    /// The derived column `CAST(round((julianday(end) − julianday(start)) × 86400.0) AS INTEGER)`
+    /// of a block's kept rows (NULL where either is NULL), as codes into its distinct values
+    /// (decimal text): the row reader's expression, with SQLite's own rounding and cast.
+    static func secondsBetween(_ start: Part, _ end: Part, keep: [Bool]?) -> (codes: [Int32], values: ValueBatch) {
+        var known: [Int64: Int32] = [:]
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var codes = [Int32](repeating: Column.nullCode, count: start.codes.count)
+        guard let startDays = start.days, let endDays = end.days else { return (codes, ValueBatch()) }
+        for row in codes.indices where keep?[row] ?? true {
+            let s = start.codes[row], e = end.codes[row]
+            guard s >= 0, e >= 0 else { continue }
+            let difference = (endDays[Int(e)] - startDays[Int(s)]) * 86400.0
+            guard !difference.isNaN else { continue }
+            let seconds = sqliteInteger(sqliteRound(difference))
+            if let code = known[seconds] {
+                codes[row] = code
+            } else {
+                let code = Int32(ends.count)
+                known[seconds] = code
+                bytes.append(contentsOf: String(seconds).utf8)
+                ends.append(bytes.count)
+                codes[row] = code
+            }
+        }
+        return (codes, ValueBatch(bytes: bytes, ends: ends))
+    }
+
+    /// SQLite's `round(x)` (func.c, roundFunc with no digits): beyond ±2^52 there is nothing to
+    /// round; else `(double)(sqlite_int64)(x ± 0.5)`, which is not the same as rounding exactly.
+    static func sqliteRound(_ value: Double) -> Double {
+        guard value >= -4_503_599_627_370_496.0 && value <= 4_503_599_627_370_496.0 else { return value }
+        return Double(Int64(value + (value < 0 ? -0.5 : 0.5)))
+    }
+
+    /// SQLite's `CAST(x AS INTEGER)` of a double (vdbemem.c, doubleToInt64): clamped to Int64,
+    /// else truncated towards zero.
+    static func sqliteInteger(_ value: Double) -> Int64 {
+        if value <= -9_223_372_036_854_775_808.0 { return .min }
+        if value >= 9_223_372_036_854_775_807.0 { return .max }
+        return Int64(value)
+    }
+}
