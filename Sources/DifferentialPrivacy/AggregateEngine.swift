@@ -167,6 +167,7 @@ public enum AggregateEngine {
             case let .quantile(column, _, low, high):
                 let values = input.measures[column] ?? []
                 var perGroup = [[Int]](repeating: [], count: groupCount)
+                for group in 0..<groupCount { perGroup[group].reserveCapacity(counts[group]) }
                 for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
                 exact.append(.quantile(perGroup, candidates: input.logGrids[statistic.name].map {
                     QuantileMechanism.logGrid(low: low, high: high, points: $0)

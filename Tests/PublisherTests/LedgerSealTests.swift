@@ -1,5 +1,6 @@
 import Foundation
 import ReleaseFormat
+import Tabular
 import Testing
 @testable import Publisher
 
@@ -54,5 +55,16 @@ import Testing
         }
         #expect(LedgerID.sorted(ids) == ids.sorted())
         #expect(LedgerID.sorted(Array(ids.prefix(10))) == ids.prefix(10).sorted())
+    }
+
+    /// The bucket sort is a sort whatever the spread: even, crowded into one bucket, repeated, tiny.
+    @Test func bucketSortingEqualsSortingForAnySpread() {
+        var random = SeededGenerator(seed: 3)
+        let spread = (0..<200_000).map { _ in LedgerID(high: .random(in: .min ... .max, using: &random), low: .random(in: .min ... .max, using: &random)) }
+        let crowded = (0..<5000).map { i in LedgerID(high: UInt64(i % 7), low: .random(in: 0...3, using: &random)) }
+        let repeated = Array(spread.prefix(1000) + spread.prefix(1000))
+        for ids in [spread, crowded, repeated, [], [spread[0]], Array(spread.prefix(9))] {
+            #expect(LedgerID.bucketSorted(ids[...]) == ids.sorted())
+        }
     }
 }
