@@ -173,6 +173,7 @@ public enum CSVImporter {
         let list = columns.map { SQL.quote($0.name) }.joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         try store.write { db in
+            let version = try ColumnBlocks.schemaVersion(in: db)
             if existing == nil {
                 let definition = columns.map { "\(SQL.quote($0.name)) \($0.type.sqlType)" }.joined(separator: ", ")
                 try db.execute(sql: "CREATE TABLE \(SQL.quote(table)) (\(definition))")
@@ -246,7 +247,7 @@ public enum CSVImporter {
                 try ImportCoverage.record(table: table, column: columns[index].name, days: days, in: db)
                 report.covered.append((columns[index].name, days))
             }
-            try ColumnBlocks.refresh(table: table, in: db)
+            try ColumnBlocks.refresh(table: table, in: db, versionBefore: version)
         }
         return report
     }

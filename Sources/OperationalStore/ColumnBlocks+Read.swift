@@ -26,7 +26,9 @@ extension ColumnBlocks {
     static func read(_ plan: ReadPlan, names: [String], in db: Database) throws -> [Tabular.Column]? {
         guard enabled, try db.tableExists(table), try eligible(plan.table, in: db), let schema = try schema(of: plan.table, in: db) else { return nil }
         let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [plan.table])
-        guard triggers(plan.table).allSatisfy(present.contains) else { return nil }
+        guard triggers(plan.table).allSatisfy(present.contains),
+              try Int64.fetchOne(db, sql: "SELECT schema_version FROM \(coverTable) WHERE table_name = ?", arguments: [plan.table])
+                == schemaVersion(in: db) else { return nil }
 
         // Which blocks there are, and whether each can answer the plan.
         var timed: Set<String> = []
@@ -146,14 +148,15 @@ extension ColumnBlocks {
             // julianday(NULL) and an unreadable timestamp are NULL: never inside (NaN compares false).
             let inside = days.indices.map { value in
                 let range = bounds.naive.map { zoned[value] ? bounds.zoned : $0 } ?? bounds.zoned
-                return range.lowerBound <= days[value] && days[value] <= range.upperBound
+                return range.low <= days[value] && days[value] <= range.high
             }
             keep = part.codes.map { $0 >= 0 && inside[Int($0)] }
         }
         for rule in plan.exclude where !rule.values.isEmpty {
             guard let part = parts[rule.column] else { continue }
-            // CAST(x AS TEXT) NOT IN (…) compares bytes; a NULL row is kept.
-            let listed = Set(rule.values.map { Array($0.utf8) })
+            // CAST(x AS TEXT) NOT IN (…) compares bytes (no collation: a table with one has no copy);
+            // a NULL row is kept. A value is bound as C text, so SQLite sees it up to a NUL.
+            let listed = Set(rule.values.map { Array($0.utf8.prefix { $0 != 0 }) })
             let out = part.values.bytes.withUnsafeBytes { bytes in
                 (0..<part.values.count).map { listed.contains(Array(part.values.value($0, in: bytes))) }
             }

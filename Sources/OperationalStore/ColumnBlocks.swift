@@ -44,6 +44,8 @@ public enum ColumnBlocks {
     /// nothing, small enough that rebuilding the block of one changed row is quick. (Task-local so
     /// tests can build many small blocks.)
     @TaskLocal public static var blockRows = 1 << 14
+    /// Text columns whose distinct values in a block take more bytes than this per row are not copied.
+    static let textBytesPerRow = 40
     /// Tests and benchmarks turn the copy off to compare with (or time) the row reader.
     @TaskLocal public static var enabled = true
 
@@ -65,10 +67,20 @@ public enum ColumnBlocks {
         try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [source])
     }
 
-    /// True when `source` can have a copy: a rowid table without a column named `rowid`.
+    /// True when `source` can have a copy: a rowid table without a column named `rowid`, without
+    /// a collation (an exclusion would compare under it) and without a unique index (`REPLACE`
+    /// removes a row that conflicts on one without firing a delete trigger).
     static func eligible(_ source: String, in db: Database) throws -> Bool {
-        guard let schema = try schema(of: source, in: db), !schema.uppercased().contains("WITHOUT ROWID") else { return false }
-        return try !db.columns(in: source).contains { $0.name.lowercased() == "rowid" }
+        guard let schema = try schema(of: source, in: db), !schema.uppercased().contains("COLLATE"),
+              (try? db.makeStatement(sql: "SELECT rowid FROM \(SQL.quote(source)) LIMIT 0")) != nil else { return false }
+        let unique = try Row.fetchAll(db, sql: "SELECT 1 FROM pragma_index_list(?) WHERE \"unique\"", arguments: [source])
+        return try unique.isEmpty && !db.columns(in: source).contains { $0.name.lowercased() == "rowid" }
+    }
+
+    /// The store's schema cookie: every change of any table's definition, and every VACUUM
+    /// (which may renumber the rowids of a table without an INTEGER PRIMARY KEY), moves it on.
+    static func schemaVersion(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
     }
 
     // MARK: - Building
@@ -77,9 +89,17 @@ public enum ColumnBlocks {
     /// blocks built for another schema or without their triggers, puts the triggers on, and builds
     /// blocks for the rows no block covers. Cost: one read of the uncovered rows.
     ///
+    /// `versionBefore` is the schema cookie (``schemaVersion(in:)``) when the caller's transaction
+    /// began, before its own schema changes (nil: now). Copies recorded at that cookie stay usable;
+    /// copies recorded at another (a VACUUM, someone else's schema change since) are dropped.
+    ///
     /// - Throws: What SQLite throws; the caller's transaction then rolls back.
-    public static func refresh(table source: String, in db: Database) throws {
+    public static func refresh(table source: String, in db: Database, versionBefore: Int64? = nil) throws {
+        let before = try versionBefore ?? schemaVersion(in: db)
         guard try eligible(source, in: db), let schema = try schema(of: source, in: db) else { return }
+        // The tables a release may create, made now so that creating them later does not move the cookie.
+        try db.execute(sql: OperationalStore.ledgerTable)
+        try db.execute(sql: OperationalStore.retentionTable)
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS \(table) (
                 table_name TEXT NOT NULL, first_rowid INTEGER NOT NULL, last_rowid INTEGER NOT NULL,
@@ -87,7 +107,12 @@ public enum ColumnBlocks {
                 dictionary BLOB NOT NULL, codes BLOB NOT NULL, times BLOB, schema_sql TEXT NOT NULL,
                 PRIMARY KEY (table_name, first_rowid, column_name))
             """)
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(coverTable) (table_name TEXT PRIMARY KEY, last_rowid INTEGER NOT NULL)")
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(coverTable) (table_name TEXT PRIMARY KEY, last_rowid INTEGER NOT NULL, schema_version INTEGER NOT NULL)")
+        // Copies recorded at another cookie than this transaction's start may be wrong: dropped.
+        for stale in try String.fetchAll(db, sql: "SELECT table_name FROM \(coverTable) WHERE schema_version IS NOT ?", arguments: [before]) {
+            try db.execute(sql: "DELETE FROM \(table) WHERE table_name = ?", arguments: [stale])
+            try db.execute(sql: "DELETE FROM \(coverTable) WHERE table_name = ?", arguments: [stale])
+        }
         let names = triggers(source)
         let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [source])
         if !names.allSatisfy(present.contains) {
@@ -102,25 +127,29 @@ public enum ColumnBlocks {
         let columns = try db.columns(in: source).map(\.name)
         let covered = try Row.fetchAll(db, sql: "SELECT DISTINCT first_rowid, last_rowid FROM \(table) WHERE table_name = ? ORDER BY first_rowid",
                                        arguments: [source]).map { ($0[0] as Int64)...($0[1] as Int64) }
-        guard let span = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(SQL.quote(source))"),
-              let low = span[0] as Int64?, let high = span[1] as Int64? else { return }
-        var built: Int64?
-        for gap in gaps(between: covered, within: low...high) {
-            var next = gap.lowerBound
-            while next <= gap.upperBound {
-                // The block ends at its `blockRows`-th row, or with the gap.
-                let end = try Int64.fetchOne(db, sql: "SELECT rowid FROM \(SQL.quote(source)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT 1 OFFSET ?",
-                                             arguments: [next, gap.upperBound, blockRows - 1]) ?? gap.upperBound
-                try build(source, columns: columns, rowids: next...end, schema: schema, in: db)
-                built = end
-                next = end + 1
+        var last = covered.last?.upperBound ?? .min
+        if let span = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(SQL.quote(source))"),
+           let low = span[0] as Int64?, let high = span[1] as Int64? {
+            gaps: for gap in gaps(between: covered, within: low...high) {
+                var next = gap.lowerBound
+                while next <= gap.upperBound {
+                    // The block ends at its `blockRows`-th row, or with the gap.
+                    let end = try Int64.fetchOne(db, sql: "SELECT rowid FROM \(SQL.quote(source)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT 1 OFFSET ?",
+                                                 arguments: [next, gap.upperBound, blockRows - 1]) ?? gap.upperBound
+                    try build(source, columns: columns, rowids: next...end, schema: schema, in: db)
+                    last = max(last, end)
+                    guard end < .max else { break gaps }
+                    next = end + 1
+                }
             }
         }
-        let last = max(built ?? .min, covered.last?.upperBound ?? .min)
-        if last > .min {
-            try db.execute(sql: "INSERT INTO \(coverTable) (table_name, last_rowid) VALUES (?, ?) ON CONFLICT(table_name) DO UPDATE SET last_rowid = max(last_rowid, excluded.last_rowid)",
-                           arguments: [source, last])
-        }
+        // Every copy still true gets this transaction's final cookie (its own schema changes included).
+        let after = try schemaVersion(in: db)
+        try db.execute(sql: "UPDATE \(coverTable) SET schema_version = ? WHERE schema_version = ?", arguments: [after, before])
+        try db.execute(sql: """
+            INSERT INTO \(coverTable) (table_name, last_rowid, schema_version) VALUES (?, ?, ?)
+            ON CONFLICT(table_name) DO UPDATE SET last_rowid = max(last_rowid, excluded.last_rowid), schema_version = excluded.schema_version
+            """, arguments: [source, last, after])
     }
 
     /// Leaves `source`'s insert trigger off for the caller's transaction, which appends rows at
@@ -169,6 +198,11 @@ public enum ColumnBlocks {
             arguments: [rowids.lowerBound, rowids.upperBound], names: columns, smallIntegers: Int64(blockRows))
         guard let rows = read.first?.count, rows > 0 else { return }
         for (index, column) in read.enumerated() {
+            // Not copied: text that was not valid UTF-8 (the row reader keeps apart raw values that
+            // decode alike, U+FFFD), and long mostly-distinct text such as narratives (more than
+            // `textBytesPerRow` a row): a plan reading such a column reads the rows.
+            guard !column.dictionary.contains(where: { $0.contains("\u{FFFD}") }),
+                  column.dictionary.reduce(0, { $0 + $1.utf8.count }) <= textBytesPerRow * rows else { continue }
             let dictionary = encode(column.dictionary)
             var codes = Data(count: column.count * 4)
             codes.withUnsafeMutableBytes { buffer in
@@ -176,7 +210,9 @@ public enum ColumnBlocks {
             }
             // Julian days for a text column of timestamps (as the importer types them).
             var times: Data?
-            if kinds[index] & ~(textKind | nullKind) == 0, let first = column.dictionary.first, ColumnType.isDateTime(first) {
+            // ('now' is no fixed time: its Julian day is the moment of the query.)
+            if kinds[index] & ~(textKind | nullKind) == 0, let first = column.dictionary.first, ColumnType.isDateTime(first),
+               !column.dictionary.contains(where: { $0.lowercased() == "now" }) {
                 times = try julianDays(of: column.dictionary, in: db)
             }
             try db.execute(sql: """

@@ -23,6 +23,10 @@ public struct LedgerBinding: Sendable, Equatable {
 }
 
 extension OperationalStore {
+    /// The binding's table (created by the first release, or ahead of it by ``ColumnBlocks``, whose
+    /// copy stays usable only while the store's schema does not change).
+    static let ledgerTable = "CREATE TABLE IF NOT EXISTS opendata_ledger (state_id TEXT NOT NULL, state_path TEXT NOT NULL, bound_at TEXT NOT NULL)"
+
     /// The binding, if a release has bound this store to a ledger.
     ///
     /// - Throws: ``StoreError/io(path:reason:)`` when the query fails.
@@ -41,7 +45,7 @@ extension OperationalStore {
     /// - Throws: ``StoreError/io(path:reason:)`` when the write fails; nothing is then bound.
     public func bindLedger(_ binding: LedgerBinding) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "CREATE TABLE IF NOT EXISTS opendata_ledger (state_id TEXT NOT NULL, state_path TEXT NOT NULL, bound_at TEXT NOT NULL)")
+            try db.execute(sql: Self.ledgerTable)
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM opendata_ledger") == 0 else { return }
             try db.execute(sql: "INSERT INTO opendata_ledger (state_id, state_path, bound_at) VALUES (?, ?, ?)",
                            arguments: [binding.stateID, binding.statePath, binding.boundAt])
@@ -56,6 +60,9 @@ extension OperationalStore {
     ///
     /// - Throws: ``StoreError/io(path:reason:)`` when the write fails.
     public func unbindLedger() throws(StoreError) {
-        try write { db in try db.execute(sql: "DROP TABLE IF EXISTS opendata_ledger") }
+        // Emptied, not dropped: a schema change would leave the columnar copy unused (ColumnBlocks).
+        try write { db in
+            if try db.tableExists("opendata_ledger") { try db.execute(sql: "DELETE FROM opendata_ledger") }
+        }
     }
 }

@@ -86,14 +86,15 @@ public struct ReadPlan: Sendable, Equatable {
     /// 23- and 25-hour days too); nil `naive` compares every value with `zoned`. The bounds are the
     /// Julian days SQLite itself computes (integer milliseconds / 86 400 000), the upper one the
     /// largest double below the exclusive end, so the test is exactly from ≤ t < to.
-    var windowDays: (zoned: ClosedRange<Double>, naive: ClosedRange<Double>?)? {
+    /// (An empty window, `to` ≤ `from`, has bounds no value lies between.)
+    var windowDays: (zoned: (low: Double, high: Double), naive: (low: Double, high: Double)?)? {
         guard let window else { return nil }
-        let zoned = Self.julianDay(window.from)...Self.julianDay(window.to).nextDown
+        let zoned = (Self.julianDay(window.from), Self.julianDay(window.to).nextDown)
         guard let zone = naiveZone, zone.secondsFromGMT(for: window.from) != 0 || zone.secondsFromGMT(for: window.to) != 0 else {
             return (zoned, nil)
         }
         let local = { (date: Date) in date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))) }
-        return (zoned, Self.julianDay(local(window.from))...Self.julianDay(local(window.to)).nextDown)
+        return (zoned, (Self.julianDay(local(window.from)), Self.julianDay(local(window.to)).nextDown))
     }
 
     func query(rowids: ClosedRange<Int64>? = nil) -> (sql: String, arguments: [DatabaseValueConvertible]) {
@@ -115,10 +116,10 @@ public struct ReadPlan: Sendable, Equatable {
             let column = SQL.quote(window.column)
             if let naive = bounds.naive {
                 conditions.append("(CASE WHEN \(SQL.hasZone(window.column)) THEN julianday(\(column)) BETWEEN ? AND ? ELSE julianday(\(column)) BETWEEN ? AND ? END)")
-                arguments += [bounds.zoned.lowerBound, bounds.zoned.upperBound, naive.lowerBound, naive.upperBound]
+                arguments += [bounds.zoned.low, bounds.zoned.high, naive.low, naive.high]
             } else {
                 conditions.append("julianday(\(column)) BETWEEN ? AND ?")
-                arguments += [bounds.zoned.lowerBound, bounds.zoned.upperBound]
+                arguments += [bounds.zoned.low, bounds.zoned.high]
             }
         }
         for rule in exclude where !rule.values.isEmpty {
@@ -183,8 +184,10 @@ extension OperationalStore {
             let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(SQL.quote(plan.table))")
             return (row?[0] as Int64?, row?[1] as Int64?)
         }
+        // (A span of rowids wider than Int64 can count is read in one part.)
         if cores > 1, !available.contains(where: { $0.lowercased() == "rowid" }),
-           let low = span?.0, let high = span?.1, high - low >= 200_000 {
+           let low = span?.0, let high = span?.1, case let (width, false) = high.subtractingReportingOverflow(low),
+           width >= 200_000, width < Int64.max / 2 {
             let step: Int64 = (high - low) / Int64(cores) + 1
             ranges = (0..<Int64(cores)).map { (part: Int64) -> ClosedRange<Int64>? in
                 let first: Int64 = low + part * step

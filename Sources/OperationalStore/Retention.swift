@@ -121,8 +121,7 @@ extension OperationalStore {
                 deleted += db.changesCount
                 start += chunk.count
             }
-            // The copy's blocks of the deleted rows went with them (its triggers); rebuilt from what remains.
-            try ColumnBlocks.refresh(table: rule.table, in: db)
+            // The copy's blocks of the deleted rows went with them (its triggers); the next import rebuilds them.
             if let auditID {
                 try db.execute(sql: Self.retentionTable)
                 try db.execute(sql: "INSERT INTO opendata_retention (id, deleted, held, undated) VALUES (?, ?, ?, ?)",
@@ -134,7 +133,7 @@ extension OperationalStore {
         return result
     }
 
-    private static let retentionTable = """
+    static let retentionTable = """
         CREATE TABLE IF NOT EXISTS opendata_retention (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL, held INTEGER NOT NULL, undated INTEGER NOT NULL)
         """
 
