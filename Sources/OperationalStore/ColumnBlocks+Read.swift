@@ -27,8 +27,8 @@ extension ColumnBlocks {
         guard enabled, try db.tableExists(table), try eligible(plan.table, in: db), let schema = try schema(of: plan.table, in: db) else { return nil }
         let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [plan.table])
         guard triggers(plan.table).allSatisfy(present.contains),
-              try Int64.fetchOne(db, sql: "SELECT schema_version FROM \(coverTable) WHERE table_name = ?", arguments: [plan.table])
-                == schemaVersion(in: db) else { return nil }
+              let recorded = try? Int64.fetchOne(db, sql: "SELECT schema_version FROM \(coverTable) WHERE table_name = ?", arguments: [plan.table]),
+              try recorded == schemaVersion(in: db) else { return nil }
 
         // Which blocks there are, and whether each can answer the plan.
         var timed: Set<String> = []

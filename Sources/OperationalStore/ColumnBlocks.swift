@@ -83,6 +83,28 @@ public enum ColumnBlocks {
         try Int64.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
     }
 
+    /// The schema cookie in the header of the database file at `path` (bytes 40–43, big-endian,
+    /// https://sqlite.org/fileformat2.html#database_header) when its WAL is missing or empty, so
+    /// the file holds the whole database; nil otherwise.
+    static func cookieBeforeOpening(_ path: String) -> Int64? {
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        guard wal == 0, let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 44), header.count == 44 else { return nil }
+        return Int64(header[40..<44].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+
+    /// After opening: when the cookie rose by exactly the two of GRDB's WAL priming (a table created
+    /// and dropped), the copies recorded at the file's cookie are still true and are re-stamped.
+    /// Any other change (a VACUUM's one, someone's schema change) leaves them unused. Best effort: a
+    /// read-only store simply reads the rows.
+    static func restamp(_ pool: DatabasePool, openedAt cookie: Int64) {
+        try? pool.write { db in
+            guard try db.tableExists(coverTable), try schemaVersion(in: db) == cookie + 2 else { return }
+            try db.execute(sql: "UPDATE \(coverTable) SET schema_version = ? WHERE schema_version = ?", arguments: [cookie + 2, cookie])
+        }
+    }
+
     // MARK: - Building
 
     /// Makes the blocks of `source` cover every row it holds (inside the caller's write): drops
@@ -107,6 +129,10 @@ public enum ColumnBlocks {
                 dictionary BLOB NOT NULL, codes BLOB NOT NULL, times BLOB, schema_sql TEXT NOT NULL,
                 PRIMARY KEY (table_name, first_rowid, column_name))
             """)
+        if try db.tableExists(coverTable), try !db.columns(in: coverTable).contains(where: { $0.name == "schema_version" }) {
+            // A copy from a build that did not record the schema cookie: started again.
+            try db.execute(sql: "DELETE FROM \(table); DROP TABLE \(coverTable)")
+        }
         try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(coverTable) (table_name TEXT PRIMARY KEY, last_rowid INTEGER NOT NULL, schema_version INTEGER NOT NULL)")
         // Copies recorded at another cookie than this transaction's start may be wrong: dropped.
         for stale in try String.fetchAll(db, sql: "SELECT table_name FROM \(coverTable) WHERE schema_version IS NOT ?", arguments: [before]) {

@@ -28,12 +28,16 @@ public final class OperationalStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
+        // GRDB primes an empty or missing WAL by creating and dropping a table, which moves the
+        // schema cookie on by two; the columnar copy is re-stamped for exactly that (ColumnBlocks).
+        let cookie = ColumnBlocks.cookieBeforeOpening(path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw .io(path: path, reason: "cannot open the store as SQLite (\(error))")
         }
         self.path = path
+        if let cookie { ColumnBlocks.restamp(pool, openedAt: cookie) }
     }
 
     /// Names of the user tables, sorted.
