@@ -88,7 +88,6 @@ public enum DemoCity {
             try db.execute(sql: DemoGenerator.schema)
             let summary = try generator.fill(db)
             try db.execute(sql: DemoGenerator.indexes)
-            for table in ["calls_for_service", "complaints", "engagement_logs"] { try ColumnBlocks.refresh(table: table, in: db) }
             // The city is a complete export of its span: every local day (Chicago) from its oldest
             // record through the day before `end` is covered, whether or not a day holds a record.
             let zone = TimeZone(identifier: "America/Chicago")
