@@ -12,33 +12,37 @@ import Tabular
 /// renders them (integers in decimal, text as stored), one 32-bit code per row (−1 for NULL), the
 /// SQLite storage classes it saw, and, for a timestamp column, the Julian day SQLite's own
 /// `julianday()` gives each distinct value and whether the value names its zone.
-/// `opendata_column_cover` holds the largest rowid any block of a table has covered.
+/// `opendata_column_cover` holds, per table, the largest rowid any block has covered and the
+/// schema cookie the copy was recorded at. `opendata import` builds the copy (``refresh(table:in:versionBefore:)``).
 ///
 /// Guarantees:
 /// - **Never stale.** Triggers on the table delete the block of any row that is updated (at its
 ///   old and new rowid), deleted, or inserted at a rowid up to the largest one ever covered
 ///   (so INSERT OR REPLACE too), inside the writer's transaction, whoever the writer is. A reader
-///   uses the blocks only when those triggers are on the table and the table's schema is the one
-///   the blocks were built for, so DROP and CREATE, ALTER TABLE or a rename leave them unused.
-///   Rows no block covers (rows another program appended) are read from the table, in the same
-///   snapshot as the blocks.
+///   uses the blocks only when those triggers are on the table, the table's schema is the one the
+///   blocks were built for and SQLite's schema cookie is the one recorded, so DROP and CREATE,
+///   ALTER TABLE, a rename or a VACUUM (which may renumber rowids) leave them unused. Rows no
+///   block covers (rows another program appended) are read from the table, in the same snapshot.
 /// - **The same table as the row reader.** ``read(_:names:in:)`` returns exactly the columns
 ///   ``OperationalStore/read(_:pseudonymizer:progress:)`` builds from the rows: the same values,
 ///   in rowid order, with the same dictionaries. Where a block cannot answer exactly (a window or
 ///   a time difference on a column without Julian days; an exclusion on a column holding floating-
-///   point or blob values; a block that does not decode) it answers nil and the row reader runs.
+///   point or blob values; a column not copied; a block that does not decode) it answers nil and
+///   the row reader runs.
 /// - **Minimisation and retention.** Only the blocks of the plan's columns are read, so a dropped
-///   column's copy is never read either. A deleted row's block goes with it (the trigger) and is
-///   rebuilt from the rows that remain (``refresh(table:in:)``), in the deleting transaction; the
-///   store's `secure_delete` overwrites the old pages as it does the rows'.
+///   column's copy is never read either. A deleted row's block goes with it (the trigger), in the
+///   deleting transaction, and the store's `secure_delete` overwrites the old pages as it does the
+///   rows'; the next import rebuilds it from the rows that remain.
 ///
-/// Not covered: text that is not valid UTF-8 is compared after decoding (U+FFFD for a bad byte)
-/// by an exclusion, where SQLite compares the raw bytes; tables with a column named `rowid` or
-/// without rowids have no copy.
+/// Not copied (read row by row): a column holding text that is not valid UTF-8 (the row reader
+/// keeps raw values apart that decode alike) or long mostly-distinct text (over
+/// ``textBytesPerRow`` a row); tables with a column named `rowid`, without rowids, with a
+/// collation (an exclusion compares under it) or with a unique index (`REPLACE` deletes a
+/// conflicting row without firing a delete trigger).
 public enum ColumnBlocks {
     /// The table holding the blocks.
     public static let table = "opendata_column_blocks"
-    /// The table holding, per source table, the largest rowid a block has covered.
+    /// The table holding, per source table, the largest rowid a block has covered and the schema cookie.
     public static let coverTable = "opendata_column_cover"
     /// Rows per block at most: big enough that a block's overhead (a few rows of SQLite) is
     /// nothing, small enough that rebuilding the block of one changed row is quick. (Task-local so
@@ -179,7 +183,7 @@ public enum ColumnBlocks {
     }
 
     /// Leaves `source`'s insert trigger off for the caller's transaction, which appends rows at
-    /// new rowids only (an import); ``refresh(table:in:)`` puts it back before the commit.
+    /// new rowids only (an import); ``refresh(table:in:versionBefore:)`` puts it back before the commit.
     static func pauseInsertTrigger(_ source: String, in db: Database) throws {
         try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQL.quote(triggers(source)[0]))")
     }

@@ -136,7 +136,8 @@ public struct ReadPlan: Sendable, Equatable {
 
 extension OperationalStore {
     /// Runs the minimisation stage: reads `plan`'s rows into a ``Table`` whose
-    /// columns are `plan.columns` then the derived columns.
+    /// columns are `plan.columns` then the derived columns, from the store's columnar copy
+    /// when it can answer exactly (``ColumnBlocks``: the same table), else row by row.
     ///
     /// Guarantees: the query names no column outside ``ReadPlan/touchedColumns``,
     /// and only `columns` and derived values are returned; pseudonymised columns

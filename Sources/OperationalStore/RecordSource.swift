@@ -6,7 +6,8 @@ import Tabular
 /// Everything a release, a policy check and retention ask of the records goes
 /// through these calls, each with the same guarantees on every backend:
 ///
-/// - ``read(_:pseudonymizer:progress:)`` runs the plan's one minimised SELECT:
+/// - ``read(_:pseudonymizer:progress:)`` runs the plan's one minimised SELECT (or,
+///   in SQLite, reads the same table from the store's columnar copy of those columns):
 ///   no column outside ``ReadPlan/touchedColumns`` is ever named, excluded rows
 ///   never leave the database, pseudonymised values are replaced before the
 ///   table is built;
