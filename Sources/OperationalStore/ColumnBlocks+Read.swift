@@ -24,9 +24,8 @@ extension ColumnBlocks {
     ///
     /// - Throws: What SQLite throws.
     static func read(_ plan: ReadPlan, names: [String], in db: Database) throws -> [Tabular.Column]? {
-        guard enabled, try db.tableExists(table), try eligible(plan.table, in: db), let schema = try schema(of: plan.table, in: db) else { return nil }
-        let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [plan.table])
-        guard triggers(plan.table).allSatisfy(present.contains),
+        guard enabled, try db.tableExists(table), let schema = try eligibleSchema(plan.table, in: db),
+              try hasTriggers(plan.table, in: db),
               let recorded = try? Int64.fetchOne(db, sql: "SELECT schema_version FROM \(coverTable) WHERE table_name = ?", arguments: [plan.table]),
               try recorded == schemaVersion(in: db) else { return nil }
 

@@ -71,14 +71,26 @@ public enum ColumnBlocks {
         try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [source])
     }
 
-    /// True when `source` can have a copy: a rowid table without a column named `rowid`, without
-    /// a collation (an exclusion would compare under it) and without a unique index (`REPLACE`
-    /// removes a row that conflicts on one without firing a delete trigger).
-    static func eligible(_ source: String, in db: Database) throws -> Bool {
+    /// The schema text of `source` when it can have a copy, else nil: a rowid table without a
+    /// column named `rowid`, without a collation (an exclusion would compare under it) and without
+    /// a unique index (`REPLACE` removes a row that conflicts on one without firing a delete trigger).
+    static func eligibleSchema(_ source: String, in db: Database) throws -> String? {
         guard let schema = try schema(of: source, in: db), !schema.uppercased().contains("COLLATE"),
-              (try? db.makeStatement(sql: "SELECT rowid FROM \(SQL.quote(source)) LIMIT 0")) != nil else { return false }
+              (try? db.makeStatement(sql: "SELECT rowid FROM \(SQL.quote(source)) LIMIT 0")) != nil else { return nil }
         let unique = try Row.fetchAll(db, sql: "SELECT 1 FROM pragma_index_list(?) WHERE \"unique\"", arguments: [source])
-        return try unique.isEmpty && !db.columns(in: source).contains { $0.name.lowercased() == "rowid" }
+        return try unique.isEmpty && !db.columns(in: source).contains { $0.name.lowercased() == "rowid" } ? schema : nil
+    }
+
+    /// True when all three of `source`'s triggers (``triggers(_:)``) are on it.
+    static func hasTriggers(_ source: String, in db: Database) throws -> Bool {
+        let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [source])
+        return triggers(source).allSatisfy(present.contains)
+    }
+
+    /// Drops every block of `source` and its cover row.
+    static func forget(_ source: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(table) WHERE table_name = ?", arguments: [source])
+        try db.execute(sql: "DELETE FROM \(coverTable) WHERE table_name = ?", arguments: [source])
     }
 
     /// The store's schema cookie: every change of any table's definition, and every VACUUM
@@ -122,7 +134,7 @@ public enum ColumnBlocks {
     /// - Throws: What SQLite throws; the caller's transaction then rolls back.
     public static func refresh(table source: String, in db: Database, versionBefore: Int64? = nil) throws {
         let before = try versionBefore ?? schemaVersion(in: db)
-        guard try eligible(source, in: db), let schema = try schema(of: source, in: db) else { return }
+        guard let schema = try eligibleSchema(source, in: db) else { return }
         // The tables a release may create, made now so that creating them later does not move the cookie.
         try db.execute(sql: OperationalStore.ledgerTable)
         try db.execute(sql: OperationalStore.retentionTable)
@@ -140,16 +152,12 @@ public enum ColumnBlocks {
         try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(coverTable) (table_name TEXT PRIMARY KEY, last_rowid INTEGER NOT NULL, schema_version INTEGER NOT NULL)")
         // Copies recorded at another cookie than this transaction's start may be wrong: dropped.
         for stale in try String.fetchAll(db, sql: "SELECT table_name FROM \(coverTable) WHERE schema_version IS NOT ?", arguments: [before]) {
-            try db.execute(sql: "DELETE FROM \(table) WHERE table_name = ?", arguments: [stale])
-            try db.execute(sql: "DELETE FROM \(coverTable) WHERE table_name = ?", arguments: [stale])
+            try forget(stale, in: db)
         }
-        let names = triggers(source)
-        let present = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", arguments: [source])
-        if !names.allSatisfy(present.contains) {
+        if try !hasTriggers(source, in: db) {
             // Blocks without their triggers may have missed a change: they all go.
-            try db.execute(sql: "DELETE FROM \(table) WHERE table_name = ?", arguments: [source])
-            try db.execute(sql: "DELETE FROM \(coverTable) WHERE table_name = ?", arguments: [source])
-            for name in names { try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQL.quote(name))") }
+            try forget(source, in: db)
+            for name in triggers(source) { try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQL.quote(name))") }
         }
         try db.execute(sql: "DELETE FROM \(table) WHERE table_name = ? AND schema_sql IS NOT ?", arguments: [source, schema])
         try createTriggers(source, in: db)

@@ -79,27 +79,14 @@ public struct Column: Sendable, Equatable {
     /// Appends every row of `other` (same values, this column's codes): the
     /// result equals appending `other`'s values one by one.
     public mutating func append(contentsOf other: Column) {
-        // `other`'s distinct values are looked up in blocks (``ValueIndex/encode``: the cache misses
-        // of a block overlap), in order, so new values get codes in `other`'s order, as one by one.
-        var remap: [Int32] = []
-        remap.reserveCapacity(other.dictionary.count)
-        index.reserve(dictionary.count + other.dictionary.count)
+        // `other`'s distinct values are looked up in order, so new values get codes in `other`'s order, as one by one.
         dictionary.reserveCapacity(dictionary.count + other.dictionary.count)
-        var batch = ValueBatch()
-        var inserted: [Int] = []
-        var start = 0
-        while start < other.dictionary.count {
-            let end = min(start + 4096, other.dictionary.count)
-            batch.removeAll()
-            inserted.removeAll(keepingCapacity: true)
-            for value in other.dictionary[start..<end] {
+        let remap = lookUp(other.dictionary.count, fill: { range, batch in
+            for value in other.dictionary[range] {
                 var text = value
                 text.withUTF8 { batch.append(utf8: UnsafeRawBufferPointer($0)) }
             }
-            batch.bytes.withUnsafeBytes { bytes in index.encode(batch, bytes: bytes, into: &remap, inserted: &inserted) }
-            for i in inserted { dictionary.append(other.dictionary[start + i]) }
-            start = end
-        }
+        }, value: { i, _ in other.dictionary[i] })
         codes.reserveCapacity(codes.count + other.count)
         for code in other.codes { codes.append(code == Column.nullCode ? code : remap[Int(code)]) }
     }
@@ -124,30 +111,42 @@ public struct Column: Sendable, Equatable {
                 order.append(Int(code))
             }
         }
-        var mapped: [Int32] = []
-        mapped.reserveCapacity(order.count)
-        index.reserve(dictionary.count + order.count)
-        var batch = ValueBatch()
-        var inserted: [Int] = []
-        values.bytes.withUnsafeBytes { source in
-            var start = 0
-            while start < order.count {
-                let end = min(start + 4096, order.count)
-                batch.removeAll()
-                inserted.removeAll(keepingCapacity: true)
-                for value in order[start..<end] { batch.append(utf8: values.value(value, in: source)) }
-                batch.bytes.withUnsafeBytes { bytes in
-                    index.encode(batch, bytes: bytes, into: &mapped, inserted: &inserted)
-                    for i in inserted { dictionary.append(String(decoding: batch.value(i, in: bytes), as: UTF8.self)) }
-                }
-                start = end
-            }
+        let mapped = values.bytes.withUnsafeBytes { source in
+            lookUp(order.count, fill: { range, batch in
+                for value in order[range] { batch.append(utf8: values.value(value, in: source)) }
+            }, value: { _, bytes in String(decoding: bytes, as: UTF8.self) })
         }
         if codes.capacity < codes.count + kept { codes.reserveCapacity(max(codes.count + kept, 2 * codes.capacity)) }
         for row in rowCodes.indices where keep?[row] ?? true {
             let code = rowCodes[row]
             codes.append(code == Column.nullCode ? code : mapped[Int(position[Int(code)])])
         }
+    }
+
+    /// The codes of `count` values, in order, looked up a block of 4,096 at a time
+    /// (``ValueIndex/encode``: the cache misses of a block overlap), each new value added to the
+    /// dictionary in order, as appending them one by one would: `fill` puts values `range` into
+    /// the (empty) batch; `value(i, bytes)` is value `i`, whose bytes are `bytes`, when it is new.
+    private mutating func lookUp(_ count: Int, fill: (Range<Int>, inout ValueBatch) -> Void,
+                                 value: (Int, UnsafeRawBufferPointer) -> String) -> [Int32] {
+        var mapped: [Int32] = []
+        mapped.reserveCapacity(count)
+        index.reserve(dictionary.count + count)
+        var batch = ValueBatch()
+        var inserted: [Int] = []
+        var start = 0
+        while start < count {
+            let end = min(start + 4096, count)
+            batch.removeAll()
+            inserted.removeAll(keepingCapacity: true)
+            fill(start..<end, &batch)
+            batch.bytes.withUnsafeBytes { bytes in
+                index.encode(batch, bytes: bytes, into: &mapped, inserted: &inserted)
+                for i in inserted { dictionary.append(value(start + i, batch.value(i, in: bytes))) }
+            }
+            start = end
+        }
+        return mapped
     }
 
     /// Appends a block of rows given as `slots`: a slot s ≥ 0 is a code this column already holds
