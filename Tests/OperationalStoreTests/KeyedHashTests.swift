@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 @testable import OperationalStore
@@ -32,6 +33,44 @@ import Testing
             // A prefix is hashed as the start of the message.
             let split = message.index(message.startIndex, offsetBy: 3)
             #expect(KeyedHash(key: key).session().mac(prefix: Array(message[..<split].utf8), String(message[split...])) == Self.hex(mac))
+        }
+    }
+
+    /// Every message length from empty to past two blocks, split between prefix and value every
+    /// way, equals OpenSSL's one-shot HMAC: both sides of the short path's 55-byte limit, the
+    /// padding, the length field, multibyte UTF-8, and ``KeyedHash/Session/mac128(prefix:_:)``
+    /// is the first 16 bytes.
+    @Test func matchesOneShotHMACAtEveryLength() throws {
+        let keys: [[UInt8]] = [Array("k".utf8), (0..<64).map { UInt8($0) }, (0..<100).map { UInt8(255 - $0) }]
+        let alphabet = Array("aZ09-é€ 😀".unicodeScalars)
+        for key in keys {
+            let session = KeyedHash(key: key).session()
+            for length in 0...130 {
+                let message = String(String.UnicodeScalarView((0..<length).map { alphabet[($0 * 7 + length) % alphabet.count] }))
+                let bytes = Array(message.utf8)
+                var expected = [UInt8](repeating: 0, count: 32)
+                var size: UInt32 = 0
+                _ = HMAC(EVP_sha256(), key, Int32(key.count), bytes, bytes.count, &expected, &size)
+                for split in Set([0, min(1, bytes.count), bytes.count / 2, bytes.count]) {
+                    // The prefix is bytes; the value must be whole characters, so split at a scalar boundary.
+                    guard let value = String(bytes: bytes[split...], encoding: .utf8) else { continue }
+                    let prefix = Array(bytes[..<split])
+                    #expect(session.mac(prefix: prefix, value) == expected, "length \(bytes.count), prefix \(split)")
+                    let words = session.mac128(prefix: prefix, value)
+                    #expect(LedgerWords(words) == LedgerWords(expected), "length \(bytes.count), prefix \(split)")
+                }
+            }
+        }
+    }
+
+    /// Two big-endian words compared as one value.
+    struct LedgerWords: Equatable {
+        var high: UInt64
+        var low: UInt64
+        init(_ words: (high: UInt64, low: UInt64)) { (high, low) = words }
+        init(_ bytes: [UInt8]) {
+            high = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+            low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
         }
     }
 

@@ -504,7 +504,8 @@ public struct PersonLedger {
     }
 
     private static func id(of value: String, prefix: [UInt8], session: KeyedHash.Session) -> LedgerID {
-        LedgerID(bytes: session.mac(prefix: prefix, value).prefix(16))
+        let (high, low) = session.mac128(prefix: prefix, value)
+        return LedgerID(high: high, low: low)
     }
 
     /// The ledger ids of `values`, computed on every core (millions of people in a backfill).
