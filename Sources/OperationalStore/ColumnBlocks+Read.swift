@@ -61,52 +61,68 @@ extension ColumnBlocks {
 
         let marks = Array(repeating: "?", count: touched.count).joined(separator: ", ")
         let fetch = try db.makeStatement(sql: "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ? AND column_name IN (\(marks))")
-        var pieces: [Piece] = []
+        // The blobs are fetched in rowid order on this connection; blocks are decoded and masked on every core.
+        enum Fetched {
+            case rows([Tabular.Column])
+            case block(rows: Int, blobs: [(column: String, dictionary: Data, codes: Data, times: Data?)])
+        }
+        var fetched: [Fetched] = []
         func rows(_ range: ClosedRange<Int64>) throws {
             let (sql, arguments) = plan.query(rowids: range)
-            pieces.append(.rows(try OperationalStore.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)))
+            fetched.append(.rows(try OperationalStore.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)))
         }
         var next = Int64.min
         for block in blocks {
             if block.first > next { try rows(next...(block.first - 1)) }
-            var parts: [String: Part] = [:]
-            for row in try Row.fetchAll(fetch, arguments: StatementArguments([plan.table, block.first] + touched)) {
-                guard let part = Self.part(dictionary: row[1], codes: row[2], times: row[3], rows: block.rows) else { return nil }
-                parts[row[0]] = part
+            let blobs = try Row.fetchAll(fetch, arguments: StatementArguments([plan.table, block.first] + touched)).map { row in
+                (column: row[0] as String, dictionary: row[1] as Data, codes: row[2] as Data, times: row[3] as Data?)
             }
-            guard parts.count == touched.count else { return nil }
-            pieces.append(.block(parts: parts, keep: mask(plan, parts: parts, rows: block.rows)))
+            fetched.append(.block(rows: block.rows, blobs: blobs))
             guard block.last < .max else { break }
             next = block.last + 1
         }
         if let last = blocks.last?.last, last < .max { try rows((last + 1)...Int64.max) }
-
-        let sources = plan.columns.count
-        let total = pieces.reduce(0) { total, piece in
-            switch piece {
-            case let .rows(read): total + (read.first?.count ?? 0)
-            case let .block(parts, keep): total + (keep.map { $0.reduce(0) { $0 + ($1 ? 1 : 0) } } ?? parts.first?.value.codes.count ?? 0)
+        let decoded: [Piece?] = Parallel.map(ranges: fetched.count, minimum: 2) { range in
+            fetched[range].map { piece -> Piece? in
+                switch piece {
+                case let .rows(columns):
+                    return .rows(columns)
+                case let .block(rows, blobs):
+                    var parts: [String: Part] = [:]
+                    for blob in blobs {
+                        guard let part = Self.part(dictionary: blob.dictionary, codes: blob.codes, times: blob.times, rows: rows) else { return nil }
+                        parts[blob.column] = part
+                    }
+                    guard parts.count == touched.count else { return nil }
+                    return .block(parts: parts, keep: mask(plan, parts: parts, rows: rows))
+                }
             }
-        }
-        return Parallel.map(names.count) { index in
-            var column = Tabular.Column(name: names[index])
-            column.reserveCapacity(total)
-            for piece in pieces {
+        }.flatMap { $0 }
+        let pieces = decoded.compactMap { $0 }
+        guard pieces.count == decoded.count else { return nil }
+
+        // Each column as stretches of rows, in rowid order: the row reader's columns, and each block's codes
+        // (a derived column's computed from its two timestamps) with the block's row mask.
+        let sources = plan.columns.count
+        let stretches: [[Tabular.Column.Stretch]] = Parallel.map(names.count) { index in
+            pieces.compactMap { piece in
                 switch piece {
                 case let .rows(read):
-                    column.append(contentsOf: read[index])
+                    return Tabular.Column.Stretch(read[index])
                 case let .block(parts, keep):
                     if index < sources, let part = parts[names[index]] {
-                        part.codes.withUnsafeBufferPointer { column.append(codes: $0, values: part.values, keep: keep) }
+                        return Tabular.Column.Stretch(codes: part.codes, values: part.values, keep: keep)
                     } else if case let .secondsBetween(start, end) = plan.derived[index - sources].derivation,
                               let start = parts[start], let end = parts[end] {
                         let (codes, values) = secondsBetween(start, end, keep: keep)
-                        codes.withUnsafeBufferPointer { column.append(codes: $0, values: values, keep: keep) }
+                        return Tabular.Column.Stretch(codes: codes, values: values, keep: keep)
                     }
+                    return nil
                 }
             }
-            return column
         }
+        // A column with millions of distinct values (the unit) is built on every core, the others one per core.
+        return Tabular.Column.concatenating(names.indices.map { (names[$0], stretches[$0]) })
     }
 
     /// A block column from its stored blobs, or nil when they do not decode: a code outside the

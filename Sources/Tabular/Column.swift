@@ -14,7 +14,10 @@ public struct Column: Sendable, Equatable {
     public private(set) var dictionary: [String] = []
     /// One code per row: an index into ``dictionary``, or ``nullCode``.
     public private(set) var codes: [Int32] = []
+    /// The index of ``dictionary``'s values, when `indexed`; a column built from a dictionary
+    /// already known to be distinct builds it only when something appends to it.
     private var index = ValueIndex()
+    private var indexed = true
 
     /// Creates an empty column.
     public init(name: String) {
@@ -47,6 +50,28 @@ public struct Column: Sendable, Equatable {
         self.codes = codes
     }
 
+    /// A column from `distinct` (values known to be distinct: the caller built them so) and codes
+    /// into it, without indexing the values now.
+    init(name: String, distinct: [String], codes: [Int32]) {
+        self.name = name
+        dictionary = distinct
+        self.codes = codes
+        indexed = distinct.isEmpty
+    }
+
+    /// Indexes the dictionary if it is not yet.
+    private mutating func indexValues() {
+        guard !indexed else { return }
+        var rebuilt = ValueIndex()
+        rebuilt.reserve(dictionary.count)
+        for value in dictionary {
+            var text = value
+            _ = text.withUTF8 { rebuilt.code(for: UnsafeRawBufferPointer($0)) }
+        }
+        index = rebuilt
+        indexed = true
+    }
+
     /// Appends one value (nil for missing).
     public mutating func append(_ value: String?) {
         guard let value else {
@@ -61,6 +86,7 @@ public struct Column: Sendable, Equatable {
     /// A `String` is created only the first time a value occurs, so reading
     /// millions of rows with few distinct values allocates almost nothing.
     public mutating func append(utf8 bytes: UnsafeRawBufferPointer) {
+        indexValues()
         let (code, inserted) = index.code(for: bytes)
         if inserted { dictionary.append(String(decoding: bytes, as: UTF8.self)) }
         codes.append(code)
@@ -69,6 +95,7 @@ public struct Column: Sendable, Equatable {
     /// Appends a block of values (see ``ValueBatch``): the same codes as
     /// appending them one by one, several times faster on large dictionaries.
     public mutating func append(contentsOf batch: ValueBatch) {
+        indexValues()
         var inserted: [Int] = []
         batch.bytes.withUnsafeBytes { bytes in
             index.encode(batch, bytes: bytes, into: &codes, inserted: &inserted)
@@ -129,6 +156,7 @@ public struct Column: Sendable, Equatable {
     /// the (empty) batch; `value(i, bytes)` is value `i`, whose bytes are `bytes`, when it is new.
     private mutating func lookUp(_ count: Int, fill: (Range<Int>, inout ValueBatch) -> Void,
                                  value: (Int, UnsafeRawBufferPointer) -> String) -> [Int32] {
+        indexValues()
         var mapped: [Int32] = []
         mapped.reserveCapacity(count)
         index.reserve(dictionary.count + count)
@@ -156,6 +184,7 @@ public struct Column: Sendable, Equatable {
     /// Returns the codes the batch's values got, in batch order.
     @discardableResult
     public mutating func append(slots: [Int32], batch: ValueBatch) -> [Int32] {
+        indexValues()
         var batchCodes: [Int32] = []
         batchCodes.reserveCapacity(batch.count)
         var inserted: [Int] = []
@@ -205,7 +234,7 @@ public struct Column: Sendable, Equatable {
         var kept: [Int32] = []
         kept.reserveCapacity(codes.count)
         for (row, code) in codes.enumerated() where keep[row] { kept.append(code) }
-        return Column(name: name, dictionary: dictionary, codes: kept).compacted()
+        return Column(name: name, distinct: dictionary, codes: kept).compacted()
     }
 
     /// This column with its dictionary reduced to the values that occur, in
@@ -221,11 +250,13 @@ public struct Column: Sendable, Equatable {
             }
             renumbered[row] = remap[Int(code)]
         }
-        return Column(name: name, dictionary: order, codes: renumbered)
+        // Distinct by construction: each of this column's distinct values at most once.
+        return Column(name: name, distinct: order, codes: renumbered)
     }
 
     /// The code of `value`, adding it to the dictionary when new.
     private mutating func intern(_ value: String) -> Int32 {
+        indexValues()
         var text = value
         let (code, inserted) = text.withUTF8 { index.code(for: UnsafeRawBufferPointer($0)) }
         if inserted { dictionary.append(value) }
@@ -240,6 +271,7 @@ public struct Column: Sendable, Equatable {
 
     /// The code for `value`, if it occurs in this column.
     public func code(of value: String) -> Int32? {
+        guard indexed else { return dictionary.firstIndex(of: value).map { Int32($0) } }
         var text = value
         return text.withUTF8 { index.find(UnsafeRawBufferPointer($0)) }
     }

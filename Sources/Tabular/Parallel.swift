@@ -8,6 +8,9 @@ import Foundation
 /// caller reads the slots only after every job has returned, so no lock is needed and the
 /// result is the same as running the jobs one after another.
 public enum Parallel {
+    /// The cores this process may use.
+    public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
     /// `[job(0), job(1), …, job(count − 1)]`, computed concurrently.
     public static func map<T>(_ count: Int, _ job: (Int) -> T) -> [T] {
         guard count > 1 else { return count == 1 ? [job(0)] : [] }
@@ -31,7 +34,7 @@ public enum Parallel {
     /// `job` over `0..<count` cut into `cores` consecutive ranges of equal size (the last may be
     /// shorter or empty), or over the whole as one range when `count` is below `minimum`; the
     /// results in range order.
-    public static func map<T>(ranges count: Int, minimum: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public static func map<T>(ranges count: Int, minimum: Int, cores: Int = Parallel.cores,
                               _ job: (Range<Int>) -> T) -> [T] {
         let parts = count < minimum ? 1 : max(cores, 1)
         let chunk = (count + parts - 1) / parts

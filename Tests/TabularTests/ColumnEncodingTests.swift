@@ -64,4 +64,68 @@ import Testing
         let compacted = Column(name: "x", dictionary: ["a", "b", "c"], codes: [2, -1, 2, 0]).compacted()
         #expect(compacted.dictionary == ["c", "a"] && compacted.codes == [0, -1, 0, 1])
     }
+
+    /// Building a column from stretches on several partitions gives exactly the column appending
+    /// the kept rows one by one gives, whatever the stretches: values shared between stretches and
+    /// unique to one, missing values, row masks (all, none, some), empty stretches, a stretch from
+    /// a column; and the result can be appended to and searched afterwards (its index built then).
+    @Test(arguments: [1, 2, 3, 4, 8]) func concatenatingOnPartitions(cores: Int) {
+        var random = SeededGenerator(seed: UInt64(cores) * 7_919)
+        var stretches: [Column.Stretch] = []
+        var expected = Column(name: "x")
+        for index in 0..<40 {
+            let rows = index % 9 == 4 ? 0 : Int(random.next() % 2_000)
+            let distinct = Int(random.next() % 700) + 1
+            // Each stretch's values: some shared by every stretch, some only its own, some missing.
+            let values: [String?] = (0..<distinct).map { value in
+                switch value % 5 {
+                case 0: "shared-\(value % 50)"
+                case 1: "only-\(index)-\(value)-" + String(repeating: "x", count: value % 13)
+                case 2: nil
+                default: String(random.next() % 30_000)
+                }
+            }
+            // The stretch's dictionary: distinct present values (a block's), codes into it or missing.
+            var batchValues: [String] = []
+            for value in values.compactMap({ $0 }) where !batchValues.contains(value) { batchValues.append(value) }
+            var batch = ValueBatch()
+            for value in batchValues {
+                var text = value
+                text.withUTF8 { batch.append(utf8: UnsafeRawBufferPointer($0)) }
+            }
+            let codes: [Int32] = (0..<rows).map { _ in
+                batchValues.isEmpty || random.next() % 10 == 0 ? Column.nullCode : Int32(random.next() % UInt64(batchValues.count))
+            }
+            let keep: [Bool]? = switch index % 4 {
+            case 0: nil
+            case 1: codes.map { _ in random.next() % 3 != 0 }
+            case 2: codes.map { _ in false }
+            default: codes.map { _ in true }
+            }
+            if index == 17 {
+                let column = Column(name: "x", values: codes.map { $0 < 0 ? nil : batchValues[Int($0)] })
+                stretches.append(Column.Stretch(column))
+                expected.append(contentsOf: column)
+                continue
+            }
+            stretches.append(Column.Stretch(codes: codes, values: batch, keep: keep))
+            for (row, code) in codes.enumerated() where keep?[row] ?? true {
+                expected.append(code < 0 ? nil : batchValues[Int(code)])
+            }
+        }
+        var built = Column.concatenating(name: "x", stretches, cores: cores, minimum: 0)
+        #expect(built.dictionary == expected.dictionary)
+        #expect(built.codes == expected.codes)
+        #expect(built.code(of: "shared-5") == expected.code(of: "shared-5") && expected.code(of: "shared-5") != nil)
+        #expect(built.code(of: "never seen") == nil)
+        // Appending after the build indexes the values it already holds: no value gets a second code.
+        built.append("shared-5")
+        built.append("new")
+        expected.append("shared-5")
+        expected.append("new")
+        #expect(built.dictionary == expected.dictionary && built.codes == expected.codes)
+        // The sequential path below the threshold agrees.
+        let sequential = Column.concatenating(name: "x", stretches, cores: cores)
+        #expect(sequential.dictionary == Array(expected.dictionary.dropLast()) && sequential.codes == Array(expected.codes.dropLast(2)))
+    }
 }
