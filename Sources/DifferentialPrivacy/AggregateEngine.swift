@@ -1,5 +1,6 @@
 import BigInt
 import Foundation
+import Tabular
 
 /// Differentially private statistics per group (DESIGN.md, "aggregate" outputs).
 ///
@@ -135,14 +136,19 @@ public enum AggregateEngine {
         // A column promised complete must be: a mean over it divides by the count of all rows.
         for column in input.complete.sorted() {
             guard let values = input.measures[column] else { continue }
-            let missing = kept.reduce(0) { $0 + (values[$1] == nil ? 1 : 0) }
+            let missing = overKept(kept) { rows in rows.reduce(0) { $0 + (values[$1] == nil ? 1 : 0) } }.reduce(0, +)
             if missing > 0 { throw .missingValues(column: column, rows: missing) }
         }
 
-        // Exact per-group aggregates of the bounded rows.
+        // Exact per-group aggregates of the bounded rows, each over ranges of them on every core
+        // (integer sums, added up exactly; per-group value lists joined in row order).
         let groupCount = input.groupKeys.count
-        var counts = [Int](repeating: 0, count: groupCount)
-        for row in kept { counts[Int(input.groups[row])] += 1 }
+        let groups = input.groups
+        let counts = addedUp(overKept(kept) { rows in
+            var counts = [Int](repeating: 0, count: groupCount)
+            for row in rows { counts[Int(groups[row])] += 1 }
+            return counts
+        }, groupCount)
         var exact: [BoundedAggregate.Exact] = []
         for (index, statistic) in statistics.enumerated() {
             switch statistic {
@@ -156,9 +162,11 @@ public enum AggregateEngine {
                 case .normalised:
                     exact.append(.sum(normalisedSums(values, kept: kept, groups: input.groups, groupCount: groupCount, low: low, high: high).doubled))
                 case .plain:
-                    var sums = [Int](repeating: 0, count: groupCount)
-                    for row in kept { if let value = values[row] { sums[Int(input.groups[row])] += clampInteger(value, low, high) } }
-                    exact.append(.sum(sums))
+                    exact.append(.sum(addedUp(overKept(kept) { rows in
+                        var sums = [Int](repeating: 0, count: groupCount)
+                        for row in rows { if let value = values[row] { sums[Int(groups[row])] += clampInteger(value, low, high) } }
+                        return sums
+                    }, groupCount)))
                 }
             case let .mean(column, low, high):
                 let (doubled, present) = normalisedSums(input.measures[column] ?? [], kept: kept, groups: input.groups,
@@ -166,9 +174,16 @@ public enum AggregateEngine {
                 exact.append(.mean(doubled: doubled, present: present))
             case let .quantile(column, _, low, high):
                 let values = input.measures[column] ?? []
+                let parts = overKept(kept) { rows in
+                    var perGroup = [[Int]](repeating: [], count: groupCount)
+                    for row in rows { if let value = values[row] { perGroup[Int(groups[row])].append(clampInteger(value, low, high)) } }
+                    return perGroup
+                }
                 var perGroup = [[Int]](repeating: [], count: groupCount)
-                for group in 0..<groupCount { perGroup[group].reserveCapacity(counts[group]) }
-                for row in kept { if let value = values[row] { perGroup[Int(input.groups[row])].append(clampInteger(value, low, high)) } }
+                for group in 0..<groupCount {
+                    perGroup[group].reserveCapacity(counts[group])
+                    for part in parts { perGroup[group].append(contentsOf: part[group]) }
+                }
                 exact.append(.quantile(perGroup, candidates: input.logGrids[statistic.name].map {
                     QuantileMechanism.logGrid(low: low, high: high, points: $0)
                 }))
@@ -397,14 +412,31 @@ public enum AggregateEngine {
     /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
     static func normalisedSums(_ values: [Double?], kept: [Int], groups: [Int32], groupCount: Int,
                                low: Int, high: Int) -> (doubled: [Int], present: [Int]) {
-        var doubled = [Int](repeating: 0, count: groupCount)
-        var present = [Int](repeating: 0, count: groupCount)
-        for row in kept {
-            guard let value = values[row] else { continue }
-            doubled[Int(groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
-            present[Int(groups[row])] += 1
+        let parts = overKept(kept) { rows in
+            var doubled = [Int](repeating: 0, count: groupCount)
+            var present = [Int](repeating: 0, count: groupCount)
+            for row in rows {
+                guard let value = values[row] else { continue }
+                doubled[Int(groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
+                present[Int(groups[row])] += 1
+            }
+            return (doubled, present)
         }
-        return (doubled, present)
+        return (addedUp(parts.map(\.0), groupCount), addedUp(parts.map(\.1), groupCount))
+    }
+
+    /// `body` over consecutive ranges of the kept rows, on every core; the results in range order.
+    static func overKept<T>(_ kept: [Int], _ body: (ArraySlice<Int>) -> T) -> [T] {
+        Parallel.map(ranges: kept.count, minimum: 1 << 16) { body(kept[$0]) }
+    }
+
+    /// The element-wise sum of per-range tallies of `count` entries each.
+    static func addedUp(_ parts: [[Int]], _ count: Int) -> [Int] {
+        var total = [Int](repeating: 0, count: count)
+        for part in parts {
+            for index in 0..<count { total[index] += part[index] }
+        }
+        return total
     }
 
     static func clampInteger(_ value: Double, _ low: Int, _ high: Int) -> Int {

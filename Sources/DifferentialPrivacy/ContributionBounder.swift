@@ -84,6 +84,15 @@ enum ContributionBounder {
                 var scratch = Scratch()
                 var drawing: [Int] = []
                 for unit in units {
+                    // Most units hold a few rows: those are checked in place, without sorting.
+                    if let within = Self.fewRowsWithin(unit: unit, start: start, rows: rows, groups: groups, bounds: bounds) {
+                        if within {
+                            for i in Int(start[unit])..<Int(start[unit + 1]) where groups[Int(rows[i])] >= 0 { marks[Int(rows[i])] = true }
+                        } else {
+                            drawing.append(unit)
+                        }
+                        continue
+                    }
                     scratch.load(unit: unit, start: start, rows: rows, groups: groups)
                     if scratch.eligible.count <= 1 || scratch.isWithin(bounds) {
                         for row in scratch.eligible { marks[row] = true }
@@ -112,7 +121,56 @@ enum ContributionBounder {
                 for row in groupRows.prefix(bounds.rowsPerUnitPerGroup) { keep[row] = true }
             }
         }
-        return keep.indices.filter { keep[$0] }
+        return Self.marked(keep)
+    }
+
+    /// Whether a unit of at most eight rows is within `bounds` (at most G groups with at most R
+    /// eligible rows each; a unit with at most one eligible row always is), decided by comparing
+    /// its eligible rows' groups pairwise; nil for a unit of more rows (``Scratch`` decides).
+    static func fewRowsWithin(unit: Int, start: [Int32], rows: [Int32], groups: [Int32], bounds: ContributionBounds) -> Bool? {
+        let from = Int(start[unit]), to = Int(start[unit + 1])
+        guard to - from <= 8 else { return nil }
+        var seen: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &seen) { raw in
+            let eligible = raw.bindMemory(to: Int32.self)
+            var count = 0
+            for i in from..<to where groups[Int(rows[i])] >= 0 {
+                eligible[count] = groups[Int(rows[i])]
+                count += 1
+            }
+            guard count > 1 else { return true }
+            var distinct = 0
+            for i in 0..<count {
+                var rowsInGroup = 0, firstOfGroup = true
+                for j in 0..<count where eligible[j] == eligible[i] {
+                    rowsInGroup += 1
+                    if j < i { firstOfGroup = false }
+                }
+                if rowsInGroup > bounds.rowsPerUnitPerGroup { return false }
+                if firstOfGroup { distinct += 1 }
+            }
+            return distinct <= bounds.groupsPerUnit
+        }
+    }
+
+    /// The indices of the true entries of `keep`, ascending, collected on every core.
+    static func marked(_ keep: [Bool]) -> [Int] {
+        let ranges = Parallel.map(ranges: keep.count, minimum: 1 << 16) { $0 }
+        let counts = Parallel.map(ranges.count) { part in ranges[part].reduce(0) { $0 + (keep[$1] ? 1 : 0) } }
+        var offsets = [0]
+        for count in counts { offsets.append(offsets[offsets.count - 1] + count) }
+        return [Int](unsafeUninitializedCapacity: offsets[offsets.count - 1]) { buffer, initialized in
+            nonisolated(unsafe) let output = buffer
+            _ = Parallel.map(ranges.count) { part in
+                var at = offsets[part]
+                for row in ranges[part] where keep[row] {
+                    output.initializeElement(at: at, to: row)
+                    at += 1
+                }
+                return 0
+            }
+            initialized = offsets[offsets.count - 1]
+        }
     }
 
     /// One unit's eligible rows (group ≥ 0, in row order) and, for a unit with several, its rows
