@@ -154,7 +154,7 @@ extension ColumnBlocks {
         return part
     }
 
-    /// The block's rows the plan keeps (nil: all): the window's test and the exclusions, decided
+    /// The block's rows the plan keeps (nil when it keeps all): the window's test and the exclusions, decided
     /// once per distinct value as the row reader's WHERE clause decides them per row.
     static func mask(_ plan: ReadPlan, parts: [String: Part], rows: Int) -> [Bool]? {
         var keep: [Bool]?
@@ -177,6 +177,8 @@ extension ColumnBlocks {
             }
             keep = part.codes.enumerated().map { row, code in (keep?[row] ?? true) && (code < 0 || !out[Int(code)]) }
         }
+        // A block wholly kept needs no mask.
+        if let mask = keep, !mask.contains(false) { return nil }
         return keep
     }
 

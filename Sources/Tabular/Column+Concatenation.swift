@@ -73,9 +73,7 @@ extension Column {
     private static func appended(_ column: (name: String, stretches: [Stretch]), firsts: [First]) -> Column {
         var built = Column(name: column.name)
         built.reserveCapacity(firsts.reduce(0) { $0 + $1.rows.count })
-        for stretch in column.stretches {
-            stretch.codes.withUnsafeBufferPointer { built.append(codes: $0, values: stretch.values, keep: stretch.keep) }
-        }
+        for (stretch, first) in zip(column.stretches, firsts) { built.append(first, values: stretch.values) }
         return built
     }
 
@@ -93,51 +91,87 @@ extension Column {
         return 2 * seen.count > summed
     }
 
-    /// The column built on `cores` partitions of its values (see ``concatenating(_:cores:minimum:)``).
+    /// The column built on partitions of its values (see ``concatenating(_:cores:minimum:)``).
+    ///
+    /// The partitions are many (a power of two, about 32,768 values each, at most 256) so that each
+    /// one's index stays in the core's cache: every value's place is first scattered into its
+    /// partition's list, in stretch order (a radix partition on the hash's low bits, which the
+    /// index does not use to place values), then the partitions are indexed on every core.
     private static func partitioned(name: String, _ stretches: [Stretch], firsts: [First], cores: Int) -> Column {
-        var partitions = 1
-        while partitions * 2 <= min(max(cores, 1), 8) { partitions *= 2 }
         let distinct = firsts.reduce(0) { $0 + $1.order.count }
-        // Per stretch, the positions (in its order) of each partition's values.
+        var partitions = 2
+        while partitions < 256 && partitions * 32_768 < distinct { partitions *= 2 }
         let mask = UInt64(partitions - 1)
-        let members: [[[Int32]]] = Parallel.map(stretches.count) { position in
-            var members = [[Int32]](repeating: [], count: partitions)
-            stretches[position].values.bytes.withUnsafeBytes { bytes in
-                for (slot, value) in firsts[position].order.enumerated() {
-                    members[Int(ValueIndex.hash(stretches[position].values.value(Int(value), in: bytes)) & mask)].append(Int32(slot))
-                }
-            }
-            return members
-        }
-        // Each partition looks up its values (hash mod partitions) in its own index, stretch by stretch in
-        // order, and writes local code × partitions + partition for each of them: disjoint entries.
+        // Where each stretch's values begin in `entries` (stretch order, then order of first appearance).
         var starts = [Int](repeating: 0, count: stretches.count + 1)
         for (index, first) in firsts.enumerated() { starts[index + 1] = starts[index] + first.order.count }
-        let entries = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
-        defer { entries.deallocate() }
-        nonisolated(unsafe) let shared = entries
-        _ = Parallel.map(partitions) { partition in
-            // At most every value once per partition (stretches sharing none); half that avoids reserving
-            // several times too much where each value recurs in a few stretches, at one growth at most.
-            var index = ValueIndex()
-            index.reserve(distinct / (2 * partitions))
-            var batch = ValueBatch()
-            var local: [Int32] = []
-            var inserted: [Int] = []
-            for (position, stretch) in stretches.enumerated() {
-                let mine = members[position][partition]
-                batch.removeAll()
-                stretch.values.bytes.withUnsafeBytes { bytes in
-                    for slot in mine { batch.append(utf8: stretch.values.value(Int(firsts[position].order[Int(slot)]), in: bytes)) }
-                }
-                local.removeAll(keepingCapacity: true)
-                inserted.removeAll(keepingCapacity: true)
-                batch.bytes.withUnsafeBytes { index.encode(batch, bytes: $0, into: &local, inserted: &inserted) }
-                for (member, code) in zip(mine, local) {
-                    shared[starts[position] + Int(member)] = code * Int32(partitions) + Int32(partition)
+        // Each value's partition, and how many values each stretch gives each partition.
+        let partitionOf = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: distinct)
+        defer { partitionOf.deallocate() }
+        nonisolated(unsafe) let partitionsOf = partitionOf
+        let tallies: [[Int]] = Parallel.map(stretches.count) { position in
+            var tally = [Int](repeating: 0, count: partitions)
+            stretches[position].values.bytes.withUnsafeBytes { bytes in
+                for (slot, value) in firsts[position].order.enumerated() {
+                    let partition = Int(ValueIndex.hash(stretches[position].values.value(Int(value), in: bytes)) & mask)
+                    partitionsOf[starts[position] + slot] = UInt8(partition)
+                    tally[partition] += 1
                 }
             }
-            return index.count
+            return tally
+        }
+        // Each partition's list of value places (index into `entries`), in stretch order: a counting sort.
+        var listStarts = [Int](repeating: 0, count: partitions + 1)
+        for partition in 0..<partitions { listStarts[partition + 1] = listStarts[partition] + tallies.reduce(0) { $0 + $1[partition] } }
+        var cursors: [[Int]] = []
+        cursors.reserveCapacity(stretches.count)
+        var running = Array(listStarts.dropLast())
+        for tally in tallies {
+            cursors.append(running)
+            for partition in 0..<partitions { running[partition] += tally[partition] }
+        }
+        let places = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
+        defer { places.deallocate() }
+        nonisolated(unsafe) let lists = places
+        _ = Parallel.map(ranges: stretches.count, minimum: 2, cores: cores) { range in
+            for position in range {
+                var cursor = cursors[position]
+                for place in starts[position]..<starts[position + 1] {
+                    let partition = Int(partitionsOf[place])
+                    lists[cursor[partition]] = Int32(place)
+                    cursor[partition] += 1
+                }
+            }
+            return 0
+        }
+        // The stretch of each place, for reading its bytes.
+        let stretchOf = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
+        defer { stretchOf.deallocate() }
+        for position in stretches.indices {
+            for place in starts[position]..<starts[position + 1] { stretchOf[place] = Int32(position) }
+        }
+        // Each partition's index, on every core: each place gets its value's code within its partition.
+        let entries = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
+        defer { entries.deallocate() }
+        nonisolated(unsafe) let shared = entries, owner = stretchOf
+        _ = Parallel.map(partitions) { partition in
+            var index = ValueIndex()
+            index.reserve(listStarts[partition + 1] - listStarts[partition])
+            // The list runs stretch by stretch: each run's bytes are borrowed once.
+            var at = listStarts[partition]
+            while at < listStarts[partition + 1] {
+                let position = Int(owner[Int(lists[at])])
+                var end = at + 1
+                while end < listStarts[partition + 1] && Int(owner[Int(lists[end])]) == position { end += 1 }
+                let stretch = stretches[position], order = firsts[position].order, first = starts[position]
+                stretch.values.bytes.withUnsafeBytes { bytes in
+                    for run in at..<end {
+                        let place = Int(lists[run])
+                        shared[place] = index.code(for: stretch.values.value(Int(order[place - first]), in: bytes)).code
+                    }
+                }
+                at = end
+            }
         }
         // Numbering across partitions: a value is new where its partition's local code is the next one
         // that partition has not yet handed out.
@@ -149,8 +183,8 @@ extension Column {
         var newStarts = [Int](repeating: 0, count: stretches.count + 1)
         for position in stretches.indices {
             for slot in 0..<firsts[position].order.count {
-                let entry = entries[starts[position] + slot]
-                let partition = Int(entry) & (partitions - 1), code = entry / Int32(partitions)
+                let place = starts[position] + slot
+                let partition = Int(partitionOf[place]), code = entries[place]
                 if code == next[partition] {
                     global[partition].append(Int32(newSlots.count))
                     next[partition] += 1
@@ -187,8 +221,8 @@ extension Column {
                         if slot < 0 {
                             output[at] = Column.nullCode
                         } else {
-                            let entry = entries[starts[position] + Int(slot)]
-                            output[at] = global[Int(entry) & (partitions - 1)][Int(entry / Int32(partitions))]
+                            let place = starts[position] + Int(slot)
+                            output[at] = global[Int(partitionOf[place])][Int(entries[place])]
                         }
                         at += 1
                     }
@@ -208,7 +242,7 @@ extension Column {
     }
 
     /// ``First`` of `stretch`: what appending its kept rows computes first.
-    private static func firstAppearances(of stretch: Stretch) -> First {
+    static func firstAppearances(of stretch: Stretch) -> First {
         var position = [Int32](repeating: -1, count: stretch.values.count)
         var first = First()
         first.rows.reserveCapacity(stretch.codes.count)

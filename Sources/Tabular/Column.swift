@@ -123,31 +123,19 @@ public struct Column: Sendable, Equatable {
     /// those rows' values one by one. Each distinct value is looked up once, in blocks
     /// (``append(contentsOf:)-(ValueBatch)``), in the order the kept rows first hold it.
     public mutating func append(codes rowCodes: UnsafeBufferPointer<Int32>, values: ValueBatch, keep: [Bool]?) {
-        precondition(keep == nil || keep?.count == rowCodes.count, "the row mask has \(keep?.count ?? 0) entries for \(rowCodes.count) rows")
-        // Each value the kept rows hold, numbered in order of first appearance.
-        var position = [Int32](repeating: -1, count: values.count)
-        var order: [Int] = []
-        var kept = 0
-        for row in rowCodes.indices where keep?[row] ?? true {
-            kept += 1
-            let code = rowCodes[row]
-            if code == Column.nullCode { continue }
-            precondition(code >= 0 && Int(code) < values.count, "a code of column \(name) is outside its values")
-            if position[Int(code)] < 0 {
-                position[Int(code)] = Int32(order.count)
-                order.append(Int(code))
-            }
-        }
+        append(Column.firstAppearances(of: Stretch(codes: Array(rowCodes), values: values, keep: keep)), values: values)
+    }
+
+    /// Appends a stretch's kept rows given as their ``First``: each distinct value looked up once,
+    /// in blocks, in order of first appearance, then one code per row.
+    mutating func append(_ first: First, values: ValueBatch) {
         let mapped = values.bytes.withUnsafeBytes { source in
-            lookUp(order.count, fill: { range, batch in
-                for value in order[range] { batch.append(utf8: values.value(value, in: source)) }
+            lookUp(first.order.count, fill: { range, batch in
+                for value in first.order[range] { batch.append(utf8: values.value(Int(value), in: source)) }
             }, value: { _, bytes in String(decoding: bytes, as: UTF8.self) })
         }
-        if codes.capacity < codes.count + kept { codes.reserveCapacity(max(codes.count + kept, 2 * codes.capacity)) }
-        for row in rowCodes.indices where keep?[row] ?? true {
-            let code = rowCodes[row]
-            codes.append(code == Column.nullCode ? code : mapped[Int(position[Int(code)])])
-        }
+        if codes.capacity < codes.count + first.rows.count { codes.reserveCapacity(max(codes.count + first.rows.count, 2 * codes.capacity)) }
+        for slot in first.rows { codes.append(slot < 0 ? Column.nullCode : mapped[Int(slot)]) }
     }
 
     /// The codes of `count` values, in order, looked up a block of 4,096 at a time

@@ -40,4 +40,16 @@ public enum Parallel {
         let chunk = (count + parts - 1) / parts
         return map(parts) { part in job(min(part * chunk, count)..<min((part + 1) * chunk, count)) }
     }
+
+    /// An array of `count` elements built on every core: `fill(range, buffer)` must initialise
+    /// exactly the elements `range` of `buffer` (the whole array's storage), each once; the ranges
+    /// are those of ``map(ranges:minimum:cores:_:)``, so they never overlap.
+    public static func array<T>(count: Int, minimum: Int, cores: Int = Parallel.cores,
+                                _ fill: (Range<Int>, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            nonisolated(unsafe) let output = buffer
+            _ = map(ranges: count, minimum: minimum, cores: cores) { range in fill(range, output) }
+            initialized = count
+        }
+    }
 }

@@ -128,4 +128,38 @@ import Testing
         let sequential = Column.concatenating(name: "x", stretches, cores: cores)
         #expect(sequential.dictionary == Array(expected.dictionary.dropLast()) && sequential.codes == Array(expected.codes.dropLast(2)))
     }
+
+    /// Many distinct values (about 400,000 summed over stretches: 16 partitions), repeated across
+    /// stretches in random order: the partitioned build equals appending, and so does the default
+    /// threshold's choice.
+    @Test func concatenatingManyValuesOnManyPartitions() {
+        var random = SeededGenerator(seed: 11)
+        var stretches: [Column.Stretch] = []
+        var expected = Column(name: "x")
+        for _ in 0..<150 {
+            var batchValues: [String] = []
+            var codeOf: [String: Int32] = [:]
+            var codes: [Int32] = []
+            for _ in 0..<3_000 {
+                let value = "person-\(random.next() % 500_000)"
+                if codeOf[value] == nil {
+                    codeOf[value] = Int32(batchValues.count)
+                    batchValues.append(value)
+                }
+                codes.append(codeOf[value] ?? 0)
+            }
+            var batch = ValueBatch()
+            for value in batchValues {
+                var text = value
+                text.withUTF8 { batch.append(utf8: UnsafeRawBufferPointer($0)) }
+            }
+            stretches.append(Column.Stretch(codes: codes, values: batch, keep: nil))
+            for code in codes { expected.append(batchValues[Int(code)]) }
+        }
+        for minimum in [0, Column.parallelConcatenation] {
+            let built = Column.concatenating(name: "x", stretches, minimum: minimum)
+            #expect(built.dictionary == expected.dictionary, "minimum \(minimum)")
+            #expect(built.codes.count == expected.codes.count && zip(built.codes, expected.codes).filter { $0 != $1 }.isEmpty, "minimum \(minimum)")
+        }
+    }
 }

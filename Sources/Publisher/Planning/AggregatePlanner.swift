@@ -101,34 +101,52 @@ public enum AggregatePlanner {
             combinations = next
         }
         if positionLabels.contains(where: \.isEmpty) { combinations = 0 }
-        var groups = [Int32](repeating: -1, count: table.rowCount)
-        var combined = [Int](repeating: 0, count: table.rowCount)
-        var inside = [Bool](repeating: true, count: table.rowCount)
-        for c in codesOf.indices {
-            let map = positionOfCode[c], stride = strides[c]
-            codesOf[c].withUnsafeBufferPointer { codes in
-                for row in 0..<codes.count where inside[row] {
-                    let code = codes[row]
-                    let position = code == Column.nullCode ? -1 : map[Int(code)]
-                    if position < 0 { inside[row] = false } else { combined[row] += Int(position) * stride }
-                }
-            }
-        }
         // Rows without a privacy unit (a missing or empty id) cannot be bounded: a NULL id
         // would otherwise make every such row a person of its own, and one caller with a
         // missing id could add hundreds to a count. They are left out of every DP output.
-        if let unit = policy.privacyUnit, let column = table.column(named: unit) {
-            for (row, missing) in column.rowsWithoutUnit().enumerated() where missing { inside[row] = false }
-        }
+        let unitColumn = policy.privacyUnit.flatMap { table.column(named: $0) }
+        let unitCodes = unitColumn?.codes, emptyUnit = unitColumn?.code(of: "")
         var groupKeys: [[String]] = []
         func key(_ combination: Int) -> [String] {
             positionLabels.indices.map { c in positionLabels[c][(combination / strides[c]) % max(positionLabels[c].count, 1)] }
         }
+        var groups: [Int32]
         if !isPrivate {
-            // Every combination of the public lists, in list order.
+            // Every combination of the public lists, in list order; each row's combination number (−1 when a
+            // value is outside its list or the row has no unit), on every core over ranges of rows.
             groupKeys = (0..<combinations).map(key)
-            for row in 0..<table.rowCount where inside[row] && combined[row] < combinations { groups[row] = Int32(combined[row]) }
+            let (codes, positions, strides) = (codesOf, positionOfCode, strides)
+            groups = Parallel.array(count: table.rowCount, minimum: 1 << 16) { range, output in
+                rows: for row in range {
+                    output.initializeElement(at: row, to: -1)
+                    if let unitCodes, unitCodes[row] == Column.nullCode || unitCodes[row] == emptyUnit { continue }
+                    var combination = 0
+                    for c in codes.indices {
+                        let code = codes[c][row]
+                        let position = code == Column.nullCode ? -1 : positions[c][Int(code)]
+                        if position < 0 { continue rows }
+                        combination += Int(position) * strides[c]
+                    }
+                    if combination < combinations { output[row] = Int32(combination) }
+                }
+            }
         } else {
+            groups = [Int32](repeating: -1, count: table.rowCount)
+            var combined = [Int](repeating: 0, count: table.rowCount)
+            var inside = [Bool](repeating: true, count: table.rowCount)
+            for c in codesOf.indices {
+                let map = positionOfCode[c], stride = strides[c]
+                codesOf[c].withUnsafeBufferPointer { codes in
+                    for row in 0..<codes.count where inside[row] {
+                        let code = codes[row]
+                        let position = code == Column.nullCode ? -1 : map[Int(code)]
+                        if position < 0 { inside[row] = false } else { combined[row] += Int(position) * stride }
+                    }
+                }
+            }
+            if let unitColumn {
+                for (row, missing) in unitColumn.rowsWithoutUnit().enumerated() where missing { inside[row] = false }
+            }
             // Observed combinations, in order of first appearance.
             var groupOf: [Int: Int32] = [:]
             for row in 0..<table.rowCount where inside[row] {
@@ -143,13 +161,17 @@ public enum AggregatePlanner {
             }
         }
         var units: [Int32]?
-        if let unit = policy.privacyUnit, let column = table.column(named: unit) {
-            // Missing unit ids are each their own unit.
-            var next = Int32(column.dictionary.count)
-            units = column.codes.map { code in
-                if code != Column.nullCode { return code }
-                defer { next += 1 }
-                return next
+        if let column = unitColumn {
+            // Missing unit ids are each their own unit (the codes are shared as they are when none is missing).
+            if column.codes.contains(Column.nullCode) {
+                var next = Int32(column.dictionary.count)
+                units = column.codes.map { code in
+                    if code != Column.nullCode { return code }
+                    defer { next += 1 }
+                    return next
+                }
+            } else {
+                units = column.codes
             }
         }
         var measures: [String: [Double?]] = [:]
@@ -177,8 +199,10 @@ public enum AggregatePlanner {
         }
         for statistic in spec.statistics {
             if let name = statistic.column, measures[name] == nil, let column = table.column(named: name) {
-                let parsed = column.dictionary.map(Double.init)
-                measures[name] = column.codes.map { $0 == Column.nullCode ? nil : parsed[Int($0)] }
+                let parsed = column.dictionary.map(Double.init), codes = column.codes
+                measures[name] = Parallel.array(count: codes.count, minimum: 1 << 16) { range, output in
+                    for row in range { output.initializeElement(at: row, to: codes[row] == Column.nullCode ? nil : parsed[Int(codes[row])]) }
+                }
             }
         }
         let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
