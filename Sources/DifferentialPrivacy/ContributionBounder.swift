@@ -35,17 +35,33 @@ public struct UnitRows: Sendable {
     /// Rows in the table this was built from.
     public var rowCount: Int { rows.count }
 
-    /// Groups the rows of `units` (one non-negative code per row).
+    /// Groups the rows of `units` (one non-negative code per row): a counting sort over two
+    /// halves of the rows, each counted and scattered on its own core, the second half's rows of a
+    /// unit placed after the first half's, so each unit's rows stay in row order.
     public init(units: [Int32]) {
         let unitCount = Int(units.max() ?? -1) + 1
+        let halves = Parallel.map(ranges: units.count, minimum: 1 << 17, cores: 2) { $0 }
+        let tallies = Parallel.map(halves.count) { half in
+            var tally = [Int32](repeating: 0, count: unitCount)
+            for row in halves[half] { tally[Int(units[row])] &+= 1 }
+            return tally
+        }
         var start = [Int32](repeating: 0, count: unitCount + 1)
-        for unit in units { start[Int(unit) + 1] &+= 1 }
-        for unit in 0..<unitCount { start[unit + 1] &+= start[unit] }
-        var position = start
-        var rows = [Int32](repeating: 0, count: units.count)
-        for (row, unit) in units.enumerated() {
-            rows[Int(position[Int(unit)])] = Int32(truncatingIfNeeded: row)
-            position[Int(unit)] &+= 1
+        for unit in 0..<unitCount { start[unit + 1] = start[unit] &+ tallies.reduce(0) { $0 &+ $1[unit] } }
+        // Where each half's rows of each unit begin.
+        var firsts = [Array(start.dropLast())]
+        for half in tallies.indices.dropLast() { firsts.append(zip(firsts[half], tallies[half]).map { $0 &+ $1 }) }
+        let rows = [Int32](unsafeUninitializedCapacity: units.count) { buffer, initialized in
+            nonisolated(unsafe) let output = buffer
+            _ = Parallel.map(halves.count) { half in
+                var position = firsts[half]
+                for row in halves[half] {
+                    output.initializeElement(at: Int(position[Int(units[row])]), to: Int32(truncatingIfNeeded: row))
+                    position[Int(units[row])] &+= 1
+                }
+                return 0
+            }
+            initialized = units.count
         }
         self.rows = rows
         self.start = start

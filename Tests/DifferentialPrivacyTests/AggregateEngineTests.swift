@@ -93,6 +93,23 @@ import Testing
         return keep.indices.filter { keep[$0] }
     }
 
+    /// The rows grouped by unit on two cores are each unit's rows in row order, the units in code
+    /// order: what one sequential counting sort gives, for tables large enough to be split.
+    @Test func unitRowsGroupEachUnitsRowsInRowOrder() {
+        let random = SeededRandom(seed: 3)
+        for (rows, unitCount) in [(300_000, 1_000), (400_001, 200_000), (10, 3)] {
+            let units = (0..<rows).map { _ in Int32(random.nextWord() % UInt64(unitCount)) }
+            let grouped = UnitRows(units: units)
+            var expected = [[Int32]](repeating: [], count: Int(units.max() ?? -1) + 1)
+            for (row, unit) in units.enumerated() { expected[Int(unit)].append(Int32(row)) }
+            // Compared as Booleans: a failure reports at once, not as a diff of 400,000 rows.
+            let rowsMatch = grouped.rows.elementsEqual(expected.joined())
+            let startsMatch = grouped.start.elementsEqual([0] + expected.reduce(into: [Int32]()) { $0.append(($0.last ?? 0) + Int32($1.count)) })
+            #expect(rowsMatch, "\(rows) rows of \(unitCount) units")
+            #expect(startsMatch, "\(rows) rows of \(unitCount) units")
+        }
+    }
+
     /// Sorting out the units within the bounds on every core changes nothing: the same rows are
     /// kept as by one pass over the units, with the same seeded draws, whatever the core count.
     @Test func boundingOnEveryCoreEqualsOnePass() {

@@ -170,8 +170,20 @@ public struct PersonLedger {
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<LedgerID> = []
         var charged: [LedgerID] = []
+        charged.reserveCapacity(ids.count)
         var largest = cost
+        // Everyone without charges in reach is decided alike: this release's cost alone.
+        let newcomerWithin = Self.within(cost, budget: policy.budget)
         for (code, id) in ids.enumerated() where !units.dictionary[code].isEmpty {
+            if masks[code] == 0 && (existing.isEmpty || existing[id] == nil) {
+                if newcomerWithin {
+                    charged.append(id)
+                } else {
+                    excludedCodes[code] = true
+                    excluded.insert(id)
+                }
+                continue
+            }
             // Their row's charges, then those of the segments holding them.
             var history = existing[id] ?? []
             if masks[code] != 0 { history += LedgerSegment.charges(masks[code], of: segments) }
