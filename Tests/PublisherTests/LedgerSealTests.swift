@@ -63,8 +63,13 @@ import Testing
         let spread = (0..<200_000).map { _ in LedgerID(high: .random(in: .min ... .max, using: &random), low: .random(in: .min ... .max, using: &random)) }
         let crowded = (0..<5000).map { i in LedgerID(high: UInt64(i % 7), low: .random(in: 0...3, using: &random)) }
         let repeated = Array(spread.prefix(1000) + spread.prefix(1000))
-        for ids in [spread, crowded, repeated, [], [spread[0]], Array(spread.prefix(9))] {
-            #expect(LedgerID.bucketSorted(ids[...]) == ids.sorted())
+        let crowdedLarge = (0..<150_000).map { i in LedgerID(high: UInt64(i % 3) << 62, low: .random(in: .min ... .max, using: &random)) }
+        for ids in [spread, crowded, repeated, crowdedLarge, [], [spread[0]], Array(spread.prefix(9))] {
+            // On one core and on several (shares counted and scattered apart), and from a slice not starting at 0.
+            for cores in [1, 2, 3, 4] {
+                #expect(LedgerID.bucketSorted(ids[...], cores: cores).elementsEqual(ids.sorted()), "\(ids.count) ids on \(cores) cores")
+                #expect(LedgerID.bucketSorted(ids.dropFirst(min(5, ids.count)), cores: cores).elementsEqual(ids.dropFirst(min(5, ids.count)).sorted()))
+            }
         }
     }
 }

@@ -43,11 +43,22 @@ public struct LedgerID: Hashable, Comparable, Sendable {
 
     /// `ids` packed into one blob in the order given, 16 bytes each.
     static func packInOrder(_ ids: some Collection<LedgerID>) -> Data {
+        packInOrder(Array(ids)[...], cores: 1)
+    }
+
+    /// ``packInOrder(_:)`` with ranges of the ids packed on `cores` cores.
+    static func packInOrder(_ ids: ArraySlice<LedgerID>, cores: Int) -> Data {
         var blob = Data(count: ids.count * 16)
+        let base = ids.startIndex
         blob.withUnsafeMutableBytes { bytes in
-            for (index, id) in ids.enumerated() {
-                bytes.storeBytes(of: id.high.bigEndian, toByteOffset: index * 16, as: UInt64.self)
-                bytes.storeBytes(of: id.low.bigEndian, toByteOffset: index * 16 + 8, as: UInt64.self)
+            nonisolated(unsafe) let output = bytes
+            _ = Parallel.map(ranges: ids.count, minimum: 1 << 16, cores: cores) { range in
+                for index in range {
+                    let id = ids[base + index]
+                    output.storeBytes(of: id.high.bigEndian, toByteOffset: index * 16, as: UInt64.self)
+                    output.storeBytes(of: id.low.bigEndian, toByteOffset: index * 16 + 8, as: UInt64.self)
+                }
+                return 0
             }
         }
         return blob
@@ -63,66 +74,69 @@ public struct LedgerID: Hashable, Comparable, Sendable {
         }
     }
 
-    /// `ids` in ascending order: two halves sorted on two cores, then merged (a backfill sorts
-    /// millions). The same array as `ids.sorted()`.
+    /// `ids` in ascending order (a backfill sorts millions): the same array as `ids.sorted()`.
+    /// Large inputs are bucket-sorted on every core (``bucketSorted(_:cores:)``).
     static func sorted(_ ids: [LedgerID]) -> [LedgerID] {
-        guard ids.count >= 100_000, ProcessInfo.processInfo.activeProcessorCount > 1 else { return ids.sorted() }
-        let middle = ids.count / 2
-        let halves = Parallel.map(2) { part in bucketSorted(part == 0 ? ids[..<middle] : ids[middle...]) }
-        let (left, right) = (halves[0], halves[1])
-        var merged: [LedgerID] = []
-        merged.reserveCapacity(ids.count)
-        var i = 0, j = 0
-        while i < left.count && j < right.count {
-            if right[j] < left[i] {
-                merged.append(right[j])
-                j += 1
-            } else {
-                merged.append(left[i])
-                i += 1
-            }
-        }
-        merged.append(contentsOf: left[i...])
-        merged.append(contentsOf: right[j...])
-        return merged
+        guard ids.count >= 100_000, Parallel.cores > 1 else { return ids.sorted() }
+        return bucketSorted(ids[...], cores: Parallel.cores)
     }
 
     /// `ids.sorted()`, in linear time for ids spread evenly (HMAC outputs are): each id goes to the
     /// bucket of its leading bits (about 8 ids a bucket), then each bucket is sorted on its own.
     /// Any input gives the sorted array; a crowded bucket is only slower.
-    static func bucketSorted(_ ids: ArraySlice<LedgerID>) -> [LedgerID] {
+    ///
+    /// On `cores` cores: each counts its share of the ids per bucket, then scatters them, its ids of
+    /// a bucket after those of the shares before it; then each sorts a range of whole buckets. The
+    /// buckets are in order, so the result needs no merge.
+    static func bucketSorted(_ ids: ArraySlice<LedgerID>, cores: Int = 1) -> [LedgerID] {
         let bits = max(1, min(24, Int.bitWidth - (ids.count / 8).leadingZeroBitCount))
-        let shift = UInt64(64 - bits)
-        var starts = [Int](repeating: 0, count: (1 << bits) + 1)
-        for id in ids { starts[Int(id.high >> shift) + 1] += 1 }
-        for bucket in 0..<(1 << bits) { starts[bucket + 1] += starts[bucket] }
-        var next = starts
-        var result = [LedgerID](repeating: LedgerID(high: 0, low: 0), count: ids.count)
-        result.withUnsafeMutableBufferPointer { result in
-            for id in ids {
-                let bucket = Int(id.high >> shift)
-                result[next[bucket]] = id
-                next[bucket] += 1
-            }
-            for bucket in 0..<(1 << bits) where starts[bucket + 1] - starts[bucket] > 1 {
-                let range = starts[bucket]..<starts[bucket + 1]
-                if range.count <= 32 {
-                    // Insertion sort: a bucket holds a handful of ids.
-                    for i in range.dropFirst() {
-                        let id = result[i]
-                        var j = i
-                        while j > range.lowerBound && id < result[j - 1] {
-                            result[j] = result[j - 1]
-                            j -= 1
-                        }
-                        result[j] = id
-                    }
-                } else {
-                    result[range].sort()
-                }
-            }
+        let shift = UInt64(64 - bits), buckets = 1 << bits
+        let shares = Parallel.map(ranges: ids.count, minimum: 1 << 16, cores: cores) { $0 }
+        let base = ids.startIndex
+        let tallies = Parallel.map(shares.count) { share in
+            var tally = [Int](repeating: 0, count: buckets)
+            for index in shares[share] { tally[Int(ids[base + index].high >> shift)] += 1 }
+            return tally
         }
-        return result
+        // Where each bucket begins, and where each share's ids of it go.
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        for bucket in 0..<buckets { starts[bucket + 1] = starts[bucket] + tallies.reduce(0) { $0 + $1[bucket] } }
+        var cursors = [Array(starts.dropLast())]
+        for share in tallies.indices.dropLast() { cursors.append(zip(cursors[share], tallies[share]).map { $0 + $1 }) }
+        return [LedgerID](unsafeUninitializedCapacity: ids.count) { buffer, initialized in
+            nonisolated(unsafe) let result = buffer
+            _ = Parallel.map(shares.count) { share in
+                var next = cursors[share]
+                for index in shares[share] {
+                    let id = ids[base + index], bucket = Int(id.high >> shift)
+                    result.initializeElement(at: next[bucket], to: id)
+                    next[bucket] += 1
+                }
+                return 0
+            }
+            // Whole buckets per core, sorted in place.
+            _ = Parallel.map(ranges: buckets, minimum: 1 << 12, cores: shares.count) { range in
+                for bucket in range where starts[bucket + 1] - starts[bucket] > 1 {
+                    let bucketRange = starts[bucket]..<starts[bucket + 1]
+                    if bucketRange.count <= 32 {
+                        // Insertion sort: a bucket holds a handful of ids.
+                        for i in bucketRange.dropFirst() {
+                            let id = result[i]
+                            var j = i
+                            while j > bucketRange.lowerBound && id < result[j - 1] {
+                                result[j] = result[j - 1]
+                                j -= 1
+                            }
+                            result[j] = id
+                        }
+                    } else {
+                        result[bucketRange].sort()
+                    }
+                }
+                return 0
+            }
+            initialized = ids.count
+        }
     }
 
     public static func < (a: LedgerID, b: LedgerID) -> Bool { (a.high, a.low) < (b.high, b.low) }

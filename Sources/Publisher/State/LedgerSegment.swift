@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import PrivacyPolicy
 import ReleaseFormat
 import Tabular
@@ -79,18 +80,42 @@ struct LedgerSegment: Sendable {
 
     /// Writes segments of `sorted` (ascending, no repeats) charged `charge`, in parts of at most
     /// ``maximumIDs``; returns the XOR of their seal elements (``sealElement``).
+    ///
+    /// Each part's ids are packed on every core; its row id is the one SQLite's AUTOINCREMENT would
+    /// give (one more than the largest it has handed out or holds; the write transaction keeps it
+    /// so), written explicitly, so its seal element is hashed on one core while SQLite stores the
+    /// row on the other. The element is what ``sealElement()`` computes from the stored row.
     static func write(population: String, charge: PersonLedger.Charge, sorted: [LedgerID], dataset: String, window: String,
                       sequence: Int, in db: Database) throws -> [UInt8] {
         let encoded = PersonLedger.encode([charge])
         var digest = [UInt8](repeating: 0, count: 32)
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO person_segments (id, population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
         for start in stride(from: 0, to: sorted.count, by: maximumIDs) {
             let part = sorted[start..<min(start + maximumIDs, sorted.count)]
-            let units = LedgerID.packInOrder(part)
-            try db.execute(sql: "INSERT INTO person_segments (population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [population, encoded, units, dataset, window, sequence])
-            let segment = LedgerSegment(rowID: db.lastInsertedRowID, population: population, encodedCharge: encoded, charge: charge,
-                                        ids: Array(part), dataset: dataset, window: window, sequence: sequence)
-            LedgerSeal.fold(&digest, segment.sealElement())
+            let units = LedgerID.packInOrder(part, cores: Parallel.cores)
+            let rowID = try Int64.fetchOne(db, sql: """
+                SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'person_segments'), 0),
+                           coalesce((SELECT max(id) FROM person_segments), 0)) + 1
+                """) ?? 1
+            try insert.setArguments([rowID, population, encoded, units, dataset, window, sequence])
+            // SQLite steps on this connection's own handle on one core (no GRDB call off its queue); the hash on the other.
+            let handle = insert.sqliteStatement
+            let work = Parallel.map(2) { task -> (status: Int32, seal: [UInt8]) in
+                guard task == 0 else {
+                    return (SQLITE_DONE, sealElement(rowID: rowID, population: population, dataset: dataset, window: window,
+                                                     sequence: sequence, encodedCharge: encoded, unitsLength: units.count) { $0.update(units) })
+                }
+                let status = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                return (status, [])
+            }
+            guard work[0].status == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: work[0].status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: insert.sql)
+            }
+            LedgerSeal.fold(&digest, work[1].seal)
         }
         return digest
     }
@@ -106,6 +131,17 @@ struct LedgerSegment: Sendable {
     /// bytes moved from one field to the next (ids into the charge, the charge into the ids, part
     /// of the population into the dataset) change it, as does removing, adding or moving one id.
     func sealElement() -> [UInt8] {
+        // The stored ids (``init(row:)`` reads only whole ones, so these are their bytes), packed a block at a time.
+        Self.sealElement(rowID: rowID, population: population, dataset: dataset, window: window, sequence: sequence,
+                         encodedCharge: encodedCharge, unitsLength: ids.count * 16) { digest in
+            for start in stride(from: 0, to: ids.count, by: 4096) { digest.update(LedgerID.packInOrder(ids[start..<min(start + 4096, ids.count)])) }
+        }
+    }
+
+    /// ``sealElement()`` of a segment row with these fields, whose stored ids are `unitsLength`
+    /// bytes that `units` feeds the digest.
+    static func sealElement(rowID: Int64, population: String, dataset: String, window: String, sequence: Int,
+                            encodedCharge: Data, unitsLength: Int, units: (StreamingDigest) -> Void) -> [UInt8] {
         let digest = StreamingDigest(.sha256)
         digest.update(Data("segment".utf8))
         for field in [Data(String(rowID).utf8), Data(population.utf8), Data(dataset.utf8), Data(window.utf8), Data(String(sequence).utf8),
@@ -113,9 +149,8 @@ struct LedgerSegment: Sendable {
             digest.update(Data("\(field.count):".utf8))
             digest.update(field)
         }
-        // The stored ids (``init(row:)`` reads only whole ones, so these are their bytes), packed a block at a time.
-        digest.update(Data("\(ids.count * 16):".utf8))
-        for start in stride(from: 0, to: ids.count, by: 4096) { digest.update(LedgerID.packInOrder(ids[start..<min(start + 4096, ids.count)])) }
+        digest.update(Data("\(unitsLength):".utf8))
+        units(digest)
         return digest.finish()
     }
 
