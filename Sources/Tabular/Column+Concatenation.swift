@@ -243,6 +243,27 @@ extension Column {
 
     /// ``First`` of `stretch`: what appending its kept rows computes first.
     static func firstAppearances(of stretch: Stretch) -> First {
+        // A store's block lists its values in the order its rows first hold them: then every value is in
+        // order and each row's position is its code, which one pass without allocating confirms.
+        if stretch.keep == nil {
+            var next: Int32 = 0
+            var inOrder = true
+            for code in stretch.codes {
+                if code >= next {
+                    guard code == next else {
+                        inOrder = false
+                        break
+                    }
+                    next += 1
+                } else if code < Column.nullCode {
+                    inOrder = false
+                    break
+                }
+            }
+            if inOrder && Int(next) == stretch.values.count {
+                return First(order: Array(0..<next), rows: stretch.codes)
+            }
+        }
         var position = [Int32](repeating: -1, count: stretch.values.count)
         var first = First()
         first.rows.reserveCapacity(stretch.codes.count)
