@@ -33,12 +33,12 @@ extension Column {
     /// Each column that appending its stretches' kept rows in order builds: the same dictionary
     /// (distinct values in order of first appearance) and the same codes.
     ///
-    /// A column with many distinct values (a person column: millions) is built on every core: the
-    /// dictionary lookups are spread over `cores` (rounded down to a power of two, at most 8)
-    /// partitions of the values by hash, each its own ``ValueIndex`` on its own core, visiting
-    /// every stretch in order; the codes each partition gives in order of first appearance are
-    /// then numbered across partitions in one pass over the stretches in order, which is the order
-    /// appending them one by one gives. Such a column's own index is built only if something
+    /// A column with many distinct values (a person column: millions) is built on every core: its
+    /// values are partitioned by hash (up to 256 partitions, each small enough for its index to
+    /// stay in a core's cache), each partition's values indexed in stretch order by its own
+    /// ``ValueIndex``, the partitions spread over the cores; the codes each partition gives in order
+    /// of first appearance are then numbered across partitions in one pass over the stretches in
+    /// order, which is the order appending them one by one gives. Such a column's own index is built only if something
     /// later appends to it. The other columns are built one per core, each appended stretch by
     /// stretch.
     ///

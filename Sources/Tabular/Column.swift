@@ -259,7 +259,9 @@ public struct Column: Sendable, Equatable {
 
     /// The code for `value`, if it occurs in this column.
     public func code(of value: String) -> Int32? {
-        guard indexed else { return dictionary.firstIndex(of: value).map { Int32($0) } }
+        // Unindexed: the same byte-for-byte comparison the index makes (String's == would also
+        // match a canonically equivalent spelling).
+        guard indexed else { return dictionary.firstIndex { $0.utf8.elementsEqual(value.utf8) }.map { Int32($0) } }
         var text = value
         return text.withUTF8 { index.find(UnsafeRawBufferPointer($0)) }
     }
