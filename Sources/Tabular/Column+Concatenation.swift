@@ -105,45 +105,20 @@ extension Column {
         // Where each stretch's values begin in `entries` (stretch order, then order of first appearance).
         var starts = [Int](repeating: 0, count: stretches.count + 1)
         for (index, first) in firsts.enumerated() { starts[index + 1] = starts[index] + first.order.count }
-        // Each value's partition, and how many values each stretch gives each partition.
+        // Each value's partition.
         let partitionOf = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: distinct)
         defer { partitionOf.deallocate() }
         nonisolated(unsafe) let partitionsOf = partitionOf
-        let tallies: [[Int]] = Parallel.map(stretches.count) { position in
-            var tally = [Int](repeating: 0, count: partitions)
+        _ = Parallel.map(stretches.count) { position in
             stretches[position].values.bytes.withUnsafeBytes { bytes in
                 for (slot, value) in firsts[position].order.enumerated() {
-                    let partition = Int(ValueIndex.hash(stretches[position].values.value(Int(value), in: bytes)) & mask)
-                    partitionsOf[starts[position] + slot] = UInt8(partition)
-                    tally[partition] += 1
+                    partitionsOf[starts[position] + slot] = UInt8(ValueIndex.hash(stretches[position].values.value(Int(value), in: bytes)) & mask)
                 }
             }
-            return tally
         }
-        // Each partition's list of value places (index into `entries`), in stretch order: a counting sort.
-        var listStarts = [Int](repeating: 0, count: partitions + 1)
-        for partition in 0..<partitions { listStarts[partition + 1] = listStarts[partition] + tallies.reduce(0) { $0 + $1[partition] } }
-        var cursors: [[Int]] = []
-        cursors.reserveCapacity(stretches.count)
-        var running = Array(listStarts.dropLast())
-        for tally in tallies {
-            cursors.append(running)
-            for partition in 0..<partitions { running[partition] += tally[partition] }
-        }
-        let places = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
-        defer { places.deallocate() }
-        nonisolated(unsafe) let lists = places
-        _ = Parallel.map(ranges: stretches.count, minimum: 2, cores: cores) { range in
-            for position in range {
-                var cursor = cursors[position]
-                for place in starts[position]..<starts[position + 1] {
-                    let partition = Int(partitionsOf[place])
-                    lists[cursor[partition]] = Int32(place)
-                    cursor[partition] += 1
-                }
-            }
-            return 0
-        }
+        // Each partition's list of value places (index into `entries`), in stretch order.
+        let (lists, listStarts) = Parallel.bucketed(count: distinct, buckets: partitions, minimum: 1 << 16, cores: cores,
+                                                    bucket: { Int(partitionsOf[$0]) }, element: { Int32($0) })
         // The stretch of each place, for reading its bytes.
         let stretchOf = UnsafeMutableBufferPointer<Int32>.allocate(capacity: distinct)
         defer { stretchOf.deallocate() }

@@ -52,4 +52,47 @@ public enum Parallel {
             initialized = count
         }
     }
+
+    /// A stable counting sort of `0..<count` into `buckets` buckets, on `cores` cores: `element(i)`
+    /// for every i, in bucket order (`bucket(i)`, in `0..<buckets`), ascending i within a bucket;
+    /// and where each bucket begins (`buckets + 1` entries, the last `count`).
+    ///
+    /// Each core counts a consecutive share of the i per bucket, then writes its share's elements
+    /// of each bucket after those of the shares before it, so the result is the same as one pass.
+    /// `bucket` is called twice for each i; shares are used only from `minimum` elements on.
+    public static func bucketed<T>(count: Int, buckets: Int, minimum: Int, cores: Int = Parallel.cores,
+                                   bucket: (Int) -> Int, element: (Int) -> T) -> (elements: [T], starts: [Int]) {
+        let shares = map(ranges: count, minimum: minimum, cores: cores) { $0 }
+        // Each share's count per bucket, then, in place, where its elements of each bucket go.
+        var cursors = map(shares.count) { share in
+            var tally = [Int](repeating: 0, count: buckets)
+            for i in shares[share] { tally[bucket(i)] += 1 }
+            return tally
+        }
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        var running = 0
+        for index in 0..<buckets {
+            starts[index] = running
+            for share in cursors.indices {
+                let tally = cursors[share][index]
+                cursors[share][index] = running
+                running += tally
+            }
+        }
+        starts[buckets] = running
+        let elements = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            nonisolated(unsafe) let output = buffer
+            _ = map(shares.count) { share in
+                var next = cursors[share]
+                for i in shares[share] {
+                    let index = bucket(i)
+                    output.initializeElement(at: next[index], to: element(i))
+                    next[index] += 1
+                }
+                return 0
+            }
+            initialized = count
+        }
+        return (elements, starts)
+    }
 }

@@ -85,37 +85,20 @@ public struct LedgerID: Hashable, Comparable, Sendable {
     /// bucket of its leading bits (about 8 ids a bucket), then each bucket is sorted on its own.
     /// Any input gives the sorted array; a crowded bucket is only slower.
     ///
-    /// On `cores` cores: each counts its share of the ids per bucket, then scatters them, its ids of
-    /// a bucket after those of the shares before it; then each sorts a range of whole buckets. The
-    /// buckets are in order, so the result needs no merge.
+    /// On `cores` cores: the ids are scattered into their buckets by a stable counting sort
+    /// (``Parallel/bucketed(count:buckets:minimum:cores:bucket:element:)``), then each core sorts a
+    /// range of whole buckets. The buckets are in order, so the result needs no merge.
     static func bucketSorted(_ ids: ArraySlice<LedgerID>, cores: Int = 1) -> [LedgerID] {
         let bits = max(1, min(24, Int.bitWidth - (ids.count / 8).leadingZeroBitCount))
         let shift = UInt64(64 - bits), buckets = 1 << bits
-        let shares = Parallel.map(ranges: ids.count, minimum: 1 << 16, cores: cores) { $0 }
         let base = ids.startIndex
-        let tallies = Parallel.map(shares.count) { share in
-            var tally = [Int](repeating: 0, count: buckets)
-            for index in shares[share] { tally[Int(ids[base + index].high >> shift)] += 1 }
-            return tally
-        }
-        // Where each bucket begins, and where each share's ids of it go.
-        var starts = [Int](repeating: 0, count: buckets + 1)
-        for bucket in 0..<buckets { starts[bucket + 1] = starts[bucket] + tallies.reduce(0) { $0 + $1[bucket] } }
-        var cursors = [Array(starts.dropLast())]
-        for share in tallies.indices.dropLast() { cursors.append(zip(cursors[share], tallies[share]).map { $0 + $1 }) }
-        return [LedgerID](unsafeUninitializedCapacity: ids.count) { buffer, initialized in
+        let (scattered, starts) = Parallel.bucketed(count: ids.count, buckets: buckets, minimum: 1 << 16, cores: cores,
+                                                    bucket: { Int(ids[base + $0].high >> shift) }, element: { ids[base + $0] })
+        var result = scattered
+        result.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let result = buffer
-            _ = Parallel.map(shares.count) { share in
-                var next = cursors[share]
-                for index in shares[share] {
-                    let id = ids[base + index], bucket = Int(id.high >> shift)
-                    result.initializeElement(at: next[bucket], to: id)
-                    next[bucket] += 1
-                }
-                return 0
-            }
             // Whole buckets per core, sorted in place.
-            _ = Parallel.map(ranges: buckets, minimum: 1 << 12, cores: shares.count) { range in
+            _ = Parallel.map(ranges: buckets, minimum: 1 << 12, cores: cores) { range in
                 for bucket in range where starts[bucket + 1] - starts[bucket] > 1 {
                     let bucketRange = starts[bucket]..<starts[bucket + 1]
                     if bucketRange.count <= 32 {
@@ -135,8 +118,8 @@ public struct LedgerID: Hashable, Comparable, Sendable {
                 }
                 return 0
             }
-            initialized = ids.count
         }
+        return result
     }
 
     public static func < (a: LedgerID, b: LedgerID) -> Bool { (a.high, a.low) < (b.high, b.low) }
