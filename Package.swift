@@ -26,9 +26,11 @@ let package = Package(
         // PostgreSQL's own client library, for the PostgreSQL source (Debian: libpq-dev).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        // The C library's allocator settings (glibc's mallopt), for the executables' heap policy.
+        .systemLibrary(name: "CMalloc"),
 
         // Stage modules: each depends only on what is below it in DESIGN.md.
-        .target(name: "Tabular", swiftSettings: strict),
+        .target(name: "Tabular", dependencies: ["CMalloc"], swiftSettings: strict),
         // The privacy parameters a policy declares and the engine applies: one definition for both.
         .target(name: "DPParameters", swiftSettings: strict),
         .target(name: "PrivacyPolicy",
@@ -70,7 +72,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "opendata",
                           dependencies: [
-                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "ReleaseFormat",
+                              "Publisher", "Demo", "PrivacyPolicy", "OperationalStore", "PostgresStore", "Anonymization", "ReleaseFormat", "Tabular",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),

@@ -19,6 +19,13 @@ struct BenchCommand: ParsableCommand {
         subcommands: [BenchAnonymizeCommand.self, BenchNoiseCommand.self, BenchAggregateCommand.self, BenchGzipCommand.self,
                       BenchReleaseCommand.self, BenchDisparityCommand.self, BenchIntervalsCommand.self]
     )
+
+    /// Runs the subcommand under the heap policy `opendata` itself runs under (``HeapPolicy``), so
+    /// the figures are the tool's.
+    static func main() {
+        HeapPolicy.keepFreedMemory()
+        main(nil)
+    }
 }
 
 /// `opendata bench anonymize`: the k-anonymity search on Adult and on generated records.
