@@ -162,9 +162,12 @@ public enum AggregateEngine {
                 case .normalised:
                     exact.append(.sum(normalisedSums(values, kept: kept, groups: input.groups, groupCount: groupCount, low: low, high: high).doubled))
                 case .plain:
+                    let clamped = values.clamped(low, high), codes = values.codes
                     exact.append(.sum(addedUp(overKept(kept) { rows in
                         var sums = [Int](repeating: 0, count: groupCount)
-                        for row in rows { if let value = values[row] { sums[Int(groups[row])] += clampInteger(value, low, high) } }
+                        for row in rows where codes[row] >= 0 {
+                            if let value = clamped[Int(codes[row])] { sums[Int(groups[row])] += value }
+                        }
                         return sums
                     }, groupCount)))
                 }
@@ -174,9 +177,12 @@ public enum AggregateEngine {
                 exact.append(.mean(doubled: doubled, present: present))
             case let .quantile(column, _, low, high):
                 let values = input.measures[column] ?? []
+                let clamped = values.clamped(low, high), codes = values.codes
                 let parts = overKept(kept) { rows in
                     var perGroup = [[Int]](repeating: [], count: groupCount)
-                    for row in rows { if let value = values[row] { perGroup[Int(groups[row])].append(clampInteger(value, low, high)) } }
+                    for row in rows where codes[row] >= 0 {
+                        if let value = clamped[Int(codes[row])] { perGroup[Int(groups[row])].append(value) }
+                    }
                     return perGroup
                 }
                 var perGroup = [[Int]](repeating: [], count: groupCount)
@@ -410,14 +416,16 @@ public enum AggregateEngine {
     }
 
     /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
-    static func normalisedSums(_ values: [Double?], kept: [Int], groups: [Int32], groupCount: Int,
+    static func normalisedSums(_ values: MeasureColumn, kept: [Int], groups: [Int32], groupCount: Int,
                                low: Int, high: Int) -> (doubled: [Int], present: [Int]) {
+        // Each distinct value's doubled distance from the midpoint, computed once.
+        let centred = values.clamped(low, high).map { $0.map { 2 * $0 - (low + high) } }, codes = values.codes
         let parts = overKept(kept) { rows in
             var doubled = [Int](repeating: 0, count: groupCount)
             var present = [Int](repeating: 0, count: groupCount)
-            for row in rows {
-                guard let value = values[row] else { continue }
-                doubled[Int(groups[row])] += 2 * clampInteger(value, low, high) - (low + high)
+            for row in rows where codes[row] >= 0 {
+                guard let value = centred[Int(codes[row])] else { continue }
+                doubled[Int(groups[row])] += value
                 present[Int(groups[row])] += 1
             }
             return (doubled, present)

@@ -34,7 +34,7 @@ public struct AggregateInput: Sendable {
     /// Key values of each group, one string per group-by column.
     public var groupKeys: [[String]]
     /// Measured columns: one value per row (nil when missing, which counts as not contributing).
-    public var measures: [String: [Double?]]
+    public var measures: [String: MeasureColumn]
     /// Measured columns the policy declares can never be missing. A mean over one
     /// divides by the output's noisy count instead of spending budget on its own;
     /// a kept row without a value then stops the output (``DPError/missingValues(column:rows:)``).
@@ -47,7 +47,7 @@ public struct AggregateInput: Sendable {
     /// leaves out are counted under their categories (``RolledUpCounts``); nil for no roll-up.
     public var rollUp: RollUpInput? = nil
 
-    public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: [Double?]],
+    public init(rowCount: Int, units: [Int32]?, groups: [Int32], groupKeys: [[String]], measures: [String: MeasureColumn],
                 complete: Set<String> = [], logGrids: [String: Int] = [:]) {
         self.logGrids = logGrids
         self.rowCount = rowCount

@@ -80,7 +80,7 @@ public struct IntervalStudy: Sendable {
         }
         input = AggregateInput(rowCount: groupOf.count, units: (0..<groupOf.count).map { Int32($0) }, groups: groupOf,
                                groupKeys: (0..<groups).map { ["g\($0)"] },
-                               measures: ["complete": complete, "partial": partial], complete: ["complete"])
+                               measures: ["complete": MeasureColumn(complete), "partial": MeasureColumn(partial)], complete: ["complete"])
         self.budget = budget
     }
 

@@ -62,9 +62,12 @@ extension ColumnBlocks {
         let marks = Array(repeating: "?", count: touched.count).joined(separator: ", ")
         let fetch = try db.makeStatement(sql: "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ? AND column_name IN (\(marks))")
         // The blobs are fetched in rowid order on this connection; blocks are decoded and masked on every core.
+        // A block's blobs are copied out of SQLite's pages once, straight into the arrays the column is
+        // built from (a copy as `Data` first would hold the 160 MB of codes at 10 M rows twice); they are
+        // checked on every core afterwards. A blob that does not decode is nil.
         enum Fetched {
             case rows([Tabular.Column])
-            case block(rows: Int, blobs: [(column: String, dictionary: Data, codes: Data, times: Data?)])
+            case block(rows: Int, blobs: [(column: String, values: ValueBatch?, codes: [Int32]?, times: Data?)])
         }
         var fetched: [Fetched] = []
         func rows(_ range: ClosedRange<Int64>) throws {
@@ -74,8 +77,12 @@ extension ColumnBlocks {
         var next = Int64.min
         for block in blocks {
             if block.first > next { try rows(next...(block.first - 1)) }
-            let blobs = try Row.fetchAll(fetch, arguments: StatementArguments([plan.table, block.first] + touched)).map { row in
-                (column: row[0] as String, dictionary: row[1] as Data, codes: row[2] as Data, times: row[3] as Data?)
+            var blobs: [(column: String, values: ValueBatch?, codes: [Int32]?, times: Data?)] = []
+            let cursor = try Row.fetchCursor(fetch, arguments: StatementArguments([plan.table, block.first] + touched))
+            while let row = try cursor.next() {
+                blobs.append((column: row[0], values: try row.withUnsafeData(atIndex: 1) { $0.flatMap(decode) },
+                              codes: try row.withUnsafeData(atIndex: 2) { $0.flatMap { codes($0, rows: block.rows) } },
+                              times: row[3]))
             }
             fetched.append(.block(rows: block.rows, blobs: blobs))
             guard block.last < .max else { break }
@@ -90,7 +97,8 @@ extension ColumnBlocks {
                 case let .block(rows, blobs):
                     var parts: [String: Part] = [:]
                     for blob in blobs {
-                        guard let part = Self.part(dictionary: blob.dictionary, codes: blob.codes, times: blob.times, rows: rows) else { return nil }
+                        guard let values = blob.values, let codes = blob.codes,
+                              let part = Self.part(values: values, codes: codes, times: blob.times) else { return nil }
                         parts[blob.column] = part
                     }
                     guard parts.count == touched.count else { return nil }
@@ -125,24 +133,34 @@ extension ColumnBlocks {
         return Tabular.Column.concatenating(names.indices.map { (names[$0], stretches[$0]) })
     }
 
-    /// A block column from its stored blobs, or nil when they do not decode: a code outside the
-    /// values, a row count other than the block's, Julian days not one per value.
-    static func part(dictionary: Data, codes data: Data, times: Data?, rows: Int) -> Part? {
-        guard let values = decode(dictionary), data.count == rows * 4 else { return nil }
-        let count = Int32(values.count)
-        var codes = [Int32](repeating: 0, count: rows)
-        let valid = data.withUnsafeBytes { raw in
-            codes.withUnsafeMutableBufferPointer { codes in
-                var valid = true
-                for row in 0..<rows {
-                    let code = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: row * 4, as: Int32.self))
-                    valid = valid && code >= -1 && code < count
-                    codes[row] = code
+    /// A block's codes blob (4 bytes a row, little-endian) as codes, or nil when it does not hold
+    /// `rows` of them; the codes are checked against the values by ``part(values:codes:times:)``.
+    static func codes(_ data: Data, rows: Int) -> [Int32]? {
+        guard data.count == rows * 4 else { return nil }
+        return data.withUnsafeBytes { raw in
+            [Int32](unsafeUninitializedCapacity: rows) { buffer, count in
+                if rows > 0, let source = raw.baseAddress, let target = buffer.baseAddress {
+                    UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: rows * 4)
                 }
-                return valid
+                #if _endian(big)
+                for row in 0..<rows { buffer[row] = Int32(littleEndian: buffer[row]) }
+                #endif
+                count = rows
             }
         }
-        guard valid else { return nil }
+    }
+
+    /// A block column from its decoded blobs, or nil when they do not fit together: a code outside
+    /// the values, Julian days not one per value.
+    static func part(values: ValueBatch, codes: [Int32], times: Data?) -> Part? {
+        let count = Int32(values.count)
+        // Every code names a value or is NULL (−1): the smallest and largest, found in one pass that vectorises.
+        var low = Int32.max, high = Int32.min
+        for code in codes {
+            low = min(low, code)
+            high = max(high, code)
+        }
+        guard codes.isEmpty || low >= -1 && high < count else { return nil }
         var part = Part(values: values, codes: codes)
         if let times {
             guard times.count == 9 * values.count else { return nil }

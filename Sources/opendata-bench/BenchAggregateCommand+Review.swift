@@ -118,7 +118,9 @@ extension BenchAggregateCommand {
         let truth = Self.reviewTruth(generated)
         let input = AggregateInput(rowCount: rows, units: generated.persons, groups: generated.groups,
                                    groupKeys: (0..<Self.reviewGroups).map { ["\($0)"] },
-                                   measures: ["value": generated.values.map { Double($0) }], complete: ["value"])
+                                   measures: ["value": MeasureColumn(codes: generated.values.map { Int32($0) },
+                                                                      values: (0...Self.reviewHigh).map { Double($0) })],
+                                   complete: ["value"])
         let statistics: [AggregateStatistic] = [.count, .sum(column: "value", low: 0, high: Self.reviewHigh),
                                                 .mean(column: "value", low: 0, high: Self.reviewHigh),
                                                 .quantile(column: "value", q: 0.9, low: 0, high: Self.reviewHigh)]

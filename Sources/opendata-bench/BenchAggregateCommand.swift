@@ -114,7 +114,7 @@ struct BenchAggregateCommand: ParsableCommand {
         }
 
         let input = AggregateInput(rowCount: rows, units: unitOf, groups: groupOf, groupKeys: (0..<Self.groups).map { ["\($0)"] },
-                                   measures: ["value": values], complete: ["value"])
+                                   measures: ["value": MeasureColumn(values)], complete: ["value"])
         let statistics: [AggregateStatistic] = [.count, .mean(column: "value", low: 0, high: Self.high),
                                                 .quantile(column: "value", q: 0.5, low: 0, high: Self.high)]
         let weights = try budgetWeights

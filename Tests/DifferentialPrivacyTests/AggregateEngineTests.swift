@@ -13,7 +13,7 @@ import Testing
             values.append(Double(Int(random.nextWord() % 12_000)) - 1000)
         }
         return AggregateInput(rowCount: rows, units: unitOf, groups: groupOf, groupKeys: (0..<groups).map { ["g\($0)"] },
-                              measures: ["seconds": values])
+                              measures: ["seconds": MeasureColumn(values)])
     }
 
     /// The same dataset plus one unit (the largest id, so the others' random choices are unchanged) with `extra` rows.
@@ -21,11 +21,13 @@ import Testing
         var result = input
         let random = SeededRandom(seed: seed)
         let newUnit = Int32((input.units ?? []).max() ?? 0) + 1
+        var seconds = input.measures["seconds"]?.perRow ?? []
         for _ in 0..<extra {
             result.units?.append(newUnit)
             result.groups.append(Int32(random.nextWord() % UInt64(input.groupKeys.count)))
-            result.measures["seconds"]?.append(Double(Int(random.nextWord() % 9000)))
+            seconds.append(Double(Int(random.nextWord() % 9000)))
         }
+        result.measures["seconds"] = MeasureColumn(seconds)
         result.rowCount += extra
         return result
     }
@@ -214,7 +216,9 @@ import Testing
             let implied = (row.values[1] - 10_000) * row.values[0]
             #expect(abs(implied - centred) < 20_000, "(mean − centre) × published count \(implied) vs exact centred sum \(centred)")
         }
-        input.measures["seconds"]?[17] = nil
+        var seconds = input.measures["seconds"]?.perRow ?? []
+        seconds[17] = nil
+        input.measures["seconds"] = MeasureColumn(seconds)
         #expect(throws: DPError.self) {
             try AggregateEngine.run(input, statistics: [.count, .mean(column: "seconds", low: 0, high: 100_000)], keys: .publicKeys,
                                     bounds: ContributionBounds(groupsPerUnit: 4, rowsPerUnitPerGroup: 3_000), budget: .epsilon(1, delta: nil),
@@ -310,7 +314,7 @@ import Testing
         var groupOf: [Int32] = [], values: [Double?] = []
         for g in 0..<groups { for v in 0..<2000 { groupOf.append(Int32(g)); values.append(Double(v * 36 / 10)) } }
         let input = AggregateInput(rowCount: groupOf.count, units: nil, groups: groupOf, groupKeys: (0..<groups).map { ["\($0)"] },
-                                   measures: ["seconds": values])
+                                   measures: ["seconds": MeasureColumn(values)])
         let result = try AggregateEngine.run(input, statistics: [.quantile(column: "seconds", q: 0.5, low: 0, high: 7200),
                                                                  .mean(column: "seconds", low: 0, high: 7200)],
                                              keys: .publicKeys, bounds: .recordLevel, budget: .epsilon(2, delta: nil),

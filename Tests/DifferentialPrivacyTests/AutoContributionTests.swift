@@ -21,7 +21,7 @@ import Testing
             }
         }
         return AggregateInput(rowCount: units.count, units: units, groups: groupOf, groupKeys: (0..<10).map { ["g\($0)"] },
-                              measures: ["seconds": values])
+                              measures: ["seconds": MeasureColumn(values)])
     }
 
     /// One value per person with rows in the output's groups, for each bound: so one more person adds

@@ -24,7 +24,7 @@ import Testing
             }
         }
         return AggregateInput(rowCount: unitOf.count, units: unitOf, groups: groupOf, groupKeys: (0..<8).map { ["g\($0)"] },
-                              measures: ["x": values], complete: ["x"])
+                              measures: ["x": MeasureColumn(values)], complete: ["x"])
     }
 
     /// Per group, the exact (U, V) the mechanism adds its noise to.
@@ -48,7 +48,7 @@ import Testing
                 let keep = (0..<input.rowCount).filter { input.units?[$0] != Int32(unit) }
                 let smaller = AggregateInput(rowCount: keep.count, units: keep.map { input.units?[$0] ?? 0 },
                                              groups: keep.map { input.groups[$0] }, groupKeys: input.groupKeys,
-                                             measures: ["x": keep.map { input.measures["x"]?[$0] ?? nil }], complete: ["x"])
+                                             measures: ["x": MeasureColumn(keep.map { input.measures["x"]?[$0] ?? nil })], complete: ["x"])
                 let change = zip(full, try Self.binSums(smaller)).reduce(0) { $0 + abs($1.0.u - $1.1.u) + abs($1.0.v - $1.1.v) }
                 #expect(change <= 3 * 2 * 3600, "unit \(unit): L1 change \(change)")
                 largest = max(largest, change)

@@ -174,7 +174,7 @@ public enum AggregatePlanner {
                 units = column.codes
             }
         }
-        var measures: [String: [Double?]] = [:]
+        var measures: [String: MeasureColumn] = [:]
         if let disparity = spec.disparity {
             // The numerator is the sum of a 0/1 indicator; a record without a recorded outcome
             // belongs to no group, so it is in neither count.
@@ -183,7 +183,8 @@ public enum AggregatePlanner {
             }
             let holds = column.dictionary.map { disparity.outcome.holds($0) }
             let codes = column.codes
-            var indicator = [Double?](repeating: nil, count: table.rowCount)
+            // Per row the indicator's code: 1 (holds), 0 (does not), or missing.
+            var indicator = [Int32](repeating: Column.nullCode, count: table.rowCount)
             for row in 0..<table.rowCount {
                 let code = codes[row]
                 if code != Column.nullCode, let value = holds[Int(code)] {
@@ -192,17 +193,15 @@ public enum AggregatePlanner {
                     groups[row] = -1
                 }
             }
-            measures[disparity.outcome.column] = indicator
+            measures[disparity.outcome.column] = MeasureColumn(codes: indicator, values: [0, 1])
             if let reference = disparity.reference, !groupKeys.contains(where: { $0.last == reference }) {
                 throw .invalidPolicy(PolicyError(diagnostics: [PolicyDiagnostic(output.location, "output '\(output.id)': the reference group '\(reference)' is not one of the public values of \(disparity.group); name one of them or write reference: overall")]))
             }
         }
         for statistic in spec.statistics {
             if let name = statistic.column, measures[name] == nil, let column = table.column(named: name) {
-                let parsed = column.dictionary.map(Double.init), codes = column.codes
-                measures[name] = Parallel.array(count: codes.count, minimum: 1 << 16) { range, output in
-                    for row in range { output.initializeElement(at: row, to: codes[row] == Column.nullCode ? nil : parsed[Int(codes[row])]) }
-                }
+                // The table's codes are the measure's, shared; each distinct value parsed once.
+                measures[name] = MeasureColumn(codes: column.codes, values: column.dictionary.map(Double.init))
             }
         }
         let parameters = AggregateParameters(spec, personLevel: policy.privacyUnit != nil)
