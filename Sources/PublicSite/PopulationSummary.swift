@@ -17,9 +17,10 @@ public struct PopulationSummary: Sendable {
     public var capHistory: [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)]
     /// ε a person in every dataset's latest release is charged per night.
     public var perNightEpsilon: Double
-    /// The largest (ε, δ) any person accrued over the 365 days before `now`.
-    public var largestEpsilon: Double
-    public var largestDelta: Double
+    /// The largest (ε, δ) any person accrued over the 365 days before `now`; nil when not read
+    /// (the public index's summaries, which never show it).
+    public var largestEpsilon: Double?
+    public var largestDelta: Double?
 
     /// Nightly releases a person who is in every one can be in over any 365 days.
     public var releasesPerYearForEveryNight: Int? {
@@ -29,13 +30,13 @@ public struct PopulationSummary: Sendable {
 
     /// Nightly releases the busiest person can still be in before the cap leaves them out.
     public var releasesLeftForTheBusiest: Int? {
-        guard let cap = epsilonCap, perNightEpsilon > 0 else { return nil }
+        guard let cap = epsilonCap, let largestEpsilon, perNightEpsilon > 0 else { return nil }
         return max(0, Int(((cap - largestEpsilon) / perNightEpsilon + 1e-9).rounded(.down)))
     }
 
     public init(population: String, datasets: [String], epsilonCap: Double?, deltaCap: Double?,
                 capHistory: [(epsilon: Double?, delta: Double?, dataset: String, firstWindow: String)], perNightEpsilon: Double,
-                largestEpsilon: Double, largestDelta: Double) {
+                largestEpsilon: Double?, largestDelta: Double?) {
         (self.population, self.datasets, self.epsilonCap, self.deltaCap, self.capHistory) = (population, datasets, epsilonCap, deltaCap, capHistory)
         (self.perNightEpsilon, self.largestEpsilon, self.largestDelta) = (perNightEpsilon, largestEpsilon, largestDelta)
     }

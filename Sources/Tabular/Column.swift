@@ -260,8 +260,11 @@ public struct Column: Sendable, Equatable {
     /// The code for `value`, if it occurs in this column.
     public func code(of value: String) -> Int32? {
         // Unindexed: the same byte-for-byte comparison the index makes (String's == would also
-        // match a canonically equivalent spelling).
-        guard indexed else { return dictionary.firstIndex { $0.utf8.elementsEqual(value.utf8) }.map { Int32($0) } }
+        // match a canonically equivalent spelling), lengths first (millions of values in a person column).
+        guard indexed else {
+            let length = value.utf8.count
+            return dictionary.firstIndex { $0.utf8.count == length && $0.utf8.elementsEqual(value.utf8) }.map { Int32($0) }
+        }
         var text = value
         return text.withUTF8 { index.find(UnsafeRawBufferPointer($0)) }
     }

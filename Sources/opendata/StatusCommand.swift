@@ -36,7 +36,9 @@ struct StatusCommand: ParsableCommand {
             // and how far the budget goes for someone who is in every nightly release.
             for summary in try PopulationSummary.all(state: store, now: Date()) {
                 let cap = summary.epsilonCap.map { String(format: "%.4g", $0) } ?? "none"
-                var line = "population \(summary.population) (\(summary.datasets.joined(separator: ", "))): per-person cap ε \(cap) over any 365 days; largest charge of any person in the last 365 days ε \(String(format: "%.4g", summary.largestEpsilon)) (δ \(String(format: "%.3g", summary.largestDelta))); ε \(String(format: "%.4g", summary.perNightEpsilon)) a night"
+                // `all(state:now:)` reads the largest charge for every population.
+                let largest = summary.largestEpsilon ?? 0, largestDelta = summary.largestDelta ?? 0
+                var line = "population \(summary.population) (\(summary.datasets.joined(separator: ", "))): per-person cap ε \(cap) over any 365 days; largest charge of any person in the last 365 days ε \(String(format: "%.4g", largest)) (δ \(String(format: "%.3g", largestDelta))); ε \(String(format: "%.4g", summary.perNightEpsilon)) a night"
                 if let perYear = summary.releasesPerYearForEveryNight, let left = summary.releasesLeftForTheBusiest {
                     line += "; someone in every nightly release is in \(perYear) of them per 365 days (the busiest person: \(left) more)"
                 }
@@ -44,7 +46,7 @@ struct StatusCommand: ParsableCommand {
                     line += "; caps so far: " + summary.capHistory.map { "ε \($0.epsilon.map { String(format: "%.4g", $0) } ?? "none") from \($0.dataset) \($0.firstWindow)" }.joined(separator: ", ")
                 }
                 console.info(line, ["population": summary.population, "epsilon_cap": cap,
-                                    "largest_epsilon_365": String(summary.largestEpsilon), "per_night_epsilon": String(summary.perNightEpsilon),
+                                    "largest_epsilon_365": String(largest), "per_night_epsilon": String(summary.perNightEpsilon),
                                     "releases_left_busiest": summary.releasesLeftForTheBusiest.map(String.init) ?? ""])
             }
         } catch {

@@ -222,38 +222,6 @@ import TestSupport
         }
     }
 
-    /// The largest yearly charge the ledger check finds, brought forward with only the rows a run's
-    /// releases touched, equals a full scan of the ledger after the run (ε and δ).
-    @Test(arguments: [false, true]) func theIncrementalYearlyFigureEqualsAFullScan(segments: Bool) throws {
-        try PersonLedger.$segmentMinimum.withValue(segments ? 0 : .max) { try Self.incrementalYearly(segments: segments) }
-    }
-
-    static func incrementalYearly(segments: Bool) throws {
-        let simulated = try Self.simulate("ledger-horizon-yearly", segments: segments)
-        let state = simulated.state, people = simulated.people
-        var reference = simulated.reference
-        var random = LCG(state: 99)
-        let newest = reference.windows.map(\.start).max() ?? Self.base
-        for (night, gap) in [1, 3, 9, 40].enumerated() {
-            let now = newest.addingTimeInterval(Double(gap + 8) * Self.day)
-            let scanned = try LedgerSeal.check(state, now: now)
-            var touched: [LedgerID] = []
-            for sequence in 0..<3 {
-                let chosen = people.filter { _ in random.next(3) == 0 }
-                let window = try Self.window(newest.addingTimeInterval(Double(gap - 30 * sequence) * Self.day), days: 1 + random.next(7))
-                try Self.release(window, people: chosen, cost: Self.cost(&random), sequence: 1000 + 10 * night + sequence, state: state,
-                                 reference: &reference)
-                touched += chosen
-            }
-            let ledger = PersonLedger(state: state)
-            let incremental = try ledger.largestYearlyCharge(population: Self.population, now: now,
-                                                             scanned: scanned[Self.population] ?? .zero, touched: touched)
-            let full = try ledger.largestYearlyCharge(population: Self.population, now: now)
-            #expect(incremental == full)
-            #expect(full.converted.epsilon > 0)
-        }
-    }
-
     /// Flips one bit of the first charge's ε (byte 16 of its encoding) in one row of `table` holding a
     /// whole charge, found by its `key` column.
     static func flipEpsilon(_ db: Database, table: String, key: String, blob: String) throws {

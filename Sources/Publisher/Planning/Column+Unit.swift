@@ -8,4 +8,10 @@ extension Column {
         let empty = code(of: "")
         return codes.map { $0 == Column.nullCode || $0 == empty }
     }
+
+    /// How many rows ``rowsWithoutUnit()`` marks, counted without building the marks.
+    func countOfRowsWithoutUnit() -> Int {
+        let empty = code(of: "") ?? Column.nullCode
+        return codes.reduce(0) { $0 + ($1 == Column.nullCode || $1 == empty ? 1 : 0) }
+    }
 }

@@ -39,8 +39,6 @@ struct DatasetRelease {
         var pseudonymizer: Pseudonymizer?
         var now: Date
         var stageProgress: StageProgress?
-        /// Where the people a fresh plan may charge are noted, for the population summaries.
-        var touches = LedgerTouches()
     }
 
     /// Who stage 2 let in, and the stored results when this window was already charged.
@@ -144,7 +142,7 @@ struct DatasetRelease {
         }
         if table.rowCount == 0 { progress("\(dataset) (steward's log, exact): window \(window.label) holds no records; it is published like any other window, its counts pure noise") }
         if let unit = policy.privacyUnit, let units = table.column(named: unit) {
-            let missing = units.rowsWithoutUnit().reduce(0) { $0 + ($1 ? 1 : 0) }
+            let missing = units.countOfRowsWithoutUnit()
             if missing > 0 {
                 progress("\(dataset) (steward's log, exact): \(missing) records without a \(unit) are left out of every DP output and record file")
             }
@@ -166,7 +164,6 @@ struct DatasetRelease {
             people = try ledger.storedPlan(policy: policy, table: table, window: window, dataset: dataset, sequence: stored.sequence)
         } else {
             people = try ledger.plan(policy: policy, table: table, window: window)
-            if !people.recordLevel { run.touches.add(population: people.population, people.charged) }
         }
         if let keep = people.keep {
             table = Table(columns: table.columns.map { $0.filtered(keeping: keep) })

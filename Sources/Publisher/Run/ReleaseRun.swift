@@ -263,15 +263,11 @@ public enum ReleaseRun {
                 try LedgerHorizon.refuseIfBehind(window, dataset: policy.dataset.id, horizon: horizon)
             }
         }
-        // Each population's largest yearly charge as the ledger check finds it, and the people the
-        // run's releases may charge: the population summaries read only those rows again.
-        var scanned: [String: PrivacyCost]?
-        let touches = LedgerTouches()
         if !options.dryRun {
             try bindLedger(store: store, state: state, now: options.now)
             try state.bindPublishedFolder(options.out)
             StageTiming.mark("checks, plan, binding")
-            scanned = try LedgerSeal.check(state, now: options.now)
+            try LedgerSeal.check(state)
         }
         StageTiming.mark("ledger seal")
         try finishAbandonedWork(in: options.out, state: state)
@@ -303,7 +299,7 @@ public enum ReleaseRun {
                 }
                 let run = DatasetRelease.Run(store: store, state: state, key: key, out: options.out, random: source,
                                              newSequence: options.newSequence, dryRun: options.dryRun, pseudonymizer: pseudonymizer,
-                                             now: options.now, stageProgress: options.stageProgress, touches: touches)
+                                             now: options.now, stageProgress: options.stageProgress)
                 var release = try DatasetRelease(plan: plan, dataset: policy.dataset.id, window: window, run: run)
                 var outcome = try release.release(retention: retention, allowEmpty: options.allowEmpty || covered == true,
                                                   progress: progress)
@@ -339,7 +335,9 @@ public enum ReleaseRun {
                                                                                      releases: releases)))
             }
             StageTiming.mark("site datasets")
-            let populations = try PopulationSummary.all(state: state, now: options.now, scanned: scanned, touched: touches.all)
+            // The index shows each population's caps and per-night ε, never the largest charge of any
+            // one person, so the ledger is not read for it.
+            let populations = try PopulationSummary.budgets(state: state)
             StageTiming.mark("population summaries")
             let published = try PublicIndex.write(out: options.out, datasets: datasets, state: state,
                                   populations: populations,

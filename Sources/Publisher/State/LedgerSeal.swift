@@ -128,7 +128,7 @@ enum LedgerSeal {
 
     /// The digest of everything in the ledger now (a full scan), the stored horizon included.
     static func compute(in db: Database) throws -> [UInt8] {
-        var digest = try scan(in: db, horizon: nil, now: nil).digest
+        var digest = try scan(in: db, horizon: nil).digest
         fold(&digest, horizonElement(try LedgerHorizon.stored(in: db)))
         return digest
     }
@@ -143,16 +143,12 @@ enum LedgerSeal {
     }
 
     /// The digest of everything in the ledger now (a full scan), the person rows holding charges
-    /// that end at or before `horizon` (none when it is nil), the segments whose charge does (their
-    /// row ids and seal elements), and, with `now`, each population's largest total of one person
-    /// over the 365 days before `now` (``PersonLedger/larger(_:_:)``), segments included.
-    static func scan(in db: Database, horizon: Date?, now: Date?)
-        throws -> (digest: [UInt8], expired: [ExpiredRow], expiredSegments: [(rowID: Int64, hash: [UInt8])], yearly: [String: PrivacyCost]) {
+    /// that end at or before `horizon` (none when it is nil), and the segments whose charge does
+    /// (their row ids and seal elements).
+    static func scan(in db: Database, horizon: Date?)
+        throws -> (digest: [UInt8], expired: [ExpiredRow], expiredSegments: [(rowID: Int64, hash: [UInt8])]) {
         let limit = horizon.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
         var expired: [ExpiredRow] = []
-        var yearly: [String: PrivacyCost] = [:]
-        var largest = PrivacyCost.zero
-        let yearStart = now?.addingTimeInterval(-PersonLedger.year)
         var digest = [UInt8](repeating: 0, count: 32)
         let segments = try LedgerSegment.all(in: db)
         var expiredSegments: [(rowID: Int64, hash: [UInt8])] = []
@@ -161,12 +157,6 @@ enum LedgerSeal {
             fold(&digest, hash)
             if let limit, Int64(segment.charge.end.timeIntervalSince1970) <= limit { expiredSegments.append((segment.rowID, hash)) }
         }
-        let segmentsOf = Dictionary(grouping: segments, by: \.population)
-        func year(_ population: String) -> YearTotals {
-            YearTotals(segments: segmentsOf[population] ?? [], after: yearStart ?? .distantPast, before: now ?? .distantPast)
-        }
-        var walk = year("")
-        var seen: Set<String> = []
         // Millions of people after a backfill: stepped with the C API, each row hashed in place from
         // its population's prepared prefix (the same bytes as ``personRow(population:unit:charges:)``).
         let statement = try db.makeStatement(sql: "SELECT population, unit, charges FROM person_charges ORDER BY population, unit")
@@ -182,12 +172,8 @@ enum LedgerSeal {
             // into a String only when it changes.
             let name = UnsafeRawBufferPointer(start: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
             if current == nil || !lastName.elementsEqual(name) {
-                if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = walk.finish(largest) }
-                largest = .zero
                 lastName = Array(name)
                 let population = String(decoding: name, as: UTF8.self)
-                seen.insert(population)
-                walk = year(population)
                 if let known = sessions[population] {
                     current = known
                 } else {
@@ -208,27 +194,14 @@ enum LedgerSeal {
                 output.withUnsafeMutableBytes { session.digest([unit, separator, charges], into: $0) }
             }
             fold(&digest, output)
-            if let now, let yearStart {
-                let own = PersonLedger.total(charges, after: yearStart, before: now)
-                let mask = walk.advance(to: LedgerID(bytes: unit))
-                largest = PersonLedger.larger(largest, mask == 0 ? own : own + walk.total(mask))
-            }
             if let limit, LedgerHorizon.firstEnd(charges) <= limit {
                 let kept = LedgerHorizon.lastEnd(charges) <= limit ? nil : LedgerHorizon.kept(Data(charges), horizon: horizon)
                 expired.append(ExpiredRow(population: String(decoding: lastName, as: UTF8.self), unit: Data(unit), hash: output, kept: kept))
             }
         }
-        if current != nil, now != nil { yearly[String(decoding: lastName, as: UTF8.self)] = walk.finish(largest) }
-        // Populations whose people are all in segments.
-        if now != nil {
-            for population in segmentsOf.keys where !seen.contains(population) {
-                var alone = year(population)
-                yearly[population] = alone.finish(.zero)
-            }
-        }
         let windows = try Row.fetchCursor(db, sql: "SELECT \(windowColumns) FROM window_charges")
         while let row = try windows.next() { fold(&digest, windowRow(row)) }
-        return (digest, expired, expiredSegments, yearly)
+        return (digest, expired, expiredSegments)
     }
 
     /// Deletes the record-level window charges ending at or before `horizon`; returns the XOR of
@@ -258,22 +231,17 @@ enum LedgerSeal {
     /// A ledger that matches then loses the charges that end at or before the trim horizon
     /// (``LedgerHorizon``), and the people who have no other, with the digest updated for every
     /// row deleted or rewritten, in the same transaction.
-    ///
-    /// Returns, with `now`, each population's largest total of one person over the 365 days
-    /// before `now`, as the check found the rows and segments (the charges it trims all end before
-    /// that year); populations with neither (record-level ones) are absent.
-    @discardableResult
-    static func check(_ state: StateStore, now time: Date? = nil) throws(PublisherError) -> [String: PrivacyCost] {
+    static func check(_ state: StateStore) throws(PublisherError) {
         do {
-            return try state.queue.write { db in
+            try state.queue.write { db in
                 let horizon = try LedgerHorizon.stored(in: db)
-                let scanned = try scan(in: db, horizon: horizon, now: time)
+                let scanned = try scan(in: db, horizon: horizon)
                 var now = scanned.digest
                 fold(&now, horizonElement(horizon))
-                let expired = scanned.expired, expiredSegments = scanned.expiredSegments, yearly = scanned.yearly
+                let expired = scanned.expired, expiredSegments = scanned.expiredSegments
                 guard let sealed = try stored(in: db) else {
                     try store(now, in: db)
-                    return yearly
+                    return
                 }
                 // A digest stored before the horizon was covered matches the rows alone; it is upgraded below.
                 let covers = try coversHorizon(in: db)
@@ -287,7 +255,7 @@ enum LedgerSeal {
                 }
                 guard !expired.isEmpty else {
                     if !covers || !expiredSegments.isEmpty { try store(now, in: db) }
-                    return yearly
+                    return
                 }
                 let delete = try db.makeStatement(sql: "DELETE FROM person_charges WHERE population = ? AND unit = ?")
                 let update = try db.makeStatement(sql: "UPDATE person_charges SET charges = ? WHERE population = ? AND unit = ?")
@@ -301,7 +269,6 @@ enum LedgerSeal {
                     }
                 }
                 try store(now, in: db)
-                return yearly
             }
         } catch let error as PublisherError {
             throw error

@@ -58,7 +58,7 @@ public struct MetricsFile {
         metric("opendata_release_sequence", "Sequence number of each dataset's latest release.",
                sequences.sorted { $0.key < $1.key }.map { (label("dataset", $0.key), Double($0.value)) })
         metric("opendata_population_epsilon_spent_max", "The largest ε any person of the population accrued over the last 365 days.",
-               populations.map { (label("population", $0.population), $0.largestEpsilon) })
+               populations.compactMap { summary in summary.largestEpsilon.map { (label("population", summary.population), $0) } })
         metric("opendata_population_epsilon_cap", "The population's rolling 365-day ε cap per person.",
                populations.compactMap { summary in summary.epsilonCap.map { (label("population", summary.population), $0) } })
         let text = lines.joined(separator: "\n") + "\n"

@@ -459,27 +459,6 @@ public struct PersonLedger {
         return largest
     }
 
-    /// The largest total of any one of `touched` over the 365 days before `now`, or `scanned` if
-    /// larger: ``largestYearlyCharge(population:now:)`` when every other row of `population` is as it
-    /// was when `scanned` was found at the same `now` (``LedgerSeal/check(_:now:)``), reading only the
-    /// rows of `touched`.
-    ///
-    /// - Throws: ``PublisherError/io(path:reason:)`` when the person ledger cannot be read.
-    func largestYearlyCharge(population: String, now: Date, scanned: Cost, touched: [LedgerID]) throws(PublisherError) -> Cost {
-        let start = now.addingTimeInterval(-Self.year)
-        var largest = scanned
-        let people = Array(Set(touched))
-        let (rows, segments) = try stored(population: population, units: people)
-        var year = YearTotals(segments: segments, after: start, before: now)
-        for (id, mask) in zip(people, LedgerSegment.masks(of: people, in: year.walk.segments)) {
-            let row = rows[id].map { blob in blob.withUnsafeBytes { Self.total($0, after: start, before: now) } }
-            guard row != nil || mask != 0 else { continue }
-            let own = row ?? .zero
-            largest = Self.larger(largest, mask == 0 ? own : own + year.total(mask))
-        }
-        return largest
-    }
-
     /// The larger of two totals: by ε (ρ converted), then by δ, so the largest of many does not
     /// depend on the order they are read in.
     static func larger(_ a: Cost, _ b: Cost) -> Cost {

@@ -4,22 +4,28 @@ import PublicSite
 
 extension PopulationSummary {
     /// Every population the state has charged, with the largest yearly charge of any one person
-    /// at `now` (``PersonLedger/largestYearlyCharge(population:now:)``), read over the whole ledger.
+    /// at `now` (``PersonLedger/largestYearlyCharge(population:now:)``), read over the whole ledger:
+    /// for the steward (`opendata status`, the metrics file).
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger, the cap history or the spends cannot be read.
     public static func all(state: StateStore, now: Date) throws(PublisherError) -> [PopulationSummary] {
-        try all(state: state, now: now, scanned: nil, touched: [:])
+        let ledger = PersonLedger(state: state)
+        return try summaries(state: state) { population throws(PublisherError) in
+            try ledger.largestYearlyCharge(population: population, now: now).converted
+        }
     }
 
-    /// ``all(state:now:)`` after a run: `scanned` is each population's largest yearly charge as the
-    /// run's ledger check found it at `now` (``LedgerSeal/check(_:now:)``) and `touched` everyone the
-    /// run's releases may have charged since, so only their rows are read again (the same figure as
-    /// a full scan; a population not in `scanned` and not touched, or with more than
-    /// ``LedgerTouches/fullScanAbove`` people touched, is scanned in full).
+    /// Every population the state has charged, without the largest yearly charge of any one person
+    /// (nil): what the public index shows, which never includes that exact figure about people, so
+    /// a release run does not read the ledger for it.
     ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the ledger, the cap history or the spends cannot be read.
-    static func all(state: StateStore, now: Date, scanned: [String: PrivacyCost]?,
-                    touched: [String: [LedgerID]]) throws(PublisherError) -> [PopulationSummary] {
+    public static func budgets(state: StateStore) throws(PublisherError) -> [PopulationSummary] {
+        try summaries(state: state, largest: nil)
+    }
+
+    private static func summaries(state: StateStore, largest: ((String) throws(PublisherError) -> (epsilon: Double, delta: Double))?)
+        throws(PublisherError) -> [PopulationSummary] {
         let ledger = PersonLedger(state: state)
         let spends = BudgetLedger(state: state)
         var summaries: [PopulationSummary] = []
@@ -30,18 +36,10 @@ extension PopulationSummary {
             for dataset in datasets {
                 perNight += try spends.latestEntries(dataset: dataset).reduce(0) { $0 + $1.epsilon }
             }
-            let largest: (epsilon: Double, delta: Double)
-            // A backfill touches millions of people: one streamed scan is then cheaper than a lookup each.
-            let touchedCount = touched[population]?.count ?? 0
-            if let scanned, scanned[population] != nil || touchedCount > 0, touchedCount <= LedgerTouches.fullScanAbove {
-                largest = try ledger.largestYearlyCharge(population: population, now: now, scanned: scanned[population] ?? .zero,
-                                                         touched: touched[population] ?? []).converted
-            } else {
-                largest = try ledger.largestYearlyCharge(population: population, now: now).converted
-            }
+            let figure = try largest?(population)
             summaries.append(PopulationSummary(population: population, datasets: datasets, epsilonCap: history.last?.epsilon,
                                                deltaCap: history.last?.delta, capHistory: history, perNightEpsilon: perNight,
-                                               largestEpsilon: largest.epsilon, largestDelta: largest.delta))
+                                               largestEpsilon: figure?.epsilon, largestDelta: figure?.delta))
         }
         return summaries
     }
