@@ -140,8 +140,9 @@ public final class KeyedHash: @unchecked Sendable {
             guard length <= KeyedHash.shortMessage, let words = state.baseAddress,
                   let bytes = block.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
             block.initializeMemory(as: UInt8.self, repeating: 0)
-            for (offset, byte) in prefix.enumerated() { block[offset] = byte }
-            for (offset, byte) in value.enumerated() { block[prefix.count + offset] = byte }
+            let base = UnsafeMutableRawPointer(bytes)
+            prefix.withUnsafeBytes { if let source = $0.baseAddress { base.copyMemory(from: source, byteCount: $0.count) } }
+            if let source = value.baseAddress { (base + prefix.count).copyMemory(from: source, byteCount: value.count) }
             block[length] = 0x80
             Self.storeLength(64 + length, in: block)
             words.update(from: words + 8, count: 8)

@@ -503,10 +503,10 @@ public struct PersonLedger {
     static func ids(of values: [String], population: String, key: [UInt8]) -> [LedgerID] {
         let hash = KeyedHash(key: key)
         let prefix = Array(population.utf8) + [0]
-        return Parallel.map(ranges: values.count, minimum: 100_000) { range in
+        return Parallel.array(count: values.count, minimum: 100_000) { range, output in
             let session = hash.session()
-            return values[range].map { id(of: $0, prefix: prefix, session: session) }
-        }.flatMap { $0 }
+            for index in range { output.initializeElement(at: index, to: id(of: values[index], prefix: prefix, session: session)) }
+        }
     }
 
     /// 48 bytes a charge: start and end (seconds), ε, δ, ρ, δ of ρ, little-endian.
