@@ -61,10 +61,10 @@ extension ColumnBlocks {
 
         let marks = Array(repeating: "?", count: touched.count).joined(separator: ", ")
         let fetch = try db.makeStatement(sql: "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ? AND column_name IN (\(marks))")
-        // The blobs are fetched in rowid order on this connection; blocks are decoded and masked on every core.
-        // A block's blobs are copied out of SQLite's pages once, straight into the arrays the column is
-        // built from (a copy as `Data` first would hold the 160 MB of codes at 10 M rows twice); they are
-        // checked on every core afterwards. A blob that does not decode is nil.
+        // The blobs are fetched in rowid order on this connection, each copied out of SQLite's pages once,
+        // straight into the arrays the column is built from (a copy as `Data` first would hold the 160 MB of
+        // codes at 10 M rows twice); blocks are then checked and masked on every core. A blob that does not
+        // decode is nil.
         enum Fetched {
             case rows([Tabular.Column])
             case block(rows: Int, blobs: [(column: String, values: ValueBatch?, codes: [Int32]?, times: Data?)])

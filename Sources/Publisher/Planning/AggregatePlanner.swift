@@ -105,7 +105,7 @@ public enum AggregatePlanner {
         // would otherwise make every such row a person of its own, and one caller with a
         // missing id could add hundreds to a count. They are left out of every DP output.
         let unitColumn = policy.privacyUnit.flatMap { table.column(named: $0) }
-        let unitCodes = unitColumn?.codes, emptyUnit = unitColumn?.code(of: "")
+        let unitCodes = unitColumn?.codes, emptyUnit = unitColumn?.emptyUnitCode ?? Column.nullCode
         var groupKeys: [[String]] = []
         func key(_ combination: Int) -> [String] {
             positionLabels.indices.map { c in positionLabels[c][(combination / strides[c]) % max(positionLabels[c].count, 1)] }
@@ -119,7 +119,7 @@ public enum AggregatePlanner {
             groups = Parallel.array(count: table.rowCount, minimum: 1 << 16) { range, output in
                 rows: for row in range {
                     output.initializeElement(at: row, to: -1)
-                    if let unitCodes, unitCodes[row] == Column.nullCode || unitCodes[row] == emptyUnit { continue }
+                    if let unitCodes, Column.namesNoOne(unitCodes[row], empty: emptyUnit) { continue }
                     var combination = 0
                     for c in codes.indices {
                         let code = codes[c][row]
