@@ -136,7 +136,7 @@ public enum AggregateEngine {
         // A column promised complete must be: a mean over it divides by the count of all rows.
         for column in input.complete.sorted() {
             guard let values = input.measures[column] else { continue }
-            let missing = overKept(kept) { rows in rows.reduce(0) { $0 + (values[$1] == nil ? 1 : 0) } }.reduce(0, +)
+            let missing = overKept(kept) { rows in rows.reduce(0) { $0 + (values[Int($1)] == nil ? 1 : 0) } }.reduce(0, +)
             if missing > 0 { throw .missingValues(column: column, rows: missing) }
         }
 
@@ -146,7 +146,7 @@ public enum AggregateEngine {
         let groups = input.groups
         let counts = addedUp(overKept(kept) { rows in
             var counts = [Int](repeating: 0, count: groupCount)
-            for row in rows { counts[Int(groups[row])] += 1 }
+            for row in rows { counts[Int(groups[Int(row)])] += 1 }
             return counts
         }, groupCount)
         var exact: [BoundedAggregate.Exact] = []
@@ -165,7 +165,7 @@ public enum AggregateEngine {
                     let clamped = values.clamped(low, high), codes = values.codes
                     exact.append(.sum(addedUp(overKept(kept) { rows in
                         var sums = [Int](repeating: 0, count: groupCount)
-                        for row in rows where codes[row] >= 0 {
+                        for row in rows.lazy.map({ Int($0) }) where codes[row] >= 0 {
                             if let value = clamped[Int(codes[row])] { sums[Int(groups[row])] += value }
                         }
                         return sums
@@ -176,20 +176,8 @@ public enum AggregateEngine {
                                                         groupCount: groupCount, low: low, high: high)
                 exact.append(.mean(doubled: doubled, present: present))
             case let .quantile(column, _, low, high):
-                let values = input.measures[column] ?? []
-                let clamped = values.clamped(low, high), codes = values.codes
-                let parts = overKept(kept) { rows in
-                    var perGroup = [[Int]](repeating: [], count: groupCount)
-                    for row in rows where codes[row] >= 0 {
-                        if let value = clamped[Int(codes[row])] { perGroup[Int(groups[row])].append(value) }
-                    }
-                    return perGroup
-                }
-                var perGroup = [[Int]](repeating: [], count: groupCount)
-                for group in 0..<groupCount {
-                    perGroup[group].reserveCapacity(counts[group])
-                    for part in parts { perGroup[group].append(contentsOf: part[group]) }
-                }
+                let perGroup = QuantileTally.perGroup(input.measures[column] ?? [], low: low, high: high, kept: kept,
+                                                      groups: input.groups, groupCount: groupCount)
                 exact.append(.quantile(perGroup, candidates: input.logGrids[statistic.name].map {
                     QuantileMechanism.logGrid(low: low, high: high, points: $0)
                 }))
@@ -416,14 +404,14 @@ public enum AggregateEngine {
     }
 
     /// Per group, Σ(2·clamp(x) − (L + H)) over the kept rows with a value, and how many there are.
-    static func normalisedSums(_ values: MeasureColumn, kept: [Int], groups: [Int32], groupCount: Int,
+    static func normalisedSums(_ values: MeasureColumn, kept: [Int32], groups: [Int32], groupCount: Int,
                                low: Int, high: Int) -> (doubled: [Int], present: [Int]) {
         // Each distinct value's doubled distance from the midpoint, computed once.
         let centred = values.clamped(low, high).map { $0.map { 2 * $0 - (low + high) } }, codes = values.codes
         let parts = overKept(kept) { rows in
             var doubled = [Int](repeating: 0, count: groupCount)
             var present = [Int](repeating: 0, count: groupCount)
-            for row in rows where codes[row] >= 0 {
+            for row in rows.lazy.map({ Int($0) }) where codes[row] >= 0 {
                 guard let value = centred[Int(codes[row])] else { continue }
                 doubled[Int(groups[row])] += value
                 present[Int(groups[row])] += 1
@@ -434,7 +422,7 @@ public enum AggregateEngine {
     }
 
     /// `body` over consecutive ranges of the kept rows, on every core; the results in range order.
-    static func overKept<T>(_ kept: [Int], _ body: (ArraySlice<Int>) -> T) -> [T] {
+    static func overKept<T>(_ kept: [Int32], _ body: (ArraySlice<Int32>) -> T) -> [T] {
         Parallel.map(ranges: kept.count, minimum: 1 << 16) { body(kept[$0]) }
     }
 
@@ -532,8 +520,8 @@ public struct BoundedAggregate: Sendable {
         case mean(doubled: [Int], present: [Int])
         /// A sum published from a mean's mechanisms: nothing of its own.
         case derived
-        /// Each group's clamped values, and the candidates when not every integer of the bounds.
-        case quantile([[Int]], candidates: [Int]?)
+        /// Each group's clamped values, tallied, and the candidates when not every integer of the bounds.
+        case quantile([QuantileTally], candidates: [Int]?)
     }
 
     let groupKeys: [[String]]

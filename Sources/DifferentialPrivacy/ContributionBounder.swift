@@ -72,11 +72,12 @@ enum ContributionBounder {
     /// The rows kept: at most `bounds.groupsPerUnit` groups per unit, at most
     /// `bounds.rowsPerUnitPerGroup` rows per unit and group, chosen at random.
     /// Rows whose group is negative (outside the key set) are dropped first.
-    /// Unit codes must be non-negative (dense dictionary codes).
-    static func bound(units: [Int32]?, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
+    /// Unit codes must be non-negative (dense dictionary codes). Rows are numbered as the codes
+    /// are (Int32: half the memory of Int at ten million rows).
+    static func bound(units: [Int32]?, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int32] {
         guard let units else {
             // Record-level privacy: each row is a unit with one row in one group.
-            return groups.indices.filter { groups[$0] >= 0 }
+            return groups.indices.filter { groups[$0] >= 0 }.map { Int32($0) }
         }
         return bound(unitRows: UnitRows(units: units), groups: groups, bounds: bounds, sampler: sampler)
     }
@@ -89,7 +90,7 @@ enum ContributionBounder {
     /// within the bounds; then the units that draw are bounded on one thread, in unit order, exactly
     /// as a single pass over all units would: the same draws in the same order, so the kept rows are
     /// a function of the data and the sampler's output alone, never of thread scheduling.
-    static func bound(unitRows: UnitRows, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int] {
+    static func bound(unitRows: UnitRows, groups: [Int32], bounds: ContributionBounds, sampler: ExactSampler) -> [Int32] {
         // Kept rows are marked, then collected in row order (no final sort).
         var keep = [Bool](repeating: false, count: groups.count)
         let start = unitRows.start, rows = unitRows.rows
@@ -170,17 +171,17 @@ enum ContributionBounder {
     }
 
     /// The indices of the true entries of `keep`, ascending, collected on every core.
-    static func marked(_ keep: [Bool]) -> [Int] {
+    static func marked(_ keep: [Bool]) -> [Int32] {
         let ranges = Parallel.map(ranges: keep.count, minimum: 1 << 16) { $0 }
         let counts = Parallel.map(ranges.count) { part in ranges[part].reduce(0) { $0 + (keep[$1] ? 1 : 0) } }
         var offsets = [0]
         for count in counts { offsets.append(offsets[offsets.count - 1] + count) }
-        return [Int](unsafeUninitializedCapacity: offsets[offsets.count - 1]) { buffer, initialized in
+        return [Int32](unsafeUninitializedCapacity: offsets[offsets.count - 1]) { buffer, initialized in
             nonisolated(unsafe) let output = buffer
             _ = Parallel.map(ranges.count) { part in
                 var at = offsets[part]
                 for row in ranges[part] where keep[row] {
-                    output.initializeElement(at: at, to: row)
+                    output.initializeElement(at: at, to: Int32(row))
                     at += 1
                 }
                 return 0

@@ -53,11 +53,11 @@ public struct LeftOutRecords: Sendable, Equatable, Codable {
     }
 
     /// Σ over units of min(rows in a group that were not kept, `cap`). Private: only ``release`` may publish it.
-    static func exact(units: [Int32], groups: [Int32], kept: [Int], cap: Int) -> Int {
+    static func exact(units: [Int32], groups: [Int32], kept: [Int32], cap: Int) -> Int {
         let unitCount = Int(units.max() ?? -1) + 1
         var left = [Int32](repeating: 0, count: unitCount)
         for row in units.indices where groups[row] >= 0 && units[row] >= 0 { left[Int(units[row])] &+= 1 }
-        for row in kept where units[row] >= 0 { left[Int(units[row])] &-= 1 }
+        for row in kept where units[Int(row)] >= 0 { left[Int(units[Int(row)])] &-= 1 }
         return left.reduce(0) { $0 + min(Int(max($1, 0)), cap) }
     }
 

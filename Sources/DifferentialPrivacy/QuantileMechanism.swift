@@ -71,45 +71,52 @@ struct QuantileMechanism {
 
     /// −u(x)·resolution for every candidate x = low + offset:
     /// max(B(x)·S − q'·S·n, A(x)·S − (1 − q')·S·n, 0). `values` must already be
-    /// clamped to [low, high]; a histogram replaces the sort.
-    func distances(_ values: [Int]) -> [Int] {
-        if let candidates { return distances(values, at: candidates) }
-        let domain = high - low + 1
-        let n = values.count
-        let belowTarget = scaledQ * n, aboveTarget = (Self.resolution - scaledQ) * n
-        var histogram = [Int](repeating: 0, count: domain)
-        for value in values { histogram[value - low] += 1 }
-        var distances = [Int](repeating: 0, count: domain)
-        var below = 0
-        for offset in 0..<domain {
-            let above = n - below - histogram[offset]
-            distances[offset] = max(below * Self.resolution - belowTarget, above * Self.resolution - aboveTarget, 0)
-            below += histogram[offset]
-        }
-        return distances
-    }
+    /// clamped to [low, high]; they are tallied first (``QuantileTally``).
+    func distances(_ values: [Int]) -> [Int] { distances(QuantileTally(values)) }
 
-    /// −u(x)·resolution at each of `candidates`, from the sorted values (B(x) and A(x) by binary search).
-    func distances(_ values: [Int], at candidates: [Int]) -> [Int] {
-        let sorted = values.sorted(), n = values.count
+    /// −u(x)·resolution at each candidate from a group's tally (values inside [low, high]): over
+    /// every integer, B(x) runs up a histogram of the bounds; at declared candidates, B(x) and
+    /// A(x) come from the tally's running counts by binary search.
+    func distances(_ tally: QuantileTally) -> [Int] {
+        let n = tally.total
         let belowTarget = scaledQ * n, aboveTarget = (Self.resolution - scaledQ) * n
+        func distance(below: Int, above: Int) -> Int {
+            max(below * Self.resolution - belowTarget, above * Self.resolution - aboveTarget, 0)
+        }
+        guard let candidates else {
+            var histogram = [Int](repeating: 0, count: high - low + 1)
+            for (value, count) in zip(tally.values, tally.counts) { histogram[value - low] += count }
+            var below = 0
+            return histogram.map { here in
+                defer { below += here }
+                return distance(below: below, above: n - below - here)
+            }
+        }
+        // running[i]: the records of the first i values.
+        var running = [0]
+        running.reserveCapacity(tally.values.count + 1)
+        for count in tally.counts { running.append(running[running.count - 1] + count) }
         func firstIndex(where predicate: (Int) -> Bool) -> Int {
-            var low = 0, high = sorted.count
+            var low = 0, high = tally.values.count
             while low < high {
                 let mid = (low + high) / 2
-                if predicate(sorted[mid]) { high = mid } else { low = mid + 1 }
+                if predicate(tally.values[mid]) { high = mid } else { low = mid + 1 }
             }
             return low
         }
         return candidates.map { x in
-            let below = firstIndex { $0 >= x }, above = n - firstIndex { $0 > x }
-            return max(below * Self.resolution - belowTarget, above * Self.resolution - aboveTarget, 0)
+            distance(below: running[firstIndex { $0 >= x }], above: n - running[firstIndex { $0 > x }])
         }
     }
 
     /// One draw for a group with `values` (clamped to [low, high]) at `epsilon`.
     func sample(_ values: [Int], epsilon: Fraction, sampler: ExactSampler) -> Int {
-        let utilities = distances(values).map { -Int64($0) }
+        sample(QuantileTally(values), epsilon: epsilon, sampler: sampler)
+    }
+
+    /// One draw for a group of this tally (values inside [low, high]) at `epsilon`.
+    func sample(_ tally: QuantileTally, epsilon: Fraction, sampler: ExactSampler) -> Int {
+        let utilities = distances(tally).map { -Int64($0) }
         let index = ExponentialSelection.choose(utilities: utilities, epsilon: epsilon, sensitivity: Int64(scaledSensitivity),
                                                 sampler: sampler)
         return candidates.map { $0[index] } ?? low + index

@@ -38,7 +38,7 @@ import Testing
                                              sampler: ExactSampler(random: SeededRandom(seed: seed)))
         var counts = [Int](repeating: 0, count: input.groupKeys.count), sums = counts
         let values = input.measures["seconds"] ?? []
-        for row in kept {
+        for row in kept.map({ Int($0) }) {
             counts[Int(input.groups[row])] += 1
             if let value = values[row] { sums[Int(input.groups[row])] += AggregateEngine.clampInteger(value, low, high) }
         }
@@ -145,7 +145,7 @@ import Testing
             let kept = ContributionBounder.bound(units: units, groups: groups, bounds: bounds, sampler: ExactSampler(random: SeededRandom(seed: 9)))
             // Compared as a count of differences: a failure then reports in an instant, not a diff of a million rows.
             #expect(kept.count == reference.count)
-            #expect(zip(kept, reference).filter { $0 != $1 }.count == 0, "bounds \(bounds)")
+            #expect(zip(kept, reference).filter { Int($0) != $1 }.count == 0, "bounds \(bounds)")
         }
     }
 
@@ -153,7 +153,7 @@ import Testing
         // One unit with rows in 10 groups: which 2 survive must vary with the randomness.
         let input = AggregateInput(rowCount: 10, units: Array(repeating: 0, count: 10), groups: (0..<10).map { Int32($0) },
                                    groupKeys: (0..<10).map { ["\($0)"] }, measures: [:])
-        var seen: Set<[Int]> = []
+        var seen: Set<[Int32]> = []
         for seed in 0..<50 {
             let kept = ContributionBounder.bound(units: input.units, groups: input.groups,
                                                  bounds: ContributionBounds(groupsPerUnit: 2, rowsPerUnitPerGroup: 1),

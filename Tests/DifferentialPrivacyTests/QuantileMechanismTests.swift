@@ -58,6 +58,60 @@ import Testing
         }
     }
 
+    /// The utilities come from a tally of the records (``QuantileTally``): they are exactly −max(B(x) −
+    /// q·n, A(x) − (1 − q)·n, 0) counted on the records themselves, in any order, with ties, over
+    /// every integer and over declared candidates, for records tallied by counting (a narrow range)
+    /// and by sorting (a wide one).
+    @Test func utilitiesFromATallyAreThoseOfTheRecords() {
+        let random = SeededRandom(seed: 23)
+        for trial in 0..<300 {
+            let wide = trial % 2 == 1
+            let (low, high) = wide ? (-1_000_000, 5_000_000) : (0, 40)
+            let size = Int(random.nextWord() % 60)
+            let span = UInt64(high - low + 1)
+            // A few values repeated often, so ties are common.
+            let pool = (0..<(1 + Int(random.nextWord() % 8))).map { _ in low + Int(random.nextWord() % span) }
+            let records = (0..<size).map { _ in random.nextWord() % 3 == 0 ? low + Int(random.nextWord() % span) : pool[Int(random.nextWord() % UInt64(pool.count))] }
+            let grid = Array(Set((0..<12).map { _ in low + Int(random.nextWord() % span) } + [low, high])).sorted()
+            for q in [0.1, 0.5, 0.9] {
+                for candidates in [nil, grid] {
+                    if wide && candidates == nil { continue }
+                    let mechanism = QuantileMechanism(q: q, low: low, high: high, rowsPerUnit: 2, candidates: candidates)
+                    let scaled = mechanism.scaledQ, resolution = QuantileMechanism.resolution
+                    let expected = (candidates ?? Array(low...high)).map { x in
+                        let below = records.filter { $0 < x }.count, above = records.filter { $0 > x }.count
+                        return max(below * resolution - scaled * size, above * resolution - (resolution - scaled) * size, 0)
+                    }
+                    #expect(mechanism.distances(records) == expected, "q \(q), \(candidates == nil ? "integers" : "grid") of \(records)")
+                }
+            }
+            let tally = QuantileTally(records)
+            #expect(tally.total == size && tally.values == Array(Set(records)).sorted())
+            #expect(tally.counts == tally.values.map { value in records.filter { $0 == value }.count })
+        }
+    }
+
+    /// Each group's tally of the kept rows' clamped values is the tally of the list that appending
+    /// them row by row gives: through the table of groups × levels (few of either) and through the
+    /// per-group lists (thousands of groups of hundreds of distinct values), with missing values,
+    /// values beyond the bounds and rows that are not kept.
+    @Test(arguments: [(groups: 7, distinct: 50, rows: 5_000), (groups: 4_000, distinct: 700, rows: 6_000)])
+    func groupTalliesAreThoseOfTheGroupsLists(groups groupCount: Int, distinct: Int, rows: Int) {
+        let random = SeededRandom(seed: UInt64(groupCount))
+        let values: [Double?] = (0..<distinct).map { index in index % 17 == 0 ? nil : Double(Int(random.nextWord() % 1_400)) - 200.3 }
+        let codes = (0..<rows).map { _ in random.nextWord() % 9 == 0 ? Int32(-1) : Int32(random.nextWord() % UInt64(distinct)) }
+        let groups = (0..<rows).map { _ in Int32(random.nextWord() % UInt64(groupCount)) }
+        let kept = (0..<rows).filter { _ in random.nextWord() % 4 != 0 }.map { Int32($0) }
+        let measure = MeasureColumn(codes: codes, values: values)
+        var lists = [[Int]](repeating: [], count: groupCount)
+        for row in kept {
+            if let value = measure[Int(row)] { lists[Int(groups[Int(row)])].append(AggregateEngine.clampInteger(value, 0, 1_000)) }
+        }
+        let tallies = QuantileTally.perGroup(measure, low: 0, high: 1_000, kept: kept, groups: groups, groupCount: groupCount)
+        #expect(tallies == lists.map { QuantileTally($0) })
+        #expect(tallies.reduce(0) { $0 + $1.total } == lists.reduce(0) { $0 + $1.count })
+    }
+
     @Test func theMedianChargesHalfARowPerRow() {
         #expect(QuantileMechanism(q: 0.5, low: 0, high: 10, rowsPerUnit: 1).sensitivity == 0.5)
         #expect(QuantileMechanism(q: 0.9, low: 0, high: 10, rowsPerUnit: 2).sensitivity == 1.8)

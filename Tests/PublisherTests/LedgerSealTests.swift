@@ -70,6 +70,12 @@ import Testing
                 #expect(LedgerID.bucketSorted(ids[...], cores: cores).elementsEqual(ids.sorted()), "\(ids.count) ids on \(cores) cores")
                 #expect(LedgerID.bucketSorted(ids.dropFirst(min(5, ids.count)), cores: cores).elementsEqual(ids.dropFirst(min(5, ids.count)).sorted()))
             }
+            // Packed in place, every range's bytes are what packing the sorted ids gives (a segment's blob).
+            let packed = LedgerID.sortedPacked(ids), sorted = ids.sorted()
+            #expect(packed.count == ids.count)
+            for range in [0..<ids.count, 0..<(ids.count / 2), (ids.count / 3)..<ids.count] {
+                #expect(packed.withBytes(range) { Data($0) } == LedgerID.packInOrder(sorted[range]), "\(range) of \(ids.count) ids")
+            }
         }
     }
 }

@@ -78,14 +78,15 @@ struct LedgerSegment: Sendable {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person_segments WHERE population = ?", arguments: [population]) ?? 0
     }
 
-    /// Writes segments of `sorted` (ascending, no repeats) charged `charge`, in parts of at most
-    /// ``maximumIDs``; returns the XOR of their seal elements (``sealElement``).
+    /// Writes segments of `sorted` (ascending, no repeats, packed) charged `charge`, in parts of at
+    /// most ``maximumIDs``; returns the XOR of their seal elements (``sealElement``).
     ///
-    /// Each part's ids are packed on every core; its row id is the one SQLite's AUTOINCREMENT would
-    /// give (one more than the largest it has handed out or holds; the write transaction keeps it
-    /// so), written explicitly, so its seal element is hashed on one core while SQLite stores the
-    /// row on the other. The element is what ``sealElement()`` computes from the stored row.
-    static func write(population: String, charge: PersonLedger.Charge, sorted: [LedgerID], dataset: String, window: String,
+    /// Each part's row id is the one SQLite's AUTOINCREMENT would give (one more than the largest it
+    /// has handed out or holds; the write transaction keeps it so), written explicitly, so its seal
+    /// element is hashed on one core while SQLite stores the row on the other, both reading the
+    /// packed ids in place (bound without a copy). The element is what ``sealElement()`` computes
+    /// from the stored row.
+    static func write(population: String, charge: PersonLedger.Charge, sorted: LedgerID.Packed, dataset: String, window: String,
                       sequence: Int, in db: Database) throws -> [UInt8] {
         let encoded = PersonLedger.encode([charge])
         var digest = [UInt8](repeating: 0, count: 32)
@@ -93,23 +94,28 @@ struct LedgerSegment: Sendable {
             INSERT INTO person_segments (id, population, charge, units, dataset, window, sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         for start in stride(from: 0, to: sorted.count, by: maximumIDs) {
-            let part = sorted[start..<min(start + maximumIDs, sorted.count)]
-            let units = LedgerID.packInOrder(part, cores: Parallel.cores)
             let rowID = try Int64.fetchOne(db, sql: """
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'person_segments'), 0),
                            coalesce((SELECT max(id) FROM person_segments), 0)) + 1
                 """) ?? 1
-            try insert.setArguments([rowID, population, encoded, units, dataset, window, sequence])
-            // SQLite steps on this connection's own handle on one core (no GRDB call off its queue); the hash on the other.
+            // The units are bound below, on SQLite's handle, from the packed ids' own memory.
+            try insert.setArguments([rowID, population, encoded, Data(), dataset, window, sequence])
             let handle = insert.sqliteStatement
-            let work = Parallel.map(2) { task -> (status: Int32, seal: [UInt8]) in
-                guard task == 0 else {
-                    return (SQLITE_DONE, sealElement(rowID: rowID, population: population, dataset: dataset, window: window,
-                                                     sequence: sequence, encodedCharge: encoded, unitsLength: units.count) { $0.update(units) })
+            let work = sorted.withBytes(start..<min(start + maximumIDs, sorted.count)) { units in
+                // SQLITE_STATIC (nil): SQLite reads the bytes while stepping, which ends before this closure does.
+                let bound = sqlite3_bind_blob(handle, 4, units.baseAddress, Int32(units.count), nil)
+                // SQLite steps on this connection's own handle on one core (no GRDB call off its queue); the hash on the other.
+                return Parallel.map(2) { task -> (status: Int32, seal: [UInt8]) in
+                    guard task == 0 else {
+                        return (SQLITE_DONE, sealElement(rowID: rowID, population: population, dataset: dataset, window: window,
+                                                         sequence: sequence, encodedCharge: encoded, unitsLength: units.count) { $0.update(units) })
+                    }
+                    guard bound == SQLITE_OK else { return (bound, []) }
+                    let status = sqlite3_step(handle)
+                    sqlite3_reset(handle)
+                    sqlite3_clear_bindings(handle)
+                    return (status, [])
                 }
-                let status = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                return (status, [])
             }
             guard work[0].status == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: work[0].status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),

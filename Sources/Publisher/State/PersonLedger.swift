@@ -248,7 +248,7 @@ public struct PersonLedger {
                   try LedgerSegment.count(population: plan.population, in: db) + LedgerSegment.parts(plan.charged.count)
                     <= LedgerSegment.maximumPerPopulation {
             // Many people: the charge once, with their sorted ids; their rows are not touched.
-            LedgerSeal.fold(&digest, try LedgerSegment.write(population: plan.population, charge: charge, sorted: LedgerID.sorted(plan.charged),
+            LedgerSeal.fold(&digest, try LedgerSegment.write(population: plan.population, charge: charge, sorted: LedgerID.sortedPacked(plan.charged),
                                                              dataset: dataset, window: plan.window.label, sequence: sequence, in: db))
             StageTiming.mark("ledger: one segment of \(plan.charged.count) people")
         } else {
