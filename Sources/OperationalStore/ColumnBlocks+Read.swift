@@ -6,7 +6,8 @@ extension ColumnBlocks {
     /// One column of one block, decoded and checked.
     struct Part {
         var values: ValueBatch
-        var codes: [Int32]
+        /// The block's codes: a slice of the read's one array of codes.
+        var codes: ArraySlice<Int32>
         /// Per value: SQLite's Julian day (NaN for NULL) and whether it names its zone.
         var days: [Double]?
         var zoned: [Bool]?
@@ -59,49 +60,123 @@ extension ColumnBlocks {
             }
         }
 
-        let marks = Array(repeating: "?", count: touched.count).joined(separator: ", ")
-        let fetch = try db.makeStatement(sql: "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ? AND column_name IN (\(marks))")
-        // The blobs are fetched in rowid order on this connection, each copied out of SQLite's pages once,
-        // straight into the arrays the column is built from (a copy as `Data` first would hold the 160 MB of
-        // codes at 10 M rows twice); blocks are then checked and masked on every core. A blob that does not
-        // decode is nil.
+        // The window's column is read first in each block: a block with no row inside reads nothing more,
+        // and a block wholly inside needs no row mask, nor the column's codes when the plan reads it for
+        // the window alone (no output, time difference or exclusion uses it).
+        let windowTest = plan.window.flatMap { window in plan.windowDays.map { (column: window.column, bounds: $0) } }
+        let windowOnly = windowTest.map { test in
+            !plan.columns.contains(test.column) && !plan.derived.contains { _, derivation in
+                if case let .secondsBetween(start, end) = derivation { return start == test.column || end == test.column }
+                return false
+            } && !excluded.contains(test.column)
+        } ?? false
+        let rest = touched.filter { $0 != windowTest?.column }
+        let marks = Array(repeating: "?", count: rest.count).joined(separator: ", ")
+        let select = "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ?"
+        let fetch = try db.makeStatement(sql: "\(select) AND column_name IN (\(marks))")
+        let fetchWindow = try db.makeStatement(sql: "\(select) AND column_name = ?")
+        // The blobs are fetched in rowid order on this connection, each block's codes copied out of SQLite's
+        // pages once, straight into one array for every block and column (`arena`: each column's blocks one
+        // after another at their rows' offsets, so it is a few large allocations, freed together, rather
+        // than thousands of small ones between which later arrays would not fit); blocks are then checked
+        // and masked on every core. A blob that does not decode is nil.
+        typealias Blob = (column: String, values: ValueBatch?, codes: Range<Int>?, times: Data?)
         enum Fetched {
             case rows([Tabular.Column])
-            case block(rows: Int, blobs: [(column: String, values: ValueBatch?, codes: [Int32]?, times: Data?)])
+            /// A block's blobs; `wholly` when every row is inside the window (or there is none), so the
+            /// window's column may be absent from `blobs`.
+            case block(rows: Int, blobs: [Blob], wholly: Bool)
         }
+        let totalRows = blocks.reduce(0) { $0 + $1.rows }
+        let slots = Dictionary(uniqueKeysWithValues: touched.enumerated().map { ($1, $0) })
         var fetched: [Fetched] = []
         func rows(_ range: ClosedRange<Int64>) throws {
             let (sql, arguments) = plan.query(rowids: range)
             fetched.append(.rows(try OperationalStore.scan(db, sql: sql, arguments: StatementArguments(arguments.map { $0.databaseValue }), names: names)))
         }
-        var next = Int64.min
-        for block in blocks {
-            if block.first > next { try rows(next...(block.first - 1)) }
-            var blobs: [(column: String, values: ValueBatch?, codes: [Int32]?, times: Data?)] = []
-            let cursor = try Row.fetchCursor(fetch, arguments: StatementArguments([plan.table, block.first] + touched))
-            while let row = try cursor.next() {
-                blobs.append((column: row[0], values: try row.withUnsafeData(atIndex: 1) { $0.flatMap(decode) },
-                              codes: try row.withUnsafeData(atIndex: 2) { $0.flatMap { codes($0, rows: block.rows) } },
-                              times: row[3]))
+        var missing = false
+        // Regions of skipped blocks are never written, so their pages are never touched; no code is read
+        // outside the regions blocks filled.
+        let arena = try [Int32](unsafeUninitializedCapacity: touched.count * totalRows) { buffer, count in
+            count = buffer.count
+            var offset = 0
+            /// The row's codes blob copied into its column's region for this block, or nil when it does
+            /// not hold `rows` codes.
+            func codes(_ row: Row, rows: Int) throws -> Range<Int>? {
+                guard let slot = slots[row[0] as String] else { return nil }
+                let start = slot * totalRows + offset
+                let copied = try row.withUnsafeData(atIndex: 2) { data -> Bool in
+                    guard let data, data.count == rows * 4 else { return false }
+                    data.withUnsafeBytes { raw in
+                        if rows > 0, let source = raw.baseAddress, let target = buffer.baseAddress {
+                            UnsafeMutableRawPointer(target + start).copyMemory(from: source, byteCount: rows * 4)
+                        }
+                    }
+                    #if _endian(big)
+                    for index in start..<(start + rows) { buffer[index] = Int32(littleEndian: buffer[index]) }
+                    #endif
+                    return true
+                }
+                return copied ? start..<(start + rows) : nil
             }
-            fetched.append(.block(rows: block.rows, blobs: blobs))
-            guard block.last < .max else { break }
-            next = block.last + 1
+            func blob(_ row: Row, rows: Int, codes wanted: Bool = true) throws -> Blob {
+                (column: row[0], values: try row.withUnsafeData(atIndex: 1) { $0.flatMap(decode) },
+                 codes: wanted ? try codes(row, rows: rows) : nil, times: row[3])
+            }
+            var next = Int64.min
+            for block in blocks {
+                if block.first > next { try rows(next...(block.first - 1)) }
+                defer {
+                    next = block.last < .max ? block.last + 1 : .max
+                    offset += block.rows
+                }
+                var blobs: [Blob] = []
+                var wholly = true
+                if let test = windowTest, let info = block.columns[test.column] {
+                    guard let row = try Row.fetchOne(fetchWindow, arguments: [plan.table, block.first, test.column]) else {
+                        missing = true
+                        return
+                    }
+                    var window = try blob(row, rows: block.rows, codes: false)
+                    guard let values = window.values, let (days, zoned) = Self.julianDays(window.times, count: values.count) else {
+                        missing = true
+                        return
+                    }
+                    let inside = Self.inside(days: days, zoned: zoned, bounds: test.bounds)
+                    // No row inside: nothing of this block is read or kept (NULL is never inside).
+                    guard inside.contains(true) else {
+                        if block.last == .max { break } else { continue }
+                    }
+                    wholly = info.kinds & nullKind == 0 && !inside.contains(false)
+                    if !(wholly && windowOnly) {
+                        window.codes = try codes(row, rows: block.rows)
+                        blobs.append(window)
+                    }
+                }
+                if !rest.isEmpty {
+                    let cursor = try Row.fetchCursor(fetch, arguments: StatementArguments([plan.table, block.first] + rest))
+                    while let row = try cursor.next() { blobs.append(try blob(row, rows: block.rows)) }
+                }
+                fetched.append(.block(rows: block.rows, blobs: blobs, wholly: wholly))
+                if block.last == .max { break }
+            }
         }
+        guard !missing else { return nil }
         if let last = blocks.last?.last, last < .max { try rows((last + 1)...Int64.max) }
         let decoded: [Piece?] = Parallel.map(ranges: fetched.count, minimum: 2) { range in
             fetched[range].map { piece -> Piece? in
                 switch piece {
                 case let .rows(columns):
                     return .rows(columns)
-                case let .block(rows, blobs):
+                case let .block(rows, blobs, wholly):
                     var parts: [String: Part] = [:]
                     for blob in blobs {
                         guard let values = blob.values, let codes = blob.codes,
-                              let part = Self.part(values: values, codes: codes, times: blob.times) else { return nil }
+                              let part = Self.part(values: values, codes: arena[codes], times: blob.times) else { return nil }
                         parts[blob.column] = part
                     }
-                    guard parts.count == touched.count else { return nil }
+                    // Every column the plan touches, but the window's when no row mask needs its codes.
+                    guard Set(parts.keys) == Set(touched) || wholly && windowOnly && Set(parts.keys) == Set(rest) else { return nil }
                     return .block(parts: parts, keep: mask(plan, parts: parts, rows: rows))
                 }
             }
@@ -133,26 +208,9 @@ extension ColumnBlocks {
         return Tabular.Column.concatenating(names.indices.map { (names[$0], stretches[$0]) })
     }
 
-    /// A block's codes blob (4 bytes a row, little-endian) as codes, or nil when it does not hold
-    /// `rows` of them; the codes are checked against the values by ``part(values:codes:times:)``.
-    static func codes(_ data: Data, rows: Int) -> [Int32]? {
-        guard data.count == rows * 4 else { return nil }
-        return data.withUnsafeBytes { raw in
-            [Int32](unsafeUninitializedCapacity: rows) { buffer, count in
-                if rows > 0, let source = raw.baseAddress, let target = buffer.baseAddress {
-                    UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: rows * 4)
-                }
-                #if _endian(big)
-                for row in 0..<rows { buffer[row] = Int32(littleEndian: buffer[row]) }
-                #endif
-                count = rows
-            }
-        }
-    }
-
     /// A block column from its decoded blobs, or nil when they do not fit together: a code outside
     /// the values, Julian days not one per value.
-    static func part(values: ValueBatch, codes: [Int32], times: Data?) -> Part? {
+    static func part(values: ValueBatch, codes: ArraySlice<Int32>, times: Data?) -> Part? {
         let count = Int32(values.count)
         // Every code names a value or is NULL (−1): the smallest and largest, found in one pass that vectorises.
         var low = Int32.max, high = Int32.min
@@ -163,13 +221,32 @@ extension ColumnBlocks {
         guard codes.isEmpty || low >= -1 && high < count else { return nil }
         var part = Part(values: values, codes: codes)
         if let times {
-            guard times.count == 9 * values.count else { return nil }
-            times.withUnsafeBytes { raw in
-                part.days = (0..<values.count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
-                part.zoned = (0..<values.count).map { raw[8 * values.count + $0] != 0 }
-            }
+            guard let (days, zoned) = julianDays(times, count: values.count) else { return nil }
+            part.days = days
+            part.zoned = zoned
         }
         return part
+    }
+
+    /// A block column's times blob (per value, SQLite's Julian day as 8 bytes, then whether it names
+    /// its zone as 1 byte) for `count` values; nil when there is none or it does not hold `count`.
+    static func julianDays(_ times: Data?, count: Int) -> (days: [Double], zoned: [Bool])? {
+        guard let times, times.count == 9 * count else { return nil }
+        return times.withUnsafeBytes { raw in
+            ((0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) },
+             (0..<count).map { raw[8 * count + $0] != 0 })
+        }
+    }
+
+    /// Per distinct value, whether it lies inside the window's bounds (``ReadPlan/windowDays``): the
+    /// row reader's WHERE clause, decided once per value. julianday(NULL) and an unreadable
+    /// timestamp are NULL: never inside (NaN compares false).
+    static func inside(days: [Double], zoned: [Bool],
+                       bounds: (zoned: (low: Double, high: Double), naive: (low: Double, high: Double)?)) -> [Bool] {
+        days.indices.map { value in
+            let range = bounds.naive.map { zoned[value] ? bounds.zoned : $0 } ?? bounds.zoned
+            return range.low <= days[value] && days[value] <= range.high
+        }
     }
 
     /// The block's rows the plan keeps (nil when it keeps all): the window's test and the exclusions, decided
@@ -178,11 +255,7 @@ extension ColumnBlocks {
         var keep: [Bool]?
         if let window = plan.window, let bounds = plan.windowDays, let part = parts[window.column],
            let days = part.days, let zoned = part.zoned {
-            // julianday(NULL) and an unreadable timestamp are NULL: never inside (NaN compares false).
-            let inside = days.indices.map { value in
-                let range = bounds.naive.map { zoned[value] ? bounds.zoned : $0 } ?? bounds.zoned
-                return range.low <= days[value] && days[value] <= range.high
-            }
+            let inside = Self.inside(days: days, zoned: zoned, bounds: bounds)
             keep = part.codes.map { $0 >= 0 && inside[Int($0)] }
         }
         for rule in plan.exclude where !rule.values.isEmpty {
@@ -209,8 +282,9 @@ extension ColumnBlocks {
         var ends: [Int] = []
         var codes = [Int32](repeating: Column.nullCode, count: start.codes.count)
         guard let startDays = start.days, let endDays = end.days else { return (codes, ValueBatch()) }
+        let (startCodes, endCodes) = (start.codes, end.codes)
         for row in codes.indices where keep?[row] ?? true {
-            let s = start.codes[row], e = end.codes[row]
+            let s = startCodes[startCodes.startIndex + row], e = endCodes[endCodes.startIndex + row]
             guard s >= 0, e >= 0 else { continue }
             let difference = (endDays[Int(e)] - startDays[Int(s)]) * 86400.0
             guard !difference.isNaN else { continue }
@@ -243,3 +317,4 @@ extension ColumnBlocks {
         return Int64(value)
     }
 }
+

@@ -3,16 +3,22 @@ extension Column {
     /// One stretch of rows for ``concatenating(name:_:cores:minimum:)``: a code per row into `values`
     /// (or ``Column/nullCode``), and which rows to keep (nil: all).
     public struct Stretch: Sendable {
-        public var codes: [Int32]
+        /// The codes, a slice of a larger array when many stretches were read into one.
+        public var codes: ArraySlice<Int32>
         public var values: ValueBatch
         public var keep: [Bool]?
 
         /// A stretch of `codes` into `values` whose rows `keep` selects (nil: all; else one entry a row).
-        public init(codes: [Int32], values: ValueBatch, keep: [Bool]?) {
+        public init(codes: ArraySlice<Int32>, values: ValueBatch, keep: [Bool]?) {
             precondition(keep == nil || keep?.count == codes.count, "the row mask has \(keep?.count ?? 0) entries for \(codes.count) rows")
             self.codes = codes
             self.values = values
             self.keep = keep
+        }
+
+        /// A stretch of all of `codes` (see ``init(codes:values:keep:)-(ArraySlice<Int32>,_,_)``).
+        public init(codes: [Int32], values: ValueBatch, keep: [Bool]?) {
+            self.init(codes: codes[...], values: values, keep: keep)
         }
 
         /// Every row of `column`.
@@ -213,7 +219,8 @@ extension Column {
     /// in the stretch's values), and each kept row's position in that list (−1 where missing).
     struct First: Sendable {
         var order: [Int32] = []
-        var rows: [Int32] = []
+        /// The stretch's own codes when its values are already in order of first appearance.
+        var rows: ArraySlice<Int32> = []
     }
 
     /// ``First`` of `stretch`: what appending its kept rows computes first.

@@ -109,6 +109,46 @@ import TestSupport
         #expect(covered == 555, "the three nights' 555 rows are all in blocks")
     }
 
+    /// A store as nights append it (each night's calls together, in time order, 33 a night in blocks
+    /// of 16, every seventh without a time): a one-night window finds blocks wholly before it, wholly
+    /// inside it (some holding a call without a time, which is never inside), wholly after it, and
+    /// blocks it splits, one of them with a single call inside. The blocks answer every such plan,
+    /// with the window's column read or not, and answer as the row reader does.
+    @Test func aWindowOverNightlyBlocksReadsWhatTheRowsRead() throws {
+        let folder = TestSupport.temporaryFolder("blocks-nightly")
+        let store = try OperationalStore(path: folder + "/store.sqlite", create: true)
+        var lines = ["id,person,n,at,kind"]
+        for day in 1...6 {
+            for call in 0..<33 {
+                let row = lines.count - 1
+                let at = row % 7 == 0 ? "" : String(format: "2026-03-%02d %02d:%02d:00", day, call * 24 / 33, call % 60) + (call % 3 == 0 ? "Z" : "")
+                lines.append("\(row),P\(row % 40),\(row % 9),\(at),\(["THEFT", "NOISE"][row % 2])")
+            }
+        }
+        TestSupport.write(lines.joined(separator: "\n") + "\n", to: folder + "/nights.csv")
+        _ = try ColumnBlocks.$blockRows.withValue(16) { try CSVImporter.importFile(folder + "/nights.csv", into: store, table: "calls", options: ImportOptions()) }
+        var answered = 0
+        for first in 0...6 {
+            for days in [1, 2] {
+                for columns in [["person", "n"], ["person", "at"], ["at"]] {
+                    for excluding in [false, true] {
+                        var plan = ReadPlan(table: "calls", columns: columns)
+                        let from = Date(timeIntervalSince1970: 1_772_323_200 + Double(first) * 86400)
+                        plan.window = ("at", from, from.addingTimeInterval(86400 * Double(days)))
+                        if excluding { plan.exclude.append(("kind", ["NOISE"])) }
+                        let expected = try Self.rows(store, plan)
+                        if let columns = try Self.blocks(store, plan) {
+                            answered += 1
+                            let equal = Self.same(Tabular.Table(columns: columns), expected)
+                            #expect(equal, "day \(first + 1) for \(days), \(plan.columns), excluding \(excluding)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(answered == 7 * 2 * 3 * 2, "the blocks answer every plan")
+    }
+
     @Test func theRoundingAndCastAreSQLitesOwn() throws {
         let store = try OperationalStore(path: TestSupport.temporaryFolder("blocks-round") + "/store.sqlite", create: true)
         var random = SeededGenerator(seed: 11)
