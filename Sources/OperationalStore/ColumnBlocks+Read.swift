@@ -46,8 +46,12 @@ extension ColumnBlocks {
             guard (row[6] as String) == schema else { return nil }
             let first: Int64 = row[0]
             if blocks.last?.first != first {
-                guard blocks.last.map({ $0.last < first }) ?? true, (row[1] as Int64) >= first else { return nil }
-                blocks.append((first, row[1], row[2], [:]))
+                let last: Int64 = row[1], rows: Int = row[2]
+                // A block holds at least one row and no more than its rowids can (a row count edited outside
+                // opendata would otherwise misplace the codes of every later block).
+                guard blocks.last.map({ $0.last < first }) ?? true, last >= first, rows > 0,
+                      last.subtractingReportingOverflow(first).overflow || Int64(rows) - 1 <= last - first else { return nil }
+                blocks.append((first, last, rows, [:]))
             }
             blocks[blocks.count - 1].columns[row[3]] = (row[4], row[5])
         }
@@ -87,7 +91,10 @@ extension ColumnBlocks {
             /// window's column may be absent from `blobs`.
             case block(rows: Int, blobs: [Blob], wholly: Bool)
         }
-        let totalRows = blocks.reduce(0) { $0 + $1.rows }
+        var totalRows = 0, overflow = false
+        for block in blocks { (totalRows, overflow) = overflow ? (totalRows, true) : totalRows.addingReportingOverflow(block.rows) }
+        let (arenaSize, tooLarge) = touched.count.multipliedReportingOverflow(by: totalRows)
+        guard !overflow, !tooLarge else { return nil }
         let slots = Dictionary(uniqueKeysWithValues: touched.enumerated().map { ($1, $0) })
         var fetched: [Fetched] = []
         func rows(_ range: ClosedRange<Int64>) throws {
@@ -97,7 +104,7 @@ extension ColumnBlocks {
         var missing = false
         // Regions of skipped blocks are never written, so their pages are never touched; no code is read
         // outside the regions blocks filled.
-        let arena = try [Int32](unsafeUninitializedCapacity: touched.count * totalRows) { buffer, count in
+        let arena = try [Int32](unsafeUninitializedCapacity: arenaSize) { buffer, count in
             count = buffer.count
             var offset = 0
             /// The row's codes blob copied into its column's region for this block, or nil when it does
@@ -105,6 +112,8 @@ extension ColumnBlocks {
             func codes(_ row: Row, rows: Int) throws -> Range<Int>? {
                 guard let slot = slots[row[0] as String] else { return nil }
                 let start = slot * totalRows + offset
+                // Inside the column's region, whatever the blocks say.
+                guard offset + rows <= totalRows else { return nil }
                 let copied = try row.withUnsafeData(atIndex: 2) { data -> Bool in
                     guard let data, data.count == rows * 4 else { return false }
                     data.withUnsafeBytes { raw in

@@ -109,24 +109,49 @@ import TestSupport
         #expect(covered == 555, "the three nights' 555 rows are all in blocks")
     }
 
-    /// A store as nights append it (each night's calls together, in time order, 33 a night in blocks
-    /// of 16, every seventh without a time): a one-night window finds blocks wholly before it, wholly
-    /// inside it (some holding a call without a time, which is never inside), wholly after it, and
-    /// blocks it splits, one of them with a single call inside. The blocks answer every such plan,
-    /// with the window's column read or not, and answer as the row reader does.
-    @Test func aWindowOverNightlyBlocksReadsWhatTheRowsRead() throws {
-        let folder = TestSupport.temporaryFolder("blocks-nightly")
+    /// Six nights of 33 calls in time order, imported in blocks of 16 (see the test below).
+    static func nightlyStore(_ label: String) throws -> OperationalStore {
+        let folder = TestSupport.temporaryFolder(label)
         let store = try OperationalStore(path: folder + "/store.sqlite", create: true)
         var lines = ["id,person,n,at,kind"]
         for day in 1...6 {
             for call in 0..<33 {
                 let row = lines.count - 1
-                let at = row % 7 == 0 ? "" : String(format: "2026-03-%02d %02d:%02d:00", day, call * 24 / 33, call % 60) + (call % 3 == 0 ? "Z" : "")
+                let at = row % 7 == 0 && day % 2 == 1 ? "" : String(format: "2026-03-%02d %02d:%02d:00", day, call * 24 / 33, call % 60) + (call % 3 == 0 ? "Z" : "")
                 lines.append("\(row),P\(row % 40),\(row % 9),\(at),\(["THEFT", "NOISE"][row % 2])")
             }
         }
         TestSupport.write(lines.joined(separator: "\n") + "\n", to: folder + "/nights.csv")
         _ = try ColumnBlocks.$blockRows.withValue(16) { try CSVImporter.importFile(folder + "/nights.csv", into: store, table: "calls", options: ImportOptions()) }
+        return store
+    }
+
+    /// A block's row count edited outside opendata (none, negative, more than its rowids hold) makes the
+    /// blocks decline the read, and the row reader answers; no code lands outside its column's place.
+    @Test(arguments: [0, -16, 17, 1_000_000])
+    func anEditedRowCountIsRefused(count: Int) throws {
+        let store = try Self.nightlyStore("blocks-row-count")
+        var plan = ReadPlan(table: "calls", columns: ["person", "n"])
+        let from = Date(timeIntervalSince1970: 1_772_323_200 + 86400)
+        plan.window = ("at", from, from.addingTimeInterval(86400))
+        let expected = try Self.rows(store, plan)
+        #expect(try Self.blocks(store, plan) != nil)
+        try store.write { db in
+            try db.execute(sql: "UPDATE \(ColumnBlocks.table) SET row_count = ? WHERE first_rowid = (SELECT min(first_rowid) FROM \(ColumnBlocks.table))",
+                           arguments: [count])
+        }
+        #expect(try Self.blocks(store, plan) == nil)
+        #expect(Self.same(try store.read(plan, pseudonymizer: nil), expected))
+    }
+
+    /// A store as nights append it (each night's calls together, in time order, 33 a night in blocks
+    /// of 16, every seventh call of the odd nights without a time): a one-night window finds blocks
+    /// wholly before it, wholly inside it (with and without a call without a time, which is never
+    /// inside), wholly after it, and blocks it splits, one of them with a single call inside. The
+    /// blocks answer every such plan, with the window's column read or not, and answer as the row
+    /// reader does.
+    @Test func aWindowOverNightlyBlocksReadsWhatTheRowsRead() throws {
+        let store = try Self.nightlyStore("blocks-nightly")
         var answered = 0
         for first in 0...6 {
             for days in [1, 2] {

@@ -32,6 +32,6 @@ enum StageTiming {
         // Fields after the command's closing parenthesis: state is field 3, minflt field 10.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         let faults = fields.count > 7 ? String(fields[7]) : "?"
-        return String(format: "  [%d MB resident, %@ faults]", resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000, faults)
+        return String(format: "  [%ld MB resident, %@ faults]", resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000, faults)
     }
 }
