@@ -95,7 +95,10 @@ extension ColumnBlocks {
         for block in blocks { (totalRows, overflow) = overflow ? (totalRows, true) : totalRows.addingReportingOverflow(block.rows) }
         let (arenaSize, tooLarge) = touched.count.multipliedReportingOverflow(by: totalRows)
         guard !overflow, !tooLarge else { return nil }
-        let slots = Dictionary(uniqueKeysWithValues: touched.enumerated().map { ($1, $0) })
+        // The window's column last: when only the window reads it, most blocks never copy its codes, and
+        // the pages of its region, never touched, are then at the end of the one free stretch the array
+        // leaves, where the next large arrays reach them last.
+        let slots = Dictionary(uniqueKeysWithValues: (rest + touched.filter { $0 == windowTest?.column }).enumerated().map { ($1, $0) })
         var fetched: [Fetched] = []
         func rows(_ range: ClosedRange<Int64>) throws {
             let (sql, arguments) = plan.query(rowids: range)

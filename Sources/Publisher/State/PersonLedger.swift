@@ -159,7 +159,7 @@ public struct PersonLedger {
                         largestCharged: busiest)
         }
         let key = try state.ledgerKey()
-        let ids = Self.ids(of: units.dictionary, population: population, key: key)
+        var ids = Self.ids(of: units.dictionary, population: population, key: key)
         let (stored, allSegments) = try stored(population: population, units: ids)
         let existing = stored.mapValues(Self.decode)
         // Only segments some span overlapping the window can reach (a span starts after window.start − 365 d
@@ -169,15 +169,18 @@ public struct PersonLedger {
         let masks = LedgerSegment.masks(of: ids, in: segments)
         var excludedCodes = [Bool](repeating: false, count: ids.count)
         var excluded: Set<LedgerID> = []
-        var charged: [LedgerID] = []
-        charged.reserveCapacity(ids.count)
+        // The people charged are gathered at the front of `ids` itself, in code order (a code's id is read
+        // before any later one is written over it), so millions of ids are not held twice.
+        var charged = 0
         var largest = cost
         // Everyone without charges in reach is decided alike: this release's cost alone.
         let newcomerWithin = Self.within(cost, budget: policy.budget)
-        for (code, id) in ids.enumerated() where !units.dictionary[code].isEmpty {
+        for code in ids.indices where !units.dictionary[code].isEmpty {
+            let id = ids[code]
             if masks[code] == 0 && (existing.isEmpty || existing[id] == nil) {
                 if newcomerWithin {
-                    charged.append(id)
+                    ids[charged] = id
+                    charged += 1
                 } else {
                     excludedCodes[code] = true
                     excluded.insert(id)
@@ -189,7 +192,8 @@ public struct PersonLedger {
             if masks[code] != 0 { history += LedgerSegment.charges(masks[code], of: segments) }
             let busiest = history.isEmpty ? cost : Self.busiestSpan(history, overlapping: window, adding: cost)
             if Self.within(busiest, budget: policy.budget) {
-                charged.append(id)
+                ids[charged] = id
+                charged += 1
                 if busiest.converted.epsilon > largest.converted.epsilon { largest = busiest }
             } else {
                 excludedCodes[code] = true
@@ -197,7 +201,8 @@ public struct PersonLedger {
             }
         }
         let keep = excluded.isEmpty ? nil : units.codes.map { $0 == Column.nullCode || !excludedCodes[Int($0)] }
-        return Plan(population: population, cost: cost, window: window, recordLevel: false, charged: charged, previous: stored,
+        ids.removeSubrange(charged...)
+        return Plan(population: population, cost: cost, window: window, recordLevel: false, charged: ids, previous: stored,
                     excluded: excluded, keep: keep, largestCharged: largest)
     }
 
