@@ -42,10 +42,17 @@ public final class StateStore: Sendable {
 
     /// Opens or creates the state database at `path`, creating its folder.
     ///
+    /// A state written by a newer opendata is refused before anything in it is read or changed: its
+    /// schema holds changes this version does not know (a newer ledger form, such as charges kept
+    /// where this version would not look), and releasing against it could give people budget they
+    /// have spent.
+    ///
     /// - Throws: ``PublisherError/io(path:reason:)`` when the folder cannot be created, or the database cannot
-    ///   be opened, made private (mode 0600) or brought to the current schema.
+    ///   be opened, made private (mode 0600) or brought to the current schema; ``PublisherError/refused(_:)``
+    ///   when a newer opendata wrote it.
     public init(path: String) throws(PublisherError) {
         let folder = (path as NSString).deletingLastPathComponent
+        var newer: [String] = []
         do {
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             var configuration = Configuration()
@@ -58,9 +65,14 @@ public final class StateStore: Sendable {
             // Only the publisher may read the ledger and the stored results (SQLite gives its
             // journal files the database file's mode).
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-            try Self.migrator.migrate(queue)
+            let known = Set(Self.migrator.migrations)
+            newer = try queue.read { db in try Self.migrator.appliedIdentifiers(db).subtracting(known).sorted() }
+            if newer.isEmpty { try Self.migrator.migrate(queue) }
         } catch {
             throw .io(path: path, reason: "cannot open the state database (\(error))")
+        }
+        guard newer.isEmpty else {
+            throw .refused("the state database \(path) was written by a newer opendata (schema changes \(newer.joined(separator: ", ")) are unknown to this version), and releasing with this version could give people budget they have spent: run the newer opendata, or restore a backup this version wrote")
         }
         self.path = path
     }
