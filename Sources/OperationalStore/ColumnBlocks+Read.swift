@@ -31,11 +31,12 @@ extension ColumnBlocks {
               try recorded == schemaVersion(in: db) else { return nil }
 
         // Which blocks there are, and whether each can answer the plan.
-        var timed: Set<String> = []
-        if let window = plan.window { timed.insert(window.column) }
+        var derivedFrom: Set<String> = []
         for (_, derivation) in plan.derived {
-            if case let .secondsBetween(start, end) = derivation { timed.formUnion([start, end]) }
+            if case let .secondsBetween(start, end) = derivation { derivedFrom.formUnion([start, end]) }
         }
+        var timed = derivedFrom
+        if let window = plan.window { timed.insert(window.column) }
         let excluded = Set(plan.exclude.filter { !$0.values.isEmpty }.map(\.column))
         let touched = plan.touchedColumns.sorted()
         var blocks: [(first: Int64, last: Int64, rows: Int, columns: [String: (kinds: Int32, timed: Bool)])] = []
@@ -68,12 +69,8 @@ extension ColumnBlocks {
         // and a block wholly inside needs no row mask, nor the column's codes when the plan reads it for
         // the window alone (no output, time difference or exclusion uses it).
         let windowTest = plan.window.flatMap { window in plan.windowDays.map { (column: window.column, bounds: $0) } }
-        let windowOnly = windowTest.map { test in
-            !plan.columns.contains(test.column) && !plan.derived.contains { _, derivation in
-                if case let .secondsBetween(start, end) = derivation { return start == test.column || end == test.column }
-                return false
-            } && !excluded.contains(test.column)
-        } ?? false
+        let windowOnly = windowTest.map { !plan.columns.contains($0.column) && !derivedFrom.contains($0.column) && !excluded.contains($0.column) }
+            ?? false
         let rest = touched.filter { $0 != windowTest?.column }
         let marks = Array(repeating: "?", count: rest.count).joined(separator: ", ")
         let select = "SELECT column_name, dictionary, codes, times FROM \(table) WHERE table_name = ? AND first_rowid = ?"
@@ -114,9 +111,8 @@ extension ColumnBlocks {
             /// not hold `rows` codes.
             func codes(_ row: Row, rows: Int) throws -> Range<Int>? {
                 guard let slot = slots[row[0] as String] else { return nil }
+                // Inside the column's region: every block's row count was checked positive, and they sum to `totalRows`.
                 let start = slot * totalRows + offset
-                // Inside the column's region, whatever the blocks say.
-                guard offset + rows <= totalRows else { return nil }
                 let copied = try row.withUnsafeData(atIndex: 2) { data -> Bool in
                     guard let data, data.count == rows * 4 else { return false }
                     data.withUnsafeBytes { raw in
