@@ -44,17 +44,20 @@ extension ColumnBlocks {
             SELECT first_rowid, last_rowid, row_count, column_name, kinds, times IS NOT NULL, schema_sql
             FROM \(table) WHERE table_name = ? ORDER BY first_rowid
             """, arguments: [plan.table]) {
-            guard (row[6] as String) == schema else { return nil }
-            let first: Int64 = row[0]
+            // Every field read as what it may hold: a value of another type (the table edited outside
+            // opendata) makes the blocks unusable rather than stopping the process.
+            guard let rowSchema: String = field(row, 6), rowSchema == schema, let first: Int64 = field(row, 0),
+                  let column: String = field(row, 3), let kinds: Int32 = field(row, 4), let timed: Bool = field(row, 5)
+            else { return nil }
             if blocks.last?.first != first {
-                let last: Int64 = row[1], rows: Int = row[2]
+                guard let last: Int64 = field(row, 1), let rows: Int = field(row, 2) else { return nil }
                 // A block holds at least one row and no more than its rowids can (a row count edited outside
                 // opendata would otherwise misplace the codes of every later block).
                 guard blocks.last.map({ $0.last < first }) ?? true, last >= first, rows > 0,
                       last.subtractingReportingOverflow(first).overflow || Int64(rows) - 1 <= last - first else { return nil }
                 blocks.append((first, last, rows, [:]))
             }
-            blocks[blocks.count - 1].columns[row[3]] = (row[4], row[5])
+            blocks[blocks.count - 1].columns[column] = (kinds, timed)
         }
         guard !blocks.isEmpty else { return nil }
         for block in blocks {
@@ -110,7 +113,7 @@ extension ColumnBlocks {
             /// The row's codes blob copied into its column's region for this block, or nil when it does
             /// not hold `rows` codes.
             func codes(_ row: Row, rows: Int) throws -> Range<Int>? {
-                guard let slot = slots[row[0] as String] else { return nil }
+                guard let name: String = field(row, 0), let slot = slots[name] else { return nil }
                 // Inside the column's region: every block's row count was checked positive, and they sum to `totalRows`.
                 let start = slot * totalRows + offset
                 let copied = try row.withUnsafeData(atIndex: 2) { data -> Bool in
@@ -128,8 +131,8 @@ extension ColumnBlocks {
                 return copied ? start..<(start + rows) : nil
             }
             func blob(_ row: Row, rows: Int, codes wanted: Bool = true) throws -> Blob {
-                (column: row[0], values: try row.withUnsafeData(atIndex: 1) { $0.flatMap(decode) },
-                 codes: wanted ? try codes(row, rows: rows) : nil, times: row[3])
+                (column: field(row, 0) ?? "", values: try row.withUnsafeData(atIndex: 1) { $0.flatMap(decode) },
+                 codes: wanted ? try codes(row, rows: rows) : nil, times: field(row, 3))
             }
             var next = Int64.min
             for block in blocks {
@@ -155,7 +158,10 @@ extension ColumnBlocks {
                     guard inside.contains(true) else {
                         if block.last == .max { break } else { continue }
                     }
+                    // The codes themselves decide whether a row is NULL: a kinds flag edited outside opendata
+                    // must not let a NULL row through unmasked. Checked where SQLite holds the blob, not copied.
                     wholly = info.kinds & nullKind == 0 && !inside.contains(false)
+                        && (!windowOnly || Self.everyCodeNames(row, values: values.count, rows: block.rows))
                     if !(wholly && windowOnly) {
                         window.codes = try codes(row, rows: block.rows)
                         blobs.append(window)
@@ -214,6 +220,35 @@ extension ColumnBlocks {
         }
         // A column with millions of distinct values (the unit) is built on every core, the others one per core.
         return Tabular.Column.concatenating(names.indices.map { (names[$0], stretches[$0]) })
+    }
+
+    /// Whether the codes blob of a blocks-table row holds exactly `rows` codes, each naming one of
+    /// `values` values (none NULL); read in place, in one pass that vectorises.
+    static func everyCodeNames(_ row: Row, values: Int, rows: Int) -> Bool {
+        (try? row.withUnsafeData(atIndex: 2) { data -> Bool in
+            guard let data, data.count == rows * 4 else { return false }
+            return data.withUnsafeBytes { raw in
+                var low = Int32.max, high = Int32.min
+                if Int(bitPattern: raw.baseAddress) % MemoryLayout<Int32>.alignment == 0 {
+                    for code in raw.assumingMemoryBound(to: Int32.self) {
+                        low = min(low, Int32(littleEndian: code))
+                        high = max(high, Int32(littleEndian: code))
+                    }
+                } else {
+                    for index in 0..<rows {
+                        let code = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: Int32.self))
+                        low = min(low, code)
+                        high = max(high, code)
+                    }
+                }
+                return rows == 0 || low >= 0 && Int(high) < values
+            }
+        }) ?? false
+    }
+
+    /// A field of a blocks-table row as `T`, or nil when it holds NULL or a value of another type.
+    static func field<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) -> T? {
+        T.fromDatabaseValue(row[index] as DatabaseValue)
     }
 
     /// A block column from its decoded blobs, or nil when they do not fit together: a code outside

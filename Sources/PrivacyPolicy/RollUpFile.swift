@@ -23,6 +23,7 @@ public enum RollUpFile {
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var categoryOf: [String: String] = [:]
         var order: [String] = []
+        var ordered: Set<String> = []
         var problems: [Problem] = []
         var width: Int?
         for (index, raw) in HierarchyFileCheck.lines(of: text).enumerated() where !raw.isEmpty && !raw.hasPrefix("#") {
@@ -41,7 +42,7 @@ public enum RollUpFile {
             } else {
                 width = width ?? cells.count
                 categoryOf[cells[0]] = cells[1]
-                if !order.contains(cells[1]) { order.append(cells[1]) }
+                if ordered.insert(cells[1]).inserted { order.append(cells[1]) }
             }
             if problems.count >= 5 { break }
         }

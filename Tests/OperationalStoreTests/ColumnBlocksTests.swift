@@ -144,6 +144,41 @@ import TestSupport
         #expect(Self.same(try store.read(plan, pseudonymizer: nil), expected))
     }
 
+    /// Any other field of the blocks table edited outside opendata (a flag saying a column has no NULL
+    /// cleared, a count or flag of the wrong type, a name or schema gone, a blob of another length) never
+    /// makes a read differ from the row reader's, nor stops the process: the blocks answer the same rows
+    /// or decline. Each edit is read through windows over every night, with the window's column read
+    /// for the window alone and for output.
+    @Test(arguments: [
+        "kinds = kinds & ~\(ColumnBlocks.nullKind) WHERE column_name = 'at'",
+        "kinds = kinds & ~\(ColumnBlocks.nullKind)",
+        "row_count = 'sixteen'",
+        "row_count = 16.5",
+        "kinds = 'x' WHERE column_name = 'at'",
+        "first_rowid = 'one' WHERE first_rowid = (SELECT max(first_rowid) FROM \(ColumnBlocks.table))",
+        "column_name = 42 WHERE column_name = 'person'",
+        "schema_sql = X'00'",
+        "times = X'00' WHERE column_name = 'at'",
+        "codes = substr(codes, 1, 8) WHERE column_name = 'at'",
+    ])
+    func anEditedBlockFieldNeverChangesARead(edit: String) throws {
+        let store = try Self.nightlyStore("blocks-fields")
+        try store.write { db in try db.execute(sql: "UPDATE \(ColumnBlocks.table) SET \(edit)") }
+        for first in 0...6 {
+            for columns in [["person", "n"], ["person", "at"]] {
+                var plan = ReadPlan(table: "calls", columns: columns)
+                let from = Date(timeIntervalSince1970: 1_772_323_200 + Double(first) * 86400)
+                plan.window = ("at", from, from.addingTimeInterval(86400))
+                let expected = try Self.rows(store, plan)
+                if let columns = try Self.blocks(store, plan) {
+                    let equal = Self.same(Tabular.Table(columns: columns), expected)
+                    #expect(equal, "day \(first + 1), \(plan.columns)")
+                }
+                #expect(Self.same(try store.read(plan, pseudonymizer: nil), expected))
+            }
+        }
+    }
+
     /// A store as nights append it (each night's calls together, in time order, 33 a night in blocks
     /// of 16, every seventh call of the odd nights without a time): a one-night window finds blocks
     /// wholly before it, wholly inside it (with and without a call without a time, which is never
