@@ -62,12 +62,14 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            // Only the publisher may read the ledger and the stored results (SQLite gives its
-            // journal files the database file's mode).
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             let known = Set(Self.migrator.migrations)
             newer = try queue.read { db in try Self.migrator.appliedIdentifiers(db).subtracting(known).sorted() }
-            if newer.isEmpty { try Self.migrator.migrate(queue) }
+            if newer.isEmpty {
+                // Only the publisher may read the ledger and the stored results (SQLite gives its
+                // journal files the database file's mode). A refused state keeps its own mode.
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+                try Self.migrator.migrate(queue)
+            }
         } catch {
             throw .io(path: path, reason: "cannot open the state database (\(error))")
         }
