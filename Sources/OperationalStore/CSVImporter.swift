@@ -56,8 +56,11 @@ public struct ImportOptions: Sendable {
     /// What counts as a timestamp and how it is stored.
     public var timestamps = TimestampParser()
     /// The local days this export covers (`--covers`), recorded for every timestamp column; nil
-    /// records each column's days from its earliest to its latest value (``ImportCoverage``).
+    /// records each column's days from its earliest to its latest value (``ImportCoverage``). Days
+    /// must have ended at `now`.
     public var covers: ClosedRange<String>?
+    /// When the import runs: no day from today on (in the timestamps' zone, else UTC) is covered.
+    public var now = Date()
 
     /// Options for a plain import of a new table, with `delimiter` (nil: detect `,` or `;`).
     public init(delimiter: UInt8? = UInt8(ascii: ",")) {
@@ -98,6 +101,21 @@ public enum CSVImporter {
                                   options: ImportOptions) throws(StoreError) -> ImportReport {
         guard !table.isEmpty, table.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
             throw .invalidArgument("table name '\(table)' must start with a letter or '_' and hold only letters, digits and '_'")
+        }
+        // opendata's own tables (import coverage, the columnar copy) and SQLite's are never import targets:
+        // rows written there would forge what the store says was imported.
+        for prefix in ["opendata_", "sqlite_"] where table.lowercased().hasPrefix(prefix) {
+            throw .invalidArgument("table name '\(table)' is reserved (names starting with \(prefix) are the store's own); import into another name")
+        }
+        // A covered day must have ended when it is imported: a release publishes a covered window as complete.
+        let today = ImportCoverage.day(of: options.now, zone: options.timestamps.zone)
+        if let covers = options.covers {
+            if covers.upperBound >= today {
+                throw .invalidArgument("--covers \(covers.lowerBound == covers.upperBound ? covers.lowerBound : "\(covers.lowerBound)..\(covers.upperBound)") names \(covers.upperBound), which has not ended (today is \(today) in \(options.timestamps.zone?.identifier ?? "UTC")); an export covers only days that have ended: import a night's export after its midnight, with --covers that day")
+            }
+            if covers.lowerBound < ImportCoverage.earliestDay {
+                throw .invalidArgument("--covers starts on \(covers.lowerBound), before \(ImportCoverage.earliestDay); check the dates")
+            }
         }
         let existing = try store.columnTypes(of: table)
         if existing != nil && !options.append { throw .tableExists(table) }
@@ -183,7 +201,10 @@ public enum CSVImporter {
             }
             let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) (\(list)) VALUES (\(placeholders))")
             var find: Statement?, update: Statement?
+            // Rows after this rowid are this import's own: a key found among them is repeated in the file.
+            var lastBefore = Int64.max
             if let keyIndex {
+                lastBefore = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(SQL.quote(table))") ?? Int64.min
                 let key = SQL.quote(names[keyIndex])
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(SQL.quote("opendata_key_\(table)_\(names[keyIndex])")) ON \(SQL.quote(table)) (\(key))")
                 find = try db.makeStatement(sql: "SELECT rowid FROM \(SQL.quote(table)) WHERE \(key) = ? LIMIT 1")
@@ -223,15 +244,21 @@ public enum CSVImporter {
                     }
                 }
                 if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
+                    guard rowid <= lastBefore else {
+                        throw StoreError.malformedCSV(file: file, line: record.line, column: keyIndex + 1,
+                                                      reason: "key \(names[keyIndex]) '\(record.fields[keyIndex])' is also the key of an earlier row of this file; every row of an export needs its own key: fix the export (nothing was imported)")
+                    }
                     if options.onDuplicate == .replace, let update {
-                        try update.execute(arguments: StatementArguments(values + [rowid.databaseValue]))
+                        try Self.refusedByTable(file: file, line: record.line, names: names) {
+                            try update.execute(arguments: StatementArguments(values + [rowid.databaseValue]))
+                        }
                         report.replaced += 1
                     } else {
                         report.skipped += 1
                     }
                     continue
                 }
-                try Self.insert(values, with: insert, in: db)
+                try Self.refusedByTable(file: file, line: record.line, names: names) { try Self.insert(values, with: insert, in: db) }
                 report.inserted += 1
             }
             for index in timestampColumns {
@@ -239,7 +266,10 @@ public enum CSVImporter {
                 if let covers = options.covers {
                     days = covers
                 } else if let first = firstDay[index], let last = lastDay[index] {
-                    days = first...last
+                    // Today and later days have not ended: their rows are imported, but the days are not
+                    // covered until an import after their midnight.
+                    let ended = min(last, ImportCoverage.day(before: today))
+                    days = first <= ended ? first...ended : nil
                 } else {
                     days = nil
                 }
@@ -267,6 +297,21 @@ public enum CSVImporter {
     /// Binds `values` to `statement` with SQLite's C API and steps it once: what
     /// `statement.execute(arguments: StatementArguments(values))` does, without GRDB building an
     /// argument list per row (millions of rows in an import).
+    /// Runs `write` for the row at `line`; a constraint of the table that refuses the row (NOT NULL,
+    /// UNIQUE, CHECK) becomes that row's error, at the column SQLite names when it names one.
+    static func refusedByTable(file: String, line: Int, names: [String], _ write: () throws -> Void) throws {
+        do {
+            try write()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let message = error.message ?? "a constraint failed"
+            // SQLite names the column as table.column after the colon ("NOT NULL constraint failed: calls.kind").
+            let named = message.split(separator: ":").last.flatMap { $0.split(separator: ".").last }.map { $0.trimmingCharacters(in: .whitespaces) }
+            let column = named.flatMap { name in names.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame } }.map { $0 + 1 }
+            throw StoreError.malformedCSV(file: file, line: line, column: column,
+                                          reason: "the table refuses this row (\(message)); fix the row, or the table's constraint (nothing was imported)")
+        }
+    }
+
     static func insert(_ values: [DatabaseValue], with statement: Statement, in db: Database) throws {
         let handle = statement.sqliteStatement
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

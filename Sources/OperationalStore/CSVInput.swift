@@ -32,6 +32,10 @@ public final class CSVInput {
     private var finished = false
 
     init(path: String, encoding: TextEncoding) throws(StoreError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .io(path: path, reason: "is a folder, not an export file; name the CSV file (plain or .gz) to import")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .io(path: path, reason: "cannot open the file for reading; check the path and permissions")
         }

@@ -36,6 +36,21 @@ public enum ImportCoverage {
                        arguments: [name, column, days.lowerBound, days.upperBound, ISO8601DateFormatter().string(from: Date())])
     }
 
+    /// The earliest day an import may say it covers.
+    public static let earliestDay = "1900-01-01"
+
+    /// The local day (`YYYY-MM-DD`) of the instant `date` in `zone` (UTC when nil).
+    public static func day(of date: Date, zone: TimeZone?) -> String {
+        let seconds = Int((date.timeIntervalSince1970).rounded(.down)) + (zone?.secondsFromGMT(for: date) ?? 0)
+        return WallClock.isoDay(Int((Double(seconds) / 86400).rounded(.down)))
+    }
+
+    /// The day before `day` (`YYYY-MM-DD`).
+    public static func day(before day: String) -> String {
+        guard let parts = ISOTimestamp.parse(day) else { return day }
+        return WallClock.isoDay(Int((Double(parts.wallSeconds) / 86400).rounded(.down)) - 1)
+    }
+
     /// The local day (`YYYY-MM-DD`) of a stored timestamp: in `zone` when the value has an offset
     /// and a zone is given, else as the value is written. Nil for a value that is not a timestamp.
     public static func localDay(of value: String, zone: TimeZone?) -> String? {

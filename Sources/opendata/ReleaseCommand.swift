@@ -53,7 +53,8 @@ struct ReleaseCommand: ParsableCommand {
     @Flag(help: "Publish an already published window again, with fresh noise and a new spend.")
     var newSequence = false
 
-    @Flag(help: "Publish a window with no records as an empty release instead of refusing it (exit 1).")
+    @Flag(help: ArgumentHelp("Publish a window no import covers as it is (even with no records) instead of refusing it (exit 1).",
+                             discussion: "A window an import covers (opendata import records the days each export covers, or --covers says them) is published whether or not it holds a record, so one person's record never decides whether a release exists. A window no import covers is refused, and so is one with no records when the store records no coverage at all; this flag publishes either."))
     var allowEmpty = false
 
     @Option(help: ArgumentHelp("Where OUT is served, e.g. https://data.city.gov/police: every URL in the catalog becomes absolute.",

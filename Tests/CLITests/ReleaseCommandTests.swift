@@ -79,7 +79,10 @@ import TestSupport
         // A missing key.
         var missing = arguments
         if let index = missing.firstIndex(of: "--key") { missing[index + 1] = folder + "/keys/nope.key" }
-        #expect(try CLI.run(missing + ["--window", "2026-11-20"]).status == 4)
+        let noKey = try CLI.run(missing + ["--window", "2026-11-20"])
+        #expect(noKey.status == 4)
+        // Named once, with what to do.
+        #expect(noKey.stderr.components(separatedBy: "nope.key").count == 2 && noKey.stderr.contains("check the path"), "\(noKey.stderr)")
         // Budget exhausted: engagement records (no privacy unit) of a window already released, whose
         // cap leaves no room for the same records again. The other datasets of the run still go on.
         let policy = folder + "/Policies/engagement-logs.yaml"

@@ -55,6 +55,37 @@ import TestSupport
         } throws: { error in "\(error)".contains("--append") }
     }
 
+    /// A key repeated inside one export is the export's mistake, not a row already imported: refused at
+    /// its line in skip and replace mode alike. A row the table's own constraint refuses (a NOT NULL
+    /// column left empty) is refused at its line and column. Nothing is imported in either case.
+    @Test func aKeyRepeatedInTheFileAndARowTheTableRefusesAreErrorsAtTheirLine() throws {
+        let (store, folder) = try store()
+        try store.pool.write { db in
+            try db.execute(sql: "CREATE TABLE calls (id INTEGER, received_at TEXT, kind TEXT NOT NULL)")
+            try db.execute(sql: "INSERT INTO calls VALUES (1, '2026-12-01T08:00:00Z', 'THEFT')")
+        }
+        var options = ImportOptions()
+        options.append = true
+        options.key = "id"
+        TestSupport.write("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n2,2026-12-02 01:00:00,FIRE\n3,2026-12-02 02:00:00,NOISE\n2,2026-12-02 03:00:00,FIRE\n",
+                          to: folder + "/repeated.csv")
+        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
+            options.onDuplicate = duplicate
+            #expect {
+                try CSVImporter.importFile(folder + "/repeated.csv", into: store, table: "calls", options: options)
+            } throws: { error in
+                "\(error)".contains("repeated.csv:5:1") && "\(error)".contains("also the key of an earlier row of this file")
+            }
+        }
+        TestSupport.write("id,received_at,kind\n4,2026-12-03 01:00:00,FIRE\n5,2026-12-03 02:00:00,\n", to: folder + "/empty.csv")
+        #expect {
+            try CSVImporter.importFile(folder + "/empty.csv", into: store, table: "calls", options: options)
+        } throws: { error in
+            "\(error)".contains("empty.csv:3:3") && "\(error)".contains("NOT NULL constraint failed")
+        }
+        #expect(try store.rowCount(of: "calls") == 1)
+    }
+
     @Test func separatorsGzipAndLatin1() throws {
         let (store, folder) = try store()
         TestSupport.write("id;name\n1;Zoë\n", to: folder + "/semi.csv")
@@ -86,7 +117,18 @@ import TestSupport
         #expect(try rows(store, "SELECT name FROM gz ORDER BY id") == [["a"], ["b"], ["c"]])
         // A cut-short download is refused, not imported in part.
         _ = FileManager.default.createFile(atPath: folder + "/cut.csv.gz", contents: joined.prefix(joined.count - 12))
-        #expect(throws: StoreError.self) { try CSVImporter.importFile(folder + "/cut.csv.gz", into: store, table: "cut") }
+        // The file as a whole is damaged: named without a line.
+        #expect {
+            try CSVImporter.importFile(folder + "/cut.csv.gz", into: store, table: "cut")
+        } throws: { error in
+            "\(error)".hasPrefix(folder + "/cut.csv.gz: the gzip file is cut short")
+        }
+        // A folder is not an export.
+        #expect {
+            try CSVImporter.importFile(folder, into: store, table: "folder")
+        } throws: { error in
+            "\(error)".contains("is a folder, not an export file")
+        }
         #expect(try store.columns(of: "cut") == nil)
     }
 

@@ -22,6 +22,7 @@ import TestSupport
         var options = ImportOptions()
         options.covers = covers
         options.timestamps = TimestampParser(zone: TimeZone(identifier: "America/Chicago"))
+        options.now = try #require(ISO8601DateFormatter().date(from: "2026-12-10T12:00:00Z"))
         _ = try CSVImporter.importFile(folder + "/export.csv", into: store, table: "cases", options: options)
         TestSupport.write(policy, to: folder + "/cases.yaml")
         try FileManager.default.createDirectory(atPath: folder + "/keys", withIntermediateDirectories: true)
@@ -52,6 +53,51 @@ import TestSupport
         #expect(ImportCoverage.covers(["2026-11-25"..."2026-12-31"], first: "2026-12-31", last: "2026-12-31"))
     }
 
+    /// Only days that have ended are covered: `--covers` naming today or a later day (in the import's
+    /// zone) is refused, as is one before 1900, and an export's own days stop at yesterday (its rows of
+    /// today are imported, the day is covered by a later import). opendata's and SQLite's own tables
+    /// are never import targets.
+    @Test func onlyEndedDaysAreCoveredAndTheStoresOwnTablesAreNotTargets() throws {
+        let folder = TestSupport.temporaryFolder("coverage-ended")
+        TestSupport.write("case_id,received_at,district\n1,2026-12-04 10:00:00,1\n2,2026-12-05 23:30:00,2\n3,2026-12-06 00:30:00,1\n",
+                          to: folder + "/export.csv")
+        let store = try OperationalStore(path: folder + "/store.sqlite", create: true)
+        var options = ImportOptions()
+        options.timestamps = TimestampParser(zone: TimeZone(identifier: "America/Chicago"))
+        // 05:00 UTC on Dec 6 is still Dec 5 (23:00) in Chicago: Dec 5 has not ended there.
+        options.now = try #require(ISO8601DateFormatter().date(from: "2026-12-06T05:00:00Z"))
+        options.append = true
+        for (covers, refused) in [("2026-12-05"..."2026-12-05", true), ("2026-12-01"..."2026-12-09", true), ("1899-12-31"..."2026-12-01", true),
+                                  ("2026-12-04"..."2026-12-04", false)] {
+            options.covers = covers
+            do {
+                _ = try CSVImporter.importFile(folder + "/export.csv", into: store, table: "cases\(refused ? "_refused" : "")", options: options)
+                #expect(!refused, "--covers \(covers) was taken")
+            } catch {
+                #expect(refused, "\(error)")
+                #expect("\(error)".contains("has not ended") || "\(error)".contains("before 1900-01-01"), "\(error)")
+            }
+        }
+        #expect(try DatabaseQueue(path: folder + "/store.sqlite").read { try $0.tableExists("cases_refused") } == false,
+                "a refused import created its table")
+        // Without --covers: the export's days up to yesterday, every row imported.
+        options.covers = nil
+        let report = try CSVImporter.importFile(folder + "/export.csv", into: store, table: "derived", options: options)
+        #expect(report.inserted == 3)
+        #expect(try store.coveredDays(of: "derived", column: "received_at") == ["2026-12-04"..."2026-12-04"])
+        // An export wholly of today covers nothing.
+        TestSupport.write("case_id,received_at,district\n1,2026-12-05 20:00:00,1\n", to: folder + "/today.csv")
+        _ = try CSVImporter.importFile(folder + "/today.csv", into: store, table: "today", options: options)
+        #expect(try store.coveredDays(of: "today", column: "received_at") == nil)
+        for table in ["opendata_coverage", "OpenData_column_blocks", "sqlite_master", "sqlite_stat1"] {
+            #expect {
+                try CSVImporter.importFile(folder + "/export.csv", into: store, table: table, options: options)
+            } throws: { error in
+                "\(error)".contains("is reserved")
+            }
+        }
+    }
+
     @Test func aCoveredWindowIsPublishedWithOrWithoutRecordsAndAnUncoveredOneIsRefused() throws {
         // D: an export declared to cover Dec 1–7 with no call on Dec 3. D′: the same plus one call on Dec 3.
         let rows = ["1,2026-12-02 10:00:00,1", "2,2026-12-04 11:00:00,2"]
@@ -62,8 +108,13 @@ import TestSupport
             #expect(outcome.status == .published, "\(outcome.refusal ?? "")")
             #expect(FileManager.default.fileExists(atPath: setup.folder + "/Releases/cases/2026-12-03/per-district.csv.gz"))
         }
-        // Dec 9 is covered by no import: refused as invalid input before anything is read, published or charged.
+        // Dec 9 is covered by no import: refused as invalid input before anything is read, published or
+        // charged, and the published folder, its signed snapshot included, and the state are as they were.
+        let before = Self.files(d.folder + "/Releases").merging(Self.files(d.folder + "/Releases.private")) { $1 }
         let refused = try #require(try Self.release(d, window: "2026-12-09"))
+        let after = Self.files(d.folder + "/Releases").merging(Self.files(d.folder + "/Releases.private")) { $1 }
+        #expect(after.keys.sorted() == before.keys.sorted())
+        #expect(after.filter { before[$0.key] != $0.value }.keys.sorted() == [], "changed by a refused run")
         #expect(refused.status == .refused && refused.invalidInput)
         #expect(refused.refusal?.contains("not covered by any import of cases") == true, "\(refused.refusal ?? "")")
         #expect(refused.refusal?.contains("2026-12-01..2026-12-07") == true)
@@ -74,10 +125,26 @@ import TestSupport
         #expect(charged == 0)
     }
 
+    /// Every regular file under `folder`, by path, with its mode and bytes.
+    static func files(_ folder: String) -> [String: Data] {
+        var files: [String: Data] = [:]
+        for path in FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [] {
+            let full = folder + "/" + path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full), attributes[.type] as? FileAttributeType == .typeRegular,
+                  let data = FileManager.default.contents(atPath: full) else { continue }
+            files[path] = Data("\(attributes[.posixPermissions] ?? "")".utf8) + data
+        }
+        return files
+    }
+
     @Test func unpaddedDatesAreDates() {
         #expect(ReleaseWindow.padded("2018-5-5") == "2018-05-05" && ReleaseWindow.padded("2018-5-1..2018-5-31") == "2018-05-01..2018-05-31")
         #expect(ReleaseWindow.problem("2018-5-5") == nil && ReleaseRun.WindowChoice("2018-5-5") == .day("2018-05-05"))
         #expect(ReleaseWindow.problem("2018-2-30")?.contains("has 28 days") == true)
+        // A malformed day is called one, not a day its month lacks.
+        for text in ["+2026-12-05", "2026-12-5x", "2026-12-05T00"] {
+            #expect(ReleaseWindow.problem(text)?.contains("is not a date; use YYYY-MM-DD") == true, "\(text)")
+        }
     }
 
     /// `publish_only:` withholds every record whose value is not listed (a category seen for the

@@ -58,6 +58,50 @@ public struct PublisherPaths: Sendable, Equatable {
         if info.st_mode & 0o777 != 0o700 { chmod(privateFolder, 0o700) }
     }
 
+    /// Whether this user may write `path` (access(2) with W_OK). Tests running as root, whom
+    /// permissions do not stop, replace it to stand for a user they would.
+    @TaskLocal static var canWrite: @Sendable (String) -> Bool = { access($0, W_OK) == 0 }
+
+    /// Refuses, before anything changes, a run that could not finish what it starts: a state database
+    /// inside the published folder (it would be served, ledger and exact results with it), and a state
+    /// database or a folder the run writes that this user cannot write (the run would charge the
+    /// ledger, then fail to publish or to record). The folders checked are those that exist of the
+    /// published folder, its `catalog` and `log`, each dataset's folder and its catalog folder, the
+    /// private folder and `incoming`; a published release's own folder is never written again. A dry
+    /// run (`writing` false) writes none of them, and only the first check applies.
+    ///
+    /// - Throws: ``PublisherError/refused(_:)`` for a state inside the published folder;
+    ///   ``PublisherError/io(path:reason:)`` naming the first place this user cannot write.
+    public func refuseUnwritable(state: String, datasets: [String], writing: Bool = true) throws(PublisherError) {
+        func resolved(_ path: String) -> String {
+            // The deepest existing folder, with links resolved, then the rest as written.
+            let absolute = (path as NSString).isAbsolutePath ? path : FileManager.default.currentDirectoryPath + "/" + path
+            var head = (absolute as NSString).standardizingPath, tail: [String] = []
+            while !FileManager.default.fileExists(atPath: head), head != "/" {
+                tail.insert((head as NSString).lastPathComponent, at: 0)
+                head = (head as NSString).deletingLastPathComponent
+            }
+            return ([(head as NSString).resolvingSymlinksInPath] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+        }
+        let published = resolved(out), statePath = resolved(state)
+        if statePath.hasPrefix(published.hasSuffix("/") ? published : published + "/") {
+            throw .refused("the state database \(state) lies inside the published folder \(out); it holds the ledger and exact results and must never be served. Keep it beside the folder (the default is \(self.state)) and run again")
+        }
+        guard writing else { return }
+        var folders = [out, out + "/catalog", out + "/log", privateFolder, incoming]
+        for dataset in datasets { folders += [out + "/" + dataset, out + "/catalog/" + dataset] }
+        let unwritable = folders.first { path in
+            var info = stat()
+            return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && !Self.canWrite(path)
+        }
+        if let unwritable {
+            throw .io(path: unwritable, reason: "this user cannot write this folder, which the release writes; nothing was read, charged or published. Give the publishing user write access (or run as it) and run again")
+        }
+        if FileManager.default.fileExists(atPath: state) && !Self.canWrite(state) {
+            throw .io(path: state, reason: "this user cannot write the state database, where the release records its charges; nothing was read, charged or published. Make it writable by the publishing user (chmod 600) and run again")
+        }
+    }
+
     /// Refuses (exit 3, before anything changes) a link, or anything but a folder, where a run
     /// stages releases (`incoming`, each dataset's and release's folder in it), and a link, or
     /// anything but a file, at the state database or its journals. A run deletes leftovers in

@@ -178,6 +178,7 @@ public enum ReleaseRun {
             // a damaged key file is invalid input (exit 1).
             case .passphrase: throw .refused(error.description)
             case .malformed: throw .invalidInput(error.description)
+            case let .io(path, reason): throw .io(path: path, reason: reason)
             default: throw .io(path: options.key, reason: error.description)
             }
         }
@@ -246,6 +247,8 @@ public enum ReleaseRun {
             windows[policy.dataset.id] = window
         }
         try PublicFolder.refuseLinks(in: options.out, datasets: policies.map(\.dataset.id))
+        try PublisherPaths(out: options.out).refuseUnwritable(state: options.state, datasets: policies.map(\.dataset.id),
+                                                          writing: !options.dryRun)
         let state = try StateStore(path: options.state)
         // One plan for the whole publication: populations across every policy of the run and
         // everything this state published before (PublicationPlan).
@@ -270,7 +273,7 @@ public enum ReleaseRun {
             try LedgerSeal.check(state)
         }
         StageTiming.mark("ledger seal")
-        try finishAbandonedWork(in: options.out, state: state)
+        let finished = try finishAbandonedWork(in: options.out, state: state)
         var outcomes: [Outcome] = []
         for policy in policies {
             guard let window = windows[policy.dataset.id] else { continue }
@@ -321,7 +324,16 @@ public enum ReleaseRun {
                                         refusal: reason, invalidInput: invalid))
             }
         }
-        if !options.dryRun {
+        // A run whose every dataset was refused, finishing nothing a killed run left, leaves the
+        // published folder as it was: when nothing was ever published, or when the signed snapshot
+        // still holds. Otherwise (an expired snapshot, a file not as signed) the site is rewritten, as
+        // at the end of every other run.
+        let refusedAll = !finished && !outcomes.isEmpty && outcomes.allSatisfy { $0.status == .refused }
+        let unchanged = !options.dryRun && refusedAll && {
+            guard let history = try? state.releases() else { return false }
+            return history.isEmpty || siteIsCurrent(out: options.out, history: history, key: key, now: options.now)
+        }()
+        if !options.dryRun && !unchanged {
             let ledger = BudgetLedger(state: state)
             var datasets: [PublicIndex.Dataset] = []
             for policy in policies {
@@ -400,8 +412,11 @@ public enum ReleaseRun {
     /// history, so it must be visible); any other staged folder is deleted;
     /// `latest` of every dataset is made to name its newest release in the
     /// history; temporary files of interrupted writes are removed. The index,
-    /// catalog, log and snapshot are rewritten at the end of every run.
-    static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) {
+    /// catalog, log and snapshot are rewritten at the end of the run. Returns whether a release
+    /// was moved into place or a `latest` corrected.
+    @discardableResult
+    static func finishAbandonedWork(in out: String, state: StateStore) throws(PublisherError) -> Bool {
+        var finished = false
         let history = try state.releases()
         let committed = Set(history.map { "\($0.dataset)/\($0.release)/\($0.manifestSHA256)" })
         // Each dataset's newest window: what `latest` names (a night caught up late is not it).
@@ -415,6 +430,7 @@ public enum ReleaseRun {
                    FileManager.default.fileExists(atPath: staged + "/manifest.json.minisig"),
                    committed.contains("\(dataset)/\(release)/\(StreamingDigest.sha256Hex(manifest))") {
                     _ = try ReleasePackager.commit(staged: staged, out: out, latest: newest[dataset] ?? release)
+                    finished = true
                 } else {
                     try? FileManager.default.removeItem(atPath: staged)
                 }
@@ -438,7 +454,21 @@ public enum ReleaseRun {
             let line = Data((release + "\n").utf8)
             if folder.contains(release) && folder.read("latest") != line {
                 try folder.replace("latest", with: line)
+                finished = true
             }
         }
+        return finished
+    }
+
+    /// Whether the published folder already shows `history` under a signed snapshot that holds:
+    /// signed by `key`, fresh at `now`, every signed file as signed, every dataset's `latest` its
+    /// signed newest release, and the log as long as the history (``ReleaseSnapshot/verify(out:keys:now:)``).
+    /// Rewriting such a folder would change nothing but its dates.
+    static func siteIsCurrent(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey, now: Date) -> Bool {
+        let (snapshot, checks) = ReleaseSnapshot.verify(out: out, keys: [key.publicKeyFile], now: now)
+        guard let snapshot, checks.allSatisfy(\.passed) else { return false }
+        let newest = StateStore.PublishedRelease.newestByWindow(history)
+        return snapshot.logSize == history.count && snapshot.datasets.count == newest.count
+            && newest.allSatisfy { snapshot.datasets[$0.key]?.release == $0.value.release && snapshot.datasets[$0.key]?.manifestSHA256 == $0.value.manifestSHA256 }
     }
 }

@@ -74,7 +74,8 @@ public struct ReleaseWindow: Sendable, Equatable, CustomStringConvertible {
         guard days.count <= 2 else { return "'\(text)' is not a window; use yesterday, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD" }
         for day in days where components(day) == nil {
             let parts = day.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
-            if parts.count == 3, (1...12).contains(parts[1]) {
+            if parts.count == 3, (1...12).contains(parts[1]), parts[2] > daysIn(month: parts[1], year: parts[0]),
+               day.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) {
                 return "\(day) is not a date: month \(parts[1]) of \(parts[0]) has \(daysIn(month: parts[1], year: parts[0])) days; check the window"
             }
             return "'\(day)' is not a date; use YYYY-MM-DD (e.g. 2026-11-22), yesterday, or FIRST..LAST"
