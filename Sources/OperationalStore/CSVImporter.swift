@@ -202,7 +202,10 @@ public enum CSVImporter {
             let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) (\(list)) VALUES (\(placeholders))")
             var find: Statement?, update: Statement?
             // Rows after this rowid are this import's own: a key found among them is repeated in the file.
+            // So are the rows it inserted below it (a table whose INTEGER PRIMARY KEY is the key fills gaps),
+            // kept apart: few or none.
             var lastBefore = Int64.max
+            var insertedBelow: Set<Int64> = []
             if let keyIndex {
                 lastBefore = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(SQL.quote(table))") ?? Int64.min
                 let key = SQL.quote(names[keyIndex])
@@ -244,7 +247,7 @@ public enum CSVImporter {
                     }
                 }
                 if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
-                    guard rowid <= lastBefore else {
+                    guard rowid <= lastBefore && !insertedBelow.contains(rowid) else {
                         throw StoreError.malformedCSV(file: file, line: record.line, column: keyIndex + 1,
                                                       reason: "key \(names[keyIndex]) '\(record.fields[keyIndex])' is also the key of an earlier row of this file; every row of an export needs its own key: fix the export (nothing was imported)")
                     }
@@ -259,6 +262,7 @@ public enum CSVImporter {
                     continue
                 }
                 try Self.refusedByTable(file: file, line: record.line, names: names) { try Self.insert(values, with: insert, in: db) }
+                if keyIndex != nil && db.lastInsertedRowID <= lastBefore { insertedBelow.insert(db.lastInsertedRowID) }
                 report.inserted += 1
             }
             for index in timestampColumns {

@@ -84,6 +84,22 @@ import TestSupport
             "\(error)".contains("empty.csv:3:3") && "\(error)".contains("NOT NULL constraint failed")
         }
         #expect(try store.rowCount(of: "calls") == 1)
+        // A table whose INTEGER PRIMARY KEY is the key: rowids are the keys, and a repeated key below the
+        // largest one already there is caught too.
+        try store.pool.write { db in
+            try db.execute(sql: "CREATE TABLE cases (id INTEGER PRIMARY KEY, kind TEXT)")
+            try db.execute(sql: "INSERT INTO cases VALUES (10, 'THEFT')")
+        }
+        TestSupport.write("id,kind\n3,FIRE\n10,THEFT\n3,NOISE\n", to: folder + "/gaps.csv")
+        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
+            options.onDuplicate = duplicate
+            #expect {
+                try CSVImporter.importFile(folder + "/gaps.csv", into: store, table: "cases", options: options)
+            } throws: { error in
+                "\(error)".contains("gaps.csv:4:1") && "\(error)".contains("also the key of an earlier row of this file")
+            }
+        }
+        #expect(try store.rowCount(of: "cases") == 1)
     }
 
     @Test func separatorsGzipAndLatin1() throws {
