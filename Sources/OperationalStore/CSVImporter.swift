@@ -59,7 +59,7 @@ public struct ImportOptions: Sendable {
     /// records each column's days from its earliest to its latest value (``ImportCoverage``). Days
     /// must have ended at `now`.
     public var covers: ClosedRange<String>?
-    /// When the import runs: no day from today on (in the timestamps' zone, else UTC) is covered.
+    /// When the import runs: only days that have ended by then are covered (``ImportCoverage/endedDay(of:zone:now:)``).
     public var now = Date()
 
     /// Options for a plain import of a new table, with `delimiter` (nil: detect `,` or `;`).
@@ -108,10 +108,11 @@ public enum CSVImporter {
             throw .invalidArgument("table name '\(table)' is reserved (names starting with \(prefix) are the store's own); import into another name")
         }
         // A covered day must have ended when it is imported: a release publishes a covered window as complete.
-        let today = ImportCoverage.day(of: options.now, zone: options.timestamps.zone)
         if let covers = options.covers {
+            let today = ImportCoverage.today(zone: options.timestamps.zone, now: options.now)
             if covers.upperBound >= today {
-                throw .invalidArgument("--covers \(covers.lowerBound == covers.upperBound ? covers.lowerBound : "\(covers.lowerBound)..\(covers.upperBound)") names \(covers.upperBound), which has not ended (today is \(today) in \(options.timestamps.zone?.identifier ?? "UTC")); an export covers only days that have ended: import a night's export after its midnight, with --covers that day")
+                let zone = options.timestamps.zone.map { "in \($0.identifier)" } ?? "at UTC-12, where a day ends last (pass --timezone with the export's zone)"
+                throw .invalidArgument("--covers \(covers.lowerBound == covers.upperBound ? covers.lowerBound : "\(covers.lowerBound)..\(covers.upperBound)") names \(covers.upperBound), which has not ended (today is \(today) \(zone)); an export covers only days that have ended: import a night's export after its midnight, with --covers that day")
             }
             if covers.lowerBound < ImportCoverage.earliestDay {
                 throw .invalidArgument("--covers starts on \(covers.lowerBound), before \(ImportCoverage.earliestDay); check the dates")
@@ -202,10 +203,10 @@ public enum CSVImporter {
             let insert = try db.makeStatement(sql: "INSERT INTO \(SQL.quote(table)) (\(list)) VALUES (\(placeholders))")
             var find: Statement?, update: Statement?
             // Rows after this rowid are this import's own: a key found among them is repeated in the file.
-            // So are the rows it inserted below it (a table whose INTEGER PRIMARY KEY is the key fills gaps),
-            // kept apart: few or none.
+            // So are the rows it inserted below it (a table whose INTEGER PRIMARY KEY is the key fills gaps)
+            // and the rows already there that it skipped or replaced once, kept in `touched`.
             var lastBefore = Int64.max
-            var insertedBelow: Set<Int64> = []
+            var touched: Set<Int64> = []
             if let keyIndex {
                 lastBefore = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(SQL.quote(table))") ?? Int64.min
                 let key = SQL.quote(names[keyIndex])
@@ -241,13 +242,13 @@ public enum CSVImporter {
                 if options.covers == nil {
                     for index in timestampColumns {
                         guard case let .string(stored) = values[index].storage,
-                              let day = ImportCoverage.localDay(of: stored, zone: options.timestamps.zone) else { continue }
+                              let day = ImportCoverage.endedDay(of: stored, zone: options.timestamps.zone, now: options.now) else { continue }
                         if firstDay[index].map({ day < $0 }) ?? true { firstDay[index] = day }
                         if lastDay[index].map({ day > $0 }) ?? true { lastDay[index] = day }
                     }
                 }
                 if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
-                    guard rowid <= lastBefore && !insertedBelow.contains(rowid) else {
+                    guard rowid <= lastBefore, touched.insert(rowid).inserted else {
                         throw StoreError.malformedCSV(file: file, line: record.line, column: keyIndex + 1,
                                                       reason: "key \(names[keyIndex]) '\(record.fields[keyIndex])' is also the key of an earlier row of this file; every row of an export needs its own key: fix the export (nothing was imported)")
                     }
@@ -262,7 +263,7 @@ public enum CSVImporter {
                     continue
                 }
                 try Self.refusedByTable(file: file, line: record.line, names: names) { try Self.insert(values, with: insert, in: db) }
-                if keyIndex != nil && db.lastInsertedRowID <= lastBefore { insertedBelow.insert(db.lastInsertedRowID) }
+                if keyIndex != nil && db.lastInsertedRowID <= lastBefore { touched.insert(db.lastInsertedRowID) }
                 report.inserted += 1
             }
             for index in timestampColumns {
@@ -270,10 +271,9 @@ public enum CSVImporter {
                 if let covers = options.covers {
                     days = covers
                 } else if let first = firstDay[index], let last = lastDay[index] {
-                    // Today and later days have not ended: their rows are imported, but the days are not
-                    // covered until an import after their midnight.
-                    let ended = min(last, ImportCoverage.day(before: today))
-                    days = first <= ended ? first...ended : nil
+                    // Only ended days were counted: rows of today are imported, but their day is covered
+                    // by an import after its midnight.
+                    days = first...last
                 } else {
                     days = nil
                 }

@@ -39,16 +39,27 @@ public enum ImportCoverage {
     /// The earliest day an import may say it covers.
     public static let earliestDay = "1900-01-01"
 
-    /// The local day (`YYYY-MM-DD`) of the instant `date` in `zone` (UTC when nil).
-    public static func day(of date: Date, zone: TimeZone?) -> String {
-        let seconds = Int((date.timeIntervalSince1970).rounded(.down)) + (zone?.secondsFromGMT(for: date) ?? 0)
-        return WallClock.isoDay(Int((Double(seconds) / 86400).rounded(.down)))
+    /// The UTC offset at which a day ends last (UTC−12): a naive time without a zone could be from
+    /// anywhere, so its day has surely ended only once it has ended there.
+    static let latestOffset = -12 * 3600
+
+    /// Today's local day (`YYYY-MM-DD`) at `now`: in `zone`, or at UTC−12 when there is none.
+    public static func today(zone: TimeZone?, now: Date) -> String {
+        day(of: now, offset: zone?.secondsFromGMT(for: now) ?? latestOffset)
     }
 
-    /// The day before `day` (`YYYY-MM-DD`).
-    public static func day(before day: String) -> String {
-        guard let parts = ISOTimestamp.parse(day) else { return day }
-        return WallClock.isoDay(Int((Double(parts.wallSeconds) / 86400).rounded(.down)) - 1)
+    /// The local day of the instant `date` at UTC offset `offset` seconds.
+    static func day(of date: Date, offset: Int) -> String {
+        WallClock.isoDay(Int(((date.timeIntervalSince1970 + Double(offset)) / 86400).rounded(.down)))
+    }
+
+    /// The local day of a stored timestamp (as ``localDay(of:zone:)``) when that day has ended at
+    /// `now`, else nil: ended in `zone` when one is given, else at the value's own offset, else (a
+    /// naive value) at UTC−12.
+    public static func endedDay(of value: String, zone: TimeZone?, now: Date) -> String? {
+        guard let parts = ISOTimestamp.parse(value), let day = localDay(of: value, zone: zone) else { return nil }
+        let offset = zone.map { $0.secondsFromGMT(for: now) } ?? parts.offset ?? latestOffset
+        return day < Self.day(of: now, offset: offset) ? day : nil
     }
 
     /// The local day (`YYYY-MM-DD`) of a stored timestamp: in `zone` when the value has an offset

@@ -77,6 +77,16 @@ import TestSupport
                 "\(error)".contains("repeated.csv:5:1") && "\(error)".contains("also the key of an earlier row of this file")
             }
         }
+        // Also when the repeated key was already in the table: the export still names it twice.
+        TestSupport.write("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n1,2026-12-01 08:00:00,NOISE\n", to: folder + "/again.csv")
+        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
+            options.onDuplicate = duplicate
+            #expect {
+                try CSVImporter.importFile(folder + "/again.csv", into: store, table: "calls", options: options)
+            } throws: { error in
+                "\(error)".contains("again.csv:3:1") && "\(error)".contains("also the key of an earlier row of this file")
+            }
+        }
         TestSupport.write("id,received_at,kind\n4,2026-12-03 01:00:00,FIRE\n5,2026-12-03 02:00:00,\n", to: folder + "/empty.csv")
         #expect {
             try CSVImporter.importFile(folder + "/empty.csv", into: store, table: "calls", options: options)

@@ -31,8 +31,8 @@ import TestSupport
     }
 
     static func release(_ setup: (folder: String, store: String, key: String, policy: String), window: String,
-                        out: String? = nil) throws -> ReleaseRun.Outcome? {
-        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-10T12:00:00Z"))
+                        out: String? = nil, hoursLater: Double = 0) throws -> ReleaseRun.Outcome? {
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-10T12:00:00Z")).addingTimeInterval(hoursLater * 3600)
         return try ReleaseRun.run(ReleaseRun.Options(store: setup.store, key: setup.key, policies: [setup.policy], window: .day(window),
                                                      out: out ?? setup.folder + "/Releases", now: now)) { _ in }.first
     }
@@ -85,6 +85,22 @@ import TestSupport
         let report = try CSVImporter.importFile(folder + "/export.csv", into: store, table: "derived", options: options)
         #expect(report.inserted == 3)
         #expect(try store.coveredDays(of: "derived", column: "received_at") == ["2026-12-04"..."2026-12-04"])
+        // Without a zone, a naive time could be from anywhere: its day has ended once it has ended at
+        // UTC-12 (05:00 UTC on Dec 6 is 17:00 on Dec 5 there); a time with an offset ends at its own.
+        options.timestamps = TimestampParser()
+        TestSupport.write("case_id,received_at,district\n1,2026-12-04 10:00:00,1\n2,2026-12-05 01:30:00,2\n", to: folder + "/naive.csv")
+        _ = try CSVImporter.importFile(folder + "/naive.csv", into: store, table: "naive", options: options)
+        #expect(try store.coveredDays(of: "naive", column: "received_at") == ["2026-12-04"..."2026-12-04"])
+        TestSupport.write("case_id,received_at,district\n1,2026-12-04T10:00:00-06:00,1\n2,2026-12-05T20:30:00-06:00,2\n3,2026-12-05T01:00:00+05:30,1\n",
+                          to: folder + "/offsets.csv")
+        _ = try CSVImporter.importFile(folder + "/offsets.csv", into: store, table: "offsets", options: options)
+        #expect(try store.coveredDays(of: "offsets", column: "received_at") == ["2026-12-04"..."2026-12-05"])
+        options.covers = "2026-12-05"..."2026-12-05"
+        #expect {
+            try CSVImporter.importFile(folder + "/naive.csv", into: store, table: "naive", options: options)
+        } throws: { error in "\(error)".contains("has not ended") && "\(error)".contains("UTC-12") }
+        options.covers = nil
+        options.timestamps = TimestampParser(zone: TimeZone(identifier: "America/Chicago"))
         // An export wholly of today covers nothing.
         TestSupport.write("case_id,received_at,district\n1,2026-12-05 20:00:00,1\n", to: folder + "/today.csv")
         _ = try CSVImporter.importFile(folder + "/today.csv", into: store, table: "today", options: options)
@@ -115,6 +131,13 @@ import TestSupport
         let after = Self.files(d.folder + "/Releases").merging(Self.files(d.folder + "/Releases.private")) { $1 }
         #expect(after.keys.sorted() == before.keys.sorted())
         #expect(after.filter { before[$0.key] != $0.value }.keys.sorted() == [], "changed by a refused run")
+        // Refused again 47 hours later, an hour before the snapshot expires: it is signed afresh, so a
+        // refused night never leaves a site that stops verifying the next hour.
+        #expect(try Self.release(d, window: "2026-12-09", hoursLater: 47)?.status == .refused)
+        let later = try #require(ISO8601DateFormatter().date(from: "2026-12-12T13:00:00Z"))
+        let key = try KeyFiles.loadSecretKey(path: d.key, passphraseFile: nil).publicKeyFile
+        let (snapshot, checks) = ReleaseSnapshot.verify(out: d.folder + "/Releases", keys: [key], now: later)
+        #expect(snapshot != nil, "\(checks.map(\.detail))")
         #expect(refused.status == .refused && refused.invalidInput)
         #expect(refused.refusal?.contains("not covered by any import of cases") == true, "\(refused.refusal ?? "")")
         #expect(refused.refusal?.contains("2026-12-01..2026-12-07") == true)

@@ -51,5 +51,18 @@ import TestSupport
             }
             #expect(!FileManager.default.fileExists(atPath: setup.folder + state), "\(state) was created")
         }
+        // Through a relative link that climbs with `..` into the published folder.
+        try FileManager.default.createDirectory(atPath: setup.folder + "/private", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: setup.folder + "/private/state", withDestinationPath: "../Releases")
+        var options = ReleaseRun.Options(store: setup.store, key: setup.key, policies: [setup.policy], window: .day("2026-12-02"),
+                                         out: setup.folder + "/Releases", now: now)
+        options.state = setup.folder + "/private/state/state.sqlite"
+        #expect {
+            try ReleaseRun.run(options) { _ in }
+        } throws: { error in
+            guard case let .refused(why) = error as? PublisherError else { return false }
+            return why.contains("lies inside the published folder")
+        }
+        #expect(!FileManager.default.fileExists(atPath: setup.folder + "/Releases/state.sqlite"))
     }
 }

@@ -81,7 +81,13 @@ public struct PublisherPaths: Sendable, Equatable {
                 tail.insert((head as NSString).lastPathComponent, at: 0)
                 head = (head as NSString).deletingLastPathComponent
             }
-            return ([(head as NSString).resolvingSymlinksInPath] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            // realpath(3) resolves every link, relative ones through `..` included (Foundation's
+            // resolvingSymlinksInPath does not on Linux).
+            let real = realpath(head, nil).map { pointer in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            } ?? head
+            return ([real] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
         }
         let published = resolved(out), statePath = resolved(state)
         if statePath.hasPrefix(published.hasSuffix("/") ? published : published + "/") {

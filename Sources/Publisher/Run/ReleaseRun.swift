@@ -326,12 +326,14 @@ public enum ReleaseRun {
         }
         // A run whose every dataset was refused, finishing nothing a killed run left, leaves the
         // published folder as it was: when nothing was ever published, or when the signed snapshot
-        // still holds. Otherwise (an expired snapshot, a file not as signed) the site is rewritten, as
-        // at the end of every other run.
+        // holds and stays fresh for at least half its lifetime (so a refused night never leaves a
+        // snapshot about to expire). Otherwise (a snapshot near or past expiry, a file not as signed)
+        // the site is rewritten, as at the end of every other run.
         let refusedAll = !finished && !outcomes.isEmpty && outcomes.allSatisfy { $0.status == .refused }
         let unchanged = !options.dryRun && refusedAll && {
             guard let history = try? state.releases() else { return false }
-            return history.isEmpty || siteIsCurrent(out: options.out, history: history, key: key, now: options.now)
+            return history.isEmpty || siteIsCurrent(out: options.out, history: history, key: key,
+                                                    now: options.now.addingTimeInterval(options.snapshotTTL / 2))
         }()
         if !options.dryRun && !unchanged {
             let ledger = BudgetLedger(state: state)
@@ -461,7 +463,7 @@ public enum ReleaseRun {
     }
 
     /// Whether the published folder already shows `history` under a signed snapshot that holds:
-    /// signed by `key`, fresh at `now`, every signed file as signed, every dataset's `latest` its
+    /// signed by `key`, still fresh at `now`, every signed file as signed, every dataset's `latest` its
     /// signed newest release, and the log as long as the history (``ReleaseSnapshot/verify(out:keys:now:)``).
     /// Rewriting such a folder would change nothing but its dates.
     static func siteIsCurrent(out: String, history: [StateStore.PublishedRelease], key: Minisign.SecretKey, now: Date) -> Bool {
