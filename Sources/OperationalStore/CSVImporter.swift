@@ -250,7 +250,7 @@ public enum CSVImporter {
                 if let keyIndex, let find, let rowid = try Int64.fetchOne(find, arguments: [values[keyIndex]]) {
                     guard rowid <= lastBefore, touched.insert(rowid).inserted else {
                         throw StoreError.malformedCSV(file: file, line: record.line, column: keyIndex + 1,
-                                                      reason: "key \(names[keyIndex]) '\(record.fields[keyIndex])' is also the key of an earlier row of this file; every row of an export needs its own key: fix the export (nothing was imported)")
+                                                      reason: "key \(names[keyIndex]) '\(record.fields[keyIndex])' is also the key of an earlier row of this file; every row of an export needs its own key: fix the export")
                     }
                     if options.onDuplicate == .replace, let update {
                         try Self.refusedByTable(file: file, line: record.line, names: names) {
@@ -298,9 +298,6 @@ public enum CSVImporter {
         }
     }
 
-    /// Binds `values` to `statement` with SQLite's C API and steps it once: what
-    /// `statement.execute(arguments: StatementArguments(values))` does, without GRDB building an
-    /// argument list per row (millions of rows in an import).
     /// Runs `write` for the row at `line`; a constraint of the table that refuses the row (NOT NULL,
     /// UNIQUE, CHECK) becomes that row's error, at the column SQLite names when it names one.
     static func refusedByTable(file: String, line: Int, names: [String], _ write: () throws -> Void) throws {
@@ -312,10 +309,13 @@ public enum CSVImporter {
             let named = message.split(separator: ":").last.flatMap { $0.split(separator: ".").last }.map { $0.trimmingCharacters(in: .whitespaces) }
             let column = named.flatMap { name in names.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame } }.map { $0 + 1 }
             throw StoreError.malformedCSV(file: file, line: line, column: column,
-                                          reason: "the table refuses this row (\(message)); fix the row, or the table's constraint (nothing was imported)")
+                                          reason: "the table refuses this row (\(message)); fix the row, or the table's constraint")
         }
     }
 
+    /// Binds `values` to `statement` with SQLite's C API and steps it once: what
+    /// `statement.execute(arguments: StatementArguments(values))` does, without GRDB building an
+    /// argument list per row (millions of rows in an import).
     static func insert(_ values: [DatabaseValue], with statement: Statement, in db: Database) throws {
         let handle = statement.sqliteStatement
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -228,22 +228,24 @@ extension ColumnBlocks {
         (try? row.withUnsafeData(atIndex: 2) { data -> Bool in
             guard let data, data.count == rows * 4 else { return false }
             return data.withUnsafeBytes { raw in
-                var low = Int32.max, high = Int32.min
-                if Int(bitPattern: raw.baseAddress) % MemoryLayout<Int32>.alignment == 0 {
-                    for code in raw.assumingMemoryBound(to: Int32.self) {
-                        low = min(low, Int32(littleEndian: code))
-                        high = max(high, Int32(littleEndian: code))
-                    }
-                } else {
-                    for index in 0..<rows {
-                        let code = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: Int32.self))
-                        low = min(low, code)
-                        high = max(high, code)
-                    }
-                }
+                let (low, high) = Int(bitPattern: raw.baseAddress) % MemoryLayout<Int32>.alignment == 0
+                    ? codeRange(raw.assumingMemoryBound(to: Int32.self).lazy.map { Int32(littleEndian: $0) })
+                    : codeRange((0..<rows).lazy.map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) })
                 return rows == 0 || low >= 0 && Int(high) < values
             }
         }) ?? false
+    }
+
+    /// The smallest and largest of `codes` (Int32.max and Int32.min when there are none), found in
+    /// one pass that vectorises.
+    @inline(__always)
+    static func codeRange<Codes: Sequence<Int32>>(_ codes: Codes) -> (low: Int32, high: Int32) {
+        var low = Int32.max, high = Int32.min
+        for code in codes {
+            low = min(low, code)
+            high = max(high, code)
+        }
+        return (low, high)
     }
 
     /// A field of a blocks-table row as `T`, or nil when it holds NULL or a value of another type.
@@ -255,12 +257,8 @@ extension ColumnBlocks {
     /// the values, Julian days not one per value.
     static func part(values: ValueBatch, codes: ArraySlice<Int32>, times: Data?) -> Part? {
         let count = Int32(values.count)
-        // Every code names a value or is NULL (−1): the smallest and largest, found in one pass that vectorises.
-        var low = Int32.max, high = Int32.min
-        for code in codes {
-            low = min(low, code)
-            high = max(high, code)
-        }
+        // Every code names a value or is NULL (−1).
+        let (low, high) = codeRange(codes)
         guard codes.isEmpty || low >= -1 && high < count else { return nil }
         var part = Part(values: values, codes: codes)
         if let times {

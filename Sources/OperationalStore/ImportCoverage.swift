@@ -57,7 +57,8 @@ public enum ImportCoverage {
     /// `now`, else nil: ended in `zone` when one is given, else at the value's own offset, else (a
     /// naive value) at UTC−12.
     public static func endedDay(of value: String, zone: TimeZone?, now: Date) -> String? {
-        guard let parts = ISOTimestamp.parse(value), let day = localDay(of: value, zone: zone) else { return nil }
+        guard let parts = ISOTimestamp.parse(value) else { return nil }
+        let day = localDay(of: parts, zone: zone)
         let offset = zone.map { $0.secondsFromGMT(for: now) } ?? parts.offset ?? latestOffset
         return day < Self.day(of: now, offset: offset) ? day : nil
     }
@@ -65,7 +66,11 @@ public enum ImportCoverage {
     /// The local day (`YYYY-MM-DD`) of a stored timestamp: in `zone` when the value has an offset
     /// and a zone is given, else as the value is written. Nil for a value that is not a timestamp.
     public static func localDay(of value: String, zone: TimeZone?) -> String? {
-        guard let parts = ISOTimestamp.parse(value) else { return nil }
+        ISOTimestamp.parse(value).map { localDay(of: $0, zone: zone) }
+    }
+
+    /// The local day of a parsed timestamp, as ``localDay(of:zone:)`` gives it.
+    static func localDay(of parts: ISOTimestamp, zone: TimeZone?) -> String {
         var wall = parts.wallSeconds
         if let offset = parts.offset, let zone {
             let instant = wall - offset

@@ -22,7 +22,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .malformedCSV(file, line, column, reason):
             // Line 0: the file as a whole (a damaged gzip stream), named without a place.
-            "\(file)\(line > 0 ? ":\(line)" : "")\(line > 0 ? column.map { ":\($0)" } ?? "" : ""): \(reason); nothing was imported"
+            "\(file)\(line > 0 ? ":\(line)" + (column.map { ":\($0)" } ?? "") : ""): \(reason); nothing was imported"
         case let .io(path, reason): "\(path): \(reason)"
         case let .noSuchTable(name): "table '\(name)' does not exist in the store; import it or check the name"
         case let .tableExists(name): "table '\(name)' already exists in the store; add the next export to it with --append (and --key COLUMN to skip or replace rows already there), or import into a new table name"

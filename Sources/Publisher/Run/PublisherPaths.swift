@@ -74,20 +74,14 @@ public struct PublisherPaths: Sendable, Equatable {
     ///   ``PublisherError/io(path:reason:)`` naming the first place this user cannot write.
     public func refuseUnwritable(state: String, datasets: [String], writing: Bool = true) throws(PublisherError) {
         func resolved(_ path: String) -> String {
-            // The deepest existing folder, with links resolved, then the rest as written.
-            let absolute = (path as NSString).isAbsolutePath ? path : FileManager.default.currentDirectoryPath + "/" + path
-            var head = (absolute as NSString).standardizingPath, tail: [String] = []
-            while !FileManager.default.fileExists(atPath: head), head != "/" {
-                tail.insert((head as NSString).lastPathComponent, at: 0)
-                head = (head as NSString).deletingLastPathComponent
+            // The deepest existing folder with its links resolved (as StateStore.bindPublishedFolder
+            // resolves the published folder), then the rest as written.
+            var head = URL(fileURLWithPath: path).standardizedFileURL, tail: [String] = []
+            while !FileManager.default.fileExists(atPath: head.path), head.path != "/" {
+                tail.insert(head.lastPathComponent, at: 0)
+                head.deleteLastPathComponent()
             }
-            // realpath(3) resolves every link, relative ones through `..` included (Foundation's
-            // resolvingSymlinksInPath does not on Linux).
-            let real = realpath(head, nil).map { pointer in
-                defer { free(pointer) }
-                return String(cString: pointer)
-            } ?? head
-            return ([real] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            return ([head.resolvingSymlinksInPath().path] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
         }
         let published = resolved(out), statePath = resolved(state)
         if statePath.hasPrefix(published.hasSuffix("/") ? published : published + "/") {
