@@ -67,26 +67,22 @@ import TestSupport
         var options = ImportOptions()
         options.append = true
         options.key = "id"
-        TestSupport.write("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n2,2026-12-02 01:00:00,FIRE\n3,2026-12-02 02:00:00,NOISE\n2,2026-12-02 03:00:00,FIRE\n",
-                          to: folder + "/repeated.csv")
-        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
-            options.onDuplicate = duplicate
-            #expect {
-                try CSVImporter.importFile(folder + "/repeated.csv", into: store, table: "calls", options: options)
-            } throws: { error in
-                "\(error)".contains("repeated.csv:5:1") && "\(error)".contains("also the key of an earlier row of this file")
+        /// `text` imported into `table` in skip and replace mode alike is refused at `place` as a repeated key.
+        func expectRepeatedKey(_ text: String, named name: String, into table: String, at place: String) {
+            TestSupport.write(text, to: folder + "/" + name)
+            for duplicate in [ImportOptions.Duplicate.skip, .replace] {
+                options.onDuplicate = duplicate
+                #expect {
+                    try CSVImporter.importFile(folder + "/" + name, into: store, table: table, options: options)
+                } throws: { error in
+                    "\(error)".contains("\(name):\(place)") && "\(error)".contains("also the key of an earlier row of this file")
+                }
             }
         }
+        expectRepeatedKey("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n2,2026-12-02 01:00:00,FIRE\n3,2026-12-02 02:00:00,NOISE\n2,2026-12-02 03:00:00,FIRE\n",
+                          named: "repeated.csv", into: "calls", at: "5:1")
         // Also when the repeated key was already in the table: the export still names it twice.
-        TestSupport.write("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n1,2026-12-01 08:00:00,NOISE\n", to: folder + "/again.csv")
-        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
-            options.onDuplicate = duplicate
-            #expect {
-                try CSVImporter.importFile(folder + "/again.csv", into: store, table: "calls", options: options)
-            } throws: { error in
-                "\(error)".contains("again.csv:3:1") && "\(error)".contains("also the key of an earlier row of this file")
-            }
-        }
+        expectRepeatedKey("id,received_at,kind\n1,2026-12-01 08:00:00,THEFT\n1,2026-12-01 08:00:00,NOISE\n", named: "again.csv", into: "calls", at: "3:1")
         TestSupport.write("id,received_at,kind\n4,2026-12-03 01:00:00,FIRE\n5,2026-12-03 02:00:00,\n", to: folder + "/empty.csv")
         #expect {
             try CSVImporter.importFile(folder + "/empty.csv", into: store, table: "calls", options: options)
@@ -100,15 +96,7 @@ import TestSupport
             try db.execute(sql: "CREATE TABLE cases (id INTEGER PRIMARY KEY, kind TEXT)")
             try db.execute(sql: "INSERT INTO cases VALUES (10, 'THEFT')")
         }
-        TestSupport.write("id,kind\n3,FIRE\n10,THEFT\n3,NOISE\n", to: folder + "/gaps.csv")
-        for duplicate in [ImportOptions.Duplicate.skip, .replace] {
-            options.onDuplicate = duplicate
-            #expect {
-                try CSVImporter.importFile(folder + "/gaps.csv", into: store, table: "cases", options: options)
-            } throws: { error in
-                "\(error)".contains("gaps.csv:4:1") && "\(error)".contains("also the key of an earlier row of this file")
-            }
-        }
+        expectRepeatedKey("id,kind\n3,FIRE\n10,THEFT\n3,NOISE\n", named: "gaps.csv", into: "cases", at: "4:1")
         #expect(try store.rowCount(of: "cases") == 1)
     }
 
